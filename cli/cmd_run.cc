@@ -1,0 +1,22 @@
+// `run <name> [--dry-run]`: apply one migration now, whatever its place in the order.
+#include "options.h"
+
+namespace mongomigrate::cli {
+
+CommandSpec add_run_command(CLI::App& app, GlobalOptions& global) {
+  CLI::App* cmd = add_command(app, "run", "apply one migration now (also re-runs a failed or interrupted one)");
+  auto name = std::make_shared<std::string>();
+  auto dry_run = std::make_shared<bool>(false);
+  cmd->add_option("name", *name, "migration file name")->required();
+  cmd->add_flag("--dry-run", *dry_run, "print the commands; write nothing");
+  return {cmd, [&global, name, dry_run] {
+            auto migrator = open_migrator(global);
+            if (!migrator) return report_error(migrator.error(), global);
+            auto report = migrator->run(
+                *name, {.dry_run = *dry_run, .applied_by = global.by, .on_progress = progress_printer(global)});
+            if (!report) return report_error(report.error(), global);
+            return print_run_report(*report, global, "nothing to run.");
+          }};
+}
+
+}  // namespace mongomigrate::cli

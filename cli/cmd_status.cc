@@ -1,0 +1,108 @@
+// `status`: totals, one line per migration, warnings for modified/missing ones.
+#include <fmt/format.h>
+
+#include "core/time_format.h"
+#include "json_writer.h"
+#include "options.h"
+#include "output.h"
+
+namespace mongomigrate::cli {
+namespace {
+
+void write_json(const StatusReport& r) {
+  JsonWriter json;
+  json.begin_object();
+  json.key("summary").begin_object();
+  json.key("total").value(r.summary.total).key("applied").value(r.summary.applied);
+  json.key("pending").value(r.summary.pending).key("failed").value(r.summary.failed);
+  json.key("reverted").value(r.summary.reverted).key("running").value(r.summary.running);
+  json.key("interrupted").value(r.summary.interrupted);
+  json.end_object();
+  json.key("migrations").begin_array();
+  for (const MigrationState& m : r.migrations) {
+    json.begin_object();
+    json.key("name").value(m.name).key("version").value(m.version);
+    json.key("description").value(m.description);
+    json.key("status").value(to_string(m.status));
+    json.key("hasFile").value(m.has_file).key("modified").value(m.modified);
+    json.key("checksum").value(m.checksum).key("recordedChecksum").value(m.recorded_checksum);
+    json.key("appliedAt");
+    m.applied_at ? json.value(core::iso8601(*m.applied_at)) : json.null();
+    json.key("revertedAt");
+    m.reverted_at ? json.value(core::iso8601(*m.reverted_at)) : json.null();
+    json.key("durationMs").optional(m.duration_ms);
+    json.key("appliedBy").value(m.applied_by).key("revertedBy").value(m.reverted_by);
+    json.key("error").value(m.error);
+    json.end_object();
+  }
+  json.end_array();
+  json.key("modified").strings(r.modified);
+  json.key("missing").strings(r.missing);
+  json.end_object();
+  fmt::print("{}\n", json.str());
+}
+
+void print_human(const StatusReport& r, const Migrator& migrator, const GlobalOptions& o) {
+  bool color = use_color(1);
+  const StatusSummary& s = r.summary;
+  fmt::print("Database {} at {}, log {}, directory {}\n", migrator.database(), migrator.redacted_uri(),
+             o.collection, o.directory);
+  std::string totals = fmt::format("{} total · {} applied · {} pending · {} failed · {} reverted", s.total,
+                                   s.applied, s.pending, s.failed, s.reverted);
+  if (s.running) totals += fmt::format(" · {} running", s.running);
+  if (s.interrupted) totals += fmt::format(" · {} interrupted", s.interrupted);
+  fmt::print("{}\n", paint(totals, Color::kBold, color));
+  if (r.migrations.empty()) {
+    fmt::print("No migrations in {}.\n", o.directory);
+    return;
+  }
+  fmt::print("\n");
+  Table table({"NAME", "STATUS", "APPLIED AT (UTC)", "DURATION", "BY"});
+  for (const MigrationState& m : r.migrations) {
+    std::string status = to_string(m.status);
+    if (m.modified) status += " (modified)";
+    if (!m.has_file) status += " (missing)";
+    Color c = (m.modified || !m.has_file) ? Color::kYellow : status_color(m.status);
+    bool reverted = m.status == MigrationStatus::kReverted;
+    table.add_row({m.name, status, human_time(reverted ? m.reverted_at : m.applied_at),
+                   human_duration(m.duration_ms), reverted ? m.reverted_by : m.applied_by},
+                  {Color::kNone, c});
+  }
+  fmt::print("{}", table.render(color));
+  for (const MigrationState& m : r.migrations) {
+    if ((m.status == MigrationStatus::kFailed || m.status == MigrationStatus::kInterrupted) && !m.error.empty()) {
+      fmt::print("{} {}: {}\n", paint("error:", Color::kRed, color), m.name, m.error);
+    }
+    if (m.status == MigrationStatus::kInterrupted) {
+      fmt::print("{} {} was interrupted while running; check the database, then `run {}`\n",
+                 paint("warning:", Color::kYellow, color), m.name, m.name);
+    }
+  }
+  for (const std::string& name : r.modified) {
+    fmt::print("{} {} was modified after it was applied (checksum differs)\n",
+               paint("warning:", Color::kYellow, color), name);
+  }
+  for (const std::string& name : r.missing) {
+    fmt::print("{} {} is applied but its file is missing\n", paint("warning:", Color::kYellow, color), name);
+  }
+}
+
+}  // namespace
+
+CommandSpec add_status_command(CLI::App& app, GlobalOptions& global) {
+  CLI::App* cmd = add_command(app, "status", "show every migration and its state");
+  return {cmd, [&global] {
+            auto migrator = open_migrator(global);
+            if (!migrator) return report_error(migrator.error(), global);
+            auto report = migrator->status();
+            if (!report) return report_error(report.error(), global);
+            if (global.json) {
+              write_json(*report);
+            } else {
+              print_human(*report, *migrator, global);
+            }
+            return 0;
+          }};
+}
+
+}  // namespace mongomigrate::cli

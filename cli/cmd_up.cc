@@ -1,0 +1,20 @@
+// `up [--dry-run]`: apply every migration not yet applied, in order.
+#include "options.h"
+
+namespace mongomigrate::cli {
+
+CommandSpec add_up_command(CLI::App& app, GlobalOptions& global) {
+  CLI::App* cmd = add_command(app, "up", "apply every pending migration, in order; stop at the first failure");
+  auto dry_run = std::make_shared<bool>(false);
+  cmd->add_flag("--dry-run", *dry_run, "print the plan and every command; write nothing");
+  return {cmd, [&global, dry_run] {
+            auto migrator = open_migrator(global);
+            if (!migrator) return report_error(migrator.error(), global);
+            auto report = migrator->run_pending(
+                {.dry_run = *dry_run, .applied_by = global.by, .on_progress = progress_printer(global)});
+            if (!report) return report_error(report.error(), global);
+            return print_run_report(*report, global, "nothing to apply: every migration is applied.");
+          }};
+}
+
+}  // namespace mongomigrate::cli

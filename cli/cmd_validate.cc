@@ -1,0 +1,48 @@
+// `validate`: applied migrations whose file changed or vanished, and
+// interrupted ones; exit 1 if any, so CI can gate a deploy.
+#include <fmt/format.h>
+
+#include "json_writer.h"
+#include "options.h"
+#include "output.h"
+
+namespace mongomigrate::cli {
+
+CommandSpec add_validate_command(CLI::App& app, GlobalOptions& global) {
+  CLI::App* cmd = add_command(app, "validate", "check applied migrations against their files (exit 1 on problems)");
+  return {cmd, [&global] {
+            auto migrator = open_migrator(global);
+            if (!migrator) return report_error(migrator.error(), global);
+            auto report = migrator->validate();
+            if (!report) return report_error(report.error(), global);
+            const ValidationIssues& issues = report->issues;
+            if (global.json) {
+              JsonWriter json;
+              json.begin_object().key("valid").value(report->valid).key("issues").begin_object();
+              json.key("modified").strings(issues.modified).key("missing").strings(issues.missing);
+              json.key("interrupted").strings(issues.interrupted);
+              json.end_object().end_object();
+              fmt::print("{}\n", json.str());
+              return report->valid ? 0 : 1;
+            }
+            bool color = use_color(1);
+            if (report->valid) {
+              fmt::print("{} every applied migration matches its file.\n", paint("valid:", Color::kGreen, color));
+              return 0;
+            }
+            for (const std::string& n : issues.modified) {
+              fmt::print("{} {} (file changed since it was applied)\n", paint("modified:   ", Color::kRed, color), n);
+            }
+            for (const std::string& n : issues.missing) {
+              fmt::print("{} {} (applied, file gone)\n", paint("missing:    ", Color::kRed, color), n);
+            }
+            for (const std::string& n : issues.interrupted) {
+              fmt::print("{} {} (left running by a runner that stopped)\n", paint("interrupted:", Color::kRed, color), n);
+            }
+            fmt::print(stderr, "mongo-migrate: validation failed: {} modified, {} missing, {} interrupted\n",
+                       issues.modified.size(), issues.missing.size(), issues.interrupted.size());
+            return 1;
+          }};
+}
+
+}  // namespace mongomigrate::cli

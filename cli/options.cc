@@ -1,0 +1,160 @@
+#include "options.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "json_writer.h"
+#include "output.h"
+
+namespace mongomigrate::cli {
+
+void add_global_options(CLI::App& app, GlobalOptions& o) {
+  app.add_option("--uri", o.uri, "MongoDB connection string")
+      ->envname("MONGODB_URI")
+      ->capture_default_str();
+  app.add_option("--db", o.database, "database (default: the one in the URI path)");
+  app.add_option("--dir", o.directory, "migration directory")->capture_default_str();
+  app.add_option("--collection", o.collection, "tracking collection")->capture_default_str();
+  app.add_option("--by", o.by, "who runs it, recorded in the log (default: $USER@hostname)");
+  app.add_flag("--json", o.json, "machine-readable output on stdout");
+}
+
+CLI::App* add_command(CLI::App& app, const std::string& name, const std::string& description) {
+  CLI::App* sub = app.add_subcommand(name, description);
+  sub->fallthrough();
+  return sub;
+}
+
+Result<Migrator> open_migrator(const GlobalOptions& o) {
+  return Migrator::open(MigratorOptions{
+      .uri = o.uri, .database = o.database, .directory = o.directory, .collection = o.collection});
+}
+
+int report_error(const Error& error, const GlobalOptions& options) {
+  int code = exit_code(error.kind);
+  fmt::print(stderr, "{} {}\n", paint("mongo-migrate:", Color::kRed, use_color(2)), error.message);
+  if (options.json) {
+    JsonWriter json;
+    json.begin_object().key("ok").value(false).key("error").begin_object();
+    json.key("message").value(error.message).key("exitCode").value(code).end_object().end_object();
+    fmt::print("{}\n", json.str());
+  }
+  return code;
+}
+
+namespace {
+
+void write_step(JsonWriter& json, const StepReport& step) {
+  json.begin_object();
+  json.key("name").value(step.name);
+  json.key("outcome").value(to_string(step.outcome));
+  json.key("durationMs").value(step.duration_ms);
+  if (!step.error.empty()) json.key("error").value(step.error);
+  if (!step.commands.empty()) json.key("commands").strings(step.commands);
+  if (!step.warnings.empty()) json.key("warnings").strings(step.warnings);
+  json.end_object();
+}
+
+std::string step_line(const StepReport& step, bool color) {
+  switch (step.outcome) {
+    case StepOutcome::kApplied:
+      return fmt::format("  {} {}  {}", paint("applied ", Color::kGreen, color), step.name,
+                         paint(human_duration(step.duration_ms), Color::kDim, color));
+    case StepOutcome::kReverted:
+      return fmt::format("  {} {}  {}", paint("reverted", Color::kYellow, color), step.name,
+                         paint(human_duration(step.duration_ms), Color::kDim, color));
+    case StepOutcome::kFailed:
+      return fmt::format("  {} {}  {}\n           {}", paint("failed  ", Color::kRed, color), step.name,
+                         paint(human_duration(step.duration_ms), Color::kDim, color), step.error);
+    case StepOutcome::kPlanned:
+      return fmt::format("  {} {}", paint("would run", Color::kCyan, color), step.name);
+  }
+  return step.name;
+}
+
+}  // namespace
+
+ProgressCallback progress_printer(const GlobalOptions& options) {
+  if (options.json) return {};
+  bool color = use_color(1);
+  bool terminal = isatty(1);
+  return [color, terminal](const ProgressEvent& event) {
+    if (event.kind == ProgressEvent::Kind::kStarting) {
+      // On a terminal show what is running now; the result line overwrites it.
+      if (terminal) {
+        fmt::print("  {} {}\r", paint("running ", Color::kCyan, color), event.step.name);
+        std::fflush(stdout);
+      }
+      return;
+    }
+    if (terminal) fmt::print("\033[2K");
+    fmt::print("{}\n", step_line(event.step, color));
+    for (const std::string& w : event.step.warnings) {
+      fmt::print(stderr, "{} {}\n", paint("warning:", Color::kYellow, use_color(2)), w);
+    }
+    std::fflush(stdout);
+  };
+}
+
+int print_run_report(const RunReport& report, const GlobalOptions& options, const char* nothing_to_do) {
+  int code = report.ok() ? 0 : 1;
+  if (options.json) {
+    JsonWriter json;
+    json.begin_object();
+    json.key("ok").value(report.ok());
+    json.key("dryRun").value(report.dry_run);
+    json.key("steps").begin_array();
+    for (const StepReport& s : report.steps) write_step(json, s);
+    json.end_array();
+    if (report.blocked_by) {
+      json.key("blockedBy").value(*report.blocked_by);
+      json.key("blockedReason").value(report.blocked_reason);
+    }
+    json.end_object();
+    fmt::print("{}\n", json.str());
+    return code;
+  }
+
+  bool color = use_color(1);
+  if (report.dry_run) {
+    if (report.steps.empty()) fmt::print("Dry run: {}\n", nothing_to_do);
+    for (const StepReport& s : report.steps) {
+      fmt::print("{}\n", step_line(s, color));
+      for (const std::string& c : s.commands) fmt::print("      {}\n", c);
+    }
+    if (!report.steps.empty()) {
+      fmt::print("Dry run: {} migration{} would run; nothing was written.\n", report.steps.size(),
+                 report.steps.size() == 1 ? "" : "s");
+    }
+  } else if (report.steps.empty()) {
+    if (!report.blocked_by) fmt::print("{}\n", nothing_to_do);
+  } else {
+    int applied = 0, reverted = 0, failed = 0;
+    for (const StepReport& s : report.steps) {
+      if (s.outcome == StepOutcome::kApplied) ++applied;
+      if (s.outcome == StepOutcome::kReverted) ++reverted;
+      if (s.outcome == StepOutcome::kFailed) ++failed;
+    }
+    std::vector<std::string> parts;
+    if (applied) parts.push_back(fmt::format("{} applied", applied));
+    if (reverted) parts.push_back(fmt::format("{} reverted", reverted));
+    if (failed) parts.push_back(fmt::format("{} failed", failed));
+    fmt::print("{}.\n", fmt::join(parts, ", "));
+  }
+  if (report.blocked_by) {
+    fmt::print(stderr, "{} blocked by {}: {}\n", paint("mongo-migrate:", Color::kRed, use_color(2)),
+               *report.blocked_by, report.blocked_reason);
+  }
+  if (!report.dry_run && !report.ok() && !report.steps.empty() &&
+      report.steps.back().outcome == StepOutcome::kFailed) {
+    fmt::print(stderr, "{} {} failed: {}\n", paint("mongo-migrate:", Color::kRed, use_color(2)),
+               report.steps.back().name, report.steps.back().error);
+  }
+  return code;
+}
+
+}  // namespace mongomigrate::cli

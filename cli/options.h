@@ -1,0 +1,59 @@
+// What every command shares: the global options, opening the Migrator from
+// them, and reporting an Error (stderr, plus a JSON object with --json).
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "mongomigrate/migrator.h"
+
+namespace mongomigrate::cli {
+
+struct GlobalOptions {
+  std::string uri = "mongodb://localhost:27017";
+  std::string database;
+  std::string directory = "migrations";
+  std::string collection = "migrationlogs";
+  std::string by;
+  bool json = false;
+};
+
+// Adds the global options to `app` (they are accepted before or after the
+// command; flag beats environment beats default).
+void add_global_options(CLI::App& app, GlobalOptions& options);
+
+// A registered command: its CLI11 subcommand and what to run once parsing
+// has finished (returns the exit code).
+struct CommandSpec {
+  CLI::App* app;
+  std::function<int()> run;
+};
+
+// Creates a subcommand that accepts the global options after it too.
+CLI::App* add_command(CLI::App& app, const std::string& name, const std::string& description);
+
+Result<Migrator> open_migrator(const GlobalOptions& options);
+
+// Prints `error` as one line on stderr ("mongo-migrate: <message>") and, with
+// --json, as {"ok":false,"error":{...}} on stdout. Returns its exit code.
+int report_error(const Error& error, const GlobalOptions& options);
+
+// Prints a finished run (up, run, down) for people or as JSON; returns the
+// exit code (0 when the report is ok, else 1). `nothing_to_do` is the
+// sentence printed when there were no steps.
+int print_run_report(const RunReport& report, const GlobalOptions& options, const char* nothing_to_do);
+
+// Progress lines for people as each migration starts and ends (nothing with --json).
+ProgressCallback progress_printer(const GlobalOptions& options);
+
+// Subcommand registrations, one file each.
+CommandSpec add_up_command(CLI::App& app, GlobalOptions& global);
+CommandSpec add_run_command(CLI::App& app, GlobalOptions& global);
+CommandSpec add_down_command(CLI::App& app, GlobalOptions& global);
+CommandSpec add_status_command(CLI::App& app, GlobalOptions& global);
+CommandSpec add_validate_command(CLI::App& app, GlobalOptions& global);
+CommandSpec add_history_command(CLI::App& app, GlobalOptions& global);
+
+}  // namespace mongomigrate::cli

@@ -1,0 +1,107 @@
+// Plain value types returned by the Migrator: what the tracking log says,
+// what a run did, what validation found. No database types leak through here.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mongomigrate {
+
+// Milliseconds since the Unix epoch, UTC (the resolution of a BSON date).
+using TimestampMs = std::int64_t;
+
+// The state of one migration as reported to users. kInterrupted is a record
+// left `running` by a runner that is gone (a crash); it blocks `up` like kFailed.
+enum class MigrationStatus { kPending, kApplied, kFailed, kReverted, kRunning, kInterrupted };
+
+// The status word used in output and JSON ("pending", "applied", ...).
+const char* to_string(MigrationStatus status);
+
+struct MigrationState {
+  std::string name;
+  std::string version;
+  std::string description;
+  MigrationStatus status = MigrationStatus::kPending;
+  bool has_file = true;   // false: in the log but no file in the directory
+  bool modified = false;  // applied, and the file's checksum differs from the recorded one
+  std::string checksum;           // of the file now (empty when missing)
+  std::string recorded_checksum;  // as written in the log when applied
+  std::optional<TimestampMs> applied_at;
+  std::optional<TimestampMs> reverted_at;
+  std::optional<std::int64_t> duration_ms;
+  std::string applied_by;
+  std::string reverted_by;
+  std::string error;
+};
+
+struct StatusSummary {
+  int total = 0;
+  int applied = 0;
+  int pending = 0;
+  int failed = 0;
+  int reverted = 0;
+  int running = 0;
+  int interrupted = 0;
+};
+
+// Every migration known from the directory or the log, in run order (missing
+// ones, known only from the log, are merged into the same byte-wise order).
+struct StatusReport {
+  StatusSummary summary;
+  std::vector<MigrationState> migrations;
+  std::vector<std::string> modified;  // names
+  std::vector<std::string> missing;   // names
+};
+
+struct ValidationIssues {
+  std::vector<std::string> modified;     // applied, file changed since
+  std::vector<std::string> missing;      // applied, file gone
+  std::vector<std::string> interrupted;  // left running by a runner that is gone
+};
+
+struct ValidateReport {
+  bool valid = true;
+  ValidationIssues issues;
+};
+
+// One audit event from the `<collection>_events` collection.
+struct HistoryEvent {
+  std::string name;
+  std::string action;  // applied, failed, reverted, revert_failed, ...
+  TimestampMs at = 0;
+  std::string by;
+  std::optional<std::int64_t> duration_ms;
+  std::string error;
+  std::string checksum;
+  std::string host;
+  std::int64_t pid = 0;
+};
+
+// What happened (or, in a dry run, would happen) to one migration.
+enum class StepOutcome { kPlanned, kApplied, kFailed, kReverted };
+const char* to_string(StepOutcome outcome);
+
+struct StepReport {
+  std::string name;
+  StepOutcome outcome = StepOutcome::kPlanned;
+  std::int64_t duration_ms = 0;
+  std::string error;                  // when kFailed
+  std::vector<std::string> commands;  // JSON text of each command (dry run)
+  std::vector<std::string> warnings;  // e.g. reverting with an empty `down`
+};
+
+// The result of run_pending / run / revert. A failed migration is an outcome,
+// not an Error: `ok()` is false and `steps.back()` says why.
+struct RunReport {
+  bool dry_run = false;
+  std::vector<StepReport> steps;
+  // Set when `up` stopped in front of a failed or interrupted migration.
+  std::optional<std::string> blocked_by;
+  std::string blocked_reason;
+
+  bool ok() const;
+};
+
+}  // namespace mongomigrate

@@ -1,0 +1,33 @@
+// One document of the tracking log (`migrationlogs`), as the seed's Mongoose
+// schema defines it plus our `running` status. Value type, no BSON.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "mongomigrate/report.h"
+
+namespace mongomigrate::core {
+
+struct LogRecord {
+  std::string name;
+  std::string version;
+  std::string status;  // 'applied' | 'failed' | 'reverted' | 'pending' | 'running' (or unknown text)
+  std::optional<TimestampMs> applied_at;
+  std::optional<TimestampMs> reverted_at;
+  std::optional<std::int64_t> duration_ms;
+  std::string error;
+  std::string checksum;
+  std::string applied_by;
+  std::string reverted_by;
+};
+
+// Status words, exactly as written to the log.
+inline constexpr const char* kStatusApplied = "applied";
+inline constexpr const char* kStatusFailed = "failed";
+inline constexpr const char* kStatusReverted = "reverted";
+inline constexpr const char* kStatusPending = "pending";
+inline constexpr const char* kStatusRunning = "running";
+
+}  // namespace mongomigrate::core

@@ -1,0 +1,156 @@
+#include "mongo/client.h"
+
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "core/uri_redaction.h"
+
+namespace mongomigrate::mongo {
+namespace {
+
+// The driver logs to stderr by default (e.g. FerretDB's missing
+// endSessions). Our errors are reported as values; the driver's own log is
+// shown only with MONGO_MIGRATE_DRIVER_LOG set, for debugging.
+void driver_log(mongoc_log_level_t level, const char* domain, const char* message, void*) {
+  static const bool enabled = std::getenv("MONGO_MIGRATE_DRIVER_LOG") != nullptr;
+  if (enabled) mongoc_log_default_handler(level, domain, message, nullptr);
+}
+
+struct DriverLifetime {
+  DriverLifetime() {
+    mongoc_log_set_handler(driver_log, nullptr);
+    mongoc_init();
+  }
+  ~DriverLifetime() { mongoc_cleanup(); }
+};
+
+// A reply's writeErrors / writeConcernError as one sentence, or "".
+std::string write_problem(const bson_t* reply) {
+  bson_iter_t it;
+  if (bson_iter_init_find(&it, reply, "writeErrors") && BSON_ITER_HOLDS_ARRAY(&it)) {
+    bson_iter_t errors, first;
+    if (bson_iter_recurse(&it, &errors) && bson_iter_next(&errors) && BSON_ITER_HOLDS_DOCUMENT(&errors) &&
+        bson_iter_recurse(&errors, &first)) {
+      std::string message = "write error";
+      int64_t code = 0;
+      while (bson_iter_next(&first)) {
+        std::string_view key = bson_iter_key(&first);
+        if (key == "errmsg" && BSON_ITER_HOLDS_UTF8(&first)) message = bson_iter_utf8(&first, nullptr);
+        if (key == "code") code = bson_iter_as_int64(&first);
+      }
+      return code ? fmt::format("{} (code {})", message, code) : message;
+    }
+    return "write error";
+  }
+  if (bson_iter_init_find(&it, reply, "writeConcernError") && BSON_ITER_HOLDS_DOCUMENT(&it)) {
+    bson_iter_t wce;
+    std::string message = "write concern error";
+    if (bson_iter_recurse(&it, &wce) && bson_iter_find(&wce, "errmsg") && BSON_ITER_HOLDS_UTF8(&wce)) {
+      message = fmt::format("write concern error: {}", bson_iter_utf8(&wce, nullptr));
+    }
+    return message;
+  }
+  return "";
+}
+
+}  // namespace
+
+void ensure_driver_initialized() { static DriverLifetime lifetime; }
+
+bool is_transport_error(const bson_error_t& error) {
+  switch (error.domain) {
+    case MONGOC_ERROR_STREAM:
+    case MONGOC_ERROR_SERVER_SELECTION:
+    case MONGOC_ERROR_PROTOCOL:
+      return true;
+    case MONGOC_ERROR_CLIENT:
+      return error.code == MONGOC_ERROR_CLIENT_AUTHENTICATE;
+    default:
+      return false;
+  }
+}
+
+Result<Client> Client::open(const std::string& uri_text, const std::string& database) {
+  ensure_driver_initialized();
+  std::string redacted = core::redact_uri(uri_text);
+  bson_error_t error;
+  UriPtr uri(mongoc_uri_new_with_error(uri_text.c_str(), &error));
+  if (!uri) {
+    // The driver's message may quote the URI; say it in our words instead.
+    std::string password_free = core::redact_uri(error.message);
+    return std::unexpected(Error{ErrorKind::kUsage,
+                                 fmt::format("invalid MongoDB URI \"{}\": {}", redacted, password_free)});
+  }
+  Client client;
+  if (const char* password = mongoc_uri_get_password(uri.get())) client.password_ = password;
+  client.redacted_uri_ = std::move(redacted);
+  client.database_ = database;
+  if (client.database_.empty()) {
+    if (const char* db = mongoc_uri_get_database(uri.get())) client.database_ = db;
+  }
+  if (client.database_.empty()) {
+    return std::unexpected(Error{ErrorKind::kUsage,
+                                 "no database given: pass --db NAME or put it in the URI path "
+                                 "(mongodb://host/NAME)"});
+  }
+  if (!mongoc_uri_set_appname(uri.get(), "mongo-migrate")) {
+    // Only fails for an over-long appname; not ours.
+  }
+  client.client_.reset(mongoc_client_new_from_uri_with_error(uri.get(), &error));
+  if (!client.client_) {
+    return std::unexpected(Error{ErrorKind::kUsage,
+                                 client.scrub(fmt::format("cannot use MongoDB URI \"{}\": {}",
+                                                          client.redacted_uri_, error.message))});
+  }
+  mongoc_client_set_error_api(client.client_.get(), MONGOC_ERROR_API_VERSION_2);
+  return client;
+}
+
+std::string Client::scrub(std::string text) const { return core::scrub(std::move(text), password_); }
+
+Error Client::error_from(const bson_error_t& error, ErrorKind kind, std::string_view context) const {
+  if (is_transport_error(error)) {
+    return Error{ErrorKind::kDatabase,
+                 scrub(fmt::format("{}: cannot reach the database at {}: {}", context, redacted_uri_,
+                                   error.message))};
+  }
+  return Error{kind, scrub(fmt::format("{}: {}", context, error.message))};
+}
+
+CollectionPtr Client::open_collection(const std::string& name) {
+  return CollectionPtr(mongoc_client_get_collection(client_.get(), database_.c_str(), name.c_str()));
+}
+
+Result<void> Client::run_migration_command(const core::Command& command) {
+  bson_t cmd;
+  if (!bson_init_static(&cmd, command.bson.data(), command.bson.size())) {
+    return std::unexpected(Error{ErrorKind::kMigrationFailed, "invalid command document"});
+  }
+  ScopedBson reply;
+  bson_error_t error;
+  bool ok = mongoc_client_command_simple(client_.get(), database_.c_str(), &cmd, nullptr,
+                                          reply.get(), &error);
+  if (!ok) return std::unexpected(error_from(error, ErrorKind::kMigrationFailed, "command failed"));
+  // libmongoc 1.23 reports ok:1 replies with write errors as success.
+  if (std::string problem = write_problem(reply.get()); !problem.empty()) {
+    return std::unexpected(Error{ErrorKind::kMigrationFailed, scrub("command failed: " + problem)});
+  }
+  return {};
+}
+
+Result<void> Client::run_command(const bson_t* command, bson_t* reply) {
+  ScopedBson local_reply;
+  bson_t* out = reply ? reply : local_reply.get();
+  if (reply) bson_destroy(reply);  // mongoc initialises it again
+  bson_error_t error;
+  if (!mongoc_client_command_simple(client_.get(), database_.c_str(), command, nullptr, out, &error)) {
+    return std::unexpected(error_from(error, ErrorKind::kDatabase, "database error"));
+  }
+  if (std::string problem = write_problem(out); !problem.empty()) {
+    return std::unexpected(Error{ErrorKind::kDatabase, scrub("database error: " + problem)});
+  }
+  return {};
+}
+
+}  // namespace mongomigrate::mongo

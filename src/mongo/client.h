@@ -1,0 +1,60 @@
+// A connection to the target database. Owns the mongoc client; knows the
+// URI's password only to scrub it from every message it produces.
+//
+// Contract: construction parses the URI and never contacts the server
+// (libmongoc connects lazily); every call that does reports an unreachable
+// server, failed authentication or any other server error outside a
+// migration as ErrorKind::kDatabase.
+#pragma once
+
+#include <mongoc/mongoc.h>
+
+#include <string>
+
+#include "core/migration.h"
+#include "mongo/handles.h"
+#include "mongomigrate/error.h"
+
+namespace mongomigrate::mongo {
+
+class Client {
+ public:
+  // kUsage for a malformed URI or when neither `database` nor the URI's path
+  // names a database.
+  static Result<Client> open(const std::string& uri, const std::string& database);
+
+  const std::string& database() const { return database_; }
+  const std::string& redacted_uri() const { return redacted_uri_; }
+
+  // Runs one migration command on the target database. A reply counts as
+  // success only if ok:1 with no writeErrors / writeConcernError; such a
+  // failure is kMigrationFailed, a transport failure is kDatabase.
+  Result<void> run_migration_command(const core::Command& command);
+
+  // Runs a command of our own (bookkeeping) on the target database; any
+  // failure is kDatabase. `reply`, if given, must be initialised; it is
+  // replaced by the server's reply.
+  Result<void> run_command(const bson_t* command, bson_t* reply);
+
+  CollectionPtr open_collection(const std::string& name);
+
+  // Turns a driver error into an Error of `kind` (or kDatabase for transport
+  // and authentication problems), scrubbed of the password.
+  Error error_from(const bson_error_t& error, ErrorKind kind, std::string_view context) const;
+
+  // `text` without the password.
+  std::string scrub(std::string text) const;
+
+ private:
+  Client() = default;
+  ClientPtr client_;
+  std::string database_;
+  std::string redacted_uri_;
+  std::string password_;
+};
+
+// True for errors that mean "could not talk to the server" rather than
+// "the server said no".
+bool is_transport_error(const bson_error_t& error);
+
+}  // namespace mongomigrate::mongo

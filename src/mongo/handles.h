@@ -1,0 +1,42 @@
+// RAII owners for libmongoc/libbson handles. Every handle this project creates
+// is held by one of these from the line that creates it.
+#pragma once
+
+#include <mongoc/mongoc.h>
+
+#include <memory>
+
+#include "mongo/bson_handles.h"
+
+namespace mongomigrate::mongo {
+
+struct UriDeleter {
+  void operator()(mongoc_uri_t* p) const { mongoc_uri_destroy(p); }
+};
+struct ClientDeleter {
+  void operator()(mongoc_client_t* p) const { mongoc_client_destroy(p); }
+};
+struct DatabaseDeleter {
+  void operator()(mongoc_database_t* p) const { mongoc_database_destroy(p); }
+};
+struct CollectionDeleter {
+  void operator()(mongoc_collection_t* p) const { mongoc_collection_destroy(p); }
+};
+struct CursorDeleter {
+  void operator()(mongoc_cursor_t* p) const { mongoc_cursor_destroy(p); }
+};
+struct WriteConcernDeleter {
+  void operator()(mongoc_write_concern_t* p) const { mongoc_write_concern_destroy(p); }
+};
+
+using UriPtr = std::unique_ptr<mongoc_uri_t, UriDeleter>;
+using ClientPtr = std::unique_ptr<mongoc_client_t, ClientDeleter>;
+using DatabasePtr = std::unique_ptr<mongoc_database_t, DatabaseDeleter>;
+using CollectionPtr = std::unique_ptr<mongoc_collection_t, CollectionDeleter>;
+using CursorPtr = std::unique_ptr<mongoc_cursor_t, CursorDeleter>;
+using WriteConcernPtr = std::unique_ptr<mongoc_write_concern_t, WriteConcernDeleter>;
+
+// Calls mongoc_init() once per process, and mongoc_cleanup() at exit.
+void ensure_driver_initialized();
+
+}  // namespace mongomigrate::mongo

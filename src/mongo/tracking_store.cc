@@ -1,0 +1,325 @@
+#include "mongo/tracking_store.h"
+
+#include <fmt/format.h>
+
+namespace mongomigrate::mongo {
+namespace {
+
+constexpr int kDuplicateKey = 11000;
+
+std::string utf8(const bson_iter_t& it) {
+  if (!BSON_ITER_HOLDS_UTF8(&it)) return "";
+  uint32_t len = 0;
+  const char* s = bson_iter_utf8(&it, &len);
+  return std::string(s, len);
+}
+
+std::optional<std::int64_t> number(const bson_iter_t& it) {
+  if (BSON_ITER_HOLDS_NUMBER(&it)) return bson_iter_as_int64(&it);
+  return std::nullopt;
+}
+
+std::optional<TimestampMs> date(const bson_iter_t& it) {
+  if (BSON_ITER_HOLDS_DATE_TIME(&it)) return bson_iter_date_time(&it);
+  return std::nullopt;
+}
+
+core::LogRecord record_from(const bson_t* doc) {
+  core::LogRecord r;
+  bson_iter_t it;
+  if (!bson_iter_init(&it, doc)) return r;
+  while (bson_iter_next(&it)) {
+    std::string_view key = bson_iter_key(&it);
+    if (key == "name") r.name = utf8(it);
+    else if (key == "version") r.version = utf8(it);
+    else if (key == "status") r.status = utf8(it);
+    else if (key == "appliedAt") r.applied_at = date(it);
+    else if (key == "revertedAt") r.reverted_at = date(it);
+    else if (key == "duration") r.duration_ms = number(it);
+    else if (key == "error") r.error = utf8(it);
+    else if (key == "checksum") r.checksum = utf8(it);
+    else if (key == "appliedBy") r.applied_by = utf8(it);
+    else if (key == "revertedBy") r.reverted_by = utf8(it);
+  }
+  return r;
+}
+
+HistoryEvent event_from(const bson_t* doc) {
+  HistoryEvent e;
+  bson_iter_t it;
+  if (!bson_iter_init(&it, doc)) return e;
+  while (bson_iter_next(&it)) {
+    std::string_view key = bson_iter_key(&it);
+    if (key == "name") e.name = utf8(it);
+    else if (key == "action") e.action = utf8(it);
+    else if (key == "at") e.at = date(it).value_or(0);
+    else if (key == "by") e.by = utf8(it);
+    else if (key == "duration") e.duration_ms = number(it);
+    else if (key == "error") e.error = utf8(it);
+    else if (key == "checksum") e.checksum = utf8(it);
+    else if (key == "runner" && BSON_ITER_HOLDS_DOCUMENT(&it)) {
+      bson_iter_t runner;
+      if (!bson_iter_recurse(&it, &runner)) continue;
+      while (bson_iter_next(&runner)) {
+        std::string_view rk = bson_iter_key(&runner);
+        if (rk == "host") e.host = utf8(runner);
+        if (rk == "pid") e.pid = number(runner).value_or(0);
+      }
+    }
+  }
+  return e;
+}
+
+void append_string(bson_t* doc, const char* key, const std::string& value) {
+  BSON_APPEND_UTF8(doc, key, value.c_str());
+}
+
+// Projection for load()/find(): only the fields we read, so a log with large
+// `metadata` documents costs no more to read than a lean one.
+void append_record_projection(bson_t* opts) {
+  bson_t projection;
+  BSON_APPEND_DOCUMENT_BEGIN(opts, "projection", &projection);
+  for (const char* field : {"name", "version", "status", "appliedAt", "revertedAt", "duration", "error",
+                            "checksum", "appliedBy", "revertedBy"}) {
+    BSON_APPEND_INT32(&projection, field, 1);
+  }
+  BSON_APPEND_INT32(&projection, "_id", 0);
+  bson_append_document_end(opts, &projection);
+}
+
+}  // namespace
+
+TrackingStore::TrackingStore(Client& client, std::string collection)
+    : client_(client), collection_(std::move(collection)), write_concern_(mongoc_write_concern_new()) {
+  mongoc_write_concern_set_wmajority(write_concern_.get(), 0);
+}
+
+Result<std::vector<core::LogRecord>> TrackingStore::load() {
+  CollectionPtr coll = client_.open_collection(collection_);
+  ScopedBson filter, opts;
+  append_record_projection(opts.get());
+  CursorPtr cursor(mongoc_collection_find_with_opts(coll.get(), filter.get(), opts.get(), nullptr));
+  std::vector<core::LogRecord> records;
+  const bson_t* doc = nullptr;
+  while (mongoc_cursor_next(cursor.get(), &doc)) records.push_back(record_from(doc));
+  bson_error_t error;
+  if (mongoc_cursor_error(cursor.get(), &error)) {
+    return std::unexpected(client_.error_from(error, ErrorKind::kDatabase,
+                                              fmt::format("cannot read the tracking log \"{}\"", collection_)));
+  }
+  return records;
+}
+
+Result<std::optional<core::LogRecord>> TrackingStore::find(const std::string& name) {
+  CollectionPtr coll = client_.open_collection(collection_);
+  ScopedBson filter, opts;
+  append_string(filter.get(), "name", name);
+  append_record_projection(opts.get());
+  BSON_APPEND_INT64(opts.get(), "limit", 1);
+  CursorPtr cursor(mongoc_collection_find_with_opts(coll.get(), filter.get(), opts.get(), nullptr));
+  const bson_t* doc = nullptr;
+  std::optional<core::LogRecord> record;
+  if (mongoc_cursor_next(cursor.get(), &doc)) record = record_from(doc);
+  bson_error_t error;
+  if (mongoc_cursor_error(cursor.get(), &error)) {
+    return std::unexpected(client_.error_from(error, ErrorKind::kDatabase,
+                                              fmt::format("cannot read the tracking log \"{}\"", collection_)));
+  }
+  return record;
+}
+
+Result<void> TrackingStore::ensure_indexes() {
+  ScopedBson command;
+  append_string(command.get(), "createIndexes", collection_);
+  bson_t indexes, index, key;
+  BSON_APPEND_ARRAY_BEGIN(command.get(), "indexes", &indexes);
+  BSON_APPEND_DOCUMENT_BEGIN(&indexes, "0", &index);
+  BSON_APPEND_DOCUMENT_BEGIN(&index, "key", &key);
+  BSON_APPEND_INT32(&key, "name", 1);
+  bson_append_document_end(&index, &key);
+  BSON_APPEND_UTF8(&index, "name", "name_1");
+  BSON_APPEND_BOOL(&index, "unique", true);
+  bson_append_document_end(&indexes, &index);
+  bson_append_array_end(command.get(), &indexes);
+  auto created = client_.run_command(command.get(), nullptr);
+  if (created) return {};
+
+  // An existing unique index on {name: 1} under another name is fine: it
+  // gives the same guarantee. Anything else is reported.
+  CollectionPtr coll = client_.open_collection(collection_);
+  CursorPtr cursor(mongoc_collection_find_indexes_with_opts(coll.get(), nullptr));
+  const bson_t* doc = nullptr;
+  while (mongoc_cursor_next(cursor.get(), &doc)) {
+    bson_iter_t it, key_it;
+    bool unique = bson_iter_init_find(&it, doc, "unique") && bson_iter_as_bool(&it);
+    bool on_name = false;
+    if (bson_iter_init_find(&it, doc, "key") && BSON_ITER_HOLDS_DOCUMENT(&it) &&
+        bson_iter_recurse(&it, &key_it) && bson_iter_next(&key_it)) {
+      on_name = std::string_view(bson_iter_key(&key_it)) == "name" && !bson_iter_next(&key_it);
+    }
+    if (unique && on_name) return {};
+  }
+  return std::unexpected(Error{
+      ErrorKind::kDatabase,
+      fmt::format("cannot create the unique index on {}.name: {}", collection_, created.error().message)});
+}
+
+Result<void> TrackingStore::update(const bson_t* filter, const bson_t* update, bool upsert,
+                                   const char* context) {
+  CollectionPtr coll = client_.open_collection(collection_);
+  ScopedBson opts, reply;
+  if (upsert) BSON_APPEND_BOOL(opts.get(), "upsert", true);
+  mongoc_write_concern_append(write_concern_.get(), opts.get());
+  bson_error_t error;
+  bson_destroy(reply.get());
+  bool ok = mongoc_collection_update_one(coll.get(), filter, update, opts.get(), reply.get(), &error);
+  if (!ok) {
+    if (error.code == kDuplicateKey) {
+      return std::unexpected(Error{ErrorKind::kRefused, fmt::format("{}: another runner got there first", context)});
+    }
+    return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, context));
+  }
+  bson_iter_t it;
+  int64_t matched = bson_iter_init_find(&it, reply.get(), "matchedCount") ? bson_iter_as_int64(&it) : 0;
+  bool upserted = bson_iter_init_find(&it, reply.get(), "upsertedId") ||
+                  (bson_iter_init_find(&it, reply.get(), "upsertedCount") && bson_iter_as_int64(&it) > 0);
+  if (matched == 0 && !upserted) {
+    return std::unexpected(Error{ErrorKind::kRefused,
+                                 fmt::format("{}: the record was changed by another process", context)});
+  }
+  return {};
+}
+
+Result<void> TrackingStore::begin(const core::Migration& m, const std::string& by,
+                                  const std::vector<std::string>& refuse_statuses) {
+  ScopedBson filter, update;
+  append_string(filter.get(), "name", m.name);
+  bson_t status, nin;
+  BSON_APPEND_DOCUMENT_BEGIN(filter.get(), "status", &status);
+  BSON_APPEND_ARRAY_BEGIN(&status, "$nin", &nin);
+  for (std::size_t i = 0; i < refuse_statuses.size(); ++i) {
+    append_string(&nin, std::to_string(i).c_str(), refuse_statuses[i]);
+  }
+  bson_append_array_end(&status, &nin);
+  bson_append_document_end(filter.get(), &status);
+
+  bson_t set;
+  BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$set", &set);
+  append_string(&set, "version", m.version);
+  append_string(&set, "status", core::kStatusRunning);
+  append_string(&set, "checksum", m.checksum);
+  append_string(&set, "appliedBy", by);
+  bson_append_document_end(update.get(), &set);
+  return this->update(filter.get(), update.get(), /*upsert=*/true,
+                      fmt::format("cannot start {}", m.name).c_str());
+}
+
+Result<void> TrackingStore::finish_applied(const core::Migration& m, const std::string& by,
+                                           TimestampMs applied_at, std::int64_t duration_ms) {
+  ScopedBson filter, update;
+  append_string(filter.get(), "name", m.name);
+  append_string(filter.get(), "status", core::kStatusRunning);
+  bson_t set, unset;
+  BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$set", &set);
+  append_string(&set, "status", core::kStatusApplied);
+  BSON_APPEND_DATE_TIME(&set, "appliedAt", applied_at);
+  BSON_APPEND_INT64(&set, "duration", duration_ms);
+  append_string(&set, "checksum", m.checksum);
+  append_string(&set, "appliedBy", by);
+  bson_append_document_end(update.get(), &set);
+  BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$unset", &unset);
+  for (const char* field : {"error", "revertedAt", "revertedBy"}) BSON_APPEND_UTF8(&unset, field, "");
+  bson_append_document_end(update.get(), &unset);
+  return this->update(filter.get(), update.get(), false,
+                      fmt::format("cannot record {} as applied", m.name).c_str());
+}
+
+Result<void> TrackingStore::finish_failed(const core::Migration& m, const std::string& error,
+                                          std::int64_t duration_ms) {
+  ScopedBson filter, update;
+  append_string(filter.get(), "name", m.name);
+  append_string(filter.get(), "status", core::kStatusRunning);
+  bson_t set;
+  BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$set", &set);
+  append_string(&set, "status", core::kStatusFailed);
+  append_string(&set, "error", error);
+  BSON_APPEND_INT64(&set, "duration", duration_ms);
+  bson_append_document_end(update.get(), &set);
+  return this->update(filter.get(), update.get(), false,
+                      fmt::format("cannot record {} as failed", m.name).c_str());
+}
+
+Result<void> TrackingStore::finish_reverted(const core::Migration& m, const std::string& by,
+                                            TimestampMs reverted_at) {
+  ScopedBson filter, update;
+  append_string(filter.get(), "name", m.name);
+  append_string(filter.get(), "status", core::kStatusApplied);
+  bson_t set, unset;
+  BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$set", &set);
+  append_string(&set, "status", core::kStatusReverted);
+  BSON_APPEND_DATE_TIME(&set, "revertedAt", reverted_at);
+  append_string(&set, "revertedBy", by);
+  bson_append_document_end(update.get(), &set);
+  BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$unset", &unset);
+  BSON_APPEND_UTF8(&unset, "error", "");
+  bson_append_document_end(update.get(), &unset);
+  return this->update(filter.get(), update.get(), false,
+                      fmt::format("cannot record {} as reverted", m.name).c_str());
+}
+
+Result<void> TrackingStore::note_revert_failed(const core::Migration& m, const std::string& error) {
+  ScopedBson filter, update;
+  append_string(filter.get(), "name", m.name);
+  bson_t set;
+  BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$set", &set);
+  append_string(&set, "error", "revert failed: " + error);
+  bson_append_document_end(update.get(), &set);
+  return this->update(filter.get(), update.get(), false,
+                      fmt::format("cannot record the failed revert of {}", m.name).c_str());
+}
+
+Result<void> TrackingStore::append_event(const HistoryEvent& e) {
+  CollectionPtr coll = client_.open_collection(events_collection());
+  ScopedBson doc, opts;
+  append_string(doc.get(), "name", e.name);
+  append_string(doc.get(), "action", e.action);
+  BSON_APPEND_DATE_TIME(doc.get(), "at", e.at);
+  append_string(doc.get(), "by", e.by);
+  if (e.duration_ms) BSON_APPEND_INT64(doc.get(), "duration", *e.duration_ms);
+  if (!e.error.empty()) append_string(doc.get(), "error", e.error);
+  if (!e.checksum.empty()) append_string(doc.get(), "checksum", e.checksum);
+  bson_t runner;
+  BSON_APPEND_DOCUMENT_BEGIN(doc.get(), "runner", &runner);
+  append_string(&runner, "host", e.host);
+  BSON_APPEND_INT64(&runner, "pid", e.pid);
+  bson_append_document_end(doc.get(), &runner);
+  mongoc_write_concern_append(write_concern_.get(), opts.get());
+  bson_error_t error;
+  if (!mongoc_collection_insert_one(coll.get(), doc.get(), opts.get(), nullptr, &error)) {
+    return std::unexpected(client_.error_from(
+        error, ErrorKind::kDatabase, fmt::format("cannot record the {} event of {}", e.action, e.name)));
+  }
+  return {};
+}
+
+Result<std::vector<HistoryEvent>> TrackingStore::history(int limit) {
+  CollectionPtr coll = client_.open_collection(events_collection());
+  ScopedBson filter, opts;
+  bson_t sort;
+  BSON_APPEND_DOCUMENT_BEGIN(opts.get(), "sort", &sort);
+  BSON_APPEND_INT32(&sort, "at", -1);
+  BSON_APPEND_INT32(&sort, "_id", -1);
+  bson_append_document_end(opts.get(), &sort);
+  BSON_APPEND_INT64(opts.get(), "limit", limit);
+  CursorPtr cursor(mongoc_collection_find_with_opts(coll.get(), filter.get(), opts.get(), nullptr));
+  std::vector<HistoryEvent> events;
+  const bson_t* doc = nullptr;
+  while (mongoc_cursor_next(cursor.get(), &doc)) events.push_back(event_from(doc));
+  bson_error_t error;
+  if (mongoc_cursor_error(cursor.get(), &error)) {
+    return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, "cannot read the history"));
+  }
+  return events;
+}
+
+}  // namespace mongomigrate::mongo

@@ -1,0 +1,67 @@
+// The tracking log (`<collection>`) and its audit trail (`<collection>_events`).
+//
+// Contract:
+// - Reads never create anything (status, validate, history, dry runs).
+// - ensure_indexes() creates the unique {name: 1} index named "name_1" (as
+//   Mongoose names it) and accepts any existing unique index on {name: 1}.
+// - begin() is the single gate to running a migration: a conditional upsert
+//   that succeeds only if the record is absent or in a status the caller
+//   allows; a concurrent runner that got there first makes it fail with
+//   kRefused (the unique index turns the race into a duplicate-key error).
+// - finish_*() only change a record that is still `running`/`applied` as
+//   expected, so an outcome never overwrites someone else's.
+// Field names, types and status words are the seed's (DESIGN.md §3).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/log_record.h"
+#include "core/migration.h"
+#include "mongo/client.h"
+#include "mongomigrate/report.h"
+
+namespace mongomigrate::mongo {
+
+class TrackingStore {
+ public:
+  TrackingStore(Client& client, std::string collection);
+
+  const std::string& collection() const { return collection_; }
+  std::string events_collection() const { return collection_ + "_events"; }
+
+  // Every record, one query.
+  Result<std::vector<core::LogRecord>> load();
+  // The record named `name`, if any.
+  Result<std::optional<core::LogRecord>> find(const std::string& name);
+
+  Result<void> ensure_indexes();
+
+  // Marks `migration` running for `by`, unless its record's status is one of
+  // `refuse_statuses` (then kRefused).
+  Result<void> begin(const core::Migration& migration, const std::string& by,
+                     const std::vector<std::string>& refuse_statuses);
+  Result<void> finish_applied(const core::Migration& migration, const std::string& by,
+                              TimestampMs applied_at, std::int64_t duration_ms);
+  Result<void> finish_failed(const core::Migration& migration, const std::string& error,
+                             std::int64_t duration_ms);
+  Result<void> finish_reverted(const core::Migration& migration, const std::string& by,
+                               TimestampMs reverted_at);
+  // A failed `down`: the migration stays applied; the error is recorded.
+  Result<void> note_revert_failed(const core::Migration& migration, const std::string& error);
+
+  Result<void> append_event(const HistoryEvent& event);
+  // Newest first.
+  Result<std::vector<HistoryEvent>> history(int limit);
+
+ private:
+  Result<void> update(const bson_t* filter, const bson_t* update, bool upsert,
+                      const char* context);
+
+  Client& client_;
+  std::string collection_;
+  WriteConcernPtr write_concern_;
+};
+
+}  // namespace mongomigrate::mongo

@@ -1,0 +1,55 @@
+// Executes migrations and records what happened: the only code that writes
+// the tracking log. Per migration it makes exactly three tracking writes
+// besides the migration's own commands: mark running, record the outcome,
+// append the event.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/migration.h"
+#include "mongo/client.h"
+#include "mongo/tracking_store.h"
+#include "mongomigrate/migrator.h"
+
+namespace mongomigrate::runner {
+
+// Who is running: recorded with every event.
+struct RunnerIdentity {
+  std::string actor;  // --by
+  std::string host;
+  std::int64_t pid = 0;
+
+  static RunnerIdentity current(std::string actor);
+};
+
+class Runner {
+ public:
+  Runner(mongo::Client& client, mongo::TrackingStore& store, RunnerIdentity identity,
+         ProgressCallback on_progress);
+
+  // Marks running (refused if the record's status is in `refuse_statuses`),
+  // runs `up`, records the outcome and the event. A failing command yields a
+  // kFailed step (recorded); losing the server yields an Error and leaves the
+  // record `running` as evidence.
+  Result<StepReport> apply(const core::Migration& migration,
+                           const std::vector<std::string>& refuse_statuses);
+
+  // Runs `down` of an applied migration and records it reverted (or, if a
+  // command fails, records the error and leaves it applied).
+  Result<StepReport> revert(const core::Migration& migration);
+
+ private:
+  // Runs `commands` in order; the first failure's message, or "".
+  Result<std::string> run_commands(const std::vector<core::Command>& commands);
+  Result<void> record_event(const core::Migration& m, const char* action, std::int64_t duration_ms,
+                            const std::string& error);
+  void notify(ProgressEvent::Kind kind, const StepReport& step) const;
+
+  mongo::Client& client_;
+  mongo::TrackingStore& store_;
+  RunnerIdentity identity_;
+  ProgressCallback on_progress_;
+};
+
+}  // namespace mongomigrate::runner

@@ -1,0 +1,56 @@
+// The base of every integration test: a database of its own on the shared
+// FerretDB, a temporary migration directory, and helpers to run the real
+// mongo-migrate binary against them and to look at the database directly.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "support/db_probe.h"
+#include "support/ferretdb_server.h"
+#include "support/process.h"
+#include "support/temp_dir.h"
+
+namespace mongomigrate::testing {
+
+// "t_<suite>_<test>_<pid>_<n>", sanitised and short enough for a database name.
+std::string unique_database_name();
+
+// The path of the mongo-migrate binary under test.
+std::string cli_binary();
+
+class IntegrationTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+
+  FerretDbServer& server() { return FerretDbServer::shared(); }
+  const std::string& db() const { return db_; }
+  const std::string& uri() const { return uri_; }
+  const std::string& dir() const { return migrations_.path(); }
+
+  // Writes a migration file into the test's migration directory.
+  std::string write_migration(const std::string& name, const std::string& content) {
+    return migrations_.write(name, content);
+  }
+
+  // Runs mongo-migrate with `args` followed by --uri/--dir for this test
+  // (unless `with_defaults` is false). MONGODB_URI is removed from the
+  // child's environment unless `options` sets it.
+  ProcessResult cli(std::vector<std::string> args, ProcessOptions options = {}, bool with_defaults = true);
+
+  DbProbe& probe();
+
+ private:
+  std::string db_;
+  std::string uri_;
+  TempDir migrations_;
+  std::unique_ptr<DbProbe> probe_;
+};
+
+// For assertion messages: "exit N\nstdout: ...\nstderr: ...".
+std::string describe(const ProcessResult& r);
+
+}  // namespace mongomigrate::testing
