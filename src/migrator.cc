@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <optional>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -12,6 +13,9 @@
 #include "core/planner.h"
 #include "mongo/client.h"
 #include "mongo/tracking_store.h"
+#include "core/time_format.h"
+#include "mongo/lease_store.h"
+#include "runner/lease_keeper.h"
 #include "runner/runner.h"
 #include "source/directory_source.h"
 
@@ -24,7 +28,9 @@ int exit_code(ErrorKind kind) {
     case ErrorKind::kUsage:
     case ErrorKind::kBadInput: return 2;
     case ErrorKind::kDatabase: return 3;
-    case ErrorKind::kLockTimeout: return 4;
+    case ErrorKind::kLockTimeout:
+    case ErrorKind::kLockLost: return 4;
+    case ErrorKind::kInterrupted: return 130;
   }
   return 1;
 }
@@ -75,10 +81,18 @@ std::string default_actor() {
 
 const char* version() { return MONGOMIGRATE_VERSION; }
 
+std::optional<MarkAs> parse_mark_as(std::string_view word) {
+  if (word == "applied") return MarkAs::kApplied;
+  if (word == "pending") return MarkAs::kPending;
+  if (word == "reverted") return MarkAs::kReverted;
+  return std::nullopt;
+}
+
 namespace {
 
 // Statuses that forbid marking a migration running. `up` never touches a
-// failed or interrupted (running) one; `run` may re-run those.
+// failed or interrupted (running) one; `run` may re-run those (it holds the
+// lock, so a `running` record is one left by a runner that is gone).
 const std::vector<std::string> kUpRefuses = {core::kStatusApplied, core::kStatusRunning, core::kStatusFailed};
 const std::vector<std::string> kRunRefuses = {core::kStatusApplied};
 
@@ -91,6 +105,16 @@ StepReport planned_step(const core::Migration& m, const std::vector<core::Comman
 }
 
 Error refused(std::string message) { return Error{ErrorKind::kRefused, std::move(message)}; }
+Error bad_input(std::string message) { return Error{ErrorKind::kBadInput, std::move(message)}; }
+
+const char* mark_word(MarkAs as) {
+  switch (as) {
+    case MarkAs::kApplied: return core::kStatusApplied;
+    case MarkAs::kPending: return core::kStatusPending;
+    case MarkAs::kReverted: return core::kStatusReverted;
+  }
+  return core::kStatusPending;
+}
 
 }  // namespace
 
@@ -98,27 +122,88 @@ struct Migrator::Impl {
   MigratorOptions options;
   mongo::Client client;
   mongo::TrackingStore store;
+  mongo::LeaseStore leases;
 
   Impl(MigratorOptions opts, mongo::Client c)
-      : options(std::move(opts)), client(std::move(c)), store(client, options.collection) {}
+      : options(std::move(opts)),
+        client(std::move(c)),
+        store(client, options.collection),
+        leases(client, options.collection + "_lock") {}
 
   Result<core::Catalog> catalog() const { return source::load_directory(options.directory); }
+
+  bool stop_requested() const { return options.stop && options.stop->load() != 0; }
+
+  Error interrupted(const std::string& what) const {
+    return Error{ErrorKind::kInterrupted,
+                 fmt::format("interrupted by signal {}: {}", options.stop ? options.stop->load() : 0, what)};
+  }
 
   // Checks a name given on the command line and finds its migration.
   Result<const core::Migration*> lookup(const core::Catalog& catalog, std::string_view name) const {
     if (std::string problem = core::name_problem(name); !problem.empty()) {
-      return std::unexpected(Error{ErrorKind::kBadInput, fmt::format("invalid migration name \"{}\": {}", name, problem)});
+      return std::unexpected(bad_input(fmt::format("invalid migration name \"{}\": {}", name, problem)));
     }
     const core::Migration* m = core::find_migration(catalog, name);
     if (m == nullptr) {
-      return std::unexpected(Error{ErrorKind::kBadInput,
-                                   fmt::format("no migration named \"{}\" in {}", name, options.directory)});
+      return std::unexpected(bad_input(fmt::format("no migration named \"{}\" in {}", name, options.directory)));
     }
     return m;
   }
 
-  runner::Runner make_runner(const std::string& actor, const ProgressCallback& progress) {
-    return runner::Runner(client, store, runner::RunnerIdentity::current(actor), progress);
+  // What the lock collection says about live runners, by the server clock.
+  Result<core::RunnerState> runner_state(std::optional<LeaseHolder>* lock_out = nullptr) {
+    auto lock = leases.current();
+    if (!lock) return std::unexpected(lock.error());
+    core::RunnerState state;
+    if (*lock) {
+      auto now = client.server_now();
+      if (!now) return std::unexpected(now.error());
+      state.live_lease = (*lock)->expires_at > *now;
+      state.lease_owner = (*lock)->owner;
+    }
+    if (lock_out) *lock_out = *lock;
+    return state;
+  }
+
+  // Reads the lock only when some record is `running`: a record can only be
+  // live-running then, and a no-op deploy stays free of lock traffic.
+  Result<core::RunnerState> runner_state_for(const std::vector<core::LogRecord>& records) {
+    for (const core::LogRecord& r : records) {
+      if (r.status == core::kStatusRunning) return runner_state();
+    }
+    return core::RunnerState{};
+  }
+
+  Result<std::unique_ptr<runner::LeaseKeeper>> take_lock(const std::string& by) {
+    runner::RunnerIdentity me = runner::RunnerIdentity::current(by);
+    LeaseHolder identity{.owner = "", .host = me.host, .pid = me.pid, .user = me.actor};
+    return runner::LeaseKeeper::acquire(
+        client, {.uri = options.uri, .database = client.database(), .lock_collection = leases.collection()},
+        std::move(identity), options.lock, options.on_lock_wait, options.stop);
+  }
+
+  runner::Runner make_runner(const std::string& actor, const runner::LeaseKeeper& lease,
+                             const ProgressCallback& progress) {
+    return runner::Runner(client, store, runner::RunnerIdentity::current(actor), lease.holder().owner, progress,
+                          options.stop);
+  }
+
+  Result<void> record_event(const std::string& name, const char* action, const std::string& by,
+                            const std::string& reason, const std::string& checksum = "",
+                            const std::string& error = "") {
+    runner::RunnerIdentity me = runner::RunnerIdentity::current(by);
+    HistoryEvent event{.name = name, .action = action, .at = core::now_ms(), .by = me.actor,
+                       .duration_ms = std::nullopt, .error = error, .checksum = checksum, .host = me.host,
+                       .pid = me.pid, .reason = reason};
+    return store.append_event(event);
+  }
+
+  // After a step: a stop request ends the run here.
+  std::optional<Error> stop_after(const StepReport& step) const {
+    if (!stop_requested()) return std::nullopt;
+    return interrupted(step.outcome == StepOutcome::kFailed ? step.name + " was stopped and recorded as failed"
+                                                            : "stopped after " + step.name);
   }
 };
 
@@ -132,6 +217,12 @@ Result<Migrator> Migrator::open(MigratorOptions options) {
       options.collection.find('$') != std::string::npos) {
     return std::unexpected(Error{ErrorKind::kUsage,
                                  fmt::format("invalid collection name \"{}\"", options.collection)});
+  }
+  if (options.lock.lease.count() <= 0 || options.lock.renew_every.count() <= 0 ||
+      options.lock.renew_every >= options.lock.lease || options.lock.timeout.count() < 0) {
+    return std::unexpected(Error{ErrorKind::kUsage,
+                                 "lock settings: the lease and the renewal interval must be positive and the "
+                                 "renewal interval shorter than the lease"});
   }
   auto client = mongo::Client::open(options.uri, options.database);
   if (!client) return std::unexpected(client.error());
@@ -148,7 +239,9 @@ Result<RunReport> Migrator::run_pending(const RunOptions& options) {
   if (!catalog) return std::unexpected(catalog.error());
   auto records = impl_->store.load();
   if (!records) return std::unexpected(records.error());
-  core::UpPlan plan = core::plan_up(*catalog, *records, core::RunnerState{});
+  auto state = impl_->runner_state_for(*records);
+  if (!state) return std::unexpected(state.error());
+  core::UpPlan plan = core::plan_up(*catalog, *records, *state);
 
   RunReport report;
   report.dry_run = options.dry_run;
@@ -158,14 +251,38 @@ Result<RunReport> Migrator::run_pending(const RunOptions& options) {
     for (const core::Migration* m : plan.to_apply) report.steps.push_back(planned_step(*m, m->up));
     return report;
   }
-  if (plan.to_apply.empty()) return report;  // nothing to do: no writes at all
+  // Nothing to do, or only a failed/interrupted migration in the way: say
+  // so without touching the lock. A live runner in the way: wait for it.
+  bool blocked_by_live_runner = plan.blocked_by && plan.blocked_status == MigrationStatus::kRunning;
+  if (plan.to_apply.empty() && !blocked_by_live_runner) return report;
 
   if (auto r = impl_->store.ensure_indexes(); !r) return std::unexpected(r.error());
-  runner::Runner runner = impl_->make_runner(options.applied_by, options.on_progress);
+  auto lease = impl_->take_lock(options.applied_by);
+  if (!lease) return std::unexpected(lease.error());
+
+  // Under the lock, plan again from a fresh read: another runner may have
+  // applied some of them while we waited.
+  records = impl_->store.load();
+  if (!records) return std::unexpected(records.error());
+  plan = core::plan_up(*catalog, *records, {.live_lease = true, .lease_owner = (*lease)->holder().owner});
+  report.blocked_by = plan.blocked_by;
+  report.blocked_reason = plan.blocked_reason;
+
+  runner::Runner runner = impl_->make_runner(options.applied_by, **lease, options.on_progress);
   for (const core::Migration* m : plan.to_apply) {
+    if ((*lease)->lost()) {
+      std::string why = (*lease)->lost_reason();
+      (void)impl_->record_event(m->name, "stopped", options.applied_by, "", "", "lease lost: " + why);
+      return std::unexpected(Error{
+          ErrorKind::kLockLost,
+          fmt::format("stopped before {}: the migration lock was lost ({}); {} migration(s) applied in this run",
+                      m->name, why, report.steps.size())});
+    }
+    if (impl_->stop_requested()) return std::unexpected(impl_->interrupted("stopped before " + m->name));
     auto step = runner.apply(*m, kUpRefuses);
     if (!step) return std::unexpected(step.error());
     report.steps.push_back(std::move(*step));
+    if (auto stop = impl_->stop_after(report.steps.back())) return std::unexpected(*stop);
     if (report.steps.back().outcome == StepOutcome::kFailed) {
       // Stopped by this failure, not by an earlier blocker.
       report.blocked_by.reset();
@@ -173,6 +290,7 @@ Result<RunReport> Migrator::run_pending(const RunOptions& options) {
       break;
     }
   }
+  if (auto released = (*lease)->release(); !released) return std::unexpected(released.error());
   return report;
 }
 
@@ -181,13 +299,16 @@ Result<RunReport> Migrator::run(std::string_view name, const RunOptions& options
   if (!catalog) return std::unexpected(catalog.error());
   auto m = impl_->lookup(*catalog, name);
   if (!m) return std::unexpected(m.error());
-  auto record = impl_->store.find((*m)->name);
-  if (!record) return std::unexpected(record.error());
-  if (core::status_of(record->has_value() ? &**record : nullptr, core::RunnerState{}) ==
-      MigrationStatus::kApplied) {
-    return std::unexpected(refused(fmt::format("{} is already applied; revert it first with `down {}`",
-                                               (*m)->name, (*m)->name)));
-  }
+  auto refuse_if_applied = [&]() -> Result<void> {
+    auto record = impl_->store.find((*m)->name);
+    if (!record) return std::unexpected(record.error());
+    if (*record && (*record)->status == core::kStatusApplied) {
+      return std::unexpected(refused(fmt::format("{} is already applied; revert it first with `down {}`",
+                                                 (*m)->name, (*m)->name)));
+    }
+    return {};
+  };
+  if (auto r = refuse_if_applied(); !r) return std::unexpected(r.error());
 
   RunReport report;
   report.dry_run = options.dry_run;
@@ -196,42 +317,58 @@ Result<RunReport> Migrator::run(std::string_view name, const RunOptions& options
     return report;
   }
   if (auto r = impl_->store.ensure_indexes(); !r) return std::unexpected(r.error());
-  runner::Runner runner = impl_->make_runner(options.applied_by, options.on_progress);
+  auto lease = impl_->take_lock(options.applied_by);
+  if (!lease) return std::unexpected(lease.error());
+  if (auto r = refuse_if_applied(); !r) return std::unexpected(r.error());  // applied while we waited?
+  runner::Runner runner = impl_->make_runner(options.applied_by, **lease, options.on_progress);
   auto step = runner.apply(**m, kRunRefuses);
   if (!step) return std::unexpected(step.error());
   report.steps.push_back(std::move(*step));
+  if (auto stop = impl_->stop_after(report.steps.back())) return std::unexpected(*stop);
+  if (auto released = (*lease)->release(); !released) return std::unexpected(released.error());
   return report;
 }
 
 Result<RunReport> Migrator::revert(std::string_view name, const RevertOptions& options) {
   if (std::string problem = core::name_problem(name); !problem.empty()) {
-    return std::unexpected(Error{ErrorKind::kBadInput, fmt::format("invalid migration name \"{}\": {}", name, problem)});
+    return std::unexpected(bad_input(fmt::format("invalid migration name \"{}\": {}", name, problem)));
   }
   auto catalog = impl_->catalog();
   if (!catalog) return std::unexpected(catalog.error());
-  auto record = impl_->store.find(std::string(name));
-  if (!record) return std::unexpected(record.error());
   const core::Migration* m = core::find_migration(*catalog, name);
-  if (m == nullptr) {
-    if (record->has_value()) {
-      return std::unexpected(Error{ErrorKind::kBadInput,
-                                   fmt::format("cannot revert {}: its file is missing from {}, so its "
-                                               "\"down\" is unknown", name, impl_->options.directory)});
+  auto check = [&]() -> Result<void> {
+    auto record = impl_->store.find(std::string(name));
+    if (!record) return std::unexpected(record.error());
+    if (m == nullptr) {
+      if (*record) {
+        return std::unexpected(bad_input(fmt::format("cannot revert {}: its file is missing from {}, so its "
+                                                     "\"down\" is unknown",
+                                                     name, impl_->options.directory)));
+      }
+      return std::unexpected(impl_->lookup(*catalog, name).error());
     }
-    return std::unexpected(impl_->lookup(*catalog, name).error());
-  }
-  MigrationStatus status = core::status_of(record->has_value() ? &**record : nullptr, core::RunnerState{});
-  if (status != MigrationStatus::kApplied) {
-    return std::unexpected(refused(fmt::format("cannot revert {}: it is {}, not applied", m->name, to_string(status))));
-  }
-  if (!m->down) {
-    return std::unexpected(refused(fmt::format("cannot revert {}: it is irreversible (its file has no \"down\")", m->name)));
-  }
-  runner::Runner runner = impl_->make_runner(options.reverted_by, options.on_progress);
+    std::string status = *record ? (*record)->status : core::kStatusPending;
+    if (status != core::kStatusApplied) {
+      return std::unexpected(refused(fmt::format("cannot revert {}: it is {}, not applied", m->name,
+                                                 status == core::kStatusRunning ? "interrupted" : status)));
+    }
+    if (!m->down) {
+      return std::unexpected(
+          refused(fmt::format("cannot revert {}: it is irreversible (its file has no \"down\")", m->name)));
+    }
+    return {};
+  };
+  if (auto r = check(); !r) return std::unexpected(r.error());
+  auto lease = impl_->take_lock(options.reverted_by);
+  if (!lease) return std::unexpected(lease.error());
+  if (auto r = check(); !r) return std::unexpected(r.error());  // changed while we waited?
+  runner::Runner runner = impl_->make_runner(options.reverted_by, **lease, options.on_progress);
   auto step = runner.revert(*m);
   if (!step) return std::unexpected(step.error());
   RunReport report;
   report.steps.push_back(std::move(*step));
+  if (auto stop = impl_->stop_after(report.steps.back())) return std::unexpected(*stop);
+  if (auto released = (*lease)->release(); !released) return std::unexpected(released.error());
   return report;
 }
 
@@ -240,7 +377,13 @@ Result<StatusReport> Migrator::status() {
   if (!catalog) return std::unexpected(catalog.error());
   auto records = impl_->store.load();
   if (!records) return std::unexpected(records.error());
-  return core::build_status(*catalog, *records, core::RunnerState{});
+  std::optional<LeaseHolder> lock;
+  auto state = impl_->runner_state(&lock);
+  if (!state) return std::unexpected(state.error());
+  StatusReport report = core::build_status(*catalog, *records, *state);
+  report.lock = std::move(lock);
+  report.lock_live = state->live_lease;
+  return report;
 }
 
 Result<ValidateReport> Migrator::validate() {
@@ -254,6 +397,99 @@ Result<std::vector<HistoryEvent>> Migrator::history(const HistoryOptions& option
     return std::unexpected(Error{ErrorKind::kUsage, fmt::format("--limit must be a positive number, not {}", options.limit)});
   }
   return impl_->store.history(options.limit);
+}
+
+Result<UnlockReport> Migrator::unlock(const UnlockOptions& options) {
+  UnlockReport report;
+  std::optional<LeaseHolder> lock;
+  auto state = impl_->runner_state(&lock);
+  if (!state) return std::unexpected(state.error());
+  report.holder = lock;
+  report.was_live = state->live_lease;
+  if (!lock) return report;
+  if (report.was_live && !options.force) {
+    return std::unexpected(refused(fmt::format(
+        "the migration lock is live, held by {}; if that runner is really gone, pass --force",
+        runner::describe_holder(*lock))));
+  }
+  auto cleared = impl_->leases.clear(*lock);
+  if (!cleared) return std::unexpected(cleared.error());
+  if (!*cleared) {
+    return std::unexpected(refused("the migration lock changed while unlocking (another runner took it); look again"));
+  }
+  report.cleared = true;
+  std::string reason = options.reason.empty() ? fmt::format("cleared the lease of {}", runner::describe_holder(*lock))
+                                              : options.reason;
+  if (auto r = impl_->record_event("", "unlocked", options.by, reason); !r) return std::unexpected(r.error());
+  return report;
+}
+
+Result<MarkReport> Migrator::mark(std::string_view name, MarkAs as, const RecoveryOptions& options) {
+  if (std::string problem = core::name_problem(name); !problem.empty()) {
+    return std::unexpected(bad_input(fmt::format("invalid migration name \"{}\": {}", name, problem)));
+  }
+  auto catalog = impl_->catalog();
+  if (!catalog) return std::unexpected(catalog.error());
+  const core::Migration* m = core::find_migration(*catalog, name);
+  std::string key(name);
+  auto record = impl_->store.find(key);
+  if (!record) return std::unexpected(record.error());
+  if (m == nullptr && !*record) return std::unexpected(impl_->lookup(*catalog, name).error());
+  if (as == MarkAs::kApplied && m == nullptr) {
+    return std::unexpected(bad_input(fmt::format(
+        "cannot mark {} applied: its file is missing from {}, so there is no checksum to record", name,
+        impl_->options.directory)));
+  }
+  if (auto r = impl_->store.ensure_indexes(); !r) return std::unexpected(r.error());
+  auto lease = impl_->take_lock(options.by);
+  if (!lease) return std::unexpected(lease.error());
+  record = impl_->store.find(key);  // as it is now that we hold the lock
+  if (!record) return std::unexpected(record.error());
+  MarkReport report{.name = key, .previous_status = *record ? (*record)->status : "", .status = mark_word(as)};
+  runner::RunnerIdentity me = runner::RunnerIdentity::current(options.by);
+  if (auto r = impl_->store.set_status(key, m, report.status, me.actor, core::now_ms()); !r) {
+    return std::unexpected(r.error());
+  }
+  if (auto r = impl_->record_event(key, as == MarkAs::kApplied    ? "marked_applied"
+                                        : as == MarkAs::kPending ? "marked_pending"
+                                                                 : "marked_reverted",
+                                   options.by, options.reason, m ? m->checksum : "");
+      !r) {
+    return std::unexpected(r.error());
+  }
+  if (auto released = (*lease)->release(); !released) return std::unexpected(released.error());
+  return report;
+}
+
+Result<std::vector<std::string>> Migrator::baseline(std::string_view name, const RecoveryOptions& options) {
+  auto catalog = impl_->catalog();
+  if (!catalog) return std::unexpected(catalog.error());
+  auto target = impl_->lookup(*catalog, name);
+  if (!target) return std::unexpected(target.error());
+  if (auto r = impl_->store.ensure_indexes(); !r) return std::unexpected(r.error());
+  auto lease = impl_->take_lock(options.by);
+  if (!lease) return std::unexpected(lease.error());
+  auto records = impl_->store.load();
+  if (!records) return std::unexpected(records.error());
+  std::unordered_set<std::string_view> applied;
+  for (const core::LogRecord& r : *records) {
+    if (r.status == core::kStatusApplied) applied.insert(r.name);
+  }
+  std::vector<std::string> marked;
+  runner::RunnerIdentity me = runner::RunnerIdentity::current(options.by);
+  for (const core::Migration& m : *catalog) {
+    if (core::runs_before((*target)->name, m.name)) break;  // past the target
+    if (applied.contains(m.name)) continue;
+    if (auto r = impl_->store.set_status(m.name, &m, core::kStatusApplied, me.actor, core::now_ms()); !r) {
+      return std::unexpected(r.error());
+    }
+    if (auto r = impl_->record_event(m.name, "baselined", options.by, options.reason, m.checksum); !r) {
+      return std::unexpected(r.error());
+    }
+    marked.push_back(m.name);
+  }
+  if (auto released = (*lease)->release(); !released) return std::unexpected(released.error());
+  return marked;
 }
 
 }  // namespace mongomigrate

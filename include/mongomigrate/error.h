@@ -14,6 +14,8 @@ enum class ErrorKind {
   kRefused,          // state forbids it (blocked, already applied)   -> exit 1
   kDatabase,         // unreachable server, auth, server error        -> exit 3
   kLockTimeout,      // lock not acquired in time                     -> exit 4
+  kLockLost,         // the lease was lost mid-run; stopped           -> exit 4
+  kInterrupted,      // stopped by a signal (the CLI exits 128+signal) -> exit 130
 };
 
 // One clear sentence for a person; never contains a URI password.

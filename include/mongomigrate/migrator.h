@@ -10,7 +10,10 @@
 // in the RunReport, not as an Error.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <functional>
 #include <memory>
 #include <string>
@@ -22,11 +25,27 @@
 
 namespace mongomigrate {
 
+// The lease lock in `<collection>_lock` that every writing operation takes.
+struct LockOptions {
+  std::chrono::milliseconds lease{std::chrono::seconds(60)};        // how long a lease lasts unrenewed
+  std::chrono::milliseconds renew_every{std::chrono::seconds(20)};  // lease / 3 by default
+  std::chrono::milliseconds timeout{std::chrono::minutes(5)};       // how long to wait for a held lock
+  std::chrono::milliseconds poll{std::chrono::milliseconds(250)};   // how often to look while waiting
+};
+
 struct MigratorOptions {
   std::string uri = "mongodb://localhost:27017";
   std::string database;  // empty: take it from the URI's path
   std::string directory = "migrations";
   std::string collection = "migrationlogs";
+  LockOptions lock;
+  // Called once when a writing operation has to wait for the lock.
+  std::function<void(const LeaseHolder&)> on_lock_wait;
+  // Raised (non-zero, e.g. a signal number) to ask a writing operation to
+  // stop: the current command finishes, the migration it belongs to is
+  // recorded failed ("interrupted by signal N") unless it had completed, the
+  // lease is released, and the call returns kInterrupted. Not owned.
+  const std::atomic<int>* stop = nullptr;
 };
 
 // Called as a migration starts and as it ends (after the outcome is recorded).
@@ -49,6 +68,35 @@ struct RevertOptions {
 
 struct HistoryOptions {
   int limit = 20;
+};
+
+// Who does a recovery operation and why; both are recorded in its event.
+struct RecoveryOptions {
+  std::string by;  // empty: "$USER@hostname"
+  std::string reason;
+};
+
+struct UnlockOptions {
+  bool force = false;  // clear a live (unexpired) lease too
+  std::string by;
+  std::string reason;
+};
+
+struct UnlockReport {
+  std::optional<LeaseHolder> holder;  // the lease found, if any
+  bool was_live = false;              // unexpired when found
+  bool cleared = false;
+};
+
+// The statuses `mark` can set.
+enum class MarkAs { kApplied, kPending, kReverted };
+// "applied" -> kApplied, ...; nullopt for any other word.
+std::optional<MarkAs> parse_mark_as(std::string_view word);
+
+struct MarkReport {
+  std::string name;
+  std::string previous_status;  // "" when there was no record
+  std::string status;           // as now recorded
 };
 
 class Migrator {
@@ -75,6 +123,18 @@ class Migrator {
   Result<ValidateReport> validate();
   // Events newest first.
   Result<std::vector<HistoryEvent>> history(const HistoryOptions& options = {});
+
+  // Shows the lock and clears it if expired; a live one only with `force`
+  // (else kRefused). Recorded as an "unlocked" event when cleared.
+  Result<UnlockReport> unlock(const UnlockOptions& options = {});
+  // Sets a migration's recorded status without running anything, after a
+  // hand repair. Marking applied records the file's current checksum (the
+  // file must exist). Takes the lock; recorded as a "marked" event.
+  Result<MarkReport> mark(std::string_view name, MarkAs as, const RecoveryOptions& options = {});
+  // Adopts an existing database: marks every migration up to and including
+  // `name` applied without running it. Takes the lock; one "baselined" event
+  // per migration marked. Returns the names marked.
+  Result<std::vector<std::string>> baseline(std::string_view name, const RecoveryOptions& options = {});
 
   // The URI with its password replaced by "*****", safe to print.
   const std::string& redacted_uri() const;

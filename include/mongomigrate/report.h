@@ -46,6 +46,17 @@ struct StatusSummary {
   int interrupted = 0;
 };
 
+// The runner holding (or last holding) the migration lock, from
+// `<collection>_lock`. Times are the server's clock.
+struct LeaseHolder {
+  std::string owner;  // unique per runner process
+  std::string host;
+  std::int64_t pid = 0;
+  std::string user;  // --by of that runner
+  TimestampMs acquired_at = 0;
+  TimestampMs expires_at = 0;
+};
+
 // Every migration known from the directory or the log, in run order (missing
 // ones, known only from the log, are merged into the same byte-wise order).
 struct StatusReport {
@@ -53,6 +64,9 @@ struct StatusReport {
   std::vector<MigrationState> migrations;
   std::vector<std::string> modified;  // names
   std::vector<std::string> missing;   // names
+  // The lock document, if any, and whether it was live (unexpired).
+  std::optional<LeaseHolder> lock;
+  bool lock_live = false;
 };
 
 struct ValidationIssues {
@@ -77,6 +91,7 @@ struct HistoryEvent {
   std::string checksum;
   std::string host;
   std::int64_t pid = 0;
+  std::string reason;  // recovery operations: why (--reason)
 };
 
 // What happened (or, in a dry run, would happen) to one migration.

@@ -21,6 +21,7 @@ struct LogRecord {
   std::string checksum;
   std::string applied_by;
   std::string reverted_by;
+  std::string lock_owner;  // while `running`: the lease owner of the runner
 };
 
 // Status words, exactly as written to the log.

@@ -57,7 +57,9 @@ MigrationStatus status_of(const LogRecord* record, const RunnerState& runners) {
   if (s == kStatusFailed) return MigrationStatus::kFailed;
   if (s == kStatusReverted) return MigrationStatus::kReverted;
   if (s == kStatusRunning) {
-    return runners.live_lease ? MigrationStatus::kRunning : MigrationStatus::kInterrupted;
+    bool owner_alive = runners.live_lease && !record->lock_owner.empty() &&
+                       record->lock_owner == runners.lease_owner;
+    return owner_alive ? MigrationStatus::kRunning : MigrationStatus::kInterrupted;
   }
   // 'pending' and any word we do not know: not applied, so runnable. An
   // unknown word cannot mean "done", and treating it as pending is what lets
@@ -82,6 +84,7 @@ UpPlan plan_up(const Catalog& catalog, const std::vector<LogRecord>& records,
       continue;
     }
     plan.blocked_by = m.name;
+    plan.blocked_status = status;
     switch (status) {
       case MigrationStatus::kFailed:
         plan.blocked_reason = "it failed" + (record->error.empty() ? "" : " (" + record->error + ")") +

@@ -21,9 +21,12 @@ using Catalog = std::vector<Migration>;
 // one, a record left `running` is the evidence of a crash (interrupted).
 struct RunnerState {
   bool live_lease = false;
+  std::string lease_owner;  // of the live lease
 };
 
-// The reported status of a log record (none: never run -> pending).
+// The reported status of a log record (none: never run -> pending). A
+// `running` record is kRunning only while the lease of the runner that wrote
+// it is live; otherwise that runner is gone: kInterrupted.
 MigrationStatus status_of(const LogRecord* record, const RunnerState& runners);
 
 // Whether `up` applies a migration in this status (pending, reverted).
@@ -34,6 +37,7 @@ struct UpPlan {
   // The first failed/interrupted migration; nothing after it is planned.
   std::optional<std::string> blocked_by;
   std::string blocked_reason;
+  MigrationStatus blocked_status = MigrationStatus::kPending;  // when blocked_by is set
 };
 
 // `records` may be in any order and may name migrations that have no file.

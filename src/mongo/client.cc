@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "core/time_format.h"
 #include "core/uri_redaction.h"
 
 namespace mongomigrate::mongo {
@@ -151,6 +152,28 @@ Result<void> Client::run_command(const bson_t* command, bson_t* reply) {
     return std::unexpected(Error{ErrorKind::kDatabase, scrub("database error: " + problem)});
   }
   return {};
+}
+
+Result<TimestampMs> Client::server_now() {
+  if (!clock_offset_) {
+    ScopedBson command, reply;
+    BSON_APPEND_INT32(command.get(), "hello", 1);
+    TimestampMs before = core::now_ms();
+    bson_error_t error;
+    bson_destroy(reply.get());
+    if (!mongoc_client_command_simple(client_.get(), "admin", command.get(), nullptr, reply.get(), &error)) {
+      return std::unexpected(error_from(error, ErrorKind::kDatabase, "cannot read the server's clock"));
+    }
+    TimestampMs after = core::now_ms();
+    bson_iter_t it;
+    if (bson_iter_init_find(&it, reply.get(), "localTime") && BSON_ITER_HOLDS_DATE_TIME(&it)) {
+      // The server read its clock somewhere in the round trip: assume the middle.
+      clock_offset_ = bson_iter_date_time(&it) - (before + (after - before) / 2);
+    } else {
+      clock_offset_ = 0;
+    }
+  }
+  return core::now_ms() + *clock_offset_;
 }
 
 }  // namespace mongomigrate::mongo

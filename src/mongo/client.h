@@ -9,11 +9,13 @@
 
 #include <mongoc/mongoc.h>
 
+#include <optional>
 #include <string>
 
 #include "core/migration.h"
 #include "mongo/handles.h"
 #include "mongomigrate/error.h"
+#include "mongomigrate/report.h"
 
 namespace mongomigrate::mongo {
 
@@ -45,12 +47,19 @@ class Client {
   // `text` without the password.
   std::string scrub(std::string text) const;
 
+  // The server's clock now (ms since the epoch). The first call asks the
+  // server (`hello.localTime`) and remembers the offset from the local clock,
+  // so later calls cost nothing; lease times come from here, not from a
+  // runner's possibly skewed clock. Servers without localTime: local clock.
+  Result<TimestampMs> server_now();
+
  private:
   Client() = default;
   ClientPtr client_;
   std::string database_;
   std::string redacted_uri_;
   std::string password_;
+  std::optional<TimestampMs> clock_offset_;
 };
 
 // True for errors that mean "could not talk to the server" rather than

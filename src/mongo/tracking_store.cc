@@ -40,6 +40,7 @@ core::LogRecord record_from(const bson_t* doc) {
     else if (key == "checksum") r.checksum = utf8(it);
     else if (key == "appliedBy") r.applied_by = utf8(it);
     else if (key == "revertedBy") r.reverted_by = utf8(it);
+    else if (key == "lockOwner") r.lock_owner = utf8(it);
   }
   return r;
 }
@@ -57,6 +58,7 @@ HistoryEvent event_from(const bson_t* doc) {
     else if (key == "duration") e.duration_ms = number(it);
     else if (key == "error") e.error = utf8(it);
     else if (key == "checksum") e.checksum = utf8(it);
+    else if (key == "reason") e.reason = utf8(it);
     else if (key == "runner" && BSON_ITER_HOLDS_DOCUMENT(&it)) {
       bson_iter_t runner;
       if (!bson_iter_recurse(&it, &runner)) continue;
@@ -80,7 +82,7 @@ void append_record_projection(bson_t* opts) {
   bson_t projection;
   BSON_APPEND_DOCUMENT_BEGIN(opts, "projection", &projection);
   for (const char* field : {"name", "version", "status", "appliedAt", "revertedAt", "duration", "error",
-                            "checksum", "appliedBy", "revertedBy"}) {
+                            "checksum", "appliedBy", "revertedBy", "lockOwner"}) {
     BSON_APPEND_INT32(&projection, field, 1);
   }
   BSON_APPEND_INT32(&projection, "_id", 0);
@@ -191,7 +193,7 @@ Result<void> TrackingStore::update(const bson_t* filter, const bson_t* update, b
 }
 
 Result<void> TrackingStore::begin(const core::Migration& m, const std::string& by,
-                                  const std::vector<std::string>& refuse_statuses) {
+                                  const std::vector<std::string>& refuse_statuses, const std::string& lock_owner) {
   ScopedBson filter, update;
   append_string(filter.get(), "name", m.name);
   bson_t status, nin;
@@ -209,6 +211,7 @@ Result<void> TrackingStore::begin(const core::Migration& m, const std::string& b
   append_string(&set, "status", core::kStatusRunning);
   append_string(&set, "checksum", m.checksum);
   append_string(&set, "appliedBy", by);
+  append_string(&set, "lockOwner", lock_owner);
   bson_append_document_end(update.get(), &set);
   return this->update(filter.get(), update.get(), /*upsert=*/true,
                       fmt::format("cannot start {}", m.name).c_str());
@@ -228,7 +231,7 @@ Result<void> TrackingStore::finish_applied(const core::Migration& m, const std::
   append_string(&set, "appliedBy", by);
   bson_append_document_end(update.get(), &set);
   BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$unset", &unset);
-  for (const char* field : {"error", "revertedAt", "revertedBy"}) BSON_APPEND_UTF8(&unset, field, "");
+  for (const char* field : {"error", "revertedAt", "revertedBy", "lockOwner"}) BSON_APPEND_UTF8(&unset, field, "");
   bson_append_document_end(update.get(), &unset);
   return this->update(filter.get(), update.get(), false,
                       fmt::format("cannot record {} as applied", m.name).c_str());
@@ -245,6 +248,10 @@ Result<void> TrackingStore::finish_failed(const core::Migration& m, const std::s
   append_string(&set, "error", error);
   BSON_APPEND_INT64(&set, "duration", duration_ms);
   bson_append_document_end(update.get(), &set);
+  bson_t unset;
+  BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$unset", &unset);
+  BSON_APPEND_UTF8(&unset, "lockOwner", "");
+  bson_append_document_end(update.get(), &unset);
   return this->update(filter.get(), update.get(), false,
                       fmt::format("cannot record {} as failed", m.name).c_str());
 }
@@ -278,6 +285,35 @@ Result<void> TrackingStore::note_revert_failed(const core::Migration& m, const s
                       fmt::format("cannot record the failed revert of {}", m.name).c_str());
 }
 
+Result<void> TrackingStore::set_status(const std::string& name, const core::Migration* m,
+                                       const std::string& status, const std::string& by, TimestampMs at) {
+  ScopedBson filter, update;
+  append_string(filter.get(), "name", name);
+  bson_t set, unset;
+  BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$set", &set);
+  append_string(&set, "status", status);
+  if (m) append_string(&set, "version", m->version);
+  if (status == core::kStatusApplied) {
+    BSON_APPEND_DATE_TIME(&set, "appliedAt", at);
+    append_string(&set, "appliedBy", by);
+    if (m) append_string(&set, "checksum", m->checksum);
+  } else if (status == core::kStatusReverted) {
+    BSON_APPEND_DATE_TIME(&set, "revertedAt", at);
+    append_string(&set, "revertedBy", by);
+  }
+  bson_append_document_end(update.get(), &set);
+  BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$unset", &unset);
+  BSON_APPEND_UTF8(&unset, "error", "");
+  BSON_APPEND_UTF8(&unset, "lockOwner", "");
+  if (status == core::kStatusApplied) {
+    BSON_APPEND_UTF8(&unset, "revertedAt", "");
+    BSON_APPEND_UTF8(&unset, "revertedBy", "");
+  }
+  bson_append_document_end(update.get(), &unset);
+  return this->update(filter.get(), update.get(), /*upsert=*/true,
+                      fmt::format("cannot mark {} {}", name, status).c_str());
+}
+
 Result<void> TrackingStore::append_event(const HistoryEvent& e) {
   CollectionPtr coll = client_.open_collection(events_collection());
   ScopedBson doc, opts;
@@ -288,6 +324,7 @@ Result<void> TrackingStore::append_event(const HistoryEvent& e) {
   if (e.duration_ms) BSON_APPEND_INT64(doc.get(), "duration", *e.duration_ms);
   if (!e.error.empty()) append_string(doc.get(), "error", e.error);
   if (!e.checksum.empty()) append_string(doc.get(), "checksum", e.checksum);
+  if (!e.reason.empty()) append_string(doc.get(), "reason", e.reason);
   bson_t runner;
   BSON_APPEND_DOCUMENT_BEGIN(doc.get(), "runner", &runner);
   append_string(&runner, "host", e.host);

@@ -40,8 +40,10 @@ class TrackingStore {
 
   // Marks `migration` running for `by`, unless its record's status is one of
   // `refuse_statuses` (then kRefused).
+  // `lock_owner` (the lease owner) is recorded so that a `running` record
+  // can be told apart from one left by a runner that is gone.
   Result<void> begin(const core::Migration& migration, const std::string& by,
-                     const std::vector<std::string>& refuse_statuses);
+                     const std::vector<std::string>& refuse_statuses, const std::string& lock_owner);
   Result<void> finish_applied(const core::Migration& migration, const std::string& by,
                               TimestampMs applied_at, std::int64_t duration_ms);
   Result<void> finish_failed(const core::Migration& migration, const std::string& error,
@@ -50,6 +52,11 @@ class TrackingStore {
                                TimestampMs reverted_at);
   // A failed `down`: the migration stays applied; the error is recorded.
   Result<void> note_revert_failed(const core::Migration& migration, const std::string& error);
+
+  // Sets `name`'s status by hand (mark, baseline): creates the record if
+  // needed. For applied, `migration` gives version and checksum.
+  Result<void> set_status(const std::string& name, const core::Migration* migration, const std::string& status,
+                          const std::string& by, TimestampMs at);
 
   Result<void> append_event(const HistoryEvent& event);
   // Newest first.

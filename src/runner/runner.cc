@@ -4,6 +4,8 @@
 
 #include <chrono>
 
+#include <fmt/format.h>
+
 #include "core/time_format.h"
 
 namespace mongomigrate::runner {
@@ -27,9 +29,14 @@ RunnerIdentity RunnerIdentity::current(std::string actor) {
                         static_cast<std::int64_t>(getpid())};
 }
 
-Runner::Runner(mongo::Client& client, mongo::TrackingStore& store, RunnerIdentity identity,
-               ProgressCallback on_progress)
-    : client_(client), store_(store), identity_(std::move(identity)), on_progress_(std::move(on_progress)) {}
+Runner::Runner(mongo::Client& client, mongo::TrackingStore& store, RunnerIdentity identity, std::string lock_owner,
+               ProgressCallback on_progress, const std::atomic<int>* stop)
+    : client_(client),
+      store_(store),
+      identity_(std::move(identity)),
+      lock_owner_(std::move(lock_owner)),
+      on_progress_(std::move(on_progress)),
+      stop_(stop) {}
 
 void Runner::notify(ProgressEvent::Kind kind, const StepReport& step) const {
   if (on_progress_) on_progress_(ProgressEvent{kind, step});
@@ -37,6 +44,9 @@ void Runner::notify(ProgressEvent::Kind kind, const StepReport& step) const {
 
 Result<std::string> Runner::run_commands(const std::vector<core::Command>& commands) {
   for (std::size_t i = 0; i < commands.size(); ++i) {
+    if (i > 0 && stop_ && stop_->load() != 0) {
+      return fmt::format("interrupted by signal {} after command {} of {}", stop_->load(), i, commands.size());
+    }
     auto ran = client_.run_migration_command(commands[i]);
     if (ran) continue;
     if (ran.error().kind == ErrorKind::kDatabase) return std::unexpected(ran.error());
@@ -65,7 +75,7 @@ Result<StepReport> Runner::apply(const core::Migration& m, const std::vector<std
   StepReport step;
   step.name = m.name;
   notify(ProgressEvent::Kind::kStarting, step);
-  if (auto begun = store_.begin(m, identity_.actor, refuse_statuses); !begun) {
+  if (auto begun = store_.begin(m, identity_.actor, refuse_statuses, lock_owner_); !begun) {
     return std::unexpected(begun.error());
   }
 

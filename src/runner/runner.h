@@ -4,6 +4,7 @@
 // append the event.
 #pragma once
 
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -25,8 +26,10 @@ struct RunnerIdentity {
 
 class Runner {
  public:
-  Runner(mongo::Client& client, mongo::TrackingStore& store, RunnerIdentity identity,
-         ProgressCallback on_progress);
+  // `lock_owner` is the lease this runner holds; `stop` (may be null) asks
+  // it to stop between commands (see MigratorOptions::stop).
+  Runner(mongo::Client& client, mongo::TrackingStore& store, RunnerIdentity identity, std::string lock_owner,
+         ProgressCallback on_progress, const std::atomic<int>* stop);
 
   // Marks running (refused if the record's status is in `refuse_statuses`),
   // runs `up`, records the outcome and the event. A failing command yields a
@@ -40,7 +43,8 @@ class Runner {
   Result<StepReport> revert(const core::Migration& migration);
 
  private:
-  // Runs `commands` in order; the first failure's message, or "".
+  // Runs `commands` in order; the first failure's message, or "". A stop
+  // request between two commands is a failure ("interrupted by signal N").
   Result<std::string> run_commands(const std::vector<core::Command>& commands);
   Result<void> record_event(const core::Migration& m, const char* action, std::int64_t duration_ms,
                             const std::string& error);
@@ -49,7 +53,9 @@ class Runner {
   mongo::Client& client_;
   mongo::TrackingStore& store_;
   RunnerIdentity identity_;
+  std::string lock_owner_;
   ProgressCallback on_progress_;
+  const std::atomic<int>* stop_;
 };
 
 }  // namespace mongomigrate::runner

@@ -1,0 +1,132 @@
+#include "runner/lease_keeper.h"
+
+#include <random>
+
+#include <fmt/format.h>
+
+#include "core/time_format.h"
+
+namespace mongomigrate::runner {
+
+std::string new_owner_id(const std::string& host, std::int64_t pid) {
+  std::random_device random;
+  return fmt::format("{}:{}:{:08x}{:08x}", host, pid, random(), random());
+}
+
+std::string describe_holder(const LeaseHolder& h) {
+  return fmt::format("{} on {} (pid {}), acquired {}, expires {}", h.user.empty() ? "unknown" : h.user, h.host,
+                     h.pid, core::iso8601(h.acquired_at), core::iso8601(h.expires_at));
+}
+
+Result<std::unique_ptr<LeaseKeeper>> LeaseKeeper::acquire(mongo::Client& client, Target target,
+                                                          LeaseHolder identity, const LockOptions& options,
+                                                          const std::function<void(const LeaseHolder&)>& on_wait,
+                                                          const std::atomic<int>* stop) {
+  mongo::LeaseStore store(client, target.lock_collection);
+  identity.owner = new_owner_id(identity.host, identity.pid);
+  auto deadline = std::chrono::steady_clock::now() + options.timeout;
+  bool told = false;
+  std::optional<LeaseHolder> last_seen;
+  while (true) {
+    auto now = client.server_now();
+    if (!now) return std::unexpected(now.error());
+    identity.acquired_at = *now;
+    identity.expires_at = *now + options.lease.count();
+    auto taken = store.try_acquire(identity);
+    if (!taken) return std::unexpected(taken.error());
+    if (*taken) {
+      return std::make_unique<LeaseKeeper>(Key{}, client, std::move(target), std::move(identity), options);
+    }
+    auto holder = store.current();
+    if (!holder) return std::unexpected(holder.error());
+    if (*holder) last_seen = **holder;
+    if (!told && *holder && on_wait) {
+      on_wait(**holder);
+      told = true;
+    }
+    if (stop && stop->load()) {
+      return std::unexpected(Error{ErrorKind::kInterrupted, "interrupted while waiting for the migration lock"});
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return std::unexpected(Error{
+          ErrorKind::kLockTimeout,
+          fmt::format("the migration lock is held by {}; gave up after {} s (--lock-timeout); if that runner is "
+                      "gone, wait for the lease to expire or run `unlock`",
+                      last_seen ? describe_holder(*last_seen) : std::string("another runner"),
+                      std::chrono::duration_cast<std::chrono::seconds>(options.timeout).count())});
+    }
+    std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(
+        options.poll, std::chrono::duration_cast<std::chrono::milliseconds>(
+                          deadline - std::chrono::steady_clock::now() + std::chrono::milliseconds(1))));
+  }
+}
+
+LeaseKeeper::LeaseKeeper(Key, mongo::Client& client, Target target, LeaseHolder holder, const LockOptions& options)
+    : client_(client), target_(std::move(target)), holder_(std::move(holder)), options_(options) {
+  renewer_ = std::thread([this] { renew_loop(); });
+}
+
+LeaseKeeper::~LeaseKeeper() { (void)release(); }
+
+std::string LeaseKeeper::lost_reason() const {
+  std::lock_guard lock(mutex_);
+  return lost_reason_;
+}
+
+void LeaseKeeper::mark_lost(std::string reason) {
+  std::lock_guard lock(mutex_);
+  if (lost_.load()) return;
+  lost_reason_ = std::move(reason);
+  lost_.store(true);
+}
+
+void LeaseKeeper::renew_loop() {
+  // Our own connection: the caller's client is busy running migrations.
+  auto client = mongo::Client::open(target_.uri, target_.database);
+  if (!client) {
+    mark_lost("cannot open a connection to renew the lease: " + client.error().message);
+    return;
+  }
+  mongo::LeaseStore store(*client, target_.lock_collection);
+  auto last_renewed = std::chrono::steady_clock::now();
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    wake_.wait_for(lock, options_.renew_every, [this] { return stopping_; });
+    if (stopping_) break;
+    lock.unlock();
+    std::string failure;
+    auto now = client->server_now();
+    if (now) {
+      auto renewed = store.renew(holder_.owner, *now + options_.lease.count());
+      if (renewed && *renewed) {
+        last_renewed = std::chrono::steady_clock::now();
+      } else if (renewed) {
+        mark_lost("the lease was taken over or cleared by another process");
+      } else {
+        failure = renewed.error().message;
+      }
+    } else {
+      failure = now.error().message;
+    }
+    if (!failure.empty() && std::chrono::steady_clock::now() - last_renewed >= options_.lease) {
+      mark_lost("the lease could not be renewed within its duration: " + failure);
+    }
+    lock.lock();
+    if (lost_.load()) break;
+  }
+}
+
+Result<void> LeaseKeeper::release() {
+  {
+    std::lock_guard lock(mutex_);
+    if (released_) return {};
+    released_ = true;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (renewer_.joinable()) renewer_.join();
+  mongo::LeaseStore store(client_, target_.lock_collection);
+  return store.release(holder_.owner);
+}
+
+}  // namespace mongomigrate::runner
