@@ -40,7 +40,8 @@ int main(int argc, char** argv) {
   }
 
   if (help->parsed()) {
-    fmt::print("{}", app.help());
+    // app.help() would describe the selected `help` subcommand, not the app.
+    fmt::print("{}", app.get_formatter()->make_help(&app, "mongo-migrate", CLI::AppFormatMode::Normal));
     return 0;
   }
   for (const CommandSpec& command : commands) {

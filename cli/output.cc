@@ -54,9 +54,9 @@ std::string Table::render(bool color) const {
     std::string line;
     for (std::size_t c = 0; c < cells.size(); ++c) {
       bool last = c + 1 == cells.size();
-      std::string cell = last ? cells[c] : fmt::format("{:<{}}", cells[c], width[c]);
-      line += paint(cell, colors ? (*colors)[c] : all, color);
-      if (!last) line += "  ";
+      // Padding goes outside the colour codes so trailing blanks can be trimmed.
+      line += paint(cells[c], colors ? (*colors)[c] : all, color);
+      if (!last) line += std::string(width[c] - cells[c].size() + 2, ' ');
     }
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out += line;
@@ -76,7 +76,8 @@ std::string human_time(const std::optional<TimestampMs>& ms) {
 std::string human_duration(const std::optional<std::int64_t>& ms) {
   if (!ms) return "-";
   if (*ms < 1000) return fmt::format("{} ms", *ms);
-  if (*ms < 60'000) return fmt::format("{:.1f} s", static_cast<double>(*ms) / 1000.0);
+  // Truncate to tenths: rounding would show 59,999 ms as "60.0 s".
+  if (*ms < 60'000) return fmt::format("{}.{} s", *ms / 1000, (*ms % 1000) / 100);
   return fmt::format("{} min {} s", *ms / 60'000, (*ms % 60'000) / 1000);
 }
 

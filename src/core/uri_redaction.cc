@@ -6,12 +6,12 @@ std::string redact_uri(std::string_view uri) {
   std::string out(uri);
   std::size_t scheme = out.find("://");
   std::size_t start = scheme == std::string::npos ? 0 : scheme + 3;
-  // The user-info ends at the last '@' before the path, query or fragment.
-  std::size_t host_end = out.find_first_of("/?#", start);
-  std::size_t at = out.rfind('@', host_end == std::string::npos ? std::string::npos : host_end);
-  // An unescaped '/' or '?' inside the password ends the search early; then
-  // take the last '@' anywhere: over-redacting beats printing a password.
-  if (at == std::string::npos || at < start) at = out.rfind('@');
+  // The user-info ends at an '@'. A password may hold unescaped '@', '/' or
+  // ':' (an invalid URI, but one a person may type), so take the last '@'
+  // before the options: over-redacting beats printing part of a password.
+  std::size_t options = out.find('?', start);
+  std::size_t at = out.rfind('@', options == std::string::npos ? std::string::npos : options);
+  if (at == std::string::npos || at < start) at = out.rfind('@');  // the '?' was in the password
   if (at == std::string::npos || at < start) return out;
   std::size_t colon = out.find(':', start);
   if (colon == std::string::npos || colon > at) return out;

@@ -16,6 +16,10 @@ namespace {
 using mongo::BsonString;
 using mongo::OwnedBson;
 
+struct JsonReaderDeleter {
+  void operator()(bson_json_reader_t* r) const { bson_json_reader_destroy(r); }
+};
+
 Error bad(std::string_view path, std::string_view what) {
   return Error{ErrorKind::kBadInput, fmt::format("{}: {}", path, what)};
 }
@@ -25,7 +29,13 @@ Error bad(std::string_view path, std::string_view what) {
 std::string describe_syntax_error(std::string_view bytes, const char* message) {
   static const std::regex kPattern(R"(position (\d+): \"([A-Z_]+)\")");
   std::cmatch match;
-  if (!std::regex_search(message, match, kPattern)) return fmt::format("invalid JSON: {}", message);
+  if (!std::regex_search(message, match, kPattern)) {
+    if (std::string_view(message) == "Incomplete JSON") {
+      // libbson gives no position here; name the usual causes instead.
+      return "invalid JSON: incomplete (a missing comma, bracket or brace, or the file is cut short)";
+    }
+    return fmt::format("invalid JSON: {}", message);
+  }
   std::size_t offset = std::stoul(match[1].str());
   if (offset > bytes.size()) offset = bytes.size();
   std::size_t line = 1, column = 1;
@@ -104,10 +114,19 @@ Result<core::Migration> parse_json_migration(std::string_view name, std::string_
     return std::unexpected(bad(path, "expected a JSON object ({ \"up\": [...], ... }) at the top level"));
   }
 
+  // A reader, not bson_new_from_json: that stops after the first object and
+  // would silently ignore a second one after it.
+  std::unique_ptr<bson_json_reader_t, JsonReaderDeleter> reader(bson_json_data_reader_new(false, 0));
+  bson_json_data_reader_ingest(reader.get(), reinterpret_cast<const uint8_t*>(text.data()), text.size());
   bson_error_t error;
-  OwnedBson doc(bson_new_from_json(reinterpret_cast<const uint8_t*>(text.data()),
-                                 static_cast<ssize_t>(text.size()), &error));
-  if (!doc) return std::unexpected(bad(path, describe_syntax_error(text, error.message)));
+  OwnedBson doc(bson_new());
+  if (bson_json_reader_read(reader.get(), doc.get(), &error) != 1) {
+    return std::unexpected(bad(path, describe_syntax_error(text, error.message)));
+  }
+  mongo::ScopedBson rest;
+  if (bson_json_reader_read(reader.get(), rest.get(), &error) != 0) {
+    return std::unexpected(bad(path, "invalid JSON: unexpected content after the top-level object"));
+  }
 
   core::Migration m;
   m.name = std::string(name);

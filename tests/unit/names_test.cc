@@ -1,15 +1,160 @@
 #include "core/names.h"
 
+#include <algorithm>
+#include <string>
+#include <string_view>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 namespace mongomigrate::core {
 namespace {
+
+using namespace std::string_view_literals;
 
 TEST(DeriveVersion, TakesTheLeadingToken) {
   EXPECT_EQ(derive_version("001-add-user-email-index.json"), "001");
   EXPECT_EQ(derive_version("2024-01-15-backfill.json"), "2024-01-15");
   EXPECT_EQ(derive_version("v1.0.0-users.json"), "v1.0.0");
   EXPECT_EQ(derive_version("add-user-preferences.json"), "");
+}
+
+TEST(DeriveVersion, ShortExamplesFromTheSpec) {
+  EXPECT_EQ(derive_version("001-x.json"), "001");
+  EXPECT_EQ(derive_version("2024-01-15-x.json"), "2024-01-15");
+  EXPECT_EQ(derive_version("v1.0.0-x.json"), "v1.0.0");
+  EXPECT_EQ(derive_version("add-x.json"), "");
+}
+
+TEST(DeriveVersion, VersionIsTheWholeNameBeforeTheExtension) {
+  EXPECT_EQ(derive_version("001.json"), "001");
+  EXPECT_EQ(derive_version("v1.json"), "v1");
+  EXPECT_EQ(derive_version("v1.0.0.json"), "v1.0.0");
+  EXPECT_EQ(derive_version("2024-01-15.json"), "2024-01-15");
+}
+
+TEST(DeriveVersion, NumericTokens) {
+  EXPECT_EQ(derive_version("20240115-x.json"), "20240115");
+  EXPECT_EQ(derive_version("1-x.json"), "1");
+  EXPECT_EQ(derive_version("001_underscore.json"), "001");
+  EXPECT_EQ(derive_version("0042.extra.json"), "0042");
+}
+
+TEST(DeriveVersion, VPrefixedTokens) {
+  EXPECT_EQ(derive_version("v2-x.json"), "v2");
+  EXPECT_EQ(derive_version("V3-upper.json"), "V3");
+  EXPECT_EQ(derive_version("v10.20-x.json"), "v10.20");
+  EXPECT_EQ(derive_version("v1_2-x.json"), "v1");
+  // A trailing dot that is not followed by a digit is not part of the version.
+  EXPECT_EQ(derive_version("v1.-x.json"), "v1");
+}
+
+TEST(DeriveVersion, WorksWithoutAnExtension) {
+  EXPECT_EQ(derive_version("001-x"), "001");
+  EXPECT_EQ(derive_version("v1.0.0-x"), "v1.0.0");
+  EXPECT_EQ(derive_version("v1.2"), "v1.2");
+  EXPECT_EQ(derive_version("2024-01-15"), "2024-01-15");
+}
+
+TEST(DeriveVersion, DescriptiveNamesHaveNoVersion) {
+  EXPECT_EQ(derive_version(""), "");
+  EXPECT_EQ(derive_version(".json"), "");
+  EXPECT_EQ(derive_version("x.json"), "");
+  EXPECT_EQ(derive_version("v.json"), "");
+  EXPECT_EQ(derive_version("version-x.json"), "");
+  EXPECT_EQ(derive_version("vx-1.json"), "");
+  // A digit run glued to letters is not a token.
+  EXPECT_EQ(derive_version("001x.json"), "");
+  EXPECT_EQ(derive_version("123abc-x.json"), "");
+  EXPECT_EQ(derive_version("v1a-x.json"), "");
+}
+
+TEST(DeriveVersion, NearDatesFallBackToTheLeadingNumber) {
+  // Not YYYY-MM-DD: the leading digit run is the version.
+  EXPECT_EQ(derive_version("2024-1-15-x.json"), "2024");
+  EXPECT_EQ(derive_version("2024-01-15x.json"), "2024");
+}
+
+TEST(NameProblem, AcceptsOrdinaryNames) {
+  EXPECT_EQ(name_problem("001-x.json"), "");
+  EXPECT_EQ(name_problem("2024-01-15-backfill.json"), "");
+  EXPECT_EQ(name_problem("v1.0.0-users.json"), "");
+  EXPECT_EQ(name_problem("a.b.json"), "");
+  EXPECT_EQ(name_problem("with space.json"), "");
+  EXPECT_EQ(name_problem("\xc3\xa9t\xc3\xa9.json"), "");  // UTF-8 is not a control character
+}
+
+TEST(NameProblem, RejectsEmpty) { EXPECT_NE(name_problem(""), ""); }
+
+TEST(NameProblem, RejectsPathSeparators) {
+  EXPECT_NE(name_problem("a/b.json"), "");
+  EXPECT_NE(name_problem("/abs.json"), "");
+  EXPECT_NE(name_problem("a\\b.json"), "");
+  EXPECT_NE(name_problem("dir/"), "");
+}
+
+TEST(NameProblem, RejectsDotDot) {
+  EXPECT_NE(name_problem("..json"), "");
+  EXPECT_NE(name_problem("../x.json"), "");
+  EXPECT_NE(name_problem("..\\x.json"), "");
+  EXPECT_NE(name_problem("a..b.json"), "");
+  EXPECT_NE(name_problem(".."), "");
+  EXPECT_NE(name_problem("x.json.."), "");
+}
+
+TEST(NameProblem, RejectsLeadingDot) {
+  EXPECT_NE(name_problem(".hidden.json"), "");
+  EXPECT_NE(name_problem("."), "");
+}
+
+TEST(NameProblem, RejectsControlCharacters) {
+  EXPECT_NE(name_problem("a\nb.json"), "");
+  EXPECT_NE(name_problem("a\tb.json"), "");
+  EXPECT_NE(name_problem("a\x01" "b.json"), "");
+  EXPECT_NE(name_problem("a\x1f.json"), "");
+  EXPECT_NE(name_problem("a\x7f.json"), "");
+  EXPECT_NE(name_problem("a\0b.json"sv), "");
+  EXPECT_NE(name_problem("x.json\r"), "");
+}
+
+TEST(NameProblem, MessagesSayWhat) {
+  EXPECT_NE(name_problem("").find("empty"), std::string::npos);
+  EXPECT_NE(name_problem("a/b.json").find("separator"), std::string::npos);
+  EXPECT_NE(name_problem("a..b.json").find(".."), std::string::npos);
+  EXPECT_NE(name_problem(".hidden.json").find("'.'"), std::string::npos);
+  EXPECT_NE(name_problem("a\x01.json").find("control"), std::string::npos);
+}
+
+TEST(RunsBefore, IsByteWise) {
+  EXPECT_TRUE(runs_before("B", "a"));  // uppercase sorts before lowercase
+  EXPECT_FALSE(runs_before("a", "B"));
+  EXPECT_TRUE(runs_before("010", "9"));  // not numeric
+  EXPECT_FALSE(runs_before("9", "010"));
+  EXPECT_TRUE(runs_before("001-a.json", "002-a.json"));
+  EXPECT_TRUE(runs_before("a", "ab"));  // a prefix first
+  EXPECT_FALSE(runs_before("ab", "a"));
+  EXPECT_TRUE(runs_before("-", "0"));
+  EXPECT_TRUE(runs_before("Z", "_"));
+}
+
+TEST(RunsBefore, IsIrreflexive) {
+  EXPECT_FALSE(runs_before("a", "a"));
+  EXPECT_FALSE(runs_before("", ""));
+  EXPECT_TRUE(runs_before("", "a"));
+}
+
+TEST(RunsBefore, HighBytesSortAfterAscii) {
+  // Bytes compare as unsigned: UTF-8 lead bytes (>= 0x80) after 'z'.
+  EXPECT_TRUE(runs_before("z.json", "\xc3\xa9.json"));
+  EXPECT_FALSE(runs_before("\xc3\xa9.json", "z.json"));
+}
+
+TEST(RunsBefore, SortsAListLikeTheSeed) {
+  std::vector<std::string> names = {"b.json", "10-x.json", "B.json", "2-x.json", "a.json", "001.json"};
+  std::sort(names.begin(), names.end(),
+            [](const std::string& a, const std::string& b) { return runs_before(a, b); });
+  EXPECT_EQ(names, (std::vector<std::string>{"001.json", "10-x.json", "2-x.json", "B.json", "a.json",
+                                             "b.json"}));
 }
 
 }  // namespace

@@ -1,0 +1,296 @@
+// Bad input never costs data (DESIGN.md §2.1, §4, §5): every bad file, name,
+// option or URI gives one clear line on stderr, the documented exit code, and
+// writes nothing to the database.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "support/integration.h"
+
+namespace mongomigrate::testing {
+namespace {
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+// One line: non-empty, ends with a newline, and has no other.
+bool one_line(const std::string& text) {
+  return !text.empty() && text.back() == '\n' && std::count(text.begin(), text.end(), '\n') == 1;
+}
+
+const char* kGood = R"({"up": [{"insert": "things", "documents": [{"_id": "good"}]}],
+  "down": [{"delete": "things", "deletes": [{"q": {"_id": "good"}, "limit": 1}]}]})";
+
+constexpr const char* kPassword = "S3cretPassw0rd";
+
+class BadInputTest : public IntegrationTest {
+ protected:
+  // Everything in the test database, for before/after comparisons.
+  std::vector<std::string> snapshot() {
+    std::vector<std::string> all;
+    std::vector<std::string> names = probe().collections();
+    std::sort(names.begin(), names.end());
+    for (const std::string& c : names) {
+      all.push_back("collection " + c);
+      for (std::string& d : probe().find(c)) all.push_back(std::move(d));
+    }
+    return all;
+  }
+
+  // Asserts that `args` fails with `code`, one line on stderr naming every
+  // word in `words`, and that the database did not change.
+  void expect_rejected(const std::vector<std::string>& args, int code, const std::vector<std::string>& words) {
+    std::vector<std::string> before = snapshot();
+    ProcessResult r = cli(args);
+    std::string what = args.empty() ? "" : args[0] + (args.size() > 1 ? " " + args[1] : "");
+    EXPECT_EQ(r.exit_code, code) << what << ": " << describe(r);
+    EXPECT_TRUE(one_line(r.err)) << what << ": expected one line on stderr: " << describe(r);
+    for (const std::string& w : words) EXPECT_TRUE(contains(r.err, w)) << what << ": '" << w << "' in " << describe(r);
+    EXPECT_EQ(snapshot(), before) << what << ": nothing is written";
+  }
+
+  std::string unused_uri(const std::string& userinfo, const std::string& query) {
+    return "mongodb://" + userinfo + "127.0.0.1:" + std::to_string(free_loopback_port()) + "/db" + query;
+  }
+};
+
+// ---- invalid migration files -----------------------------------------------
+
+TEST_F(BadInputTest, InvalidJsonNamesTheFileLineAndOffsetAndBlocksEveryCommand) {
+  write_migration("001-good.json", kGood);
+  write_migration("002-bad.json", "{\n  \"up\": [\n    {\"insert\": \"things\",}\n  ]\n}\n");
+
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"up"}, {"up", "--dry-run"}, {"status"}, {"validate"}, {"run", "001-good.json"}}) {
+    SCOPED_TRACE(args[0]);
+    expect_rejected(args, 2, {"002-bad.json", "line", "offset"});
+  }
+  EXPECT_TRUE(probe().collections().empty());
+
+  ProcessResult json = cli({"status", "--json"});
+  EXPECT_EQ(json.exit_code, 2) << describe(json);
+  EXPECT_FALSE(contains(json.out, "\"summary\"")) << describe(json);
+}
+
+TEST_F(BadInputTest, InvalidFileDoesNotTouchAnExistingLog) {
+  write_migration("001-good.json", kGood);
+  ProcessResult up = cli({"up"});
+  ASSERT_EQ(up.exit_code, 0) << describe(up);
+  std::int64_t events = probe().count("migrationlogs_events");
+
+  write_migration("002-bad.json", R"({"up": [{"insert": "things", "documents": [{"_id": "x"}]}], "up2": []})");
+  expect_rejected({"up"}, 2, {"002-bad.json"});
+  expect_rejected({"down", "001-good.json"}, 2, {"002-bad.json"});
+  EXPECT_EQ(probe().count("migrationlogs_events"), events);
+  EXPECT_EQ(probe().count("things", R"({"_id": "good"})"), 1);
+}
+
+TEST_F(BadInputTest, TruncatedJsonIsRejectedWithTheFileNamed) {
+  write_migration("001-truncated.json", R"({"up": [{"insert": "things")");
+  expect_rejected({"up"}, 2, {"001-truncated.json"});
+  EXPECT_TRUE(probe().collections().empty());
+}
+
+TEST_F(BadInputTest, StructurallyInvalidMigrationsAreRejectedWithTheFileNamed) {
+  struct Case {
+    const char* what;
+    const char* content;
+  };
+  const Case cases[] = {
+      {"a command that is a number", R"({"up": [1]})"},
+      {"a command that is a string", R"({"up": ["insert"]})"},
+      {"a command that is an array", R"({"up": [[{"ping": 1}]]})"},
+      {"a down command that is not a document", R"({"up": [{"ping": 1}], "down": [true]})"},
+      {"up that is a document", R"({"up": {"insert": "things", "documents": [{"_id": 1}]}})"},
+      {"up that is a string", R"({"up": "db.things.insertOne"})"},
+      {"down that is not an array", R"({"up": [{"ping": 1}], "down": {"drop": "things"}})"},
+      {"an unknown top-level key", R"({"up": [{"ping": 1}], "rollback": []})"},
+      {"a misspelt key", R"({"Up": [{"ping": 1}]})"},
+      {"a top-level array", R"([{"ping": 1}])"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    write_migration("001-broken.json", c.content);
+    expect_rejected({"up"}, 2, {"001-broken.json"});
+    expect_rejected({"status"}, 2, {"001-broken.json"});
+  }
+  EXPECT_TRUE(probe().collections().empty());
+}
+
+// ---- the directory ---------------------------------------------------------
+
+TEST_F(BadInputTest, MissingDirectoryIsAUsageError) {
+  std::string missing = dir() + "/does-not-exist";
+  for (const char* command : {"status", "up", "validate"}) {
+    SCOPED_TRACE(command);
+    ProcessResult r = cli({command, "--uri", uri(), "--dir", missing}, {}, false);
+    EXPECT_EQ(r.exit_code, 2) << describe(r);
+    EXPECT_TRUE(one_line(r.err)) << describe(r);
+    EXPECT_TRUE(contains(r.err, "does not exist")) << describe(r);
+    EXPECT_TRUE(contains(r.err, "does-not-exist")) << describe(r);
+  }
+  EXPECT_TRUE(probe().collections().empty());
+}
+
+TEST_F(BadInputTest, EmptyDirectoryIsFine) {
+  ProcessResult status = cli({"status"});
+  EXPECT_EQ(status.exit_code, 0) << describe(status);
+  EXPECT_TRUE(contains(status.out, "0 total")) << describe(status);
+
+  ProcessResult json = cli({"status", "--json"});
+  EXPECT_EQ(json.exit_code, 0) << describe(json);
+  EXPECT_TRUE(contains(json.out, "\"total\":0") || contains(json.out, "\"total\": 0")) << describe(json);
+
+  ProcessResult up = cli({"up"});
+  EXPECT_EQ(up.exit_code, 0) << describe(up);
+  EXPECT_FALSE(up.out.empty()) << "says there is nothing to do: " << describe(up);
+
+  ProcessResult validate = cli({"validate"});
+  EXPECT_EQ(validate.exit_code, 0) << describe(validate);
+
+  EXPECT_TRUE(probe().collections().empty()) << "an empty up creates nothing";
+}
+
+// ---- names on the command line ---------------------------------------------
+
+TEST_F(BadInputTest, NamesWithPathsOrDotDotAreRejected) {
+  write_migration("001-good.json", kGood);
+  ASSERT_EQ(cli({"run", "001-good.json"}).exit_code, 0);
+  for (const char* name : {"../001-good.json", "sub/001-good.json", "/etc/passwd", "..", "a..b.json",
+                           "..\\001-good.json"}) {
+    SCOPED_TRACE(name);
+    expect_rejected({"run", name}, 2, {});
+    expect_rejected({"down", name}, 2, {});
+  }
+}
+
+TEST_F(BadInputTest, UnknownNamesAreRejected) {
+  write_migration("001-good.json", kGood);
+  expect_rejected({"run", "999-nope.json"}, 2, {"999-nope.json"});
+  expect_rejected({"down", "999-nope.json"}, 2, {"999-nope.json"});
+  expect_rejected({"run", "001-good"}, 2, {"001-good"});
+  EXPECT_TRUE(probe().collections().empty());
+}
+
+// ---- the connection --------------------------------------------------------
+
+TEST_F(BadInputTest, NoDatabaseIsAUsageErrorSayingToPassDb) {
+  write_migration("001-good.json", kGood);
+  std::string no_path = "mongodb://127.0.0.1:" + std::to_string(server().port());
+  for (const std::string& u : {no_path, no_path + "/", no_path + "/?serverSelectionTimeoutMS=1000"}) {
+    SCOPED_TRACE(u);
+    ProcessResult r = cli({"status", "--uri", u, "--dir", dir()}, {}, false);
+    EXPECT_EQ(r.exit_code, 2) << describe(r);
+    EXPECT_TRUE(one_line(r.err)) << describe(r);
+    EXPECT_TRUE(contains(r.err, "--db")) << describe(r);
+  }
+  ProcessOptions env;
+  env.env["MONGODB_URI"] = no_path;
+  ProcessResult from_env = cli({"up", "--dir", dir()}, env, false);
+  EXPECT_EQ(from_env.exit_code, 2) << describe(from_env);
+  EXPECT_TRUE(contains(from_env.err, "--db")) << describe(from_env);
+  EXPECT_TRUE(probe().collections().empty());
+}
+
+TEST_F(BadInputTest, UnreachableServerExits3Quickly) {
+  write_migration("001-good.json", kGood);
+  std::string u = unused_uri("", "?serverSelectionTimeoutMS=1500&connectTimeoutMS=1000");
+  ProcessOptions options;
+  options.timeout = std::chrono::seconds(30);
+  for (const char* command : {"status", "up", "validate", "history"}) {
+    SCOPED_TRACE(command);
+    ProcessResult r = cli({command, "--uri", u, "--dir", dir()}, options, false);
+    EXPECT_FALSE(r.timed_out) << describe(r);
+    EXPECT_EQ(r.exit_code, 3) << describe(r);
+    EXPECT_FALSE(r.err.empty()) << describe(r);
+    EXPECT_TRUE(contains(r.err.substr(0, r.err.find('\n')), "127.0.0.1")) << "the first line says where: "
+                                                                           << describe(r);
+  }
+  ProcessResult run = cli({"run", "001-good.json", "--uri", u, "--dir", dir()}, options, false);
+  EXPECT_EQ(run.exit_code, 3) << describe(run);
+  EXPECT_FALSE(run.timed_out);
+}
+
+TEST_F(BadInputTest, PasswordIsNeverPrinted) {
+  write_migration("001-good.json", kGood);
+  ProcessOptions options;
+  options.timeout = std::chrono::seconds(30);
+  std::string unreachable = unused_uri(std::string("user:") + kPassword + "@", "?serverSelectionTimeoutMS=1000");
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"status"}, {"status", "--json"}, {"up"}, {"up", "--json"}, {"validate", "--json"}, {"history"}}) {
+    SCOPED_TRACE(args[0] + (args.size() > 1 ? " " + args[1] : ""));
+    std::vector<std::string> full = args;
+    full.insert(full.end(), {"--uri", unreachable, "--dir", dir()});
+    ProcessResult r = cli(full, options, false);
+    EXPECT_EQ(r.exit_code, 3) << describe(r);
+    EXPECT_FALSE(r.timed_out);
+    EXPECT_FALSE(contains(r.out, kPassword)) << describe(r);
+    EXPECT_FALSE(contains(r.err, kPassword)) << describe(r);
+  }
+
+  // Through MONGODB_URI too.
+  ProcessOptions env = options;
+  env.env["MONGODB_URI"] = unreachable;
+  ProcessResult from_env = cli({"status", "--dir", dir()}, env, false);
+  EXPECT_EQ(from_env.exit_code, 3) << describe(from_env);
+  EXPECT_FALSE(contains(from_env.out + from_env.err, kPassword)) << describe(from_env);
+
+  // Malformed URIs that contain a password: a usage error, still redacted.
+  const std::string pw = kPassword;
+  for (const std::string& bad : {"mongodb://user:" + pw + "@", "mongodb://user:" + pw + "@host:notaport/db",
+                                 "mongodb://user:" + pw + "@127.0.0.1:99999/db",
+                                 "mongodb://user:" + pw + "@/db",
+                                 "mongodb+srv://user:" + pw + "@127.0.0.1:27017/db"}) {
+    SCOPED_TRACE(bad);
+    for (bool json : {false, true}) {
+      std::vector<std::string> args = {"status", "--uri", bad, "--dir", dir()};
+      if (json) args.push_back("--json");
+      ProcessResult r = cli(args, options, false);
+      EXPECT_TRUE(r.exit_code == 2 || r.exit_code == 3) << describe(r);
+      EXPECT_FALSE(contains(r.out, kPassword)) << describe(r);
+      EXPECT_FALSE(contains(r.err, kPassword)) << describe(r);
+    }
+  }
+  for (const std::string& bad : {"mongodb://user:" + pw + "@", "mongodb://user:" + pw + "@host:notaport/db"}) {
+    ProcessResult r = cli({"status", "--uri", bad, "--dir", dir()}, options, false);
+    EXPECT_EQ(r.exit_code, 2) << bad << ": " << describe(r);
+    EXPECT_TRUE(one_line(r.err)) << describe(r);
+  }
+
+  // A percent-encoded password: neither the encoded nor the decoded form.
+  std::string encoded = "S3cret%40Passw0rd";
+  std::string decoded = "S3cret@Passw0rd";
+  std::string u = unused_uri("user:" + encoded + "@", "?serverSelectionTimeoutMS=1000");
+  ProcessResult r = cli({"status", "--json", "--uri", u, "--dir", dir()}, options, false);
+  EXPECT_EQ(r.exit_code, 3) << describe(r);
+  EXPECT_FALSE(contains(r.out + r.err, encoded)) << describe(r);
+  EXPECT_FALSE(contains(r.out + r.err, decoded)) << describe(r);
+}
+
+// ---- other options ---------------------------------------------------------
+
+TEST_F(BadInputTest, InvalidCollectionNameIsAUsageError) {
+  write_migration("001-good.json", kGood);
+  for (const char* name : {"bad$name", "$cmd", "", "a\tb"}) {
+    SCOPED_TRACE(name);
+    expect_rejected({"up", "--collection", name}, 2, {"collection"});
+  }
+  EXPECT_TRUE(probe().collections().empty());
+}
+
+TEST_F(BadInputTest, MalformedOptionValuesAreUsageErrors) {
+  write_migration("001-good.json", kGood);
+  expect_rejected({"history", "--limit", "abc"}, 2, {});
+  expect_rejected({"history", "--limit", "0"}, 2, {"limit"});
+  expect_rejected({"run"}, 2, {});
+  expect_rejected({"down"}, 2, {});
+  expect_rejected({"up", "extra-argument"}, 2, {});
+  EXPECT_TRUE(probe().collections().empty());
+}
+
+}  // namespace
+}  // namespace mongomigrate::testing

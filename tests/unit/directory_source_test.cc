@@ -1,0 +1,197 @@
+#include "source/directory_source.h"
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "source/sha256.h"
+#include "support/temp_dir.h"
+
+namespace mongomigrate::source {
+namespace {
+
+namespace fs = std::filesystem;
+using mongomigrate::testing::TempDir;
+
+constexpr const char* kValid = R"({"up": [{"ping": 1}]})";
+
+std::vector<std::string> names(const core::Catalog& catalog) {
+  std::vector<std::string> out;
+  for (const core::Migration& m : catalog) out.push_back(m.name);
+  return out;
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+// ---------------------------------------------------------------- check_directory
+
+TEST(CheckDirectory, ExistingDirectoryIsFine) {
+  TempDir dir;
+  EXPECT_TRUE(check_directory(dir.path()).has_value());
+}
+
+TEST(CheckDirectory, MissingDirectory) {
+  TempDir dir;
+  std::string missing = dir.path() + "/nope";
+  auto r = check_directory(missing);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().kind, ErrorKind::kBadInput);
+  EXPECT_TRUE(contains(r.error().message, "does not exist")) << r.error().message;
+  EXPECT_TRUE(contains(r.error().message, missing)) << r.error().message;
+}
+
+TEST(CheckDirectory, FileInsteadOfDirectory) {
+  TempDir dir;
+  std::string file = dir.write("001-x.json", kValid);
+  auto r = check_directory(file);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().kind, ErrorKind::kBadInput);
+  EXPECT_TRUE(contains(r.error().message, "not a directory")) << r.error().message;
+  EXPECT_TRUE(contains(r.error().message, file)) << r.error().message;
+}
+
+// ---------------------------------------------------------------- load_directory
+
+TEST(LoadDirectory, MissingDirectory) {
+  TempDir dir;
+  std::string missing = dir.path() + "/migrations";
+  auto r = load_directory(missing);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().kind, ErrorKind::kBadInput);
+  EXPECT_TRUE(contains(r.error().message, "does not exist")) << r.error().message;
+  EXPECT_TRUE(contains(r.error().message, missing)) << r.error().message;
+}
+
+TEST(LoadDirectory, FileInsteadOfDirectory) {
+  TempDir dir;
+  std::string file = dir.write("migrations", "not a directory");
+  auto r = load_directory(file);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().kind, ErrorKind::kBadInput);
+  EXPECT_TRUE(contains(r.error().message, "not a directory")) << r.error().message;
+}
+
+TEST(LoadDirectory, EmptyDirectoryIsAnEmptyCatalog) {
+  TempDir dir;
+  auto r = load_directory(dir.path());
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_TRUE(r->empty());
+}
+
+TEST(LoadDirectory, LoadsEachFileWithItsDetails) {
+  TempDir dir;
+  std::string content = R"({"description": "first", "up": [{"ping": 1}], "down": []})";
+  std::string path = dir.write("001-first.json", content);
+  auto r = load_directory(dir.path());
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  ASSERT_EQ(r->size(), 1u);
+  const core::Migration& m = (*r)[0];
+  EXPECT_EQ(m.name, "001-first.json");
+  EXPECT_EQ(m.version, "001");
+  EXPECT_EQ(m.description, "first");
+  EXPECT_EQ(m.checksum, sha256_hex(content));
+  EXPECT_EQ(fs::path(m.path), fs::path(path));
+  EXPECT_EQ(m.up.size(), 1u);
+  ASSERT_TRUE(m.down.has_value());
+  EXPECT_TRUE(m.down->empty());
+}
+
+TEST(LoadDirectory, OnlyJsonFilesDirectlyInsideAreLoaded) {
+  TempDir dir;
+  dir.write("001-a.json", kValid);
+  dir.write("README.md", "# not a migration");
+  dir.write("002-b.json.bak", "{ broken");
+  dir.write("003-c.JSON", "{ broken");  // the extension is case-sensitive
+  dir.write("notes.txt", "{ broken");
+  dir.write(".hidden.json", "{ broken");
+  dir.write("sub/004-nested.json", kValid);
+  dir.write("005-e.json", kValid);
+  fs::create_directory(fs::path(dir.path()) / "006-dir.json");  // a directory named like a file
+  auto r = load_directory(dir.path());
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(names(*r), (std::vector<std::string>{"001-a.json", "005-e.json"}));
+}
+
+TEST(LoadDirectory, SortedByteWiseRegardlessOfCreationOrder) {
+  TempDir dir;
+  for (const char* name : {"b.json", "010-x.json", "B.json", "9-x.json", "a.json", "001-x.json", "_u.json"}) {
+    dir.write(name, kValid);
+  }
+  auto r = load_directory(dir.path());
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(names(*r), (std::vector<std::string>{"001-x.json", "010-x.json", "9-x.json", "B.json",
+                                                 "_u.json", "a.json", "b.json"}));
+}
+
+TEST(LoadDirectory, OneInvalidFileFailsTheWholeLoad) {
+  TempDir dir;
+  dir.write("001-a.json", kValid);
+  std::string bad = dir.write("002-bad.json", R"({"up": [{"ping": 1}], "extra": 1})");
+  dir.write("003-c.json", kValid);
+  auto r = load_directory(dir.path());
+  ASSERT_FALSE(r.has_value()) << "loaded " << r->size() << " migrations";
+  EXPECT_EQ(r.error().kind, ErrorKind::kBadInput);
+  EXPECT_TRUE(contains(r.error().message, "002-bad.json")) << r.error().message;
+  EXPECT_TRUE(contains(r.error().message, bad)) << r.error().message;
+  EXPECT_FALSE(contains(r.error().message, "001-a.json")) << r.error().message;
+  EXPECT_FALSE(contains(r.error().message, "003-c.json")) << r.error().message;
+}
+
+TEST(LoadDirectory, SyntaxErrorNamesTheFile) {
+  TempDir dir;
+  dir.write("001-a.json", kValid);
+  dir.write("002-broken.json", "{\n  \"up\": [\n");
+  auto r = load_directory(dir.path());
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().kind, ErrorKind::kBadInput);
+  EXPECT_TRUE(contains(r.error().message, "002-broken.json")) << r.error().message;
+}
+
+TEST(LoadDirectory, EmptyFileNamesTheFile) {
+  TempDir dir;
+  dir.write("001-empty.json", "");
+  auto r = load_directory(dir.path());
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().kind, ErrorKind::kBadInput);
+  EXPECT_TRUE(contains(r.error().message, "001-empty.json")) << r.error().message;
+}
+
+TEST(LoadDirectory, RejectsUnsafeFileNames) {
+  {
+    TempDir dir;
+    dir.write("a\\b.json", kValid);  // a legal file name on POSIX, not a legal migration name
+    auto r = load_directory(dir.path());
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().kind, ErrorKind::kBadInput);
+    EXPECT_TRUE(contains(r.error().message, "a\\b.json")) << r.error().message;
+  }
+  {
+    TempDir dir;
+    dir.write("a..b.json", kValid);
+    auto r = load_directory(dir.path());
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().kind, ErrorKind::kBadInput);
+  }
+  {
+    TempDir dir;
+    dir.write("a\nb.json", kValid);
+    auto r = load_directory(dir.path());
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().kind, ErrorKind::kBadInput);
+  }
+}
+
+TEST(LoadDirectory, AcceptsATrailingSlash) {
+  TempDir dir;
+  dir.write("001-a.json", kValid);
+  auto r = load_directory(dir.path() + "/");
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(names(*r), (std::vector<std::string>{"001-a.json"}));
+}
+
+}  // namespace
+}  // namespace mongomigrate::source
