@@ -25,7 +25,7 @@ CommandSpec add_history_command(CLI::App& app, GlobalOptions& global) {
                 json.key("name").value(e.name).key("action").value(e.action);
                 json.key("at").value(core::iso8601(e.at)).key("by").value(e.by);
                 json.key("durationMs").optional(e.duration_ms);
-                json.key("error").value(e.error).key("checksum").value(e.checksum);
+                json.key("error").value(e.error).key("checksum").value(e.checksum).key("reason").value(e.reason);
                 json.key("runner").begin_object().key("host").value(e.host).key("pid").value(e.pid).end_object();
                 json.end_object();
               }
@@ -38,13 +38,16 @@ CommandSpec add_history_command(CLI::App& app, GlobalOptions& global) {
               return 0;
             }
             bool color = use_color(1);
-            Table table({"AT (UTC)", "ACTION", "NAME", "BY", "DURATION", "ERROR"});
+            Table table({"AT (UTC)", "ACTION", "NAME", "BY", "DURATION", "ERROR / REASON"});
             for (const HistoryEvent& e : *events) {
               Color c = e.action == "applied"    ? Color::kGreen
                         : e.action == "reverted" ? Color::kYellow
                         : e.action.find("fail") != std::string::npos ? Color::kRed
                                                                      : Color::kNone;
-              table.add_row({human_time(e.at), e.action, e.name, e.by, human_duration(e.duration_ms), e.error},
+              std::string detail = e.error;
+              if (!e.reason.empty()) detail += (detail.empty() ? "" : "; ") + e.reason;
+              table.add_row({human_time(e.at), e.action, e.name.empty() ? "-" : e.name, e.by,
+                             human_duration(e.duration_ms), detail},
                             {Color::kNone, c});
             }
             fmt::print("{}", table.render(color));

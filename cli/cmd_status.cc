@@ -38,6 +38,15 @@ void write_json(const StatusReport& r) {
   json.end_array();
   json.key("modified").strings(r.modified);
   json.key("missing").strings(r.missing);
+  json.key("lock");
+  if (r.lock) {
+    json.begin_object().key("owner").value(r.lock->owner).key("host").value(r.lock->host);
+    json.key("pid").value(r.lock->pid).key("user").value(r.lock->user);
+    json.key("acquiredAt").value(core::iso8601(r.lock->acquired_at));
+    json.key("expiresAt").value(core::iso8601(r.lock->expires_at)).key("live").value(r.lock_live).end_object();
+  } else {
+    json.null();
+  }
   json.end_object();
   fmt::print("{}\n", json.str());
 }
@@ -52,6 +61,11 @@ void print_human(const StatusReport& r, const Migrator& migrator, const GlobalOp
   if (s.running) totals += fmt::format(" · {} running", s.running);
   if (s.interrupted) totals += fmt::format(" · {} interrupted", s.interrupted);
   fmt::print("{}\n", paint(totals, Color::kBold, color));
+  if (r.lock) {
+    fmt::print("Lock: {} by {} on {} (pid {}) since {}, {} {}\n", r.lock_live ? "held" : "expired lease",
+               r.lock->user, r.lock->host, r.lock->pid, human_time(r.lock->acquired_at),
+               r.lock_live ? "until" : "expired", human_time(r.lock->expires_at));
+  }
   if (r.migrations.empty()) {
     fmt::print("No migrations in {}.\n", o.directory);
     return;

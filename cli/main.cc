@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "options.h"
+#include "signals.h"
 
 int main(int argc, char** argv) {
   using namespace mongomigrate::cli;
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
   std::vector<CommandSpec> commands = {
       add_up_command(app, global),       add_run_command(app, global),      add_down_command(app, global),
       add_status_command(app, global),   add_validate_command(app, global), add_history_command(app, global),
+      add_unlock_command(app, global),   add_mark_command(app, global),     add_baseline_command(app, global),
   };
   CLI::App* help = add_command(app, "help", "show this usage");
 
@@ -39,6 +41,7 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  install_stop_handlers();
   if (help->parsed()) {
     // app.help() would describe the selected `help` subcommand, not the app.
     fmt::print("{}", app.get_formatter()->make_help(&app, "mongo-migrate", CLI::AppFormatMode::Normal));

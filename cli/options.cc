@@ -8,7 +8,10 @@
 #include <fmt/ranges.h>
 
 #include "json_writer.h"
+#include "core/duration.h"
+#include "core/time_format.h"
 #include "output.h"
+#include "signals.h"
 
 namespace mongomigrate::cli {
 
@@ -21,6 +24,14 @@ void add_global_options(CLI::App& app, GlobalOptions& o) {
   app.add_option("--collection", o.collection, "tracking collection")->capture_default_str();
   app.add_option("--by", o.by, "who runs it, recorded in the log (default: $USER@hostname)");
   app.add_flag("--json", o.json, "machine-readable output on stdout");
+  app.add_option("--lock-timeout", o.lock_timeout, "how long to wait for the migration lock (e.g. 30s, 5m)")
+      ->capture_default_str();
+  app.add_option("--lock-lease", o.lock_lease, "how long a lock lease lasts unless renewed")->capture_default_str();
+  app.add_option("--lock-renew", o.lock_renew, "how often the lease is renewed (default: a third of the lease)");
+}
+
+void add_reason_option(CLI::App& command, std::string& reason) {
+  command.add_option("--reason", reason, "why: recorded with the event");
 }
 
 CLI::App* add_command(CLI::App& app, const std::string& name, const std::string& description) {
@@ -30,12 +41,46 @@ CLI::App* add_command(CLI::App& app, const std::string& name, const std::string&
 }
 
 Result<Migrator> open_migrator(const GlobalOptions& o) {
+  LockOptions lock;
+  auto duration = [](const char* option, const std::string& text) -> Result<std::chrono::milliseconds> {
+    auto d = core::parse_duration(text);
+    if (!d) {
+      return std::unexpected(Error{ErrorKind::kUsage, fmt::format("{} \"{}\" is not a duration (e.g. 500ms, "
+                                                                  "30s, 5m, 1h)", option, text)});
+    }
+    return *d;
+  };
+  auto timeout = duration("--lock-timeout", o.lock_timeout);
+  if (!timeout) return std::unexpected(timeout.error());
+  auto lease = duration("--lock-lease", o.lock_lease);
+  if (!lease) return std::unexpected(lease.error());
+  lock.timeout = *timeout;
+  lock.lease = *lease;
+  lock.renew_every = *lease / 3;
+  if (!o.lock_renew.empty()) {
+    auto renew = duration("--lock-renew", o.lock_renew);
+    if (!renew) return std::unexpected(renew.error());
+    lock.renew_every = *renew;
+  }
+  bool quiet = o.json;
   return Migrator::open(MigratorOptions{
-      .uri = o.uri, .database = o.database, .directory = o.directory, .collection = o.collection});
+      .uri = o.uri,
+      .database = o.database,
+      .directory = o.directory,
+      .collection = o.collection,
+      .lock = lock,
+      .on_lock_wait =
+          [quiet](const LeaseHolder& holder) {
+            if (quiet) return;
+            fmt::print(stderr, "mongo-migrate: waiting for the migration lock, held by {} on {} (pid {}) until {}\n",
+                       holder.user, holder.host, holder.pid, core::iso8601(holder.expires_at));
+          },
+      .stop = &stop_signal()});
 }
 
 int report_error(const Error& error, const GlobalOptions& options) {
   int code = exit_code(error.kind);
+  if (error.kind == ErrorKind::kInterrupted && stop_signal().load() > 0) code = 128 + stop_signal().load();
   fmt::print(stderr, "{} {}\n", paint("mongo-migrate:", Color::kRed, use_color(2)), error.message);
   if (options.json) {
     JsonWriter json;

@@ -18,6 +18,9 @@ struct GlobalOptions {
   std::string collection = "migrationlogs";
   std::string by;
   bool json = false;
+  std::string lock_timeout = "5m";
+  std::string lock_lease = "60s";
+  std::string lock_renew;  // empty: a third of the lease
 };
 
 // Adds the global options to `app` (they are accepted before or after the
@@ -37,7 +40,8 @@ CLI::App* add_command(CLI::App& app, const std::string& name, const std::string&
 Result<Migrator> open_migrator(const GlobalOptions& options);
 
 // Prints `error` as one line on stderr ("mongo-migrate: <message>") and, with
-// --json, as {"ok":false,"error":{...}} on stdout. Returns its exit code.
+// --json, as {"ok":false,"error":{...}} on stdout. Returns its exit code
+// (128 + the signal for an interrupted run).
 int report_error(const Error& error, const GlobalOptions& options);
 
 // Prints a finished run (up, run, down) for people or as JSON; returns the
@@ -55,5 +59,11 @@ CommandSpec add_down_command(CLI::App& app, GlobalOptions& global);
 CommandSpec add_status_command(CLI::App& app, GlobalOptions& global);
 CommandSpec add_validate_command(CLI::App& app, GlobalOptions& global);
 CommandSpec add_history_command(CLI::App& app, GlobalOptions& global);
+CommandSpec add_unlock_command(CLI::App& app, GlobalOptions& global);
+CommandSpec add_mark_command(CLI::App& app, GlobalOptions& global);
+CommandSpec add_baseline_command(CLI::App& app, GlobalOptions& global);
+
+// Adds --reason to a recovery command.
+void add_reason_option(CLI::App& command, std::string& reason);
 
 }  // namespace mongomigrate::cli

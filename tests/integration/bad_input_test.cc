@@ -29,17 +29,7 @@ constexpr const char* kPassword = "S3cretPassw0rd";
 
 class BadInputTest : public IntegrationTest {
  protected:
-  // Everything in the test database, for before/after comparisons.
-  std::vector<std::string> snapshot() {
-    std::vector<std::string> all;
-    std::vector<std::string> names = probe().collections();
-    std::sort(names.begin(), names.end());
-    for (const std::string& c : names) {
-      all.push_back("collection " + c);
-      for (std::string& d : probe().find(c)) all.push_back(std::move(d));
-    }
-    return all;
-  }
+  std::vector<std::string> snapshot() { return probe().snapshot(); }
 
   // Asserts that `args` fails with `code`, one line on stderr naming every
   // word in `words`, and that the database did not change.

@@ -137,17 +137,7 @@ class CliCommandsTest : public IntegrationTest {
   std::int64_t things(const std::string& id) {
     return probe().count("things", R"({"_id": ")" + id + R"("})");
   }
-  // Everything the tool owns in the database, for before/after comparisons.
-  std::vector<std::string> snapshot() {
-    std::vector<std::string> all;
-    std::vector<std::string> names = probe().collections();
-    std::sort(names.begin(), names.end());
-    for (const std::string& c : names) {
-      all.push_back("collection " + c);
-      for (std::string& d : probe().find(c)) all.push_back(std::move(d));
-    }
-    return all;
-  }
+  std::vector<std::string> snapshot() { return probe().snapshot(); }
 };
 
 // ---- run -------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 #include <mongoc/mongoc.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "mongo/bson_handles.h"
@@ -85,6 +86,17 @@ std::vector<std::string> DbProbe::find(const std::string& collection, const std:
   bson_error_t error;
   if (mongoc_cursor_error(cursor.get(), &error)) throw std::runtime_error(std::string("find failed: ") + error.message);
   return out;
+}
+
+std::vector<std::string> DbProbe::snapshot() {
+  std::vector<std::string> all;
+  std::vector<std::string> names = collections();
+  std::sort(names.begin(), names.end());
+  for (const std::string& c : names) {
+    all.push_back("collection " + c);
+    for (std::string& d : find(c)) all.push_back(std::move(d));
+  }
+  return all;
 }
 
 void DbProbe::insert(const std::string& collection, const std::string& document_json) {

@@ -21,6 +21,9 @@ class DbProbe {
   std::int64_t count(const std::string& collection, const std::string& filter_json = "{}");
   // Every matching document as relaxed Extended JSON, in _id order.
   std::vector<std::string> find(const std::string& collection, const std::string& filter_json = "{}");
+  // Every collection name and document in the database, sorted, for
+  // before/after comparisons ("nothing was written").
+  std::vector<std::string> snapshot();
   void insert(const std::string& collection, const std::string& document_json);
   // Runs a command; throws on failure. Returns the reply as relaxed JSON.
   std::string command(const std::string& command_json);

@@ -18,11 +18,15 @@ Migration file(std::string name, std::string checksum = "sum-now", std::string v
   return m;
 }
 
+// The lease owner that wrote `running` records in these tests.
+constexpr const char* kOwner = "host:1:abc";
+
 LogRecord record(std::string name, std::string status, std::string checksum = "sum-now") {
   LogRecord r;
   r.name = std::move(name);
   r.status = std::move(status);
   r.checksum = std::move(checksum);
+  if (r.status == "running") r.lock_owner = kOwner;
   return r;
 }
 
@@ -48,7 +52,7 @@ const MigrationState& state(const StatusReport& report, const std::string& name)
 }
 
 const RunnerState kNoLease{};
-const RunnerState kLiveLease{.live_lease = true};
+const RunnerState kLiveLease{.live_lease = true, .lease_owner = kOwner};
 
 // ---------------------------------------------------------------- status_of
 
@@ -72,6 +76,15 @@ TEST(StatusOf, RunningDependsOnTheLease) {
   LogRecord r = record("a", "running");
   EXPECT_EQ(status_of(&r, kNoLease), MigrationStatus::kInterrupted);
   EXPECT_EQ(status_of(&r, kLiveLease), MigrationStatus::kRunning);
+}
+
+TEST(StatusOf, RunningUnderSomeoneElsesLiveLeaseIsInterrupted) {
+  // The writer crashed; another runner took the expired lease over since.
+  LogRecord r = record("a", "running");
+  EXPECT_EQ(status_of(&r, RunnerState{.live_lease = true, .lease_owner = "host:2:def"}),
+            MigrationStatus::kInterrupted);
+  r.lock_owner.clear();  // written without an owner: cannot be the live runner's
+  EXPECT_EQ(status_of(&r, kLiveLease), MigrationStatus::kInterrupted);
 }
 
 TEST(StatusOf, UnknownWordsArePending) {

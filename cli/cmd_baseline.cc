@@ -1,0 +1,33 @@
+// `baseline <name>`: adopt an existing database; mark everything up to <name> applied without running it.
+#include <fmt/format.h>
+
+#include "json_writer.h"
+#include "options.h"
+
+namespace mongomigrate::cli {
+
+CommandSpec add_baseline_command(CLI::App& app, GlobalOptions& global) {
+  CLI::App* cmd = add_command(app, "baseline", "mark every migration up to and including <name> applied, running none");
+  auto name = std::make_shared<std::string>();
+  auto reason = std::make_shared<std::string>();
+  cmd->add_option("name", *name, "the last migration the database already has")->required();
+  add_reason_option(*cmd, *reason);
+  return {cmd, [&global, name, reason] {
+            auto migrator = open_migrator(global);
+            if (!migrator) return report_error(migrator.error(), global);
+            auto marked = migrator->baseline(*name, {.by = global.by, .reason = *reason});
+            if (!marked) return report_error(marked.error(), global);
+            if (global.json) {
+              JsonWriter json;
+              json.begin_object().key("ok").value(true).key("marked").strings(*marked).end_object();
+              fmt::print("{}\n", json.str());
+              return 0;
+            }
+            for (const std::string& m : *marked) fmt::print("  baselined {}\n", m);
+            fmt::print("{} migration{} marked applied up to {}; none was run.\n", marked->size(),
+                       marked->size() == 1 ? "" : "s", *name);
+            return 0;
+          }};
+}
+
+}  // namespace mongomigrate::cli

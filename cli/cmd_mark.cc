@@ -1,0 +1,42 @@
+// `mark <name> --as applied|pending|reverted`: fix a record after a hand repair, running nothing.
+#include <fmt/format.h>
+
+#include "json_writer.h"
+#include "options.h"
+
+namespace mongomigrate::cli {
+
+CommandSpec add_mark_command(CLI::App& app, GlobalOptions& global) {
+  CLI::App* cmd = add_command(app, "mark", "set a migration's recorded status without running it");
+  auto name = std::make_shared<std::string>();
+  auto as = std::make_shared<std::string>();
+  auto reason = std::make_shared<std::string>();
+  cmd->add_option("name", *name, "migration file name")->required();
+  cmd->add_option("--as", *as, "applied, pending or reverted")->required();
+  add_reason_option(*cmd, *reason);
+  return {cmd, [&global, name, as, reason] {
+            auto status = parse_mark_as(*as);
+            if (!status) {
+              return report_error({ErrorKind::kUsage, fmt::format("--as must be applied, pending or reverted, not "
+                                                                  "\"{}\"", *as)},
+                                  global);
+            }
+            auto migrator = open_migrator(global);
+            if (!migrator) return report_error(migrator.error(), global);
+            auto report = migrator->mark(*name, *status, {.by = global.by, .reason = *reason});
+            if (!report) return report_error(report.error(), global);
+            if (global.json) {
+              JsonWriter json;
+              json.begin_object().key("ok").value(true).key("name").value(report->name);
+              json.key("previousStatus").value(report->previous_status).key("status").value(report->status);
+              json.end_object();
+              fmt::print("{}\n", json.str());
+            } else {
+              fmt::print("Marked {} {} (was {}).\n", report->name, report->status,
+                         report->previous_status.empty() ? "never run" : report->previous_status);
+            }
+            return 0;
+          }};
+}
+
+}  // namespace mongomigrate::cli
