@@ -14,6 +14,8 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "support/process.h"
 
@@ -61,7 +63,12 @@ FerretDbServer& FerretDbServer::shared() {
   return server;
 }
 
-FerretDbServer::FerretDbServer() {
+FerretDbServer::FerretDbServer() : FerretDbServer(FerretDbOptions{}) {}
+
+FerretDbServer::FerretDbServer(FerretDbOptions options) : options_(std::move(options)) {
+  if (options_.tls && (options_.cert_file.empty() || options_.key_file.empty())) {
+    throw std::invalid_argument("a TLS FerretDB needs cert_file and key_file");
+  }
   log_path_ = data_.path() + "/ferretdb.log";
   port_ = free_loopback_port();
   start();
@@ -70,8 +77,11 @@ FerretDbServer::FerretDbServer() {
 FerretDbServer::~FerretDbServer() { stop(); }
 
 std::string FerretDbServer::uri(const std::string& database) const {
-  return "mongodb://127.0.0.1:" + std::to_string(port_) + "/" + database +
-         "?serverSelectionTimeoutMS=5000&connectTimeoutMS=2000";
+  return uri(database, "serverSelectionTimeoutMS=5000&connectTimeoutMS=2000");
+}
+
+std::string FerretDbServer::uri(const std::string& database, const std::string& query) const {
+  return "mongodb://127.0.0.1:" + std::to_string(port_) + "/" + database + (query.empty() ? "" : "?" + query);
 }
 
 void FerretDbServer::start() {
@@ -82,10 +92,18 @@ void FerretDbServer::start() {
                              "); run scripts/install-deps.sh or set FERRETDB_BIN");
   }
   std::filesystem::create_directories(data_.path() + "/db");
-  pid_ = spawn_background({binary, "--handler=sqlite", "--sqlite-url=file:" + data_.path() + "/db/",
-                           "--listen-addr=127.0.0.1:" + std::to_string(port_), "--telemetry=disable",
-                           "--log-level=warn", "--state-dir=-", "--debug-addr=-"},
-                          log_path_);
+  std::string address = "127.0.0.1:" + std::to_string(port_);
+  std::vector<std::string> argv = {binary, "--handler=sqlite", "--sqlite-url=file:" + data_.path() + "/db/",
+                                   "--telemetry=disable", "--log-level=warn", "--state-dir=-", "--debug-addr=-"};
+  if (options_.tls) {
+    // An empty --listen-addr turns the plain listener off: TLS only.
+    argv.insert(argv.end(), {"--listen-addr=", "--listen-tls=" + address,
+                             "--listen-tls-cert-file=" + options_.cert_file,
+                             "--listen-tls-key-file=" + options_.key_file});
+  } else {
+    argv.push_back("--listen-addr=" + address);
+  }
+  pid_ = spawn_background(argv, log_path_);
   bool up = false;
   for (int waited = 0; waited < 20000 && !up; waited += 100) {
     int status = 0;
@@ -100,7 +118,8 @@ void FerretDbServer::start() {
     std::stringstream content;
     content << log.rdbuf();
     stop();
-    throw std::runtime_error("FerretDB did not start on port " + std::to_string(port_) + ": " + content.str());
+    throw std::runtime_error("FerretDB did not start on port " + std::to_string(port_) +
+                             (options_.tls ? " (TLS)" : "") + ": " + content.str());
   }
 }
 
