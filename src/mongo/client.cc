@@ -1,5 +1,7 @@
 #include "mongo/client.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 
 #include <fmt/format.h>
@@ -82,6 +84,15 @@ Result<Client> Client::open(const std::string& uri_text, const std::string& data
     std::string password_free = core::redact_uri(error.message);
     return std::unexpected(Error{ErrorKind::kUsage,
                                  fmt::format("invalid MongoDB URI \"{}\": {}", redacted, password_free)});
+  }
+  // libmongoc reports an unreadable CA or key file only as "connection
+  // error" at the first command; name the file instead.
+  for (const char* option : {"tlsCAFile", "tlsCertificateKeyFile"}) {
+    const char* file = mongoc_uri_get_option_as_utf8(uri.get(), option, nullptr);
+    if (file && access(file, R_OK) != 0) {
+      return std::unexpected(Error{ErrorKind::kUsage,
+                                   fmt::format("the URI's {} \"{}\" cannot be read", option, file)});
+    }
   }
   Client client;
   if (const char* password = mongoc_uri_get_password(uri.get())) client.password_ = password;
