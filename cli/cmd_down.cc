@@ -10,7 +10,10 @@ CommandSpec add_down_command(CLI::App& app, GlobalOptions& global) {
   return {cmd, [&global, name] {
             auto migrator = open_migrator(global);
             if (!migrator) return report_error(migrator.error(), global);
-            auto report = migrator->revert(*name, {.reverted_by = global.by, .on_progress = progress_printer(global)});
+            auto report = migrator->revert(*name, {.reverted_by = global.by,
+                                                   .on_progress = progress_printer(global),
+                                                   .on_batch = batch_printer(global),
+                                                   .on_log = log_printer(global)});
             if (!report) return report_error(report.error(), global);
             return print_run_report(*report, global, "nothing to revert.");
           }};

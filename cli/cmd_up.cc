@@ -6,12 +6,18 @@ namespace mongomigrate::cli {
 CommandSpec add_up_command(CLI::App& app, GlobalOptions& global) {
   CLI::App* cmd = add_command(app, "up", "apply every pending migration, in order; stop at the first failure");
   auto dry_run = std::make_shared<bool>(false);
+  auto restart = std::make_shared<bool>(false);
   cmd->add_flag("--dry-run", *dry_run, "print the plan and every command; write nothing");
-  return {cmd, [&global, dry_run] {
+  cmd->add_flag("--restart", *restart, "C++ batch migrations: start over instead of resuming after the last batch");
+  return {cmd, [&global, dry_run, restart] {
             auto migrator = open_migrator(global);
             if (!migrator) return report_error(migrator.error(), global);
-            auto report = migrator->run_pending(
-                {.dry_run = *dry_run, .applied_by = global.by, .on_progress = progress_printer(global)});
+            auto report = migrator->run_pending({.dry_run = *dry_run,
+                                                 .applied_by = global.by,
+                                                 .on_progress = progress_printer(global),
+                                                 .restart = *restart,
+                                                 .on_batch = batch_printer(global),
+                                                 .on_log = log_printer(global)});
             if (!report) return report_error(report.error(), global);
             return print_run_report(*report, global, "nothing to apply: every migration is applied.");
           }};

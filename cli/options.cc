@@ -145,6 +145,27 @@ ProgressCallback progress_printer(const GlobalOptions& options) {
   };
 }
 
+std::function<void(const BatchProgress&)> batch_printer(const GlobalOptions& options) {
+  if (options.json || !isatty(2)) return {};  // the log's metadata keeps the totals
+  return [](const BatchProgress& p) {
+    double seconds = static_cast<double>(std::max<std::int64_t>(p.elapsed_ms, 1)) / 1000.0;
+    double rate = static_cast<double>(p.done) / seconds;
+    std::string eta = rate > 0 && p.total > p.done
+                          ? human_duration(static_cast<std::int64_t>(static_cast<double>(p.total - p.done) / rate * 1000))
+                          : "-";
+    int percent = p.total > 0 ? static_cast<int>(p.done * 100 / p.total) : 100;
+    fmt::print(stderr, "\033[2K  {} {}/{} ({}%), {:.0f} docs/s, ETA {}{}\r", p.migration, p.done, p.total, percent,
+               rate, eta, p.resumed ? " (resumed)" : "");
+    std::fflush(stderr);
+  };
+}
+
+std::function<void(std::string_view)> log_printer(const GlobalOptions& options) {
+  if (options.json) return {};
+  bool terminal = isatty(2);  // clear a batch progress line first
+  return [terminal](std::string_view line) { fmt::print(stderr, "{}  {}\n", terminal ? "\033[2K" : "", line); };
+}
+
 int print_run_report(const RunReport& report, const GlobalOptions& options, const char* nothing_to_do) {
   int code = report.ok() ? 0 : 1;
   if (options.json) {

@@ -51,6 +51,10 @@ int print_run_report(const RunReport& report, const GlobalOptions& options, cons
 
 // Progress lines for people as each migration starts and ends (nothing with --json).
 ProgressCallback progress_printer(const GlobalOptions& options);
+// A batch migration's progress (done/total, rate, ETA) on a terminal, and
+// its log lines on stderr (nothing with --json).
+std::function<void(const BatchProgress&)> batch_printer(const GlobalOptions& options);
+std::function<void(std::string_view)> log_printer(const GlobalOptions& options);
 
 // Subcommand registrations, one file each.
 CommandSpec add_up_command(CLI::App& app, GlobalOptions& global);

@@ -17,6 +17,7 @@
 #include "mongo/lease_store.h"
 #include "runner/lease_keeper.h"
 #include "runner/runner.h"
+#include "source/compiled_source.h"
 #include "source/directory_source.h"
 
 namespace mongomigrate {
@@ -130,7 +131,14 @@ struct Migrator::Impl {
         store(client, options.collection),
         leases(client, options.collection + "_lock") {}
 
-  Result<core::Catalog> catalog() const { return source::load_directory(options.directory); }
+  // The directory's JSON migrations and the program's compiled-in ones.
+  Result<core::Catalog> catalog() const {
+    auto files = source::load_directory(options.directory);
+    if (!files) return files;
+    auto compiled = source::load_compiled(compiled_migrations());
+    if (!compiled) return compiled;
+    return source::merge_catalogs(std::move(*files), std::move(*compiled));
+  }
 
   bool stop_requested() const { return options.stop && options.stop->load() != 0; }
 
@@ -183,10 +191,17 @@ struct Migrator::Impl {
         std::move(identity), options.lock, options.on_lock_wait, options.stop);
   }
 
-  runner::Runner make_runner(const std::string& actor, const runner::LeaseKeeper& lease,
-                             const ProgressCallback& progress) {
-    return runner::Runner(client, store, runner::RunnerIdentity::current(actor), lease.holder().owner, progress,
-                          options.stop);
+  runner::Runner make_runner(const std::string& actor, const runner::LeaseKeeper& lease, runner::RunnerHooks hooks) {
+    hooks.stop = options.stop;
+    return runner::Runner(client, store, runner::RunnerIdentity::current(actor), lease.holder().owner,
+                          std::move(hooks));
+  }
+
+  static runner::RunnerHooks hooks_of(const RunOptions& o) {
+    return {.on_progress = o.on_progress, .on_batch = o.on_batch, .on_log = o.on_log, .restart = o.restart};
+  }
+  static runner::RunnerHooks hooks_of(const RevertOptions& o) {
+    return {.on_progress = o.on_progress, .on_batch = o.on_batch, .on_log = o.on_log};
   }
 
   Result<void> record_event(const std::string& name, const char* action, const std::string& by,
@@ -268,7 +283,7 @@ Result<RunReport> Migrator::run_pending(const RunOptions& options) {
   report.blocked_by = plan.blocked_by;
   report.blocked_reason = plan.blocked_reason;
 
-  runner::Runner runner = impl_->make_runner(options.applied_by, **lease, options.on_progress);
+  runner::Runner runner = impl_->make_runner(options.applied_by, **lease, Impl::hooks_of(options));
   for (const core::Migration* m : plan.to_apply) {
     if ((*lease)->lost()) {
       std::string why = (*lease)->lost_reason();
@@ -320,7 +335,7 @@ Result<RunReport> Migrator::run(std::string_view name, const RunOptions& options
   auto lease = impl_->take_lock(options.applied_by);
   if (!lease) return std::unexpected(lease.error());
   if (auto r = refuse_if_applied(); !r) return std::unexpected(r.error());  // applied while we waited?
-  runner::Runner runner = impl_->make_runner(options.applied_by, **lease, options.on_progress);
+  runner::Runner runner = impl_->make_runner(options.applied_by, **lease, Impl::hooks_of(options));
   auto step = runner.apply(**m, kRunRefuses);
   if (!step) return std::unexpected(step.error());
   report.steps.push_back(std::move(*step));
@@ -352,9 +367,9 @@ Result<RunReport> Migrator::revert(std::string_view name, const RevertOptions& o
       return std::unexpected(refused(fmt::format("cannot revert {}: it is {}, not applied", m->name,
                                                  status == core::kStatusRunning ? "interrupted" : status)));
     }
-    if (!m->down) {
+    if (!m->reversible()) {
       return std::unexpected(
-          refused(fmt::format("cannot revert {}: it is irreversible (its file has no \"down\")", m->name)));
+          refused(fmt::format("cannot revert {}: it is irreversible (it has no \"down\")", m->name)));
     }
     return {};
   };
@@ -362,7 +377,7 @@ Result<RunReport> Migrator::revert(std::string_view name, const RevertOptions& o
   auto lease = impl_->take_lock(options.reverted_by);
   if (!lease) return std::unexpected(lease.error());
   if (auto r = check(); !r) return std::unexpected(r.error());  // changed while we waited?
-  runner::Runner runner = impl_->make_runner(options.reverted_by, **lease, options.on_progress);
+  runner::Runner runner = impl_->make_runner(options.reverted_by, **lease, Impl::hooks_of(options));
   auto step = runner.revert(*m);
   if (!step) return std::unexpected(step.error());
   RunReport report;

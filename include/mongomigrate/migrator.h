@@ -59,11 +59,18 @@ struct RunOptions {
   bool dry_run = false;
   std::string applied_by;  // empty: "$USER@hostname"
   ProgressCallback on_progress;
+  // C++ migrations: a batch run that failed or was interrupted continues
+  // after its last completed batch, unless `restart` is set.
+  bool restart = false;
+  std::function<void(const BatchProgress&)> on_batch;
+  std::function<void(std::string_view)> on_log;  // Context::log lines
 };
 
 struct RevertOptions {
   std::string reverted_by;  // empty: "$USER@hostname"
   ProgressCallback on_progress;
+  std::function<void(const BatchProgress&)> on_batch;
+  std::function<void(std::string_view)> on_log;
 };
 
 struct HistoryOptions {

@@ -94,6 +94,16 @@ struct HistoryEvent {
   std::string reason;  // recovery operations: why (--reason)
 };
 
+// Progress of a C++ migration's batch helper, reported after each batch.
+struct BatchProgress {
+  std::string migration;
+  std::int64_t done = 0;   // documents scanned so far (including a resumed run's earlier ones)
+  std::int64_t total = 0;  // matching documents when the batch run started
+  std::int64_t batches = 0;
+  std::int64_t elapsed_ms = 0;  // in this run
+  bool resumed = false;
+};
+
 // What happened (or, in a dry run, would happen) to one migration.
 enum class StepOutcome { kPlanned, kApplied, kFailed, kReverted };
 const char* to_string(StepOutcome outcome);

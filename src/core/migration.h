@@ -1,5 +1,5 @@
-// A migration as loaded from its source: the unit the planner orders and the
-// runner executes. Commands are kept as raw BSON bytes (what is sent) plus
+// A migration as loaded from its source (a JSON file or a compiled-in C++
+// migration): the unit the planner orders and the runner executes. Commands are kept as raw BSON bytes (what is sent) plus
 // their relaxed Extended JSON text (what a dry run prints), so nothing outside
 // src/source and src/mongo needs libbson.
 #pragma once
@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "mongomigrate/migration.h"
 
 namespace mongomigrate::core {
 
@@ -26,6 +28,13 @@ struct Migration {
   // nullopt: no `down` key, the migration is irreversible.
   // empty vector: `"down": []`, nothing to undo.
   std::optional<std::vector<Command>> down;
+  // A C++ migration compiled into the program (then `up`/`down` above are
+  // unused): points into the program's registry, which lives until exit.
+  const CompiledMigration* compiled = nullptr;
+
+  bool reversible() const { return compiled ? static_cast<bool>(compiled->down) : down.has_value(); }
+  // "the compiled-in 004-x.cc" or the file path, for messages.
+  std::string origin() const { return compiled ? "the compiled-in " + name : path; }
 };
 
 }  // namespace mongomigrate::core

@@ -139,28 +139,21 @@ Result<void> Client::run_migration_command(const core::Command& command) {
   if (!bson_init_static(&cmd, command.bson.data(), command.bson.size())) {
     return std::unexpected(Error{ErrorKind::kMigrationFailed, "invalid command document"});
   }
-  ScopedBson reply;
-  bson_error_t error;
-  bool ok = mongoc_client_command_simple(client_.get(), database_.c_str(), &cmd, nullptr,
-                                          reply.get(), &error);
-  if (!ok) return std::unexpected(error_from(error, ErrorKind::kMigrationFailed, "command failed"));
-  // libmongoc 1.23 reports ok:1 replies with write errors as success.
-  if (std::string problem = write_problem(reply.get()); !problem.empty()) {
-    return std::unexpected(Error{ErrorKind::kMigrationFailed, scrub("command failed: " + problem)});
-  }
-  return {};
+  return run_command(&cmd, nullptr, ErrorKind::kMigrationFailed);
 }
 
-Result<void> Client::run_command(const bson_t* command, bson_t* reply) {
+Result<void> Client::run_command(const bson_t* command, bson_t* reply, ErrorKind failure_kind) {
   ScopedBson local_reply;
   bson_t* out = reply ? reply : local_reply.get();
-  if (reply) bson_destroy(reply);  // mongoc initialises it again
+  bson_destroy(out);  // mongoc initialises it again
+  const char* context = failure_kind == ErrorKind::kDatabase ? "database error" : "command failed";
   bson_error_t error;
   if (!mongoc_client_command_simple(client_.get(), database_.c_str(), command, nullptr, out, &error)) {
-    return std::unexpected(error_from(error, ErrorKind::kDatabase, "database error"));
+    return std::unexpected(error_from(error, failure_kind, context));
   }
+  // libmongoc 1.23 reports ok:1 replies with write errors as success.
   if (std::string problem = write_problem(out); !problem.empty()) {
-    return std::unexpected(Error{ErrorKind::kDatabase, scrub("database error: " + problem)});
+    return std::unexpected(Error{failure_kind, scrub(fmt::format("{}: {}", context, problem))});
   }
   return {};
 }

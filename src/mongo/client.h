@@ -33,10 +33,12 @@ class Client {
   // failure is kMigrationFailed, a transport failure is kDatabase.
   Result<void> run_migration_command(const core::Command& command);
 
-  // Runs a command of our own (bookkeeping) on the target database; any
-  // failure is kDatabase. `reply`, if given, must be initialised; it is
-  // replaced by the server's reply.
-  Result<void> run_command(const bson_t* command, bson_t* reply);
+  // Runs a command on the target database. A failure reply is
+  // `failure_kind` (ok:0, writeErrors, writeConcernError); a transport
+  // failure is always kDatabase. `reply`, if given, must be initialised; it
+  // is replaced by the server's reply.
+  Result<void> run_command(const bson_t* command, bson_t* reply,
+                           ErrorKind failure_kind = ErrorKind::kDatabase);
 
   CollectionPtr open_collection(const std::string& name);
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "mongo/value_bson.h"
+
 namespace mongomigrate::mongo {
 namespace {
 
@@ -232,6 +234,9 @@ Result<void> TrackingStore::finish_applied(const core::Migration& m, const std::
   bson_append_document_end(update.get(), &set);
   BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$unset", &unset);
   for (const char* field : {"error", "revertedAt", "revertedBy", "lockOwner"}) BSON_APPEND_UTF8(&unset, field, "");
+  // A finished batch run needs no checkpoint; only C++ migrations write one
+  // (and only they can be sure `metadata` is a document).
+  if (m.compiled) BSON_APPEND_UTF8(&unset, "metadata.checkpoint", "");
   bson_append_document_end(update.get(), &unset);
   return this->update(filter.get(), update.get(), false,
                       fmt::format("cannot record {} as applied", m.name).c_str());
@@ -312,6 +317,42 @@ Result<void> TrackingStore::set_status(const std::string& name, const core::Migr
   bson_append_document_end(update.get(), &unset);
   return this->update(filter.get(), update.get(), /*upsert=*/true,
                       fmt::format("cannot mark {} {}", name, status).c_str());
+}
+
+Result<void> TrackingStore::set_metadata(const std::string& name, const std::string& key, const Value& value) {
+  ScopedBson filter, update;
+  append_string(filter.get(), "name", name);
+  bson_t set;
+  BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$set", &set);
+  append_value(&set, "metadata." + key, value);
+  bson_append_document_end(update.get(), &set);
+  return this->update(filter.get(), update.get(), false,
+                      fmt::format("cannot record the progress of {}", name).c_str());
+}
+
+Result<std::optional<Document>> TrackingStore::load_checkpoint(const std::string& name) {
+  CollectionPtr coll = client_.open_collection(collection_);
+  ScopedBson filter, opts, projection;
+  append_string(filter.get(), "name", name);
+  BSON_APPEND_INT32(projection.get(), "metadata.checkpoint", 1);
+  BSON_APPEND_DOCUMENT(opts.get(), "projection", projection.get());
+  BSON_APPEND_INT64(opts.get(), "limit", 1);
+  CursorPtr cursor(mongoc_collection_find_with_opts(coll.get(), filter.get(), opts.get(), nullptr));
+  const bson_t* doc = nullptr;
+  std::optional<Document> checkpoint;
+  bson_iter_t it, child;
+  if (mongoc_cursor_next(cursor.get(), &doc) && bson_iter_init(&it, doc) &&
+      bson_iter_find_descendant(&it, "metadata.checkpoint", &child) && BSON_ITER_HOLDS_DOCUMENT(&child)) {
+    uint32_t len = 0;
+    const uint8_t* data = nullptr;
+    bson_iter_document(&child, &len, &data);
+    checkpoint = Document(std::vector<std::uint8_t>(data, data + len));
+  }
+  bson_error_t error;
+  if (mongoc_cursor_error(cursor.get(), &error)) {
+    return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, "cannot read a checkpoint"));
+  }
+  return checkpoint;
 }
 
 Result<void> TrackingStore::append_event(const HistoryEvent& e) {

@@ -21,6 +21,7 @@
 #include "core/migration.h"
 #include "mongo/client.h"
 #include "mongomigrate/report.h"
+#include "mongomigrate/value.h"
 
 namespace mongomigrate::mongo {
 
@@ -57,6 +58,11 @@ class TrackingStore {
   // needed. For applied, `migration` gives version and checksum.
   Result<void> set_status(const std::string& name, const core::Migration* migration, const std::string& status,
                           const std::string& by, TimestampMs at);
+
+  // metadata.<key> = value on `name`'s record (batch totals, checkpoints).
+  Result<void> set_metadata(const std::string& name, const std::string& key, const Value& value);
+  // metadata.checkpoint of `name`'s record, if any.
+  Result<std::optional<Document>> load_checkpoint(const std::string& name);
 
   Result<void> append_event(const HistoryEvent& event);
   // Newest first.

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/time_format.h"
+#include "runner/context.h"
 
 namespace mongomigrate::runner {
 namespace {
@@ -30,22 +31,51 @@ RunnerIdentity RunnerIdentity::current(std::string actor) {
 }
 
 Runner::Runner(mongo::Client& client, mongo::TrackingStore& store, RunnerIdentity identity, std::string lock_owner,
-               ProgressCallback on_progress, const std::atomic<int>* stop)
+               RunnerHooks hooks)
     : client_(client),
       store_(store),
       identity_(std::move(identity)),
       lock_owner_(std::move(lock_owner)),
-      on_progress_(std::move(on_progress)),
-      stop_(stop) {}
+      hooks_(std::move(hooks)) {}
 
 void Runner::notify(ProgressEvent::Kind kind, const StepReport& step) const {
-  if (on_progress_) on_progress_(ProgressEvent{kind, step});
+  if (hooks_.on_progress) hooks_.on_progress(ProgressEvent{kind, step});
+}
+
+Result<std::string> Runner::run_body(const core::Migration& m, bool down) {
+  std::optional<Document> checkpoint;
+  if (!down && !hooks_.restart) {
+    auto saved = store_.load_checkpoint(m.name);
+    if (!saved) return std::unexpected(saved.error());
+    checkpoint = std::move(*saved);
+  }
+  MigrationContext context(client_, store_, m,
+                           ContextHooks{.on_batch = hooks_.on_batch, .on_log = hooks_.on_log, .stop = hooks_.stop},
+                           std::move(checkpoint), /*save_checkpoints=*/!down);
+  std::string failure;
+  // The boundary of user code: whatever it throws becomes the recorded error.
+  try {
+    (down ? m.compiled->down : m.compiled->up)(context);
+  } catch (const std::exception& e) {
+    failure = e.what();
+    if (failure.empty()) failure = "an exception with no message";
+  } catch (...) {
+    failure = "an exception that is not a std::exception";
+  }
+  if (context.transport_error()) return std::unexpected(*context.transport_error());
+  return failure;
+}
+
+Result<std::string> Runner::execute(const core::Migration& m, bool down) {
+  if (m.compiled) return run_body(m, down);
+  return run_commands(down ? m.down.value_or(std::vector<core::Command>{}) : m.up);
 }
 
 Result<std::string> Runner::run_commands(const std::vector<core::Command>& commands) {
   for (std::size_t i = 0; i < commands.size(); ++i) {
-    if (i > 0 && stop_ && stop_->load() != 0) {
-      return fmt::format("interrupted by signal {} after command {} of {}", stop_->load(), i, commands.size());
+    if (i > 0 && hooks_.stop && hooks_.stop->load() != 0) {
+      return fmt::format("interrupted by signal {} after command {} of {}", hooks_.stop->load(), i,
+                         commands.size());
     }
     auto ran = client_.run_migration_command(commands[i]);
     if (ran) continue;
@@ -80,7 +110,7 @@ Result<StepReport> Runner::apply(const core::Migration& m, const std::vector<std
   }
 
   auto start = std::chrono::steady_clock::now();
-  auto failure = run_commands(m.up);
+  auto failure = execute(m, /*down=*/false);
   if (!failure) return std::unexpected(failure.error());  // server lost: record stays `running`
   step.duration_ms = elapsed_ms(start);
 
@@ -108,7 +138,7 @@ Result<StepReport> Runner::revert(const core::Migration& m) {
     step.warnings.push_back(m.name + " has an empty \"down\": nothing was undone, it is marked reverted");
   }
   auto start = std::chrono::steady_clock::now();
-  auto failure = run_commands(m.down.value_or(std::vector<core::Command>{}));
+  auto failure = execute(m, /*down=*/true);
   if (!failure) return std::unexpected(failure.error());
   step.duration_ms = elapsed_ms(start);
 

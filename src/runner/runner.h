@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -24,12 +25,23 @@ struct RunnerIdentity {
   static RunnerIdentity current(std::string actor);
 };
 
+// What a run reports to and takes from its caller.
+struct RunnerHooks {
+  ProgressCallback on_progress;
+  std::function<void(const BatchProgress&)> on_batch;
+  std::function<void(std::string_view)> on_log;
+  // May be null; asks the runner to stop between commands or batches (see
+  // MigratorOptions::stop).
+  const std::atomic<int>* stop = nullptr;
+  // C++ migrations: ignore a batch checkpoint and start over.
+  bool restart = false;
+};
+
 class Runner {
  public:
-  // `lock_owner` is the lease this runner holds; `stop` (may be null) asks
-  // it to stop between commands (see MigratorOptions::stop).
+  // `lock_owner` is the lease this runner holds.
   Runner(mongo::Client& client, mongo::TrackingStore& store, RunnerIdentity identity, std::string lock_owner,
-         ProgressCallback on_progress, const std::atomic<int>* stop);
+         RunnerHooks hooks);
 
   // Marks running (refused if the record's status is in `refuse_statuses`),
   // runs `up`, records the outcome and the event. A failing command yields a
@@ -46,6 +58,10 @@ class Runner {
   // Runs `commands` in order; the first failure's message, or "". A stop
   // request between two commands is a failure ("interrupted by signal N").
   Result<std::string> run_commands(const std::vector<core::Command>& commands);
+  // Runs a compiled migration's `up` or `down`; its exception's message, or "".
+  Result<std::string> run_body(const core::Migration& m, bool down);
+  // JSON commands or compiled body, whichever `m` has.
+  Result<std::string> execute(const core::Migration& m, bool down);
   Result<void> record_event(const core::Migration& m, const char* action, std::int64_t duration_ms,
                             const std::string& error);
   void notify(ProgressEvent::Kind kind, const StepReport& step) const;
@@ -54,8 +70,7 @@ class Runner {
   mongo::TrackingStore& store_;
   RunnerIdentity identity_;
   std::string lock_owner_;
-  ProgressCallback on_progress_;
-  const std::atomic<int>* stop_;
+  RunnerHooks hooks_;
 };
 
 }  // namespace mongomigrate::runner

@@ -1,0 +1,61 @@
+// The mongo-migrate command line, a thin layer over mongomigrate::Migrator.
+// Also the whole program of a migrator built with mongomigrate_add_migrator().
+#include "mongomigrate/cli.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "options.h"
+#include "signals.h"
+
+int mongomigrate::run_cli(int argc, char** argv) {
+  using namespace mongomigrate::cli;
+  std::string program = argc > 0 ? std::filesystem::path(argv[0]).filename().string() : "mongo-migrate";
+  CLI::App app{"mongo-migrate: apply, track, validate and revert MongoDB migrations", program};
+  std::string version = std::string("mongo-migrate ") + mongomigrate::version();
+  app.set_version_flag("--version", program == "mongo-migrate" ? version : program + " (" + version + ")");
+  app.require_subcommand(1);
+  app.footer(
+      "Exit codes: 0 success, 1 a migration failed / is blocked / validation found problems,\n"
+      "2 usage or bad input, 3 database unreachable or refused, 4 lock not acquired.\n"
+      "Options may come before or after the command. Run `mongo-migrate <command> --help` for its options.");
+
+  GlobalOptions global;
+  add_global_options(app, global);
+  std::vector<CommandSpec> commands = {
+      add_up_command(app, global),       add_run_command(app, global),      add_down_command(app, global),
+      add_status_command(app, global),   add_validate_command(app, global), add_history_command(app, global),
+      add_unlock_command(app, global),   add_mark_command(app, global),     add_baseline_command(app, global),
+  };
+  CLI::App* help = add_command(app, "help", "show this usage");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    fmt::print(stderr, "mongo-migrate: {} (see mongo-migrate --help)\n", e.what());
+    return 2;
+  }
+
+  install_stop_handlers();
+  if (help->parsed()) {
+    // app.help() would describe the selected `help` subcommand, not the app.
+    fmt::print("{}", app.get_formatter()->make_help(&app, "mongo-migrate", CLI::AppFormatMode::Normal));
+    return 0;
+  }
+  for (const CommandSpec& command : commands) {
+    if (command.app->parsed()) return command.run();
+  }
+  fmt::print(stderr, "mongo-migrate: no command given (see mongo-migrate --help)\n");
+  return 2;
+}

@@ -1,0 +1,150 @@
+// Writing a migration in C++: one source file per migration, named like any
+// migration ("004-normalize-phone-numbers.cc"), built into a migrator with
+// the CMake helper mongomigrate_add_migrator(), which also gives each file its
+// name and its checksum (SHA-256 of the file as built).
+//
+//   #include <mongomigrate/migration.h>
+//   using namespace mongomigrate;
+//
+//   static void up(Context& ctx) {
+//     ctx.update_many("users", json(R"({"preferences": {"$exists": false}})"),
+//                     Doc{{"$set", Doc{{"preferences", Doc{{"theme", "light"}, {"language", "en"}}}}}});
+//   }
+//   static void down(Context& ctx) { ... }
+//   MONGOMIGRATE_MIGRATION("Give every user default preferences", up, down);
+//
+// An irreversible migration registers with MONGOMIGRATE_IRREVERSIBLE(desc, up).
+// A body fails by throwing (any exception: its message is recorded); the
+// Context's helpers throw MigrationError when the server refuses.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mongomigrate/value.h"
+
+namespace mongomigrate {
+
+// Thrown by Context helpers when a command fails (ok:0, writeErrors,
+// writeConcernError); recorded as the migration's error.
+class MigrationError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// One write of a batch: built with the static functions.
+struct WriteOp {
+  enum class Kind { kInsertOne, kUpdateOne, kUpdateMany, kReplaceOne, kDeleteOne, kDeleteMany };
+  Kind kind;
+  Value filter;    // all but insert
+  Value document;  // update (operators), replacement, or the document to insert
+
+  static WriteOp insert_one(Value document) { return {Kind::kInsertOne, Value(), std::move(document)}; }
+  static WriteOp update_one(Value filter, Value update) { return {Kind::kUpdateOne, std::move(filter), std::move(update)}; }
+  static WriteOp update_many(Value filter, Value update) { return {Kind::kUpdateMany, std::move(filter), std::move(update)}; }
+  static WriteOp replace_one(Value filter, Value replacement) {
+    return {Kind::kReplaceOne, std::move(filter), std::move(replacement)};
+  }
+  static WriteOp delete_one(Value filter) { return {Kind::kDeleteOne, std::move(filter), Value()}; }
+  static WriteOp delete_many(Value filter) { return {Kind::kDeleteMany, std::move(filter), Value()}; }
+  // update_one({_id: doc._id}, update): the common case in a batch.
+  static WriteOp update_by_id(const Document& doc, Value update) {
+    return update_one(Doc{{"_id", doc.id()}}, std::move(update));
+  }
+};
+
+// What for_each_batch streams: documents of `collection` matching `filter`,
+// in `_id` order, `batch_size` at a time.
+struct BatchQuery {
+  std::string collection;
+  Value filter = Doc{};
+  Value projection;  // null: whole documents
+  int batch_size = 1000;
+};
+
+struct UpdateResult {
+  std::int64_t matched = 0;
+  std::int64_t modified = 0;
+};
+
+struct BatchResult {
+  std::int64_t scanned = 0;   // documents handed to the function
+  std::int64_t matched = 0;   // by the writes' filters
+  std::int64_t modified = 0;
+  std::int64_t inserted = 0;
+  std::int64_t deleted = 0;
+  std::int64_t batches = 0;
+};
+
+// Returns the writes for one batch; executed as one unordered bulk write.
+using BatchFunction = std::function<std::vector<WriteOp>(std::span<const Document> batch)>;
+
+// What a migration body gets. Not thread-safe; valid only during the call.
+class Context {
+ public:
+  virtual ~Context() = default;
+
+  virtual const std::string& database() const = 0;
+
+  // Runs any command on the target database and returns the reply.
+  virtual Document command(const Value& command) = 0;
+
+  virtual void create_index(std::string_view collection, const Value& keys, std::string_view name,
+                            const Value& options = Doc{}) = 0;
+  virtual void drop_index(std::string_view collection, std::string_view name) = 0;
+  virtual UpdateResult update_many(std::string_view collection, const Value& filter, const Value& update) = 0;
+  virtual std::int64_t insert_many(std::string_view collection, const std::vector<Value>& documents) = 0;
+
+  // Streams the query's documents in batches (memory bounded by the batch
+  // size, not the collection) and applies the writes `fn` returns for each
+  // batch as one unordered bulk write. Shows progress on a terminal, stops
+  // after the current batch when asked to (SIGINT), and records its totals in
+  // the migration's log `metadata`.
+  virtual BatchResult for_each_batch(const BatchQuery& query, const BatchFunction& fn) = 0;
+
+  // A progress line for people (stderr, not in --json output).
+  virtual void log(std::string_view message) = 0;
+};
+
+using MigrationBody = std::function<void(Context&)>;
+
+// A migration compiled into the program.
+struct CompiledMigration {
+  std::string name;      // the source file's name
+  std::string checksum;  // SHA-256 of the source file as built
+  std::string description;
+  MigrationBody up;
+  MigrationBody down;  // empty: irreversible
+};
+
+// Adds a migration to this program's registry (called by the macros below at
+// static-initialisation time). Returns true, for the macros' sake.
+bool register_migration(CompiledMigration migration);
+
+// Every migration registered in this program, in registration order.
+const std::vector<CompiledMigration>& compiled_migrations();
+
+}  // namespace mongomigrate
+
+#if defined(MONGOMIGRATE_FILE_NAME) && defined(MONGOMIGRATE_FILE_SHA256)
+#define MONGOMIGRATE_DETAIL_REGISTER(description, up_fn, down_fn)                                           \
+  namespace {                                                                                               \
+  [[maybe_unused]] const bool mongomigrate_registered_ = ::mongomigrate::register_migration(              \
+      ::mongomigrate::CompiledMigration{MONGOMIGRATE_FILE_NAME, MONGOMIGRATE_FILE_SHA256, description, up_fn, \
+                                        down_fn});                                                          \
+  }
+#else
+#define MONGOMIGRATE_DETAIL_REGISTER(description, up_fn, down_fn) \
+  static_assert(false, "build migrations with mongomigrate_add_migrator() so they get a name and a checksum");
+#endif
+
+// Registers this file's migration with its `up` and `down` functions.
+#define MONGOMIGRATE_MIGRATION(description, up_fn, down_fn) MONGOMIGRATE_DETAIL_REGISTER(description, up_fn, down_fn)
+// Registers this file's irreversible migration (no `down`).
+#define MONGOMIGRATE_IRREVERSIBLE(description, up_fn) \
+  MONGOMIGRATE_DETAIL_REGISTER(description, up_fn, ::mongomigrate::MigrationBody())
