@@ -180,6 +180,7 @@ int print_run_report(const RunReport& report, const GlobalOptions& options, cons
       json.key("blockedBy").value(*report.blocked_by);
       json.key("blockedReason").value(report.blocked_reason);
     }
+    if (report.running_elsewhere) json.key("runningElsewhere").value(*report.running_elsewhere);
     json.end_object();
     fmt::print("{}\n", json.str());
     return code;
@@ -187,7 +188,9 @@ int print_run_report(const RunReport& report, const GlobalOptions& options, cons
 
   bool color = use_color(1);
   if (report.dry_run) {
-    if (report.steps.empty()) fmt::print("Dry run: {}\n", nothing_to_do);
+    if (report.steps.empty() && !report.blocked_by && !report.running_elsewhere) {
+      fmt::print("Dry run: {}\n", nothing_to_do);
+    }
     for (const StepReport& s : report.steps) {
       fmt::print("{}\n", step_line(s, color));
       for (const std::string& c : s.commands) fmt::print("      {}\n", c);
@@ -195,6 +198,11 @@ int print_run_report(const RunReport& report, const GlobalOptions& options, cons
     if (!report.steps.empty()) {
       fmt::print("Dry run: {} migration{} would run; nothing was written.\n", report.steps.size(),
                  report.steps.size() == 1 ? "" : "s");
+    }
+    if (report.running_elsewhere) {
+      fmt::print("Dry run: another runner is applying {} now; `up` would wait for it, then apply what is "
+                 "still pending.\n",
+                 *report.running_elsewhere);
     }
   } else if (report.steps.empty()) {
     if (!report.blocked_by) fmt::print("{}\n", nothing_to_do);

@@ -263,6 +263,11 @@ Result<RunReport> Migrator::run_pending(const RunOptions& options) {
   report.blocked_by = plan.blocked_by;
   report.blocked_reason = plan.blocked_reason;
   if (options.dry_run) {
+    if (plan.blocked_by && plan.blocked_status == MigrationStatus::kRunning) {
+      report.running_elsewhere = plan.blocked_by;
+      report.blocked_by.reset();
+      report.blocked_reason.clear();
+    }
     for (const core::Migration* m : plan.to_apply) report.steps.push_back(planned_step(*m, m->up));
     return report;
   }
@@ -271,9 +276,9 @@ Result<RunReport> Migrator::run_pending(const RunOptions& options) {
   bool blocked_by_live_runner = plan.blocked_by && plan.blocked_status == MigrationStatus::kRunning;
   if (plan.to_apply.empty() && !blocked_by_live_runner) return report;
 
-  if (auto r = impl_->store.ensure_indexes(); !r) return std::unexpected(r.error());
   auto lease = impl_->take_lock(options.applied_by);
   if (!lease) return std::unexpected(lease.error());
+  if (auto r = impl_->store.ensure_indexes(); !r) return std::unexpected(r.error());
 
   // Under the lock, plan again from a fresh read: another runner may have
   // applied some of them while we waited.
@@ -331,9 +336,9 @@ Result<RunReport> Migrator::run(std::string_view name, const RunOptions& options
     report.steps.push_back(planned_step(**m, (*m)->up));
     return report;
   }
-  if (auto r = impl_->store.ensure_indexes(); !r) return std::unexpected(r.error());
   auto lease = impl_->take_lock(options.applied_by);
   if (!lease) return std::unexpected(lease.error());
+  if (auto r = impl_->store.ensure_indexes(); !r) return std::unexpected(r.error());
   if (auto r = refuse_if_applied(); !r) return std::unexpected(r.error());  // applied while we waited?
   runner::Runner runner = impl_->make_runner(options.applied_by, **lease, Impl::hooks_of(options));
   auto step = runner.apply(**m, kRunRefuses);
@@ -455,9 +460,9 @@ Result<MarkReport> Migrator::mark(std::string_view name, MarkAs as, const Recove
         "cannot mark {} applied: its file is missing from {}, so there is no checksum to record", name,
         impl_->options.directory)));
   }
-  if (auto r = impl_->store.ensure_indexes(); !r) return std::unexpected(r.error());
   auto lease = impl_->take_lock(options.by);
   if (!lease) return std::unexpected(lease.error());
+  if (auto r = impl_->store.ensure_indexes(); !r) return std::unexpected(r.error());
   record = impl_->store.find(key);  // as it is now that we hold the lock
   if (!record) return std::unexpected(record.error());
   MarkReport report{.name = key, .previous_status = *record ? (*record)->status : "", .status = mark_word(as)};
@@ -481,9 +486,9 @@ Result<std::vector<std::string>> Migrator::baseline(std::string_view name, const
   if (!catalog) return std::unexpected(catalog.error());
   auto target = impl_->lookup(*catalog, name);
   if (!target) return std::unexpected(target.error());
-  if (auto r = impl_->store.ensure_indexes(); !r) return std::unexpected(r.error());
   auto lease = impl_->take_lock(options.by);
   if (!lease) return std::unexpected(lease.error());
+  if (auto r = impl_->store.ensure_indexes(); !r) return std::unexpected(r.error());
   auto records = impl_->store.load();
   if (!records) return std::unexpected(records.error());
   std::unordered_set<std::string_view> applied;

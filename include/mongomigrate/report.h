@@ -125,6 +125,10 @@ struct RunReport {
   // Set when `up` stopped in front of a failed or interrupted migration.
   std::optional<std::string> blocked_by;
   std::string blocked_reason;
+  // Dry run only: a migration another live runner is applying now. The plan
+  // stops in front of it; `up` would wait for that runner, so this is not a
+  // block (ok() stays true).
+  std::optional<std::string> running_elsewhere;
 
   bool ok() const;
 };

@@ -111,7 +111,11 @@ Result<StepReport> Runner::apply(const core::Migration& m, const std::vector<std
 
   auto start = std::chrono::steady_clock::now();
   auto failure = execute(m, /*down=*/false);
-  if (!failure) return std::unexpected(failure.error());  // server lost: record stays `running`
+  if (!failure) {  // server lost: the record stays `running` as evidence
+    Error lost = failure.error();
+    lost.message = fmt::format("{} did not finish and stays recorded as running: {}", m.name, lost.message);
+    return std::unexpected(std::move(lost));
+  }
   step.duration_ms = elapsed_ms(start);
 
   if (failure->empty()) {

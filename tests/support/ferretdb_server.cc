@@ -139,4 +139,12 @@ void FerretDbServer::stop() {
   pid_ = -1;
 }
 
+void FerretDbServer::crash() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
 }  // namespace mongomigrate::testing

@@ -48,7 +48,11 @@ class FerretDbServer {
   const std::string& data_dir() const { return data_.path(); }
   const std::string& log_path() const { return log_path_; }
 
+  // Asks the server to shut down (SIGTERM; SIGKILL after 5 s). FerretDB may
+  // go on serving connections already open until it exits.
   void stop();
+  // Kills the server at once (SIGKILL), as a crash or power loss would.
+  void crash();
   // Starts again on the same port and data directory, with the same options.
   void start();
   bool running() const { return pid_ > 0; }

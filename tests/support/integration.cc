@@ -27,7 +27,8 @@ void IntegrationTest::SetUp() {
   uri_ = server().uri(db_);
 }
 
-ProcessResult IntegrationTest::cli(std::vector<std::string> args, ProcessOptions options, bool with_defaults) {
+std::vector<std::string> IntegrationTest::cli_argv(std::vector<std::string> args, ProcessOptions& options,
+                                                   bool with_defaults) {
   std::vector<std::string> argv = {cli_binary()};
   argv.insert(argv.end(), args.begin(), args.end());
   if (with_defaults) {
@@ -35,7 +36,18 @@ ProcessResult IntegrationTest::cli(std::vector<std::string> args, ProcessOptions
   }
   options.env.try_emplace("MONGODB_URI", std::nullopt);
   options.env.try_emplace("NO_COLOR", "1");
+  return argv;
+}
+
+ProcessResult IntegrationTest::cli(std::vector<std::string> args, ProcessOptions options, bool with_defaults) {
+  std::vector<std::string> argv = cli_argv(std::move(args), options, with_defaults);
   return run_process(argv, options);
+}
+
+std::unique_ptr<BackgroundProcess> IntegrationTest::cli_background(std::vector<std::string> args,
+                                                                   ProcessOptions options, bool with_defaults) {
+  std::vector<std::string> argv = cli_argv(std::move(args), options, with_defaults);
+  return std::make_unique<BackgroundProcess>(argv, options);
 }
 
 DbProbe& IntegrationTest::probe() {

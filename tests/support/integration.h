@@ -40,10 +40,16 @@ class IntegrationTest : public ::testing::Test {
   // (unless `with_defaults` is false). MONGODB_URI is removed from the
   // child's environment unless `options` sets it.
   ProcessResult cli(std::vector<std::string> args, ProcessOptions options = {}, bool with_defaults = true);
+  // The same, started in the background (to signal it or act on the
+  // database while it runs); wait() for its result.
+  std::unique_ptr<BackgroundProcess> cli_background(std::vector<std::string> args, ProcessOptions options = {},
+                                                    bool with_defaults = true);
 
   DbProbe& probe();
 
  private:
+  std::vector<std::string> cli_argv(std::vector<std::string> args, ProcessOptions& options, bool with_defaults);
+
   std::string db_;
   std::string uri_;
   TempDir migrations_;

@@ -8,7 +8,10 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
+#include <thread>
 
 extern char** environ;
 
@@ -40,6 +43,13 @@ int decode_status(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return -1;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream content;
+  content << in.rdbuf();
+  return content.str();
 }
 
 }  // namespace
@@ -117,5 +127,65 @@ pid_t spawn_background(const std::vector<std::string>& argv_in, const std::strin
   if (rc != 0) throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
   return pid;
 }
+
+BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv_in, const ProcessOptions& options)
+    : out_path_(files_.path() + "/stdout"),
+      err_path_(files_.path() + "/stderr"),
+      deadline_(std::chrono::steady_clock::now() + options.timeout) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  if (!options.working_directory.empty()) {
+    posix_spawn_file_actions_addchdir_np(&actions, options.working_directory.c_str());
+  }
+  std::vector<std::string> argv = argv_in;
+  std::vector<std::string> env = child_environment(options);
+  std::vector<char*> argv_p = pointers(argv), env_p = pointers(env);
+  int rc = posix_spawn(&pid_, argv_p[0], &actions, nullptr, argv_p.data(), env_p.data());
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
+}
+
+BackgroundProcess::~BackgroundProcess() {
+  if (!finished()) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, &status_, 0);
+  }
+}
+
+bool BackgroundProcess::signal(int signo) {
+  if (reaped_) return false;
+  return kill(pid_, signo) == 0;
+}
+
+bool BackgroundProcess::finished() {
+  if (reaped_) return true;
+  if (waitpid(pid_, &status_, WNOHANG) == pid_) reaped_ = true;
+  return reaped_;
+}
+
+ProcessResult BackgroundProcess::wait() {
+  while (!finished()) {
+    if (std::chrono::steady_clock::now() >= deadline_) {
+      timed_out_ = true;
+      kill(pid_, SIGKILL);
+      waitpid(pid_, &status_, 0);
+      reaped_ = true;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ProcessResult result;
+  result.exit_code = decode_status(status_);
+  result.timed_out = timed_out_;
+  result.out = out();
+  result.err = err();
+  return result;
+}
+
+std::string BackgroundProcess::out() const { return read_file(out_path_); }
+std::string BackgroundProcess::err() const { return read_file(err_path_); }
 
 }  // namespace mongomigrate::testing

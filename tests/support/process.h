@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "support/temp_dir.h"
+
 namespace mongomigrate::testing {
 
 struct ProcessResult {
@@ -31,5 +33,40 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
 
 // Starts argv[0] in the background with stdout/stderr sent to `log_path`.
 pid_t spawn_background(const std::vector<std::string>& argv, const std::string& log_path);
+
+// A child running in the background, to act on while it runs (send it a
+// signal, look at its output so far) and then wait for. stdout and stderr go
+// to files of its own; stdin is /dev/null; `options` apply as in run_process
+// (the timeout counts from the start and bounds wait()).
+// The destructor kills (SIGKILL) and reaps a child that is still running.
+class BackgroundProcess {
+ public:
+  explicit BackgroundProcess(const std::vector<std::string>& argv, const ProcessOptions& options = {});
+  ~BackgroundProcess();
+  BackgroundProcess(const BackgroundProcess&) = delete;
+  BackgroundProcess& operator=(const BackgroundProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  // kill(pid, signo); false once the child has been reaped or if kill fails.
+  bool signal(int signo);
+  // True once the child has exited (it is reaped then).
+  bool finished();
+  // Waits for the child to exit; past the timeout kills it (SIGKILL) and
+  // reports timed_out. Then returns its exit code and all its output.
+  ProcessResult wait();
+  // The output written so far.
+  std::string out() const;
+  std::string err() const;
+
+ private:
+  TempDir files_;
+  std::string out_path_;
+  std::string err_path_;
+  std::chrono::steady_clock::time_point deadline_;
+  pid_t pid_ = -1;
+  int status_ = 0;
+  bool reaped_ = false;
+  bool timed_out_ = false;
+};
 
 }  // namespace mongomigrate::testing

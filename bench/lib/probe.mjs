@@ -1,0 +1,85 @@
+// Where does `up` spend its time on this server? Times, per operation, the
+// tracking writes each tool makes per migration, against a tracking log that
+// already holds N documents, using the same commands (filters, upsert, write
+// concern) the tools send. The node driver only sends them; its own cost is
+// well under a millisecond.
+//   node probe.mjs URI OUT.json N...
+import { createRequire } from "module";
+import fs from "fs";
+import path from "path";
+
+const require = createRequire(path.resolve(process.env.NODE_PATH ?? ".", "noop.js"));
+const { MongoClient, ObjectId } = require("mongodb");
+
+const [uri, out, ...sizes] = process.argv.slice(2);
+const K = 20;  // operations timed per kind and size
+const majority = { writeConcern: { w: "majority" } };
+const client = await MongoClient.connect(uri, { serverSelectionTimeoutMS: 5000 });
+const db = client.db("bench_probe");
+const result = { operations_per_measurement: K, sizes: {} };
+
+async function timed(fn) {
+  const start = performance.now();
+  for (let i = 0; i < K; i++) await fn(i);
+  return (performance.now() - start) / K;
+}
+
+function logDoc(i) {
+  return { name: `${String(i).padStart(6, "0")}-insert.json`, appliedBy: "bench@host", checksum: "0".repeat(64),
+           status: "applied", version: String(i).padStart(6, "0"), appliedAt: new Date(), duration: 1 };
+}
+
+try {
+  for (const size of sizes.map(Number)) {
+    await db.dropDatabase();
+    const log = db.collection("migrationlogs");
+    const events = db.collection("migrationlogs_events");
+    const changelog = db.collection("changelog");
+    await log.createIndex({ name: 1 }, { unique: true, name: "name_1" });
+    for (let i = 0; i < size; i += 1000) {
+      const batch = [];
+      for (let j = i; j < Math.min(size, i + 1000); j++) batch.push(logDoc(j));
+      await log.insertMany(batch);
+      await events.insertMany(batch.map((d) => ({ name: d.name, action: "applied", at: d.appliedAt, by: d.appliedBy })));
+      await changelog.insertMany(batch.map((d) => ({ fileName: d.name, appliedAt: d.appliedAt, migrationBlock: 1 })));
+    }
+    const fresh = (i) => `new-${size}-${i}.json`;
+    const r = {};
+    // mongo-migrate: mark running (upsert by name), record the outcome (update by name), append the event.
+    r["mongo-migrate: mark running (upsert by name)"] = await timed((i) => log.updateOne(
+      { name: fresh(i), status: { $nin: ["applied", "running"] } },
+      { $set: { version: "1", status: "running", checksum: "0".repeat(64), appliedBy: "bench@host" } },
+      { upsert: true, ...majority }));
+    r["mongo-migrate: record outcome (update by name)"] = await timed((i) => log.updateOne(
+      { name: fresh(i), status: "running" },
+      { $set: { status: "applied", appliedAt: new Date(), duration: 1 }, $unset: { error: "", revertedAt: "", revertedBy: "" } },
+      majority));
+    r["mongo-migrate: append event (insert)"] = await timed((i) => events.insertOne(
+      { name: fresh(i), action: "applied", at: new Date(), by: "bench@host" }, majority));
+    // The same outcome update addressed by _id, and an insert into the indexed log, for comparison.
+    const ids = (await log.find({}, { projection: { _id: 1 } }).limit(K).toArray()).map((d) => d._id);
+    r["for comparison: update by _id"] = await timed((i) => log.updateOne({ _id: ids[i] }, { $set: { duration: 2 } }, majority));
+    r["for comparison: insert into the log (unique name_1)"] = await timed((i) => log.insertOne(
+      { name: `ins-${size}-${i}.json`, status: "running" }, majority));
+    // migrate-mongo: one insert into its changelog.
+    r["migrate-mongo: record (insert)"] = await timed((i) => changelog.insertOne(
+      { fileName: fresh(i), appliedAt: new Date(), migrationBlock: 1 }));
+    // golang-migrate: SetVersion = drop the one-document collection, insert; twice per migration.
+    r["golang-migrate: set version (drop + insert)"] = await timed(async (i) => {
+      await db.collection("schema_migrations").drop().catch(() => {});
+      await db.collection("schema_migrations").insertOne({ version: i, dirty: false });
+    });
+    // status: one read of the whole log.
+    r["read the whole log (find all)"] = await timed(() => log.find({}).toArray());
+    r["read the whole log, only name and status"] = await timed(() =>
+      log.find({}, { projection: { _id: 0, name: 1, status: 1 } }).toArray());
+    const explain = async (filter) => (await db.command({ explain: { find: "migrationlogs", filter } })).filterPushdown;
+    result.pushdown = { "filter {name}": await explain({ name: fresh(0) }), "filter {_id}": await explain({ _id: new ObjectId() }) };
+    result.sizes[size] = r;
+    process.stderr.write(`probe: log of ${size} done\n`);
+  }
+  await db.dropDatabase();
+} finally {
+  await client.close();
+}
+fs.writeFileSync(out, JSON.stringify(result, null, 2) + "\n");

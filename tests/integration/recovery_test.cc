@@ -1,0 +1,352 @@
+// The recovery commands through the real binary against a real server
+// (DESIGN.md §5): `unlock` (a stale or a live lease), `mark` (fix a record
+// after a hand repair), `baseline` (adopt an existing database), each
+// recorded as an event with who did it and why, and each refusing to act
+// while another process holds the lock.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "source/sha256.h"
+#include "support/integration.h"
+
+namespace mongomigrate::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+std::int64_t epoch_ms(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+// Each migration inserts a document of its own into "things", so what ran
+// can be seen in the database.
+std::string insert_migration(const std::string& id) {
+  return fmt::format(R"({{"up": [{{"insert": "things", "documents": [{{"_id": "{}"}}]}}],
+                         "down": [{{"delete": "things", "deletes": [{{"q": {{"_id": "{}"}}, "limit": 1}}]}}]}})",
+                     id, id);
+}
+
+const char* const kOne = "001-one.json";
+const char* const kTwo = "002-two.json";
+const char* const kThree = "003-three.json";
+const char* const kFour = "004-four.json";
+
+class RecoveryTest : public IntegrationTest {
+ protected:
+  static ProcessOptions bounded() {
+    ProcessOptions options;
+    options.timeout = 60s;
+    return options;
+  }
+  ProcessResult run(std::vector<std::string> args) { return cli(std::move(args), bounded()); }
+
+  // Writes 001..004 (inserting "one".."four").
+  void write_four() {
+    write_migration(kOne, insert_migration("one"));
+    write_migration(kTwo, insert_migration("two"));
+    write_migration(kThree, insert_migration("three"));
+    write_migration(kFour, insert_migration("four"));
+  }
+
+  // A lease written by hand, as another runner would hold it: expiring
+  // `expires_in` from now (negative: already expired).
+  void insert_lease(std::chrono::milliseconds expires_in, const std::string& host = "elsewhere", int pid = 4242) {
+    auto now = std::chrono::system_clock::now();
+    probe().insert("migrationlogs_lock",
+                   fmt::format(R"({{"_id": "migration-lock", "owner": "{0}:{1}:0badc0de", "host": "{0}",
+                       "pid": {1}, "user": "ops@{0}", "acquiredAt": {{"$date": {{"$numberLong": "{2}"}}}},
+                       "expiresAt": {{"$date": {{"$numberLong": "{3}"}}}}}})",
+                               host, pid, epoch_ms(now - 1h), epoch_ms(now + expires_in)));
+  }
+
+  std::string log_status(const std::string& name) {
+    return probe().string_field("migrationlogs", R"({"name": ")" + name + R"("})", "status");
+  }
+  std::string log_field(const std::string& name, const std::string& field) {
+    return probe().string_field("migrationlogs", R"({"name": ")" + name + R"("})", field);
+  }
+  std::int64_t things(const std::string& id) { return probe().count("things", R"({"_id": ")" + id + R"("})"); }
+  std::int64_t events(const std::string& action) {
+    return probe().count("migrationlogs_events", R"({"action": ")" + action + R"("})");
+  }
+  std::int64_t events(const std::string& name, const std::string& action) {
+    return probe().count("migrationlogs_events", R"({"name": ")" + name + R"(", "action": ")" + action + R"("})");
+  }
+  std::string event_field(const std::string& name, const std::string& action, const std::string& field) {
+    return probe().string_field("migrationlogs_events",
+                                R"({"name": ")" + name + R"(", "action": ")" + action + R"("})", field);
+  }
+};
+
+// ---- unlock ------------------------------------------------------------------
+
+TEST_F(RecoveryTest, UnlockWithNoLockSaysFreeAndWritesNothing) {
+  write_four();
+  ProcessResult unlock = run({"unlock"});
+  EXPECT_EQ(unlock.exit_code, 0) << describe(unlock);
+  EXPECT_TRUE(contains(unlock.out, "free")) << describe(unlock);
+  EXPECT_TRUE(probe().collections().empty()) << "no lock, no event, no collection created";
+}
+
+TEST_F(RecoveryTest, UnlockClearsAnExpiredLeaseAndRecordsWhoAndWhy) {
+  write_four();
+  insert_lease(-10s);
+  ProcessResult unlock = run({"unlock", "--by", "ops", "--reason", "runner host died"});
+  EXPECT_EQ(unlock.exit_code, 0) << describe(unlock);
+  EXPECT_TRUE(contains(unlock.out, "expired")) << describe(unlock);
+  EXPECT_TRUE(contains(unlock.out, "elsewhere")) << describe(unlock);
+  EXPECT_TRUE(contains(unlock.out, "4242")) << describe(unlock);
+  EXPECT_EQ(probe().count("migrationlogs_lock"), 0);
+  ASSERT_EQ(events("unlocked"), 1);
+  EXPECT_EQ(probe().string_field("migrationlogs_events", R"({"action": "unlocked"})", "by"), "ops");
+  EXPECT_EQ(probe().string_field("migrationlogs_events", R"({"action": "unlocked"})", "reason"), "runner host died");
+
+  // A second unlock finds it free and records nothing more.
+  ProcessResult again = run({"unlock"});
+  EXPECT_EQ(again.exit_code, 0) << describe(again);
+  EXPECT_TRUE(contains(again.out, "free")) << describe(again);
+  EXPECT_EQ(events("unlocked"), 1);
+
+  // And a deploy can take the lock again.
+  ProcessResult up = run({"up", "--lock-timeout", "1s"});
+  EXPECT_EQ(up.exit_code, 0) << describe(up);
+  EXPECT_EQ(probe().count("things"), 4);
+}
+
+TEST_F(RecoveryTest, UnlockRefusesALiveLeaseNamingTheHolderAndForceClearsIt) {
+  write_four();
+  insert_lease(1h);
+  std::vector<std::string> before = probe().snapshot();
+
+  ProcessResult refused = run({"unlock", "--by", "ops"});
+  EXPECT_EQ(refused.exit_code, 1) << describe(refused);
+  EXPECT_TRUE(contains(refused.err, "elsewhere")) << describe(refused);
+  EXPECT_TRUE(contains(refused.err, "pid 4242")) << describe(refused);
+  EXPECT_TRUE(contains(refused.err, "--force")) << describe(refused);
+  EXPECT_EQ(probe().snapshot(), before) << "the live lease is untouched and nothing is recorded";
+
+  ProcessResult json = run({"unlock", "--json"});
+  EXPECT_EQ(json.exit_code, 1) << describe(json);
+  EXPECT_TRUE(contains(json.out, R"("ok":false)")) << describe(json);
+
+  ProcessResult forced = run({"unlock", "--force", "--by", "ops", "--reason", "host decommissioned"});
+  EXPECT_EQ(forced.exit_code, 0) << describe(forced);
+  EXPECT_TRUE(contains(forced.out, "live")) << describe(forced);
+  EXPECT_EQ(probe().count("migrationlogs_lock"), 0);
+  ASSERT_EQ(events("unlocked"), 1);
+  EXPECT_EQ(probe().string_field("migrationlogs_events", R"({"action": "unlocked"})", "by"), "ops");
+  EXPECT_EQ(probe().string_field("migrationlogs_events", R"({"action": "unlocked"})", "reason"),
+            "host decommissioned");
+}
+
+// ---- mark ----------------------------------------------------------------------
+
+TEST_F(RecoveryTest, MarkAppliedRecordsTheChecksumAndRunsNothing) {
+  write_four();
+  ASSERT_EQ(run({"run", kOne}).exit_code, 0);
+
+  ProcessResult mark = run({"mark", kTwo, "--as", "applied", "--by", "ops", "--reason", "applied by hand"});
+  ASSERT_EQ(mark.exit_code, 0) << describe(mark);
+  EXPECT_TRUE(contains(mark.out, kTwo)) << describe(mark);
+  EXPECT_EQ(log_status(kTwo), "applied");
+  EXPECT_EQ(log_field(kTwo, "checksum"), source::sha256_hex(insert_migration("two")));
+  EXPECT_EQ(log_field(kTwo, "appliedBy"), "ops");
+  EXPECT_EQ(things("two"), 0) << "marking runs nothing";
+  ASSERT_EQ(events(kTwo, "marked_applied"), 1);
+  EXPECT_EQ(event_field(kTwo, "marked_applied", "by"), "ops");
+  EXPECT_EQ(event_field(kTwo, "marked_applied", "reason"), "applied by hand");
+  EXPECT_EQ(event_field(kTwo, "marked_applied", "checksum"), source::sha256_hex(insert_migration("two")));
+  EXPECT_EQ(events(kTwo, "applied"), 0);
+  EXPECT_EQ(probe().count("migrationlogs_lock"), 0) << "the lock is released";
+
+  ProcessResult validate = run({"validate"});
+  EXPECT_EQ(validate.exit_code, 0) << "the recorded checksum matches the file: " << describe(validate);
+
+  // `up` skips it and applies the others.
+  ProcessResult up = run({"up"});
+  ASSERT_EQ(up.exit_code, 0) << describe(up);
+  EXPECT_EQ(things("two"), 0);
+  EXPECT_EQ(things("three"), 1);
+  EXPECT_EQ(things("four"), 1);
+  EXPECT_EQ(events("applied"), 3) << "001, 003, 004 each once";
+}
+
+TEST_F(RecoveryTest, MarkPendingAndRevertedChangeTheStatusOnlyAndAreRecorded) {
+  write_four();
+  ASSERT_EQ(run({"up"}).exit_code, 0);
+  ASSERT_EQ(things("three"), 1);
+
+  ProcessResult pending = run({"mark", kThree, "--as", "pending", "--by", "ops", "--reason", "undone by hand"});
+  ASSERT_EQ(pending.exit_code, 0) << describe(pending);
+  EXPECT_EQ(log_status(kThree), "pending");
+  EXPECT_EQ(things("three"), 1) << "marking runs no down";
+  ASSERT_EQ(events(kThree, "marked_pending"), 1);
+  EXPECT_EQ(event_field(kThree, "marked_pending", "by"), "ops");
+  EXPECT_EQ(event_field(kThree, "marked_pending", "reason"), "undone by hand");
+
+  ProcessResult reverted = run({"mark", kFour, "--as", "reverted", "--by", "ops", "--reason", "dropped by hand"});
+  ASSERT_EQ(reverted.exit_code, 0) << describe(reverted);
+  EXPECT_EQ(log_status(kFour), "reverted");
+  EXPECT_EQ(things("four"), 1);
+  ASSERT_EQ(events(kFour, "marked_reverted"), 1);
+  EXPECT_EQ(event_field(kFour, "marked_reverted", "reason"), "dropped by hand");
+
+  ProcessResult json = run({"mark", kThree, "--as", "pending", "--json"});
+  ASSERT_EQ(json.exit_code, 0) << describe(json);
+  EXPECT_TRUE(contains(json.out, R"("previousStatus":"pending")")) << describe(json);
+
+  // Both are runnable by `up` again once the hand repair is finished.
+  probe().command(R"({"delete": "things", "deletes": [{"q": {"_id": {"$in": ["three", "four"]}}, "limit": 0}]})");
+  ProcessResult up = run({"up"});
+  ASSERT_EQ(up.exit_code, 0) << describe(up);
+  EXPECT_EQ(log_status(kThree), "applied");
+  EXPECT_EQ(log_status(kFour), "applied");
+  EXPECT_EQ(events(kThree, "applied"), 2);
+  EXPECT_EQ(things("three"), 1);
+  EXPECT_EQ(things("four"), 1);
+}
+
+TEST_F(RecoveryTest, MarkRejectsUnknownNamesBadStatusesAndMissingFiles) {
+  write_four();
+  ASSERT_EQ(run({"run", kOne}).exit_code, 0);
+  // A record whose file is gone.
+  probe().insert("migrationlogs", R"({"name": "000-gone.json", "status": "failed", "error": "boom"})");
+  std::vector<std::string> before = probe().snapshot();
+
+  ProcessResult unknown = run({"mark", "009-nope.json", "--as", "applied"});
+  EXPECT_EQ(unknown.exit_code, 2) << describe(unknown);
+  EXPECT_TRUE(contains(unknown.err, "009-nope.json")) << describe(unknown);
+
+  ProcessResult bogus = run({"mark", kTwo, "--as", "bogus"});
+  EXPECT_EQ(bogus.exit_code, 2) << describe(bogus);
+  EXPECT_TRUE(contains(bogus.err, "bogus")) << describe(bogus);
+
+  ProcessResult no_as = run({"mark", kTwo});
+  EXPECT_EQ(no_as.exit_code, 2) << describe(no_as);
+
+  ProcessResult traversal = run({"mark", "../001-one.json", "--as", "applied"});
+  EXPECT_EQ(traversal.exit_code, 2) << describe(traversal);
+
+  ProcessResult missing = run({"mark", "000-gone.json", "--as", "applied"});
+  EXPECT_EQ(missing.exit_code, 2) << describe(missing);
+  EXPECT_TRUE(contains(missing.err, "000-gone.json")) << describe(missing);
+  EXPECT_TRUE(contains(missing.err, "missing")) << describe(missing);
+  EXPECT_EQ(probe().snapshot(), before) << "rejected marks write nothing";
+
+  // A log-only record can still be marked pending (nothing to check it against).
+  ProcessResult pending = run({"mark", "000-gone.json", "--as", "pending", "--by", "ops"});
+  EXPECT_EQ(pending.exit_code, 0) << describe(pending);
+  EXPECT_EQ(log_status("000-gone.json"), "pending");
+  EXPECT_EQ(events("000-gone.json", "marked_pending"), 1);
+}
+
+// ---- baseline -------------------------------------------------------------------
+
+TEST_F(RecoveryTest, BaselineMarksUpToTheNameAppliedAndUpRunsOnlyTheRest) {
+  write_four();
+  ProcessResult baseline = run({"baseline", kTwo, "--by", "ops", "--reason", "adopting prod"});
+  ASSERT_EQ(baseline.exit_code, 0) << describe(baseline);
+  EXPECT_TRUE(contains(baseline.out, kOne)) << describe(baseline);
+  EXPECT_TRUE(contains(baseline.out, kTwo)) << describe(baseline);
+  EXPECT_FALSE(contains(baseline.out, kThree)) << describe(baseline);
+
+  EXPECT_EQ(log_status(kOne), "applied");
+  EXPECT_EQ(log_status(kTwo), "applied");
+  EXPECT_EQ(log_field(kOne, "checksum"), source::sha256_hex(insert_migration("one")));
+  EXPECT_EQ(probe().count("migrationlogs", R"({"name": {"$in": ["003-three.json", "004-four.json"]}})"), 0)
+      << "later ones stay pending";
+  EXPECT_EQ(probe().count("things"), 0) << "baseline runs nothing";
+  EXPECT_EQ(events("baselined"), 2);
+  EXPECT_EQ(event_field(kOne, "baselined", "by"), "ops");
+  EXPECT_EQ(event_field(kTwo, "baselined", "reason"), "adopting prod");
+  EXPECT_EQ(probe().count("migrationlogs_lock"), 0);
+
+  ProcessResult status = run({"status", "--json"});
+  EXPECT_TRUE(contains(status.out, R"("applied":2,"pending":2)")) << describe(status);
+
+  ProcessResult up = run({"up"});
+  ASSERT_EQ(up.exit_code, 0) << describe(up);
+  EXPECT_EQ(things("one"), 0);
+  EXPECT_EQ(things("two"), 0);
+  EXPECT_EQ(things("three"), 1);
+  EXPECT_EQ(things("four"), 1);
+  EXPECT_EQ(events("applied"), 2);
+  EXPECT_EQ(probe().count("migrationlogs", R"({"status": "applied"})"), 4);
+}
+
+TEST_F(RecoveryTest, BaselineSkipsWhatIsAlreadyAppliedAndRejectsUnknownNames) {
+  write_four();
+  ASSERT_EQ(run({"run", kOne}).exit_code, 0);
+  std::vector<std::string> before = probe().snapshot();
+
+  ProcessResult unknown = run({"baseline", "002-nope.json"});
+  EXPECT_EQ(unknown.exit_code, 2) << describe(unknown);
+  EXPECT_TRUE(contains(unknown.err, "002-nope.json")) << describe(unknown);
+  EXPECT_EQ(probe().snapshot(), before) << "a rejected baseline writes nothing";
+
+  ProcessResult baseline = run({"baseline", kThree, "--json", "--by", "ops"});
+  ASSERT_EQ(baseline.exit_code, 0) << describe(baseline);
+  EXPECT_TRUE(contains(baseline.out, R"("marked":["002-two.json","003-three.json"])")) << describe(baseline);
+  EXPECT_EQ(events(kOne, "baselined"), 0) << "already applied: left as it was";
+  EXPECT_EQ(events(kOne, "applied"), 1);
+  EXPECT_EQ(log_field(kOne, "appliedBy").empty(), false);
+  EXPECT_EQ(things("one"), 1);
+  EXPECT_EQ(things("two"), 0);
+  EXPECT_EQ(things("three"), 0);
+}
+
+// ---- recovery while another process holds the lock ----------------------------------
+
+TEST_F(RecoveryTest, RecoveryCommandsWaitForAHeldLockThenExit4) {
+  write_four();
+  ASSERT_EQ(run({"run", kOne}).exit_code, 0);
+  insert_lease(1h);
+  std::vector<std::string> before = probe().snapshot();
+
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"mark", kTwo, "--as", "applied"}, {"mark", kOne, "--as", "pending"}, {"baseline", kThree}}) {
+    args.insert(args.end(), {"--lock-timeout", "1s", "--by", "ops", "--reason", "test"});
+    auto start = std::chrono::steady_clock::now();
+    ProcessResult r = run(args);
+    auto waited = std::chrono::steady_clock::now() - start;
+    EXPECT_EQ(r.exit_code, 4) << args.front() << ": " << describe(r);
+    EXPECT_TRUE(contains(r.err, "waiting for the migration lock")) << describe(r);
+    EXPECT_TRUE(contains(r.err, "elsewhere")) << describe(r);
+    EXPECT_TRUE(contains(r.err, "pid 4242")) << describe(r);
+    EXPECT_GE(waited, 1s) << args.front() << " waited for --lock-timeout before giving up";
+  }
+  // unlock does not wait: it shows the holder and refuses.
+  ProcessResult unlock = run({"unlock", "--lock-timeout", "1s"});
+  EXPECT_EQ(unlock.exit_code, 1) << describe(unlock);
+  EXPECT_TRUE(contains(unlock.err, "elsewhere")) << describe(unlock);
+  EXPECT_TRUE(contains(unlock.err, "pid 4242")) << describe(unlock);
+
+  EXPECT_EQ(probe().snapshot(), before) << "nothing was marked, baselined or unlocked";
+  EXPECT_EQ(log_status(kTwo), "");
+  EXPECT_EQ(log_status(kOne), "applied");
+}
+
+TEST_F(RecoveryTest, RecoveryCommandsTakeOverAnExpiredLease) {
+  write_four();
+  insert_lease(-1s);
+  ProcessResult mark = run({"mark", kOne, "--as", "applied", "--lock-timeout", "1s"});
+  EXPECT_EQ(mark.exit_code, 0) << describe(mark);
+  ProcessResult baseline = run({"baseline", kTwo, "--lock-timeout", "1s"});
+  EXPECT_EQ(baseline.exit_code, 0) << describe(baseline);
+  EXPECT_EQ(probe().count("migrationlogs", R"({"status": "applied"})"), 2);
+  EXPECT_EQ(probe().count("migrationlogs_lock"), 0) << "taken over, then released";
+  EXPECT_EQ(probe().count("things"), 0);
+}
+
+}  // namespace
+}  // namespace mongomigrate::testing
