@@ -1,5 +1,8 @@
 #include "mongo/data_ops.h"
 
+#include <algorithm>
+#include <span>
+
 #include <fmt/format.h>
 
 #include "mongo/value_bson.h"
@@ -67,7 +70,11 @@ Result<std::int64_t> count_documents(Client& client, std::string_view collection
   return n;
 }
 
-Result<BulkResult> bulk_write(Client& client, std::string_view collection, const std::vector<WriteOp>& writes) {
+namespace {
+
+// One bulk write command for `writes` (numbered from `first` in messages).
+Result<BulkResult> bulk_write_chunk(Client& client, std::string_view collection, std::span<const WriteOp> writes,
+                                    std::size_t first, std::size_t total) {
   BulkResult result;
   if (writes.empty()) return result;
   CollectionPtr coll = client.open_collection(std::string(collection));
@@ -78,7 +85,7 @@ Result<BulkResult> bulk_write(Client& client, std::string_view collection, const
     const WriteOp& w = writes[i];
     bson_error_t error;
     bool ok = true;
-    std::string where = fmt::format("write {} of {}", i + 1, writes.size());
+    std::string where = fmt::format("write {} of {}", first + i + 1, total);
     if (w.kind == WriteOp::Kind::kInsertOne) {
       auto doc = as_document(w.document, where + ": the document to insert");
       if (!doc) return std::unexpected(doc.error());
@@ -119,6 +126,29 @@ Result<BulkResult> bulk_write(Client& client, std::string_view collection, const
   result.upserted = int_field(reply.get(), "nUpserted");
   if (!ok) return std::unexpected(client.error_from(error, ErrorKind::kMigrationFailed, "bulk write failed"));
   return result;
+}
+
+}  // namespace
+
+Result<BulkResult> bulk_write(Client& client, std::string_view collection, const std::vector<WriteOp>& writes) {
+  // FerretDB v1.24 stalls (minutes, then a socket timeout) on an update
+  // command of more than about 90 statements, while 50 take milliseconds;
+  // MongoDB does not care. So send at most kChunk writes per command: still
+  // 50 times fewer round trips than one write per document.
+  constexpr std::size_t kChunk = 50;
+  BulkResult total;
+  for (std::size_t first = 0; first < writes.size(); first += kChunk) {
+    std::size_t n = std::min(kChunk, writes.size() - first);
+    auto chunk = bulk_write_chunk(client, collection, std::span<const WriteOp>(writes).subspan(first, n), first,
+                                  writes.size());
+    if (!chunk) return chunk;
+    total.matched += chunk->matched;
+    total.modified += chunk->modified;
+    total.inserted += chunk->inserted;
+    total.deleted += chunk->deleted;
+    total.upserted += chunk->upserted;
+  }
+  return total;
 }
 
 struct BatchCursor::State {

@@ -28,7 +28,12 @@ void IntegrationTest::SetUp() {
 }
 
 ProcessResult IntegrationTest::cli(std::vector<std::string> args, ProcessOptions options, bool with_defaults) {
-  std::vector<std::string> argv = {cli_binary()};
+  return run_binary(cli_binary(), std::move(args), std::move(options), with_defaults);
+}
+
+ProcessResult IntegrationTest::run_binary(const std::string& binary, std::vector<std::string> args,
+                                          ProcessOptions options, bool with_defaults) {
+  std::vector<std::string> argv = {binary};
   argv.insert(argv.end(), args.begin(), args.end());
   if (with_defaults) {
     argv.insert(argv.end(), {"--uri", uri_, "--dir", dir()});

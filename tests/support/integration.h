@@ -40,6 +40,10 @@ class IntegrationTest : public ::testing::Test {
   // (unless `with_defaults` is false). MONGODB_URI is removed from the
   // child's environment unless `options` sets it.
   ProcessResult cli(std::vector<std::string> args, ProcessOptions options = {}, bool with_defaults = true);
+  // The same for another binary with mongo-migrate's command line (a
+  // migrator built with mongomigrate_add_migrator()).
+  ProcessResult run_binary(const std::string& binary, std::vector<std::string> args, ProcessOptions options = {},
+                           bool with_defaults = true);
 
   DbProbe& probe();
 
