@@ -27,9 +27,9 @@ void IntegrationTest::SetUp() {
   uri_ = server().uri(db_);
 }
 
-std::vector<std::string> IntegrationTest::cli_argv(std::vector<std::string> args, ProcessOptions& options,
-                                                   bool with_defaults) {
-  std::vector<std::string> argv = {cli_binary()};
+std::vector<std::string> IntegrationTest::cli_argv(const std::string& binary, std::vector<std::string> args,
+                                                   ProcessOptions& options, bool with_defaults) {
+  std::vector<std::string> argv = {binary};
   argv.insert(argv.end(), args.begin(), args.end());
   if (with_defaults) {
     argv.insert(argv.end(), {"--uri", uri_, "--dir", dir()});
@@ -40,13 +40,18 @@ std::vector<std::string> IntegrationTest::cli_argv(std::vector<std::string> args
 }
 
 ProcessResult IntegrationTest::cli(std::vector<std::string> args, ProcessOptions options, bool with_defaults) {
-  std::vector<std::string> argv = cli_argv(std::move(args), options, with_defaults);
+  return run_binary(cli_binary(), std::move(args), std::move(options), with_defaults);
+}
+
+ProcessResult IntegrationTest::run_binary(const std::string& binary, std::vector<std::string> args,
+                                          ProcessOptions options, bool with_defaults) {
+  std::vector<std::string> argv = cli_argv(binary, std::move(args), options, with_defaults);
   return run_process(argv, options);
 }
 
 std::unique_ptr<BackgroundProcess> IntegrationTest::cli_background(std::vector<std::string> args,
                                                                    ProcessOptions options, bool with_defaults) {
-  std::vector<std::string> argv = cli_argv(std::move(args), options, with_defaults);
+  std::vector<std::string> argv = cli_argv(cli_binary(), std::move(args), options, with_defaults);
   return std::make_unique<BackgroundProcess>(argv, options);
 }
 

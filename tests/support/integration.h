@@ -44,11 +44,16 @@ class IntegrationTest : public ::testing::Test {
   // database while it runs); wait() for its result.
   std::unique_ptr<BackgroundProcess> cli_background(std::vector<std::string> args, ProcessOptions options = {},
                                                     bool with_defaults = true);
+  // The same for another binary with mongo-migrate's command line (a
+  // migrator built with mongomigrate_add_migrator()).
+  ProcessResult run_binary(const std::string& binary, std::vector<std::string> args, ProcessOptions options = {},
+                           bool with_defaults = true);
 
   DbProbe& probe();
 
  private:
-  std::vector<std::string> cli_argv(std::vector<std::string> args, ProcessOptions& options, bool with_defaults);
+  std::vector<std::string> cli_argv(const std::string& binary, std::vector<std::string> args, ProcessOptions& options,
+                                    bool with_defaults);
 
   std::string db_;
   std::string uri_;
