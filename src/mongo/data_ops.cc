@@ -101,6 +101,19 @@ Result<BulkResult> bulk_write_chunk(Client& client, std::string_view collection,
       } else {
         auto doc = as_document(w.document, where + ": the update");
         if (!doc) return std::unexpected(doc.error());
+        // libmongoc 1.23 checks operators only when the bulk executes; check
+        // here so that validation catches them before anything is sent.
+        bool replace = w.kind == WriteOp::Kind::kReplaceOne;
+        for (const auto& field : std::get<Doc>(w.document.variant())) {
+          if (field.first.starts_with('$') == replace) {
+            return std::unexpected(invalid(fmt::format(
+                "{} is invalid: {}", where,
+                replace ? "a replacement cannot use $-operators" : "an update must use $-operators such as $set")));
+          }
+        }
+        if (!replace && std::get<Doc>(w.document.variant()).empty()) {
+          return std::unexpected(invalid(fmt::format("{} is invalid: the update is empty", where)));
+        }
         switch (w.kind) {
           case WriteOp::Kind::kUpdateOne:
             ok = mongoc_bulk_operation_update_one_with_opts(bulk.get(), filter->get(), doc->get(), nullptr, &error);
