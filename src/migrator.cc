@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <future>
 #include <optional>
 #include <unordered_set>
 
@@ -19,6 +20,7 @@
 #include "runner/runner.h"
 #include "source/compiled_source.h"
 #include "source/directory_source.h"
+#include "source/json_migration.h"
 
 namespace mongomigrate {
 
@@ -101,7 +103,7 @@ StepReport planned_step(const core::Migration& m, const std::vector<core::Comman
   StepReport step;
   step.name = m.name;
   step.outcome = StepOutcome::kPlanned;
-  for (const core::Command& c : commands) step.commands.push_back(c.json);
+  for (const core::Command& c : commands) step.commands.push_back(source::command_json(c));
   return step;
 }
 
@@ -138,6 +140,23 @@ struct Migrator::Impl {
     auto compiled = source::load_compiled(compiled_migrations());
     if (!compiled) return compiled;
     return source::merge_catalogs(std::move(*files), std::move(*compiled));
+  }
+
+  struct CatalogAndLog {
+    core::Catalog catalog;
+    std::vector<core::LogRecord> records;
+  };
+  // The catalog and the log. The directory is read on a second thread while
+  // the log query is in flight: the two are independent, and with a large
+  // log the server takes longer to answer than the files take to read. A
+  // problem with the files is reported first, as when they were read first.
+  Result<CatalogAndLog> catalog_and_log() {
+    auto files = std::async(std::launch::async, [this] { return catalog(); });
+    auto records = store.load();
+    auto loaded = files.get();
+    if (!loaded) return std::unexpected(loaded.error());
+    if (!records) return std::unexpected(records.error());
+    return CatalogAndLog{std::move(*loaded), std::move(*records)};
   }
 
   bool stop_requested() const { return options.stop && options.stop->load() != 0; }
@@ -250,13 +269,12 @@ const std::string& Migrator::redacted_uri() const { return impl_->client.redacte
 const std::string& Migrator::database() const { return impl_->client.database(); }
 
 Result<RunReport> Migrator::run_pending(const RunOptions& options) {
-  auto catalog = impl_->catalog();
-  if (!catalog) return std::unexpected(catalog.error());
-  auto records = impl_->store.load();
-  if (!records) return std::unexpected(records.error());
-  auto state = impl_->runner_state_for(*records);
+  auto loaded = impl_->catalog_and_log();
+  if (!loaded) return std::unexpected(loaded.error());
+  const core::Catalog* catalog = &loaded->catalog;
+  auto state = impl_->runner_state_for(loaded->records);
   if (!state) return std::unexpected(state.error());
-  core::UpPlan plan = core::plan_up(*catalog, *records, *state);
+  core::UpPlan plan = core::plan_up(*catalog, loaded->records, *state);
 
   RunReport report;
   report.dry_run = options.dry_run;
@@ -282,12 +300,14 @@ Result<RunReport> Migrator::run_pending(const RunOptions& options) {
 
   // Under the lock, plan again from a fresh read: another runner may have
   // applied some of them while we waited.
-  records = impl_->store.load();
+  auto records = impl_->store.load();
   if (!records) return std::unexpected(records.error());
   plan = core::plan_up(*catalog, *records, {.live_lease = true, .lease_owner = (*lease)->holder().owner});
   report.blocked_by = plan.blocked_by;
   report.blocked_reason = plan.blocked_reason;
 
+  std::unordered_set<std::string_view> recorded;
+  for (const core::LogRecord& r : *records) recorded.insert(r.name);
   runner::Runner runner = impl_->make_runner(options.applied_by, **lease, Impl::hooks_of(options));
   for (const core::Migration* m : plan.to_apply) {
     if ((*lease)->lost()) {
@@ -299,7 +319,7 @@ Result<RunReport> Migrator::run_pending(const RunOptions& options) {
                       m->name, why, report.steps.size())});
     }
     if (impl_->stop_requested()) return std::unexpected(impl_->interrupted("stopped before " + m->name));
-    auto step = runner.apply(*m, kUpRefuses);
+    auto step = runner.apply(*m, kUpRefuses, recorded.contains(m->name));
     if (!step) return std::unexpected(step.error());
     report.steps.push_back(std::move(*step));
     if (auto stop = impl_->stop_after(report.steps.back())) return std::unexpected(*stop);
@@ -319,6 +339,7 @@ Result<RunReport> Migrator::run(std::string_view name, const RunOptions& options
   if (!catalog) return std::unexpected(catalog.error());
   auto m = impl_->lookup(*catalog, name);
   if (!m) return std::unexpected(m.error());
+  bool has_record = false;
   auto refuse_if_applied = [&]() -> Result<void> {
     auto record = impl_->store.find((*m)->name);
     if (!record) return std::unexpected(record.error());
@@ -326,6 +347,7 @@ Result<RunReport> Migrator::run(std::string_view name, const RunOptions& options
       return std::unexpected(refused(fmt::format("{} is already applied; revert it first with `down {}`",
                                                  (*m)->name, (*m)->name)));
     }
+    has_record = record->has_value();
     return {};
   };
   if (auto r = refuse_if_applied(); !r) return std::unexpected(r.error());
@@ -341,7 +363,7 @@ Result<RunReport> Migrator::run(std::string_view name, const RunOptions& options
   if (auto r = impl_->store.ensure_indexes(); !r) return std::unexpected(r.error());
   if (auto r = refuse_if_applied(); !r) return std::unexpected(r.error());  // applied while we waited?
   runner::Runner runner = impl_->make_runner(options.applied_by, **lease, Impl::hooks_of(options));
-  auto step = runner.apply(**m, kRunRefuses);
+  auto step = runner.apply(**m, kRunRefuses, has_record);
   if (!step) return std::unexpected(step.error());
   report.steps.push_back(std::move(*step));
   if (auto stop = impl_->stop_after(report.steps.back())) return std::unexpected(*stop);
@@ -393,14 +415,12 @@ Result<RunReport> Migrator::revert(std::string_view name, const RevertOptions& o
 }
 
 Result<StatusReport> Migrator::status() {
-  auto catalog = impl_->catalog();
-  if (!catalog) return std::unexpected(catalog.error());
-  auto records = impl_->store.load();
-  if (!records) return std::unexpected(records.error());
+  auto loaded = impl_->catalog_and_log();
+  if (!loaded) return std::unexpected(loaded.error());
   std::optional<LeaseHolder> lock;
   auto state = impl_->runner_state(&lock);
   if (!state) return std::unexpected(state.error());
-  StatusReport report = core::build_status(*catalog, *records, *state);
+  StatusReport report = core::build_status(loaded->catalog, loaded->records, *state);
   report.lock = std::move(lock);
   report.lock_live = state->live_lease;
   return report;

@@ -1,7 +1,8 @@
 // A migration as loaded from its source (a JSON file or a compiled-in C++
-// migration): the unit the planner orders and the runner executes. Commands are kept as raw BSON bytes (what is sent) plus
-// their relaxed Extended JSON text (what a dry run prints), so nothing outside
-// src/source and src/mongo needs libbson.
+// migration): the unit the planner orders and the runner executes. Commands are
+// kept as raw BSON bytes (what is sent); source::command_json() renders one as
+// relaxed Extended JSON for a dry run, so nothing outside src/source and
+// src/mongo needs libbson.
 #pragma once
 
 #include <cstdint>
@@ -15,7 +16,6 @@ namespace mongomigrate::core {
 
 struct Command {
   std::vector<std::uint8_t> bson;
-  std::string json;
 };
 
 struct Migration {

@@ -91,6 +91,17 @@ void append_record_projection(bson_t* opts) {
   bson_append_document_end(opts, &projection);
 }
 
+// {_id, status: running} or {name, status: running}: the record a runner
+// marked running, only while it still is.
+void append_running_filter(bson_t* filter, const RecordKey& key) {
+  if (key.id) {
+    BSON_APPEND_OID(filter, "_id", &*key.id);
+  } else {
+    append_string(filter, "name", key.name);
+  }
+  append_string(filter, "status", core::kStatusRunning);
+}
+
 }  // namespace
 
 TrackingStore::TrackingStore(Client& client, std::string collection)
@@ -194,8 +205,42 @@ Result<void> TrackingStore::update(const bson_t* filter, const bson_t* update, b
   return {};
 }
 
-Result<void> TrackingStore::begin(const core::Migration& m, const std::string& by,
-                                  const std::vector<std::string>& refuse_statuses, const std::string& lock_owner) {
+Result<RecordKey> TrackingStore::begin(const core::Migration& m, const std::string& by,
+                                       const std::vector<std::string>& refuse_statuses,
+                                       const std::string& lock_owner, bool expect_absent) {
+  if (expect_absent) {
+    bool duplicate = false;
+    auto inserted = begin_by_insert(m, by, lock_owner, duplicate);
+    if (inserted || !duplicate) return inserted;
+    // A record appeared since the caller's read (a `mark`, or a runner
+    // without the lease): let the conditional update judge its status.
+  }
+  return begin_by_name(m, by, refuse_statuses, lock_owner);
+}
+
+Result<RecordKey> TrackingStore::begin_by_insert(const core::Migration& m, const std::string& by,
+                                                 const std::string& lock_owner, bool& duplicate) {
+  RecordKey key{m.name, bson_oid_t{}};
+  bson_oid_init(&*key.id, nullptr);
+  CollectionPtr coll = client_.open_collection(collection_);
+  ScopedBson doc, opts;
+  BSON_APPEND_OID(doc.get(), "_id", &*key.id);
+  append_string(doc.get(), "name", m.name);
+  append_string(doc.get(), "version", m.version);
+  append_string(doc.get(), "status", core::kStatusRunning);
+  append_string(doc.get(), "checksum", m.checksum);
+  append_string(doc.get(), "appliedBy", by);
+  append_string(doc.get(), "lockOwner", lock_owner);
+  mongoc_write_concern_append(write_concern_.get(), opts.get());
+  bson_error_t error;
+  if (mongoc_collection_insert_one(coll.get(), doc.get(), opts.get(), nullptr, &error)) return key;
+  duplicate = error.code == kDuplicateKey;
+  return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, fmt::format("cannot start {}", m.name)));
+}
+
+Result<RecordKey> TrackingStore::begin_by_name(const core::Migration& m, const std::string& by,
+                                               const std::vector<std::string>& refuse_statuses,
+                                               const std::string& lock_owner) {
   ScopedBson filter, update;
   append_string(filter.get(), "name", m.name);
   bson_t status, nin;
@@ -215,15 +260,16 @@ Result<void> TrackingStore::begin(const core::Migration& m, const std::string& b
   append_string(&set, "appliedBy", by);
   append_string(&set, "lockOwner", lock_owner);
   bson_append_document_end(update.get(), &set);
-  return this->update(filter.get(), update.get(), /*upsert=*/true,
-                      fmt::format("cannot start {}", m.name).c_str());
+  auto updated = this->update(filter.get(), update.get(), /*upsert=*/true,
+                              fmt::format("cannot start {}", m.name).c_str());
+  if (!updated) return std::unexpected(updated.error());
+  return RecordKey{m.name, std::nullopt};
 }
 
-Result<void> TrackingStore::finish_applied(const core::Migration& m, const std::string& by,
+Result<void> TrackingStore::finish_applied(const core::Migration& m, const RecordKey& key, const std::string& by,
                                            TimestampMs applied_at, std::int64_t duration_ms) {
   ScopedBson filter, update;
-  append_string(filter.get(), "name", m.name);
-  append_string(filter.get(), "status", core::kStatusRunning);
+  append_running_filter(filter.get(), key);
   bson_t set, unset;
   BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$set", &set);
   append_string(&set, "status", core::kStatusApplied);
@@ -242,11 +288,10 @@ Result<void> TrackingStore::finish_applied(const core::Migration& m, const std::
                       fmt::format("cannot record {} as applied", m.name).c_str());
 }
 
-Result<void> TrackingStore::finish_failed(const core::Migration& m, const std::string& error,
+Result<void> TrackingStore::finish_failed(const core::Migration& m, const RecordKey& key, const std::string& error,
                                           std::int64_t duration_ms) {
   ScopedBson filter, update;
-  append_string(filter.get(), "name", m.name);
-  append_string(filter.get(), "status", core::kStatusRunning);
+  append_running_filter(filter.get(), key);
   bson_t set;
   BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$set", &set);
   append_string(&set, "status", core::kStatusFailed);

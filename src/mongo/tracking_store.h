@@ -4,12 +4,17 @@
 // - Reads never create anything (status, validate, history, dry runs).
 // - ensure_indexes() creates the unique {name: 1} index named "name_1" (as
 //   Mongoose names it) and accepts any existing unique index on {name: 1}.
-// - begin() is the single gate to running a migration: a conditional upsert
-//   that succeeds only if the record is absent or in a status the caller
-//   allows; a concurrent runner that got there first makes it fail with
-//   kRefused (the unique index turns the race into a duplicate-key error).
+// - begin() is the single gate to running a migration: it succeeds only if
+//   the record is absent or in a status the caller allows; a concurrent
+//   runner that got there first makes it fail with kRefused (the unique index
+//   turns the race into a duplicate-key error).
 // - finish_*() only change a record that is still `running`/`applied` as
 //   expected, so an outcome never overwrites someone else's.
+// - Per-migration writes avoid filtering the log on `name` where they can:
+//   FerretDB v1 serves such a filter by decoding every record (the unique
+//   index is not used), which made `up` quadratic in the log's size. A record
+//   begin() inserts gets an ObjectId chosen here, and its outcome is written
+//   by that `_id`, a filter FerretDB pushes down to SQLite.
 // Field names, types and status words are the seed's (DESIGN.md §3).
 #pragma once
 
@@ -24,6 +29,13 @@
 #include "mongomigrate/value.h"
 
 namespace mongomigrate::mongo {
+
+// Which record an outcome goes to: by `_id` when begin() inserted it, else
+// by name.
+struct RecordKey {
+  std::string name;
+  std::optional<bson_oid_t> id;
+};
 
 class TrackingStore {
  public:
@@ -43,11 +55,15 @@ class TrackingStore {
   // `refuse_statuses` (then kRefused).
   // `lock_owner` (the lease owner) is recorded so that a `running` record
   // can be told apart from one left by a runner that is gone.
-  Result<void> begin(const core::Migration& migration, const std::string& by,
-                     const std::vector<std::string>& refuse_statuses, const std::string& lock_owner);
-  Result<void> finish_applied(const core::Migration& migration, const std::string& by,
+  // `expect_absent`: the caller's last read found no record, so begin()
+  // inserts one (one cheap write); if a record appeared meanwhile it falls
+  // back to the conditional update, so the outcome is the same either way.
+  Result<RecordKey> begin(const core::Migration& migration, const std::string& by,
+                          const std::vector<std::string>& refuse_statuses, const std::string& lock_owner,
+                          bool expect_absent);
+  Result<void> finish_applied(const core::Migration& migration, const RecordKey& key, const std::string& by,
                               TimestampMs applied_at, std::int64_t duration_ms);
-  Result<void> finish_failed(const core::Migration& migration, const std::string& error,
+  Result<void> finish_failed(const core::Migration& migration, const RecordKey& key, const std::string& error,
                              std::int64_t duration_ms);
   Result<void> finish_reverted(const core::Migration& migration, const std::string& by,
                                TimestampMs reverted_at);
@@ -71,6 +87,12 @@ class TrackingStore {
  private:
   Result<void> update(const bson_t* filter, const bson_t* update, bool upsert,
                       const char* context);
+  // The conditional upsert of begin() for a record that may exist.
+  Result<RecordKey> begin_by_name(const core::Migration& migration, const std::string& by,
+                                  const std::vector<std::string>& refuse_statuses, const std::string& lock_owner);
+  // Inserts the `running` record; kRefused with `duplicate` set if one exists.
+  Result<RecordKey> begin_by_insert(const core::Migration& migration, const std::string& by,
+                                    const std::string& lock_owner, bool& duplicate);
 
   Client& client_;
   std::string collection_;

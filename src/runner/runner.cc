@@ -42,9 +42,9 @@ void Runner::notify(ProgressEvent::Kind kind, const StepReport& step) const {
   if (hooks_.on_progress) hooks_.on_progress(ProgressEvent{kind, step});
 }
 
-Result<std::string> Runner::run_body(const core::Migration& m, bool down) {
+Result<std::string> Runner::run_body(const core::Migration& m, bool down, bool fresh) {
   std::optional<Document> checkpoint;
-  if (!down && !hooks_.restart) {
+  if (!down && !hooks_.restart && !fresh) {
     auto saved = store_.load_checkpoint(m.name);
     if (!saved) return std::unexpected(saved.error());
     checkpoint = std::move(*saved);
@@ -66,8 +66,8 @@ Result<std::string> Runner::run_body(const core::Migration& m, bool down) {
   return failure;
 }
 
-Result<std::string> Runner::execute(const core::Migration& m, bool down) {
-  if (m.compiled) return run_body(m, down);
+Result<std::string> Runner::execute(const core::Migration& m, bool down, bool fresh) {
+  if (m.compiled) return run_body(m, down, fresh);
   return run_commands(down ? m.down.value_or(std::vector<core::Command>{}) : m.up);
 }
 
@@ -101,16 +101,16 @@ Result<void> Runner::record_event(const core::Migration& m, const char* action, 
   return store_.append_event(event);
 }
 
-Result<StepReport> Runner::apply(const core::Migration& m, const std::vector<std::string>& refuse_statuses) {
+Result<StepReport> Runner::apply(const core::Migration& m, const std::vector<std::string>& refuse_statuses,
+                                 bool has_record) {
   StepReport step;
   step.name = m.name;
   notify(ProgressEvent::Kind::kStarting, step);
-  if (auto begun = store_.begin(m, identity_.actor, refuse_statuses, lock_owner_); !begun) {
-    return std::unexpected(begun.error());
-  }
+  auto key = store_.begin(m, identity_.actor, refuse_statuses, lock_owner_, /*expect_absent=*/!has_record);
+  if (!key) return std::unexpected(key.error());
 
   auto start = std::chrono::steady_clock::now();
-  auto failure = execute(m, /*down=*/false);
+  auto failure = execute(m, /*down=*/false, /*fresh=*/key->id.has_value());
   if (!failure) {  // server lost: the record stays `running` as evidence
     Error lost = failure.error();
     lost.message = fmt::format("{} did not finish and stays recorded as running: {}", m.name, lost.message);
@@ -120,14 +120,14 @@ Result<StepReport> Runner::apply(const core::Migration& m, const std::vector<std
 
   if (failure->empty()) {
     step.outcome = StepOutcome::kApplied;
-    if (auto r = store_.finish_applied(m, identity_.actor, core::now_ms(), step.duration_ms); !r) {
+    if (auto r = store_.finish_applied(m, *key, identity_.actor, core::now_ms(), step.duration_ms); !r) {
       return std::unexpected(r.error());
     }
     if (auto r = record_event(m, "applied", step.duration_ms, ""); !r) return std::unexpected(r.error());
   } else {
     step.outcome = StepOutcome::kFailed;
     step.error = *failure;
-    if (auto r = store_.finish_failed(m, step.error, step.duration_ms); !r) return std::unexpected(r.error());
+    if (auto r = store_.finish_failed(m, *key, step.error, step.duration_ms); !r) return std::unexpected(r.error());
     if (auto r = record_event(m, "failed", step.duration_ms, step.error); !r) return std::unexpected(r.error());
   }
   notify(ProgressEvent::Kind::kFinished, step);

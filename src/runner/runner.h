@@ -46,9 +46,10 @@ class Runner {
   // Marks running (refused if the record's status is in `refuse_statuses`),
   // runs `up`, records the outcome and the event. A failing command yields a
   // kFailed step (recorded); losing the server yields an Error and leaves the
-  // record `running` as evidence.
+  // record `running` as evidence. `has_record`: whether the caller's last
+  // read of the log (under the lease) found a record for it.
   Result<StepReport> apply(const core::Migration& migration,
-                           const std::vector<std::string>& refuse_statuses);
+                           const std::vector<std::string>& refuse_statuses, bool has_record);
 
   // Runs `down` of an applied migration and records it reverted (or, if a
   // command fails, records the error and leaves it applied).
@@ -59,9 +60,10 @@ class Runner {
   // request between two commands is a failure ("interrupted by signal N").
   Result<std::string> run_commands(const std::vector<core::Command>& commands);
   // Runs a compiled migration's `up` or `down`; its exception's message, or "".
-  Result<std::string> run_body(const core::Migration& m, bool down);
+  // `fresh`: its record was just created, so it has no checkpoint to resume.
+  Result<std::string> run_body(const core::Migration& m, bool down, bool fresh);
   // JSON commands or compiled body, whichever `m` has.
-  Result<std::string> execute(const core::Migration& m, bool down);
+  Result<std::string> execute(const core::Migration& m, bool down, bool fresh = false);
   Result<void> record_event(const core::Migration& m, const char* action, std::int64_t duration_ms,
                             const std::string& error);
   void notify(ProgressEvent::Kind kind, const StepReport& step) const;

@@ -45,32 +45,35 @@ Result<core::Catalog> load_directory(const std::string& directory) {
   if (auto dir = check_directory(directory); !dir) return std::unexpected(dir.error());
   std::error_code ec;
 
-  std::vector<fs::path> files;
   fs::directory_iterator it(directory, ec);
   if (ec) {
     return std::unexpected(Error{ErrorKind::kBadInput,
                                  fmt::format("migration directory \"{}\" cannot be read: {}", directory, ec.message())});
   }
+  // Names computed once: the sort compares them O(n log n) times.
+  struct File {
+    std::string name;
+    fs::path path;
+  };
+  std::vector<File> files;
   for (const fs::directory_entry& entry : it) {
     std::string name = entry.path().filename().string();
     if (!name.ends_with(".json") || name.starts_with('.')) continue;
     if (!entry.is_regular_file(ec)) continue;
-    files.push_back(entry.path());
+    files.push_back(File{std::move(name), entry.path()});
   }
-  std::sort(files.begin(), files.end(), [](const fs::path& a, const fs::path& b) {
-    return core::runs_before(a.filename().string(), b.filename().string());
-  });
+  std::sort(files.begin(), files.end(),
+            [](const File& a, const File& b) { return core::runs_before(a.name, b.name); });
 
   core::Catalog catalog;
   catalog.reserve(files.size());
-  for (const fs::path& path : files) {
-    std::string name = path.filename().string();
-    if (std::string problem = core::name_problem(name); !problem.empty()) {
-      return std::unexpected(Error{ErrorKind::kBadInput, fmt::format("{}: {}", path.string(), problem)});
+  for (const File& file : files) {
+    if (std::string problem = core::name_problem(file.name); !problem.empty()) {
+      return std::unexpected(Error{ErrorKind::kBadInput, fmt::format("{}: {}", file.path.string(), problem)});
     }
-    auto bytes = read_file(path);
+    auto bytes = read_file(file.path);
     if (!bytes) return std::unexpected(bytes.error());
-    auto migration = parse_json_migration(name, path.string(), *bytes);
+    auto migration = parse_json_migration(file.name, file.path.string(), *bytes);
     if (!migration) return std::unexpected(migration.error());
     catalog.push_back(std::move(*migration));
   }

@@ -95,9 +95,7 @@ Result<std::vector<core::Command>> read_commands(std::string_view path, const ch
     if (bson_count_keys(&command) == 0) {
       return std::unexpected(bad(path, fmt::format("{}[{}] is an empty document, not a command", key, index)));
     }
-    BsonString json(bson_as_relaxed_extended_json(&command, nullptr));
-    commands.push_back(core::Command{std::vector<std::uint8_t>(data, data + length),
-                                     json ? std::string(json.get()) : std::string()});
+    commands.push_back(core::Command{std::vector<std::uint8_t>(data, data + length)});
   }
   return commands;
 }
@@ -178,6 +176,13 @@ Result<core::Migration> parse_json_migration(std::string_view name, std::string_
   if (!has_up) return std::unexpected(bad(path, "missing \"up\": an array of command documents"));
   if (!has_version) m.version = core::derive_version(name);
   return m;
+}
+
+std::string command_json(const core::Command& command) {
+  bson_t doc;
+  if (!bson_init_static(&doc, command.bson.data(), command.bson.size())) return "{}";
+  BsonString json(bson_as_relaxed_extended_json(&doc, nullptr));
+  return json ? std::string(json.get()) : std::string("{}");
 }
 
 }  // namespace mongomigrate::source

@@ -18,4 +18,9 @@ namespace mongomigrate::source {
 Result<core::Migration> parse_json_migration(std::string_view name, std::string_view path,
                                              std::string_view bytes);
 
+// `command` as relaxed Extended JSON, as a dry run prints it. Rendered on
+// demand: loading a directory of 10,000 files should not pay for text that
+// only --dry-run shows.
+std::string command_json(const core::Command& command);
+
 }  // namespace mongomigrate::source
