@@ -312,7 +312,7 @@ Result<RunReport> Migrator::run_pending(const RunOptions& options) {
   for (const core::Migration* m : plan.to_apply) {
     if ((*lease)->lost()) {
       std::string why = (*lease)->lost_reason();
-      (void)impl_->record_event(m->name, "stopped", options.applied_by, "", "", "lease lost: " + why);
+      (void)impl_->record_event(m->name, "stopped", options.applied_by, "lease lost: " + why);
       return std::unexpected(Error{
           ErrorKind::kLockLost,
           fmt::format("stopped before {}: the migration lock was lost ({}); {} migration(s) applied in this run",
