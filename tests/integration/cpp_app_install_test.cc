@@ -33,6 +33,7 @@
 #include <fmt/format.h>
 
 #include "mongomigrate/value.h"
+#include "support/file_checks.h"
 #include "support/integration.h"
 
 namespace mongomigrate::testing {
@@ -43,37 +44,6 @@ using namespace std::chrono_literals;
 
 // ---- helpers ----
 
-Document parse(const std::string& json_text) {
-  bson_error_t error;
-  bson_t* doc = bson_new_from_json(reinterpret_cast<const uint8_t*>(json_text.data()),
-                                   static_cast<ssize_t>(json_text.size()), &error);
-  if (!doc) throw std::runtime_error("not JSON: " + json_text + ": " + error.message);
-  const uint8_t* data = bson_get_data(doc);
-  Document out(std::vector<std::uint8_t>(data, data + doc->len));
-  bson_destroy(doc);
-  return out;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// SHA-256 of a file, computed here with OpenSSL (not the product's code).
-std::string sha256_file(const std::string& path) {
-  std::string bytes = read_file(path);
-  EXPECT_FALSE(bytes.empty()) << path;
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
-  std::string hex;
-  for (unsigned int i = 0; i < len; ++i) hex += fmt::format("{:02x}", md[i]);
-  return hex;
-}
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 std::vector<std::string> split_on_whitespace(const std::string& text) {
   std::vector<std::string> words;
@@ -214,7 +184,7 @@ TEST_F(CppAppInstallTest, ExampleAppReportsEachSourceFilesChecksumAndAppliesTheE
 
   ProcessResult pending = app_migrate({"status", "--json"});
   ASSERT_EQ(pending.exit_code, 0) << describe(pending);
-  Document before = parse(pending.out);
+  Document before = parse_document(pending.out);
   EXPECT_EQ(before.integer("summary.total"), 4);
   EXPECT_EQ(before.integer("summary.pending"), 4);
   for (std::size_t i = 0; i < kMigrations.size(); ++i) {
@@ -238,7 +208,7 @@ TEST_F(CppAppInstallTest, ExampleAppReportsEachSourceFilesChecksumAndAppliesTheE
 
   ProcessResult applied = app_migrate({"status", "--json"});
   ASSERT_EQ(applied.exit_code, 0) << describe(applied);
-  Document after = parse(applied.out);
+  Document after = parse_document(applied.out);
   EXPECT_EQ(after.integer("summary.applied"), 4);
   for (std::size_t i = 0; i < kMigrations.size(); ++i) {
     std::string at = fmt::format("migrations.{}.", i);
@@ -266,7 +236,7 @@ TEST_F(CppAppInstallTest, EditingAMigrationAndRebuildingWithNinjaChangesItsCheck
 
   ProcessResult status = app_migrate({"status", "--json"});
   ASSERT_EQ(status.exit_code, 0) << describe(status);
-  Document report = parse(status.out);
+  Document report = parse_document(status.out);
   EXPECT_EQ(report.string("migrations.1.name"), kPhones);
   EXPECT_EQ(report.string("migrations.1.checksum"), edited) << "the rebuilt migrator has the edited file's checksum";
   EXPECT_EQ(report.string("migrations.1.recordedChecksum"), original);
@@ -282,7 +252,7 @@ TEST_F(CppAppInstallTest, EditingAMigrationAndRebuildingWithNinjaChangesItsCheck
   EXPECT_TRUE(contains(validate.out, kPhones)) << describe(validate);
   ProcessResult validate_json = app_migrate({"validate", "--json"});
   EXPECT_EQ(validate_json.exit_code, 1) << describe(validate_json);
-  Document issues = parse(validate_json.out);
+  Document issues = parse_document(validate_json.out);
   EXPECT_EQ(issues.boolean("valid"), false);
   EXPECT_EQ(issues.string("issues.modified.0"), kPhones);
   EXPECT_FALSE(issues.has("issues.modified.1")) << validate_json.out;

@@ -28,6 +28,7 @@
 #include <fmt/format.h>
 
 #include "mongomigrate/value.h"
+#include "support/file_checks.h"
 #include "support/integration.h"
 
 namespace mongomigrate::testing {
@@ -35,37 +36,6 @@ namespace {
 
 // ---- helpers ----
 
-Document parse(const std::string& json) {
-  bson_error_t error;
-  bson_t* doc = bson_new_from_json(reinterpret_cast<const uint8_t*>(json.data()),
-                                   static_cast<ssize_t>(json.size()), &error);
-  if (!doc) throw std::runtime_error("not JSON: " + json + ": " + error.message);
-  const uint8_t* data = bson_get_data(doc);
-  Document out(std::vector<std::uint8_t>(data, data + doc->len));
-  bson_destroy(doc);
-  return out;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// SHA-256 of a file, computed here with OpenSSL (not the product's code).
-std::string sha256_file(const std::string& path) {
-  std::string bytes = read_file(path);
-  EXPECT_FALSE(bytes.empty()) << path;
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
-  std::string hex;
-  for (unsigned int i = 0; i < len; ++i) hex += fmt::format("{:02x}", md[i]);
-  return hex;
-}
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 // The top-level field names of a document in Extended JSON.
 std::set<std::string> field_names(const std::string& json_text) {
@@ -90,7 +60,7 @@ class CppMigrationsTest : public IntegrationTest {
   // The documents of `collection` matching `filter`, in _id order.
   std::vector<Document> documents(const std::string& collection, const std::string& filter = "{}") {
     std::vector<Document> out;
-    for (const std::string& j : probe().find(collection, filter)) out.push_back(parse(j));
+    for (const std::string& j : probe().find(collection, filter)) out.push_back(parse_document(j));
     return out;
   }
 
@@ -114,7 +84,7 @@ class CppMigrationsTest : public IntegrationTest {
       std::string command = fmt::format(R"({{"insert": "{}", "documents": [)", collection);
       for (std::size_t i = start; i < end; ++i) command += (i > start ? "," : "") + docs[i];
       command += "]}";
-      Document reply = parse(probe().command(command));
+      Document reply = parse_document(probe().command(command));
       if (reply.integer("n") != static_cast<std::int64_t>(end - start) || reply.has("writeErrors")) {
         throw std::runtime_error("seeding " + collection + " failed: " + reply.json());
       }
@@ -202,7 +172,7 @@ const char* kAddresses = "004-invoice-address-to-object.cc";
 TEST_F(CppExamplesTest, StatusShowsTheCompiledMigrationsWithTheSourceFilesChecksums) {
   ProcessResult before = example_migrate({"status", "--json"});
   ASSERT_EQ(before.exit_code, 0) << describe(before);
-  Document pending = parse(before.out);
+  Document pending = parse_document(before.out);
   EXPECT_EQ(pending.integer("summary.total"), 4);
   EXPECT_EQ(pending.integer("summary.pending"), 4);
 
@@ -215,7 +185,7 @@ TEST_F(CppExamplesTest, StatusShowsTheCompiledMigrationsWithTheSourceFilesChecks
 
   ProcessResult after = example_migrate({"status", "--json"});
   ASSERT_EQ(after.exit_code, 0) << describe(after);
-  Document status = parse(after.out);
+  Document status = parse_document(after.out);
   EXPECT_EQ(status.integer("summary.applied"), 4);
   std::vector<std::string> names = {kPreferences, kPhones, kCasesIndex, kAddresses};
   for (std::size_t i = 0; i < names.size(); ++i) {
@@ -361,7 +331,7 @@ TEST_F(CppExamplesTest, CasesIndexOverThousandsOfCasesAndBack) {
   ProcessResult up = example_migrate({"up"});
   ASSERT_EQ(up.exit_code, 0) << describe(up);
   EXPECT_EQ(status_of(kCasesIndex), "applied");
-  Document indexes = parse(probe().command(R"({"listIndexes": "cases"})"));
+  Document indexes = parse_document(probe().command(R"({"listIndexes": "cases"})"));
   std::optional<Value> key;
   for (int i = 0; indexes.has(fmt::format("cursor.firstBatch.{}", i)); ++i) {
     if (indexes.string(fmt::format("cursor.firstBatch.{}.name", i)) == "idx_firm_status_created") {
@@ -462,7 +432,7 @@ TEST_F(CppMigrationsTest, CompiledAndJsonMigrationsRunInOneOrderAndAreTrackedAli
 
   ProcessResult status_run = test_migrate({"status", "--json"});
   ASSERT_EQ(status_run.exit_code, 0) << describe(status_run);
-  Document status = parse(status_run.out);
+  Document status = parse_document(status_run.out);
   EXPECT_EQ(status.integer("summary.total"), 7);
   EXPECT_EQ(status.integer("summary.applied"), 7);
   for (std::size_t i = 0; i < order.size(); ++i) {
