@@ -45,22 +45,38 @@ try {
     }
     const fresh = (i) => `new-${size}-${i}.json`;
     const r = {};
-    // mongo-migrate: mark running (upsert by name), record the outcome (update by name), append the event.
-    r["mongo-migrate: mark running (upsert by name)"] = await timed((i) => log.updateOne(
-      { name: fresh(i), status: { $nin: ["applied", "running"] } },
-      { $set: { version: "1", status: "running", checksum: "0".repeat(64), appliedBy: "bench@host" } },
-      { upsert: true, ...majority }));
-    r["mongo-migrate: record outcome (update by name)"] = await timed((i) => log.updateOne(
-      { name: fresh(i), status: "running" },
-      { $set: { status: "applied", appliedAt: new Date(), duration: 1 }, $unset: { error: "", revertedAt: "", revertedBy: "" } },
+    // mongo-migrate: mark running (an insert when the log has no record; the
+    // conditional upsert by name only when one exists), record the outcome (an
+    // update by the inserted _id, still `running`), append the event.
+    const marked = [];
+    r["mongo-migrate: mark running (insert)"] = await timed(async (i) => {
+      const _id = new ObjectId();
+      marked.push(_id);
+      await log.insertOne({ _id, name: fresh(i), version: "1", status: "running", checksum: "0".repeat(64),
+                            appliedBy: "bench@host", lockOwner: "host:1:0badc0de" }, majority);
+    });
+    r["mongo-migrate: record outcome (update by _id and status)"] = await timed((i) => log.updateOne(
+      { _id: marked[i], status: "running" },
+      { $set: { status: "applied", appliedAt: new Date(), duration: 1, checksum: "0".repeat(64), appliedBy: "bench@host" },
+        $unset: { error: "", revertedAt: "", revertedBy: "", lockOwner: "" } },
       majority));
     r["mongo-migrate: append event (insert)"] = await timed((i) => events.insertOne(
       { name: fresh(i), action: "applied", at: new Date(), by: "bench@host" }, majority));
-    // The same outcome update addressed by _id, and an insert into the indexed log, for comparison.
-    const ids = (await log.find({}, { projection: { _id: 1 } }).limit(K).toArray()).map((d) => d._id);
-    r["for comparison: update by _id"] = await timed((i) => log.updateOne({ _id: ids[i] }, { $set: { duration: 2 } }, majority));
-    r["for comparison: insert into the log (unique name_1)"] = await timed((i) => log.insertOne(
-      { name: `ins-${size}-${i}.json`, status: "running" }, majority));
+    r["before 8dd8eb7: mark running (upsert by name)"] = await timed((i) => log.updateOne(
+      { name: `old-${size}-${i}.json`, status: { $nin: ["applied", "running"] } },
+      { $set: { version: "1", status: "running", checksum: "0".repeat(64), appliedBy: "bench@host" } },
+      { upsert: true, ...majority }));
+    r["before 8dd8eb7: record outcome (update by name)"] = await timed((i) => log.updateOne(
+      { name: `old-${size}-${i}.json`, status: "running" },
+      { $set: { status: "applied", appliedAt: new Date(), duration: 1 }, $unset: { error: "", revertedAt: "", revertedBy: "" } },
+      majority));
+    // For comparison: the smallest update and delete by _id, and a find by _id
+    // (on FerretDB v1 every update and delete scans the collection; inserts
+    // and finds by _id do not).
+    const ids = (await log.find({}, { projection: { _id: 1 } }).limit(2 * K).toArray()).map((d) => d._id);
+    r["for comparison: update by _id only, one field"] = await timed((i) => log.updateOne({ _id: ids[i] }, { $set: { duration: 2 } }, majority));
+    r["for comparison: find by _id"] = await timed((i) => log.findOne({ _id: ids[i] }));
+    r["for comparison: delete by _id"] = await timed((i) => log.deleteOne({ _id: ids[K + i] }, majority));
     // migrate-mongo: one insert into its changelog.
     r["migrate-mongo: record (insert)"] = await timed((i) => changelog.insertOne(
       { fileName: fresh(i), appliedAt: new Date(), migrationBlock: 1 }));

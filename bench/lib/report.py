@@ -302,8 +302,8 @@ def main() -> None:
   golang-migrate: `NNNNN_insert.up.json` / `.down.json`, a JSON array of commands it sends
   with `runCommand`. Each tool has databases of its own on the one server.
 - Tracking writes per migration in W3, as each tool makes them: mongo-migrate 3 (mark
-  `running` by an upsert on `name`, record the outcome by an update on `name`, append an
-  event), majority write concern; migrate-mongo 1 (insert into `changelog`); golang-migrate
+  `running` by an insert, record the outcome by an update on that record's `_id` and
+  `status`, append an event), majority write concern; migrate-mongo 1 (insert into `changelog`); golang-migrate
   4 (drop and re-insert its one-document `schema_migrations`, before and after each migration).
 - Locks: mongo-migrate takes its lease (`migrationlogs_lock`, renewed by a background
   thread) for `up`; golang-migrate's advisory lock is on (its default); migrate-mongo runs
