@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <future>
 #include <optional>
+#include <system_error>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -151,9 +152,14 @@ struct Migrator::Impl {
   // log the server takes longer to answer than the files take to read. A
   // problem with the files is reported first, as when they were read first.
   Result<CatalogAndLog> catalog_and_log() {
-    auto files = std::async(std::launch::async, [this] { return catalog(); });
+    std::future<Result<core::Catalog>> files;
+    try {
+      files = std::async(std::launch::async, [this] { return catalog(); });
+    } catch (const std::system_error&) {
+      // No thread to be had: read the files here, after the log.
+    }
     auto records = store.load();
-    auto loaded = files.get();
+    auto loaded = files.valid() ? files.get() : catalog();
     if (!loaded) return std::unexpected(loaded.error());
     if (!records) return std::unexpected(records.error());
     return CatalogAndLog{std::move(*loaded), std::move(*records)};
