@@ -10,11 +10,13 @@
 //   turns the race into a duplicate-key error).
 // - finish_*() only change a record that is still `running`/`applied` as
 //   expected, so an outcome never overwrites someone else's.
-// - Per-migration writes avoid filtering the log on `name` where they can:
-//   FerretDB v1 serves such a filter by decoding every record (the unique
-//   index is not used), which made `up` quadratic in the log's size. A record
-//   begin() inserts gets an ObjectId chosen here, and its outcome is written
-//   by that `_id`, a filter FerretDB pushes down to SQLite.
+// - begin() inserts the record when the caller saw none: on FerretDB v1 an
+//   insert costs the same at any log size, while every update or delete
+//   costs time proportional to the collection (docs/benchmarks.md). The
+//   record gets an ObjectId chosen here and its outcome is written by that
+//   `_id` (and `status: running`, which keeps the guard above atomic; FerretDB
+//   pushes down only a filter of `_id` alone, so the outcome still grows with
+//   the log there).
 // Field names, types and status words are the seed's (DESIGN.md §3).
 #pragma once
 
