@@ -28,6 +28,7 @@
 #   (bench/micro_bench.cc); a probe of the server's cost per tracking write.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib/machine_meta.sh
 ROOT=$PWD
 CACHE=$ROOT/bench/.cache
 
@@ -199,13 +200,7 @@ gm() { echo "$GM -path $WORK/$1/golang-migrate -database $URI/${2}_gm $3"; }
 HF=(hyperfine -N --style basic)
 rm -rf "${OUT:?}"/{raw,rss}; mkdir -p "$OUT/raw" "$OUT/rss"
 {
-  echo "mode=$MODE"
-  echo "date=$(date -u +%Y-%m-%dT%H:%MZ)"
-  echo "nproc=$(nproc)"
-  echo "cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
-  echo "memory=$(free -g | awk '/^Mem:/ {print $2 " GiB"}')"
-  echo "kernel=$(uname -sr)"
-  echo "loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)"
+  machine_meta "$MODE"
   echo "ours=$("$OURS" --version) (commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- src cli include CMakeLists.txt 2>/dev/null || echo ' with uncommitted changes'), Release build)"
   echo "migrate_mongo=migrate-mongo $("$MM" --version) (Node.js $(node --version), mongodb driver $(node -p 'require(process.env.NODE_PATH + "/mongodb/package.json").version'))"
   echo "golang_migrate=golang-migrate $("$GM" -version 2>&1) ($(go version | cut -d' ' -f3), -tags mongodb)"

@@ -49,6 +49,7 @@
 # Environment: BENCH_JOBS (build parallelism, default 1).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. bench/lib/machine_meta.sh
 ROOT=$PWD
 CACHE=$ROOT/bench/.cache
 JOBS=${BENCH_JOBS:-1}
@@ -176,13 +177,7 @@ wait_port "$MJS_PORT" "$MJS_PID" "$WORK/mjs.log"
 MJS_URI=mongodb://127.0.0.1:$MJS_PORT
 
 {
-  echo "mode=$MODE"
-  echo "date=$(date -u +%Y-%m-%dT%H:%MZ)"
-  echo "nproc=$(nproc)"
-  echo "cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
-  echo "memory=$(free -g | awk '/^Mem:/ {print $2 " GiB"}')"
-  echo "kernel=$(uname -sr)"
-  echo "loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)"
+  machine_meta "$MODE"
   echo "ours=$("$BUILD/batch-helper-migrate" --version) (commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- src include examples/cpp-app CMakeLists.txt 2>/dev/null || echo ' with uncommitted changes'), Release build, g++ $(g++ -dumpfullversion), libmongoc $(pkg-config --modversion libmongoc-1.0 2>/dev/null || echo '?'))"
   echo "ferretdb=FerretDB $("$FERRETDB" --version 2>&1 | sed -n 's/^version: *//p')"
   echo "postgres=$("$PGBIN/postgres" --version)"
