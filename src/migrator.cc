@@ -17,6 +17,7 @@
 #include "mongo/tracking_store.h"
 #include "core/time_format.h"
 #include "mongo/lease_store.h"
+#include "runner/journal_writer.h"
 #include "runner/lease_keeper.h"
 #include "runner/runner.h"
 #include "source/compiled_source.h"
@@ -184,19 +185,48 @@ struct Migrator::Impl {
     return m;
   }
 
-  // What the lock collection says about live runners, by the server clock.
-  Result<core::RunnerState> runner_state(std::optional<LeaseHolder>* lock_out = nullptr) {
-    auto lock = leases.current();
-    if (!lock) return std::unexpected(lock.error());
+  // What the lock collection says about live runners, by the server clock,
+  // and the run journal on it (see core/journal.h).
+  struct LockView {
     core::RunnerState state;
-    if (*lock) {
+    std::optional<LeaseHolder> holder;
+    core::Journal journal;
+  };
+  Result<LockView> lock_view() {
+    auto lock = leases.read();
+    if (!lock) return std::unexpected(lock.error());
+    LockView view;
+    view.journal = std::move(lock->journal);
+    if (lock->holder) {
       auto now = client.server_now();
       if (!now) return std::unexpected(now.error());
-      state.live_lease = (*lock)->expires_at > *now;
-      state.lease_owner = (*lock)->owner;
+      view.state.live_lease = lock->holder->expires_at > *now;
+      view.state.lease_owner = lock->holder->owner;
+      view.holder = std::move(lock->holder);
     }
-    if (lock_out) *lock_out = *lock;
-    return state;
+    return view;
+  }
+
+  Result<core::RunnerState> runner_state() {
+    auto view = lock_view();
+    if (!view) return std::unexpected(view.error());
+    return view->state;
+  }
+
+  // The record of `name` as it is once the lock's journal is in the log. The
+  // lock is read only when the log has no finished record of it.
+  Result<std::optional<core::LogRecord>> find_record(const std::string& name) {
+    auto record = store.find(name);
+    if (!record) return record;
+    if (*record && (*record)->status != core::kStatusRunning) return record;
+    auto lock = leases.read();
+    if (!lock) return std::unexpected(lock.error());
+    std::vector<core::LogRecord> one;
+    if (*record) one.push_back(**record);
+    for (core::LogRecord& r : core::merge_journal(std::move(one), lock->journal)) {
+      if (r.name == name) return std::optional<core::LogRecord>(std::move(r));
+    }
+    return record;
   }
 
   // Reads the lock only when some record is `running`: a record can only be
@@ -208,18 +238,36 @@ struct Migrator::Impl {
     return core::RunnerState{};
   }
 
+  // Takes the lease. Claims left by a runner that is gone (core/journal.h)
+  // are moved into the log first, so everything done under the lock reads a
+  // complete log.
   Result<std::unique_ptr<runner::LeaseKeeper>> take_lock(const std::string& by) {
     runner::RunnerIdentity me = runner::RunnerIdentity::current(by);
     LeaseHolder identity{.owner = "", .host = me.host, .pid = me.pid, .user = me.actor};
-    return runner::LeaseKeeper::acquire(
+    auto lease = runner::LeaseKeeper::acquire(
         client, {.uri = options.uri, .database = client.database(), .lock_collection = leases.collection()},
         std::move(identity), options.lock, options.on_lock_wait, options.stop);
+    if (!lease) return lease;
+    auto lock = leases.read();
+    if (!lock) return std::unexpected(lock.error());
+    if (auto r = runner::recover_claims(store, leases, lock->journal); !r) return std::unexpected(r.error());
+    return lease;
   }
 
-  runner::Runner make_runner(const std::string& actor, const runner::LeaseKeeper& lease, runner::RunnerHooks hooks) {
+  runner::Runner make_runner(const std::string& actor, const runner::LeaseKeeper& lease, runner::RunnerHooks hooks,
+                             runner::JournalWriter* journal = nullptr) {
     hooks.stop = options.stop;
     return runner::Runner(client, store, runner::RunnerIdentity::current(actor), lease.holder().owner,
-                          std::move(hooks));
+                          std::move(hooks), journal);
+  }
+
+  // The run stops before `name`: the lease is no longer ours.
+  Error lease_lost(const std::string& name, const std::string& why, const std::string& by,
+                   std::size_t applied_in_run) {
+    (void)record_event(name, "stopped", by, "lease lost: " + why);
+    return Error{ErrorKind::kLockLost,
+                 fmt::format("stopped before {}: the migration lock was lost ({}); {} migration(s) applied in this run",
+                             name, why, applied_in_run)};
   }
 
   static runner::RunnerHooks hooks_of(const RunOptions& o) {
@@ -278,9 +326,21 @@ Result<RunReport> Migrator::run_pending(const RunOptions& options) {
   auto loaded = impl_->catalog_and_log();
   if (!loaded) return std::unexpected(loaded.error());
   const core::Catalog* catalog = &loaded->catalog;
-  auto state = impl_->runner_state_for(loaded->records);
-  if (!state) return std::unexpected(state.error());
-  core::UpPlan plan = core::plan_up(*catalog, loaded->records, *state);
+  core::RunnerState state;
+  if (options.dry_run) {
+    // A plan to show must see what a runner has journaled but not yet moved.
+    auto view = impl_->lock_view();
+    if (!view) return std::unexpected(view.error());
+    loaded->records = core::merge_journal(std::move(loaded->records), view->journal);
+    state = view->state;
+  } else {
+    // Without the journal the plan can only list more to do (its records
+    // are all new ones): enough to decide whether to take the lock.
+    auto live = impl_->runner_state_for(loaded->records);
+    if (!live) return std::unexpected(live.error());
+    state = *live;
+  }
+  core::UpPlan plan = core::plan_up(*catalog, loaded->records, state);
 
   RunReport report;
   report.dry_run = options.dry_run;
@@ -314,15 +374,14 @@ Result<RunReport> Migrator::run_pending(const RunOptions& options) {
 
   std::unordered_set<std::string_view> recorded;
   for (const core::LogRecord& r : *records) recorded.insert(r.name);
-  runner::Runner runner = impl_->make_runner(options.applied_by, **lease, Impl::hooks_of(options));
+  runner::JournalWriter journal(impl_->store, impl_->leases, (*lease)->holder().owner);
+  runner::Runner runner = impl_->make_runner(options.applied_by, **lease, Impl::hooks_of(options), &journal);
   for (const core::Migration* m : plan.to_apply) {
     if ((*lease)->lost()) {
-      std::string why = (*lease)->lost_reason();
-      (void)impl_->record_event(m->name, "stopped", options.applied_by, "lease lost: " + why);
-      return std::unexpected(Error{
-          ErrorKind::kLockLost,
-          fmt::format("stopped before {}: the migration lock was lost ({}); {} migration(s) applied in this run",
-                      m->name, why, report.steps.size())});
+      // What this run did goes into the log before it says it stopped.
+      if (auto r = journal.flush(); !r) return std::unexpected(r.error());
+      return std::unexpected(
+          impl_->lease_lost(m->name, (*lease)->lost_reason(), options.applied_by, report.steps.size()));
     }
     if (impl_->stop_requested()) return std::unexpected(impl_->interrupted("stopped before " + m->name));
     auto step = runner.apply(*m, kUpRefuses, recorded.contains(m->name));
@@ -336,6 +395,7 @@ Result<RunReport> Migrator::run_pending(const RunOptions& options) {
       break;
     }
   }
+  if (auto moved = journal.flush(); !moved) return std::unexpected(moved.error());
   if (auto released = (*lease)->release(); !released) return std::unexpected(released.error());
   return report;
 }
@@ -347,7 +407,7 @@ Result<RunReport> Migrator::run(std::string_view name, const RunOptions& options
   if (!m) return std::unexpected(m.error());
   bool has_record = false;
   auto refuse_if_applied = [&]() -> Result<void> {
-    auto record = impl_->store.find((*m)->name);
+    auto record = impl_->find_record((*m)->name);
     if (!record) return std::unexpected(record.error());
     if (*record && (*record)->status == core::kStatusApplied) {
       return std::unexpected(refused(fmt::format("{} is already applied; revert it first with `down {}`",
@@ -368,10 +428,12 @@ Result<RunReport> Migrator::run(std::string_view name, const RunOptions& options
   if (!lease) return std::unexpected(lease.error());
   if (auto r = impl_->store.ensure_indexes(); !r) return std::unexpected(r.error());
   if (auto r = refuse_if_applied(); !r) return std::unexpected(r.error());  // applied while we waited?
-  runner::Runner runner = impl_->make_runner(options.applied_by, **lease, Impl::hooks_of(options));
+  runner::JournalWriter journal(impl_->store, impl_->leases, (*lease)->holder().owner);
+  runner::Runner runner = impl_->make_runner(options.applied_by, **lease, Impl::hooks_of(options), &journal);
   auto step = runner.apply(**m, kRunRefuses, has_record);
   if (!step) return std::unexpected(step.error());
   report.steps.push_back(std::move(*step));
+  if (auto moved = journal.flush(); !moved) return std::unexpected(moved.error());
   if (auto stop = impl_->stop_after(report.steps.back())) return std::unexpected(*stop);
   if (auto released = (*lease)->release(); !released) return std::unexpected(released.error());
   return report;
@@ -385,7 +447,7 @@ Result<RunReport> Migrator::revert(std::string_view name, const RevertOptions& o
   if (!catalog) return std::unexpected(catalog.error());
   const core::Migration* m = core::find_migration(*catalog, name);
   auto check = [&]() -> Result<void> {
-    auto record = impl_->store.find(std::string(name));
+    auto record = impl_->find_record(std::string(name));
     if (!record) return std::unexpected(record.error());
     if (m == nullptr) {
       if (*record) {
@@ -423,12 +485,12 @@ Result<RunReport> Migrator::revert(std::string_view name, const RevertOptions& o
 Result<StatusReport> Migrator::status() {
   auto loaded = impl_->catalog_and_log();
   if (!loaded) return std::unexpected(loaded.error());
-  std::optional<LeaseHolder> lock;
-  auto state = impl_->runner_state(&lock);
-  if (!state) return std::unexpected(state.error());
-  StatusReport report = core::build_status(loaded->catalog, loaded->records, *state);
-  report.lock = std::move(lock);
-  report.lock_live = state->live_lease;
+  auto view = impl_->lock_view();
+  if (!view) return std::unexpected(view.error());
+  StatusReport report =
+      core::build_status(loaded->catalog, core::merge_journal(std::move(loaded->records), view->journal), view->state);
+  report.lock = std::move(view->holder);
+  report.lock_live = view->state.live_lease;
   return report;
 }
 
@@ -442,21 +504,35 @@ Result<std::vector<HistoryEvent>> Migrator::history(const HistoryOptions& option
   if (options.limit <= 0) {
     return std::unexpected(Error{ErrorKind::kUsage, fmt::format("--limit must be a positive number, not {}", options.limit)});
   }
-  return impl_->store.history(options.limit);
+  auto events = impl_->store.history(options.limit);
+  if (!events) return events;
+  auto lock = impl_->leases.read();
+  if (!lock) return std::unexpected(lock.error());
+  return core::merge_events(std::move(*events), lock->journal, options.limit);
 }
 
 Result<UnlockReport> Migrator::unlock(const UnlockOptions& options) {
   UnlockReport report;
-  std::optional<LeaseHolder> lock;
-  auto state = impl_->runner_state(&lock);
-  if (!state) return std::unexpected(state.error());
+  auto view = impl_->lock_view();
+  if (!view) return std::unexpected(view.error());
+  const std::optional<LeaseHolder>& lock = view->holder;
   report.holder = lock;
-  report.was_live = state->live_lease;
-  if (!lock) return report;
+  report.was_live = view->state.live_lease;
+  if (!lock) {
+    // Claims with no lease (someone deleted it by hand): nothing runs them.
+    if (auto r = runner::recover_claims(impl_->store, impl_->leases, view->journal); !r) {
+      return std::unexpected(r.error());
+    }
+    return report;
+  }
   if (report.was_live && !options.force) {
     return std::unexpected(refused(fmt::format(
         "the migration lock is live, held by {}; if that runner is really gone, pass --force",
         runner::describe_holder(*lock))));
+  }
+  // What the runner journaled goes into the log before its lease goes.
+  if (auto r = runner::recover_claims(impl_->store, impl_->leases, view->journal); !r) {
+    return std::unexpected(r.error());
   }
   auto cleared = impl_->leases.clear(*lock);
   if (!cleared) return std::unexpected(cleared.error());

@@ -2,10 +2,13 @@
 
 #include <fmt/format.h>
 
+#include "mongo/log_bson.h"
+
 namespace mongomigrate::mongo {
 namespace {
 
 constexpr const char* kLeaseId = "migration-lock";
+constexpr std::string_view kClaimPrefix = "claim:";
 constexpr int kDuplicateKey = 11000;
 
 void append_holder(bson_t* doc, const LeaseHolder& h) {
@@ -52,6 +55,33 @@ int64_t matched(const bson_t* reply) {
 
 }  // namespace
 
+void add_claim(core::Journal& journal, const bson_t* doc) {
+  bson_iter_t it;
+  if (!bson_iter_init(&it, doc)) return;
+  std::string owner;
+  std::optional<core::LogRecord> started;
+  while (bson_iter_next(&it)) {
+    std::string_view key = bson_iter_key(&it);
+    if (key == "claimOwner" && BSON_ITER_HOLDS_UTF8(&it)) {
+      owner = bson_iter_utf8(&it, nullptr);
+    } else if (key == "running" && BSON_ITER_HOLDS_DOCUMENT(&it)) {
+      uint32_t len = 0;
+      const uint8_t* data = nullptr;
+      bson_iter_document(&it, &len, &data);
+      bson_t child;
+      if (bson_init_static(&child, data, len)) started = record_from(&child);
+    } else if (key == "done") {
+      read_journaled(it, journal.done);
+    } else if (key == "events") {
+      read_journaled(it, journal.events);
+    }
+  }
+  if (started) {
+    started->lock_owner = owner;
+    journal.started.push_back(std::move(*started));
+  }
+}
+
 LeaseStore::LeaseStore(Client& client, std::string collection)
     : client_(client), collection_(std::move(collection)) {}
 
@@ -89,20 +119,25 @@ Result<bool> LeaseStore::try_acquire(const LeaseHolder& holder) {
 }
 
 Result<bool> LeaseStore::renew(const std::string& owner, TimestampMs expires_at) {
-  CollectionPtr coll = client_.open_collection(collection_);
-  WriteConcernPtr wc = majority();
-  ScopedBson filter, update, opts, reply;
-  BSON_APPEND_UTF8(filter.get(), "_id", kLeaseId);
-  BSON_APPEND_UTF8(filter.get(), "owner", owner.c_str());
+  ScopedBson update;
   bson_t set;
   BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$set", &set);
   BSON_APPEND_DATE_TIME(&set, "expiresAt", expires_at);
   bson_append_document_end(update.get(), &set);
+  return update_ours(owner, update.get(), "cannot renew the migration lock");
+}
+
+Result<bool> LeaseStore::update_ours(const std::string& owner, const bson_t* update, const char* context) {
+  CollectionPtr coll = client_.open_collection(collection_);
+  WriteConcernPtr wc = majority();
+  ScopedBson filter, opts, reply;
+  BSON_APPEND_UTF8(filter.get(), "_id", kLeaseId);
+  BSON_APPEND_UTF8(filter.get(), "owner", owner.c_str());
   mongoc_write_concern_append(wc.get(), opts.get());
   bson_error_t error;
   bson_destroy(reply.get());
-  if (!mongoc_collection_update_one(coll.get(), filter.get(), update.get(), opts.get(), reply.get(), &error)) {
-    return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, "cannot renew the migration lock"));
+  if (!mongoc_collection_update_one(coll.get(), filter.get(), update, opts.get(), reply.get(), &error)) {
+    return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, context));
   }
   return matched(reply.get()) == 1;
 }
@@ -120,18 +155,75 @@ Result<void> LeaseStore::release(const std::string& owner) {
 }
 
 Result<std::optional<LeaseHolder>> LeaseStore::current() {
+  auto state = read();
+  if (!state) return std::unexpected(state.error());
+  return std::move(state->holder);
+}
+
+Result<LockState> LeaseStore::read() {
   CollectionPtr coll = client_.open_collection(collection_);
   ScopedBson filter;
-  BSON_APPEND_UTF8(filter.get(), "_id", kLeaseId);
   CursorPtr cursor(mongoc_collection_find_with_opts(coll.get(), filter.get(), nullptr, nullptr));
   const bson_t* doc = nullptr;
-  std::optional<LeaseHolder> holder;
-  if (mongoc_cursor_next(cursor.get(), &doc)) holder = holder_from(doc);
+  LockState state;
+  while (mongoc_cursor_next(cursor.get(), &doc)) {
+    bson_iter_t it;
+    if (!bson_iter_init_find(&it, doc, "_id") || !BSON_ITER_HOLDS_UTF8(&it)) continue;
+    std::string_view id = bson_iter_utf8(&it, nullptr);
+    if (id == kLeaseId) {
+      state.holder = holder_from(doc);
+    } else if (id.starts_with(kClaimPrefix)) {
+      add_claim(state.journal, doc);
+    }
+  }
   bson_error_t error;
   if (mongoc_cursor_error(cursor.get(), &error)) {
     return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, "cannot read the migration lock"));
   }
-  return holder;
+  return state;
+}
+
+Result<bool> LeaseStore::claim(const std::string& owner, const core::LogRecord& running,
+                               const std::vector<core::JournaledRecord>& done,
+                               const std::vector<core::JournaledEvent>& events) {
+  CollectionPtr coll = client_.open_collection(collection_);
+  WriteConcernPtr wc = majority();
+  ScopedBson doc, opts;
+  BSON_APPEND_UTF8(doc.get(), "_id", (std::string(kClaimPrefix) + running.name).c_str());
+  BSON_APPEND_UTF8(doc.get(), "claimOwner", owner.c_str());
+  bson_t started;
+  BSON_APPEND_DOCUMENT_BEGIN(doc.get(), "running", &started);
+  append_record_fields(&started, running);
+  bson_append_document_end(doc.get(), &started);
+  append_journaled(doc.get(), "done", done);
+  append_journaled(doc.get(), "events", events);
+  mongoc_write_concern_append(wc.get(), opts.get());
+  bson_error_t error;
+  if (mongoc_collection_insert_one(coll.get(), doc.get(), opts.get(), nullptr, &error)) return true;
+  if (error.code == kDuplicateKey) return false;
+  return std::unexpected(
+      client_.error_from(error, ErrorKind::kDatabase, fmt::format("cannot start {}", running.name)));
+}
+
+Result<void> LeaseStore::delete_claims(const std::vector<std::string>& names) {
+  if (names.empty()) return {};
+  CollectionPtr coll = client_.open_collection(collection_);
+  ScopedBson filter, opts;
+  bson_t id, in;
+  BSON_APPEND_DOCUMENT_BEGIN(filter.get(), "_id", &id);
+  BSON_APPEND_ARRAY_BEGIN(&id, "$in", &in);
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    BSON_APPEND_UTF8(&in, std::to_string(i).c_str(), (std::string(kClaimPrefix) + names[i]).c_str());
+  }
+  bson_append_array_end(&id, &in);
+  bson_append_document_end(filter.get(), &id);
+  WriteConcernPtr wc = majority();
+  mongoc_write_concern_append(wc.get(), opts.get());
+  bson_error_t error;
+  if (!mongoc_collection_delete_many(coll.get(), filter.get(), opts.get(), nullptr, &error)) {
+    return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, "cannot delete the run's claims"));
+  }
+  return {};
 }
 
 Result<bool> LeaseStore::clear(const LeaseHolder& expected) {

@@ -6,16 +6,31 @@
 //   server clock the caller passes). Two callers can never both succeed.
 // - renew() and release() act only on a lease whose `owner` is the caller;
 //   renew() reporting false means the lease was lost (taken over or cleared).
-// - Reads (current) never create anything.
+// - Reads (current, read) never create anything.
+// - The collection also holds the run journal's claims (core/journal.h), one
+//   document per started migration with `_id` "claim:<name>": claim()
+//   inserts one and fails if that migration is claimed already, so no two
+//   runners ever start the same migration.
 #pragma once
 
 #include <optional>
 #include <string>
 
+#include "core/journal.h"
 #include "mongo/client.h"
 #include "mongomigrate/report.h"
 
 namespace mongomigrate::mongo {
+
+// The lock collection: who holds the lease, and the journal of the claims.
+struct LockState {
+  std::optional<LeaseHolder> holder;
+  core::Journal journal;
+};
+
+// Adds a claim document (as read from the lock collection) to `journal`: its
+// migration started, the outcomes and events it carries finished.
+void add_claim(core::Journal& journal, const bson_t* claim_document);
 
 class LeaseStore {
  public:
@@ -30,11 +45,24 @@ class LeaseStore {
   // Deletes our lease (no-op if it is not ours).
   Result<void> release(const std::string& owner);
   Result<std::optional<LeaseHolder>> current();
+  // The lease and every claim, one query.
+  Result<LockState> read();
+  // Claims `running.name` for `owner` (the lease owner), carrying the
+  // outcomes and events finished since its previous claim; false if that
+  // migration is claimed already.
+  Result<bool> claim(const std::string& owner, const core::LogRecord& running,
+                     const std::vector<core::JournaledRecord>& done,
+                     const std::vector<core::JournaledEvent>& events);
+  // Deletes the claims of these migrations (once moved into the log).
+  Result<void> delete_claims(const std::vector<std::string>& names);
   // Deletes the lease whoever holds it, if it still is the one described by
   // `expected` (same owner); false if it changed meanwhile.
   Result<bool> clear(const LeaseHolder& expected);
 
  private:
+  // An update of the lease document filtered on `owner`; false if not ours.
+  Result<bool> update_ours(const std::string& owner, const bson_t* update, const char* context);
+
   Client& client_;
   std::string collection_;
 };

@@ -2,77 +2,13 @@
 
 #include <fmt/format.h>
 
+#include "mongo/log_bson.h"
 #include "mongo/value_bson.h"
 
 namespace mongomigrate::mongo {
 namespace {
 
 constexpr int kDuplicateKey = 11000;
-
-std::string utf8(const bson_iter_t& it) {
-  if (!BSON_ITER_HOLDS_UTF8(&it)) return "";
-  uint32_t len = 0;
-  const char* s = bson_iter_utf8(&it, &len);
-  return std::string(s, len);
-}
-
-std::optional<std::int64_t> number(const bson_iter_t& it) {
-  if (BSON_ITER_HOLDS_NUMBER(&it)) return bson_iter_as_int64(&it);
-  return std::nullopt;
-}
-
-std::optional<TimestampMs> date(const bson_iter_t& it) {
-  if (BSON_ITER_HOLDS_DATE_TIME(&it)) return bson_iter_date_time(&it);
-  return std::nullopt;
-}
-
-core::LogRecord record_from(const bson_t* doc) {
-  core::LogRecord r;
-  bson_iter_t it;
-  if (!bson_iter_init(&it, doc)) return r;
-  while (bson_iter_next(&it)) {
-    std::string_view key = bson_iter_key(&it);
-    if (key == "name") r.name = utf8(it);
-    else if (key == "version") r.version = utf8(it);
-    else if (key == "status") r.status = utf8(it);
-    else if (key == "appliedAt") r.applied_at = date(it);
-    else if (key == "revertedAt") r.reverted_at = date(it);
-    else if (key == "duration") r.duration_ms = number(it);
-    else if (key == "error") r.error = utf8(it);
-    else if (key == "checksum") r.checksum = utf8(it);
-    else if (key == "appliedBy") r.applied_by = utf8(it);
-    else if (key == "revertedBy") r.reverted_by = utf8(it);
-    else if (key == "lockOwner") r.lock_owner = utf8(it);
-  }
-  return r;
-}
-
-HistoryEvent event_from(const bson_t* doc) {
-  HistoryEvent e;
-  bson_iter_t it;
-  if (!bson_iter_init(&it, doc)) return e;
-  while (bson_iter_next(&it)) {
-    std::string_view key = bson_iter_key(&it);
-    if (key == "name") e.name = utf8(it);
-    else if (key == "action") e.action = utf8(it);
-    else if (key == "at") e.at = date(it).value_or(0);
-    else if (key == "by") e.by = utf8(it);
-    else if (key == "duration") e.duration_ms = number(it);
-    else if (key == "error") e.error = utf8(it);
-    else if (key == "checksum") e.checksum = utf8(it);
-    else if (key == "reason") e.reason = utf8(it);
-    else if (key == "runner" && BSON_ITER_HOLDS_DOCUMENT(&it)) {
-      bson_iter_t runner;
-      if (!bson_iter_recurse(&it, &runner)) continue;
-      while (bson_iter_next(&runner)) {
-        std::string_view rk = bson_iter_key(&runner);
-        if (rk == "host") e.host = utf8(runner);
-        if (rk == "pid") e.pid = number(runner).value_or(0);
-      }
-    }
-  }
-  return e;
-}
 
 void append_string(bson_t* doc, const char* key, const std::string& value) {
   BSON_APPEND_UTF8(doc, key, value.c_str());
@@ -100,6 +36,58 @@ void append_running_filter(bson_t* filter, const RecordKey& key) {
     append_string(filter, "name", key.name);
   }
   append_string(filter, "status", core::kStatusRunning);
+}
+
+// Inserts `count` documents, the i-th written by fill(doc, i), into
+// `collection` with one unordered `insert` (a duplicate does not stop the
+// rest); the indexes of those that hit a duplicate key.
+// (A template: std::function of a bson_t* trips -Wignored-attributes.)
+template <typename Fill>
+Result<std::vector<std::size_t>> insert_all(Client& client, mongoc_write_concern_t* write_concern,
+                                            const std::string& collection, std::size_t count, Fill fill,
+                                            const char* context) {
+  std::vector<std::size_t> duplicates;
+  if (count == 0) return duplicates;
+  ScopedBson command, reply;
+  append_string(command.get(), "insert", collection);
+  bson_t documents, doc;
+  BSON_APPEND_ARRAY_BEGIN(command.get(), "documents", &documents);
+  for (std::size_t i = 0; i < count; ++i) {
+    BSON_APPEND_DOCUMENT_BEGIN(&documents, std::to_string(i).c_str(), &doc);
+    fill(&doc, i);
+    bson_append_document_end(&documents, &doc);
+  }
+  bson_append_array_end(command.get(), &documents);
+  BSON_APPEND_BOOL(command.get(), "ordered", false);
+  mongoc_write_concern_append(write_concern, command.get());
+  auto inserted = client.run_command(command.get(), reply.get());
+  if (inserted) return duplicates;
+
+  bson_iter_t it, errors, entry;
+  bool only_duplicates = !bson_iter_init_find(&it, reply.get(), "writeConcernError") &&
+                         bson_iter_init_find(&it, reply.get(), "writeErrors") && BSON_ITER_HOLDS_ARRAY(&it) &&
+                         bson_iter_recurse(&it, &errors);
+  while (only_duplicates && bson_iter_next(&errors)) {
+    std::optional<std::int64_t> index, code;
+    if (BSON_ITER_HOLDS_DOCUMENT(&errors) && bson_iter_recurse(&errors, &entry)) {
+      while (bson_iter_next(&entry)) {
+        std::string_view key = bson_iter_key(&entry);
+        if (key == "index" && BSON_ITER_HOLDS_NUMBER(&entry)) index = bson_iter_as_int64(&entry);
+        if (key == "code" && BSON_ITER_HOLDS_NUMBER(&entry)) code = bson_iter_as_int64(&entry);
+      }
+    }
+    if (!index || code != kDuplicateKey || *index < 0 || static_cast<std::size_t>(*index) >= count) {
+      only_duplicates = false;
+    } else {
+      duplicates.push_back(static_cast<std::size_t>(*index));
+    }
+  }
+  if (!only_duplicates || duplicates.empty()) {
+    Error error = inserted.error();
+    error.message = fmt::format("{}: {}", context, error.message);
+    return std::unexpected(std::move(error));
+  }
+  return duplicates;
 }
 
 }  // namespace
@@ -403,19 +391,7 @@ Result<std::optional<Document>> TrackingStore::load_checkpoint(const std::string
 Result<void> TrackingStore::append_event(const HistoryEvent& e) {
   CollectionPtr coll = client_.open_collection(events_collection());
   ScopedBson doc, opts;
-  append_string(doc.get(), "name", e.name);
-  append_string(doc.get(), "action", e.action);
-  BSON_APPEND_DATE_TIME(doc.get(), "at", e.at);
-  append_string(doc.get(), "by", e.by);
-  if (e.duration_ms) BSON_APPEND_INT64(doc.get(), "duration", *e.duration_ms);
-  if (!e.error.empty()) append_string(doc.get(), "error", e.error);
-  if (!e.checksum.empty()) append_string(doc.get(), "checksum", e.checksum);
-  if (!e.reason.empty()) append_string(doc.get(), "reason", e.reason);
-  bson_t runner;
-  BSON_APPEND_DOCUMENT_BEGIN(doc.get(), "runner", &runner);
-  append_string(&runner, "host", e.host);
-  BSON_APPEND_INT64(&runner, "pid", e.pid);
-  bson_append_document_end(doc.get(), &runner);
+  append_event_fields(doc.get(), e);
   mongoc_write_concern_append(write_concern_.get(), opts.get());
   bson_error_t error;
   if (!mongoc_collection_insert_one(coll.get(), doc.get(), opts.get(), nullptr, &error)) {
@@ -443,6 +419,67 @@ Result<std::vector<HistoryEvent>> TrackingStore::history(int limit) {
     return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, "cannot read the history"));
   }
   return events;
+}
+
+Result<void> TrackingStore::insert_journaled(const std::vector<core::JournaledRecord>& records) {
+  auto duplicates = insert_all(
+      client_, write_concern_.get(), collection_, records.size(),
+      [&](bson_t* doc, std::size_t i) {
+        append_object_id(doc, records[i].id);
+        append_record_fields(doc, records[i].record);
+      },
+      "cannot write the outcomes of this run to the tracking log");
+  if (!duplicates) return std::unexpected(duplicates.error());
+  for (std::size_t index : *duplicates) {
+    const core::JournaledRecord& entry = records[index];
+    // Already moved (same _id), or a record the log has of its own: only a
+    // `running` one (the evidence someone recovered from this journal while
+    // the migration ran) takes the outcome; any other is the log's newer word.
+    ScopedBson filter, update;
+    append_string(filter.get(), "name", entry.record.name);
+    append_string(filter.get(), "status", core::kStatusRunning);
+    bson_t set, unset;
+    BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$set", &set);
+    append_record_fields(&set, entry.record);
+    bson_append_document_end(update.get(), &set);
+    BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$unset", &unset);
+    BSON_APPEND_UTF8(&unset, "lockOwner", "");
+    if (entry.record.error.empty()) BSON_APPEND_UTF8(&unset, "error", "");
+    bson_append_document_end(update.get(), &unset);
+    auto updated = this->update(filter.get(), update.get(), false,
+                                fmt::format("cannot record {} as {}", entry.record.name, entry.record.status).c_str());
+    if (!updated && updated.error().kind != ErrorKind::kRefused) return updated;
+  }
+  return {};
+}
+
+Result<void> TrackingStore::insert_journaled_events(const std::vector<core::JournaledEvent>& events) {
+  // A duplicate is an event moved before: nothing to do.
+  auto duplicates = insert_all(
+      client_, write_concern_.get(), events_collection(), events.size(),
+      [&](bson_t* doc, std::size_t i) {
+        append_object_id(doc, events[i].id);
+        append_event_fields(doc, events[i].event);
+      },
+      "cannot write the events of this run");
+  if (!duplicates) return std::unexpected(duplicates.error());
+  return {};
+}
+
+Result<void> TrackingStore::note_running(const core::LogRecord& running, const std::string& lock_owner) {
+  core::LogRecord record = running;
+  record.status = core::kStatusRunning;
+  record.lock_owner = lock_owner;
+  // A record of that name already there (its outcome, moved) needs no evidence.
+  auto duplicates = insert_all(
+      client_, write_concern_.get(), collection_, 1,
+      [&](bson_t* doc, std::size_t) {
+        append_object_id(doc, new_object_id());
+        append_record_fields(doc, record);
+      },
+      fmt::format("cannot record {} as running", running.name).c_str());
+  if (!duplicates) return std::unexpected(duplicates.error());
+  return {};
 }
 
 }  // namespace mongomigrate::mongo

@@ -16,7 +16,9 @@
 //   record gets an ObjectId chosen here and its outcome is written by that
 //   `_id` (and `status: running`, which keeps the guard above atomic; FerretDB
 //   pushes down only a filter of `_id` alone, so the outcome still grows with
-//   the log there).
+//   the log there). That is why `up` runs new JSON migrations through the run
+//   journal instead (core/journal.h, runner/journal_writer.h), whose moves
+//   into the log are the insert_journaled*() and note_running() below.
 // Field names, types and status words are the seed's (DESIGN.md §3).
 #pragma once
 
@@ -24,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "core/journal.h"
 #include "core/log_record.h"
 #include "core/migration.h"
 #include "mongo/client.h"
@@ -83,6 +86,19 @@ class TrackingStore {
   Result<std::optional<Document>> load_checkpoint(const std::string& name);
 
   Result<void> append_event(const HistoryEvent& event);
+
+  // The run journal's part (core/journal.h), all by insert, each safe to
+  // repeat:
+  // Moves journaled records into the log with their ObjectIds. Where the log
+  // has a record of that name already, a `running` one (evidence recovered
+  // while the migration ran) takes the journaled outcome, and any other is
+  // kept: it is the log's own, newer word (or this very record, moved before).
+  Result<void> insert_journaled(const std::vector<core::JournaledRecord>& records);
+  // Inserts journaled events; one moved before is skipped.
+  Result<void> insert_journaled_events(const std::vector<core::JournaledEvent>& events);
+  // Crash evidence of a journaled migration with no known outcome: a
+  // `running` record under `lock_owner`, unless the log has one of that name.
+  Result<void> note_running(const core::LogRecord& running, const std::string& lock_owner);
   // Newest first.
   Result<std::vector<HistoryEvent>> history(int limit);
 

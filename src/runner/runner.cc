@@ -31,12 +31,13 @@ RunnerIdentity RunnerIdentity::current(std::string actor) {
 }
 
 Runner::Runner(mongo::Client& client, mongo::TrackingStore& store, RunnerIdentity identity, std::string lock_owner,
-               RunnerHooks hooks)
+               RunnerHooks hooks, JournalWriter* journal)
     : client_(client),
       store_(store),
       identity_(std::move(identity)),
       lock_owner_(std::move(lock_owner)),
-      hooks_(std::move(hooks)) {}
+      hooks_(std::move(hooks)),
+      journal_(journal) {}
 
 void Runner::notify(ProgressEvent::Kind kind, const StepReport& step) const {
   if (hooks_.on_progress) hooks_.on_progress(ProgressEvent{kind, step});
@@ -86,8 +87,8 @@ Result<std::string> Runner::run_commands(const std::vector<core::Command>& comma
   return std::string();
 }
 
-Result<void> Runner::record_event(const core::Migration& m, const char* action, std::int64_t duration_ms,
-                                  const std::string& error) {
+HistoryEvent Runner::event_of(const core::Migration& m, const char* action, std::int64_t duration_ms,
+                              const std::string& error) const {
   HistoryEvent event;
   event.name = m.name;
   event.action = action;
@@ -98,11 +99,54 @@ Result<void> Runner::record_event(const core::Migration& m, const char* action, 
   event.checksum = m.checksum;
   event.host = identity_.host;
   event.pid = identity_.pid;
-  return store_.append_event(event);
+  return event;
+}
+
+Result<void> Runner::record_event(const core::Migration& m, const char* action, std::int64_t duration_ms,
+                                  const std::string& error) {
+  return store_.append_event(event_of(m, action, duration_ms, error));
+}
+
+Result<StepReport> Runner::apply_journaled(const core::Migration& m) {
+  StepReport step;
+  step.name = m.name;
+  notify(ProgressEvent::Kind::kStarting, step);
+  core::LogRecord record;
+  record.name = m.name;
+  record.version = m.version;
+  record.checksum = m.checksum;
+  record.applied_by = identity_.actor;
+  if (auto started = journal_->start(record); !started) return std::unexpected(started.error());
+
+  auto start = std::chrono::steady_clock::now();
+  auto failure = execute(m, /*down=*/false);
+  if (!failure) {  // server lost: the journal keeps it `running` as evidence
+    Error lost = failure.error();
+    lost.message = fmt::format("{} did not finish and stays recorded as running: {}", m.name, lost.message);
+    return std::unexpected(std::move(lost));
+  }
+  step.duration_ms = elapsed_ms(start);
+  record.duration_ms = step.duration_ms;
+  if (failure->empty()) {
+    step.outcome = StepOutcome::kApplied;
+    record.status = core::kStatusApplied;
+    record.applied_at = core::now_ms();
+  } else {
+    step.outcome = StepOutcome::kFailed;
+    step.error = *failure;
+    record.status = core::kStatusFailed;
+    record.error = step.error;
+  }
+  HistoryEvent event = event_of(m, record.status == core::kStatusApplied ? "applied" : "failed",
+                                step.duration_ms, step.error);
+  if (auto r = journal_->finish(std::move(record), std::move(event)); !r) return std::unexpected(r.error());
+  notify(ProgressEvent::Kind::kFinished, step);
+  return step;
 }
 
 Result<StepReport> Runner::apply(const core::Migration& m, const std::vector<std::string>& refuse_statuses,
                                  bool has_record) {
+  if (journal_ && !has_record && !m.compiled) return apply_journaled(m);
   StepReport step;
   step.name = m.name;
   notify(ProgressEvent::Kind::kStarting, step);

@@ -1,7 +1,9 @@
 // Executes migrations and records what happened: the only code that writes
-// the tracking log. Per migration it makes exactly three tracking writes
-// besides the migration's own commands: mark running, record the outcome,
-// append the event.
+// the tracking log. With a journal (JournalWriter), a JSON migration that has
+// no record yet costs one tracking write besides its own commands: the
+// journal's rewrite of the lease document that marks it starting (and carries
+// the outcome before it); outcomes and events reach the log in batched
+// inserts. Otherwise three: mark running, record the outcome, append the event.
 #pragma once
 
 #include <atomic>
@@ -13,6 +15,7 @@
 #include "mongo/client.h"
 #include "mongo/tracking_store.h"
 #include "mongomigrate/migrator.h"
+#include "runner/journal_writer.h"
 
 namespace mongomigrate::runner {
 
@@ -39,9 +42,10 @@ struct RunnerHooks {
 
 class Runner {
  public:
-  // `lock_owner` is the lease this runner holds.
+  // `lock_owner` is the lease this runner holds; `journal` (may be null) the
+  // journal kept on it.
   Runner(mongo::Client& client, mongo::TrackingStore& store, RunnerIdentity identity, std::string lock_owner,
-         RunnerHooks hooks);
+         RunnerHooks hooks, JournalWriter* journal = nullptr);
 
   // Marks running (refused if the record's status is in `refuse_statuses`),
   // runs `up`, records the outcome and the event. A failing command yields a
@@ -64,6 +68,10 @@ class Runner {
   Result<std::string> run_body(const core::Migration& m, bool down, bool fresh);
   // JSON commands or compiled body, whichever `m` has.
   Result<std::string> execute(const core::Migration& m, bool down, bool fresh = false);
+  // apply() through the journal: a JSON migration with no record.
+  Result<StepReport> apply_journaled(const core::Migration& m);
+  HistoryEvent event_of(const core::Migration& m, const char* action, std::int64_t duration_ms,
+                        const std::string& error) const;
   Result<void> record_event(const core::Migration& m, const char* action, std::int64_t duration_ms,
                             const std::string& error);
   void notify(ProgressEvent::Kind kind, const StepReport& step) const;
@@ -73,6 +81,7 @@ class Runner {
   RunnerIdentity identity_;
   std::string lock_owner_;
   RunnerHooks hooks_;
+  JournalWriter* journal_;
 };
 
 }  // namespace mongomigrate::runner

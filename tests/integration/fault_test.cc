@@ -23,7 +23,9 @@
 
 #include <fmt/format.h>
 
+#include "core/journal.h"
 #include "mongo/bson_handles.h"
+#include "mongo/lease_store.h"
 #include "support/integration.h"
 
 namespace mongomigrate::testing {
@@ -133,16 +135,50 @@ class FaultTest : public IntegrationTest {
   }
 
   // Everything below reads through `p` so that a test on a server of its own can use it too.
+
+  // The record's status in the log itself.
   static std::string log_status(DbProbe& p, const std::string& name) {
     return p.string_field("migrationlogs", R"({"name": ")" + name + R"("})", "status");
+  }
+  // The run journal in the lock collection's claims (core/journal.h): what
+  // runners did that the log may not show yet.
+  static core::Journal journal(DbProbe& p) {
+    core::Journal j;
+    for (const std::string& claim : p.find("migrationlogs_lock", R"({"claimOwner": {"$exists": true}})")) {
+      if (mongo::OwnedBson doc = parse_json(claim)) mongo::add_claim(j, doc.get());
+    }
+    return j;
+  }
+  // The status as every reader of the tool sees it: the log's record with
+  // the journal merged in ("running" while a runner has it started).
+  static std::string tracked_status(DbProbe& p, const std::string& name) {
+    core::Journal j = journal(p);  // first: a journal moved meanwhile is then in the log
+    std::vector<core::LogRecord> records;
+    if (std::string logged = log_status(p, name); !logged.empty()) {
+      records.push_back(core::LogRecord{.name = name, .status = logged});
+    }
+    for (const core::LogRecord& r : core::merge_journal(std::move(records), j)) {
+      if (r.name == name) return r.status;
+    }
+    return "";
   }
   static std::int64_t counter(DbProbe& p, int n) {
     std::vector<std::string> docs = p.find("counters", R"({"_id": ")" + counter_id(n) + R"("})");
     if (docs.empty()) return 0;
     return number_in(docs.front(), "n").value_or(-1);
   }
+  // Events of `name` with `action`: in the events collection, plus those
+  // journaled and not yet moved (each once: a moved one keeps its _id).
   static std::int64_t events(DbProbe& p, const std::string& name, const std::string& action) {
-    return p.count("migrationlogs_events", R"({"name": ")" + name + R"(", "action": ")" + action + R"("})");
+    std::int64_t journaled = 0;
+    for (const core::JournaledEvent& e : journal(p).events) {
+      if (e.event.name == name && e.event.action == action &&
+          p.count("migrationlogs_events", R"({"_id": {"$oid": ")" + e.id + R"("}})") == 0) {
+        ++journaled;
+      }
+    }
+    return journaled +
+           p.count("migrationlogs_events", R"({"name": ")" + name + R"(", "action": ")" + action + R"("})");
   }
 
   // The invariant every test ends with: for migrations 1..count, each applied
@@ -153,7 +189,7 @@ class FaultTest : public IntegrationTest {
     int applied = 0;
     for (int n = 1; n <= count; ++n) {
       std::string name = migration_name(n);
-      std::string status = log_status(p, name);
+      std::string status = tracked_status(p, name);
       EXPECT_LE(p.count("migrationlogs", R"({"name": ")" + name + R"("})"), 1) << name << ": one record at most";
       if (status == "applied") {
         ++applied;
@@ -166,7 +202,13 @@ class FaultTest : public IntegrationTest {
         }
       }
     }
-    EXPECT_EQ(p.count("migrationlogs_events", R"({"action": "applied"})"), applied);
+    std::int64_t journaled = 0;  // not yet moved into the events collection
+    for (const core::JournaledEvent& e : journal(p).events) {
+      journaled += e.event.action == "applied" &&
+                   p.count("migrationlogs_events", R"({"_id": {"$oid": ")" + e.id + R"("}})") == 0;
+    }
+    EXPECT_EQ(p.count("migrationlogs_events", R"({"action": "applied"})") + journaled, applied)
+        << "no applied event of a migration not applied";
     return applied;
   }
 };
@@ -239,9 +281,9 @@ TEST_F(FaultTest, KilledRunnerLeavesAnInterruptedMigrationThatBlocksUpUntilRun) 
   const std::string first = migration_name(1);
 
   auto runner = cli_background(with_short_lease({"up", "--by", "doomed"}), bounded());
-  ASSERT_TRUE(wait_until([&] { return log_status(probe(), first) == "running" || runner->finished(); }, 30s))
+  ASSERT_TRUE(wait_until([&] { return tracked_status(probe(), first) == "running" || runner->finished(); }, 30s))
       << "stdout: " << runner->out() << "\nstderr: " << runner->err();
-  ASSERT_EQ(log_status(probe(), first), "running") << "the runner ended before it could be killed: " << runner->err();
+  ASSERT_EQ(tracked_status(probe(), first), "running") << "the runner ended before it could be killed: " << runner->err();
   ASSERT_TRUE(runner->signal(SIGKILL));
   ProcessResult killed = runner->wait();
   ASSERT_EQ(killed.exit_code, 128 + SIGKILL) << describe(killed);
@@ -253,7 +295,7 @@ TEST_F(FaultTest, KilledRunnerLeavesAnInterruptedMigrationThatBlocksUpUntilRun) 
   auto statuses = reported_statuses(status.out);
   EXPECT_TRUE(statuses[first] == "running" || statuses[first] == "interrupted") << status.out;
   EXPECT_EQ(statuses[migration_name(2)], "pending") << status.out;
-  EXPECT_EQ(number_in(probe().find("migrationlogs_lock").at(0), "pid"), runner->pid())
+  EXPECT_EQ(number_in(probe().find("migrationlogs_lock", R"({"_id": "migration-lock"})").at(0), "pid"), runner->pid())
       << "the dead runner's lease is still there";
 
   // Once the lease has expired the record is reported interrupted.
@@ -298,6 +340,87 @@ TEST_F(FaultTest, KilledRunnerLeavesAnInterruptedMigrationThatBlocksUpUntilRun) 
   EXPECT_EQ(valid.exit_code, 0) << describe(valid);
 }
 
+// ---- what a killed runner journaled -------------------------------------------
+
+// Migrations that finished before the kill may still be only in the run
+// journal on the lease document (core/journal.h): every reader sees them, and
+// whoever clears the lease (`unlock`) or takes it over (`up` after expiry)
+// moves them into the log first, each once.
+class KilledJournalTest : public FaultTest, public ::testing::WithParamInterface<bool> {};
+
+TEST_P(KilledJournalTest, FinishedMigrationsReachTheLogOnceAndTheStartedOneIsInterrupted) {
+  const bool by_unlock = GetParam();
+  constexpr int kFast = 5;
+  for (int n = 1; n <= kFast; ++n) write_migration(migration_name(n), counter_migration(n));
+  const std::string slow = migration_name(kFast + 1);
+  write_migration(slow, slow_migration(kFast + 1, 150, 200));
+  write_migration(migration_name(kFast + 2), counter_migration(kFast + 2));
+
+  auto runner = cli_background(with_short_lease({"up", "--by", "doomed"}), bounded());
+  ASSERT_TRUE(wait_until([&] { return tracked_status(probe(), slow) == "running" || runner->finished(); }, 30s))
+      << runner->err();
+  ASSERT_TRUE(runner->signal(SIGKILL));
+  ASSERT_EQ(runner->wait().exit_code, 128 + SIGKILL);
+  ASSERT_EQ(counter(probe(), kFast + 1), 0) << "killed before its last command";
+
+  // Readers see the finished ones applied, from the log or the journal.
+  ProcessResult status = cli({"status", "--json"}, bounded());
+  ASSERT_EQ(status.exit_code, 0) << describe(status);
+  auto statuses = reported_statuses(status.out);
+  for (int n = 1; n <= kFast; ++n) EXPECT_EQ(statuses[migration_name(n)], "applied") << status.out;
+  EXPECT_TRUE(statuses[slow] == "running" || statuses[slow] == "interrupted") << status.out;
+  EXPECT_EQ(statuses[migration_name(kFast + 2)], "pending") << status.out;
+  ProcessResult history = cli({"history", "--json", "--limit", "100"}, bounded());
+  ASSERT_EQ(history.exit_code, 0) << describe(history);
+  std::size_t applied_events = 0;
+  for (std::size_t at = history.out.find(R"("action":"applied")"); at != std::string::npos;
+       at = history.out.find(R"("action":"applied")", at + 1)) {
+    ++applied_events;
+  }
+  EXPECT_EQ(applied_events, static_cast<std::size_t>(kFast)) << history.out;
+  check_consistent(probe(), kFast + 2, kFast + 1);
+
+  if (by_unlock) {
+    ProcessResult unlock = cli({"unlock", "--force", "--reason", "runner killed"}, bounded());
+    ASSERT_EQ(unlock.exit_code, 0) << describe(unlock);
+  } else {
+    // Once the lease has expired, `up` takes it over, moves the journal, and
+    // is then blocked by the interrupted migration.
+    ProcessResult up;
+    ASSERT_TRUE(wait_until(
+        [&] {
+          up = cli(with_short_lease({"up", "--lock-timeout", "0s"}), bounded());
+          return up.exit_code != 4;
+        },
+        15s))
+        << describe(up);
+    EXPECT_EQ(up.exit_code, 1) << describe(up);
+    EXPECT_TRUE(contains(up.err, slow)) << describe(up);
+  }
+  // The log itself now has everything, once; the lock is gone.
+  EXPECT_EQ(probe().count("migrationlogs_lock"), 0);
+  for (int n = 1; n <= kFast; ++n) {
+    EXPECT_EQ(log_status(probe(), migration_name(n)), "applied") << n;
+    EXPECT_EQ(probe().count("migrationlogs_events", R"({"name": ")" + migration_name(n) + R"(", "action": "applied"})"),
+              1)
+        << n;
+  }
+  EXPECT_EQ(log_status(probe(), slow), "running") << "the crash evidence";
+  EXPECT_EQ(probe().count("migrationlogs", R"({"name": ")" + migration_name(kFast + 2) + R"("})"), 0);
+
+  ProcessResult run = cli(with_short_lease({"run", slow}), bounded());
+  ASSERT_EQ(run.exit_code, 0) << describe(run);
+  ProcessResult rest = cli(with_short_lease({"up"}), bounded());
+  ASSERT_EQ(rest.exit_code, 0) << describe(rest);
+  EXPECT_EQ(check_consistent(probe(), kFast + 2), kFast + 2);
+  EXPECT_EQ(probe().count("migrationlogs_lock"), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Recovery, KilledJournalTest, ::testing::Values(true, false),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? std::string("ByUnlock") : std::string("ByTakeover");
+                         });
+
 // ---- the server killed and restarted ------------------------------------------
 
 TEST_F(FaultTest, ServerKilledMidRunExits3AndTheLogStaysConsistentAfterRestart) {
@@ -314,9 +437,9 @@ TEST_F(FaultTest, ServerKilledMidRunExits3AndTheLogStaysConsistentAfterRestart) 
 
   auto runner = cli_background(with_short_lease({"up", "--uri", own_uri, "--dir", dir()}), bounded(), false);
   const std::string second = migration_name(2);
-  ASSERT_TRUE(wait_until([&] { return log_status(p, second) == "running" || runner->finished(); }, 30s))
+  ASSERT_TRUE(wait_until([&] { return tracked_status(p, second) == "running" || runner->finished(); }, 30s))
       << runner->err();
-  ASSERT_EQ(log_status(p, second), "running") << "stdout: " << runner->out() << "\nstderr: " << runner->err();
+  ASSERT_EQ(tracked_status(p, second), "running") << "stdout: " << runner->out() << "\nstderr: " << runner->err();
   own.crash();  // not stop(): FerretDB would finish serving the open connection
 
   ProcessResult crashed = runner->wait();
@@ -329,7 +452,7 @@ TEST_F(FaultTest, ServerKilledMidRunExits3AndTheLogStaysConsistentAfterRestart) 
   // `running` (if the server died inside one) may have got anywhere.
   std::optional<int> left_running;
   for (int n = 1; n <= kCount; ++n) {
-    if (log_status(p, migration_name(n)) == "running") left_running = n;
+    if (tracked_status(p, migration_name(n)) == "running") left_running = n;
   }
   EXPECT_LE(p.count("migrationlogs", R"({"status": "running"})"), 1);
   int applied_before = check_consistent(p, kCount, left_running);
@@ -391,9 +514,9 @@ TEST_F(FaultTest, RunnerThatLosesItsLeaseStopsBeforeTheNextMigration) {
 
   auto runner = cli_background(with_short_lease({"up", "--by", "victim"}, "200ms"), bounded());
   const std::string second = migration_name(2);
-  ASSERT_TRUE(wait_until([&] { return log_status(probe(), second) == "running" || runner->finished(); }, 30s))
+  ASSERT_TRUE(wait_until([&] { return tracked_status(probe(), second) == "running" || runner->finished(); }, 30s))
       << runner->err();
-  ASSERT_EQ(log_status(probe(), second), "running") << "stdout: " << runner->out() << "\nstderr: " << runner->err();
+  ASSERT_EQ(tracked_status(probe(), second), "running") << "stdout: " << runner->out() << "\nstderr: " << runner->err();
 
   // Another process takes the lease over (as after an expiry, or a forced unlock).
   probe().command(R"({"update": "migrationlogs_lock", "updates": [{"q": {"_id": "migration-lock"},
@@ -418,7 +541,7 @@ TEST_F(FaultTest, RunnerThatLosesItsLeaseStopsBeforeTheNextMigration) {
   EXPECT_TRUE(contains(why, "lease")) << why;
   EXPECT_EQ(probe().count("migrationlogs_events", R"({"action": "stopped", "error": {"$exists": true}})"), 0);
   EXPECT_EQ(probe().string_field("migrationlogs_events", R"({"action": "stopped"})", "by"), "victim");
-  EXPECT_EQ(probe().string_field("migrationlogs_lock", "{}", "owner"), "thief:1:feedface")
+  EXPECT_EQ(probe().string_field("migrationlogs_lock", R"({"_id": "migration-lock"})", "owner"), "thief:1:feedface")
       << "the runner does not release a lease that is not its own";
 }
 
@@ -435,10 +558,10 @@ TEST_P(SignalTest, StopsAfterTheCurrentCommandRecordsFailedAndReleasesTheLock) {
 
   auto runner = cli_background(with_short_lease({"up", "--by", "deployer"}), bounded());
   ASSERT_TRUE(wait_until(
-      [&] { return (log_status(probe(), first) == "running" && probe().count("bulk") > 0) || runner->finished(); },
+      [&] { return (tracked_status(probe(), first) == "running" && probe().count("bulk") > 0) || runner->finished(); },
       30s))
       << runner->err();
-  ASSERT_EQ(log_status(probe(), first), "running") << "stdout: " << runner->out() << "\nstderr: " << runner->err();
+  ASSERT_EQ(tracked_status(probe(), first), "running") << "stdout: " << runner->out() << "\nstderr: " << runner->err();
   ASSERT_TRUE(runner->signal(signo));
   ProcessResult result = runner->wait();
 
@@ -485,13 +608,13 @@ TEST_F(FaultTest, WaiterGivesUpWith4NamingTheHolderAndReadersNeverTakeTheLock) {
   // meanwhile; its lease outlasts the checks.
   auto holder = cli_background({"up", "--by", "holder", "--lock-lease", "30s", "--lock-renew", "1s"}, bounded());
   const std::string first = migration_name(1);
-  ASSERT_TRUE(wait_until([&] { return log_status(probe(), first) == "running" || holder->finished(); }, 30s))
+  ASSERT_TRUE(wait_until([&] { return tracked_status(probe(), first) == "running" || holder->finished(); }, 30s))
       << holder->err();
   ASSERT_TRUE(holder->signal(SIGSTOP));
-  ASSERT_EQ(log_status(probe(), first), "running") << "stdout: " << holder->out() << "\nstderr: " << holder->err();
+  ASSERT_EQ(tracked_status(probe(), first), "running") << "stdout: " << holder->out() << "\nstderr: " << holder->err();
   std::this_thread::sleep_for(100ms);  // a command already sent completes
   std::vector<std::string> before = probe().snapshot();
-  ASSERT_EQ(probe().count("migrationlogs_lock"), 1);
+  ASSERT_EQ(probe().count("migrationlogs_lock", R"({"_id": "migration-lock"})"), 1);
 
   auto start = std::chrono::steady_clock::now();
   ProcessResult waiter = cli(with_short_lease({"up", "--lock-timeout", "1s", "--by", "waiter"}), bounded());

@@ -10,6 +10,7 @@
 #include "core/log_record.h"
 #include "core/migration.h"
 #include "mongo/client.h"
+#include "mongo/log_bson.h"
 #include "mongo/tracking_store.h"
 #include "support/integration.h"
 
@@ -108,6 +109,75 @@ TEST_F(TrackingStoreTest, AnOutcomeNeverOverwritesARecordSomeoneElseChanged) {
   ASSERT_FALSE(finished);
   EXPECT_EQ(finished.error().kind, ErrorKind::kRefused) << finished.error().message;
   EXPECT_EQ(status_of(m.name), "pending");
+}
+
+
+// ---- the run journal's moves into the log (core/journal.h) -------------------
+
+namespace journal_moves {
+
+core::JournaledRecord applied(const std::string& name) {
+  core::LogRecord r;
+  r.name = name;
+  r.version = name.substr(0, 3);
+  r.status = core::kStatusApplied;
+  r.applied_at = 1700000000000;
+  r.duration_ms = 3;
+  r.checksum = std::string(64, 'b');
+  r.applied_by = "journal";
+  return {mongo::new_object_id(), r};
+}
+
+}  // namespace journal_moves
+
+TEST_F(TrackingStoreTest, MovingJournaledRecordsTwiceInsertsEachOnce) {
+  std::vector<core::JournaledRecord> records = {journal_moves::applied("001-a.json"),
+                                                journal_moves::applied("002-b.json")};
+  ASSERT_TRUE(store().insert_journaled(records));
+  auto again = store().insert_journaled(records);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(probe().count("migrationlogs"), 2);
+  EXPECT_EQ(status_of("002-b.json"), "applied");
+  EXPECT_EQ(probe().string_field("migrationlogs", R"({"name": "001-a.json"})", "appliedBy"), "journal");
+  EXPECT_EQ(probe().count("migrationlogs", R"({"_id": {"$oid": ")" + records[0].id + R"("}})"), 1)
+      << "inserted with the ObjectId the journal chose";
+
+  HistoryEvent event{.name = "001-a.json", .action = "applied", .at = 1700000000000, .by = "journal"};
+  std::vector<core::JournaledEvent> events = {{mongo::new_object_id(), event}};
+  ASSERT_TRUE(store().insert_journaled_events(events));
+  ASSERT_TRUE(store().insert_journaled_events(events));
+  EXPECT_EQ(probe().count("migrationlogs_events"), 1);
+}
+
+TEST_F(TrackingStoreTest, AJournaledOutcomeReplacesOnlyARunningRecord) {
+  // `running`: evidence someone recovered from the journal while the
+  // migration ran; the outcome replaces it.
+  core::Migration running = migration("001-a.json");
+  ASSERT_TRUE(store().begin(running, "ci", kUpRefuses, "owner-1", /*expect_absent=*/true));
+  // Any other status is the log's own word and stays.
+  core::Migration reverted = migration("002-b.json");
+  ASSERT_TRUE(store().set_status(reverted.name, &reverted, core::kStatusReverted, "ops", 1700000000000));
+
+  auto moved = store().insert_journaled({journal_moves::applied(running.name), journal_moves::applied(reverted.name)});
+  ASSERT_TRUE(moved) << moved.error().message;
+  EXPECT_EQ(probe().count("migrationlogs"), 2);
+  EXPECT_EQ(status_of(running.name), "applied");
+  EXPECT_EQ(probe().string_field("migrationlogs", R"({"name": "001-a.json"})", "appliedBy"), "journal");
+  EXPECT_EQ(probe().count("migrationlogs", R"({"name": "001-a.json", "lockOwner": {"$exists": true}})"), 0);
+  EXPECT_EQ(status_of(reverted.name), "reverted");
+}
+
+TEST_F(TrackingStoreTest, NoteRunningLeavesEvidenceOnlyWhereTheLogHasNoRecord) {
+  core::LogRecord started{.name = "003-c.json", .version = "003", .checksum = std::string(64, 'c'), .applied_by = "ci"};
+  ASSERT_TRUE(store().note_running(started, "owner-9"));
+  EXPECT_EQ(status_of("003-c.json"), "running");
+  EXPECT_EQ(probe().string_field("migrationlogs", R"({"name": "003-c.json"})", "lockOwner"), "owner-9");
+
+  ASSERT_TRUE(store().insert_journaled({journal_moves::applied("004-d.json")}));
+  core::LogRecord finished{.name = "004-d.json"};
+  ASSERT_TRUE(store().note_running(finished, "owner-9"));
+  EXPECT_EQ(status_of("004-d.json"), "applied") << "a record already there is not evidence to add";
+  EXPECT_EQ(probe().count("migrationlogs"), 2);
 }
 
 }  // namespace

@@ -1,0 +1,84 @@
+#include "runner/journal_writer.h"
+
+#include <unordered_set>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "mongo/log_bson.h"
+
+namespace mongomigrate::runner {
+
+Result<void> move_into_log(mongo::TrackingStore& store, const core::Journal& journal) {
+  if (journal.empty()) return {};
+  if (auto r = store.insert_journaled(journal.done); !r) return r;
+  std::unordered_set<std::string_view> finished;
+  for (const core::JournaledRecord& entry : journal.done) finished.insert(entry.record.name);
+  for (const core::LogRecord& started : journal.started) {
+    if (finished.contains(started.name)) continue;
+    if (auto r = store.note_running(started, started.lock_owner); !r) return r;
+  }
+  return store.insert_journaled_events(journal.events);
+}
+
+Result<void> recover_claims(mongo::TrackingStore& store, mongo::LeaseStore& leases, const core::Journal& journal) {
+  if (journal.empty()) return {};
+  if (auto r = store.ensure_indexes(); !r) return r;
+  if (auto r = move_into_log(store, journal); !r) return r;
+  std::vector<std::string> names;
+  for (const core::LogRecord& started : journal.started) names.push_back(started.name);
+  return leases.delete_claims(names);
+}
+
+JournalWriter::JournalWriter(mongo::TrackingStore& store, mongo::LeaseStore& leases, std::string owner)
+    : store_(store), leases_(leases), owner_(std::move(owner)) {}
+
+JournalWriter::~JournalWriter() { (void)flush(); }
+
+Result<void> JournalWriter::start(const core::LogRecord& running) {
+  std::vector<core::JournaledRecord> done(unmoved_.done.end() - unclaimed_, unmoved_.done.end());
+  std::vector<core::JournaledEvent> events(unmoved_.events.end() - unclaimed_, unmoved_.events.end());
+  auto claimed = leases_.claim(owner_, running, done, events);
+  if (!claimed) return std::unexpected(claimed.error());
+  if (!*claimed) {
+    return std::unexpected(Error{ErrorKind::kRefused,
+                                 fmt::format("{} is being run by another runner (it holds a claim on it in the lock "
+                                             "collection); see `status`",
+                                             running.name)});
+  }
+  unclaimed_ = 0;
+  claimed_.push_back(running.name);
+  running_ = running;
+  return {};
+}
+
+Result<void> JournalWriter::finish(core::LogRecord outcome, HistoryEvent event) {
+  running_.reset();
+  if (unmoved_.done.empty()) oldest_outcome_ = std::chrono::steady_clock::now();
+  unmoved_.done.push_back({mongo::new_object_id(), std::move(outcome)});
+  unmoved_.events.push_back({mongo::new_object_id(), std::move(event)});
+  ++unclaimed_;
+  if (unmoved_.done.size() >= kFlushEvery || std::chrono::steady_clock::now() - oldest_outcome_ >= kFlushAfter) {
+    return flush();
+  }
+  return {};
+}
+
+Result<void> JournalWriter::flush() {
+  if (claimed_.empty() && unmoved_.empty()) return {};
+  core::Journal journal = unmoved_;
+  if (running_) {
+    core::LogRecord started = *running_;
+    started.lock_owner = owner_;
+    journal.started.push_back(std::move(started));
+  }
+  if (auto moved = move_into_log(store_, journal); !moved) return moved;
+  unmoved_ = core::Journal{};
+  unclaimed_ = 0;
+  running_.reset();
+  if (auto deleted = leases_.delete_claims(claimed_); !deleted) return deleted;
+  claimed_.clear();
+  return {};
+}
+
+}  // namespace mongomigrate::runner
