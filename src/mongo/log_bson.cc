@@ -52,6 +52,21 @@ void for_each_document(const bson_iter_t& it, Each each) {
   }
 }
 
+// An array of `entries`, each a document with its `_id` and the fields
+// append_fields(doc, entry) writes.
+template <typename Entry, typename AppendFields>
+void append_entries(bson_t* parent, const char* key, const std::vector<Entry>& entries, AppendFields append_fields) {
+  bson_t array, item;
+  BSON_APPEND_ARRAY_BEGIN(parent, key, &array);
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    BSON_APPEND_DOCUMENT_BEGIN(&array, std::to_string(i).c_str(), &item);
+    append_object_id(&item, entries[i].id);
+    append_fields(&item, entries[i]);
+    bson_append_document_end(&array, &item);
+  }
+  bson_append_array_end(parent, &array);
+}
+
 std::string id_of(const bson_t* doc) {
   bson_iter_t it;
   return bson_iter_init_find(&it, doc, "_id") ? object_id_hex(it) : "";
@@ -146,27 +161,15 @@ void append_event_fields(bson_t* doc, const HistoryEvent& e) {
 }
 
 void append_journaled(bson_t* parent, const char* key, const std::vector<core::JournaledRecord>& records) {
-  bson_t array, item;
-  BSON_APPEND_ARRAY_BEGIN(parent, key, &array);
-  for (std::size_t i = 0; i < records.size(); ++i) {
-    BSON_APPEND_DOCUMENT_BEGIN(&array, std::to_string(i).c_str(), &item);
-    append_object_id(&item, records[i].id);
-    append_record_fields(&item, records[i].record);
-    bson_append_document_end(&array, &item);
-  }
-  bson_append_array_end(parent, &array);
+  append_entries(parent, key, records, [](bson_t* doc, const core::JournaledRecord& r) {
+    append_record_fields(doc, r.record);
+  });
 }
 
 void append_journaled(bson_t* parent, const char* key, const std::vector<core::JournaledEvent>& events) {
-  bson_t array, item;
-  BSON_APPEND_ARRAY_BEGIN(parent, key, &array);
-  for (std::size_t i = 0; i < events.size(); ++i) {
-    BSON_APPEND_DOCUMENT_BEGIN(&array, std::to_string(i).c_str(), &item);
-    append_object_id(&item, events[i].id);
-    append_event_fields(&item, events[i].event);
-    bson_append_document_end(&array, &item);
-  }
-  bson_append_array_end(parent, &array);
+  append_entries(parent, key, events, [](bson_t* doc, const core::JournaledEvent& e) {
+    append_event_fields(doc, e.event);
+  });
 }
 
 bool append_object_id(bson_t* doc, const std::string& hex) {
