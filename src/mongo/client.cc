@@ -2,7 +2,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -55,6 +58,17 @@ std::string write_problem(const bson_t* reply) {
     return message;
   }
   return "";
+}
+
+// The server's answer "I have no such command": CommandNotFound (59), or, from
+// servers that do not send that code, the message MongoDB has long used.
+bool is_command_not_found(const bson_error_t& error) {
+  constexpr uint32_t kCommandNotFound = 59;
+  if (error.domain != MONGOC_ERROR_SERVER && error.domain != MONGOC_ERROR_QUERY) return false;
+  if (error.code == kCommandNotFound) return true;
+  std::string message = error.message;
+  std::ranges::transform(message, message.begin(), [](unsigned char c) { return std::tolower(c); });
+  return message.find("no such command") != std::string::npos || message.find("no such cmd") != std::string::npos;
 }
 
 }  // namespace
@@ -160,12 +174,21 @@ Result<void> Client::run_command(const bson_t* command, bson_t* reply, ErrorKind
 
 Result<TimestampMs> Client::server_now() {
   if (!clock_offset_) {
-    ScopedBson command, reply;
-    BSON_APPEND_INT32(command.get(), "hello", 1);
-    TimestampMs before = core::now_ms();
+    ScopedBson reply;
+    TimestampMs before = 0;
     bson_error_t error;
-    bson_destroy(reply.get());
-    if (!mongoc_client_command_simple(client_.get(), "admin", command.get(), nullptr, reply.get(), &error)) {
+    while (true) {
+      ScopedBson command;
+      BSON_APPEND_INT32(command.get(), clock_command_, 1);
+      before = core::now_ms();
+      bson_destroy(reply.get());
+      if (mongoc_client_command_simple(client_.get(), "admin", command.get(), nullptr, reply.get(), &error)) break;
+      // Old MongoDB releases and mongo-java-server know only `hello`'s
+      // legacy name, whose reply carries localTime too.
+      if (std::string_view(clock_command_) == "hello" && is_command_not_found(error)) {
+        clock_command_ = "isMaster";
+        continue;
+      }
       return std::unexpected(error_from(error, ErrorKind::kDatabase, "cannot read the server's clock"));
     }
     TimestampMs after = core::now_ms();

@@ -11,6 +11,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/migration.h"
 #include "mongo/handles.h"
@@ -53,7 +54,14 @@ class Client {
   // server (`hello.localTime`) and remembers the offset from the local clock,
   // so later calls cost nothing; lease times come from here, not from a
   // runner's possibly skewed clock. Servers without localTime: local clock.
+  // A server that answers `hello` with CommandNotFound (or "no such
+  // command") is asked `isMaster` instead, and this Client keeps asking
+  // `isMaster` from then on (e.g. if that first attempt failed).
   Result<TimestampMs> server_now();
+
+  // The command server_now() asks the server: "hello", or "isMaster" once
+  // the server has said it has no `hello`.
+  std::string_view clock_command() const { return clock_command_; }
 
  private:
   Client() = default;
@@ -62,6 +70,7 @@ class Client {
   std::string redacted_uri_;
   std::string password_;
   std::optional<TimestampMs> clock_offset_;
+  const char* clock_command_ = "hello";  // a string literal: "hello" or "isMaster"
 };
 
 // True for errors that mean "could not talk to the server" rather than

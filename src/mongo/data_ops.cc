@@ -147,11 +147,17 @@ Result<BulkResult> bulk_write_chunk(Client& client, std::string_view collection,
 
 Result<BulkResult> bulk_write(Client& client, std::string_view collection, const std::vector<WriteOp>& writes) {
   // FerretDB v1.24 never answers an update command of 100 or more
-  // statements (99 complete); MongoDB does not care. So send at most kChunk
-  // writes per command: still 50 times fewer round trips than one write per
+  // statements (99 complete); MongoDB does not care. On PostgreSQL it holds
+  // a pool connection for each statement of an update command until the
+  // command ends, plus one for the statement's write, so with its default
+  // pool of 50 connections an update of 50 statements deadlocks (49 is the
+  // most that completes, and only with nothing else using the pool; a
+  // concurrent single update, such as the lease renewal, holds 2). So send
+  // at most kChunk writes per command, leaving room for the lease keeper and
+  // a few other clients: still 40 times fewer round trips than one write per
   // document. Every write is checked first, so an invalid one late in the
   // batch stops it before any chunk is sent.
-  constexpr std::size_t kChunk = 50;
+  constexpr std::size_t kChunk = 40;
   if (auto checked = bulk_write_chunk(client, collection, writes, 0, writes.size(), /*send=*/false); !checked) {
     return checked;
   }

@@ -1,0 +1,55 @@
+// Client::server_now() against a real server. FerretDB has `hello`, so here
+// it must be the command used, and an unreachable server must not be taken
+// for one without `hello`. The fallback to `isMaster` (for servers that
+// answer `hello` with CommandNotFound) is not covered here, for want of a
+// real server without `hello` in the test harness and of a mock: it is
+// covered by `bench/batch/run.sh --smoke` (run in CI), whose mongo-java-server
+// has only `isMaster` and runs every migrator against it.
+#include "mongo/client.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "core/time_format.h"
+#include "support/ferretdb_server.h"
+#include "support/integration.h"
+
+namespace mongomigrate::testing {
+namespace {
+
+class ClientTest : public IntegrationTest {};
+
+TEST_F(ClientTest, ServerNowReadsTheClockWithHelloOnAServerThatHasIt) {
+  auto client = mongo::Client::open(uri(), db());
+  ASSERT_TRUE(client) << client.error().message;
+  EXPECT_EQ(client->clock_command(), "hello");
+
+  TimestampMs before = core::now_ms();
+  auto first = client->server_now();
+  ASSERT_TRUE(first) << first.error().message;
+  // The server runs on this machine: its clock is ours.
+  EXPECT_LT(std::llabs(*first - before), 5000) << "server " << *first << ", local " << before;
+  EXPECT_EQ(client->clock_command(), "hello");
+
+  auto second = client->server_now();
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_GE(*second, *first);
+  EXPECT_EQ(client->clock_command(), "hello");
+}
+
+TEST_F(ClientTest, AnUnreachableServerIsADatabaseErrorNotAMissingHello) {
+  std::string unreachable = "mongodb://127.0.0.1:" + std::to_string(free_loopback_port()) +
+                            "/db?serverSelectionTimeoutMS=1000&connectTimeoutMS=1000";
+  auto client = mongo::Client::open(unreachable, "");
+  ASSERT_TRUE(client) << client.error().message;
+  auto now = client->server_now();
+  ASSERT_FALSE(now);
+  EXPECT_EQ(now.error().kind, ErrorKind::kDatabase);
+  EXPECT_NE(now.error().message.find("cannot read the server's clock"), std::string::npos) << now.error().message;
+  EXPECT_EQ(client->clock_command(), "hello");
+}
+
+}  // namespace
+}  // namespace mongomigrate::testing
