@@ -3,7 +3,7 @@
 # mongodb driver), side by side, in one run, on one FerretDB that this script
 # starts on a free loopback port and stops at the end.
 #
-#   bench/run.sh           full run (about 25 minutes on 2 cores): writes
+#   bench/run.sh           full run (about 10 minutes on 2 cores): writes
 #                          docs/benchmarks.md and docs/benchmarks.png
 #   bench/run.sh --smoke   5 and 20 migrations, 2 runs each, short
 #                          microbenchmarks, a tiny probe (about 2 minutes once

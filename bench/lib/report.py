@@ -339,7 +339,7 @@ def main() -> None:
 
 def write_report(md_path: Path, generated: str, smoke: bool) -> None:
     header = ("# Benchmarks: mongo-migrate, migrate-mongo and golang-migrate\n\n"
-              "Reproduce with `bench/run.sh` (about 25 minutes on 2 cores; `bench/run.sh --smoke` "
+              "Reproduce with `bench/run.sh` (about 10 minutes on 2 cores; `bench/run.sh --smoke` "
               "checks the script in about 2). The part between the GENERATED markers is rewritten "
               "by every full run; the analysis after it is written by hand.\n\n")
     tail = "\n\n## Analysis\n\n(written by hand after a run)\n"

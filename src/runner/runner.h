@@ -1,8 +1,8 @@
 // Executes migrations and records what happened: the only code that writes
 // the tracking log. With a journal (JournalWriter), a JSON migration that has
 // no record yet costs one tracking write besides its own commands: the
-// journal's rewrite of the lease document that marks it starting (and carries
-// the outcome before it); outcomes and events reach the log in batched
+// journal's claim, inserted into the lock collection, that marks it starting
+// (and carries the outcome before it); outcomes and events reach the log in batched
 // inserts. Otherwise three: mark running, record the outcome, append the event.
 #pragma once
 

@@ -342,8 +342,8 @@ TEST_F(FaultTest, KilledRunnerLeavesAnInterruptedMigrationThatBlocksUpUntilRun) 
 
 // ---- what a killed runner journaled -------------------------------------------
 
-// Migrations that finished before the kill may still be only in the run
-// journal on the lease document (core/journal.h): every reader sees them, and
+// Migrations that finished before the kill may still be only in the
+// runner's claims in the lock collection (core/journal.h): every reader sees them, and
 // whoever clears the lease (`unlock`) or takes it over (`up` after expiry)
 // moves them into the log first, each once.
 class KilledJournalTest : public FaultTest, public ::testing::WithParamInterface<bool> {};
