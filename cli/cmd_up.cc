@@ -12,12 +12,7 @@ CommandSpec add_up_command(CLI::App& app, GlobalOptions& global) {
   return {cmd, [&global, dry_run, restart] {
             auto migrator = open_migrator(global);
             if (!migrator) return report_error(migrator.error(), global);
-            auto report = migrator->run_pending({.dry_run = *dry_run,
-                                                 .applied_by = global.by,
-                                                 .on_progress = progress_printer(global),
-                                                 .restart = *restart,
-                                                 .on_batch = batch_printer(global),
-                                                 .on_log = log_printer(global)});
+            auto report = migrator->run_pending(run_options(global, *dry_run, *restart));
             if (!report) return report_error(report.error(), global);
             return print_run_report(*report, global, "nothing to apply: every migration is applied.");
           }};

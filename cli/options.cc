@@ -166,6 +166,15 @@ std::function<void(std::string_view)> log_printer(const GlobalOptions& options) 
   return [terminal](std::string_view line) { fmt::print(stderr, "{}  {}\n", terminal ? "\033[2K" : "", line); };
 }
 
+RunOptions run_options(const GlobalOptions& options, bool dry_run, bool restart) {
+  return {.dry_run = dry_run,
+          .applied_by = options.by,
+          .on_progress = progress_printer(options),
+          .restart = restart,
+          .on_batch = batch_printer(options),
+          .on_log = log_printer(options)};
+}
+
 int print_run_report(const RunReport& report, const GlobalOptions& options, const char* nothing_to_do) {
   int code = report.ok() ? 0 : 1;
   if (options.json) {

@@ -55,6 +55,8 @@ ProgressCallback progress_printer(const GlobalOptions& options);
 // its log lines on stderr (nothing with --json).
 std::function<void(const BatchProgress&)> batch_printer(const GlobalOptions& options);
 std::function<void(std::string_view)> log_printer(const GlobalOptions& options);
+// What `up` and `run` pass to the migrator: --by and the printers above.
+RunOptions run_options(const GlobalOptions& options, bool dry_run, bool restart);
 
 // Subcommand registrations, one file each.
 CommandSpec add_up_command(CLI::App& app, GlobalOptions& global);

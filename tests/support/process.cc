@@ -45,6 +45,23 @@ int decode_status(int status) {
   return -1;
 }
 
+// Starts argv[0] after the caller's redirections in `actions` (destroyed
+// here), with stdin from /dev/null, in the options' directory and
+// environment; posix_spawn's error code.
+int spawn(const std::vector<std::string>& argv_in, const ProcessOptions& options, posix_spawn_file_actions_t& actions,
+          pid_t& pid) {
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  if (!options.working_directory.empty()) {
+    posix_spawn_file_actions_addchdir_np(&actions, options.working_directory.c_str());
+  }
+  std::vector<std::string> argv = argv_in;  // posix_spawn wants char*
+  std::vector<std::string> env = child_environment(options);
+  std::vector<char*> argv_p = pointers(argv), env_p = pointers(env);
+  int rc = posix_spawn(&pid, argv_p[0], &actions, nullptr, argv_p.data(), env_p.data());
+  posix_spawn_file_actions_destroy(&actions);
+  return rc;
+}
+
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream content;
@@ -54,23 +71,15 @@ std::string read_file(const std::string& path) {
 
 }  // namespace
 
-ProcessResult run_process(const std::vector<std::string>& argv_in, const ProcessOptions& options) {
+ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options) {
   int out_pipe[2], err_pipe[2];
   if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
   posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  if (!options.working_directory.empty()) {
-    posix_spawn_file_actions_addchdir_np(&actions, options.working_directory.c_str());
-  }
-  std::vector<std::string> argv = argv_in;
-  std::vector<std::string> env = child_environment(options);
-  std::vector<char*> argv_p = pointers(argv), env_p = pointers(env);
   pid_t pid = 0;
-  int rc = posix_spawn(&pid, argv_p[0], &actions, nullptr, argv_p.data(), env_p.data());
-  posix_spawn_file_actions_destroy(&actions);
+  int rc = spawn(argv, options, actions, pid);
   close(out_pipe[1]);
   close(err_pipe[1]);
   if (rc != 0) {
@@ -113,22 +122,18 @@ ProcessResult run_process(const std::vector<std::string>& argv_in, const Process
   return result;
 }
 
-pid_t spawn_background(const std::vector<std::string>& argv_in, const std::string& log_path) {
+pid_t spawn_background(const std::vector<std::string>& argv, const std::string& log_path) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  std::vector<std::string> argv = argv_in;
-  std::vector<char*> argv_p = pointers(argv);
   pid_t pid = 0;
-  int rc = posix_spawn(&pid, argv_p[0], &actions, nullptr, argv_p.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
+  int rc = spawn(argv, {}, actions, pid);
   if (rc != 0) throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
   return pid;
 }
 
-BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv_in, const ProcessOptions& options)
+BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv, const ProcessOptions& options)
     : out_path_(files_.path() + "/stdout"),
       err_path_(files_.path() + "/stderr"),
       deadline_(std::chrono::steady_clock::now() + options.timeout) {
@@ -136,15 +141,7 @@ BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv_in, co
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&actions, 2, err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  if (!options.working_directory.empty()) {
-    posix_spawn_file_actions_addchdir_np(&actions, options.working_directory.c_str());
-  }
-  std::vector<std::string> argv = argv_in;
-  std::vector<std::string> env = child_environment(options);
-  std::vector<char*> argv_p = pointers(argv), env_p = pointers(env);
-  int rc = posix_spawn(&pid_, argv_p[0], &actions, nullptr, argv_p.data(), env_p.data());
-  posix_spawn_file_actions_destroy(&actions);
+  int rc = spawn(argv, options, actions, pid_);
   if (rc != 0) throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
 }
 
