@@ -727,6 +727,26 @@ TEST_F(CliCommandsTest, VersionAndUsageErrors) {
   EXPECT_TRUE(probe().collections().empty());
 }
 
+// A killed process leaves libmongoc's /dev/shm/mongoc-<pid> behind; the next
+// process with that pid must not print libmongoc's warning about it.
+TEST_F(CliCommandsTest, AStaleCounterFileForOurPidPrintsNothing) {
+  if (!std::filesystem::is_directory("/dev/shm")) GTEST_SKIP() << "needs /dev/shm";
+  // The shell creates the file for its own pid, prints the pid, and becomes
+  // mongo-migrate with that pid.
+  ProcessResult r = run_process({"/bin/sh", "-c", R"(: > /dev/shm/mongoc-$$ && echo $$ && exec "$0" --version)",
+                                 cli_binary()});
+  std::istringstream out(r.out);
+  std::string pid;
+  std::getline(out, pid);
+  ASSERT_FALSE(pid.empty()) << describe(r);
+  std::filesystem::path stale = "/dev/shm/mongoc-" + pid;
+  EXPECT_FALSE(std::filesystem::exists(stale)) << "the stale file was removed, and the counters of this run too";
+  std::filesystem::remove(stale);
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_TRUE(contains(r.out, "mongo-migrate")) << describe(r);
+  EXPECT_EQ(r.err, "") << describe(r);
+}
+
 // ---- interrupted (running) records -----------------------------------------
 
 TEST_F(CliCommandsTest, ARecordLeftRunningIsInterruptedBlocksUpAndRunRecoversIt) {
