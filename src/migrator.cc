@@ -144,47 +144,6 @@ struct Migrator::Impl {
     return source::merge_catalogs(std::move(*files), std::move(*compiled));
   }
 
-  struct CatalogAndLog {
-    core::Catalog catalog;
-    std::vector<core::LogRecord> records;
-  };
-  // The catalog and the log. The directory is read on a second thread while
-  // the log query is in flight: the two are independent, and with a large
-  // log the server takes longer to answer than the files take to read. A
-  // problem with the files is reported first, as when they were read first.
-  Result<CatalogAndLog> catalog_and_log() {
-    std::future<Result<core::Catalog>> files;
-    try {
-      files = std::async(std::launch::async, [this] { return catalog(); });
-    } catch (const std::system_error&) {
-      // No thread to be had: read the files here, after the log.
-    }
-    auto records = store.load();
-    auto loaded = files.valid() ? files.get() : catalog();
-    if (!loaded) return std::unexpected(loaded.error());
-    if (!records) return std::unexpected(records.error());
-    return CatalogAndLog{std::move(*loaded), std::move(*records)};
-  }
-
-  bool stop_requested() const { return options.stop && options.stop->load() != 0; }
-
-  Error interrupted(const std::string& what) const {
-    return Error{ErrorKind::kInterrupted,
-                 fmt::format("interrupted by signal {}: {}", options.stop ? options.stop->load() : 0, what)};
-  }
-
-  // Checks a name given on the command line and finds its migration.
-  Result<const core::Migration*> lookup(const core::Catalog& catalog, std::string_view name) const {
-    if (std::string problem = core::name_problem(name); !problem.empty()) {
-      return std::unexpected(bad_input(fmt::format("invalid migration name \"{}\": {}", name, problem)));
-    }
-    const core::Migration* m = core::find_migration(catalog, name);
-    if (m == nullptr) {
-      return std::unexpected(bad_input(fmt::format("no migration named \"{}\" in {}", name, options.directory)));
-    }
-    return m;
-  }
-
   // What the lock collection says about live runners, by the server clock,
   // and the run journal on it (see core/journal.h).
   struct LockView {
@@ -207,20 +166,74 @@ struct Migrator::Impl {
     return view;
   }
 
+  struct CatalogAndLog {
+    core::Catalog catalog;
+    std::vector<core::LogRecord> records;
+    std::optional<LockView> lock;  // with_lock: read just before the log
+  };
+  // The catalog and the log. The directory is read on a second thread while
+  // the log query is in flight: the two are independent, and with a large
+  // log the server takes longer to answer than the files take to read. A
+  // problem with the files is reported first, as when they were read first.
+  // `with_lock`: the lock collection too, before the log, so that claims
+  // moved into the log meanwhile show in the log (core/journal.h) and never
+  // vanish between the two reads.
+  Result<CatalogAndLog> catalog_and_log(bool with_lock = false) {
+    std::future<Result<core::Catalog>> files;
+    try {
+      files = std::async(std::launch::async, [this] { return catalog(); });
+    } catch (const std::system_error&) {
+      // No thread to be had: read the files here, after the log.
+    }
+    std::optional<LockView> lock;
+    Result<std::vector<core::LogRecord>> records;
+    if (with_lock) {
+      auto view = lock_view();
+      if (view) {
+        lock = std::move(*view);
+      } else {
+        records = std::unexpected(view.error());
+      }
+    }
+    if (records) records = store.load();
+    auto loaded = files.valid() ? files.get() : catalog();
+    if (!loaded) return std::unexpected(loaded.error());
+    if (!records) return std::unexpected(records.error());
+    if (lock) *records = core::merge_journal(std::move(*records), lock->journal);
+    return CatalogAndLog{std::move(*loaded), std::move(*records), std::move(lock)};
+  }
+
+  bool stop_requested() const { return options.stop && options.stop->load() != 0; }
+
+  Error interrupted(const std::string& what) const {
+    return Error{ErrorKind::kInterrupted,
+                 fmt::format("interrupted by signal {}: {}", options.stop ? options.stop->load() : 0, what)};
+  }
+
+  // Checks a name given on the command line and finds its migration.
+  Result<const core::Migration*> lookup(const core::Catalog& catalog, std::string_view name) const {
+    if (std::string problem = core::name_problem(name); !problem.empty()) {
+      return std::unexpected(bad_input(fmt::format("invalid migration name \"{}\": {}", name, problem)));
+    }
+    const core::Migration* m = core::find_migration(catalog, name);
+    if (m == nullptr) {
+      return std::unexpected(bad_input(fmt::format("no migration named \"{}\" in {}", name, options.directory)));
+    }
+    return m;
+  }
+
   Result<core::RunnerState> runner_state() {
     auto view = lock_view();
     if (!view) return std::unexpected(view.error());
     return view->state;
   }
 
-  // The record of `name` as it is once the lock's journal is in the log. The
-  // lock is read only when the log has no finished record of it.
+  // The record of `name` as it is once the lock's journal is in the log.
   Result<std::optional<core::LogRecord>> find_record(const std::string& name) {
+    auto lock = leases.read();  // first: see catalog_and_log()
+    if (!lock) return std::unexpected(lock.error());
     auto record = store.find(name);
     if (!record) return record;
-    if (*record && (*record)->status != core::kStatusRunning) return record;
-    auto lock = leases.read();
-    if (!lock) return std::unexpected(lock.error());
     std::vector<core::LogRecord> one;
     if (*record) one.push_back(**record);
     for (core::LogRecord& r : core::merge_journal(std::move(one), lock->journal)) {
@@ -261,9 +274,11 @@ struct Migrator::Impl {
                           std::move(hooks), journal);
   }
 
-  // The run stops before `name`: the lease is no longer ours.
-  Error lease_lost(const std::string& name, const std::string& why, const std::string& by,
-                   std::size_t applied_in_run) {
+  // Stops a run before `name` because the lease is no longer ours. What the
+  // run did goes into the log before it says it stopped.
+  Error lease_lost(const std::string& name, const std::string& why, runner::JournalWriter& journal,
+                   const std::string& by, std::size_t applied_in_run) {
+    if (auto r = journal.flush(); !r) return r.error();
     (void)record_event(name, "stopped", by, "lease lost: " + why);
     return Error{ErrorKind::kLockLost,
                  fmt::format("stopped before {}: the migration lock was lost ({}); {} migration(s) applied in this run",
@@ -323,16 +338,13 @@ const std::string& Migrator::redacted_uri() const { return impl_->client.redacte
 const std::string& Migrator::database() const { return impl_->client.database(); }
 
 Result<RunReport> Migrator::run_pending(const RunOptions& options) {
-  auto loaded = impl_->catalog_and_log();
+  // A plan to show must see what a runner has journaled but not yet moved.
+  auto loaded = impl_->catalog_and_log(/*with_lock=*/options.dry_run);
   if (!loaded) return std::unexpected(loaded.error());
   const core::Catalog* catalog = &loaded->catalog;
   core::RunnerState state;
   if (options.dry_run) {
-    // A plan to show must see what a runner has journaled but not yet moved.
-    auto view = impl_->lock_view();
-    if (!view) return std::unexpected(view.error());
-    loaded->records = core::merge_journal(std::move(loaded->records), view->journal);
-    state = view->state;
+    state = loaded->lock->state;
   } else {
     // Without the journal the plan can only list more to do (its records
     // are all new ones): enough to decide whether to take the lock.
@@ -378,13 +390,15 @@ Result<RunReport> Migrator::run_pending(const RunOptions& options) {
   runner::Runner runner = impl_->make_runner(options.applied_by, **lease, Impl::hooks_of(options), &journal);
   for (const core::Migration* m : plan.to_apply) {
     if ((*lease)->lost()) {
-      // What this run did goes into the log before it says it stopped.
-      if (auto r = journal.flush(); !r) return std::unexpected(r.error());
       return std::unexpected(
-          impl_->lease_lost(m->name, (*lease)->lost_reason(), options.applied_by, report.steps.size()));
+          impl_->lease_lost(m->name, (*lease)->lost_reason(), journal, options.applied_by, report.steps.size()));
     }
     if (impl_->stop_requested()) return std::unexpected(impl_->interrupted("stopped before " + m->name));
     auto step = runner.apply(*m, kUpRefuses, recorded.contains(m->name));
+    if (!step && step.error().kind == ErrorKind::kLockLost) {  // found by its claim
+      return std::unexpected(
+          impl_->lease_lost(m->name, step.error().message, journal, options.applied_by, report.steps.size()));
+    }
     if (!step) return std::unexpected(step.error());
     report.steps.push_back(std::move(*step));
     if (auto stop = impl_->stop_after(report.steps.back())) return std::unexpected(*stop);
@@ -431,6 +445,9 @@ Result<RunReport> Migrator::run(std::string_view name, const RunOptions& options
   runner::JournalWriter journal(impl_->store, impl_->leases, (*lease)->holder().owner);
   runner::Runner runner = impl_->make_runner(options.applied_by, **lease, Impl::hooks_of(options), &journal);
   auto step = runner.apply(**m, kRunRefuses, has_record);
+  if (!step && step.error().kind == ErrorKind::kLockLost) {
+    return std::unexpected(impl_->lease_lost((*m)->name, step.error().message, journal, options.applied_by, 0));
+  }
   if (!step) return std::unexpected(step.error());
   report.steps.push_back(std::move(*step));
   if (auto moved = journal.flush(); !moved) return std::unexpected(moved.error());
@@ -483,14 +500,11 @@ Result<RunReport> Migrator::revert(std::string_view name, const RevertOptions& o
 }
 
 Result<StatusReport> Migrator::status() {
-  auto loaded = impl_->catalog_and_log();
+  auto loaded = impl_->catalog_and_log(/*with_lock=*/true);
   if (!loaded) return std::unexpected(loaded.error());
-  auto view = impl_->lock_view();
-  if (!view) return std::unexpected(view.error());
-  StatusReport report =
-      core::build_status(loaded->catalog, core::merge_journal(std::move(loaded->records), view->journal), view->state);
-  report.lock = std::move(view->holder);
-  report.lock_live = view->state.live_lease;
+  StatusReport report = core::build_status(loaded->catalog, loaded->records, loaded->lock->state);
+  report.lock = std::move(loaded->lock->holder);
+  report.lock_live = loaded->lock->state.live_lease;
   return report;
 }
 
@@ -504,10 +518,10 @@ Result<std::vector<HistoryEvent>> Migrator::history(const HistoryOptions& option
   if (options.limit <= 0) {
     return std::unexpected(Error{ErrorKind::kUsage, fmt::format("--limit must be a positive number, not {}", options.limit)});
   }
+  auto lock = impl_->leases.read();  // first: see catalog_and_log()
+  if (!lock) return std::unexpected(lock.error());
   auto events = impl_->store.history(options.limit);
   if (!events) return events;
-  auto lock = impl_->leases.read();
-  if (!lock) return std::unexpected(lock.error());
   return core::merge_events(std::move(*events), lock->journal, options.limit);
 }
 

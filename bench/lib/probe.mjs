@@ -53,9 +53,10 @@ try {
     const r = {};
     // mongo-migrate: before each migration, a claim inserted into the lock
     // collection (a handful of documents), carrying the outcome and event of
-    // the migration before it; every 16 migrations the outcomes and events
-    // are inserted into the log and the events collection, and the claims
-    // deleted (three writes, per migration one sixteenth of each).
+    // the migration before it, then a read of the lease's owner (find by
+    // _id); every 64 migrations the outcomes and events are inserted into the
+    // log and the events collection, and the claims deleted (three writes,
+    // per migration one 64th of each).
     const lock = db.collection("migrationlogs_lock");
     await lock.insertOne({ _id: "migration-lock", owner: "host:1:0badc0de", host: "host", pid: 1, user: "bench@host",
                            acquiredAt: new Date(), expiresAt: new Date(Date.now() + 60000) });
@@ -70,16 +71,18 @@ try {
                              running: { name: fresh(i), version: "1", checksum: "0".repeat(64), appliedBy: "bench@host" },
                              done: i ? [outcome(i - 1)] : [], events: i ? [event(i - 1)] : [] }, majority);
       const took = performance.now() - start;
-      if (claimed.length === 16) await lock.deleteMany({ _id: { $in: claimed.splice(0) } }, majority);
+      if (claimed.length === 64) await lock.deleteMany({ _id: { $in: claimed.splice(0) } }, majority);
       return took;
     });
-    const F = 16;
-    r["mongo-migrate: every 16: outcomes into the log (insert of 16)"] = await timed((i) => log.insertMany(
+    r["mongo-migrate: after each claim: is the lease still ours (find by _id)"] = await timed(() =>
+      lock.findOne({ _id: "migration-lock" }, { projection: { owner: 1 } }));
+    const F = 64;
+    r["mongo-migrate: every 64: outcomes into the log (insert of 64)"] = await timed((i) => log.insertMany(
       Array.from({ length: F }, (_, j) => outcome(K + i * F + j)), { ordered: false, ...majority }));
-    r["mongo-migrate: every 16: events (insert of 16)"] = await timed((i) => events.insertMany(
+    r["mongo-migrate: every 64: events (insert of 64)"] = await timed((i) => events.insertMany(
       Array.from({ length: F }, (_, j) => event(K + i * F + j)), { ordered: false, ...majority }));
     const batches = Array.from({ length: K }, (_, i) => Array.from({ length: F }, (_, j) => `claim:probe-${i}-${j}`));
-    r["mongo-migrate: every 16: delete the claims"] = await timed(async (i) => {
+    r["mongo-migrate: every 64: delete the claims"] = await timed(async (i) => {
       await lock.insertMany(batches[i].map((_id) => ({ _id, claimOwner: "host:1:0badc0de" })));
       const start = performance.now();
       await lock.deleteMany({ _id: { $in: batches[i] } }, majority);

@@ -303,9 +303,10 @@ def main() -> None:
   with `runCommand`. Each tool has databases of its own on the one server.
 - Tracking writes per migration in W3, as each tool makes them: mongo-migrate 1 (before each
   migration it inserts a claim into `migrationlogs_lock`, which also carries the outcome and
-  event of the migration before it; every 16 migrations, and at the end, it inserts the
-  outcomes into `migrationlogs` and the events into `migrationlogs_events` and deletes its
-  claims: 3 more writes per 16), majority write concern; migrate-mongo 1 (insert into
+  event of the migration before it, then reads the lease's owner to be sure it still holds the
+  lock; every 64 migrations, and at the end, it inserts the outcomes into `migrationlogs` and
+  the events into `migrationlogs_events` and deletes its claims: 3 more writes per 64),
+  majority write concern; migrate-mongo 1 (insert into
   `changelog`, after the migration: nothing is written before it runs); golang-migrate 4 (drop
   and re-insert its one-document `schema_migrations`, before and after each migration).
 - Locks: mongo-migrate takes its lease (`migrationlogs_lock`, renewed by a background

@@ -48,7 +48,9 @@ struct MigratorOptions {
   const std::atomic<int>* stop = nullptr;
 };
 
-// Called as a migration starts and as it ends (after the outcome is recorded).
+// Called as a migration starts and as it ends: its outcome is recorded, or,
+// for a JSON migration run by `up` or `run`, held to be written before
+// anything else runs (with the next migration's claim, or by a flush).
 struct ProgressEvent {
   enum class Kind { kStarting, kFinished } kind;
   const StepReport& step;

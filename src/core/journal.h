@@ -31,6 +31,7 @@ namespace mongomigrate::core {
 struct JournaledRecord {
   std::string id;  // ObjectId, 24 hex digits
   LogRecord record;
+  std::string claimer;  // the lease owner of the runner that finished it
 };
 
 struct JournaledEvent {
@@ -49,13 +50,19 @@ struct Journal {
 };
 
 // The log as it is once `journal` has been moved into it: a done record
-// replaces a missing or `running` record of its name (a record in any other
-// status is the log's own, newer word); a started migration with no outcome
-// shows as `running` under its claimer where the log has no record of it.
+// replaces a missing record of its name, or a `running` one of the same
+// runner (its own evidence, or what a recovery made of its claim); any other
+// record is the log's own word (another runner's `running` one included). A
+// started migration with no outcome shows as `running` under its claimer
+// where the log has no record of it. Readers read the journal before the
+// log, so that a move between the two reads shows in the log: an entry in
+// both is the log's.
 std::vector<LogRecord> merge_journal(std::vector<LogRecord> records, const Journal& journal);
 
 // The history with the journal's events not yet moved, newest first (by `at`;
-// on a tie the journal's event is the newer), at most `limit`.
+// on a tie the journal's event is the newer), at most `limit`. An event
+// already in `newest_first` (moved after the journal was read) is not added
+// twice.
 std::vector<HistoryEvent> merge_events(std::vector<HistoryEvent> newest_first, const Journal& journal, int limit);
 
 }  // namespace mongomigrate::core

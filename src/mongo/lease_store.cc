@@ -58,11 +58,14 @@ int64_t matched(const bson_t* reply) {
 void add_claim(core::Journal& journal, const bson_t* doc) {
   bson_iter_t it;
   if (!bson_iter_init(&it, doc)) return;
-  std::string owner;
+  std::string owner, id;
   std::optional<core::LogRecord> started;
+  std::size_t first_done = journal.done.size();
   while (bson_iter_next(&it)) {
     std::string_view key = bson_iter_key(&it);
-    if (key == "claimOwner" && BSON_ITER_HOLDS_UTF8(&it)) {
+    if (key == "_id" && BSON_ITER_HOLDS_UTF8(&it)) {
+      id = bson_iter_utf8(&it, nullptr);
+    } else if (key == "claimOwner" && BSON_ITER_HOLDS_UTF8(&it)) {
       owner = bson_iter_utf8(&it, nullptr);
     } else if (key == "running" && BSON_ITER_HOLDS_DOCUMENT(&it)) {
       uint32_t len = 0;
@@ -75,6 +78,12 @@ void add_claim(core::Journal& journal, const bson_t* doc) {
     } else if (key == "events") {
       read_journaled(it, journal.events);
     }
+  }
+  for (std::size_t i = first_done; i < journal.done.size(); ++i) journal.done[i].claimer = owner;
+  // A claim without its record (damaged by hand) still stands for a started
+  // migration: its evidence is kept, and recovery deletes the claim.
+  if (!started && id.starts_with(kClaimPrefix) && id.size() > kClaimPrefix.size()) {
+    started = core::LogRecord{.name = id.substr(kClaimPrefix.size())};
   }
   if (started) {
     started->lock_owner = owner;
@@ -158,6 +167,27 @@ Result<std::optional<LeaseHolder>> LeaseStore::current() {
   auto state = read();
   if (!state) return std::unexpected(state.error());
   return std::move(state->holder);
+}
+
+Result<std::optional<std::string>> LeaseStore::current_owner() {
+  CollectionPtr coll = client_.open_collection(collection_);
+  ScopedBson filter, opts, projection;
+  BSON_APPEND_UTF8(filter.get(), "_id", kLeaseId);
+  BSON_APPEND_INT32(projection.get(), "owner", 1);
+  BSON_APPEND_DOCUMENT(opts.get(), "projection", projection.get());
+  BSON_APPEND_INT64(opts.get(), "limit", 1);
+  CursorPtr cursor(mongoc_collection_find_with_opts(coll.get(), filter.get(), opts.get(), nullptr));
+  const bson_t* doc = nullptr;
+  std::optional<std::string> owner;
+  if (mongoc_cursor_next(cursor.get(), &doc)) {
+    bson_iter_t it;
+    owner = bson_iter_init_find(&it, doc, "owner") && BSON_ITER_HOLDS_UTF8(&it) ? bson_iter_utf8(&it, nullptr) : "";
+  }
+  bson_error_t error;
+  if (mongoc_cursor_error(cursor.get(), &error)) {
+    return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, "cannot read the migration lock"));
+  }
+  return owner;
 }
 
 Result<LockState> LeaseStore::read() {

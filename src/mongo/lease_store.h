@@ -9,8 +9,10 @@
 // - Reads (current, read) never create anything.
 // - The collection also holds the run journal's claims (core/journal.h), one
 //   document per started migration with `_id` "claim:<name>": claim()
-//   inserts one and fails if that migration is claimed already, so no two
-//   runners ever start the same migration.
+//   inserts one and fails if that migration is claimed already. That stops
+//   two lease holders, not a runner whose lease was taken over: claims are
+//   deleted once moved, so JournalWriter::start also checks, after its claim,
+//   that the lease is still its own (current_owner()).
 #pragma once
 
 #include <optional>
@@ -45,6 +47,8 @@ class LeaseStore {
   // Deletes our lease (no-op if it is not ours).
   Result<void> release(const std::string& owner);
   Result<std::optional<LeaseHolder>> current();
+  // The lease's owner, nullopt if there is no lease: one find by `_id`.
+  Result<std::optional<std::string>> current_owner();
   // The lease and every claim, one query.
   Result<LockState> read();
   // Claims `running.name` for `owner` (the lease owner), carrying the

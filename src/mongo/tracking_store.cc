@@ -436,11 +436,13 @@ Result<void> TrackingStore::insert_journaled(const std::vector<core::JournaledRe
   for (std::size_t index : *duplicates) {
     const core::JournaledRecord& entry = records[index];
     // Already moved (same _id), or a record the log has of its own: only a
-    // `running` one (the evidence someone recovered from this journal while
-    // the migration ran) takes the outcome; any other is the log's newer word.
+    // `running` one of the same runner (its evidence, or what a recovery made
+    // of its claim while the migration ran) takes the outcome; any other is
+    // the log's own word, such as another runner's `run` of it since.
     ScopedBson filter, update;
     append_string(filter.get(), "name", entry.record.name);
     append_string(filter.get(), "status", core::kStatusRunning);
+    append_string(filter.get(), "lockOwner", entry.claimer);
     bson_t set, unset;
     BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$set", &set);
     append_record_fields(&set, entry.record);

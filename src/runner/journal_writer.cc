@@ -48,6 +48,20 @@ Result<void> JournalWriter::start(const core::LogRecord& running) {
   }
   unclaimed_ = 0;
   claimed_.push_back(running.name);
+  // The unique claim stops another holder of the lease, but not one that
+  // took the lease over from us before our claim landed (we were paused
+  // past its expiry): it recovered the claims there were, may have run this
+  // very migration since and deleted its claim. A claim that landed while
+  // the lease was ours is seen by any later takeover, so one read now
+  // settles it. (If the new holder has already read our claim, it shows the
+  // migration as interrupted, though it never ran here; flush() deletes the
+  // claim.)
+  auto owner = leases_.current_owner();
+  if (!owner) return std::unexpected(owner.error());
+  if (*owner != owner_) {
+    return std::unexpected(Error{ErrorKind::kLockLost, *owner ? fmt::format("taken over by {}", **owner)
+                                                               : std::string("the lease was cleared")});
+  }
   running_ = running;
   return {};
 }
@@ -55,7 +69,7 @@ Result<void> JournalWriter::start(const core::LogRecord& running) {
 Result<void> JournalWriter::finish(core::LogRecord outcome, HistoryEvent event) {
   running_.reset();
   if (unmoved_.done.empty()) oldest_outcome_ = std::chrono::steady_clock::now();
-  unmoved_.done.push_back({mongo::new_object_id(), std::move(outcome)});
+  unmoved_.done.push_back({mongo::new_object_id(), std::move(outcome), owner_});
   unmoved_.events.push_back({mongo::new_object_id(), std::move(event)});
   ++unclaimed_;
   if (unmoved_.done.size() >= kFlushEvery || std::chrono::steady_clock::now() - oldest_outcome_ >= kFlushAfter) {

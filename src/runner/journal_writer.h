@@ -4,11 +4,15 @@
 //
 // Contract:
 // - start(m) returns only once `m` is claimed for this runner, the claim
-//   carrying every outcome finished since the previous one; if another runner
-//   has claimed `m`, start() fails with kRefused and `m` is not started.
+//   carrying every outcome finished since the previous one, and the lease is
+//   still ours; if another runner has claimed `m`, start() fails with
+//   kRefused, if the lease is no longer ours with kLockLost (its message
+//   says why), and `m` must not be started.
 // - finish() keeps the outcome in memory: it reaches the lock collection with
 //   the next claim and the log with the next flush(), which finish() makes
-//   itself once kFlushEvery outcomes or kFlushAfter have gathered.
+//   itself once kFlushEvery outcomes or kFlushAfter have gathered. So the
+//   caller starts its next migration at once, or flushes first (a migration
+//   that makes no claim, the end of a run).
 // - flush() moves everything into the log, then deletes this runner's
 //   claims; a migration started and not finished becomes a `running` record
 //   (the evidence a crash would leave). The destructor flushes; if that fails
@@ -30,9 +34,10 @@ namespace mongomigrate::runner {
 class JournalWriter {
  public:
   // Outcomes gathered before they are moved into the log: the log lags by at
-  // most this many, and moving costs three round trips (records, events,
-  // claims), so more saves little.
-  static constexpr std::size_t kFlushEvery = 16;
+  // most this many (readers merge the claims), and moving costs three round
+  // trips (records, events, claims): W3's 1,000 migrations took ~12% less
+  // time than with 16, and the lock collection stays small.
+  static constexpr std::size_t kFlushEvery = 64;
   static constexpr std::chrono::milliseconds kFlushAfter{1000};
 
   // `owner`: the lease this runner holds.

@@ -139,7 +139,13 @@ Result<StepReport> Runner::apply_journaled(const core::Migration& m) {
   }
   HistoryEvent event = event_of(m, record.status == core::kStatusApplied ? "applied" : "failed",
                                 step.duration_ms, step.error);
-  if (auto r = journal_->finish(std::move(record), std::move(event)); !r) return std::unexpected(r.error());
+  std::string status = record.status;
+  if (auto r = journal_->finish(std::move(record), std::move(event)); !r) {
+    Error error = r.error();
+    error.message = fmt::format("{} ran to its end ({}), but recording this run failed: {}", m.name, status,
+                                error.message);
+    return std::unexpected(std::move(error));
+  }
   notify(ProgressEvent::Kind::kFinished, step);
   return step;
 }
@@ -147,6 +153,12 @@ Result<StepReport> Runner::apply_journaled(const core::Migration& m) {
 Result<StepReport> Runner::apply(const core::Migration& m, const std::vector<std::string>& refuse_statuses,
                                  bool has_record) {
   if (journal_ && !has_record && !m.compiled) return apply_journaled(m);
+  // This path makes no claim, so what the journal holds goes into the log
+  // first: a finished migration's outcome must not wait in memory for as long
+  // as this one runs.
+  if (journal_) {
+    if (auto r = journal_->flush(); !r) return std::unexpected(r.error());
+  }
   StepReport step;
   step.name = m.name;
   notify(ProgressEvent::Kind::kStarting, step);

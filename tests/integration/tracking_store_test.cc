@@ -116,7 +116,7 @@ TEST_F(TrackingStoreTest, AnOutcomeNeverOverwritesARecordSomeoneElseChanged) {
 
 namespace journal_moves {
 
-core::JournaledRecord applied(const std::string& name) {
+core::JournaledRecord applied(const std::string& name, const std::string& claimer = "owner-1") {
   core::LogRecord r;
   r.name = name;
   r.version = name.substr(0, 3);
@@ -125,7 +125,7 @@ core::JournaledRecord applied(const std::string& name) {
   r.duration_ms = 3;
   r.checksum = std::string(64, 'b');
   r.applied_by = "journal";
-  return {mongo::new_object_id(), r};
+  return {mongo::new_object_id(), r, claimer};
 }
 
 }  // namespace journal_moves
@@ -149,22 +149,29 @@ TEST_F(TrackingStoreTest, MovingJournaledRecordsTwiceInsertsEachOnce) {
   EXPECT_EQ(probe().count("migrationlogs_events"), 1);
 }
 
-TEST_F(TrackingStoreTest, AJournaledOutcomeReplacesOnlyARunningRecord) {
-  // `running`: evidence someone recovered from the journal while the
-  // migration ran; the outcome replaces it.
+TEST_F(TrackingStoreTest, AJournaledOutcomeReplacesOnlyARunningRecordOfTheSameRunner) {
+  // `running` under the runner that finished it: its evidence, or what a
+  // recovery made of its claim while the migration ran; the outcome replaces it.
   core::Migration running = migration("001-a.json");
   ASSERT_TRUE(store().begin(running, "ci", kUpRefuses, "owner-1", /*expect_absent=*/true));
   // Any other status is the log's own word and stays.
   core::Migration reverted = migration("002-b.json");
   ASSERT_TRUE(store().set_status(reverted.name, &reverted, core::kStatusReverted, "ops", 1700000000000));
+  // So is another runner's `running` record (someone's `run` of it since).
+  core::Migration rerun = migration("003-c.json");
+  ASSERT_TRUE(store().begin(rerun, "ops", kUpRefuses, "owner-2", /*expect_absent=*/true));
 
-  auto moved = store().insert_journaled({journal_moves::applied(running.name), journal_moves::applied(reverted.name)});
+  auto moved = store().insert_journaled({journal_moves::applied(running.name, "owner-1"),
+                                         journal_moves::applied(reverted.name, "owner-1"),
+                                         journal_moves::applied(rerun.name, "owner-1")});
   ASSERT_TRUE(moved) << moved.error().message;
-  EXPECT_EQ(probe().count("migrationlogs"), 2);
+  EXPECT_EQ(probe().count("migrationlogs"), 3);
   EXPECT_EQ(status_of(running.name), "applied");
   EXPECT_EQ(probe().string_field("migrationlogs", R"({"name": "001-a.json"})", "appliedBy"), "journal");
   EXPECT_EQ(probe().count("migrationlogs", R"({"name": "001-a.json", "lockOwner": {"$exists": true}})"), 0);
   EXPECT_EQ(status_of(reverted.name), "reverted");
+  EXPECT_EQ(status_of(rerun.name), "running");
+  EXPECT_EQ(probe().string_field("migrationlogs", R"({"name": "003-c.json"})", "lockOwner"), "owner-2");
 }
 
 TEST_F(TrackingStoreTest, NoteRunningLeavesEvidenceOnlyWhereTheLogHasNoRecord) {

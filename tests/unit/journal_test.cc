@@ -71,6 +71,20 @@ LogRecord claimed(std::string name, std::string owner) {
   return r;
 }
 
+TEST(MergeJournal, AnotherRunnersRunningRecordIsNotReplaced) {
+  // Someone `run` it since, under another lease: that run's record stands.
+  LogRecord rerun = record("b", "running");
+  rerun.lock_owner = "host:8:beef";
+  Journal journal;
+  JournaledRecord stale = done("b", "applied");
+  stale.claimer = "host:7:feed";
+  journal.done = {stale};
+  auto merged = merge_journal({rerun}, journal);
+  ASSERT_EQ(merged.size(), 1u);
+  EXPECT_EQ(merged[0].status, "running");
+  EXPECT_EQ(merged[0].lock_owner, "host:8:beef");
+}
+
 TEST(MergeJournal, AStartedMigrationWithNoOutcomeShowsRunningUnderItsClaimer) {
   Journal journal;
   journal.started = {claimed("c", "host:7:feed"), claimed("d", "host:7:feed")};
@@ -100,6 +114,32 @@ TEST(MergeEvents, JournaledEventsComeFirstNewestFirst) {
   std::vector<std::string> order;
   for (const HistoryEvent& e : merged) order.push_back(e.name);
   EXPECT_EQ(order, (std::vector<std::string>{"e", "d", "c", "b", "a"}));
+}
+
+TEST(MergeEvents, AnEventMovedAfterTheJournalWasReadIsShownOnce) {
+  // Readers read the claims, then the events: a move in between puts the
+  // same event in both.
+  std::vector<HistoryEvent> logged = {event("b", 20), event("a", 10)};
+  Journal journal;
+  journal.events = {{"id1", event("b", 20)}, {"id2", event("c", 30)}};
+  auto merged = merge_events(logged, journal, 10);
+  std::vector<std::string> order;
+  for (const HistoryEvent& e : merged) order.push_back(e.name);
+  EXPECT_EQ(order, (std::vector<std::string>{"c", "b", "a"}));
+}
+
+TEST(MergeEvents, ClaimsInAnyOrderComeOutByTimeThenByTheirObjectIds) {
+  // Claims are read in no particular order, and one millisecond can hold
+  // several events: the ObjectIds a runner made them with keep their order.
+  Journal journal;
+  journal.events = {{"6900000000000000000000c3", event("third", 20)},
+                    {"6900000000000000000000c1", event("first", 20)},
+                    {"6900000000000000000000c4", event("later", 30)},
+                    {"6900000000000000000000c2", event("second", 20)}};
+  auto merged = merge_events({}, journal, 10);
+  std::vector<std::string> order;
+  for (const HistoryEvent& e : merged) order.push_back(e.name);
+  EXPECT_EQ(order, (std::vector<std::string>{"later", "third", "second", "first"}));
 }
 
 TEST(MergeEvents, InterleavesByTimeAndKeepsTheLimit) {
