@@ -26,6 +26,7 @@
 #include "core/journal.h"
 #include "mongo/bson_handles.h"
 #include "mongo/lease_store.h"
+#include "support/counter_migrations.h"
 #include "support/integration.h"
 
 namespace mongomigrate::testing {
@@ -39,34 +40,10 @@ bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
-// Polls `condition` every 10 ms until it holds or `timeout` passes.
-bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return condition();
-}
-
 std::string host_name() {
   char buffer[256] = {};
   gethostname(buffer, sizeof buffer - 1);
   return buffer;
-}
-
-mongo::OwnedBson parse_json(const std::string& text) {
-  bson_error_t error;
-  return mongo::OwnedBson(
-      bson_new_from_json(reinterpret_cast<const uint8_t*>(text.data()), static_cast<ssize_t>(text.size()), &error));
-}
-
-// Field `field` (a number) of a document given as JSON, if present.
-std::optional<std::int64_t> number_in(const std::string& json, const char* field) {
-  mongo::OwnedBson doc = parse_json(json);
-  bson_iter_t it;
-  if (!doc || !bson_iter_init_find(&it, doc.get(), field) || !BSON_ITER_HOLDS_NUMBER(&it)) return std::nullopt;
-  return bson_iter_as_int64(&it);
 }
 
 // name -> status ("pending", "running", "interrupted", ...) from `status --json`.
@@ -92,35 +69,6 @@ std::map<std::string, std::string> reported_statuses(const std::string& status_j
   return out;
 }
 
-// ---- migrations --------------------------------------------------------------
-
-std::string counter_id(int n) { return fmt::format("m{:03}", n); }
-
-std::string migration_name(int n) { return fmt::format("{:03}-step.json", n); }
-
-// Adds one to the migration's own counter: applied twice shows as 2.
-std::string counter_command(int n) {
-  return fmt::format(R"({{"update": "counters", "updates": [{{"q": {{"_id": "{}"}}, "u": {{"$inc": {{"n": 1}}}}, )"
-                     R"("upsert": true}}]}})",
-                     counter_id(n));
-}
-
-// `commands` inserts of `docs` small documents each into "bulk": slow enough
-// to be caught mid-run, then the counter as the last command (so a counter
-// of 1 means the migration ran to its end).
-std::string slow_migration(int n, int commands, int docs) {
-  std::string up = "[";
-  for (int c = 0; c < commands; ++c) {
-    std::string documents;
-    for (int d = 0; d < docs; ++d) documents += fmt::format("{}{{\"m\":{},\"c\":{},\"d\":{}}}", d ? "," : "", n, c, d);
-    up += fmt::format(R"({{"insert": "bulk", "documents": [{}]}},)", documents);
-  }
-  up += counter_command(n) + "]";
-  return R"({"description": "slow inserts, then the counter", "up": )" + up + "}";
-}
-
-std::string counter_migration(int n) { return R"({"up": [)" + counter_command(n) + "]}"; }
-
 class FaultTest : public IntegrationTest {
  protected:
   // Short leases so that a dead runner's lease expires within the test.
@@ -136,37 +84,6 @@ class FaultTest : public IntegrationTest {
 
   // Everything below reads through `p` so that a test on a server of its own can use it too.
 
-  // The record's status in the log itself.
-  static std::string log_status(DbProbe& p, const std::string& name) {
-    return p.string_field("migrationlogs", R"({"name": ")" + name + R"("})", "status");
-  }
-  // The run journal in the lock collection's claims (core/journal.h): what
-  // runners did that the log may not show yet.
-  static core::Journal journal(DbProbe& p) {
-    core::Journal j;
-    for (const std::string& claim : p.find("migrationlogs_lock", R"({"claimOwner": {"$exists": true}})")) {
-      if (mongo::OwnedBson doc = parse_json(claim)) mongo::add_claim(j, doc.get());
-    }
-    return j;
-  }
-  // The status as every reader of the tool sees it: the log's record with
-  // the journal merged in ("running" while a runner has it started).
-  static std::string tracked_status(DbProbe& p, const std::string& name) {
-    core::Journal j = journal(p);  // first: a journal moved meanwhile is then in the log
-    std::vector<core::LogRecord> records;
-    if (std::string logged = log_status(p, name); !logged.empty()) {
-      records.push_back(core::LogRecord{.name = name, .status = logged});
-    }
-    for (const core::LogRecord& r : core::merge_journal(std::move(records), j)) {
-      if (r.name == name) return r.status;
-    }
-    return "";
-  }
-  static std::int64_t counter(DbProbe& p, int n) {
-    std::vector<std::string> docs = p.find("counters", R"({"_id": ")" + counter_id(n) + R"("})");
-    if (docs.empty()) return 0;
-    return number_in(docs.front(), "n").value_or(-1);
-  }
   // Events of `name` with `action`: in the events collection, plus those
   // journaled and not yet moved (each once: a moved one keeps its _id).
   static std::int64_t events(DbProbe& p, const std::string& name, const std::string& action) {

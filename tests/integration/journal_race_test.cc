@@ -4,74 +4,24 @@
 // taken over claiming a migration the new holder had applied, and readers
 // catching a flush between their reads. Each test asserts what DESIGN.md
 // §3/§5 promise.
-#include <bson/bson.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 
 #include <chrono>
-#include <functional>
 #include <iostream>
-#include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
 
-#include "core/journal.h"
-#include "mongo/bson_handles.h"
-#include "mongo/lease_store.h"
 #include "mongomigrate/migrator.h"
+#include "support/counter_migrations.h"
 #include "support/integration.h"
 
 namespace mongomigrate::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return condition();
-}
-
-mongo::OwnedBson parse_json(const std::string& text) {
-  bson_error_t error;
-  return mongo::OwnedBson(
-      bson_new_from_json(reinterpret_cast<const uint8_t*>(text.data()), static_cast<ssize_t>(text.size()), &error));
-}
-
-std::optional<std::int64_t> number_in(const std::string& json, const char* field) {
-  mongo::OwnedBson doc = parse_json(json);
-  bson_iter_t it;
-  if (!doc || !bson_iter_init_find(&it, doc.get(), field) || !BSON_ITER_HOLDS_NUMBER(&it)) return std::nullopt;
-  return bson_iter_as_int64(&it);
-}
-
-std::string counter_id(int n) { return fmt::format("m{:03}", n); }
-std::string migration_name(int n) { return fmt::format("{:03}-step.json", n); }
-
-std::string counter_command(int n) {
-  return fmt::format(R"({{"update": "counters", "updates": [{{"q": {{"_id": "{}"}}, "u": {{"$inc": {{"n": 1}}}}, )"
-                     R"("upsert": true}}]}})",
-                     counter_id(n));
-}
-
-std::string slow_migration(int n, int commands, int docs) {
-  std::string up = "[";
-  for (int c = 0; c < commands; ++c) {
-    std::string documents;
-    for (int d = 0; d < docs; ++d) documents += fmt::format("{}{{\"m\":{},\"c\":{},\"d\":{}}}", d ? "," : "", n, c, d);
-    up += fmt::format(R"({{"insert": "bulk", "documents": [{}]}},)", documents);
-  }
-  up += counter_command(n) + "]";
-  return R"({"description": "slow inserts, then the counter", "up": )" + up + "}";
-}
-
-std::string counter_migration(int n) { return R"({"up": [)" + counter_command(n) + "]}"; }
 
 class JournalRaceTest : public IntegrationTest {
  protected:
@@ -84,33 +34,9 @@ class JournalRaceTest : public IntegrationTest {
     options.timeout = timeout;
     return options;
   }
-  std::string log_status(const std::string& name) {
-    return probe().string_field("migrationlogs", R"({"name": ")" + name + R"("})", "status");
-  }
-  core::Journal journal() {
-    core::Journal j;
-    for (const std::string& claim : probe().find("migrationlogs_lock", R"({"claimOwner": {"$exists": true}})")) {
-      if (mongo::OwnedBson doc = parse_json(claim)) mongo::add_claim(j, doc.get());
-    }
-    return j;
-  }
-  // What every reader of the tool shows (status, up --dry-run, run's pre-check).
-  std::string tracked_status(const std::string& name) {
-    core::Journal j = journal();
-    std::vector<core::LogRecord> records;
-    if (std::string logged = log_status(name); !logged.empty()) {
-      records.push_back(core::LogRecord{.name = name, .status = logged});
-    }
-    for (const core::LogRecord& r : core::merge_journal(std::move(records), j)) {
-      if (r.name == name) return r.status;
-    }
-    return "";
-  }
-  std::int64_t counter(int n) {
-    std::vector<std::string> docs = probe().find("counters", R"({"_id": ")" + counter_id(n) + R"("})");
-    if (docs.empty()) return 0;
-    return number_in(docs.front(), "n").value_or(-1);
-  }
+  std::string log_status(const std::string& name) { return testing::log_status(probe(), name); }
+  std::string tracked_status(const std::string& name) { return testing::tracked_status(probe(), name); }
+  std::int64_t counter(int n) { return testing::counter(probe(), n); }
 };
 
 // A journaled outcome waits in the runner's memory for the next claim or

@@ -1,0 +1,48 @@
+// Migrations that count their own runs, and what the tracking data says of
+// them, for tests of runners that crash, race or lose their lease: a
+// migration applied twice shows as a counter of 2, and `tracked_status` is
+// the status every reader of the tool shows (the log with the run journal's
+// claims merged in, core/journal.h).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "core/journal.h"
+#include "mongo/bson_handles.h"
+#include "support/db_probe.h"
+
+namespace mongomigrate::testing {
+
+// Polls `condition` every 10 ms until it holds or `timeout` passes.
+bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
+
+mongo::OwnedBson parse_json(const std::string& text);
+// Field `field` (a number) of a document given as JSON, if present.
+std::optional<std::int64_t> number_in(const std::string& json, const char* field);
+
+std::string counter_id(int n);      // "m001"
+std::string migration_name(int n);  // "001-step.json"
+// Adds one to the migration's own counter in "counters".
+std::string counter_command(int n);
+// A migration whose only command is counter_command(n).
+std::string counter_migration(int n);
+// `commands` inserts of `docs` small documents each into "bulk": slow enough
+// to be caught mid-run, then the counter as the last command (so a counter
+// of 1 means the migration ran to its end).
+std::string slow_migration(int n, int commands, int docs);
+
+// Migration n's counter: how many times it ran to its end.
+std::int64_t counter(DbProbe& p, int n);
+// The record's status in the log itself ("" if none).
+std::string log_status(DbProbe& p, const std::string& name);
+// The run journal in the lock collection's claims.
+core::Journal journal(DbProbe& p);
+// The status as every reader of the tool sees it: the log's record with the
+// journal merged in ("running" while a runner has it started).
+std::string tracked_status(DbProbe& p, const std::string& name);
+
+}  // namespace mongomigrate::testing
