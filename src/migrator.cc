@@ -278,11 +278,13 @@ struct Migrator::Impl {
   // run did goes into the log before it says it stopped.
   Error lease_lost(const std::string& name, const std::string& why, runner::JournalWriter& journal,
                    const std::string& by, std::size_t applied_in_run) {
-    if (auto r = journal.flush(); !r) return r.error();
+    auto moved = journal.flush();
     (void)record_event(name, "stopped", by, "lease lost: " + why);
     return Error{ErrorKind::kLockLost,
-                 fmt::format("stopped before {}: the migration lock was lost ({}); {} migration(s) applied in this run",
-                             name, why, applied_in_run)};
+                 fmt::format("stopped before {}: the migration lock was lost ({}); {} migration(s) applied in this "
+                             "run{}",
+                             name, why, applied_in_run,
+                             moved ? "" : "; recording them in the log failed too: " + moved.error().message)};
   }
 
   static runner::RunnerHooks hooks_of(const RunOptions& o) {

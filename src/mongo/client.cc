@@ -123,6 +123,13 @@ Result<Client> Client::open(const std::string& uri_text, const std::string& data
   if (!mongoc_uri_set_appname(uri.get(), "mongo-migrate")) {
     // Only fails for an over-long appname; not ours.
   }
+  // Every read goes to the primary: the lease, the claims and the log decide
+  // what runs, and a lagging secondary would show a migration applied a
+  // moment ago as pending. A readPreference in the URI (often shared with the
+  // application) is overridden.
+  std::unique_ptr<mongoc_read_prefs_t, decltype(&mongoc_read_prefs_destroy)> primary(
+      mongoc_read_prefs_new(MONGOC_READ_PRIMARY), &mongoc_read_prefs_destroy);
+  mongoc_uri_set_read_prefs_t(uri.get(), primary.get());
   client.client_.reset(mongoc_client_new_from_uri_with_error(uri.get(), &error));
   if (!client.client_) {
     return std::unexpected(Error{ErrorKind::kUsage,

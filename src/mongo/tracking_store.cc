@@ -442,7 +442,11 @@ Result<void> TrackingStore::insert_journaled(const std::vector<core::JournaledRe
     ScopedBson filter, update;
     append_string(filter.get(), "name", entry.record.name);
     append_string(filter.get(), "status", core::kStatusRunning);
-    append_string(filter.get(), "lockOwner", entry.claimer);
+    if (entry.claimer.empty()) {  // a claim without its owner: the evidence has none either
+      BSON_APPEND_NULL(filter.get(), "lockOwner");
+    } else {
+      append_string(filter.get(), "lockOwner", entry.claimer);
+    }
     bson_t set, unset;
     BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$set", &set);
     append_record_fields(&set, entry.record);

@@ -56,13 +56,18 @@ Result<void> JournalWriter::start(const core::LogRecord& running) {
   // settles it. (If the new holder has already read our claim, it shows the
   // migration as interrupted, though it never ran here; flush() deletes the
   // claim.)
+  if (auto ours = check_lease(); !ours) return ours;
+  running_ = running;
+  return {};
+}
+
+Result<void> JournalWriter::check_lease() {
   auto owner = leases_.current_owner();
   if (!owner) return std::unexpected(owner.error());
   if (*owner != owner_) {
     return std::unexpected(Error{ErrorKind::kLockLost, *owner ? fmt::format("taken over by {}", **owner)
                                                                : std::string("the lease was cleared")});
   }
-  running_ = running;
   return {};
 }
 

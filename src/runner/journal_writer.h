@@ -50,6 +50,9 @@ class JournalWriter {
   // checksum, appliedBy).
   Result<void> start(const core::LogRecord& running);
   Result<void> finish(core::LogRecord outcome, HistoryEvent event);
+  // kLockLost (saying why) unless the lease is still ours: one read. Call it
+  // after a write that marks a migration started and before running it.
+  Result<void> check_lease();
   Result<void> flush();
 
  private:

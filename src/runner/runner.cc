@@ -164,6 +164,15 @@ Result<StepReport> Runner::apply(const core::Migration& m, const std::vector<std
   notify(ProgressEvent::Kind::kStarting, step);
   auto key = store_.begin(m, identity_.actor, refuse_statuses, lock_owner_, /*expect_absent=*/!has_record);
   if (!key) return std::unexpected(key.error());
+  // As after a claim (JournalWriter::start): a runner whose lease was taken
+  // over while it was paused must not run what it just marked.
+  if (journal_) {
+    if (auto ours = journal_->check_lease(); !ours) {
+      Error lost = ours.error();
+      lost.message += fmt::format("; {} stays marked running but was not started", m.name);
+      return std::unexpected(std::move(lost));
+    }
+  }
 
   auto start = std::chrono::steady_clock::now();
   auto failure = execute(m, /*down=*/false, /*fresh=*/key->id.has_value());

@@ -39,6 +39,17 @@ TEST_F(ClientTest, ServerNowReadsTheClockWithHelloOnAServerThatHasIt) {
   EXPECT_EQ(client->clock_command(), "hello");
 }
 
+TEST_F(ClientTest, ReadsGoToThePrimaryWhateverTheUriSays) {
+  std::string secondary = uri() + (uri().find('?') == std::string::npos ? "?" : "&") +
+                          "readPreference=secondaryPreferred";
+  auto client = mongo::Client::open(secondary, db());
+  ASSERT_TRUE(client) << client.error().message;
+  mongo::CollectionPtr coll = client->open_collection("migrationlogs");
+  EXPECT_EQ(mongoc_read_prefs_get_mode(mongoc_collection_get_read_prefs(coll.get())), MONGOC_READ_PRIMARY);
+  auto now = client->server_now();
+  EXPECT_TRUE(now) << "and it still works: " << now.error().message;
+}
+
 TEST_F(ClientTest, AnUnreachableServerIsADatabaseErrorNotAMissingHello) {
   std::string unreachable = "mongodb://127.0.0.1:" + std::to_string(free_loopback_port()) +
                             "/db?serverSelectionTimeoutMS=1000&connectTimeoutMS=1000";

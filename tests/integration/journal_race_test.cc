@@ -162,6 +162,35 @@ TEST_F(JournalRaceTest, StatusNeverShowsAMigrationThatHasRunAsPending) {
   std::cerr << reads << " status reads during the run\n";
 }
 
+// The same check covers a migration that makes no claim (a C++ one, or a JSON
+// one with a record: pending, reverted): marked running in the log, it does
+// not start once the lease has been taken over (DESIGN.md §5: a runner that
+// loses its lease stops before its next migration).
+TEST_F(JournalRaceTest, AMigrationWithARecordDoesNotStartAfterTheLeaseWasTakenOver) {
+  for (int n = 1; n <= 3; ++n) write_migration(migration_name(n), counter_migration(n));
+  ProcessResult mark = cli({"mark", migration_name(3), "--as", "pending"}, bounded());
+  ASSERT_EQ(mark.exit_code, 0) << describe(mark);
+  auto opened = Migrator::open({.uri = uri(),
+                                .directory = dir(),
+                                .lock = {.lease = 2s, .renew_every = 300ms, .timeout = 10s, .poll = 50ms}});
+  ASSERT_TRUE(opened) << opened.error().message;
+  Migrator a = std::move(*opened);
+  auto report = a.run_pending({.applied_by = "frozen", .on_progress = [&](const ProgressEvent& e) {
+    if (e.step.name == migration_name(3) && e.kind == ProgressEvent::Kind::kStarting) {
+      // A passed its lost() check for 003 and froze; the lease is taken over.
+      probe().command(R"({"update": "migrationlogs_lock", "updates": [{"q": {"_id": "migration-lock"},
+          "u": {"$set": {"owner": "thief:1:feedface", "host": "thief-host", "pid": 99999}}}]})");
+    }
+  }});
+  EXPECT_EQ(counter(3), 0) << "A ran 003 after its lease had been taken over";
+  ASSERT_FALSE(report) << "A reports success";
+  EXPECT_EQ(report.error().kind, ErrorKind::kLockLost) << report.error().message;
+  EXPECT_NE(report.error().message.find("was not started"), std::string::npos) << report.error().message;
+  EXPECT_EQ(counter(1), 1);
+  EXPECT_EQ(counter(2), 1);
+  EXPECT_EQ(log_status(migration_name(2)), "applied") << "what A did before is in the log";
+}
+
 // A claim whose record was damaged by hand still stands for a started
 // migration: `unlock` leaves its evidence in the log and deletes it, rather
 // than leaving it to block that migration forever.
