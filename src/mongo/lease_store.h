@@ -3,7 +3,9 @@
 // Contract:
 // - try_acquire() is atomic: it inserts the single lease document (unique
 //   `_id`), or takes over an existing one only if it has expired (by the
-//   server clock the caller passes). Two callers can never both succeed.
+//   server clock the caller passes). Two callers can never both succeed on
+//   a server whose updates are atomic; FerretDB v1 on SQLite's are not (its
+//   issue #3040), so there a takeover can race a renewal (README, "Not yet").
 // - renew() and release() act only on a lease whose `owner` is the caller;
 //   renew() reporting false means the lease was lost (taken over or cleared).
 // - Reads (current, read) never create anything.
