@@ -436,8 +436,7 @@ TEST_F(FaultTest, RunnerThatLosesItsLeaseStopsBeforeTheNextMigration) {
   ASSERT_EQ(tracked_status(probe(), second), "running") << "stdout: " << runner->out() << "\nstderr: " << runner->err();
 
   // Another process takes the lease over (as after an expiry, or a forced unlock).
-  probe().command(R"({"update": "migrationlogs_lock", "updates": [{"q": {"_id": "migration-lock"},
-      "u": {"$set": {"owner": "thief:1:feedface", "host": "thief-host", "pid": 99999}}}]})");
+  steal_lease(probe());
 
   ProcessResult result = runner->wait();
   EXPECT_EQ(result.exit_code, 4) << describe(result);

@@ -97,8 +97,7 @@ TEST_F(JournalRaceTest, RunnerThatLostItsLeaseDoesNotReapplyAMigrationAnotherRun
       // fault_test; the renewal thread then stops renewing), and once it
       // expires another pod's `up` takes it over and applies 003.
       claims_when_frozen = probe().count("migrationlogs_lock", R"({"claimOwner": {"$exists": true}})");
-      probe().command(R"({"update": "migrationlogs_lock", "updates": [{"q": {"_id": "migration-lock"},
-          "u": {"$set": {"owner": "thief:1:feedface", "host": "thief-host", "pid": 99999}}}]})");
+      steal_lease(probe());
       b = cli(with_short_lease({"up", "--lock-timeout", "20s", "--by", "other-pod"}), bounded());
     }
   }});
@@ -178,8 +177,7 @@ TEST_F(JournalRaceTest, AMigrationWithARecordDoesNotStartAfterTheLeaseWasTakenOv
   auto report = a.run_pending({.applied_by = "frozen", .on_progress = [&](const ProgressEvent& e) {
     if (e.step.name == migration_name(3) && e.kind == ProgressEvent::Kind::kStarting) {
       // A passed its lost() check for 003 and froze; the lease is taken over.
-      probe().command(R"({"update": "migrationlogs_lock", "updates": [{"q": {"_id": "migration-lock"},
-          "u": {"$set": {"owner": "thief:1:feedface", "host": "thief-host", "pid": 99999}}}]})");
+      steal_lease(probe());
     }
   }});
   EXPECT_EQ(counter(3), 0) << "A ran 003 after its lease had been taken over";

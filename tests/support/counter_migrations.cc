@@ -1,6 +1,7 @@
 #include "support/counter_migrations.h"
 
 #include <bson/bson.h>
+#include <gtest/gtest.h>
 
 #include <thread>
 #include <vector>
@@ -66,6 +67,20 @@ std::int64_t counter(DbProbe& p, int n) {
 
 std::string log_status(DbProbe& p, const std::string& name) {
   return p.string_field("migrationlogs", R"({"name": ")" + name + R"("})", "status");
+}
+
+void steal_lease(DbProbe& p) {
+  auto owner = [&] { return p.string_field("migrationlogs_lock", R"({"_id": "migration-lock"})", "owner"); };
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    p.command(R"({"update": "migrationlogs_lock", "updates": [{"q": {"_id": "migration-lock"},
+        "u": {"$set": {"owner": "thief:1:feedface", "host": "thief-host", "pid": 99999}}}]})");
+    // A renewal that read the lease before this update writes within
+    // milliseconds: still ours a moment later, it has stuck.
+    if (owner() != "thief:1:feedface") continue;
+    std::this_thread::sleep_for(50ms);
+    if (owner() == "thief:1:feedface") return;
+  }
+  ADD_FAILURE() << "the lease could not be taken over";
 }
 
 core::Journal journal(DbProbe& p) {
