@@ -164,30 +164,19 @@ Result<void> LeaseStore::release(const std::string& owner) {
 }
 
 Result<std::optional<LeaseHolder>> LeaseStore::current() {
-  auto state = read();
-  if (!state) return std::unexpected(state.error());
-  return std::move(state->holder);
-}
-
-Result<std::optional<std::string>> LeaseStore::current_owner() {
   CollectionPtr coll = client_.open_collection(collection_);
-  ScopedBson filter, opts, projection;
+  ScopedBson filter, opts;
   BSON_APPEND_UTF8(filter.get(), "_id", kLeaseId);
-  BSON_APPEND_INT32(projection.get(), "owner", 1);
-  BSON_APPEND_DOCUMENT(opts.get(), "projection", projection.get());
   BSON_APPEND_INT64(opts.get(), "limit", 1);
   CursorPtr cursor(mongoc_collection_find_with_opts(coll.get(), filter.get(), opts.get(), nullptr));
   const bson_t* doc = nullptr;
-  std::optional<std::string> owner;
-  if (mongoc_cursor_next(cursor.get(), &doc)) {
-    bson_iter_t it;
-    owner = bson_iter_init_find(&it, doc, "owner") && BSON_ITER_HOLDS_UTF8(&it) ? bson_iter_utf8(&it, nullptr) : "";
-  }
+  std::optional<LeaseHolder> holder;
+  if (mongoc_cursor_next(cursor.get(), &doc)) holder = holder_from(doc);
   bson_error_t error;
   if (mongoc_cursor_error(cursor.get(), &error)) {
     return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, "cannot read the migration lock"));
   }
-  return owner;
+  return holder;
 }
 
 Result<LockState> LeaseStore::read() {

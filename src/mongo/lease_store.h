@@ -14,7 +14,7 @@
 //   inserts one and fails if that migration is claimed already. That stops
 //   two lease holders, not a runner whose lease was taken over: claims are
 //   deleted once moved, so JournalWriter::start also checks, after its claim,
-//   that the lease is still its own (current_owner()).
+//   that the lease is still its own (current()).
 #pragma once
 
 #include <optional>
@@ -48,9 +48,8 @@ class LeaseStore {
   Result<bool> renew(const std::string& owner, TimestampMs expires_at);
   // Deletes our lease (no-op if it is not ours).
   Result<void> release(const std::string& owner);
+  // The lease alone (no claims): one find by `_id`.
   Result<std::optional<LeaseHolder>> current();
-  // The lease's owner, nullopt if there is no lease: one find by `_id`.
-  Result<std::optional<std::string>> current_owner();
   // The lease and every claim, one query.
   Result<LockState> read();
   // Claims `running.name` for `owner` (the lease owner), carrying the

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "mongo/log_bson.h"
+#include "runner/lease_keeper.h"
 
 namespace mongomigrate::runner {
 
@@ -62,11 +63,11 @@ Result<void> JournalWriter::start(const core::LogRecord& running) {
 }
 
 Result<void> JournalWriter::check_lease() {
-  auto owner = leases_.current_owner();
-  if (!owner) return std::unexpected(owner.error());
-  if (*owner != owner_) {
-    return std::unexpected(Error{ErrorKind::kLockLost, *owner ? fmt::format("taken over by {}", **owner)
-                                                               : std::string("the lease was cleared")});
+  auto holder = leases_.current();
+  if (!holder) return std::unexpected(holder.error());
+  if (!*holder) return std::unexpected(Error{ErrorKind::kLockLost, "the lease was cleared"});
+  if ((*holder)->owner != owner_) {
+    return std::unexpected(Error{ErrorKind::kLockLost, fmt::format("taken over by {}", describe_holder(**holder))});
   }
   return {};
 }
