@@ -7,7 +7,10 @@
 namespace mongomigrate::mongo {
 namespace {
 
-constexpr const char* kLeaseId = "migration-lock";
+// Lease epochs: "lease:" and the epoch number, zero-padded so that `_id`
+// order is epoch order.
+constexpr std::string_view kLeasePrefix = "lease:";
+constexpr std::string_view kLeaseRangeEnd = "lease;";  // ';' follows ':'
 constexpr std::string_view kClaimPrefix = "claim:";
 constexpr int kDuplicateKey = 11000;
 
@@ -47,13 +50,43 @@ WriteConcernPtr majority() {
   return wc;
 }
 
-// matchedCount of an update reply.
-int64_t matched(const bson_t* reply) {
-  bson_iter_t it;
-  return bson_iter_init_find(&it, reply, "matchedCount") ? bson_iter_as_int64(&it) : 0;
+std::string lease_id(std::int64_t epoch) { return fmt::format("{}{:012}", kLeasePrefix, epoch); }
+
+// `_id` within the lease epochs: from `epoch` (with `from_op`, "$gte" or
+// "$gt") up to `below` (exclusive), or to the last one.
+void append_lease_range(bson_t* filter, const char* from_op, std::int64_t epoch,
+                        std::optional<std::int64_t> below = std::nullopt) {
+  bson_t range;
+  BSON_APPEND_DOCUMENT_BEGIN(filter, "_id", &range);
+  BSON_APPEND_UTF8(&range, from_op, epoch == 0 ? std::string(kLeasePrefix).c_str() : lease_id(epoch).c_str());
+  BSON_APPEND_UTF8(&range, "$lt", below ? lease_id(*below).c_str() : std::string(kLeaseRangeEnd).c_str());
+  bson_append_document_end(filter, &range);
 }
 
 }  // namespace
+
+LeaseStore::Epoch LeaseStore::epoch_from(const bson_t* doc) {
+  Epoch e;
+  bool released = false;
+  bson_iter_t it;
+  if (bson_iter_init(&it, doc)) {
+    while (bson_iter_next(&it)) {
+      std::string_view key = bson_iter_key(&it);
+      if (key == "_id" && BSON_ITER_HOLDS_UTF8(&it)) {
+        std::string_view id = bson_iter_utf8(&it, nullptr);
+        if (id.starts_with(kLeasePrefix)) {
+          // The `_id` decides the order, so it decides the number too.
+          std::string digits(id.substr(kLeasePrefix.size()));
+          e.number = std::strtoll(digits.c_str(), nullptr, 10);
+        }
+      } else if (key == "released" && BSON_ITER_HOLDS_BOOL(&it)) {
+        released = bson_iter_bool(&it);
+      }
+    }
+  }
+  if (!released) e.holder = holder_from(doc);
+  return e;
+}
 
 void add_claim(core::Journal& journal, const bson_t* doc) {
   bson_iter_t it;
@@ -94,89 +127,132 @@ void add_claim(core::Journal& journal, const bson_t* doc) {
 LeaseStore::LeaseStore(Client& client, std::string collection)
     : client_(client), collection_(std::move(collection)) {}
 
-Result<bool> LeaseStore::try_acquire(const LeaseHolder& holder) {
-  CollectionPtr coll = client_.open_collection(collection_);
-  WriteConcernPtr wc = majority();
-  ScopedBson doc, opts;
-  BSON_APPEND_UTF8(doc.get(), "_id", kLeaseId);
-  append_holder(doc.get(), holder);
-  mongoc_write_concern_append(wc.get(), opts.get());
-  bson_error_t error;
-  if (mongoc_collection_insert_one(coll.get(), doc.get(), opts.get(), nullptr, &error)) return true;
-  if (error.code != kDuplicateKey) {
-    return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, "cannot take the migration lock"));
-  }
-
-  // Held: take it over only if it has expired by the server's clock. The
-  // filter makes this atomic: of several runners racing for an expired
-  // lease, exactly one matches.
-  ScopedBson filter, update, reply;
-  BSON_APPEND_UTF8(filter.get(), "_id", kLeaseId);
-  bson_t cond;
-  BSON_APPEND_DOCUMENT_BEGIN(filter.get(), "expiresAt", &cond);
-  BSON_APPEND_DATE_TIME(&cond, "$lt", holder.acquired_at);
-  bson_append_document_end(filter.get(), &cond);
-  bson_t set;
-  BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$set", &set);
-  append_holder(&set, holder);
-  bson_append_document_end(update.get(), &set);
-  bson_destroy(reply.get());
-  if (!mongoc_collection_update_one(coll.get(), filter.get(), update.get(), opts.get(), reply.get(), &error)) {
-    return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, "cannot take over the expired migration lock"));
-  }
-  return matched(reply.get()) == 1;
-}
-
-Result<bool> LeaseStore::renew(const std::string& owner, TimestampMs expires_at) {
-  ScopedBson update;
-  bson_t set;
-  BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$set", &set);
-  BSON_APPEND_DATE_TIME(&set, "expiresAt", expires_at);
-  bson_append_document_end(update.get(), &set);
-  return update_ours(owner, update.get(), "cannot renew the migration lock");
-}
-
-Result<bool> LeaseStore::update_ours(const std::string& owner, const bson_t* update, const char* context) {
-  CollectionPtr coll = client_.open_collection(collection_);
-  WriteConcernPtr wc = majority();
-  ScopedBson filter, opts, reply;
-  BSON_APPEND_UTF8(filter.get(), "_id", kLeaseId);
-  BSON_APPEND_UTF8(filter.get(), "owner", owner.c_str());
-  mongoc_write_concern_append(wc.get(), opts.get());
-  bson_error_t error;
-  bson_destroy(reply.get());
-  if (!mongoc_collection_update_one(coll.get(), filter.get(), update, opts.get(), reply.get(), &error)) {
-    return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, context));
-  }
-  return matched(reply.get()) == 1;
-}
-
-Result<void> LeaseStore::release(const std::string& owner) {
-  CollectionPtr coll = client_.open_collection(collection_);
-  ScopedBson filter;
-  BSON_APPEND_UTF8(filter.get(), "_id", kLeaseId);
-  BSON_APPEND_UTF8(filter.get(), "owner", owner.c_str());
-  bson_error_t error;
-  if (!mongoc_collection_delete_one(coll.get(), filter.get(), nullptr, nullptr, &error)) {
-    return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, "cannot release the migration lock"));
-  }
-  return {};
-}
-
-Result<std::optional<LeaseHolder>> LeaseStore::current() {
+Result<std::optional<LeaseStore::Epoch>> LeaseStore::latest() {
   CollectionPtr coll = client_.open_collection(collection_);
   ScopedBson filter, opts;
-  BSON_APPEND_UTF8(filter.get(), "_id", kLeaseId);
+  append_lease_range(filter.get(), "$gte", 0);
+  bson_t sort;
+  BSON_APPEND_DOCUMENT_BEGIN(opts.get(), "sort", &sort);
+  BSON_APPEND_INT32(&sort, "_id", -1);
+  bson_append_document_end(opts.get(), &sort);
   BSON_APPEND_INT64(opts.get(), "limit", 1);
   CursorPtr cursor(mongoc_collection_find_with_opts(coll.get(), filter.get(), opts.get(), nullptr));
   const bson_t* doc = nullptr;
-  std::optional<LeaseHolder> holder;
-  if (mongoc_cursor_next(cursor.get(), &doc)) holder = holder_from(doc);
+  std::optional<Epoch> found;
+  if (mongoc_cursor_next(cursor.get(), &doc)) found = epoch_from(doc);
   bson_error_t error;
   if (mongoc_cursor_error(cursor.get(), &error)) {
     return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, "cannot read the migration lock"));
   }
-  return holder;
+  return found;
+}
+
+Result<bool> LeaseStore::insert_epoch(std::int64_t epoch, const LeaseHolder* holder, const std::string& released_by,
+                                      const char* context) {
+  CollectionPtr coll = client_.open_collection(collection_);
+  WriteConcernPtr wc = majority();
+  ScopedBson doc, opts;
+  BSON_APPEND_UTF8(doc.get(), "_id", lease_id(epoch).c_str());
+  BSON_APPEND_INT64(doc.get(), "epoch", epoch);
+  if (holder != nullptr) {
+    append_holder(doc.get(), *holder);
+  } else {
+    BSON_APPEND_BOOL(doc.get(), "released", true);
+    BSON_APPEND_UTF8(doc.get(), "releasedBy", released_by.c_str());
+  }
+  mongoc_write_concern_append(wc.get(), opts.get());
+  bson_error_t error;
+  if (mongoc_collection_insert_one(coll.get(), doc.get(), opts.get(), nullptr, &error)) {
+    prune_below(epoch);
+    return true;
+  }
+  if (error.code == kDuplicateKey) return false;
+  return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, context));
+}
+
+void LeaseStore::prune_below(std::int64_t epoch) {
+  // Best effort: a leftover older epoch is never the latest, so it changes
+  // nothing but the collection's size, and the next takeover prunes it.
+  CollectionPtr coll = client_.open_collection(collection_);
+  ScopedBson filter;
+  append_lease_range(filter.get(), "$gte", 0, epoch);
+  bson_error_t error;
+  (void)mongoc_collection_delete_many(coll.get(), filter.get(), nullptr, nullptr, &error);
+}
+
+Result<bool> LeaseStore::try_acquire(const LeaseHolder& holder) {
+  auto latest_epoch = latest();
+  if (!latest_epoch) return std::unexpected(latest_epoch.error());
+  const std::optional<Epoch>& now_held = *latest_epoch;
+  // Live by the server's clock (the caller's acquired_at): held.
+  if (now_held && now_held->holder && now_held->holder->expires_at >= holder.acquired_at) return false;
+  // Free, released or expired: the next epoch is the only one to insert, and
+  // of several runners inserting it the unique `_id` lets exactly one in.
+  const std::int64_t next = now_held ? now_held->number + 1 : 1;
+  auto inserted = insert_epoch(next, &holder, "", "cannot take the migration lock");
+  if (!inserted || !*inserted) return inserted;
+  // A runner that read the latest epoch long ago (paused between the read
+  // and the insert) may insert a number that was taken and pruned since:
+  // the insert succeeds, but a later epoch exists. Ours only if it is the
+  // latest now; later runners read ours and so insert after it.
+  auto after = latest();
+  if (!after) return std::unexpected(after.error());
+  if (*after && (*after)->number == next) return true;
+  CollectionPtr coll = client_.open_collection(collection_);
+  ScopedBson stale;
+  BSON_APPEND_UTF8(stale.get(), "_id", lease_id(next).c_str());
+  BSON_APPEND_UTF8(stale.get(), "owner", holder.owner.c_str());
+  bson_error_t error;
+  (void)mongoc_collection_delete_one(coll.get(), stale.get(), nullptr, nullptr, &error);  // never the latest: tidying
+  return false;
+}
+
+Result<bool> LeaseStore::renew(const std::string& owner, TimestampMs expires_at) {
+  CollectionPtr coll = client_.open_collection(collection_);
+  WriteConcernPtr wc = majority();
+  ScopedBson filter, update, opts;
+  append_lease_range(filter.get(), "$gte", 0);
+  BSON_APPEND_UTF8(filter.get(), "owner", owner.c_str());
+  bson_t set;
+  BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$set", &set);
+  BSON_APPEND_DATE_TIME(&set, "expiresAt", expires_at);
+  bson_append_document_end(update.get(), &set);
+  mongoc_write_concern_append(wc.get(), opts.get());
+  bson_error_t error;
+  if (!mongoc_collection_update_one(coll.get(), filter.get(), update.get(), opts.get(), nullptr, &error)) {
+    return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, "cannot renew the migration lock"));
+  }
+  // Our epoch's document may outlive a takeover (until pruned, or written
+  // back by a racing update on a server whose updates are not atomic): the
+  // lease is ours only while ours is the latest epoch.
+  auto holder = current();
+  if (!holder) return std::unexpected(holder.error());
+  return *holder && (*holder)->owner == owner;
+}
+
+Result<void> LeaseStore::release(const std::string& owner) {
+  auto released = end_epoch(owner, "cannot release the migration lock");
+  if (!released) return std::unexpected(released.error());
+  return {};
+}
+
+Result<bool> LeaseStore::end_epoch(const std::string& owner, const char* context) {
+  auto latest_epoch = latest();
+  if (!latest_epoch) return std::unexpected(latest_epoch.error());
+  const std::optional<Epoch>& now_held = *latest_epoch;
+  if (!now_held || !now_held->holder || now_held->holder->owner != owner) return false;
+  // An insert, not a delete or an update: epochs only ever grow, so no write
+  // racing this one can make an older holder the latest again. (A marker
+  // inserted late, its number pruned meanwhile, is not the latest and
+  // changes nothing.)
+  return insert_epoch(now_held->number + 1, nullptr, owner, context);
+}
+
+Result<std::optional<LeaseHolder>> LeaseStore::current() {
+  auto latest_epoch = latest();
+  if (!latest_epoch) return std::unexpected(latest_epoch.error());
+  if (!*latest_epoch) return std::optional<LeaseHolder>();
+  return std::move((*latest_epoch)->holder);
 }
 
 Result<LockState> LeaseStore::read() {
@@ -185,12 +261,14 @@ Result<LockState> LeaseStore::read() {
   CursorPtr cursor(mongoc_collection_find_with_opts(coll.get(), filter.get(), nullptr, nullptr));
   const bson_t* doc = nullptr;
   LockState state;
+  std::optional<Epoch> latest_epoch;
   while (mongoc_cursor_next(cursor.get(), &doc)) {
     bson_iter_t it;
     if (!bson_iter_init_find(&it, doc, "_id") || !BSON_ITER_HOLDS_UTF8(&it)) continue;
     std::string_view id = bson_iter_utf8(&it, nullptr);
-    if (id == kLeaseId) {
-      state.holder = holder_from(doc);
+    if (id.starts_with(kLeasePrefix)) {
+      Epoch e = epoch_from(doc);
+      if (!latest_epoch || e.number > latest_epoch->number) latest_epoch = std::move(e);
     } else if (id.starts_with(kClaimPrefix)) {
       add_claim(state.journal, doc);
     }
@@ -198,6 +276,10 @@ Result<LockState> LeaseStore::read() {
   bson_error_t error;
   if (mongoc_cursor_error(cursor.get(), &error)) {
     return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, "cannot read the migration lock"));
+  }
+  if (latest_epoch) {
+    state.epoch = latest_epoch->number;
+    state.holder = std::move(latest_epoch->holder);
   }
   return state;
 }
@@ -246,17 +328,7 @@ Result<void> LeaseStore::delete_claims(const std::vector<std::string>& names) {
 }
 
 Result<bool> LeaseStore::clear(const LeaseHolder& expected) {
-  CollectionPtr coll = client_.open_collection(collection_);
-  ScopedBson filter, reply;
-  BSON_APPEND_UTF8(filter.get(), "_id", kLeaseId);
-  BSON_APPEND_UTF8(filter.get(), "owner", expected.owner.c_str());
-  bson_error_t error;
-  bson_destroy(reply.get());
-  if (!mongoc_collection_delete_one(coll.get(), filter.get(), nullptr, reply.get(), &error)) {
-    return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, "cannot clear the migration lock"));
-  }
-  bson_iter_t it;
-  return bson_iter_init_find(&it, reply.get(), "deletedCount") && bson_iter_as_int64(&it) == 1;
+  return end_epoch(expected.owner, "cannot clear the migration lock");
 }
 
 }  // namespace mongomigrate::mongo

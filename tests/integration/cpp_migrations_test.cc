@@ -30,6 +30,7 @@
 #include "mongomigrate/value.h"
 #include "support/file_checks.h"
 #include "support/integration.h"
+#include "support/lock_docs.h"
 
 namespace mongomigrate::testing {
 namespace {
@@ -102,7 +103,7 @@ class CppMigrationsTest : public IntegrationTest {
     return names;
   }
 
-  std::int64_t lock_documents() { return probe().count("migrationlogs_lock"); }
+  std::int64_t lock_documents() { return lock_leftovers(probe()); }
 
   // Every document of `collection`, in _id order, equals `expected`
   // (Extended JSON, compared as typed values). Reports the first few.

@@ -28,6 +28,7 @@
 #include "mongo/lease_store.h"
 #include "support/counter_migrations.h"
 #include "support/integration.h"
+#include "support/lock_docs.h"
 
 namespace mongomigrate::testing {
 namespace {
@@ -155,7 +156,7 @@ TEST_F(FaultTest, EightConcurrentUpsApplyEachMigrationExactlyOnce) {
   EXPECT_EQ(probe().count("migrationlogs_events", R"({"action": "applied"})"), kCount);
   EXPECT_EQ(probe().count("migrationlogs_events", R"({"action": {"$ne": "applied"}})"), 0)
       << "no failure, no refusal";
-  EXPECT_EQ(probe().count("migrationlogs_lock"), 0) << "every runner released the lock";
+  EXPECT_EQ(lock_leftovers(probe()), 0) << "every runner released the lock";
 }
 
 TEST_F(FaultTest, ConcurrentUpsWithAShortLockTimeoutEitherApplyOrGiveUpWith4) {
@@ -186,7 +187,7 @@ TEST_F(FaultTest, ConcurrentUpsWithAShortLockTimeoutEitherApplyOrGiveUpWith4) {
   ProcessResult last = cli({"up"}, bounded());
   EXPECT_EQ(last.exit_code, 0) << describe(last);
   EXPECT_EQ(check_consistent(probe(), kCount), kCount);
-  EXPECT_EQ(probe().count("migrationlogs_lock"), 0);
+  EXPECT_EQ(lock_leftovers(probe()), 0);
 }
 
 // ---- a runner killed with SIGKILL ----------------------------------------------
@@ -212,7 +213,7 @@ TEST_F(FaultTest, KilledRunnerLeavesAnInterruptedMigrationThatBlocksUpUntilRun) 
   auto statuses = reported_statuses(status.out);
   EXPECT_TRUE(statuses[first] == "running" || statuses[first] == "interrupted") << status.out;
   EXPECT_EQ(statuses[migration_name(2)], "pending") << status.out;
-  EXPECT_EQ(number_in(probe().find("migrationlogs_lock", R"({"_id": "migration-lock"})").at(0), "pid"), runner->pid())
+  EXPECT_EQ(number_in(latest_lease(probe()), "pid"), runner->pid())
       << "the dead runner's lease is still there";
 
   // Once the lease has expired the record is reported interrupted.
@@ -252,7 +253,7 @@ TEST_F(FaultTest, KilledRunnerLeavesAnInterruptedMigrationThatBlocksUpUntilRun) 
   ASSERT_EQ(rest.exit_code, 0) << describe(rest);
 
   EXPECT_EQ(check_consistent(probe(), 3), 3);
-  EXPECT_EQ(probe().count("migrationlogs_lock"), 0) << "the lock document is gone at the end";
+  EXPECT_EQ(lock_leftovers(probe()), 0) << "the lock document is gone at the end";
   ProcessResult valid = cli({"validate"}, bounded());
   EXPECT_EQ(valid.exit_code, 0) << describe(valid);
 }
@@ -315,7 +316,7 @@ TEST_P(KilledJournalTest, FinishedMigrationsReachTheLogOnceAndTheStartedOneIsInt
     EXPECT_TRUE(contains(up.err, slow)) << describe(up);
   }
   // The log itself now has everything, once; the lock is gone.
-  EXPECT_EQ(probe().count("migrationlogs_lock"), 0);
+  EXPECT_EQ(lock_leftovers(probe()), 0);
   for (int n = 1; n <= kFast; ++n) {
     EXPECT_EQ(log_status(probe(), migration_name(n)), "applied") << n;
     EXPECT_EQ(probe().count("migrationlogs_events", R"({"name": ")" + migration_name(n) + R"(", "action": "applied"})"),
@@ -330,7 +331,7 @@ TEST_P(KilledJournalTest, FinishedMigrationsReachTheLogOnceAndTheStartedOneIsInt
   ProcessResult rest = cli(with_short_lease({"up"}), bounded());
   ASSERT_EQ(rest.exit_code, 0) << describe(rest);
   EXPECT_EQ(check_consistent(probe(), kFast + 2), kFast + 2);
-  EXPECT_EQ(probe().count("migrationlogs_lock"), 0);
+  EXPECT_EQ(lock_leftovers(probe()), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Recovery, KilledJournalTest, ::testing::Values(true, false),
@@ -418,7 +419,7 @@ TEST_F(FaultTest, ServerKilledMidRunExits3AndTheLogStaysConsistentAfterRestart) 
   ProcessResult up = own_cli({"up"});
   ASSERT_EQ(up.exit_code, 0) << describe(up);
   EXPECT_EQ(check_consistent(p, kCount), kCount);
-  EXPECT_EQ(p.count("migrationlogs_lock"), 0);
+  EXPECT_EQ(lock_leftovers(p), 0);
   ProcessResult validate = own_cli({"validate"});
   EXPECT_EQ(validate.exit_code, 0) << describe(validate);
 }
@@ -457,7 +458,7 @@ TEST_F(FaultTest, RunnerThatLosesItsLeaseStopsBeforeTheNextMigration) {
   EXPECT_TRUE(contains(why, "lease")) << why;
   EXPECT_EQ(probe().count("migrationlogs_events", R"({"action": "stopped", "error": {"$exists": true}})"), 0);
   EXPECT_EQ(probe().string_field("migrationlogs_events", R"({"action": "stopped"})", "by"), "victim");
-  EXPECT_EQ(probe().string_field("migrationlogs_lock", R"({"_id": "migration-lock"})", "owner"), "thief:1:feedface")
+  EXPECT_EQ(latest_lease_field(probe(), "owner"), "thief:1:feedface")
       << "the runner does not release a lease that is not its own";
 }
 
@@ -488,7 +489,7 @@ TEST_P(SignalTest, StopsAfterTheCurrentCommandRecordsFailedAndReleasesTheLock) {
   EXPECT_TRUE(contains(error, "interrupted by signal")) << error;
   EXPECT_EQ(events(probe(), first, "failed"), 1);
   EXPECT_LT(probe().count("bulk"), 400 * 40) << "it stopped before its last command";
-  EXPECT_EQ(probe().count("migrationlogs_lock"), 0) << "the lease is released";
+  EXPECT_EQ(lock_leftovers(probe()), 0) << "the lease is released";
   EXPECT_EQ(probe().count("migrationlogs", R"({"name": ")" + migration_name(2) + R"("})"), 0)
       << "later migrations are not run";
   check_consistent(probe(), 2);
@@ -530,7 +531,7 @@ TEST_F(FaultTest, WaiterGivesUpWith4NamingTheHolderAndReadersNeverTakeTheLock) {
   ASSERT_EQ(tracked_status(probe(), first), "running") << "stdout: " << holder->out() << "\nstderr: " << holder->err();
   std::this_thread::sleep_for(100ms);  // a command already sent completes
   std::vector<std::string> before = probe().snapshot();
-  ASSERT_EQ(probe().count("migrationlogs_lock", R"({"_id": "migration-lock"})"), 1);
+  ASSERT_TRUE(lease_held(probe()));
 
   auto start = std::chrono::steady_clock::now();
   ProcessResult waiter = cli(with_short_lease({"up", "--lock-timeout", "1s", "--by", "waiter"}), bounded());
@@ -567,7 +568,7 @@ TEST_F(FaultTest, WaiterGivesUpWith4NamingTheHolderAndReadersNeverTakeTheLock) {
   EXPECT_EQ(done.exit_code, 0) << describe(done);
   EXPECT_EQ(check_consistent(probe(), kCount), kCount);
   EXPECT_EQ(probe().count("migrationlogs_events", R"({"by": "waiter"})"), 0) << "the waiter wrote nothing";
-  EXPECT_EQ(probe().count("migrationlogs_lock"), 0);
+  EXPECT_EQ(lock_leftovers(probe()), 0);
 }
 
 TEST_F(FaultTest, ReadersWriteNothingWhileAnotherProcessHoldsTheLock) {
@@ -575,14 +576,7 @@ TEST_F(FaultTest, ReadersWriteNothingWhileAnotherProcessHoldsTheLock) {
   write_migration(migration_name(2), counter_migration(2));
   ASSERT_EQ(cli({"run", migration_name(1)}, bounded()).exit_code, 0);
   // A live lease held by a process elsewhere, between two of its migrations.
-  auto in_an_hour = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        (std::chrono::system_clock::now() + 1h).time_since_epoch())
-                        .count();
-  probe().insert("migrationlogs_lock",
-                 fmt::format(R"({{"_id": "migration-lock", "owner": "elsewhere:4242:0badc0de", "host": "elsewhere",
-                     "pid": 4242, "user": "ops@elsewhere", "acquiredAt": {{"$date": {{"$numberLong": "{}"}}}},
-                     "expiresAt": {{"$date": {{"$numberLong": "{}"}}}}}})",
-                             in_an_hour - 3'600'000, in_an_hour));
+  insert_lease(probe(), {});
   std::vector<std::string> before = probe().snapshot();
 
   for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
@@ -613,7 +607,7 @@ TEST_F(FaultTest, NoOpDeployDoesNotCreateTheLockCollection) {
   ProcessResult first = cli({"up"}, bounded());
   ASSERT_EQ(first.exit_code, 0) << describe(first);
   ASSERT_TRUE(probe().has_collection("migrationlogs_lock")) << "a real deploy takes the lock";
-  EXPECT_EQ(probe().count("migrationlogs_lock"), 0);
+  EXPECT_EQ(lock_leftovers(probe()), 0);
   probe().command(R"({"drop": "migrationlogs_lock"})");
   ASSERT_FALSE(probe().has_collection("migrationlogs_lock"));
   std::vector<std::string> before = probe().snapshot();

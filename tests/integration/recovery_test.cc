@@ -14,6 +14,7 @@
 
 #include "source/sha256.h"
 #include "support/integration.h"
+#include "support/lock_docs.h"
 
 namespace mongomigrate::testing {
 namespace {
@@ -22,10 +23,6 @@ using namespace std::chrono_literals;
 
 bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
-}
-
-std::int64_t epoch_ms(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
 // Each migration inserts a document of its own into "things", so what ran
@@ -61,12 +58,9 @@ class RecoveryTest : public IntegrationTest {
   // A lease written by hand, as another runner would hold it: expiring
   // `expires_in` from now (negative: already expired).
   void insert_lease(std::chrono::milliseconds expires_in, const std::string& host = "elsewhere", int pid = 4242) {
-    auto now = std::chrono::system_clock::now();
-    probe().insert("migrationlogs_lock",
-                   fmt::format(R"({{"_id": "migration-lock", "owner": "{0}:{1}:0badc0de", "host": "{0}",
-                       "pid": {1}, "user": "ops@{0}", "acquiredAt": {{"$date": {{"$numberLong": "{2}"}}}},
-                       "expiresAt": {{"$date": {{"$numberLong": "{3}"}}}}}})",
-                               host, pid, epoch_ms(now - 1h), epoch_ms(now + expires_in)));
+    testing::insert_lease(probe(), {.owner = fmt::format("{}:{}:0badc0de", host, pid), .host = host, .pid = pid,
+                                    .user = "ops@" + host,
+                                    .expires_at = std::chrono::system_clock::now() + expires_in});
   }
 
   std::string log_status(const std::string& name) {
@@ -106,7 +100,7 @@ TEST_F(RecoveryTest, UnlockClearsAnExpiredLeaseAndRecordsWhoAndWhy) {
   EXPECT_TRUE(contains(unlock.out, "expired")) << describe(unlock);
   EXPECT_TRUE(contains(unlock.out, "elsewhere")) << describe(unlock);
   EXPECT_TRUE(contains(unlock.out, "4242")) << describe(unlock);
-  EXPECT_EQ(probe().count("migrationlogs_lock"), 0);
+  EXPECT_EQ(lock_leftovers(probe()), 0);
   ASSERT_EQ(events("unlocked"), 1);
   EXPECT_EQ(probe().string_field("migrationlogs_events", R"({"action": "unlocked"})", "by"), "ops");
   EXPECT_EQ(probe().string_field("migrationlogs_events", R"({"action": "unlocked"})", "reason"), "runner host died");
@@ -142,7 +136,7 @@ TEST_F(RecoveryTest, UnlockRefusesALiveLeaseNamingTheHolderAndForceClearsIt) {
   ProcessResult forced = run({"unlock", "--force", "--by", "ops", "--reason", "host decommissioned"});
   EXPECT_EQ(forced.exit_code, 0) << describe(forced);
   EXPECT_TRUE(contains(forced.out, "live")) << describe(forced);
-  EXPECT_EQ(probe().count("migrationlogs_lock"), 0);
+  EXPECT_EQ(lock_leftovers(probe()), 0);
   ASSERT_EQ(events("unlocked"), 1);
   EXPECT_EQ(probe().string_field("migrationlogs_events", R"({"action": "unlocked"})", "by"), "ops");
   EXPECT_EQ(probe().string_field("migrationlogs_events", R"({"action": "unlocked"})", "reason"),
@@ -167,7 +161,7 @@ TEST_F(RecoveryTest, MarkAppliedRecordsTheChecksumAndRunsNothing) {
   EXPECT_EQ(event_field(kTwo, "marked_applied", "reason"), "applied by hand");
   EXPECT_EQ(event_field(kTwo, "marked_applied", "checksum"), source::sha256_hex(insert_migration("two")));
   EXPECT_EQ(events(kTwo, "applied"), 0);
-  EXPECT_EQ(probe().count("migrationlogs_lock"), 0) << "the lock is released";
+  EXPECT_EQ(lock_leftovers(probe()), 0) << "the lock is released";
 
   ProcessResult validate = run({"validate"});
   EXPECT_EQ(validate.exit_code, 0) << "the recorded checksum matches the file: " << describe(validate);
@@ -269,7 +263,7 @@ TEST_F(RecoveryTest, BaselineMarksUpToTheNameAppliedAndUpRunsOnlyTheRest) {
   EXPECT_EQ(events("baselined"), 2);
   EXPECT_EQ(event_field(kOne, "baselined", "by"), "ops");
   EXPECT_EQ(event_field(kTwo, "baselined", "reason"), "adopting prod");
-  EXPECT_EQ(probe().count("migrationlogs_lock"), 0);
+  EXPECT_EQ(lock_leftovers(probe()), 0);
 
   ProcessResult status = run({"status", "--json"});
   EXPECT_TRUE(contains(status.out, R"("applied":2,"pending":2)")) << describe(status);
@@ -344,7 +338,7 @@ TEST_F(RecoveryTest, RecoveryCommandsTakeOverAnExpiredLease) {
   ProcessResult baseline = run({"baseline", kTwo, "--lock-timeout", "1s"});
   EXPECT_EQ(baseline.exit_code, 0) << describe(baseline);
   EXPECT_EQ(probe().count("migrationlogs", R"({"status": "applied"})"), 2);
-  EXPECT_EQ(probe().count("migrationlogs_lock"), 0) << "taken over, then released";
+  EXPECT_EQ(lock_leftovers(probe()), 0) << "taken over, then released";
   EXPECT_EQ(probe().count("things"), 0);
 }
 

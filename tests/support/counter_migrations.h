@@ -42,9 +42,7 @@ std::string log_status(DbProbe& p, const std::string& name);
 // The run journal in the lock collection's claims.
 core::Journal journal(DbProbe& p);
 // Takes the lease over for a runner "thief:1:feedface" (as after an expiry,
-// or a forced unlock), and makes sure it sticks: FerretDB v1 on SQLite does
-// not make an update atomic (its issue #3040), so the holder's renewal
-// racing this update can write the old owner back.
+// or a forced unlock) for 2 s.
 void steal_lease(DbProbe& p);
 
 // The status as every reader of the tool sees it: the log's record with the

@@ -1,0 +1,209 @@
+// The lease's epochs (mongo/lease_store.h) against a real server: of runners
+// racing for an expired lease exactly one wins, a renewal racing a takeover
+// never wins the lease back (FerretDB v1 on SQLite does not make an update
+// atomic, its issue #3040, so a takeover that was an update could be written
+// over), and a lease once released or cleared never returns to its old
+// holder.
+#include "mongo/lease_store.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <barrier>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/time_format.h"
+#include "support/integration.h"
+#include "support/lock_docs.h"
+
+namespace mongomigrate::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+class LeaseStoreTest : public IntegrationTest {
+ protected:
+  mongo::Client open_client() {
+    auto client = mongo::Client::open(uri(), db());
+    if (!client) throw std::runtime_error(client.error().message);
+    return std::move(*client);
+  }
+
+  static LeaseHolder holder(const std::string& owner, TimestampMs now, std::int64_t lease_ms = 60'000) {
+    return LeaseHolder{.owner = owner, .host = "host-" + owner, .pid = 1, .user = "user-" + owner,
+                       .acquired_at = now, .expires_at = now + lease_ms};
+  }
+
+  static std::string owner_of(mongo::LeaseStore& store) {
+    auto current = store.current();
+    if (!current) return "error: " + current.error().message;
+    return *current ? (*current)->owner : "";
+  }
+};
+
+TEST_F(LeaseStoreTest, ExactlyOneOfManyRunnersRacingForAnExpiredLeaseTakesIt) {
+  constexpr int kRunners = 6;
+  constexpr int kRounds = 15;
+  std::vector<mongo::Client> clients;
+  for (int i = 0; i < kRunners; ++i) clients.push_back(open_client());
+  for (int round = 0; round < kRounds; ++round) {
+    // The holder of the previous round is long expired.
+    insert_lease(probe(), {.owner = "gone:" + std::to_string(round),
+                           .expires_at = std::chrono::system_clock::now() - 1s});
+    std::atomic<int> winners{0};
+    std::vector<std::string> errors(kRunners);
+    std::barrier start(kRunners);
+    std::vector<std::jthread> runners;
+    for (int i = 0; i < kRunners; ++i) {
+      runners.emplace_back([&, i] {
+        mongo::LeaseStore store(clients[i], kLockCollection);
+        start.arrive_and_wait();
+        auto taken = store.try_acquire(holder("r" + std::to_string(round) + "-" + std::to_string(i), core::now_ms()));
+        if (!taken) {
+          errors[i] = taken.error().message;
+        } else if (*taken) {
+          ++winners;
+        }
+      });
+    }
+    runners.clear();
+    for (const std::string& e : errors) EXPECT_EQ(e, "") << "round " << round;
+    ASSERT_EQ(winners.load(), 1) << "round " << round;
+    mongo::Client reader = open_client();
+    mongo::LeaseStore store(reader, kLockCollection);
+    EXPECT_TRUE(owner_of(store).starts_with("r" + std::to_string(round) + "-")) << owner_of(store);
+    EXPECT_EQ(lock_leftovers(probe()), 1) << "the older epochs are deleted";
+  }
+}
+
+// Runners taking the lease in turns, as pods running `up` one after the
+// other do: whoever takes it is the latest epoch's holder until it releases.
+TEST_F(LeaseStoreTest, RunnersTakingTheLeaseInTurnsNeverHoldItTogether) {
+  constexpr int kRunners = 3;
+  constexpr int kTurns = 40;
+  std::vector<mongo::Client> clients;
+  for (int i = 0; i < kRunners; ++i) clients.push_back(open_client());
+  std::atomic<int> holding{0};
+  std::mutex problems_mutex;
+  std::vector<std::string> problems;
+  auto problem = [&](std::string what) {
+    std::lock_guard lock(problems_mutex);
+    problems.push_back(std::move(what));
+  };
+  std::vector<std::jthread> runners;
+  for (int i = 0; i < kRunners; ++i) {
+    runners.emplace_back([&, i] {
+      mongo::LeaseStore store(clients[i], kLockCollection);
+      for (int turn = 0; turn < kTurns; ++turn) {
+        const std::string me = "r" + std::to_string(i) + "-" + std::to_string(turn);
+        while (true) {
+          auto taken = store.try_acquire(holder(me, core::now_ms()));
+          if (!taken) return problem(taken.error().message);
+          if (*taken) break;
+        }
+        if (holding.fetch_add(1) != 0) problem(me + " took the lease while another held it");
+        if (std::string owner = owner_of(store); owner != me) {
+          problem(me + " took it, but it is " + owner + "'s");
+        }
+        holding.fetch_sub(1);
+        if (auto released = store.release(me); !released) return problem(released.error().message);
+      }
+    });
+  }
+  runners.clear();
+  EXPECT_TRUE(problems.empty()) << problems.size() << " problems, first: " << problems.front();
+  EXPECT_EQ(owner_of(*std::make_unique<mongo::LeaseStore>(clients[0], kLockCollection)), "");
+}
+
+TEST_F(LeaseStoreTest, ARenewalRacingATakeoverNeverWinsTheLeaseBack) {
+  mongo::Client holder_client = open_client();
+  mongo::Client thief_client = open_client();
+  mongo::LeaseStore holder_store(holder_client, kLockCollection);
+  mongo::LeaseStore thief_store(thief_client, kLockCollection);
+  for (int round = 0; round < 10; ++round) {
+    const std::string victim = "victim-" + std::to_string(round);
+    const std::string thief = "thief-" + std::to_string(round);
+    ASSERT_TRUE(*holder_store.try_acquire(holder(victim, core::now_ms())));
+    // The victim renews as fast as it can, but always to a time already
+    // past: its lease is expired all along, as for a runner paused past it
+    // whose renewal thread wakes as it is taken over.
+    std::atomic<bool> taken_over{false}, stop{false};
+    std::atomic<int> renewed_after_takeover{0};
+    std::string renew_error;
+    std::jthread renewer([&] {
+      while (!stop.load()) {
+        bool after = taken_over.load();
+        auto renewed = holder_store.renew(victim, core::now_ms() - 1000);
+        if (!renewed) {
+          renew_error = renewed.error().message;
+          return;
+        }
+        if (after && *renewed) ++renewed_after_takeover;
+      }
+    });
+    std::this_thread::sleep_for(20ms);
+    auto taken = thief_store.try_acquire(holder(thief, core::now_ms()));
+    ASSERT_TRUE(taken) << taken.error().message;
+    ASSERT_TRUE(*taken) << "the victim's lease has expired";
+    taken_over = true;
+    // Renewals keep racing the takeover for a while; none may undo it.
+    for (int look = 0; look < 20; ++look) {
+      std::this_thread::sleep_for(5ms);
+      EXPECT_EQ(owner_of(thief_store), thief) << "round " << round << ", look " << look;
+    }
+    stop = true;
+    renewer.join();
+    EXPECT_EQ(renew_error, "");
+    EXPECT_EQ(renewed_after_takeover.load(), 0) << "a renewal after the takeover said the lease was still ours";
+    ASSERT_TRUE(thief_store.release(thief));
+  }
+}
+
+TEST_F(LeaseStoreTest, AReleasedOrClearedLeaseNeverReturnsToItsOldHolder) {
+  mongo::Client a_client = open_client();
+  mongo::Client b_client = open_client();
+  mongo::LeaseStore a(a_client, kLockCollection);
+  mongo::LeaseStore b(b_client, kLockCollection);
+
+  ASSERT_TRUE(*a.try_acquire(holder("a", core::now_ms(), 200)));
+  EXPECT_FALSE(*b.try_acquire(holder("b", core::now_ms()))) << "a's lease is live";
+  EXPECT_EQ(owner_of(b), "a");
+  std::this_thread::sleep_for(300ms);
+  ASSERT_TRUE(*b.try_acquire(holder("b", core::now_ms()))) << "a's lease has expired";
+  EXPECT_EQ(owner_of(a), "b");
+  EXPECT_FALSE(*a.renew("a", core::now_ms() + 60'000)) << "a's lease was taken over";
+  EXPECT_EQ(owner_of(a), "b") << "and its renewal did not take it back";
+  ASSERT_TRUE(a.release("a"));
+  EXPECT_EQ(owner_of(a), "b") << "a releases only a lease of its own";
+
+  ASSERT_TRUE(b.release("b"));
+  EXPECT_EQ(owner_of(a), "") << "released: free";
+  EXPECT_FALSE(*a.renew("a", core::now_ms() + 60'000)) << "a free lease is nobody's";
+  EXPECT_EQ(owner_of(a), "");
+  EXPECT_EQ(lock_leftovers(probe()), 0) << "only the marker of the release is left";
+  EXPECT_EQ(probe().count(kLockCollection), 1);
+
+  ASSERT_TRUE(*b.try_acquire(holder("c", core::now_ms())));
+  auto state = a.read();
+  ASSERT_TRUE(state) << state.error().message;
+  ASSERT_TRUE(state->holder.has_value());
+  EXPECT_EQ(state->holder->owner, "c") << "read() sees the latest epoch too";
+  EXPECT_FALSE(*a.clear(holder("a", 0))) << "clear() ends only the lease it was shown";
+  EXPECT_EQ(owner_of(a), "c");
+  EXPECT_TRUE(*a.clear(holder("c", 0)));
+  EXPECT_EQ(owner_of(a), "");
+  EXPECT_FALSE(*b.renew("c", core::now_ms() + 60'000)) << "a cleared lease is lost to its holder";
+  EXPECT_EQ(owner_of(a), "");
+
+  // Four changes of hands, four epochs: the latest is the fifth document
+  // ever inserted ("lease:000000000005"), and the only one left.
+  EXPECT_NE(latest_lease(probe()).find("lease:000000000005"), std::string::npos) << latest_lease(probe());
+}
+
+}  // namespace
+}  // namespace mongomigrate::testing

@@ -1,0 +1,52 @@
+#include "support/lock_docs.h"
+
+#include <fmt/format.h>
+
+#include <regex>
+#include <vector>
+
+namespace mongomigrate::testing {
+namespace {
+
+constexpr const char* kEpochs = R"({"_id": {"$gte": "lease:", "$lt": "lease;"}})";
+
+std::int64_t epoch_ms(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
+std::string latest_lease(DbProbe& p) {
+  std::vector<std::string> epochs = p.find(kLockCollection, kEpochs);  // in _id order: epoch order
+  return epochs.empty() ? "" : epochs.back();
+}
+
+std::string latest_lease_field(DbProbe& p, const std::string& field) {
+  std::string latest = latest_lease(p);
+  std::smatch id;
+  if (!std::regex_search(latest, id, std::regex(R"re("_id"\s*:\s*"(lease:\d+)")re"))) return "";
+  return p.string_field(kLockCollection, fmt::format(R"({{"_id": "{}"}})", id[1].str()), field);
+}
+
+void insert_lease(DbProbe& p, const HandWrittenLease& lease) {
+  std::int64_t next = 1;
+  std::smatch number;
+  std::string latest = latest_lease(p);
+  if (std::regex_search(latest, number, std::regex(R"re("_id"\s*:\s*"lease:(\d+)")re"))) {
+    next = std::stoll(number[1].str()) + 1;
+  }
+  p.insert(kLockCollection,
+           fmt::format(R"({{"_id": "lease:{:012}", "epoch": {}, "owner": "{}", "host": "{}", "pid": {},
+                "user": "{}", "acquiredAt": {{"$date": {{"$numberLong": "{}"}}}},
+                "expiresAt": {{"$date": {{"$numberLong": "{}"}}}}}})",
+                       next, next, lease.owner, lease.host, lease.pid, lease.user, epoch_ms(lease.acquired_at),
+                       epoch_ms(lease.expires_at)));
+}
+
+std::int64_t lock_leftovers(DbProbe& p) { return p.count(kLockCollection, R"({"released": {"$ne": true}})"); }
+
+bool lease_held(DbProbe& p) {
+  return p.count(kLockCollection, R"({"_id": {"$gte": "lease:", "$lt": "lease;"}, "owner": {"$exists": true}})") > 0;
+}
+
+}  // namespace mongomigrate::testing
