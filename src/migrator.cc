@@ -3,6 +3,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <future>
 #include <optional>
@@ -149,12 +150,14 @@ struct Migrator::Impl {
   struct LockView {
     core::RunnerState state;
     std::optional<LeaseHolder> holder;
+    std::int64_t epoch = 0;  // see mongo::LockState
     core::Journal journal;
   };
   Result<LockView> lock_view() {
     auto lock = leases.read();
     if (!lock) return std::unexpected(lock.error());
     LockView view;
+    view.epoch = lock->epoch;
     view.journal = std::move(lock->journal);
     if (lock->holder) {
       auto now = client.server_now();
@@ -166,18 +169,46 @@ struct Migrator::Impl {
     return view;
   }
 
+  struct LogAndLock {
+    std::vector<core::LogRecord> records;  // the lock's journal merged in
+    LockView lock;
+  };
+  // The log as every reader must see it. The lock is read first, so that
+  // claims moved into the log meanwhile show there and never vanish between
+  // the two reads (core/journal.h). A `running` record that this lock read
+  // calls interrupted may be a runner's that took the lease just after it,
+  // or that finished just before the log read: the lock is read again, and
+  // if the lease changed hands meanwhile (a new epoch), both are read again.
+  // So a runner starting or finishing between two reads is never taken for
+  // one that died.
+  Result<LogAndLock> log_and_lock() {
+    constexpr int kAttempts = 5;  // then the lease changes hands too often to wait for a still moment
+    for (int attempt = 1;; ++attempt) {
+      auto view = lock_view();
+      if (!view) return std::unexpected(view.error());
+      auto records = store.load();
+      if (!records) return std::unexpected(records.error());
+      LogAndLock read{core::merge_journal(std::move(*records), view->journal), std::move(*view)};
+      bool some_interrupted = std::ranges::any_of(read.records, [&](const core::LogRecord& r) {
+        return core::status_of(&r, read.lock.state) == MigrationStatus::kInterrupted;
+      });
+      if (!some_interrupted || attempt == kAttempts) return read;
+      auto again = leases.read();
+      if (!again) return std::unexpected(again.error());
+      if (again->epoch == read.lock.epoch) return read;
+    }
+  }
+
   struct CatalogAndLog {
     core::Catalog catalog;
     std::vector<core::LogRecord> records;
-    std::optional<LockView> lock;  // with_lock: read just before the log
+    std::optional<LockView> lock;  // with_lock: as log_and_lock() read it
   };
   // The catalog and the log. The directory is read on a second thread while
   // the log query is in flight: the two are independent, and with a large
   // log the server takes longer to answer than the files take to read. A
   // problem with the files is reported first, as when they were read first.
-  // `with_lock`: the lock collection too, before the log, so that claims
-  // moved into the log meanwhile show in the log (core/journal.h) and never
-  // vanish between the two reads.
+  // `with_lock`: the log as log_and_lock() reads it, with the lock.
   Result<CatalogAndLog> catalog_and_log(bool with_lock = false) {
     std::future<Result<core::Catalog>> files;
     try {
@@ -188,18 +219,19 @@ struct Migrator::Impl {
     std::optional<LockView> lock;
     Result<std::vector<core::LogRecord>> records;
     if (with_lock) {
-      auto view = lock_view();
-      if (view) {
-        lock = std::move(*view);
+      auto read = log_and_lock();
+      if (read) {
+        records = std::move(read->records);
+        lock = std::move(read->lock);
       } else {
-        records = std::unexpected(view.error());
+        records = std::unexpected(read.error());
       }
+    } else {
+      records = store.load();
     }
-    if (records) records = store.load();
     auto loaded = files.valid() ? files.get() : catalog();
     if (!loaded) return std::unexpected(loaded.error());
     if (!records) return std::unexpected(records.error());
-    if (lock) *records = core::merge_journal(std::move(*records), lock->journal);
     return CatalogAndLog{std::move(*loaded), std::move(*records), std::move(lock)};
   }
 
@@ -222,12 +254,6 @@ struct Migrator::Impl {
     return m;
   }
 
-  Result<core::RunnerState> runner_state() {
-    auto view = lock_view();
-    if (!view) return std::unexpected(view.error());
-    return view->state;
-  }
-
   // The record of `name` as it is once the lock's journal is in the log.
   Result<std::optional<core::LogRecord>> find_record(const std::string& name) {
     auto lock = leases.read();  // first: see catalog_and_log()
@@ -240,15 +266,6 @@ struct Migrator::Impl {
       if (r.name == name) return std::optional<core::LogRecord>(std::move(r));
     }
     return record;
-  }
-
-  // Reads the lock only when some record is `running`: a record can only be
-  // live-running then, and a no-op deploy stays free of lock traffic.
-  Result<core::RunnerState> runner_state_for(const std::vector<core::LogRecord>& records) {
-    for (const core::LogRecord& r : records) {
-      if (r.status == core::kStatusRunning) return runner_state();
-    }
-    return core::RunnerState{};
   }
 
   // Takes the lease. Claims left by a runner that is gone (core/journal.h)
@@ -347,12 +364,16 @@ Result<RunReport> Migrator::run_pending(const RunOptions& options) {
   core::RunnerState state;
   if (options.dry_run) {
     state = loaded->lock->state;
-  } else {
-    // Without the journal the plan can only list more to do (its records
-    // are all new ones): enough to decide whether to take the lock.
-    auto live = impl_->runner_state_for(loaded->records);
-    if (!live) return std::unexpected(live.error());
-    state = *live;
+  } else if (std::ranges::any_of(loaded->records,
+                                  [](const core::LogRecord& r) { return r.status == core::kStatusRunning; })) {
+    // A `running` record: is its runner alive? Judged as every reader judges
+    // it. Without one, the log alone decides whether to take the lock: the
+    // journal's claims could only take migrations off the plan, and the plan
+    // is made again under the lock. So a no-op deploy reads no lock.
+    auto read = impl_->log_and_lock();
+    if (!read) return std::unexpected(read.error());
+    loaded->records = std::move(read->records);
+    state = read->lock.state;
   }
   core::UpPlan plan = core::plan_up(*catalog, loaded->records, state);
 
