@@ -52,13 +52,11 @@ WriteConcernPtr majority() {
 
 std::string lease_id(std::int64_t epoch) { return fmt::format("{}{:012}", kLeasePrefix, epoch); }
 
-// `_id` within the lease epochs: from `epoch` (with `from_op`, "$gte" or
-// "$gt") up to `below` (exclusive), or to the last one.
-void append_lease_range(bson_t* filter, const char* from_op, std::int64_t epoch,
-                        std::optional<std::int64_t> below = std::nullopt) {
+// `_id` within the lease epochs, up to epoch `below` (exclusive) if given.
+void append_lease_range(bson_t* filter, std::optional<std::int64_t> below = std::nullopt) {
   bson_t range;
   BSON_APPEND_DOCUMENT_BEGIN(filter, "_id", &range);
-  BSON_APPEND_UTF8(&range, from_op, epoch == 0 ? std::string(kLeasePrefix).c_str() : lease_id(epoch).c_str());
+  BSON_APPEND_UTF8(&range, "$gte", std::string(kLeasePrefix).c_str());
   BSON_APPEND_UTF8(&range, "$lt", below ? lease_id(*below).c_str() : std::string(kLeaseRangeEnd).c_str());
   bson_append_document_end(filter, &range);
 }
@@ -130,7 +128,7 @@ LeaseStore::LeaseStore(Client& client, std::string collection)
 Result<std::optional<LeaseStore::Epoch>> LeaseStore::latest() {
   CollectionPtr coll = client_.open_collection(collection_);
   ScopedBson filter, opts;
-  append_lease_range(filter.get(), "$gte", 0);
+  append_lease_range(filter.get());
   bson_t sort;
   BSON_APPEND_DOCUMENT_BEGIN(opts.get(), "sort", &sort);
   BSON_APPEND_INT32(&sort, "_id", -1);
@@ -175,7 +173,7 @@ void LeaseStore::prune_below(std::int64_t epoch) {
   // nothing but the collection's size, and the next takeover prunes it.
   CollectionPtr coll = client_.open_collection(collection_);
   ScopedBson filter;
-  append_lease_range(filter.get(), "$gte", 0, epoch);
+  append_lease_range(filter.get(), epoch);
   bson_error_t error;
   (void)mongoc_collection_delete_many(coll.get(), filter.get(), nullptr, nullptr, &error);
 }
@@ -211,7 +209,7 @@ Result<bool> LeaseStore::renew(const std::string& owner, TimestampMs expires_at)
   CollectionPtr coll = client_.open_collection(collection_);
   WriteConcernPtr wc = majority();
   ScopedBson filter, update, opts;
-  append_lease_range(filter.get(), "$gte", 0);
+  append_lease_range(filter.get());
   BSON_APPEND_UTF8(filter.get(), "owner", owner.c_str());
   bson_t set;
   BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$set", &set);
