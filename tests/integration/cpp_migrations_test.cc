@@ -27,6 +27,7 @@
 
 #include <fmt/format.h>
 
+#include "mongomigrate/migrator.h"
 #include "mongomigrate/value.h"
 #include "support/file_checks.h"
 #include "support/integration.h"
@@ -411,6 +412,18 @@ const char* kMiddleJson = R"({
                                           "upsert": true}]}],
   "down": [{"update": "trail", "updates": [{"q": {"_id": "order"}, "u": {"$pull": {"names": "0015-middle.json"}}}]}]
 })";
+
+// A migrator built with mongomigrate_add_migrator() names itself, and its
+// `--version` alone is answered early (cli/main.cc) with CLI11's text.
+TEST_F(CppMigrationsTest, AMigratorsVersionNamesItAndMongoMigrate) {
+  const std::string expected = std::string("test-migrate (mongo-migrate ") + mongomigrate::version() + ")\n";
+  ProcessResult early = run_binary(MONGOMIGRATE_TEST_MIGRATE_BIN, {"--version"}, {}, false);
+  EXPECT_EQ(early.exit_code, 0) << describe(early);
+  EXPECT_EQ(early.out, expected);
+  ProcessResult late = run_binary(MONGOMIGRATE_TEST_MIGRATE_BIN, {"--dir", dir(), "--version"}, {}, false);
+  EXPECT_EQ(late.exit_code, 0) << describe(late);
+  EXPECT_EQ(late.out, expected);
+}
 
 TEST_F(CppMigrationsTest, CompiledAndJsonMigrationsRunInOneOrderAndAreTrackedAlike) {
   std::string json_path = write_migration("0015-middle.json", kMiddleJson);
