@@ -18,7 +18,9 @@
 # BENCH_JOBS (build parallelism, default 1).
 #
 # Workloads (the same migrations, in each tool's own format, bench/lib/gen_workloads.py):
-#   W1 start-up      --version (golang-migrate: -version)
+#   W1 start-up      --version (golang-migrate: -version), which mongo-migrate
+#                    answers before libmongoc initializes; and help, which
+#                    loads and initializes everything
 #   W2 status        1,000 and 10,000 applied migrations: mongo-migrate status
 #                    and validate, migrate-mongo status, golang-migrate version
 #   W3 apply         1,000 one-insert migrations into an empty database (dropped
@@ -236,11 +238,14 @@ verify_applied() {  # WORKLOAD PREFIX N [ITEMS]
 }
 
 # ---------------------------------------------------------------- W1
-step "W1 start-up: --version"
+step "W1 start-up: --version, and help (the whole program)"
 "${HF[@]}" --warmup 3 --runs "$RUNS_W1" --export-json "$OUT/raw/w1.json" \
   -n "mongo-migrate" "$OURS --version" \
   -n "migrate-mongo" "$MM --version" \
-  -n "golang-migrate" "$GM -version"
+  -n "golang-migrate" "$GM -version" \
+  -n "mongo-migrate help" "$OURS help" \
+  -n "migrate-mongo --help" "$MM --help" \
+  -n "golang-migrate -help" "$GM -help"
 
 # ---------------------------------------------------------------- W3
 step "W3 apply: $N_SMALL migrations into an empty database (dropped before each run)"
