@@ -172,17 +172,19 @@ struct Migrator::Impl {
   struct LogAndLock {
     std::vector<core::LogRecord> records;  // the lock's journal merged in
     LockView lock;
+    // False if a record judged interrupted may still be a live runner's: the
+    // lease changed hands during each of kAttempts reads.
+    bool settled = true;
   };
   // The log as every reader must see it. The lock is read first, so that
   // claims moved into the log meanwhile show there and never vanish between
   // the two reads (core/journal.h). A `running` record that this lock read
-  // calls interrupted may be a runner's that took the lease just after it,
-  // or that finished just before the log read: the lock is read again, and
-  // if the lease changed hands meanwhile (a new epoch), both are read again.
-  // So a runner starting or finishing between two reads is never taken for
-  // one that died.
+  // calls interrupted may be a runner's that took the lease just after it:
+  // the lock's epoch is read again, and if the lease changed hands meanwhile,
+  // both are read again. So a runner starting between two reads is not taken
+  // for one that died.
   Result<LogAndLock> log_and_lock() {
-    constexpr int kAttempts = 5;  // then the lease changes hands too often to wait for a still moment
+    constexpr int kAttempts = 5;
     for (int attempt = 1;; ++attempt) {
       auto view = lock_view();
       if (!view) return std::unexpected(view.error());
@@ -192,10 +194,14 @@ struct Migrator::Impl {
       bool some_interrupted = std::ranges::any_of(read.records, [&](const core::LogRecord& r) {
         return core::status_of(&r, read.lock.state) == MigrationStatus::kInterrupted;
       });
-      if (!some_interrupted || attempt == kAttempts) return read;
-      auto again = leases.read();
-      if (!again) return std::unexpected(again.error());
-      if (again->epoch == read.lock.epoch) return read;
+      if (!some_interrupted) return read;
+      auto epoch = leases.latest_epoch();
+      if (!epoch) return std::unexpected(epoch.error());
+      if (*epoch == read.lock.epoch) return read;
+      if (attempt == kAttempts) {
+        read.settled = false;
+        return read;
+      }
     }
   }
 
@@ -362,6 +368,7 @@ Result<RunReport> Migrator::run_pending(const RunOptions& options) {
   if (!loaded) return std::unexpected(loaded.error());
   const core::Catalog* catalog = &loaded->catalog;
   core::RunnerState state;
+  bool settled = true;
   if (options.dry_run) {
     state = loaded->lock->state;
   } else if (std::ranges::any_of(loaded->records,
@@ -374,6 +381,7 @@ Result<RunReport> Migrator::run_pending(const RunOptions& options) {
     if (!read) return std::unexpected(read.error());
     loaded->records = std::move(read->records);
     state = read->lock.state;
+    settled = read->settled;
   }
   core::UpPlan plan = core::plan_up(*catalog, loaded->records, state);
 
@@ -392,7 +400,11 @@ Result<RunReport> Migrator::run_pending(const RunOptions& options) {
   }
   // Nothing to do, or only a failed/interrupted migration in the way: say
   // so without touching the lock. A live runner in the way: wait for it.
-  bool blocked_by_live_runner = plan.blocked_by && plan.blocked_status == MigrationStatus::kRunning;
+  // (An interrupted record judged while the lease kept changing hands may
+  // be a live runner's: wait for the lock, and plan again under it.)
+  bool blocked_by_live_runner =
+      plan.blocked_by && (plan.blocked_status == MigrationStatus::kRunning ||
+                          (!settled && plan.blocked_status == MigrationStatus::kInterrupted));
   if (plan.to_apply.empty() && !blocked_by_live_runner) return report;
 
   auto lease = impl_->take_lock(options.applied_by);
@@ -409,7 +421,7 @@ Result<RunReport> Migrator::run_pending(const RunOptions& options) {
 
   std::unordered_set<std::string_view> recorded;
   for (const core::LogRecord& r : *records) recorded.insert(r.name);
-  runner::JournalWriter journal(impl_->store, impl_->leases, (*lease)->holder().owner);
+  runner::JournalWriter journal(impl_->store, impl_->leases, (*lease)->holder());
   runner::Runner runner = impl_->make_runner(options.applied_by, **lease, Impl::hooks_of(options), &journal);
   for (const core::Migration* m : plan.to_apply) {
     if ((*lease)->lost()) {
@@ -465,7 +477,7 @@ Result<RunReport> Migrator::run(std::string_view name, const RunOptions& options
   if (!lease) return std::unexpected(lease.error());
   if (auto r = impl_->store.ensure_indexes(); !r) return std::unexpected(r.error());
   if (auto r = refuse_if_applied(); !r) return std::unexpected(r.error());  // applied while we waited?
-  runner::JournalWriter journal(impl_->store, impl_->leases, (*lease)->holder().owner);
+  runner::JournalWriter journal(impl_->store, impl_->leases, (*lease)->holder());
   runner::Runner runner = impl_->make_runner(options.applied_by, **lease, Impl::hooks_of(options), &journal);
   auto step = runner.apply(**m, kRunRefuses, has_record);
   if (!step && step.error().kind == ErrorKind::kLockLost) {
@@ -556,7 +568,7 @@ Result<UnlockReport> Migrator::unlock(const UnlockOptions& options) {
   report.holder = lock;
   report.was_live = view->state.live_lease;
   if (!lock) {
-    // Claims with no lease (someone deleted it by hand): nothing runs them.
+    // Claims with no lease (released, or deleted by hand): nothing runs them.
     if (auto r = runner::recover_claims(impl_->store, impl_->leases, view->journal); !r) {
       return std::unexpected(r.error());
     }

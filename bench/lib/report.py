@@ -316,7 +316,7 @@ def main() -> None:
   whole program for both.
 - Tracking writes per migration in W3, as each tool makes them: mongo-migrate 1 (before each
   migration it inserts a claim into `migrationlogs_lock`, which also carries the outcome and
-  event of the migration before it, then reads the lease's latest epoch to be sure it still holds the
+  event of the migration before it, then reads its lease epoch's document to be sure it still holds the
   lock; every 64 migrations, and at the end, it inserts the outcomes into `migrationlogs` and
   the events into `migrationlogs_events` and deletes its claims: 3 more writes per 64),
   majority write concern; migrate-mongo 1 (insert into

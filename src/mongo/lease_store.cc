@@ -82,7 +82,10 @@ LeaseStore::Epoch LeaseStore::epoch_from(const bson_t* doc) {
       }
     }
   }
-  if (!released) e.holder = holder_from(doc);
+  if (!released) {
+    e.holder = holder_from(doc);
+    e.holder->epoch = e.number;
+  }
   return e;
 }
 
@@ -160,25 +163,52 @@ Result<bool> LeaseStore::insert_epoch(std::int64_t epoch, const LeaseHolder* hol
   }
   mongoc_write_concern_append(wc.get(), opts.get());
   bson_error_t error;
-  if (mongoc_collection_insert_one(coll.get(), doc.get(), opts.get(), nullptr, &error)) {
-    prune_below(epoch);
-    return true;
+  if (!mongoc_collection_insert_one(coll.get(), doc.get(), opts.get(), nullptr, &error)) {
+    if (error.code == kDuplicateKey) return false;
+    return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, context));
   }
-  if (error.code == kDuplicateKey) return false;
-  return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, context));
+  // A caller that read the latest epoch long ago (paused between its read
+  // and this insert) may have inserted a number taken and pruned since: the
+  // insert succeeds, but a later epoch exists. The epoch is ours only if it
+  // is the latest now; whoever comes next reads it and inserts after it.
+  auto after = latest();
+  if (after && !(*after && (*after)->number == epoch)) {
+    // Not the latest: take it back (an epoch that is not the latest counts
+    // for nothing, so deleting it changes nothing else).
+    (void)mongoc_collection_delete_one(coll.get(), doc.get(), nullptr, nullptr, &error);
+    return false;
+  }
+  // The latest. The older epochs go before anyone acts on this one: a holder
+  // learns it lost the lease by its own epoch being gone (holds()).
+  Result<void> pruned = after ? prune_below(epoch, context) : Result<void>(std::unexpected(after.error()));
+  if (pruned) return true;
+  if (holder != nullptr) {
+    // We may hold a lease we cannot use: give it back as a release would,
+    // rather than leave it taken until it expires (ignored if not possible).
+    ScopedBson marker;
+    BSON_APPEND_UTF8(marker.get(), "_id", lease_id(epoch + 1).c_str());
+    BSON_APPEND_INT64(marker.get(), "epoch", epoch + 1);
+    BSON_APPEND_BOOL(marker.get(), "released", true);
+    BSON_APPEND_UTF8(marker.get(), "releasedBy", holder->owner.c_str());
+    (void)mongoc_collection_insert_one(coll.get(), marker.get(), opts.get(), nullptr, &error);
+  }
+  return std::unexpected(pruned.error());
 }
 
-void LeaseStore::prune_below(std::int64_t epoch) {
-  // Best effort: a leftover older epoch is never the latest, so it changes
-  // nothing but the collection's size, and the next takeover prunes it.
+Result<void> LeaseStore::prune_below(std::int64_t epoch, const char* context) {
   CollectionPtr coll = client_.open_collection(collection_);
-  ScopedBson filter;
+  WriteConcernPtr wc = majority();
+  ScopedBson filter, opts;
   append_lease_range(filter.get(), epoch);
+  mongoc_write_concern_append(wc.get(), opts.get());
   bson_error_t error;
-  (void)mongoc_collection_delete_many(coll.get(), filter.get(), nullptr, nullptr, &error);
+  if (!mongoc_collection_delete_many(coll.get(), filter.get(), opts.get(), nullptr, &error)) {
+    return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, context));
+  }
+  return {};
 }
 
-Result<bool> LeaseStore::try_acquire(const LeaseHolder& holder) {
+Result<bool> LeaseStore::try_acquire(LeaseHolder& holder) {
   auto latest_epoch = latest();
   if (!latest_epoch) return std::unexpected(latest_epoch.error());
   const std::optional<Epoch>& now_held = *latest_epoch;
@@ -186,64 +216,70 @@ Result<bool> LeaseStore::try_acquire(const LeaseHolder& holder) {
   if (now_held && now_held->holder && now_held->holder->expires_at >= holder.acquired_at) return false;
   // Free, released or expired: the next epoch is the only one to insert, and
   // of several runners inserting it the unique `_id` lets exactly one in.
-  const std::int64_t next = now_held ? now_held->number + 1 : 1;
-  auto inserted = insert_epoch(next, &holder, "", "cannot take the migration lock");
-  if (!inserted || !*inserted) return inserted;
-  // A runner that read the latest epoch long ago (paused between the read
-  // and the insert) may insert a number that was taken and pruned since:
-  // the insert succeeds, but a later epoch exists. Ours only if it is the
-  // latest now; later runners read ours and so insert after it.
-  auto after = latest();
-  if (!after) return std::unexpected(after.error());
-  if (*after && (*after)->number == next) return true;
-  CollectionPtr coll = client_.open_collection(collection_);
-  ScopedBson stale;
-  BSON_APPEND_UTF8(stale.get(), "_id", lease_id(next).c_str());
-  BSON_APPEND_UTF8(stale.get(), "owner", holder.owner.c_str());
-  bson_error_t error;
-  (void)mongoc_collection_delete_one(coll.get(), stale.get(), nullptr, nullptr, &error);  // never the latest: tidying
-  return false;
+  holder.epoch = now_held ? now_held->number + 1 : 1;
+  return insert_epoch(holder.epoch, &holder, "", "cannot take the migration lock");
 }
 
-Result<bool> LeaseStore::renew(const std::string& owner, TimestampMs expires_at) {
+Result<bool> LeaseStore::renew(const LeaseHolder& holder, TimestampMs expires_at) {
   CollectionPtr coll = client_.open_collection(collection_);
   WriteConcernPtr wc = majority();
-  ScopedBson filter, update, opts;
-  append_lease_range(filter.get());
-  BSON_APPEND_UTF8(filter.get(), "owner", owner.c_str());
+  ScopedBson filter, update, opts, reply;
+  BSON_APPEND_UTF8(filter.get(), "_id", lease_id(holder.epoch).c_str());
+  BSON_APPEND_UTF8(filter.get(), "owner", holder.owner.c_str());
   bson_t set;
   BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$set", &set);
   BSON_APPEND_DATE_TIME(&set, "expiresAt", expires_at);
   bson_append_document_end(update.get(), &set);
   mongoc_write_concern_append(wc.get(), opts.get());
   bson_error_t error;
-  if (!mongoc_collection_update_one(coll.get(), filter.get(), update.get(), opts.get(), nullptr, &error)) {
+  bson_destroy(reply.get());
+  if (!mongoc_collection_update_one(coll.get(), filter.get(), update.get(), opts.get(), reply.get(), &error)) {
     return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, "cannot renew the migration lock"));
   }
-  // Our epoch's document may outlive a takeover (until pruned, or written
-  // back by a racing update on a server whose updates are not atomic): the
-  // lease is ours only while ours is the latest epoch.
-  auto holder = current();
-  if (!holder) return std::unexpected(holder.error());
-  return *holder && (*holder)->owner == owner;
+  // Our epoch's document is gone once another epoch took over (pruned), and
+  // an update does not bring a deleted document back.
+  bson_iter_t it;
+  return bson_iter_init_find(&it, reply.get(), "matchedCount") && bson_iter_as_int64(&it) == 1;
 }
 
-Result<void> LeaseStore::release(const std::string& owner) {
-  auto released = end_epoch(owner, "cannot release the migration lock");
+Result<bool> LeaseStore::holds(const LeaseHolder& holder) {
+  CollectionPtr coll = client_.open_collection(collection_);
+  ScopedBson filter, opts;
+  BSON_APPEND_UTF8(filter.get(), "_id", lease_id(holder.epoch).c_str());
+  BSON_APPEND_INT64(opts.get(), "limit", 1);
+  CursorPtr cursor(mongoc_collection_find_with_opts(coll.get(), filter.get(), opts.get(), nullptr));
+  const bson_t* doc = nullptr;
+  bool ours = false;
+  if (mongoc_cursor_next(cursor.get(), &doc)) {
+    Epoch e = epoch_from(doc);
+    ours = e.holder && e.holder->owner == holder.owner;
+  }
+  bson_error_t error;
+  if (mongoc_cursor_error(cursor.get(), &error)) {
+    return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, "cannot read the migration lock"));
+  }
+  return ours;
+}
+
+Result<void> LeaseStore::release(const LeaseHolder& holder) {
+  auto released = end_epoch(holder, "cannot release the migration lock");
   if (!released) return std::unexpected(released.error());
   return {};
 }
 
-Result<bool> LeaseStore::end_epoch(const std::string& owner, const char* context) {
+Result<bool> LeaseStore::end_epoch(const LeaseHolder& holder, const char* context) {
+  // The epoch after the holder's, released: an insert, not a delete or an
+  // update, so epochs only ever grow and no write racing this one can make
+  // an older holder the latest again. If the lease changed hands since, that
+  // epoch exists (the insert is refused) or was pruned (the insert is not
+  // the latest): false either way.
+  return insert_epoch(holder.epoch + 1, nullptr, holder.owner, context);
+}
+
+Result<std::int64_t> LeaseStore::latest_epoch() {
   auto latest_epoch = latest();
   if (!latest_epoch) return std::unexpected(latest_epoch.error());
-  const std::optional<Epoch>& now_held = *latest_epoch;
-  if (!now_held || !now_held->holder || now_held->holder->owner != owner) return false;
-  // An insert, not a delete or an update: epochs only ever grow, so no write
-  // racing this one can make an older holder the latest again. (A marker
-  // inserted late, its number pruned meanwhile, is not the latest and
-  // changes nothing.)
-  return insert_epoch(now_held->number + 1, nullptr, owner, context);
+  return *latest_epoch ? (*latest_epoch)->number : 0;
 }
 
 Result<std::optional<LeaseHolder>> LeaseStore::current() {
@@ -326,7 +362,7 @@ Result<void> LeaseStore::delete_claims(const std::vector<std::string>& names) {
 }
 
 Result<bool> LeaseStore::clear(const LeaseHolder& expected) {
-  return end_epoch(expected.owner, "cannot clear the migration lock");
+  return end_epoch(expected, "cannot clear the migration lock");
 }
 
 }  // namespace mongomigrate::mongo

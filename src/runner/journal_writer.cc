@@ -31,8 +31,8 @@ Result<void> recover_claims(mongo::TrackingStore& store, mongo::LeaseStore& leas
   return leases.delete_claims(names);
 }
 
-JournalWriter::JournalWriter(mongo::TrackingStore& store, mongo::LeaseStore& leases, std::string owner)
-    : store_(store), leases_(leases), owner_(std::move(owner)) {}
+JournalWriter::JournalWriter(mongo::TrackingStore& store, mongo::LeaseStore& leases, LeaseHolder lease)
+    : store_(store), leases_(leases), lease_(std::move(lease)), owner_(lease_.owner) {}
 
 JournalWriter::~JournalWriter() { (void)flush(); }
 
@@ -63,13 +63,15 @@ Result<void> JournalWriter::start(const core::LogRecord& running) {
 }
 
 Result<void> JournalWriter::check_lease() {
+  auto ours = leases_.holds(lease_);
+  if (!ours) return std::unexpected(ours.error());
+  if (*ours) return {};
+  // Lost: say to whom, if anyone (one more read, on this rare path only).
   auto holder = leases_.current();
-  if (!holder) return std::unexpected(holder.error());
-  if (!*holder) return std::unexpected(Error{ErrorKind::kLockLost, "the lease was cleared"});
-  if ((*holder)->owner != owner_) {
-    return std::unexpected(Error{ErrorKind::kLockLost, fmt::format("taken over by {}", describe_holder(**holder))});
+  if (!holder || !*holder || (*holder)->owner == owner_) {
+    return std::unexpected(Error{ErrorKind::kLockLost, "the lease was cleared"});
   }
-  return {};
+  return std::unexpected(Error{ErrorKind::kLockLost, fmt::format("taken over by {}", describe_holder(**holder))});
 }
 
 Result<void> JournalWriter::finish(core::LogRecord outcome, HistoryEvent event) {

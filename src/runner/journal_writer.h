@@ -40,8 +40,8 @@ class JournalWriter {
   static constexpr std::size_t kFlushEvery = 64;
   static constexpr std::chrono::milliseconds kFlushAfter{1000};
 
-  // `owner`: the lease this runner holds.
-  JournalWriter(mongo::TrackingStore& store, mongo::LeaseStore& leases, std::string owner);
+  // `lease`: the lease this runner holds.
+  JournalWriter(mongo::TrackingStore& store, mongo::LeaseStore& leases, LeaseHolder lease);
   ~JournalWriter();
   JournalWriter(const JournalWriter&) = delete;
   JournalWriter& operator=(const JournalWriter&) = delete;
@@ -58,7 +58,8 @@ class JournalWriter {
  private:
   mongo::TrackingStore& store_;
   mongo::LeaseStore& leases_;
-  std::string owner_;
+  LeaseHolder lease_;
+  std::string owner_;  // lease_.owner
   std::optional<core::LogRecord> running_;
   std::vector<std::string> claimed_;  // claims of ours in the lock collection
   core::Journal unmoved_;             // outcomes not yet in the log

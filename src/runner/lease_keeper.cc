@@ -95,11 +95,14 @@ void LeaseKeeper::renew_loop() {
     if (stopping_) break;
     lock.unlock();
     std::string failure;
+    // The new expiry counts from the server's time, read first: so does the
+    // lease period without a renewal that makes the lease lost here.
+    auto attempted = std::chrono::steady_clock::now();
     auto now = client->server_now();
     if (now) {
-      auto renewed = store.renew(holder_.owner, *now + options_.lease.count());
+      auto renewed = store.renew(holder_, *now + options_.lease.count());
       if (renewed && *renewed) {
-        last_renewed = std::chrono::steady_clock::now();
+        last_renewed = attempted;
       } else if (renewed) {
         mark_lost("the lease was taken over or cleared by another process");
       } else {
@@ -126,7 +129,7 @@ Result<void> LeaseKeeper::release() {
   wake_.notify_all();
   if (renewer_.joinable()) renewer_.join();
   mongo::LeaseStore store(client_, target_.lock_collection);
-  return store.release(holder_.owner);
+  return store.release(holder_);
 }
 
 }  // namespace mongomigrate::runner

@@ -63,7 +63,8 @@ TEST_F(LeaseStoreTest, ExactlyOneOfManyRunnersRacingForAnExpiredLeaseTakesIt) {
       runners.emplace_back([&, i] {
         mongo::LeaseStore store(clients[i], kLockCollection);
         start.arrive_and_wait();
-        auto taken = store.try_acquire(holder("r" + std::to_string(round) + "-" + std::to_string(i), core::now_ms()));
+        LeaseHolder me = holder("r" + std::to_string(round) + "-" + std::to_string(i), core::now_ms());
+        auto taken = store.try_acquire(me);
         if (!taken) {
           errors[i] = taken.error().message;
         } else if (*taken) {
@@ -83,6 +84,9 @@ TEST_F(LeaseStoreTest, ExactlyOneOfManyRunnersRacingForAnExpiredLeaseTakesIt) {
 
 // Runners taking the lease in turns, as pods running `up` one after the
 // other do: whoever takes it is the latest epoch's holder until it releases.
+// A runner slow between reading the latest epoch and inserting the next
+// inserts a number taken and pruned meanwhile: before try_acquire read the
+// latest again after its insert, this failed about 20 times a run.
 TEST_F(LeaseStoreTest, RunnersTakingTheLeaseInTurnsNeverHoldItTogether) {
   constexpr int kRunners = 3;
   constexpr int kTurns = 40;
@@ -100,16 +104,19 @@ TEST_F(LeaseStoreTest, RunnersTakingTheLeaseInTurnsNeverHoldItTogether) {
     runners.emplace_back([&, i] {
       mongo::LeaseStore store(clients[i], kLockCollection);
       for (int turn = 0; turn < kTurns; ++turn) {
-        const std::string me = "r" + std::to_string(i) + "-" + std::to_string(turn);
+        const std::string name = "r" + std::to_string(i) + "-" + std::to_string(turn);
+        LeaseHolder me;
         while (true) {
-          auto taken = store.try_acquire(holder(me, core::now_ms()));
+          me = holder(name, core::now_ms());
+          auto taken = store.try_acquire(me);
           if (!taken) return problem(taken.error().message);
           if (*taken) break;
         }
-        if (holding.fetch_add(1) != 0) problem(me + " took the lease while another held it");
-        if (std::string owner = owner_of(store); owner != me) {
-          problem(me + " took it, but it is " + owner + "'s");
+        if (holding.fetch_add(1) != 0) problem(name + " took the lease while another held it");
+        if (std::string owner = owner_of(store); owner != name) {
+          problem(name + " took it, but it is " + owner + "'s");
         }
+        if (auto ours = store.holds(me); !ours || !*ours) problem(name + " took it, but holds() says no");
         holding.fetch_sub(1);
         if (auto released = store.release(me); !released) return problem(released.error().message);
       }
@@ -128,17 +135,20 @@ TEST_F(LeaseStoreTest, ARenewalRacingATakeoverNeverWinsTheLeaseBack) {
   for (int round = 0; round < 10; ++round) {
     const std::string victim = "victim-" + std::to_string(round);
     const std::string thief = "thief-" + std::to_string(round);
-    ASSERT_TRUE(*holder_store.try_acquire(holder(victim, core::now_ms())));
+    LeaseHolder victim_lease = holder(victim, core::now_ms());
+    ASSERT_TRUE(*holder_store.try_acquire(victim_lease));
     // The victim renews as fast as it can, but always to a time already
     // past: its lease is expired all along, as for a runner paused past it
     // whose renewal thread wakes as it is taken over.
-    std::atomic<bool> taken_over{false}, stop{false};
+    std::atomic<bool> taken_over{false};
     std::atomic<int> renewed_after_takeover{0};
     std::string renew_error;
-    std::jthread renewer([&] {
-      while (!stop.load()) {
+    // (A jthread asks its function to stop, then joins, when it goes: also
+    // when an assertion below returns early.)
+    std::jthread renewer([&](std::stop_token stop) {
+      while (!stop.stop_requested()) {
         bool after = taken_over.load();
-        auto renewed = holder_store.renew(victim, core::now_ms() - 1000);
+        auto renewed = holder_store.renew(victim_lease, core::now_ms() - 1000);
         if (!renewed) {
           renew_error = renewed.error().message;
           return;
@@ -147,7 +157,8 @@ TEST_F(LeaseStoreTest, ARenewalRacingATakeoverNeverWinsTheLeaseBack) {
       }
     });
     std::this_thread::sleep_for(20ms);
-    auto taken = thief_store.try_acquire(holder(thief, core::now_ms()));
+    LeaseHolder thief_lease = holder(thief, core::now_ms());
+    auto taken = thief_store.try_acquire(thief_lease);
     ASSERT_TRUE(taken) << taken.error().message;
     ASSERT_TRUE(*taken) << "the victim's lease has expired";
     taken_over = true;
@@ -156,11 +167,13 @@ TEST_F(LeaseStoreTest, ARenewalRacingATakeoverNeverWinsTheLeaseBack) {
       std::this_thread::sleep_for(5ms);
       EXPECT_EQ(owner_of(thief_store), thief) << "round " << round << ", look " << look;
     }
-    stop = true;
+    renewer.request_stop();
     renewer.join();
     EXPECT_EQ(renew_error, "");
     EXPECT_EQ(renewed_after_takeover.load(), 0) << "a renewal after the takeover said the lease was still ours";
-    ASSERT_TRUE(thief_store.release(thief));
+    EXPECT_FALSE(*holder_store.holds(victim_lease));
+    EXPECT_TRUE(*thief_store.holds(thief_lease));
+    ASSERT_TRUE(thief_store.release(thief_lease));
   }
 }
 
@@ -170,39 +183,54 @@ TEST_F(LeaseStoreTest, AReleasedOrClearedLeaseNeverReturnsToItsOldHolder) {
   mongo::LeaseStore a(a_client, kLockCollection);
   mongo::LeaseStore b(b_client, kLockCollection);
 
-  ASSERT_TRUE(*a.try_acquire(holder("a", core::now_ms(), 200)));
-  EXPECT_FALSE(*b.try_acquire(holder("b", core::now_ms()))) << "a's lease is live";
+  LeaseHolder lease_a = holder("a", core::now_ms(), 200);
+  ASSERT_TRUE(*a.try_acquire(lease_a));
+  EXPECT_TRUE(*a.holds(lease_a));
+  LeaseHolder lease_b = holder("b", core::now_ms());
+  EXPECT_FALSE(*b.try_acquire(lease_b)) << "a's lease is live";
   EXPECT_EQ(owner_of(b), "a");
   std::this_thread::sleep_for(300ms);
-  ASSERT_TRUE(*b.try_acquire(holder("b", core::now_ms()))) << "a's lease has expired";
+  lease_b = holder("b", core::now_ms());
+  ASSERT_TRUE(*b.try_acquire(lease_b)) << "a's lease has expired";
   EXPECT_EQ(owner_of(a), "b");
-  EXPECT_FALSE(*a.renew("a", core::now_ms() + 60'000)) << "a's lease was taken over";
+  EXPECT_FALSE(*a.holds(lease_a)) << "a's epoch is gone";
+  EXPECT_FALSE(*a.renew(lease_a, core::now_ms() + 60'000)) << "a's lease was taken over";
   EXPECT_EQ(owner_of(a), "b") << "and its renewal did not take it back";
-  ASSERT_TRUE(a.release("a"));
+  ASSERT_TRUE(a.release(lease_a));
   EXPECT_EQ(owner_of(a), "b") << "a releases only a lease of its own";
+  EXPECT_TRUE(*b.holds(lease_b));
 
-  ASSERT_TRUE(b.release("b"));
+  ASSERT_TRUE(b.release(lease_b));
   EXPECT_EQ(owner_of(a), "") << "released: free";
-  EXPECT_FALSE(*a.renew("a", core::now_ms() + 60'000)) << "a free lease is nobody's";
+  EXPECT_FALSE(*b.holds(lease_b));
+  EXPECT_FALSE(*a.renew(lease_a, core::now_ms() + 60'000)) << "a free lease is nobody's";
+  EXPECT_FALSE(*b.renew(lease_b, core::now_ms() + 60'000)) << "not even its last holder's";
   EXPECT_EQ(owner_of(a), "");
   EXPECT_EQ(lock_leftovers(probe()), 0) << "only the marker of the release is left";
   EXPECT_EQ(probe().count(kLockCollection), 1);
 
-  ASSERT_TRUE(*b.try_acquire(holder("c", core::now_ms())));
+  LeaseHolder lease_c = holder("c", core::now_ms());
+  ASSERT_TRUE(*b.try_acquire(lease_c));
   auto state = a.read();
   ASSERT_TRUE(state) << state.error().message;
   ASSERT_TRUE(state->holder.has_value());
   EXPECT_EQ(state->holder->owner, "c") << "read() sees the latest epoch too";
-  EXPECT_FALSE(*a.clear(holder("a", 0))) << "clear() ends only the lease it was shown";
+  EXPECT_EQ(state->holder->epoch, lease_c.epoch);
+  EXPECT_EQ(state->epoch, lease_c.epoch);
+  EXPECT_FALSE(*a.clear(lease_a)) << "clear() ends only the lease it was shown";
+  EXPECT_FALSE(*a.clear(lease_b)) << "nor one released already";
   EXPECT_EQ(owner_of(a), "c");
-  EXPECT_TRUE(*a.clear(holder("c", 0)));
+  EXPECT_TRUE(*a.clear(*state->holder));
   EXPECT_EQ(owner_of(a), "");
-  EXPECT_FALSE(*b.renew("c", core::now_ms() + 60'000)) << "a cleared lease is lost to its holder";
+  EXPECT_FALSE(*b.holds(lease_c)) << "a cleared lease is lost to its holder";
+  EXPECT_FALSE(*b.renew(lease_c, core::now_ms() + 60'000));
   EXPECT_EQ(owner_of(a), "");
 
-  // Four changes of hands, four epochs: the latest is the fifth document
-  // ever inserted ("lease:000000000005"), and the only one left.
+  // Five changes of hands (a took it, b took it over, b released it, c took
+  // it, c's was cleared), five epochs: the latest is "lease:000000000005",
+  // and the older ones are pruned.
   EXPECT_NE(latest_lease(probe()).find("lease:000000000005"), std::string::npos) << latest_lease(probe());
+  EXPECT_EQ(probe().count(kLockCollection), 1);
 }
 
 }  // namespace

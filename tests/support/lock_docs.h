@@ -26,12 +26,12 @@ struct HandWrittenLease {
 std::string latest_lease(DbProbe& p);
 // Field `field` (a string) of the latest epoch ("" if none or absent).
 std::string latest_lease_field(DbProbe& p, const std::string& field);
-// Inserts `lease` as the next epoch: as a runner taking the lease (over).
+// Inserts `lease` as the next epoch and deletes the older ones: as a runner
+// taking the lease (over) does.
 void insert_lease(DbProbe& p, const HandWrittenLease& lease);
-// Documents in the lock collection other than the marker of a released
-// lease: 0 once every runner has released the lock and moved its claims.
+// Documents in the lock collection but the latest epoch if it says the lease
+// is free (`released`): 0 once every runner has released the lock, moved
+// its claims and pruned the epochs before.
 std::int64_t lock_leftovers(DbProbe& p);
-// Whether some epoch in the lock collection is held (not released).
-bool lease_held(DbProbe& p);
 
 }  // namespace mongomigrate::testing
