@@ -286,8 +286,32 @@ struct Migrator::Impl {
     if (!lease) return lease;
     auto lock = leases.read();
     if (!lock) return std::unexpected(lock.error());
+    // Still ours after that read (a pause since the lease was taken may have
+    // let another runner take it over): then no one else's claim was made
+    // after it was taken, so the claims read are left behind by the gone.
+    if (auto ours = still_ours(**lease, "taking over the claims left behind"); !ours) {
+      return std::unexpected(ours.error());
+    }
     if (auto r = runner::recover_claims(store, leases, lock->journal); !r) return std::unexpected(r.error());
     return lease;
+  }
+
+  // Before a write that no claim protects (revert, mark, baseline): the
+  // lease must still be ours. It narrows the window to a pause between this
+  // read and the write; claims close it for `up` and `run` (README, "Not
+  // yet").
+  Result<void> still_ours(const runner::LeaseKeeper& lease, const std::string& before) {
+    std::string why;
+    if (lease.lost()) {
+      why = lease.lost_reason();
+    } else {
+      auto ours = leases.holds(lease.holder());
+      if (!ours) return std::unexpected(ours.error());
+      if (*ours) return {};
+      why = "taken over or cleared by another process";
+    }
+    return std::unexpected(
+        Error{ErrorKind::kLockLost, fmt::format("stopped before {}: the migration lock was lost ({})", before, why)});
   }
 
   runner::Runner make_runner(const std::string& actor, const runner::LeaseKeeper& lease, runner::RunnerHooks hooks,
@@ -524,6 +548,7 @@ Result<RunReport> Migrator::revert(std::string_view name, const RevertOptions& o
   auto lease = impl_->take_lock(options.reverted_by);
   if (!lease) return std::unexpected(lease.error());
   if (auto r = check(); !r) return std::unexpected(r.error());  // changed while we waited?
+  if (auto r = impl_->still_ours(**lease, "reverting " + m->name); !r) return std::unexpected(r.error());
   runner::Runner runner = impl_->make_runner(options.reverted_by, **lease, Impl::hooks_of(options));
   auto step = runner.revert(*m);
   if (!step) return std::unexpected(step.error());
@@ -618,6 +643,9 @@ Result<MarkReport> Migrator::mark(std::string_view name, MarkAs as, const Recove
   if (!record) return std::unexpected(record.error());
   MarkReport report{.name = key, .previous_status = *record ? (*record)->status : "", .status = mark_word(as)};
   runner::RunnerIdentity me = runner::RunnerIdentity::current(options.by);
+  if (auto r = impl_->still_ours(**lease, "marking " + key + " " + report.status); !r) {
+    return std::unexpected(r.error());
+  }
   if (auto r = impl_->store.set_status(key, m, report.status, me.actor, core::now_ms()); !r) {
     return std::unexpected(r.error());
   }
@@ -651,6 +679,7 @@ Result<std::vector<std::string>> Migrator::baseline(std::string_view name, const
   for (const core::Migration& m : *catalog) {
     if (core::runs_before((*target)->name, m.name)) break;  // past the target
     if (applied.contains(m.name)) continue;
+    if (auto r = impl_->still_ours(**lease, "marking " + m.name + " applied"); !r) return std::unexpected(r.error());
     if (auto r = impl_->store.set_status(m.name, &m, core::kStatusApplied, me.actor, core::now_ms()); !r) {
       return std::unexpected(r.error());
     }

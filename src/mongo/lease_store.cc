@@ -1,5 +1,8 @@
 #include "mongo/lease_store.h"
 
+#include <algorithm>
+#include <map>
+
 #include <fmt/format.h>
 
 #include "mongo/log_bson.h"
@@ -11,6 +14,13 @@ namespace {
 // order is epoch order.
 constexpr std::string_view kLeasePrefix = "lease:";
 constexpr std::string_view kLeaseRangeEnd = "lease;";  // ';' follows ':'
+// Renewals: "expiry:<epoch>" holds the expiry an epoch's holder renewed to.
+// Apart so that the epoch's own document is only ever inserted and deleted:
+// on a server whose updates are read, then written back (FerretDB v1 on
+// SQLite), a renewal racing the prune of an epoch could otherwise write
+// that document back over a number inserted again since.
+constexpr std::string_view kExpiryPrefix = "expiry:";
+constexpr std::string_view kExpiryRangeEnd = "expiry;";
 constexpr std::string_view kClaimPrefix = "claim:";
 constexpr int kDuplicateKey = 11000;
 
@@ -51,6 +61,7 @@ WriteConcernPtr majority() {
 }
 
 std::string lease_id(std::int64_t epoch) { return fmt::format("{}{:012}", kLeasePrefix, epoch); }
+std::string expiry_id(std::int64_t epoch) { return fmt::format("{}{:012}", kExpiryPrefix, epoch); }
 
 // `_id` within the lease epochs, up to epoch `below` (exclusive) if given.
 void append_lease_range(bson_t* filter, std::optional<std::int64_t> below = std::nullopt) {
@@ -199,7 +210,18 @@ Result<void> LeaseStore::prune_below(std::int64_t epoch, const char* context) {
   CollectionPtr coll = client_.open_collection(collection_);
   WriteConcernPtr wc = majority();
   ScopedBson filter, opts;
-  append_lease_range(filter.get(), epoch);
+  bson_t any, leases, expiries, range;
+  BSON_APPEND_ARRAY_BEGIN(filter.get(), "$or", &any);
+  BSON_APPEND_DOCUMENT_BEGIN(&any, "0", &leases);
+  append_lease_range(&leases, epoch);
+  bson_append_document_end(&any, &leases);
+  BSON_APPEND_DOCUMENT_BEGIN(&any, "1", &expiries);
+  BSON_APPEND_DOCUMENT_BEGIN(&expiries, "_id", &range);
+  BSON_APPEND_UTF8(&range, "$gte", std::string(kExpiryPrefix).c_str());
+  BSON_APPEND_UTF8(&range, "$lt", expiry_id(epoch).c_str());
+  bson_append_document_end(&expiries, &range);
+  bson_append_document_end(&any, &expiries);
+  bson_append_array_end(filter.get(), &any);
   mongoc_write_concern_append(wc.get(), opts.get());
   bson_error_t error;
   if (!mongoc_collection_delete_many(coll.get(), filter.get(), opts.get(), nullptr, &error)) {
@@ -208,9 +230,32 @@ Result<void> LeaseStore::prune_below(std::int64_t epoch, const char* context) {
   return {};
 }
 
+Result<void> LeaseStore::add_renewal(Epoch& epoch) {
+  if (!epoch.holder) return {};
+  CollectionPtr coll = client_.open_collection(collection_);
+  ScopedBson filter, opts;
+  BSON_APPEND_UTF8(filter.get(), "_id", expiry_id(epoch.number).c_str());
+  BSON_APPEND_INT64(opts.get(), "limit", 1);
+  CursorPtr cursor(mongoc_collection_find_with_opts(coll.get(), filter.get(), opts.get(), nullptr));
+  const bson_t* doc = nullptr;
+  bson_iter_t it;
+  if (mongoc_cursor_next(cursor.get(), &doc) && bson_iter_init_find(&it, doc, "expiresAt") &&
+      BSON_ITER_HOLDS_DATE_TIME(&it)) {
+    epoch.holder->expires_at = std::max(epoch.holder->expires_at, bson_iter_date_time(&it));
+  }
+  bson_error_t error;
+  if (mongoc_cursor_error(cursor.get(), &error)) {
+    return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, "cannot read the migration lock"));
+  }
+  return {};
+}
+
 Result<bool> LeaseStore::try_acquire(LeaseHolder& holder) {
   auto latest_epoch = latest();
   if (!latest_epoch) return std::unexpected(latest_epoch.error());
+  if (*latest_epoch) {
+    if (auto r = add_renewal(**latest_epoch); !r) return std::unexpected(r.error());
+  }
   const std::optional<Epoch>& now_held = *latest_epoch;
   // Live by the server's clock (the caller's acquired_at): held.
   if (now_held && now_held->holder && now_held->holder->expires_at >= holder.acquired_at) return false;
@@ -221,25 +266,27 @@ Result<bool> LeaseStore::try_acquire(LeaseHolder& holder) {
 }
 
 Result<bool> LeaseStore::renew(const LeaseHolder& holder, TimestampMs expires_at) {
+  // Not ours any more: write nothing (an expiry for an epoch taken over
+  // would only wait for the next prune).
+  auto ours = holds(holder);
+  if (!ours || !*ours) return ours;
   CollectionPtr coll = client_.open_collection(collection_);
   WriteConcernPtr wc = majority();
-  ScopedBson filter, update, opts, reply;
-  BSON_APPEND_UTF8(filter.get(), "_id", lease_id(holder.epoch).c_str());
-  BSON_APPEND_UTF8(filter.get(), "owner", holder.owner.c_str());
+  ScopedBson filter, update, opts;
+  BSON_APPEND_UTF8(filter.get(), "_id", expiry_id(holder.epoch).c_str());
   bson_t set;
   BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$set", &set);
   BSON_APPEND_DATE_TIME(&set, "expiresAt", expires_at);
   bson_append_document_end(update.get(), &set);
+  BSON_APPEND_BOOL(opts.get(), "upsert", true);
   mongoc_write_concern_append(wc.get(), opts.get());
   bson_error_t error;
-  bson_destroy(reply.get());
-  if (!mongoc_collection_update_one(coll.get(), filter.get(), update.get(), opts.get(), reply.get(), &error)) {
+  if (!mongoc_collection_update_one(coll.get(), filter.get(), update.get(), opts.get(), nullptr, &error)) {
     return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, "cannot renew the migration lock"));
   }
-  // Our epoch's document is gone once another epoch took over (pruned), and
-  // an update does not bring a deleted document back.
-  bson_iter_t it;
-  return bson_iter_init_find(&it, reply.get(), "matchedCount") && bson_iter_as_int64(&it) == 1;
+  // Renewed, if the epoch is still ours (an expiry written for an epoch
+  // taken over meanwhile counts for nothing: only the latest epoch's is read).
+  return holds(holder);
 }
 
 Result<bool> LeaseStore::holds(const LeaseHolder& holder) {
@@ -286,6 +333,7 @@ Result<std::optional<LeaseHolder>> LeaseStore::current() {
   auto latest_epoch = latest();
   if (!latest_epoch) return std::unexpected(latest_epoch.error());
   if (!*latest_epoch) return std::optional<LeaseHolder>();
+  if (auto r = add_renewal(**latest_epoch); !r) return std::unexpected(r.error());
   return std::move((*latest_epoch)->holder);
 }
 
@@ -296,11 +344,17 @@ Result<LockState> LeaseStore::read() {
   const bson_t* doc = nullptr;
   LockState state;
   std::optional<Epoch> latest_epoch;
+  std::map<std::string, TimestampMs, std::less<>> renewals;  // by expiry _id
   while (mongoc_cursor_next(cursor.get(), &doc)) {
     bson_iter_t it;
     if (!bson_iter_init_find(&it, doc, "_id") || !BSON_ITER_HOLDS_UTF8(&it)) continue;
     std::string_view id = bson_iter_utf8(&it, nullptr);
-    if (id.starts_with(kLeasePrefix)) {
+    if (id.starts_with(kExpiryPrefix)) {
+      bson_iter_t at;
+      if (bson_iter_init_find(&at, doc, "expiresAt") && BSON_ITER_HOLDS_DATE_TIME(&at)) {
+        renewals[std::string(id)] = bson_iter_date_time(&at);
+      }
+    } else if (id.starts_with(kLeasePrefix)) {
       Epoch e = epoch_from(doc);
       if (!latest_epoch || e.number > latest_epoch->number) latest_epoch = std::move(e);
     } else if (id.starts_with(kClaimPrefix)) {
@@ -314,6 +368,10 @@ Result<LockState> LeaseStore::read() {
   if (latest_epoch) {
     state.epoch = latest_epoch->number;
     state.holder = std::move(latest_epoch->holder);
+    auto renewed = renewals.find(expiry_id(state.epoch));
+    if (state.holder && renewed != renewals.end()) {
+      state.holder->expires_at = std::max(state.holder->expires_at, renewed->second);
+    }
   }
   return state;
 }
@@ -340,18 +398,24 @@ Result<bool> LeaseStore::claim(const std::string& owner, const core::LogRecord& 
       client_.error_from(error, ErrorKind::kDatabase, fmt::format("cannot start {}", running.name)));
 }
 
-Result<void> LeaseStore::delete_claims(const std::vector<std::string>& names) {
-  if (names.empty()) return {};
+Result<void> LeaseStore::delete_claims(const std::vector<ClaimKey>& claims) {
+  if (claims.empty()) return {};
   CollectionPtr coll = client_.open_collection(collection_);
   ScopedBson filter, opts;
-  bson_t id, in;
-  BSON_APPEND_DOCUMENT_BEGIN(filter.get(), "_id", &id);
-  BSON_APPEND_ARRAY_BEGIN(&id, "$in", &in);
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    BSON_APPEND_UTF8(&in, std::to_string(i).c_str(), (std::string(kClaimPrefix) + names[i]).c_str());
+  bson_t any;
+  BSON_APPEND_ARRAY_BEGIN(filter.get(), "$or", &any);
+  for (std::size_t i = 0; i < claims.size(); ++i) {
+    bson_t one;
+    BSON_APPEND_DOCUMENT_BEGIN(&any, std::to_string(i).c_str(), &one);
+    BSON_APPEND_UTF8(&one, "_id", (std::string(kClaimPrefix) + claims[i].name).c_str());
+    if (claims[i].owner.empty()) {
+      BSON_APPEND_NULL(&one, "claimOwner");  // matches a claim without one
+    } else {
+      BSON_APPEND_UTF8(&one, "claimOwner", claims[i].owner.c_str());
+    }
+    bson_append_document_end(&any, &one);
   }
-  bson_append_array_end(&id, &in);
-  bson_append_document_end(filter.get(), &id);
+  bson_append_array_end(filter.get(), &any);
   WriteConcernPtr wc = majority();
   mongoc_write_concern_append(wc.get(), opts.get());
   bson_error_t error;

@@ -79,8 +79,14 @@ class LeaseStore {
   Result<bool> claim(const std::string& owner, const core::LogRecord& running,
                      const std::vector<core::JournaledRecord>& done,
                      const std::vector<core::JournaledEvent>& events);
-  // Deletes the claims of these migrations (once moved into the log).
-  Result<void> delete_claims(const std::vector<std::string>& names);
+  // A claim as read: its migration and its claimer ("" if it has none).
+  struct ClaimKey {
+    std::string name;
+    std::string owner;
+  };
+  // Deletes these claims (once moved into the log), each only while it is
+  // still that claimer's: a migration claimed again since keeps its claim.
+  Result<void> delete_claims(const std::vector<ClaimKey>& claims);
   // Ends the lease whoever holds it, if it still is the one described by
   // `expected` (same owner); false if it changed hands meanwhile.
   Result<bool> clear(const LeaseHolder& expected);
@@ -92,6 +98,8 @@ class LeaseStore {
   };
   static Epoch epoch_from(const bson_t* doc);
   Result<std::optional<Epoch>> latest();
+  // The holder's expiry as renewed (its "expiry:<epoch>" document).
+  Result<void> add_renewal(Epoch& epoch);
   // Inserts epoch `number`, held by `holder` or (null) released by
   // `released_by`, and prunes the older ones; false if that epoch exists
   // already or, once inserted, is not the latest.

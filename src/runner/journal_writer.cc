@@ -26,9 +26,9 @@ Result<void> recover_claims(mongo::TrackingStore& store, mongo::LeaseStore& leas
   if (journal.empty()) return {};
   if (auto r = store.ensure_indexes(); !r) return r;
   if (auto r = move_into_log(store, journal); !r) return r;
-  std::vector<std::string> names;
-  for (const core::LogRecord& started : journal.started) names.push_back(started.name);
-  return leases.delete_claims(names);
+  std::vector<mongo::LeaseStore::ClaimKey> claims;
+  for (const core::LogRecord& started : journal.started) claims.push_back({started.name, started.lock_owner});
+  return leases.delete_claims(claims);
 }
 
 JournalWriter::JournalWriter(mongo::TrackingStore& store, mongo::LeaseStore& leases, LeaseHolder lease)
@@ -68,7 +68,11 @@ Result<void> JournalWriter::check_lease() {
   if (*ours) return {};
   // Lost: say to whom, if anyone (one more read, on this rare path only).
   auto holder = leases_.current();
-  if (!holder || !*holder || (*holder)->owner == owner_) {
+  if (!holder) {
+    return std::unexpected(Error{ErrorKind::kLockLost, "the lease is no longer ours (reading who holds it failed: " +
+                                                           holder.error().message + ")"});
+  }
+  if (!*holder || (*holder)->owner == owner_) {
     return std::unexpected(Error{ErrorKind::kLockLost, "the lease was cleared"});
   }
   return std::unexpected(Error{ErrorKind::kLockLost, fmt::format("taken over by {}", describe_holder(**holder))});
@@ -98,7 +102,9 @@ Result<void> JournalWriter::flush() {
   unmoved_ = core::Journal{};
   unclaimed_ = 0;
   running_.reset();
-  if (auto deleted = leases_.delete_claims(claimed_); !deleted) return deleted;
+  std::vector<mongo::LeaseStore::ClaimKey> ours;
+  for (const std::string& name : claimed_) ours.push_back({name, owner_});
+  if (auto deleted = leases_.delete_claims(ours); !deleted) return deleted;
   claimed_.clear();
   return {};
 }

@@ -135,11 +135,11 @@ TEST_F(LeaseStoreTest, ARenewalRacingATakeoverNeverWinsTheLeaseBack) {
   for (int round = 0; round < 10; ++round) {
     const std::string victim = "victim-" + std::to_string(round);
     const std::string thief = "thief-" + std::to_string(round);
-    LeaseHolder victim_lease = holder(victim, core::now_ms());
+    LeaseHolder victim_lease = holder(victim, core::now_ms(), -1000);
     ASSERT_TRUE(*holder_store.try_acquire(victim_lease));
-    // The victim renews as fast as it can, but always to a time already
-    // past: its lease is expired all along, as for a runner paused past it
-    // whose renewal thread wakes as it is taken over.
+    // The victim's lease is taken expired, and it renews as fast as it can,
+    // but always to a time already past: expired all along, as for a runner
+    // paused past its lease whose renewal thread wakes as it is taken over.
     std::atomic<bool> taken_over{false};
     std::atomic<int> renewed_after_takeover{0};
     std::string renew_error;
@@ -175,6 +175,38 @@ TEST_F(LeaseStoreTest, ARenewalRacingATakeoverNeverWinsTheLeaseBack) {
     EXPECT_TRUE(*thief_store.holds(thief_lease));
     ASSERT_TRUE(thief_store.release(thief_lease));
   }
+}
+
+// A renewal lives in a document of its own ("expiry:<epoch>"): the epoch's
+// document is only inserted and deleted, and what every reader and acquirer
+// sees is the later of the two expiries.
+TEST_F(LeaseStoreTest, ARenewalExtendsTheLeaseWithoutWritingItsEpochDocument) {
+  mongo::Client a_client = open_client();
+  mongo::Client b_client = open_client();
+  mongo::LeaseStore a(a_client, kLockCollection);
+  mongo::LeaseStore b(b_client, kLockCollection);
+  LeaseHolder lease_a = holder("a", core::now_ms(), 300);
+  ASSERT_TRUE(*a.try_acquire(lease_a));
+  const std::string epoch_document = latest_lease(probe());
+  const TimestampMs renewed_to = core::now_ms() + 60'000;
+  ASSERT_TRUE(*a.renew(lease_a, renewed_to));
+  std::this_thread::sleep_for(400ms);  // past the expiry it was taken with
+  LeaseHolder lease_b = holder("b", core::now_ms());
+  EXPECT_FALSE(*b.try_acquire(lease_b)) << "renewed: still live";
+  auto current = b.current();
+  ASSERT_TRUE(current && *current);
+  EXPECT_EQ((*current)->owner, "a");
+  EXPECT_EQ((*current)->expires_at, renewed_to);
+  auto state = b.read();
+  ASSERT_TRUE(state && state->holder);
+  EXPECT_EQ(state->holder->expires_at, renewed_to);
+  EXPECT_EQ(latest_lease(probe()), epoch_document) << "the epoch's own document is as inserted";
+  EXPECT_EQ(probe().count(kLockCollection, R"({"_id": {"$gte": "expiry:", "$lt": "expiry;"}})"), 1);
+
+  ASSERT_TRUE(a.release(lease_a));
+  EXPECT_EQ(probe().count(kLockCollection), 1) << "the release prunes the epoch and its renewal";
+  EXPECT_FALSE(*a.renew(lease_a, renewed_to)) << "released: not ours to renew";
+  EXPECT_EQ(probe().count(kLockCollection), 1) << "and nothing is written for it";
 }
 
 TEST_F(LeaseStoreTest, AReleasedOrClearedLeaseNeverReturnsToItsOldHolder) {
