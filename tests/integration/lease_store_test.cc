@@ -18,6 +18,8 @@
 #include <vector>
 
 #include "core/time_format.h"
+#include "mongo/tracking_store.h"
+#include "runner/journal_writer.h"
 #include "support/integration.h"
 #include "support/lock_docs.h"
 
@@ -263,6 +265,31 @@ TEST_F(LeaseStoreTest, AReleasedOrClearedLeaseNeverReturnsToItsOldHolder) {
   // and the older ones are pruned.
   EXPECT_NE(latest_lease(probe()).find("lease:000000000005"), std::string::npos) << latest_lease(probe());
   EXPECT_EQ(probe().count(kLockCollection), 1);
+}
+
+// Claims read, moved into the log, then deleted: a migration claimed again
+// meanwhile (by whoever took the lease since) keeps its new claim.
+TEST_F(LeaseStoreTest, MovingClaimsDeletesOnlyTheClaimsThatWereRead) {
+  mongo::Client client = open_client();
+  mongo::LeaseStore leases(client, kLockCollection);
+  mongo::TrackingStore store(client, "migrationlogs");
+  probe().insert(kLockCollection,
+                 R"({"_id": "claim:001-a.json", "claimOwner": "gone:1:dead", "running": {"name": "001-a.json"}})");
+  probe().insert(kLockCollection, R"({"_id": "claim:002-b.json", "running": {"name": "002-b.json"}})");
+  auto read = leases.read();
+  ASSERT_TRUE(read) << read.error().message;
+  ASSERT_EQ(read->journal.started.size(), 2u);
+  // Between that read and the delete, 001 is claimed again by a new holder.
+  probe().command(R"({"delete": "migrationlogs_lock", "deletes": [{"q": {"_id": "claim:001-a.json"}, "limit": 1}]})");
+  probe().insert(kLockCollection,
+                 R"({"_id": "claim:001-a.json", "claimOwner": "new:2:beef", "running": {"name": "001-a.json"}})");
+  auto moved = runner::recover_claims(store, leases, read->journal);
+  ASSERT_TRUE(moved) << moved.error().message;
+  EXPECT_EQ(probe().count(kLockCollection, R"({"_id": "claim:001-a.json", "claimOwner": "new:2:beef"})"), 1)
+      << "the new claim stays";
+  EXPECT_EQ(probe().count(kLockCollection, R"({"_id": "claim:002-b.json"})"), 0)
+      << "the one read (without a claimer) is gone";
+  EXPECT_EQ(probe().string_field("migrationlogs", R"({"name": "002-b.json"})", "status"), "running");
 }
 
 }  // namespace
