@@ -399,28 +399,30 @@ Result<bool> LeaseStore::claim(const std::string& owner, const core::LogRecord& 
 }
 
 Result<void> LeaseStore::delete_claims(const std::vector<ClaimKey>& claims) {
-  if (claims.empty()) return {};
+  // One delete per claimer (a runner's own flush: one), `_id $in` and the
+  // claimer: on FerretDB a `$or` of pairs costs three times as much.
+  std::map<std::string, std::vector<std::string>> by_owner;
+  for (const ClaimKey& claim : claims) by_owner[claim.owner].push_back(std::string(kClaimPrefix) + claim.name);
   CollectionPtr coll = client_.open_collection(collection_);
-  ScopedBson filter, opts;
-  bson_t any;
-  BSON_APPEND_ARRAY_BEGIN(filter.get(), "$or", &any);
-  for (std::size_t i = 0; i < claims.size(); ++i) {
-    bson_t one;
-    BSON_APPEND_DOCUMENT_BEGIN(&any, std::to_string(i).c_str(), &one);
-    BSON_APPEND_UTF8(&one, "_id", (std::string(kClaimPrefix) + claims[i].name).c_str());
-    if (claims[i].owner.empty()) {
-      BSON_APPEND_NULL(&one, "claimOwner");  // matches a claim without one
-    } else {
-      BSON_APPEND_UTF8(&one, "claimOwner", claims[i].owner.c_str());
-    }
-    bson_append_document_end(&any, &one);
-  }
-  bson_append_array_end(filter.get(), &any);
   WriteConcernPtr wc = majority();
-  mongoc_write_concern_append(wc.get(), opts.get());
-  bson_error_t error;
-  if (!mongoc_collection_delete_many(coll.get(), filter.get(), opts.get(), nullptr, &error)) {
-    return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, "cannot delete the run's claims"));
+  for (const auto& [owner, ids] : by_owner) {
+    ScopedBson filter, opts;
+    bson_t id, in;
+    BSON_APPEND_DOCUMENT_BEGIN(filter.get(), "_id", &id);
+    BSON_APPEND_ARRAY_BEGIN(&id, "$in", &in);
+    for (std::size_t i = 0; i < ids.size(); ++i) BSON_APPEND_UTF8(&in, std::to_string(i).c_str(), ids[i].c_str());
+    bson_append_array_end(&id, &in);
+    bson_append_document_end(filter.get(), &id);
+    if (owner.empty()) {
+      BSON_APPEND_NULL(filter.get(), "claimOwner");  // matches a claim without one
+    } else {
+      BSON_APPEND_UTF8(filter.get(), "claimOwner", owner.c_str());
+    }
+    mongoc_write_concern_append(wc.get(), opts.get());
+    bson_error_t error;
+    if (!mongoc_collection_delete_many(coll.get(), filter.get(), opts.get(), nullptr, &error)) {
+      return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, "cannot delete the run's claims"));
+    }
   }
   return {};
 }

@@ -41,6 +41,15 @@ class LeaseStoreTest : public IntegrationTest {
                        .acquired_at = now, .expires_at = now + lease_ms};
   }
 
+  // Two runners "a" and "b", each with a connection of its own.
+  struct TwoRunners {
+    explicit TwoRunners(LeaseStoreTest& test)
+        : a_client(test.open_client()), b_client(test.open_client()), a(a_client, kLockCollection),
+          b(b_client, kLockCollection) {}
+    mongo::Client a_client, b_client;
+    mongo::LeaseStore a, b;
+  };
+
   static std::string owner_of(mongo::LeaseStore& store) {
     auto current = store.current();
     if (!current) return "error: " + current.error().message;
@@ -183,10 +192,9 @@ TEST_F(LeaseStoreTest, ARenewalRacingATakeoverNeverWinsTheLeaseBack) {
 // document is only inserted and deleted, and what every reader and acquirer
 // sees is the later of the two expiries.
 TEST_F(LeaseStoreTest, ARenewalExtendsTheLeaseWithoutWritingItsEpochDocument) {
-  mongo::Client a_client = open_client();
-  mongo::Client b_client = open_client();
-  mongo::LeaseStore a(a_client, kLockCollection);
-  mongo::LeaseStore b(b_client, kLockCollection);
+  TwoRunners runners(*this);
+  mongo::LeaseStore& a = runners.a;
+  mongo::LeaseStore& b = runners.b;
   LeaseHolder lease_a = holder("a", core::now_ms(), 300);
   ASSERT_TRUE(*a.try_acquire(lease_a));
   const std::string epoch_document = latest_lease(probe());
@@ -212,10 +220,9 @@ TEST_F(LeaseStoreTest, ARenewalExtendsTheLeaseWithoutWritingItsEpochDocument) {
 }
 
 TEST_F(LeaseStoreTest, AReleasedOrClearedLeaseNeverReturnsToItsOldHolder) {
-  mongo::Client a_client = open_client();
-  mongo::Client b_client = open_client();
-  mongo::LeaseStore a(a_client, kLockCollection);
-  mongo::LeaseStore b(b_client, kLockCollection);
+  TwoRunners runners(*this);
+  mongo::LeaseStore& a = runners.a;
+  mongo::LeaseStore& b = runners.b;
 
   LeaseHolder lease_a = holder("a", core::now_ms(), 200);
   ASSERT_TRUE(*a.try_acquire(lease_a));
