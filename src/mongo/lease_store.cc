@@ -20,7 +20,6 @@ constexpr std::string_view kLeaseRangeEnd = "lease;";  // ';' follows ':'
 // SQLite), a renewal racing the prune of an epoch could otherwise write
 // that document back over a number inserted again since.
 constexpr std::string_view kExpiryPrefix = "expiry:";
-constexpr std::string_view kExpiryRangeEnd = "expiry;";
 constexpr std::string_view kClaimPrefix = "claim:";
 constexpr int kDuplicateKey = 11000;
 
@@ -63,13 +62,30 @@ WriteConcernPtr majority() {
 std::string lease_id(std::int64_t epoch) { return fmt::format("{}{:012}", kLeasePrefix, epoch); }
 std::string expiry_id(std::int64_t epoch) { return fmt::format("{}{:012}", kExpiryPrefix, epoch); }
 
-// `_id` within the lease epochs, up to epoch `below` (exclusive) if given.
-void append_lease_range(bson_t* filter, std::optional<std::int64_t> below = std::nullopt) {
+// `_id` from `prefix` up to `below` (exclusive).
+void append_id_range(bson_t* filter, std::string_view prefix, const std::string& below) {
   bson_t range;
   BSON_APPEND_DOCUMENT_BEGIN(filter, "_id", &range);
-  BSON_APPEND_UTF8(&range, "$gte", std::string(kLeasePrefix).c_str());
-  BSON_APPEND_UTF8(&range, "$lt", below ? lease_id(*below).c_str() : std::string(kLeaseRangeEnd).c_str());
+  BSON_APPEND_UTF8(&range, "$gte", std::string(prefix).c_str());
+  BSON_APPEND_UTF8(&range, "$lt", below.c_str());
   bson_append_document_end(filter, &range);
+}
+
+// `_id` within the lease epochs, up to epoch `below` (exclusive) if given.
+void append_lease_range(bson_t* filter, std::optional<std::int64_t> below = std::nullopt) {
+  append_id_range(filter, kLeasePrefix, below ? lease_id(*below) : std::string(kLeaseRangeEnd));
+}
+
+// Epoch `epoch`'s document: held by `holder`, or (null) released by `released_by`.
+void append_epoch(bson_t* doc, std::int64_t epoch, const LeaseHolder* holder, const std::string& released_by) {
+  BSON_APPEND_UTF8(doc, "_id", lease_id(epoch).c_str());
+  BSON_APPEND_INT64(doc, "epoch", epoch);
+  if (holder != nullptr) {
+    append_holder(doc, *holder);
+  } else {
+    BSON_APPEND_BOOL(doc, "released", true);
+    BSON_APPEND_UTF8(doc, "releasedBy", released_by.c_str());
+  }
 }
 
 }  // namespace
@@ -139,19 +155,15 @@ void add_claim(core::Journal& journal, const bson_t* doc) {
 LeaseStore::LeaseStore(Client& client, std::string collection)
     : client_(client), collection_(std::move(collection)) {}
 
-Result<std::optional<LeaseStore::Epoch>> LeaseStore::latest() {
+Result<OwnedBson> LeaseStore::find_one(const bson_t* filter, const bson_t* sort) {
   CollectionPtr coll = client_.open_collection(collection_);
-  ScopedBson filter, opts;
-  append_lease_range(filter.get());
-  bson_t sort;
-  BSON_APPEND_DOCUMENT_BEGIN(opts.get(), "sort", &sort);
-  BSON_APPEND_INT32(&sort, "_id", -1);
-  bson_append_document_end(opts.get(), &sort);
+  ScopedBson opts;
+  if (sort != nullptr) BSON_APPEND_DOCUMENT(opts.get(), "sort", sort);
   BSON_APPEND_INT64(opts.get(), "limit", 1);
-  CursorPtr cursor(mongoc_collection_find_with_opts(coll.get(), filter.get(), opts.get(), nullptr));
+  CursorPtr cursor(mongoc_collection_find_with_opts(coll.get(), filter, opts.get(), nullptr));
   const bson_t* doc = nullptr;
-  std::optional<Epoch> found;
-  if (mongoc_cursor_next(cursor.get(), &doc)) found = epoch_from(doc);
+  OwnedBson found;
+  if (mongoc_cursor_next(cursor.get(), &doc)) found = OwnedBson(bson_copy(doc));
   bson_error_t error;
   if (mongoc_cursor_error(cursor.get(), &error)) {
     return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, "cannot read the migration lock"));
@@ -159,19 +171,28 @@ Result<std::optional<LeaseStore::Epoch>> LeaseStore::latest() {
   return found;
 }
 
+Result<OwnedBson> LeaseStore::find_by_id(const std::string& id) {
+  ScopedBson filter;
+  BSON_APPEND_UTF8(filter.get(), "_id", id.c_str());
+  return find_one(filter.get());
+}
+
+Result<std::optional<LeaseStore::Epoch>> LeaseStore::latest() {
+  ScopedBson filter, sort;
+  append_lease_range(filter.get());
+  BSON_APPEND_INT32(sort.get(), "_id", -1);
+  auto doc = find_one(filter.get(), sort.get());
+  if (!doc) return std::unexpected(doc.error());
+  if (!*doc) return std::optional<Epoch>();
+  return epoch_from(doc->get());
+}
+
 Result<bool> LeaseStore::insert_epoch(std::int64_t epoch, const LeaseHolder* holder, const std::string& released_by,
                                       const char* context) {
   CollectionPtr coll = client_.open_collection(collection_);
   WriteConcernPtr wc = majority();
   ScopedBson doc, opts;
-  BSON_APPEND_UTF8(doc.get(), "_id", lease_id(epoch).c_str());
-  BSON_APPEND_INT64(doc.get(), "epoch", epoch);
-  if (holder != nullptr) {
-    append_holder(doc.get(), *holder);
-  } else {
-    BSON_APPEND_BOOL(doc.get(), "released", true);
-    BSON_APPEND_UTF8(doc.get(), "releasedBy", released_by.c_str());
-  }
+  append_epoch(doc.get(), epoch, holder, released_by);
   mongoc_write_concern_append(wc.get(), opts.get());
   bson_error_t error;
   if (!mongoc_collection_insert_one(coll.get(), doc.get(), opts.get(), nullptr, &error)) {
@@ -197,10 +218,7 @@ Result<bool> LeaseStore::insert_epoch(std::int64_t epoch, const LeaseHolder* hol
     // We may hold a lease we cannot use: give it back as a release would,
     // rather than leave it taken until it expires (ignored if not possible).
     ScopedBson marker;
-    BSON_APPEND_UTF8(marker.get(), "_id", lease_id(epoch + 1).c_str());
-    BSON_APPEND_INT64(marker.get(), "epoch", epoch + 1);
-    BSON_APPEND_BOOL(marker.get(), "released", true);
-    BSON_APPEND_UTF8(marker.get(), "releasedBy", holder->owner.c_str());
+    append_epoch(marker.get(), epoch + 1, nullptr, holder->owner);
     (void)mongoc_collection_insert_one(coll.get(), marker.get(), opts.get(), nullptr, &error);
   }
   return std::unexpected(pruned.error());
@@ -210,16 +228,13 @@ Result<void> LeaseStore::prune_below(std::int64_t epoch, const char* context) {
   CollectionPtr coll = client_.open_collection(collection_);
   WriteConcernPtr wc = majority();
   ScopedBson filter, opts;
-  bson_t any, leases, expiries, range;
+  bson_t any, leases, expiries;
   BSON_APPEND_ARRAY_BEGIN(filter.get(), "$or", &any);
   BSON_APPEND_DOCUMENT_BEGIN(&any, "0", &leases);
   append_lease_range(&leases, epoch);
   bson_append_document_end(&any, &leases);
   BSON_APPEND_DOCUMENT_BEGIN(&any, "1", &expiries);
-  BSON_APPEND_DOCUMENT_BEGIN(&expiries, "_id", &range);
-  BSON_APPEND_UTF8(&range, "$gte", std::string(kExpiryPrefix).c_str());
-  BSON_APPEND_UTF8(&range, "$lt", expiry_id(epoch).c_str());
-  bson_append_document_end(&expiries, &range);
+  append_id_range(&expiries, kExpiryPrefix, expiry_id(epoch));
   bson_append_document_end(&any, &expiries);
   bson_append_array_end(filter.get(), &any);
   mongoc_write_concern_append(wc.get(), opts.get());
@@ -232,20 +247,11 @@ Result<void> LeaseStore::prune_below(std::int64_t epoch, const char* context) {
 
 Result<void> LeaseStore::add_renewal(Epoch& epoch) {
   if (!epoch.holder) return {};
-  CollectionPtr coll = client_.open_collection(collection_);
-  ScopedBson filter, opts;
-  BSON_APPEND_UTF8(filter.get(), "_id", expiry_id(epoch.number).c_str());
-  BSON_APPEND_INT64(opts.get(), "limit", 1);
-  CursorPtr cursor(mongoc_collection_find_with_opts(coll.get(), filter.get(), opts.get(), nullptr));
-  const bson_t* doc = nullptr;
+  auto doc = find_by_id(expiry_id(epoch.number));
+  if (!doc) return std::unexpected(doc.error());
   bson_iter_t it;
-  if (mongoc_cursor_next(cursor.get(), &doc) && bson_iter_init_find(&it, doc, "expiresAt") &&
-      BSON_ITER_HOLDS_DATE_TIME(&it)) {
+  if (*doc && bson_iter_init_find(&it, doc->get(), "expiresAt") && BSON_ITER_HOLDS_DATE_TIME(&it)) {
     epoch.holder->expires_at = std::max(epoch.holder->expires_at, bson_iter_date_time(&it));
-  }
-  bson_error_t error;
-  if (mongoc_cursor_error(cursor.get(), &error)) {
-    return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, "cannot read the migration lock"));
   }
   return {};
 }
@@ -290,22 +296,11 @@ Result<bool> LeaseStore::renew(const LeaseHolder& holder, TimestampMs expires_at
 }
 
 Result<bool> LeaseStore::holds(const LeaseHolder& holder) {
-  CollectionPtr coll = client_.open_collection(collection_);
-  ScopedBson filter, opts;
-  BSON_APPEND_UTF8(filter.get(), "_id", lease_id(holder.epoch).c_str());
-  BSON_APPEND_INT64(opts.get(), "limit", 1);
-  CursorPtr cursor(mongoc_collection_find_with_opts(coll.get(), filter.get(), opts.get(), nullptr));
-  const bson_t* doc = nullptr;
-  bool ours = false;
-  if (mongoc_cursor_next(cursor.get(), &doc)) {
-    Epoch e = epoch_from(doc);
-    ours = e.holder && e.holder->owner == holder.owner;
-  }
-  bson_error_t error;
-  if (mongoc_cursor_error(cursor.get(), &error)) {
-    return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, "cannot read the migration lock"));
-  }
-  return ours;
+  auto doc = find_by_id(lease_id(holder.epoch));
+  if (!doc) return std::unexpected(doc.error());
+  if (!*doc) return false;
+  Epoch e = epoch_from(doc->get());
+  return e.holder && e.holder->owner == holder.owner;
 }
 
 Result<void> LeaseStore::release(const LeaseHolder& holder) {

@@ -34,6 +34,7 @@
 #include <string>
 
 #include "core/journal.h"
+#include "mongo/bson_handles.h"
 #include "mongo/client.h"
 #include "mongomigrate/report.h"
 
@@ -97,6 +98,10 @@ class LeaseStore {
     std::optional<LeaseHolder> holder;  // none: released
   };
   static Epoch epoch_from(const bson_t* doc);
+  // The first document matching `filter` (in `sort` order, if given); a null
+  // OwnedBson if none.
+  Result<OwnedBson> find_one(const bson_t* filter, const bson_t* sort = nullptr);
+  Result<OwnedBson> find_by_id(const std::string& id);
   Result<std::optional<Epoch>> latest();
   // The holder's expiry as renewed (its "expiry:<epoch>" document).
   Result<void> add_renewal(Epoch& epoch);
