@@ -4,7 +4,8 @@
 namespace mongomigrate::cli {
 
 CommandSpec add_down_command(CLI::App& app, GlobalOptions& global) {
-  CLI::App* cmd = add_command(app, "down", "revert one applied migration (runs its \"down\")");
+  CLI::App* cmd =
+      add_command(app, "down", "revert one applied migration, or finish an interrupted revert (runs its \"down\")");
   auto name = std::make_shared<std::string>();
   cmd->add_option("name", *name, "migration file name")->required();
   return {cmd, [&global, name] {

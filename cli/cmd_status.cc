@@ -32,7 +32,7 @@ void write_json(const StatusReport& r) {
     m.reverted_at ? json.value(core::iso8601(*m.reverted_at)) : json.null();
     json.key("durationMs").optional(m.duration_ms);
     json.key("appliedBy").value(m.applied_by).key("revertedBy").value(m.reverted_by);
-    json.key("error").value(m.error);
+    json.key("error").value(m.error).key("reverting").value(m.reverting);
     json.end_object();
   }
   json.end_array();
@@ -74,6 +74,7 @@ void print_human(const StatusReport& r, const Migrator& migrator, const GlobalOp
   Table table({"NAME", "STATUS", "APPLIED AT (UTC)", "DURATION", "BY"});
   for (const MigrationState& m : r.migrations) {
     std::string status = to_string(m.status);
+    if (m.reverting) status += " (revert)";
     if (m.modified) status += " (modified)";
     if (!m.has_file) status += " (missing)";
     Color c = (m.modified || !m.has_file) ? Color::kYellow : status_color(m.status);
@@ -87,7 +88,11 @@ void print_human(const StatusReport& r, const Migrator& migrator, const GlobalOp
     if ((m.status == MigrationStatus::kFailed || m.status == MigrationStatus::kInterrupted) && !m.error.empty()) {
       fmt::print("{} {}: {}\n", paint("error:", Color::kRed, color), m.name, m.error);
     }
-    if (m.status == MigrationStatus::kInterrupted) {
+    if (m.status == MigrationStatus::kInterrupted && m.reverting) {
+      fmt::print("{} {} was interrupted while being reverted; check the database, then finish the revert with "
+                 "`down {}` or apply it again with `run {}`\n",
+                 paint("warning:", Color::kYellow, color), m.name, m.name, m.name);
+    } else if (m.status == MigrationStatus::kInterrupted) {
       fmt::print("{} {} was interrupted while running; check the database, then `run {}`\n",
                  paint("warning:", Color::kYellow, color), m.name, m.name);
     }

@@ -296,10 +296,11 @@ struct Migrator::Impl {
     return lease;
   }
 
-  // Before a write that no claim protects (revert, mark, baseline): the
-  // lease must still be ours. It narrows the window to a pause between this
-  // read and the write; claims close it for `up` and `run` (README, "Not
-  // yet").
+  // Before a write (revert, mark, baseline): the lease must still be ours.
+  // It narrows the window to a pause between this read and the write; a read
+  // after the write closes it where the write marks a migration started
+  // (claims of `up` and `run`, the `running` mark of `down`), not for `mark`
+  // and `baseline` (README, "Not yet").
   Result<void> still_ours(const runner::LeaseKeeper& lease, const std::string& before) {
     std::string why;
     if (lease.lost()) {
@@ -534,7 +535,11 @@ Result<RunReport> Migrator::revert(std::string_view name, const RevertOptions& o
       return std::unexpected(impl_->lookup(*catalog, name).error());
     }
     std::string status = *record ? (*record)->status : core::kStatusPending;
-    if (status != core::kStatusApplied) {
+    // A revert that was interrupted may be finished: its `down` is what was
+    // running. (Checked again once the lease is ours: until then, it may be
+    // a live runner's, and taking the lease waits for it.)
+    bool interrupted_revert = status == core::kStatusRunning && (*record)->reverting;
+    if (status != core::kStatusApplied && !interrupted_revert) {
       return std::unexpected(refused(fmt::format("cannot revert {}: it is {}, not applied", m->name,
                                                  status == core::kStatusRunning ? "interrupted" : status)));
     }
@@ -549,7 +554,9 @@ Result<RunReport> Migrator::revert(std::string_view name, const RevertOptions& o
   if (!lease) return std::unexpected(lease.error());
   if (auto r = check(); !r) return std::unexpected(r.error());  // changed while we waited?
   if (auto r = impl_->still_ours(**lease, "reverting " + m->name); !r) return std::unexpected(r.error());
-  runner::Runner runner = impl_->make_runner(options.reverted_by, **lease, Impl::hooks_of(options));
+  // No claims: the journal only checks the lease after the record is marked.
+  runner::JournalWriter journal(impl_->store, impl_->leases, (*lease)->holder());
+  runner::Runner runner = impl_->make_runner(options.reverted_by, **lease, Impl::hooks_of(options), &journal);
   auto step = runner.revert(*m);
   if (!step) return std::unexpected(step.error());
   RunReport report;

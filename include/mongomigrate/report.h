@@ -34,6 +34,8 @@ struct MigrationState {
   std::string applied_by;
   std::string reverted_by;
   std::string error;
+  // Running or interrupted while its `down` ran (a revert), not its `up`.
+  bool reverting = false;
 };
 
 struct StatusSummary {

@@ -22,6 +22,9 @@ struct LogRecord {
   std::string applied_by;
   std::string reverted_by;
   std::string lock_owner;  // while `running`: the lease owner of the runner
+  // While `running`: the runner was running the migration's `down` (a
+  // revert), not its `up`; the record was applied before.
+  bool reverting = false;
 };
 
 // Status words, exactly as written to the log.

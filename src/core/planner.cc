@@ -45,6 +45,7 @@ MigrationState state_from_record(const LogRecord& r) {
   s.applied_by = r.applied_by;
   s.reverted_by = r.reverted_by;
   s.error = r.error;
+  s.reverting = r.status == kStatusRunning && r.reverting;
   return s;
 }
 
@@ -91,12 +92,17 @@ UpPlan plan_up(const Catalog& catalog, const std::vector<LogRecord>& records,
                               "; fix it and re-run it with `run " + m.name + "`";
         break;
       case MigrationStatus::kInterrupted:
-        plan.blocked_reason = "it was interrupted while running (the runner stopped without "
-                              "recording an outcome); check the database, then re-run it with `run " +
-                              m.name + "`";
+        plan.blocked_reason = record->reverting
+                                  ? "it was interrupted while being reverted (the runner stopped during its "
+                                    "`down`); check the database, then finish the revert with `down " +
+                                        m.name + "` or apply it again with `run " + m.name + "`"
+                                  : "it was interrupted while running (the runner stopped without "
+                                    "recording an outcome); check the database, then re-run it with `run " +
+                                        m.name + "`";
         break;
       default:
-        plan.blocked_reason = "another runner is applying it now";
+        plan.blocked_reason = record->reverting ? "another runner is reverting it now"
+                                                : "another runner is applying it now";
         break;
     }
     break;

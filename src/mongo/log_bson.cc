@@ -91,6 +91,7 @@ core::LogRecord record_from(const bson_t* doc) {
     else if (key == "appliedBy") r.applied_by = utf8(it);
     else if (key == "revertedBy") r.reverted_by = utf8(it);
     else if (key == "lockOwner") r.lock_owner = utf8(it);
+    else if (key == "reverting") r.reverting = BSON_ITER_HOLDS_BOOL(&it) && bson_iter_bool(&it);
   }
   return r;
 }
@@ -142,6 +143,7 @@ void append_record_fields(bson_t* doc, const core::LogRecord& r) {
   append_if_set(doc, "appliedBy", r.applied_by);
   append_if_set(doc, "revertedBy", r.reverted_by);
   append_if_set(doc, "lockOwner", r.lock_owner);
+  if (r.reverting) BSON_APPEND_BOOL(doc, "reverting", true);
 }
 
 void append_event_fields(bson_t* doc, const HistoryEvent& e) {

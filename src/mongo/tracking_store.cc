@@ -251,6 +251,11 @@ Result<RecordKey> TrackingStore::begin_by_name(const core::Migration& m, const s
   append_string(&set, "appliedBy", by);
   append_string(&set, "lockOwner", lock_owner);
   bson_append_document_end(update.get(), &set);
+  // A revert interrupted before (run again now): this is an `up`.
+  bson_t unset;
+  BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$unset", &unset);
+  BSON_APPEND_UTF8(&unset, "reverting", "");
+  bson_append_document_end(update.get(), &unset);
   auto updated = this->update(filter.get(), update.get(), /*upsert=*/true,
                               fmt::format("cannot start {}", m.name).c_str());
   if (!updated) return std::unexpected(updated.error());
@@ -270,7 +275,9 @@ Result<void> TrackingStore::finish_applied(const core::Migration& m, const Recor
   append_string(&set, "appliedBy", by);
   bson_append_document_end(update.get(), &set);
   BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$unset", &unset);
-  for (const char* field : {"error", "revertedAt", "revertedBy", "lockOwner"}) BSON_APPEND_UTF8(&unset, field, "");
+  for (const char* field : {"error", "revertedAt", "revertedBy", "lockOwner", "reverting"}) {
+    BSON_APPEND_UTF8(&unset, field, "");
+  }
   // A finished batch run needs no checkpoint; only C++ migrations write one
   // (and only they can be sure `metadata` is a document).
   if (m.compiled) BSON_APPEND_UTF8(&unset, "metadata.checkpoint", "");
@@ -292,16 +299,53 @@ Result<void> TrackingStore::finish_failed(const core::Migration& m, const Record
   bson_t unset;
   BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$unset", &unset);
   BSON_APPEND_UTF8(&unset, "lockOwner", "");
+  BSON_APPEND_UTF8(&unset, "reverting", "");
   bson_append_document_end(update.get(), &unset);
   return this->update(filter.get(), update.get(), false,
                       fmt::format("cannot record {} as failed", m.name).c_str());
 }
 
-Result<void> TrackingStore::finish_reverted(const core::Migration& m, const std::string& by,
-                                            TimestampMs reverted_at) {
+Result<void> TrackingStore::begin_revert(const core::Migration& m, const std::string& by,
+                                         const std::string& lock_owner) {
   ScopedBson filter, update;
   append_string(filter.get(), "name", m.name);
-  append_string(filter.get(), "status", core::kStatusApplied);
+  bson_t any, applied, interrupted;
+  BSON_APPEND_ARRAY_BEGIN(filter.get(), "$or", &any);
+  BSON_APPEND_DOCUMENT_BEGIN(&any, "0", &applied);
+  append_string(&applied, "status", core::kStatusApplied);
+  bson_append_document_end(&any, &applied);
+  BSON_APPEND_DOCUMENT_BEGIN(&any, "1", &interrupted);
+  append_string(&interrupted, "status", core::kStatusRunning);
+  BSON_APPEND_BOOL(&interrupted, "reverting", true);
+  bson_append_document_end(&any, &interrupted);
+  bson_append_array_end(filter.get(), &any);
+  bson_t set;
+  BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$set", &set);
+  append_string(&set, "status", core::kStatusRunning);
+  BSON_APPEND_BOOL(&set, "reverting", true);
+  append_string(&set, "lockOwner", lock_owner);
+  append_string(&set, "revertedBy", by);
+  bson_append_document_end(update.get(), &set);
+  return this->update(filter.get(), update.get(), false, fmt::format("cannot start reverting {}", m.name).c_str());
+}
+
+namespace {
+
+// {name, status: running, reverting: true, lockOwner}: a revert begun by
+// `lock_owner`, only while it still is.
+void append_reverting_filter(bson_t* filter, const std::string& name, const std::string& lock_owner) {
+  append_string(filter, "name", name);
+  append_string(filter, "status", core::kStatusRunning);
+  BSON_APPEND_BOOL(filter, "reverting", true);
+  append_string(filter, "lockOwner", lock_owner);
+}
+
+}  // namespace
+
+Result<void> TrackingStore::finish_reverted(const core::Migration& m, const std::string& by,
+                                            TimestampMs reverted_at, const std::string& lock_owner) {
+  ScopedBson filter, update;
+  append_reverting_filter(filter.get(), m.name, lock_owner);
   bson_t set, unset;
   BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$set", &set);
   append_string(&set, "status", core::kStatusReverted);
@@ -309,19 +353,24 @@ Result<void> TrackingStore::finish_reverted(const core::Migration& m, const std:
   append_string(&set, "revertedBy", by);
   bson_append_document_end(update.get(), &set);
   BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$unset", &unset);
-  BSON_APPEND_UTF8(&unset, "error", "");
+  for (const char* field : {"error", "lockOwner", "reverting"}) BSON_APPEND_UTF8(&unset, field, "");
   bson_append_document_end(update.get(), &unset);
   return this->update(filter.get(), update.get(), false,
                       fmt::format("cannot record {} as reverted", m.name).c_str());
 }
 
-Result<void> TrackingStore::note_revert_failed(const core::Migration& m, const std::string& error) {
+Result<void> TrackingStore::note_revert_failed(const core::Migration& m, const std::string& error,
+                                               const std::string& lock_owner) {
   ScopedBson filter, update;
-  append_string(filter.get(), "name", m.name);
-  bson_t set;
+  append_reverting_filter(filter.get(), m.name, lock_owner);
+  bson_t set, unset;
   BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$set", &set);
+  append_string(&set, "status", core::kStatusApplied);
   append_string(&set, "error", "revert failed: " + error);
   bson_append_document_end(update.get(), &set);
+  BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$unset", &unset);
+  for (const char* field : {"lockOwner", "reverting", "revertedBy"}) BSON_APPEND_UTF8(&unset, field, "");
+  bson_append_document_end(update.get(), &unset);
   return this->update(filter.get(), update.get(), false,
                       fmt::format("cannot record the failed revert of {}", m.name).c_str());
 }
@@ -346,6 +395,7 @@ Result<void> TrackingStore::set_status(const std::string& name, const core::Migr
   BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$unset", &unset);
   BSON_APPEND_UTF8(&unset, "error", "");
   BSON_APPEND_UTF8(&unset, "lockOwner", "");
+  BSON_APPEND_UTF8(&unset, "reverting", "");
   if (status == core::kStatusApplied) {
     BSON_APPEND_UTF8(&unset, "revertedAt", "");
     BSON_APPEND_UTF8(&unset, "revertedBy", "");

@@ -70,10 +70,17 @@ class TrackingStore {
                               TimestampMs applied_at, std::int64_t duration_ms);
   Result<void> finish_failed(const core::Migration& migration, const RecordKey& key, const std::string& error,
                              std::int64_t duration_ms);
-  Result<void> finish_reverted(const core::Migration& migration, const std::string& by,
-                               TimestampMs reverted_at);
-  // A failed `down`: the migration stays applied; the error is recorded.
-  Result<void> note_revert_failed(const core::Migration& migration, const std::string& error);
+  // Before a `down` runs: the applied record (or one left `running` by a
+  // revert that was interrupted) becomes `running`, `reverting`, under
+  // `lock_owner`, so a crash leaves evidence; kRefused if it is neither.
+  Result<void> begin_revert(const core::Migration& migration, const std::string& by, const std::string& lock_owner);
+  // The outcome of a revert begun by `lock_owner`; kRefused if the record is
+  // no longer that runner's.
+  Result<void> finish_reverted(const core::Migration& migration, const std::string& by, TimestampMs reverted_at,
+                               const std::string& lock_owner);
+  // A failed `down`: the migration is applied again, with the error recorded.
+  Result<void> note_revert_failed(const core::Migration& migration, const std::string& error,
+                                  const std::string& lock_owner);
 
   // Sets `name`'s status by hand (mark, baseline): creates the record if
   // needed. For applied, `migration` gives version and checksum.

@@ -206,19 +206,39 @@ Result<StepReport> Runner::revert(const core::Migration& m) {
   if (m.down && m.down->empty()) {
     step.warnings.push_back(m.name + " has an empty \"down\": nothing was undone, it is marked reverted");
   }
+  // The crash evidence, as for `up`: a revert that dies half-way shows as
+  // interrupted, not as still applied.
+  if (auto r = store_.begin_revert(m, identity_.actor, lock_owner_); !r) return std::unexpected(r.error());
+  // As after a claim: a runner paused past its lease between its last check
+  // and that write must not run `down`; whoever took the lease over may be
+  // reverting this very migration (then the write above was refused) or will
+  // find it interrupted.
+  if (journal_) {
+    if (auto ours = journal_->check_lease(); !ours) {
+      Error lost = ours.error();
+      lost.message += fmt::format("; {} stays marked running (being reverted) but its down was not started", m.name);
+      return std::unexpected(std::move(lost));
+    }
+  }
   auto start = std::chrono::steady_clock::now();
   auto failure = execute(m, /*down=*/true);
-  if (!failure) return std::unexpected(failure.error());
+  if (!failure) {  // server lost: the record stays `running` as evidence
+    Error lost = failure.error();
+    lost.message = fmt::format("{} did not finish reverting and stays recorded as running: {}", m.name, lost.message);
+    return std::unexpected(std::move(lost));
+  }
   step.duration_ms = elapsed_ms(start);
 
   if (failure->empty()) {
     step.outcome = StepOutcome::kReverted;
-    if (auto r = store_.finish_reverted(m, identity_.actor, core::now_ms()); !r) return std::unexpected(r.error());
+    if (auto r = store_.finish_reverted(m, identity_.actor, core::now_ms(), lock_owner_); !r) {
+      return std::unexpected(r.error());
+    }
     if (auto r = record_event(m, "reverted", step.duration_ms, ""); !r) return std::unexpected(r.error());
   } else {
     step.outcome = StepOutcome::kFailed;
     step.error = *failure;
-    if (auto r = store_.note_revert_failed(m, step.error); !r) return std::unexpected(r.error());
+    if (auto r = store_.note_revert_failed(m, step.error, lock_owner_); !r) return std::unexpected(r.error());
     if (auto r = record_event(m, "revert_failed", step.duration_ms, step.error); !r) {
       return std::unexpected(r.error());
     }

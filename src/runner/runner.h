@@ -55,8 +55,10 @@ class Runner {
   Result<StepReport> apply(const core::Migration& migration,
                            const std::vector<std::string>& refuse_statuses, bool has_record);
 
-  // Runs `down` of an applied migration and records it reverted (or, if a
-  // command fails, records the error and leaves it applied).
+  // Marks an applied migration (or one whose revert was interrupted)
+  // running, reverting; with a journal, checks the lease is still ours; runs
+  // its `down` and records it reverted (or, if a command fails, applied again
+  // with the error). Losing the server leaves it `running` as evidence.
   Result<StepReport> revert(const core::Migration& migration);
 
  private:

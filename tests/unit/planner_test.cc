@@ -215,6 +215,26 @@ TEST(PlanUp, RunningWithALiveLeaseStillBlocks) {
   EXPECT_EQ(plan.blocked_reason.find("interrupted"), std::string::npos) << plan.blocked_reason;
 }
 
+// A revert left `running`: its `down` may have half run, so `up` does not
+// pass it, and the way out is to finish the revert or apply it again.
+TEST(PlanUp, InterruptedRevertBlocksAndSaysHowToFinishIt) {
+  Catalog catalog = {file("001-a.json"), file("002-b.json")};
+  LogRecord reverting = record("001-a.json", "running");
+  reverting.reverting = true;
+  UpPlan plan = plan_up(catalog, {reverting}, kNoLease);
+  EXPECT_TRUE(plan.to_apply.empty());
+  ASSERT_TRUE(plan.blocked_by.has_value());
+  EXPECT_EQ(plan.blocked_status, MigrationStatus::kInterrupted);
+  EXPECT_NE(plan.blocked_reason.find("interrupted while being reverted"), std::string::npos) << plan.blocked_reason;
+  EXPECT_NE(plan.blocked_reason.find("down 001-a.json"), std::string::npos) << plan.blocked_reason;
+  EXPECT_NE(plan.blocked_reason.find("run 001-a.json"), std::string::npos) << plan.blocked_reason;
+
+  UpPlan live = plan_up(catalog, {reverting}, kLiveLease);
+  ASSERT_TRUE(live.blocked_by.has_value());
+  EXPECT_EQ(live.blocked_status, MigrationStatus::kRunning);
+  EXPECT_NE(live.blocked_reason.find("reverting it now"), std::string::npos) << live.blocked_reason;
+}
+
 TEST(PlanUp, BlockedFirstMigrationPlansNothing) {
   Catalog catalog = {file("001-a.json"), file("002-b.json")};
   UpPlan plan = plan_up(catalog, {record("001-a.json", "failed")}, kNoLease);
@@ -462,6 +482,21 @@ TEST(FindMigration, UnknownNamesAreNull) {
   EXPECT_EQ(find_migration(catalog, "zzz.json"), nullptr);
   EXPECT_EQ(find_migration(catalog, ""), nullptr);
   EXPECT_EQ(find_migration({}, "001-a.json"), nullptr);
+}
+
+TEST(BuildStatus, SaysWhichRunningRecordsAreReverts) {
+  Catalog catalog = {file("01.json"), file("02.json"), file("03.json")};
+  LogRecord reverting = record("01.json", "running");
+  reverting.reverting = true;
+  // A stale flag on a finished record (written by hand) means nothing.
+  LogRecord applied = record("03.json", "applied");
+  applied.reverting = true;
+  StatusReport report = build_status(catalog, {reverting, record("02.json", "running"), applied}, kNoLease);
+  EXPECT_EQ(report.summary.interrupted, 2);
+  EXPECT_TRUE(state(report, "01.json").reverting);
+  EXPECT_FALSE(state(report, "02.json").reverting);
+  EXPECT_FALSE(state(report, "03.json").reverting);
+  EXPECT_EQ(state(report, "03.json").status, MigrationStatus::kApplied);
 }
 
 }  // namespace
