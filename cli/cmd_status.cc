@@ -89,8 +89,8 @@ void print_human(const StatusReport& r, const Migrator& migrator, const GlobalOp
       fmt::print("{} {}: {}\n", paint("error:", Color::kRed, color), m.name, m.error);
     }
     if (m.status == MigrationStatus::kInterrupted && m.reverting) {
-      fmt::print("{} {} was interrupted while being reverted; check the database, then finish the revert with "
-                 "`down {}` or apply it again with `run {}`\n",
+      fmt::print("{} the revert of {} did not finish, so it may be half reverted; check the database, then finish "
+                 "it with `down {}` or apply it again with `run {}`\n",
                  paint("warning:", Color::kYellow, color), m.name, m.name, m.name);
     } else if (m.status == MigrationStatus::kInterrupted) {
       fmt::print("{} {} was interrupted while running; check the database, then `run {}`\n",

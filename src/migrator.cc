@@ -541,7 +541,8 @@ Result<RunReport> Migrator::revert(std::string_view name, const RevertOptions& o
     bool interrupted_revert = status == core::kStatusRunning && (*record)->reverting;
     if (status != core::kStatusApplied && !interrupted_revert) {
       return std::unexpected(refused(fmt::format("cannot revert {}: it is {}, not applied", m->name,
-                                                 status == core::kStatusRunning ? "interrupted" : status)));
+                                                 status == core::kStatusRunning ? "running or interrupted (see `status`)"
+                                                                                : status)));
     }
     if (!m->reversible()) {
       return std::unexpected(
@@ -558,9 +559,19 @@ Result<RunReport> Migrator::revert(std::string_view name, const RevertOptions& o
   runner::JournalWriter journal(impl_->store, impl_->leases, (*lease)->holder());
   runner::Runner runner = impl_->make_runner(options.reverted_by, **lease, Impl::hooks_of(options), &journal);
   auto step = runner.revert(*m);
+  if (!step && step.error().kind == ErrorKind::kLockLost) {  // found by the read after its mark
+    (void)impl_->record_event(m->name, "stopped", options.reverted_by, "lease lost: " + step.error().message);
+    return std::unexpected(Error{ErrorKind::kLockLost, fmt::format("stopped before reverting {}: the migration lock "
+                                                                   "was lost ({})",
+                                                                   m->name, step.error().message)});
+  }
   if (!step) return std::unexpected(step.error());
   RunReport report;
   report.steps.push_back(std::move(*step));
+  if (impl_->stop_requested() && report.steps.back().outcome == StepOutcome::kFailed) {
+    return std::unexpected(impl_->interrupted(m->name + "'s down was stopped; it stays recorded as running "
+                                              "(interrupted, being reverted)"));
+  }
   if (auto stop = impl_->stop_after(report.steps.back())) return std::unexpected(*stop);
   if (auto released = (*lease)->release(); !released) return std::unexpected(released.error());
   return report;

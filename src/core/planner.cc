@@ -93,8 +93,11 @@ UpPlan plan_up(const Catalog& catalog, const std::vector<LogRecord>& records,
         break;
       case MigrationStatus::kInterrupted:
         plan.blocked_reason = record->reverting
-                                  ? "it was interrupted while being reverted (the runner stopped during its "
-                                    "`down`); check the database, then finish the revert with `down " +
+                                  ? "its revert did not finish (" +
+                                        (record->error.empty() ? std::string("the runner stopped during its `down`")
+                                                               : record->error) +
+                                        "), so it may be half reverted; check the database, then finish the revert "
+                                        "with `down " +
                                         m.name + "` or apply it again with `run " + m.name + "`"
                                   : "it was interrupted while running (the runner stopped without "
                                     "recording an outcome); check the database, then re-run it with `run " +

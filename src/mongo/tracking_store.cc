@@ -305,8 +305,7 @@ Result<void> TrackingStore::finish_failed(const core::Migration& m, const Record
                       fmt::format("cannot record {} as failed", m.name).c_str());
 }
 
-Result<void> TrackingStore::begin_revert(const core::Migration& m, const std::string& by,
-                                         const std::string& lock_owner) {
+Result<void> TrackingStore::begin_revert(const core::Migration& m, const std::string& lock_owner) {
   ScopedBson filter, update;
   append_string(filter.get(), "name", m.name);
   bson_t any, applied, interrupted;
@@ -319,13 +318,18 @@ Result<void> TrackingStore::begin_revert(const core::Migration& m, const std::st
   BSON_APPEND_BOOL(&interrupted, "reverting", true);
   bson_append_document_end(&any, &interrupted);
   bson_append_array_end(filter.get(), &any);
-  bson_t set;
+  bson_t set, unset;
   BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$set", &set);
   append_string(&set, "status", core::kStatusRunning);
   BSON_APPEND_BOOL(&set, "reverting", true);
   append_string(&set, "lockOwner", lock_owner);
-  append_string(&set, "revertedBy", by);
   bson_append_document_end(update.get(), &set);
+  // An earlier failed revert's error is history now (its event keeps it); a
+  // batch checkpoint of an earlier `up` means nothing once `down` has run.
+  BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$unset", &unset);
+  BSON_APPEND_UTF8(&unset, "error", "");
+  if (m.compiled) BSON_APPEND_UTF8(&unset, "metadata.checkpoint", "");
+  bson_append_document_end(update.get(), &unset);
   return this->update(filter.get(), update.get(), false, fmt::format("cannot start reverting {}", m.name).c_str());
 }
 
@@ -365,11 +369,11 @@ Result<void> TrackingStore::note_revert_failed(const core::Migration& m, const s
   append_reverting_filter(filter.get(), m.name, lock_owner);
   bson_t set, unset;
   BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$set", &set);
-  append_string(&set, "status", core::kStatusApplied);
   append_string(&set, "error", "revert failed: " + error);
   bson_append_document_end(update.get(), &set);
+  // Still `running` and `reverting`, with no runner: interrupted.
   BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$unset", &unset);
-  for (const char* field : {"lockOwner", "reverting", "revertedBy"}) BSON_APPEND_UTF8(&unset, field, "");
+  BSON_APPEND_UTF8(&unset, "lockOwner", "");
   bson_append_document_end(update.get(), &unset);
   return this->update(filter.get(), update.get(), false,
                       fmt::format("cannot record the failed revert of {}", m.name).c_str());

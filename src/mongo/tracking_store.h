@@ -71,14 +71,16 @@ class TrackingStore {
   Result<void> finish_failed(const core::Migration& migration, const RecordKey& key, const std::string& error,
                              std::int64_t duration_ms);
   // Before a `down` runs: the applied record (or one left `running` by a
-  // revert that was interrupted) becomes `running`, `reverting`, under
-  // `lock_owner`, so a crash leaves evidence; kRefused if it is neither.
-  Result<void> begin_revert(const core::Migration& migration, const std::string& by, const std::string& lock_owner);
+  // revert that was interrupted or failed) becomes `running`, `reverting`,
+  // under `lock_owner`, so a crash leaves evidence; kRefused if it is neither.
+  Result<void> begin_revert(const core::Migration& migration, const std::string& lock_owner);
   // The outcome of a revert begun by `lock_owner`; kRefused if the record is
   // no longer that runner's.
   Result<void> finish_reverted(const core::Migration& migration, const std::string& by, TimestampMs reverted_at,
                                const std::string& lock_owner);
-  // A failed `down`: the migration is applied again, with the error recorded.
+  // A failed `down` (a command failed, or a signal stopped it): it may have
+  // half run, so the record stays `running`, `reverting`, with the error and
+  // no runner: interrupted, until `down` finishes it or `run` applies it.
   Result<void> note_revert_failed(const core::Migration& migration, const std::string& error,
                                   const std::string& lock_owner);
 

@@ -208,7 +208,7 @@ Result<StepReport> Runner::revert(const core::Migration& m) {
   }
   // The crash evidence, as for `up`: a revert that dies half-way shows as
   // interrupted, not as still applied.
-  if (auto r = store_.begin_revert(m, identity_.actor, lock_owner_); !r) return std::unexpected(r.error());
+  if (auto r = store_.begin_revert(m, lock_owner_); !r) return std::unexpected(r.error());
   // As after a claim: a runner paused past its lease between its last check
   // and that write must not run `down`; whoever took the lease over may be
   // reverting this very migration (then the write above was refused) or will
@@ -232,7 +232,11 @@ Result<StepReport> Runner::revert(const core::Migration& m) {
   if (failure->empty()) {
     step.outcome = StepOutcome::kReverted;
     if (auto r = store_.finish_reverted(m, identity_.actor, core::now_ms(), lock_owner_); !r) {
-      return std::unexpected(r.error());
+      Error error = r.error();
+      error.message = fmt::format("{}'s down ran to its end, but recording it reverted failed: {}; it stays "
+                                  "recorded as running: check, then `mark {} --as reverted`",
+                                  m.name, error.message, m.name);
+      return std::unexpected(std::move(error));
     }
     if (auto r = record_event(m, "reverted", step.duration_ms, ""); !r) return std::unexpected(r.error());
   } else {

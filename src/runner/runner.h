@@ -57,8 +57,9 @@ class Runner {
 
   // Marks an applied migration (or one whose revert was interrupted)
   // running, reverting; with a journal, checks the lease is still ours; runs
-  // its `down` and records it reverted (or, if a command fails, applied again
-  // with the error). Losing the server leaves it `running` as evidence.
+  // its `down` and records it reverted. A failed or stopped `down`, or a lost
+  // server, leaves it `running` (a failure also records its error): it may
+  // have half run.
   Result<StepReport> revert(const core::Migration& migration);
 
  private:

@@ -72,17 +72,6 @@ std::map<std::string, std::string> reported_statuses(const std::string& status_j
 
 class FaultTest : public IntegrationTest {
  protected:
-  // Short leases so that a dead runner's lease expires within the test.
-  static std::vector<std::string> with_short_lease(std::vector<std::string> args, const char* renew = "300ms") {
-    args.insert(args.end(), {"--lock-lease", "2s", "--lock-renew", renew});
-    return args;
-  }
-  static ProcessOptions bounded(std::chrono::milliseconds timeout = 60s) {
-    ProcessOptions options;
-    options.timeout = timeout;
-    return options;
-  }
-
   // Everything below reads through `p` so that a test on a server of its own can use it too.
 
   // Events of `name` with `action`: in the events collection, plus those

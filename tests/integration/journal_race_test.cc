@@ -31,15 +31,6 @@ using namespace std::chrono_literals;
 
 class JournalRaceTest : public IntegrationTest {
  protected:
-  static std::vector<std::string> with_short_lease(std::vector<std::string> args) {
-    args.insert(args.end(), {"--lock-lease", "2s", "--lock-renew", "300ms"});
-    return args;
-  }
-  static ProcessOptions bounded(std::chrono::milliseconds timeout = 60s) {
-    ProcessOptions options;
-    options.timeout = timeout;
-    return options;
-  }
   std::string log_status(const std::string& name) { return testing::log_status(probe(), name); }
   std::string tracked_status(const std::string& name) { return testing::tracked_status(probe(), name); }
   std::int64_t counter(int n) { return testing::counter(probe(), n); }

@@ -40,11 +40,6 @@ const char* const kFour = "004-four.json";
 
 class RecoveryTest : public IntegrationTest {
  protected:
-  static ProcessOptions bounded() {
-    ProcessOptions options;
-    options.timeout = 60s;
-    return options;
-  }
   ProcessResult run(std::vector<std::string> args) { return cli(std::move(args), bounded()); }
 
   // Writes 001..004 (inserting "one".."four").

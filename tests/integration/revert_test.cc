@@ -46,15 +46,6 @@ std::string reversible_migration(int n, int commands) {
 
 class RevertTest : public IntegrationTest {
  protected:
-  static std::vector<std::string> with_short_lease(std::vector<std::string> args) {
-    args.insert(args.end(), {"--lock-lease", "2s", "--lock-renew", "300ms"});
-    return args;
-  }
-  static ProcessOptions bounded(std::chrono::milliseconds timeout = 60s) {
-    ProcessOptions options;
-    options.timeout = timeout;
-    return options;
-  }
   std::string log_status(const std::string& name) { return testing::log_status(probe(), name); }
   std::int64_t downs(int n) { return testing::counter(probe(), kDownCounter + n); }
   std::int64_t record_count(const std::string& name, const std::string& more_filter = "") {
@@ -70,6 +61,17 @@ class RevertTest : public IntegrationTest {
     ASSERT_EQ(up.exit_code, 0) << describe(up);
     ASSERT_EQ(log_status(migration_name(1)), "applied");
   }
+  // Starts `down` of migration 1 in the background and kills it once its
+  // `down` has half run (some of its inserts done, not its last command).
+  void kill_revert_half_way(std::vector<std::string> args) {
+    auto reverter = cli_background(with_short_lease(std::move(args)), bounded());
+    ASSERT_TRUE(wait_until([&] { return probe().count("bulk") > 0 || reverter->finished(); }, 30s))
+        << reverter->err();
+    ASSERT_TRUE(reverter->signal(SIGKILL));
+    ASSERT_EQ(reverter->wait().exit_code, 128 + SIGKILL);
+    ASSERT_GT(probe().count("bulk"), 0);
+    ASSERT_EQ(downs(1), 0) << "killed before the last command of its down";
+  }
   Migrator open_with_short_lease() {
     auto opened = Migrator::open({.uri = uri(),
                                   .directory = dir(),
@@ -83,19 +85,15 @@ TEST_F(RevertTest, KilledRevertShowsInterruptedAndDownFinishesIt) {
   const std::string m = migration_name(1);
   apply_one(/*down_commands=*/150);
 
-  auto reverter = cli_background(with_short_lease({"down", m, "--by", "doomed"}), bounded());
-  ASSERT_TRUE(wait_until([&] { return log_status(m) == "running" || reverter->finished(); }, 30s))
-      << reverter->err();
-  ASSERT_TRUE(reverter->signal(SIGKILL));
-  ASSERT_EQ(reverter->wait().exit_code, 128 + SIGKILL);
-  ASSERT_EQ(downs(1), 0) << "killed before the last command of its down";
+  kill_revert_half_way({"down", m, "--by", "doomed"});
 
-  // Not "applied": its down may have half run. Running while the dead
-  // reverter's lease lasts, interrupted once it has expired.
+  // Not "applied": its down has half run. Running while the dead reverter's
+  // lease lasts, interrupted once it has expired.
   EXPECT_EQ(record_count(m, R"(, "status": "running", "reverting": true)"), 1);
   ProcessResult json = cli({"status", "--json"}, bounded());
   ASSERT_EQ(json.exit_code, 0) << describe(json);
-  EXPECT_TRUE(contains(json.out, R"("status":"running")")) << json.out;
+  EXPECT_TRUE(contains(json.out, R"("status":"running")") || contains(json.out, R"("status":"interrupted")"))
+      << json.out;
   EXPECT_TRUE(contains(json.out, R"("reverting":true)")) << json.out;
   ASSERT_TRUE(wait_until(
       [&] {
@@ -108,7 +106,7 @@ TEST_F(RevertTest, KilledRevertShowsInterruptedAndDownFinishesIt) {
   ProcessResult human = cli({"status"}, bounded());
   ASSERT_EQ(human.exit_code, 0) << describe(human);
   EXPECT_TRUE(contains(human.out, "interrupted (revert)")) << human.out;
-  EXPECT_TRUE(contains(human.out, "interrupted while being reverted")) << human.out;
+  EXPECT_TRUE(contains(human.out, "the revert of " + m + " did not finish")) << human.out;
   EXPECT_TRUE(contains(human.out, "`down " + m + "`")) << human.out;
   ProcessResult validate = cli({"validate"}, bounded());
   EXPECT_EQ(validate.exit_code, 1) << describe(validate);
@@ -117,7 +115,7 @@ TEST_F(RevertTest, KilledRevertShowsInterruptedAndDownFinishesIt) {
   write_migration(migration_name(2), counter_migration(2));
   ProcessResult up = cli(with_short_lease({"up", "--lock-timeout", "10s"}), bounded());
   EXPECT_EQ(up.exit_code, 1) << describe(up);
-  EXPECT_TRUE(contains(up.err, "interrupted while being reverted")) << describe(up);
+  EXPECT_TRUE(contains(up.err, "revert did not finish")) << describe(up);
   EXPECT_EQ(counter(probe(), 2), 0);
 
   // `down` finishes it, once the dead reverter's lease has expired.
@@ -142,11 +140,7 @@ TEST_F(RevertTest, KilledRevertShowsInterruptedAndDownFinishesIt) {
 TEST_F(RevertTest, InterruptedRevertCanBeAppliedAgainWithRun) {
   const std::string m = migration_name(1);
   apply_one(/*down_commands=*/150);
-  auto reverter = cli_background(with_short_lease({"down", m}), bounded());
-  ASSERT_TRUE(wait_until([&] { return log_status(m) == "running" || reverter->finished(); }, 30s))
-      << reverter->err();
-  ASSERT_TRUE(reverter->signal(SIGKILL));
-  ASSERT_EQ(reverter->wait().exit_code, 128 + SIGKILL);
+  kill_revert_half_way({"down", m});
 
   ProcessResult run = cli(with_short_lease({"run", m, "--lock-timeout", "10s"}), bounded());
   ASSERT_EQ(run.exit_code, 0) << describe(run);
@@ -155,31 +149,71 @@ TEST_F(RevertTest, InterruptedRevertCanBeAppliedAgainWithRun) {
   EXPECT_EQ(counter(probe(), 1), 2);
   EXPECT_EQ(downs(1), 0);
   ProcessResult json = cli({"status", "--json"}, bounded());
-  EXPECT_TRUE(contains(json.out, R"("reverting":false)")) << json.out;
+  EXPECT_TRUE(contains(json.out, R"("status":"applied")")) << json.out;
+  EXPECT_FALSE(contains(json.out, R"("reverting":true)")) << json.out;
 }
 
-TEST_F(RevertTest, FailedDownLeavesItAppliedWithTheError) {
+// A `down` whose second command fails has half run: not applied any more,
+// not reverted either. It says so, and `down` can finish it once fixed.
+TEST_F(RevertTest, FailedDownLeavesItHalfRevertedWithItsErrorUntilDownFinishesIt) {
   const std::string m = migration_name(1);
-  write_migration(m, R"({"up": [)" + counter_command(1) +
-                         R"(], "down": [{"insert": "bulk", "documents": [{"_id": 1}]},
-                                        {"insert": "bulk", "documents": [{"_id": 1}]}]})");
+  auto down_inserting = [&](const std::string& second_id) {
+    write_migration(m, R"({"up": [)" + counter_command(1) +
+                           R"(], "down": [{"insert": "bulk", "documents": [{"_id": 1}]},
+                                          {"insert": "bulk", "documents": [{"_id": )" +
+                           second_id + R"(}]}]})");
+  };
+  down_inserting("1");  // a duplicate key: the second command fails
   ProcessResult up = cli({"up"}, bounded());
   ASSERT_EQ(up.exit_code, 0) << describe(up);
 
   ProcessResult down = cli({"down", m}, bounded());
   EXPECT_EQ(down.exit_code, 1) << describe(down);
-  EXPECT_EQ(log_status(m), "applied");
+  EXPECT_EQ(probe().count("bulk"), 1) << "its first command ran";
+  EXPECT_EQ(record_count(m, R"(, "status": "running", "reverting": true)"), 1);
+  EXPECT_EQ(record_count(m, R"(, "lockOwner": {"$exists": true})"), 0) << "no runner: interrupted at once";
   EXPECT_TRUE(contains(probe().string_field("migrationlogs", R"({"name": ")" + m + R"("})", "error"),
-                       "revert failed:"));
-  EXPECT_EQ(record_count(m, R"(, "reverting": {"$exists": true})"), 0);
-  EXPECT_EQ(record_count(m, R"(, "lockOwner": {"$exists": true})"), 0);
-  EXPECT_EQ(record_count(m, R"(, "revertedBy": {"$exists": true})"), 0);
+                       "revert failed: command 2 of 2"));
   EXPECT_EQ(events(m, "revert_failed"), 1);
   EXPECT_EQ(lock_leftovers(probe()), 0);
-  // Still applied: it may be reverted again.
+  ProcessResult status = cli({"status"}, bounded());
+  EXPECT_TRUE(contains(status.out, "interrupted (revert)")) << status.out;
+  EXPECT_TRUE(contains(status.out, "revert failed: command 2 of 2")) << status.out;
+  ProcessResult validate = cli({"validate"}, bounded());
+  EXPECT_EQ(validate.exit_code, 1) << describe(validate);
+
+  // Fixed (the file changes: it is not applied, so no checksum warning), `down` finishes it.
+  probe().command(R"({"delete": "bulk", "deletes": [{"q": {}, "limit": 0}]})");
+  down_inserting("2");
   ProcessResult again = cli({"down", m}, bounded());
-  EXPECT_EQ(again.exit_code, 1) << describe(again);
-  EXPECT_EQ(events(m, "revert_failed"), 2);
+  ASSERT_EQ(again.exit_code, 0) << describe(again);
+  EXPECT_EQ(log_status(m), "reverted");
+  EXPECT_EQ(record_count(m, R"(, "error": {"$exists": true})"), 0);
+  EXPECT_EQ(probe().count("bulk"), 2);
+  EXPECT_EQ(events(m, "reverted"), 1);
+}
+
+// SIGTERM (a pod being stopped) between two commands of `down`: the command
+// in flight finishes, the rest does not run, and the record says so.
+TEST_F(RevertTest, SignalDuringDownLeavesItHalfRevertedAndReleasesTheLock) {
+  const std::string m = migration_name(1);
+  apply_one(/*down_commands=*/150);
+  auto reverter = cli_background({"down", m}, bounded());
+  ASSERT_TRUE(wait_until([&] { return probe().count("bulk") > 0 || reverter->finished(); }, 30s))
+      << reverter->err();
+  ASSERT_TRUE(reverter->signal(SIGTERM));
+  ProcessResult result = reverter->wait();
+  EXPECT_EQ(result.exit_code, 128 + SIGTERM) << describe(result);
+  EXPECT_TRUE(contains(result.err, "stays recorded as running")) << describe(result);
+  EXPECT_EQ(downs(1), 0) << "its last command did not run";
+  EXPECT_EQ(record_count(m, R"(, "status": "running", "reverting": true, "lockOwner": {"$exists": false})"), 1);
+  EXPECT_TRUE(contains(probe().string_field("migrationlogs", R"({"name": ")" + m + R"("})", "error"),
+                       "interrupted by signal"));
+  EXPECT_EQ(lock_leftovers(probe()), 0) << "the lease is released";
+  ProcessResult down = cli({"down", m}, bounded());
+  ASSERT_EQ(down.exit_code, 0) << describe(down);
+  EXPECT_EQ(log_status(m), "reverted");
+  EXPECT_EQ(downs(1), 1);
 }
 
 // A reverter that passed its last lease check, then froze (GC, SIGSTOP, a VM
@@ -217,6 +251,8 @@ TEST_F(RevertTest, ReverterThatLostItsLeaseStopsBeforeItsDownAndLeavesItInterrup
   ASSERT_FALSE(reverted.has_value());
   EXPECT_EQ(reverted.error().kind, ErrorKind::kLockLost) << reverted.error().message;
   EXPECT_TRUE(contains(reverted.error().message, "its down was not started")) << reverted.error().message;
+  EXPECT_TRUE(contains(reverted.error().message, "migration lock was lost")) << reverted.error().message;
+  EXPECT_EQ(events(m, "stopped"), 1) << "as `up` records a lost lease";
   EXPECT_EQ(downs(1), 0);
   EXPECT_EQ(record_count(m, R"(, "status": "running", "reverting": true)"), 1);
 

@@ -65,4 +65,15 @@ std::string describe(const ProcessResult& r) {
          "\nstderr: " + r.err;
 }
 
+std::vector<std::string> with_short_lease(std::vector<std::string> args, const char* renew) {
+  args.insert(args.end(), {"--lock-lease", "2s", "--lock-renew", renew});
+  return args;
+}
+
+ProcessOptions bounded(std::chrono::milliseconds timeout) {
+  ProcessOptions options;
+  options.timeout = timeout;
+  return options;
+}
+
 }  // namespace mongomigrate::testing

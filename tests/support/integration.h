@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -63,5 +64,11 @@ class IntegrationTest : public ::testing::Test {
 
 // For assertion messages: "exit N\nstdout: ...\nstderr: ...".
 std::string describe(const ProcessResult& r);
+
+// `args` with a 2 s lease renewed every `renew`, so that a dead runner's lease
+// expires within a test.
+std::vector<std::string> with_short_lease(std::vector<std::string> args, const char* renew = "300ms");
+// Options that end a process still running after `timeout`.
+ProcessOptions bounded(std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
 }  // namespace mongomigrate::testing

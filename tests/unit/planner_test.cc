@@ -225,9 +225,19 @@ TEST(PlanUp, InterruptedRevertBlocksAndSaysHowToFinishIt) {
   EXPECT_TRUE(plan.to_apply.empty());
   ASSERT_TRUE(plan.blocked_by.has_value());
   EXPECT_EQ(plan.blocked_status, MigrationStatus::kInterrupted);
-  EXPECT_NE(plan.blocked_reason.find("interrupted while being reverted"), std::string::npos) << plan.blocked_reason;
+  EXPECT_NE(plan.blocked_reason.find("revert did not finish"), std::string::npos) << plan.blocked_reason;
+  EXPECT_NE(plan.blocked_reason.find("stopped during its `down`"), std::string::npos) << plan.blocked_reason;
   EXPECT_NE(plan.blocked_reason.find("down 001-a.json"), std::string::npos) << plan.blocked_reason;
   EXPECT_NE(plan.blocked_reason.find("run 001-a.json"), std::string::npos) << plan.blocked_reason;
+
+  // A failed `down` says why.
+  LogRecord failed = reverting;
+  failed.lock_owner.clear();
+  failed.error = "revert failed: command 2 of 2: duplicate key";
+  UpPlan after_failure = plan_up(catalog, {failed}, kLiveLease);
+  EXPECT_EQ(after_failure.blocked_status, MigrationStatus::kInterrupted);
+  EXPECT_NE(after_failure.blocked_reason.find("revert failed: command 2 of 2"), std::string::npos)
+      << after_failure.blocked_reason;
 
   UpPlan live = plan_up(catalog, {reverting}, kLiveLease);
   ASSERT_TRUE(live.blocked_by.has_value());
