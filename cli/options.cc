@@ -209,8 +209,8 @@ int print_run_report(const RunReport& report, const GlobalOptions& options, cons
                  report.steps.size() == 1 ? "" : "s");
     }
     if (report.running_elsewhere) {
-      fmt::print("Dry run: another runner is applying {} now; `up` would wait for it, then apply what is "
-                 "still pending.\n",
+      fmt::print("Dry run: another runner is applying or reverting {} now; `up` would wait for it, then apply "
+                 "what is still pending.\n",
                  *report.running_elsewhere);
     }
   } else if (report.steps.empty()) {
