@@ -540,9 +540,8 @@ Result<RunReport> Migrator::revert(std::string_view name, const RevertOptions& o
     // a live runner's, and taking the lease waits for it.)
     bool interrupted_revert = status == core::kStatusRunning && (*record)->reverting;
     if (status != core::kStatusApplied && !interrupted_revert) {
-      return std::unexpected(refused(fmt::format("cannot revert {}: it is {}, not applied", m->name,
-                                                 status == core::kStatusRunning ? "running or interrupted (see `status`)"
-                                                                                : status)));
+      std::string what = status == core::kStatusRunning ? "running or interrupted (see `status`)" : status;
+      return std::unexpected(refused(fmt::format("cannot revert {}: it is {}, not applied", m->name, what)));
     }
     if (!m->reversible()) {
       return std::unexpected(
