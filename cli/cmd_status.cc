@@ -1,6 +1,7 @@
 // `status`: totals, one line per migration, warnings for modified/missing ones.
 #include <fmt/format.h>
 
+#include "core/names.h"
 #include "core/time_format.h"
 #include "json_writer.h"
 #include "options.h"
@@ -79,12 +80,15 @@ void print_human(const StatusReport& r, const Migrator& migrator, const GlobalOp
     if (!m.has_file) status += " (missing)";
     Color c = (m.modified || !m.has_file) ? Color::kYellow : status_color(m.status);
     bool reverted = m.status == MigrationStatus::kReverted;
-    table.add_row({m.name, status, human_time(reverted ? m.reverted_at : m.applied_at),
+    table.add_row({core::printable(m.name), status, human_time(reverted ? m.reverted_at : m.applied_at),
                    human_duration(m.duration_ms), reverted ? m.reverted_by : m.applied_by},
                   {Color::kNone, c});
   }
   fmt::print("{}", table.render(color));
-  for (const MigrationState& m : r.migrations) {
+  for (const MigrationState& state : r.migrations) {
+    MigrationState m = state;  // names and errors as they may be shown
+    m.name = core::printable(m.name);
+    m.error = core::printable(m.error);
     if ((m.status == MigrationStatus::kFailed || m.status == MigrationStatus::kInterrupted) && !m.error.empty()) {
       fmt::print("{} {}: {}\n", paint("error:", Color::kRed, color), m.name, m.error);
     }
@@ -99,10 +103,11 @@ void print_human(const StatusReport& r, const Migrator& migrator, const GlobalOp
   }
   for (const std::string& name : r.modified) {
     fmt::print("{} {} was modified after it was applied (checksum differs)\n",
-               paint("warning:", Color::kYellow, color), name);
+               paint("warning:", Color::kYellow, color), core::printable(name));
   }
   for (const std::string& name : r.missing) {
-    fmt::print("{} {} is applied but its file is missing\n", paint("warning:", Color::kYellow, color), name);
+    fmt::print("{} {} is applied but its file is missing\n", paint("warning:", Color::kYellow, color),
+               core::printable(name));
   }
 }
 

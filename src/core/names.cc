@@ -26,7 +26,74 @@ bool token_ends(std::string_view s, std::size_t end) {
   return end == s.size() || s[end] == '-' || s[end] == '_' || s[end] == '.';
 }
 
+// The code point of the valid UTF-8 sequence at text[pos] and its length, or
+// length 0 when the bytes there are not one (truncated, overlong, a UTF-16
+// surrogate, past U+10FFFF, a stray continuation byte).
+struct Decoded {
+  char32_t code_point = 0;
+  std::size_t length = 0;
+};
+Decoded decode_utf8(std::string_view text, std::size_t pos) {
+  auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[pos + i]); };
+  unsigned char lead = byte(0);
+  if (lead < 0x80) return {lead, 1};
+  std::size_t length;
+  char32_t cp, min;
+  if ((lead & 0xE0) == 0xC0) {
+    length = 2, cp = lead & 0x1F, min = 0x80;
+  } else if ((lead & 0xF0) == 0xE0) {
+    length = 3, cp = lead & 0x0F, min = 0x800;
+  } else if ((lead & 0xF8) == 0xF0) {
+    length = 4, cp = lead & 0x07, min = 0x10000;
+  } else {
+    return {};
+  }
+  if (pos + length > text.size()) return {};
+  for (std::size_t i = 1; i < length; ++i) {
+    if ((byte(i) & 0xC0) != 0x80) return {};
+    cp = (cp << 6) | (byte(i) & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return {};
+  return {cp, length};
+}
+
+// Characters that must never reach a terminal raw: C0 controls, DEL, C1
+// controls, and the invisible ones that reorder text or break lines (a name
+// that displays as another, "Trojan Source").
+bool is_unprintable(char32_t cp) {
+  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x200E || cp == 0x200F || cp == 0x2028 ||
+         cp == 0x2029 || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
 }  // namespace
+
+std::string printable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  constexpr const char* kHex = "0123456789abcdef";
+  for (std::size_t pos = 0; pos < text.size();) {
+    Decoded d = decode_utf8(text, pos);
+    if (d.length == 0 || (d.length == 1 && is_unprintable(d.code_point))) {
+      unsigned char c = static_cast<unsigned char>(text[pos]);
+      switch (c) {
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default: out += {'\\', 'x', kHex[c >> 4], kHex[c & 0xF]};
+      }
+      ++pos;
+      continue;
+    }
+    if (is_unprintable(d.code_point)) {
+      out += "\\u";
+      for (int shift = 12; shift >= 0; shift -= 4) out.push_back(kHex[(d.code_point >> shift) & 0xF]);
+    } else {
+      out.append(text.substr(pos, d.length));
+    }
+    pos += d.length;
+  }
+  return out;
+}
 
 std::string derive_version(std::string_view name) {
   // A dotted "v1.2.3" must not be confused with the file extension, so look
@@ -64,8 +131,11 @@ std::string name_problem(std::string_view name) {
   }
   if (name.find("..") != std::string_view::npos) return "a migration name cannot contain \"..\"";
   if (name.front() == '.') return "a migration name cannot start with '.'";
-  for (unsigned char c : name) {
-    if (c < 0x20 || c == 0x7f) return "a migration name cannot contain control characters";
+  for (std::size_t pos = 0; pos < name.size();) {
+    Decoded d = decode_utf8(name, pos);
+    if (d.length == 0) return "a migration name must be valid UTF-8";
+    if (is_unprintable(d.code_point)) return "a migration name cannot contain control characters";
+    pos += d.length;
   }
   return "";
 }

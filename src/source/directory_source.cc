@@ -69,7 +69,8 @@ Result<core::Catalog> load_directory(const std::string& directory) {
   catalog.reserve(files.size());
   for (const File& file : files) {
     if (std::string problem = core::name_problem(file.name); !problem.empty()) {
-      return std::unexpected(Error{ErrorKind::kBadInput, fmt::format("{}: {}", file.path.string(), problem)});
+      return std::unexpected(
+          Error{ErrorKind::kBadInput, fmt::format("{}: {}", core::printable(file.path.string()), problem)});
     }
     auto bytes = read_file(file.path);
     if (!bytes) return std::unexpected(bytes.error());
