@@ -25,11 +25,21 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kUnreachable = "mongodb://127.0.0.1:1/db?serverSelectionTimeoutMS=500&connectTimeoutMS=500";
+constexpr const char* kSecret = "s3cretPW";
 
 const char* kGood = R"({"up": [{"insert": "things", "documents": [{"_id": "good"}]}]})";
 
 bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
+}
+
+// Case-insensitive: libmongoc lower-cases host names it quotes.
+bool contains_secret(const std::string& text, const std::string& secret = kSecret) {
+  auto lower = [](std::string s) {
+    std::ranges::transform(s, s.begin(), [](unsigned char c) { return std::tolower(c); });
+    return s;
+  };
+  return contains(lower(text), lower(secret));
 }
 
 bool one_line(const std::string& text) {
@@ -98,6 +108,91 @@ TEST_F(RefusedBeforeConnectingTest, ControlCharactersInANameGivenOnTheCommandLin
   expect_refused({"run", "001-\x1b[2J.json"}, {"001-\\x1b[2J.json"});
   expect_refused({"down", "001-\xff.json"}, {"001-\\xff.json"});
   expect_refused({"run", "001-\xe2\x80\xae" "nosj.json"}, {"001-\\u202enosj.json"});
+}
+
+// ---- item 4: secrets in URIs ------------------------------------------------
+
+// Each rejected URI is given by --uri and by MONGODB_URI, with and without
+// --json: nothing printed holds the secret, in any case.
+TEST_F(RefusedBeforeConnectingTest, APasswordInAUriTheParserRejectsIsNeverPrinted) {
+  write_migration("001-good.json", kGood);
+  const std::string pw = kSecret;
+  struct Case {
+    std::string uri;
+    const char* why;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"mongodb://u:" + pw + ":x@127.0.0.1:1/db", "a ':' in the password: libmongoc's error quotes it"},
+           {"mongodb://u:" + pw + "@" + pw + "@127.0.0.1:1/db", "an '@' in the password: resolved as a host"},
+           {"mongodb://u:abc@" + pw + "@127.0.0.1:1/db", "an '@' in the password, another split"},
+           {"mongodb://u:" + pw + "/db", "no host: the whole URI was printed"},
+           {"mongodb://u:s3cret%50W:x@127.0.0.1:1/db", "percent-encoded, with a ':'"},
+           {"mongodb://u:" + pw + "@127.0.0.1:notaport/db", "a bad port"},
+       }) {
+    SCOPED_TRACE(c.why);
+    for (bool json : {false, true}) {
+      for (bool env : {false, true}) {
+        std::vector<std::string> args = {"status"};
+        if (json) args.push_back("--json");
+        ProcessOptions options;
+        if (env) {
+          options.env["MONGODB_URI"] = c.uri;
+        } else {
+          args.insert(args.end(), {"--uri", c.uri});
+        }
+        ProcessResult r = cli(args, options);
+        EXPECT_EQ(r.exit_code, 2) << describe(r);
+        EXPECT_TRUE(one_line(r.err)) << describe(r);
+        EXPECT_TRUE(contains(r.err, "URI")) << describe(r);
+        EXPECT_FALSE(contains_secret(r.out + r.err)) << describe(r);
+        EXPECT_FALSE(contains_secret(r.out + r.err, "s3cret%50W")) << describe(r);
+      }
+    }
+  }
+}
+
+TEST_F(RefusedBeforeConnectingTest, SecretOptionsAreNeverPrinted) {
+  write_migration("001-good.json", kGood);
+  const std::string pw = kSecret;
+  for (const std::string& uri : {
+           std::string(kUnreachable) + "&tlsCertificateKeyFilePassword=" + pw,
+           std::string(kUnreachable) + "&authMechanism=MONGODB-AWS&authMechanismProperties=AWS_SESSION_TOKEN:" + pw,
+           std::string(kUnreachable) + "&password=" + pw,
+           std::string(kUnreachable) + "&sslClientCertificateKeyPassword=" + pw + "&tlsCertificateKeyFilePassword=" +
+               pw + "x",
+       }) {
+    SCOPED_TRACE(uri);
+    for (bool json : {false, true}) {
+      std::vector<std::string> args = {"status", "--uri", uri};
+      if (json) args.push_back("--json");
+      ProcessResult r = cli(args);
+      EXPECT_TRUE(r.exit_code == 2 || r.exit_code == 3) << describe(r);
+      EXPECT_FALSE(r.err.empty()) << describe(r);
+      EXPECT_FALSE(contains_secret(r.out + r.err)) << describe(r);
+    }
+  }
+}
+
+// ---- item 10: the URI's length ---------------------------------------------
+
+TEST_F(RefusedBeforeConnectingTest, AUriLongerThanTheLimitIsRefusedAtOnce) {
+  write_migration("001-good.json", kGood);
+  std::string uri = "mongodb://127.0.0.1:1/db?serverSelectionTimeoutMS=500";
+  while (uri.size() < 100 * 1024) uri += "&connectTimeoutMS=500";
+  auto start = std::chrono::steady_clock::now();
+  ProcessResult r = cli({"status", "--uri", uri});
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(r.exit_code, 2) << describe(r);
+  EXPECT_TRUE(one_line(r.err)) << describe(r);
+  EXPECT_TRUE(contains(r.err, "16384")) << "names the limit: " << describe(r);
+  // Not a timing assertion of speed, only that the 20 s parse is not reached.
+  EXPECT_LT(took, std::chrono::seconds(10)) << describe(r);
+
+  // Through the environment too.
+  ProcessOptions env;
+  env.env["MONGODB_URI"] = uri;
+  ProcessResult from_env = cli({"status"}, env);
+  EXPECT_EQ(from_env.exit_code, 2) << describe(from_env);
 }
 
 }  // namespace
