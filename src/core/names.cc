@@ -1,6 +1,9 @@
 #include "core/names.h"
 
+#include <algorithm>
 #include <cctype>
+
+#include <fmt/format.h>
 
 namespace mongomigrate::core {
 namespace {
@@ -136,6 +139,73 @@ std::string name_problem(std::string_view name) {
     if (d.length == 0) return "a migration name must be valid UTF-8";
     if (is_unprintable(d.code_point)) return "a migration name cannot contain control characters";
     pos += d.length;
+  }
+  return "";
+}
+
+namespace {
+
+// Whether `text` is valid UTF-8 with no character is_unprintable() names.
+bool plain_text(std::string_view text, std::string* problem) {
+  for (std::size_t pos = 0; pos < text.size();) {
+    Decoded d = decode_utf8(text, pos);
+    if (d.length == 0) {
+      *problem = "it is not valid UTF-8";
+      return false;
+    }
+    if (is_unprintable(d.code_point)) {
+      *problem = d.code_point == 0 ? "it contains a NUL byte" : "it contains control characters";
+      return false;
+    }
+    pos += d.length;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string database_name_problem(std::string_view database) {
+  auto refuse = [&](std::string_view why) {
+    return fmt::format("invalid database name \"{}\": {}", printable(database), why);
+  };
+  if (database.empty()) return "invalid database name: it is empty";
+  if (database.size() > kMaxDatabaseNameBytes) {
+    return refuse(fmt::format("it is {} bytes long; MongoDB allows {} at most", database.size(),
+                              kMaxDatabaseNameBytes));
+  }
+  if (database.find_first_of(std::string_view("/\\. \"$\0", 7)) != std::string_view::npos) {
+    return refuse("MongoDB database names cannot contain '/', '\\', '.', ' ', '\"' or '$'");
+  }
+  if (std::string problem; !plain_text(database, &problem)) return refuse(problem);
+  return "";
+}
+
+std::string collection_name_problem(std::string_view collection) {
+  auto refuse = [&](std::string_view why) {
+    return fmt::format("invalid collection name \"{}\": {}", printable(collection), why);
+  };
+  if (collection.empty()) return "invalid collection name: it is empty";
+  if (collection.find('$') != std::string_view::npos) {
+    return refuse("MongoDB keeps names with '$' for its own namespaces");
+  }
+  if (collection.starts_with("system.")) return refuse("names starting with \"system.\" are reserved for MongoDB");
+  if (collection.front() == '.') return refuse("a collection name cannot start with '.'");
+  if (std::string problem; !plain_text(collection, &problem)) return refuse(problem);
+  return "";
+}
+
+std::string tracking_namespace_problem(std::string_view database, std::string_view collection) {
+  if (std::string problem = database_name_problem(database); !problem.empty()) return problem;
+  if (std::string problem = collection_name_problem(collection); !problem.empty()) return problem;
+  // The longest of the three names decides.
+  std::string_view suffix = std::max(kEventsSuffix, kLockSuffix, [](std::string_view a, std::string_view b) {
+    return a.size() < b.size();
+  });
+  std::size_t length = database.size() + 1 + collection.size() + suffix.size();
+  if (length > kMaxNamespaceBytes) {
+    return fmt::format("invalid collection name \"{}\": its events collection (\"{}\" added) in database \"{}\" "
+                       "would make a namespace of {} bytes, over MongoDB's limit of {}",
+                       printable(collection), suffix, printable(database), length, kMaxNamespaceBytes);
   }
   return "";
 }

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "core/names.h"
 #include "core/time_format.h"
 #include "core/uri_redaction.h"
 
@@ -147,6 +148,10 @@ Result<Client> Client::open(const std::string& uri_text, const std::string& data
     return std::unexpected(Error{ErrorKind::kUsage,
                                  "no database given: pass --db NAME or put it in the URI path "
                                  "(mongodb://host/NAME)"});
+  }
+  // libmongoc checks a database in the URI's path, not one from --db.
+  if (std::string problem = core::database_name_problem(client.database_); !problem.empty()) {
+    return std::unexpected(Error{ErrorKind::kUsage, std::move(problem)});
   }
   if (!mongoc_uri_set_appname(uri.get(), "mongo-migrate")) {
     // Only fails for an over-long appname; not ours.

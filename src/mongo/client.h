@@ -27,7 +27,8 @@ class Client {
   // kUsage for a malformed URI (one longer than core::kMaxUriBytes included,
   // refused before the driver parses it; the message never quotes a URI the
   // driver rejected) or when neither `database` nor the URI's path names a
-  // database.
+  // database, or when that database's name is one MongoDB cannot hold
+  // (core::database_name_problem).
   static Result<Client> open(const std::string& uri, const std::string& database);
 
   const std::string& database() const { return database_; }

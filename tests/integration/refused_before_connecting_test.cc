@@ -195,5 +195,33 @@ TEST_F(RefusedBeforeConnectingTest, AUriLongerThanTheLimitIsRefusedAtOnce) {
   EXPECT_EQ(from_env.exit_code, 2) << describe(from_env);
 }
 
+// ---- item 7: database and collection names the server cannot hold --------
+
+TEST_F(RefusedBeforeConnectingTest, DatabaseNamesTheServerCannotHoldAreRefused) {
+  write_migration("001-good.json", kGood);
+  for (const std::string& db : {std::string("a/b"), std::string("a b"), std::string("a.b"), std::string("a$b"),
+                                std::string(64, 'd')}) {
+    SCOPED_TRACE(db);
+    for (const char* command : {"up", "status", "unlock"}) expect_refused({command, "--db", db}, {"database"});
+  }
+  // From the URI's path: the driver refuses these itself.
+  expect_refused({"up", "--uri", "mongodb://127.0.0.1:1/a.b"}, {"URI"});
+}
+
+TEST_F(RefusedBeforeConnectingTest, CollectionNamesTheServerCannotHoldAreRefused) {
+  write_migration("001-good.json", kGood);
+  for (const std::string& name : {std::string("system.migrations"), std::string("a$b"), std::string("$cmd"),
+                                  std::string(".hidden")}) {
+    SCOPED_TRACE(name);
+    expect_refused({"up", "--collection", name}, {"collection"});
+  }
+  // "db." + the name + "_events" is over 255 bytes; the log itself would fit.
+  std::string too_long(255 - 3 - 7 + 1, 'c');
+  expect_refused({"up", "--collection", too_long}, {"collection", "_events", "255"});
+  // One byte shorter passes the check (and then finds no server).
+  ProcessResult r = cli({"status", "--collection", too_long.substr(1)});
+  EXPECT_EQ(r.exit_code, 3) << describe(r);
+}
+
 }  // namespace
 }  // namespace mongomigrate::testing

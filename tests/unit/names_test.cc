@@ -218,3 +218,60 @@ TEST(RunsBefore, SortsAListLikeTheSeed) {
 
 }  // namespace
 }  // namespace mongomigrate::core
+
+namespace mongomigrate::core {
+namespace {
+
+// ------------------------------------- database and collection names (item 7)
+
+TEST(DatabaseNameProblem, AcceptsWhatMongoDbAccepts) {
+  for (const char* db : {"app", "my_app-2", "App", "caf\xc3\xa9", "a:b"}) EXPECT_EQ(database_name_problem(db), "") << db;
+  EXPECT_EQ(database_name_problem(std::string(63, 'd')), "");
+}
+
+TEST(DatabaseNameProblem, RefusesWhatMongoDbRefuses) {
+  for (std::string_view db : {"a/b"sv, "a b"sv, "a.b"sv, "a\\b"sv, "a\"b"sv, "a$b"sv, "a\0b"sv, ""sv, "a\tb"sv,
+                              "\xff"sv}) {
+    EXPECT_NE(database_name_problem(db), "") << printable(db);
+  }
+  EXPECT_NE(database_name_problem(std::string(64, 'd')), "");
+  EXPECT_NE(database_name_problem(std::string(64, 'd')).find("64"), std::string::npos);
+  EXPECT_NE(database_name_problem("a/b").find("\"a/b\""), std::string::npos) << "names it";
+  EXPECT_NE(database_name_problem("a\x1b" "b").find("a\\x1bb"), std::string::npos) << "escaped";
+}
+
+TEST(CollectionNameProblem, AcceptsWhatMongoDbAccepts) {
+  for (const char* c : {"migrationlogs", "migration.logs", "my-log_2", "a/b", "caf\xc3\xa9"}) {
+    EXPECT_EQ(collection_name_problem(c), "") << c;
+  }
+}
+
+TEST(CollectionNameProblem, RefusesWhatMongoDbRefuses) {
+  for (std::string_view c : {""sv, "a$b"sv, "$cmd"sv, "system.profile"sv, "system.x"sv, "a\0b"sv, ".a"sv,
+                             "a\tb"sv, "\xff"sv}) {
+    EXPECT_NE(collection_name_problem(c), "") << printable(c);
+  }
+  EXPECT_NE(collection_name_problem("system.x").find("system."), std::string::npos);
+}
+
+TEST(TrackingNamespaceProblem, CountsTheLongestCompanionCollection) {
+  // "db." + name + "_events" may be 255 bytes at most.
+  std::string longest(255 - 3 - 7, 'c');
+  EXPECT_EQ(tracking_namespace_problem("db", longest), "");
+  std::string problem = tracking_namespace_problem("db", longest + "c");
+  EXPECT_NE(problem, "");
+  EXPECT_NE(problem.find("_events"), std::string::npos) << problem;
+  EXPECT_NE(problem.find("255"), std::string::npos) << problem;
+  // The database's length counts too.
+  EXPECT_NE(tracking_namespace_problem(std::string(63, 'd'), std::string(255 - 64 - 6, 'c')), "");
+  EXPECT_EQ(tracking_namespace_problem(std::string(63, 'd'), std::string(255 - 64 - 7, 'c')), "");
+}
+
+TEST(TrackingNamespaceProblem, ChecksBothNames) {
+  EXPECT_NE(tracking_namespace_problem("a.b", "migrationlogs"), "");
+  EXPECT_NE(tracking_namespace_problem("app", "system.log"), "");
+  EXPECT_EQ(tracking_namespace_problem("app", "migrationlogs"), "");
+}
+
+}  // namespace
+}  // namespace mongomigrate::core
