@@ -3,6 +3,8 @@
 
 #include <memory>
 #include <regex>
+#include <string_view>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -100,6 +102,28 @@ Result<std::vector<core::Command>> read_commands(std::string_view path, const ch
   return commands;
 }
 
+// Appends the path of the first key that appears twice in one document
+// within `it`'s level or below to `found` (left empty if none): "insert"
+// inside the first "up" command is "up[0].insert". JSON allows duplicate
+// keys and libbson keeps both, but the server reads one of them and a dry
+// run shows the other, so a migration file may hold none.
+void find_duplicate_key(bson_iter_t* it, bool in_array, const std::string& path, std::string& found) {
+  std::unordered_set<std::string_view> seen;
+  while (found.empty() && bson_iter_next(it)) {
+    std::string_view key = bson_iter_key(it);
+    std::string here = in_array ? fmt::format("{}[{}]", path, key)
+                                : path.empty() ? core::printable(key) : fmt::format("{}.{}", path, core::printable(key));
+    if (!in_array && !seen.insert(key).second) {
+      found = std::move(here);
+      return;
+    }
+    bson_iter_t child;
+    if ((BSON_ITER_HOLDS_DOCUMENT(it) || BSON_ITER_HOLDS_ARRAY(it)) && bson_iter_recurse(it, &child)) {
+      find_duplicate_key(&child, BSON_ITER_HOLDS_ARRAY(it), here, found);
+    }
+  }
+}
+
 }  // namespace
 
 Result<core::Migration> parse_json_migration(std::string_view name, std::string_view path,
@@ -124,6 +148,15 @@ Result<core::Migration> parse_json_migration(std::string_view name, std::string_
   mongo::ScopedBson rest;
   if (bson_json_reader_read(reader.get(), rest.get(), &error) != 0) {
     return std::unexpected(bad(path, "invalid JSON: unexpected content after the top-level object"));
+  }
+
+  if (bson_iter_t all; bson_iter_init(&all, doc.get())) {
+    std::string duplicate;
+    find_duplicate_key(&all, /*in_array=*/false, "", duplicate);
+    if (!duplicate.empty()) {
+      return std::unexpected(
+          bad(path, fmt::format("\"{}\" appears twice: a key may appear only once in a document", duplicate)));
+    }
   }
 
   core::Migration m;

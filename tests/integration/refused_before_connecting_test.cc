@@ -223,5 +223,16 @@ TEST_F(RefusedBeforeConnectingTest, CollectionNamesTheServerCannotHoldAreRefused
   EXPECT_EQ(r.exit_code, 3) << describe(r);
 }
 
+// ---- item 8: duplicate keys in a migration file ----------------------------
+
+TEST_F(RefusedBeforeConnectingTest, DuplicateKeysInACommandAreRefusedWithTheirPath) {
+  write_migration("001-dup.json", R"({"up": [{"insert": "a", "insert": "b", "documents": [{"_id": 1}]}]})");
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"up"}, {"up", "--dry-run"}, {"status"}}) {
+    SCOPED_TRACE(args.back());
+    expect_refused(args, {"001-dup.json", "up[0].insert", "twice"});
+  }
+}
+
 }  // namespace
 }  // namespace mongomigrate::testing

@@ -353,6 +353,29 @@ TEST(ParseJsonMigrationErrors, DuplicateKeys) {
   error_for(R"({"version": "1", "version": "2", "up": []})");
 }
 
+TEST(ParseJsonMigrationErrors, DuplicateKeysInACommandAtAnyDepth) {
+  // Issue 15 item 8: the server used the second "insert" while --dry-run
+  // showed the first.
+  Error insert = error_for(R"({"up": [{"insert": "a", "insert": "b", "documents": [{"_id": 1}]}]})");
+  EXPECT_TRUE(contains(insert.message, "up[0].insert")) << insert.message;
+  EXPECT_TRUE(contains(insert.message, "twice")) << insert.message;
+  EXPECT_TRUE(contains(insert.message, kPath)) << insert.message;
+
+  Error nested = error_for(
+      R"({"up": [{"ping": 1}], "down": [{"ping": 1}, {"update": "a", "updates": [{"q": {}, "u": {"$set": {"x": 1, "y": 2, "x": 3}}}]}]})");
+  EXPECT_TRUE(contains(nested.message, "down[1].updates[0].u.$set.x")) << nested.message;
+
+  Error in_array = error_for(R"({"up": [{"insert": "a", "documents": [{"_id": 1}, {"_id": 2, "_id": 3}]}]})");
+  EXPECT_TRUE(contains(in_array.message, "up[0].documents[1]._id")) << in_array.message;
+}
+
+TEST(ParseJsonMigration, TheSameKeyInDifferentDocumentsIsFine) {
+  auto m = parse(R"({"up": [{"insert": "a", "documents": [{"_id": 1, "x": {"_id": 2}}, {"_id": 3}]},
+                            {"insert": "b", "documents": [{"_id": 1}]}]})");
+  ASSERT_TRUE(m) << m.error().message;
+  EXPECT_EQ(m->up.size(), 2u);
+}
+
 TEST(ParseJsonMigrationErrors, MissingUp) {
   Error e = error_for(R"({"description": "nothing", "down": []})");
   EXPECT_TRUE(contains(e.message, "\"up\"")) << e.message;
