@@ -234,5 +234,20 @@ TEST_F(RefusedBeforeConnectingTest, DuplicateKeysInACommandAreRefusedWithTheirPa
   }
 }
 
+// ---- item 9: entries named like migrations that are not files -------------
+
+TEST_F(RefusedBeforeConnectingTest, AFifoADanglingSymlinkAndADirectoryAreEachNamed) {
+  write_migration("001-good.json", kGood);
+  fs::create_directory(fs::path(dir()) / "002-dir.json");
+  fs::create_symlink(fs::path(dir()) / "gone.json", fs::path(dir()) / "003-link.json");
+  ASSERT_EQ(mkfifo((fs::path(dir()) / "004-fifo.json").c_str(), 0600), 0);
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"up"}, {"up", "--dry-run"}, {"status"}, {"validate"}}) {
+    SCOPED_TRACE(args.back());
+    // A reader blocked on the FIFO would be killed by the 30 s timeout.
+    expect_refused(args, {"002-dir.json", "003-link.json", "004-fifo.json"});
+  }
+}
+
 }  // namespace
 }  // namespace mongomigrate::testing
