@@ -224,7 +224,9 @@ struct Migrator::Impl {
     }
     std::optional<LockView> lock;
     Result<std::vector<core::LogRecord>> records;
-    if (with_lock) {
+    if (auto server = client.check_server(); !server) {
+      records = std::unexpected(server.error());
+    } else if (with_lock) {
       auto read = log_and_lock();
       if (read) {
         records = std::move(read->records);
@@ -278,6 +280,7 @@ struct Migrator::Impl {
   // are moved into the log first, so everything done under the lock reads a
   // complete log.
   Result<std::unique_ptr<runner::LeaseKeeper>> take_lock(const std::string& by) {
+    if (auto server = client.check_server(); !server) return std::unexpected(server.error());
     runner::RunnerIdentity me = runner::RunnerIdentity::current(by);
     LeaseHolder identity{.owner = "", .host = me.host, .pid = me.pid, .user = me.actor};
     auto lease = runner::LeaseKeeper::acquire(
@@ -595,6 +598,7 @@ Result<std::vector<HistoryEvent>> Migrator::history(const HistoryOptions& option
   if (options.limit <= 0) {
     return std::unexpected(Error{ErrorKind::kUsage, fmt::format("--limit must be a positive number, not {}", options.limit)});
   }
+  if (auto server = impl_->client.check_server(); !server) return std::unexpected(server.error());
   auto lock = impl_->leases.read();  // first: see catalog_and_log()
   if (!lock) return std::unexpected(lock.error());
   auto events = impl_->store.history(options.limit);
@@ -603,6 +607,7 @@ Result<std::vector<HistoryEvent>> Migrator::history(const HistoryOptions& option
 }
 
 Result<UnlockReport> Migrator::unlock(const UnlockOptions& options) {
+  if (auto server = impl_->client.check_server(); !server) return std::unexpected(server.error());
   UnlockReport report;
   auto view = impl_->lock_view();
   if (!view) return std::unexpected(view.error());

@@ -170,7 +170,7 @@ TEST_F(BadInputTest, UnknownNamesAreRejected) {
 
 TEST_F(BadInputTest, NoDatabaseIsAUsageErrorSayingToPassDb) {
   write_migration("001-good.json", kGood);
-  std::string no_path = "mongodb://127.0.0.1:" + std::to_string(server().port());
+  std::string no_path = server().hosts_uri();
   for (const std::string& u : {no_path, no_path + "/", no_path + "/?serverSelectionTimeoutMS=1000"}) {
     SCOPED_TRACE(u);
     ProcessResult r = cli({"status", "--uri", u, "--dir", dir()}, {}, false);

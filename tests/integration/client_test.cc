@@ -13,7 +13,7 @@
 #include <string>
 
 #include "core/time_format.h"
-#include "support/ferretdb_server.h"
+#include "support/test_server.h"
 #include "support/integration.h"
 
 namespace mongomigrate::testing {

@@ -331,6 +331,7 @@ INSTANTIATE_TEST_SUITE_P(Recovery, KilledJournalTest, ::testing::Values(true, fa
 // ---- the server killed and restarted ------------------------------------------
 
 TEST_F(FaultTest, ServerKilledMidRunExits3AndTheLogStaysConsistentAfterRestart) {
+  SKIP_UNLESS_LOCAL_SERVER("it kills and restarts FerretDB");
   // A server of its own: the shared one stays up for the other tests.
   FerretDbServer own;
   const std::string own_uri = own.uri(db(), "serverSelectionTimeoutMS=1500&connectTimeoutMS=1000");

@@ -49,6 +49,7 @@ struct TlsServer {
 class TlsTest : public IntegrationTest {
  protected:
   static void SetUpTestSuite() {
+    if (test_uri_given()) return;
     try {
       tls_ = std::make_unique<TlsServer>();
     } catch (const std::exception& e) {
@@ -60,6 +61,7 @@ class TlsTest : public IntegrationTest {
   // Not IntegrationTest::SetUp: that would start the shared plain server,
   // which this suite does not use. Every command gets --uri/--dir from here.
   void SetUp() override {
+    SKIP_UNLESS_LOCAL_SERVER("a FerretDB listening with TLS");
     ASSERT_TRUE(tls_) << setup_error_;
     database_ = unique_database_name();
   }

@@ -1,5 +1,5 @@
-// The base of every integration test: a database of its own on the shared
-// FerretDB, a temporary migration directory, and helpers to run the real
+// The base of every integration test: a database of its own on the test
+// server (support/test_server.h), a temporary migration directory, and helpers to run the real
 // mongo-migrate binary against them and to look at the database directly.
 #pragma once
 
@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "support/db_probe.h"
-#include "support/ferretdb_server.h"
+#include "support/test_server.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
 
@@ -27,7 +27,7 @@ class IntegrationTest : public ::testing::Test {
  protected:
   void SetUp() override;
 
-  FerretDbServer& server() { return FerretDbServer::shared(); }
+  TestServer& server() { return TestServer::shared(); }
   const std::string& db() const { return db_; }
   const std::string& uri() const { return uri_; }
   const std::string& dir() const { return migrations_.path(); }

@@ -1,0 +1,37 @@
+// How the suite turns MONGOMIGRATE_TEST_URI into a URI per test database.
+#include <gtest/gtest.h>
+
+#include "support/test_server.h"
+
+namespace mongomigrate::testing {
+namespace {
+
+TEST(TestServerUri, SplitsHostsFromDatabaseAndOptions) {
+  SplitUri plain = split_test_uri("mongodb://127.0.0.1:27017");
+  EXPECT_EQ(plain.prefix, "mongodb://127.0.0.1:27017/");
+  EXPECT_EQ(plain.query, "");
+  SplitUri full = split_test_uri("mongodb://h1:1,h2:2/app?replicaSet=rs&w=majority");
+  EXPECT_EQ(full.prefix, "mongodb://h1:1,h2:2/");
+  EXPECT_EQ(full.query, "replicaSet=rs&w=majority");
+  EXPECT_EQ(split_test_uri("mongodb+srv://cluster.example/?tls=true").prefix, "mongodb+srv://cluster.example/");
+}
+
+TEST(TestServerUri, CredentialsKeepAuthenticatingWhereTheUriSaid) {
+  // The tests replace the database, which would otherwise become the
+  // authentication database.
+  EXPECT_EQ(split_test_uri("mongodb://u:p@h/app").query, "authSource=app");
+  EXPECT_EQ(split_test_uri("mongodb://u:p@h").query, "authSource=admin");
+  EXPECT_EQ(split_test_uri("mongodb://u:p@h/app?authSource=other").query, "authSource=other");
+  EXPECT_EQ(split_test_uri("mongodb://h/app").query, "");
+  EXPECT_THROW(split_test_uri("localhost:27017"), std::invalid_argument);
+}
+
+TEST(TestServerUri, TheTestsOptionsReplaceTheGivenOnesOfTheSameName) {
+  EXPECT_EQ(join_uri_options("", "a=1"), "a=1");
+  EXPECT_EQ(join_uri_options("tls=true", ""), "tls=true");
+  EXPECT_EQ(join_uri_options("tls=true&serverSelectionTimeoutMS=30000", "serverselectiontimeoutms=5000"),
+            "tls=true&serverselectiontimeoutms=5000");
+}
+
+}  // namespace
+}  // namespace mongomigrate::testing
