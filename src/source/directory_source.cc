@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <system_error>
@@ -40,6 +41,11 @@ Result<std::string> read_file(const fs::path& path) {
     return std::unexpected(unreadable(path, fmt::format("cannot be read: {}", std::strerror(errno))));
   }
   if (!S_ISREG(st.st_mode)) return std::unexpected(unreadable(path, "is not a regular file"));
+  if (static_cast<std::uintmax_t>(st.st_size) > kMaxMigrationFileBytes) {
+    return std::unexpected(unreadable(path, fmt::format("{} bytes, over the limit of {} bytes for a migration file "
+                                                        "(use a C++ migration for bulk data)",
+                                                        st.st_size, kMaxMigrationFileBytes)));
+  }
   std::string content;
   content.resize(static_cast<std::size_t>(st.st_size));
   std::size_t used = 0;

@@ -7,12 +7,18 @@
 // half-loaded).
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 #include "core/planner.h"
 #include "mongomigrate/error.h"
 
 namespace mongomigrate::source {
+
+// The largest migration file read (README, "Writing migrations"): two
+// commands of the server's largest size, as text. A larger file is refused
+// by its size, before it is read: a 200 MB file took 1 GB of memory.
+inline constexpr std::size_t kMaxMigrationFileBytes = 32 * 1024 * 1024;
 
 // A missing directory or one that is not a directory is kBadInput; an empty
 // one is an empty catalog.

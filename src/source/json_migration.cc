@@ -90,6 +90,11 @@ Result<std::vector<core::Command>> read_commands(std::string_view path, const ch
     uint32_t length = 0;
     const uint8_t* data = nullptr;
     bson_iter_document(&item, &length, &data);
+    if (length > kMaxCommandBytes) {
+      return std::unexpected(bad(path, fmt::format("{}[{}] is {} bytes as BSON, over the {} bytes a MongoDB server "
+                                                   "accepts (maxBsonObjectSize)",
+                                                   key, index, length, kMaxCommandBytes)));
+    }
     bson_t command;
     if (!bson_init_static(&command, data, length)) {
       return std::unexpected(bad(path, fmt::format("{}[{}] is not a valid document", key, index)));

@@ -249,5 +249,20 @@ TEST_F(RefusedBeforeConnectingTest, AFifoADanglingSymlinkAndADirectoryAreEachNam
   }
 }
 
+// ---- item 6: sizes ----------------------------------------------------------
+
+TEST_F(RefusedBeforeConnectingTest, AFileOverTheCapAndACommandOverTheServersLimitAreRefused) {
+  write_migration("001-good.json", kGood);
+  std::string big = write_migration("002-big.json", kGood);
+  fs::resize_file(big, 32 * 1024 * 1024 + 1);  // sparse: only the size is looked at
+  expect_refused({"up"}, {"002-big.json", "33554432"});
+  fs::remove(big);
+
+  write_migration("002-big-command.json", R"({"up": [{"insert": "a", "documents": [{"s": ")" +
+                                              std::string(16 * 1024 * 1024, 'x') + R"("}]}]})");
+  expect_refused({"up"}, {"002-big-command.json", "up[0]", "16777216"});
+  expect_refused({"up", "--dry-run"}, {"002-big-command.json", "up[0]"});
+}
+
 }  // namespace
 }  // namespace mongomigrate::testing

@@ -257,6 +257,20 @@ TEST(LoadDirectory, ASymlinkToAFileIsLoaded) {
   EXPECT_EQ(names(*r), (std::vector<std::string>{"001-linked.json"}));
 }
 
+TEST(LoadDirectory, AFileOverTheSizeCapIsRefusedBeforeItIsRead) {
+  // Issue 15 item 6: a 200 MB file took 1 GB of memory. A sparse file: its
+  // size is all that is looked at.
+  TempDir dir;
+  dir.write("001-a.json", kValid);
+  std::string big = dir.write("002-big.json", kValid);
+  fs::resize_file(big, kMaxMigrationFileBytes + 1);
+  auto r = load_directory(dir.path());
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().kind, ErrorKind::kBadInput);
+  EXPECT_TRUE(contains(r.error().message, "002-big.json")) << r.error().message;
+  EXPECT_TRUE(contains(r.error().message, std::to_string(kMaxMigrationFileBytes))) << r.error().message;
+}
+
 TEST(LoadDirectory, AcceptsATrailingSlash) {
   TempDir dir;
   dir.write("001-a.json", kValid);

@@ -376,6 +376,27 @@ TEST(ParseJsonMigration, TheSameKeyInDifferentDocumentsIsFine) {
   EXPECT_EQ(m->up.size(), 2u);
 }
 
+TEST(ParseJsonMigrationErrors, ACommandLargerThanTheServerAcceptsIsRefused) {
+  // Issue 15 item 6: the server dropped the connection on an oversized
+  // command, which read as "cannot reach the database" and left a running record.
+  std::string big(kMaxCommandBytes, 'x');
+  std::string bytes = R"({"up": [{"ping": 1}, {"insert": "a", "documents": [{"s": ")" + big + R"("}]}]})";
+  auto m = parse(bytes);
+  ASSERT_FALSE(m.has_value());
+  EXPECT_EQ(m.error().kind, ErrorKind::kBadInput);
+  EXPECT_TRUE(contains(m.error().message, "up[1]")) << m.error().message;
+  EXPECT_TRUE(contains(m.error().message, "16777216")) << m.error().message;
+  EXPECT_TRUE(contains(m.error().message, kPath)) << m.error().message;
+}
+
+TEST(ParseJsonMigration, ACommandJustUnderTheLimitIsAccepted) {
+  std::string bytes = R"({"up": [{"insert": "a", "documents": [{"s": ")" + std::string(kMaxCommandBytes - 100, 'x') +
+                      R"("}]}]})";
+  auto m = parse(bytes);
+  ASSERT_TRUE(m.has_value()) << m.error().message;
+  EXPECT_LE(m->up[0].bson.size(), kMaxCommandBytes);
+}
+
 TEST(ParseJsonMigrationErrors, MissingUp) {
   Error e = error_for(R"({"description": "nothing", "down": []})");
   EXPECT_TRUE(contains(e.message, "\"up\"")) << e.message;
