@@ -11,6 +11,7 @@
 
 #include "core/names.h"
 #include "core/time_format.h"
+#include "core/server_text.h"
 #include "core/uri_redaction.h"
 
 namespace mongomigrate::mongo {
@@ -173,7 +174,7 @@ Result<Client> Client::open(const std::string& uri_text, const std::string& data
   return client;
 }
 
-std::string Client::scrub(std::string text) const { return core::scrub(std::move(text), secrets_); }
+std::string Client::scrub(std::string text) const { return core::one_line(core::scrub(std::move(text), secrets_)); }
 
 Error Client::error_from(const bson_error_t& error, ErrorKind kind, std::string_view context) const {
   if (is_transport_error(error)) {

@@ -52,7 +52,7 @@ class Client {
   // and authentication problems), scrubbed of the password.
   Error error_from(const bson_error_t& error, ErrorKind kind, std::string_view context) const;
 
-  // `text` without the URI's secrets.
+  // `text` without the URI's secrets, on one line (core::one_line).
   std::string scrub(std::string text) const;
 
   // The server's clock now (ms since the epoch). The first call asks the
