@@ -74,7 +74,8 @@ Result<Migrator> open_migrator(const GlobalOptions& o) {
           [quiet](const LeaseHolder& holder) {
             if (quiet) return;
             fmt::print(stderr, "mongo-migrate: waiting for the migration lock, held by {} on {} (pid {}) until {}\n",
-                       holder.user, holder.host, holder.pid, core::iso8601(holder.expires_at));
+                       core::printable(holder.user), core::printable(holder.host), holder.pid,
+                       core::iso8601(holder.expires_at));
           },
       .stop = &stop_signal()});
 }

@@ -282,6 +282,20 @@ TEST_F(BadInputTest, SecretOptionsAreNotShownEvenOnSuccess) {
   }
 }
 
+TEST_F(BadInputTest, ControlCharactersFromTheLogAreShownEscaped) {
+  // Issue 15 item 5: a name recorded in the log (here --by) reaches the
+  // terminal escaped, never raw.
+  write_migration("001-good.json", kGood);
+  ProcessResult up = cli({"up", "--by", "evil\x1b[2J\r"});
+  ASSERT_EQ(up.exit_code, 0) << describe(up);
+  for (const char* command : {"status", "history"}) {
+    ProcessResult r = cli({command});
+    EXPECT_EQ(r.exit_code, 0) << describe(r);
+    EXPECT_EQ((r.out + r.err).find_first_of("\x1b\r"), std::string::npos) << describe(r);
+    EXPECT_TRUE(contains(r.out, "evil\\x1b[2J\\r")) << describe(r);
+  }
+}
+
 TEST_F(BadInputTest, InvalidCollectionNameIsAUsageError) {
   write_migration("001-good.json", kGood);
   for (const char* name : {"bad$name", "$cmd", "", "a\tb"}) {
