@@ -35,7 +35,11 @@ std::optional<Span> password_span(std::string_view uri) {
   // before the options: over-redacting beats printing part of a password.
   std::size_t options = uri.find('?', start);
   std::size_t at = uri.rfind('@', options);
-  if (at == std::string_view::npos || at < start) at = uri.rfind('@');  // the '?' was in the password
+  // No '@' before the '?': the '?' may be in the password, unless a '/' came
+  // first (then it starts the options, and an '@' after it is an option's, as
+  // in appname=me@laptop).
+  bool path_first = uri.substr(start, options - start).find('/') != std::string_view::npos;
+  if ((at == std::string_view::npos || at < start) && !path_first) at = uri.rfind('@');
   if (at == std::string_view::npos || at < start) return std::nullopt;
   std::size_t colon = uri.find(':', start);
   if (colon == std::string_view::npos || colon > at) return std::nullopt;

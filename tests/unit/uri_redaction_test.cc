@@ -170,6 +170,13 @@ TEST(RedactUri, PasswordWithAColon) {
   EXPECT_EQ(out, "mongodb://u:*****@h/db");
 }
 
+TEST(RedactUri, AnAtInAnOptionIsNotTakenForTheUserInfo) {
+  EXPECT_EQ(redact_uri("mongodb://h:27017/db?appname=me@laptop"), "mongodb://h:27017/db?appname=me@laptop");
+  EXPECT_EQ(redact_uri("mongodb://u:pw@h:27017/db?appname=me@laptop"),
+            "mongodb://u:*****@h:27017/db?appname=me@laptop");
+  EXPECT_TRUE(uri_secrets("mongodb://h:27017/db?appname=me@laptop").empty());
+}
+
 // ---------------------------------------------------------------- uri_secrets
 
 TEST(UriSecrets, ThePasswordAndSecretOptionValuesAsWrittenAndDecoded) {
