@@ -72,10 +72,11 @@ bool log_enabled() {
   return enabled;
 }
 
-void log_document(const char* what, const bson_t& doc) {
+void log_document(int32_t op_code, const char* what, const bson_t& doc) {
   if (!log_enabled()) return;
   char* json = bson_as_relaxed_extended_json(&doc, nullptr);
-  std::fprintf(stderr, "fake wire %s: %s\n", what, json ? json : "(invalid BSON)");
+  const char* op = op_code == kOpMsg ? "OP_MSG" : "OP_QUERY";
+  std::fprintf(stderr, "fake wire %s %s: %s\n", op, what, json ? json : "(invalid BSON)");
   bson_free(json);
 }
 
@@ -173,17 +174,17 @@ void FakeWireServer::accept_loop() {
   }
 }
 
-void FakeWireServer::answer(const bson_t& command, bson_t* reply) {
+void FakeWireServer::answer(int32_t op_code, const bson_t& command, bson_t* reply) {
   bson_iter_t it;
   std::string name = bson_iter_init(&it, &command) && bson_iter_next(&it) ? bson_iter_key(&it) : "";
   {
     std::lock_guard lock(mutex_);
     commands_.push_back(name);
   }
-  log_document("command", command);
+  log_document(op_code, "command", command);
   Exchange exchange{name, &command, reply};
   handler_(exchange);
-  log_document("reply", *reply);
+  log_document(op_code, "reply", *reply);
 }
 
 // One connection: a request, its reply, until the client closes or a message
@@ -242,7 +243,7 @@ void FakeWireServer::serve(int fd) {
     }
 
     bson_t reply = BSON_INITIALIZER;
-    answer(*command, &reply);
+    answer(op_code, *command, &reply);
     std::string out;
     append_i32(out, 0);  // the length, set below
     append_i32(out, next_request_id_++);

@@ -67,7 +67,7 @@ class FakeWireServer {
   void accept_loop();
   void serve(int fd);
   // Records the command's name and has the handler write its reply.
-  void answer(const bson_t& command, bson_t* reply);
+  void answer(int32_t op_code, const bson_t& command, bson_t* reply);
 
   Handler handler_;
   int listen_fd_ = -1;
