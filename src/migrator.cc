@@ -264,6 +264,7 @@ struct Migrator::Impl {
 
   // The record of `name` as it is once the lock's journal is in the log.
   Result<std::optional<core::LogRecord>> find_record(const std::string& name) {
+    if (auto server = client.check_server(); !server) return std::unexpected(server.error());
     auto lock = leases.read();  // first: see catalog_and_log()
     if (!lock) return std::unexpected(lock.error());
     auto record = store.find(name);
@@ -650,6 +651,7 @@ Result<MarkReport> Migrator::mark(std::string_view name, MarkAs as, const Recove
   if (!catalog) return std::unexpected(catalog.error());
   const core::Migration* m = core::find_migration(*catalog, name);
   std::string key(name);
+  if (auto server = impl_->client.check_server(); !server) return std::unexpected(server.error());
   auto record = impl_->store.find(key);
   if (!record) return std::unexpected(record.error());
   if (m == nullptr && !*record) return std::unexpected(impl_->lookup(*catalog, name).error());
