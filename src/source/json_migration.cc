@@ -1,10 +1,13 @@
 #include "source/json_migration.h"
 
 
+#include <algorithm>
+#include <cstddef>
 #include <memory>
 #include <regex>
 #include <string_view>
 #include <unordered_set>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -107,27 +110,71 @@ Result<std::vector<core::Command>> read_commands(std::string_view path, const ch
   return commands;
 }
 
-// Appends the path of the first key that appears twice in one document
-// within `it`'s level or below to `found` (left empty if none): "insert"
-// inside the first "up" command is "up[0].insert". JSON allows duplicate
-// keys and libbson keeps both, but the server reads one of them and a dry
-// run shows the other, so a migration file may hold none.
-void find_duplicate_key(bson_iter_t* it, bool in_array, const std::string& path, std::string& found) {
-  std::unordered_set<std::string_view> seen;
-  while (found.empty() && bson_iter_next(it)) {
-    std::string_view key = bson_iter_key(it);
-    std::string here = in_array ? fmt::format("{}[{}]", path, key)
-                                : path.empty() ? core::printable(key) : fmt::format("{}.{}", path, core::printable(key));
-    if (!in_array && !seen.insert(key).second) {
-      found = std::move(here);
-      return;
+// Finds the first key that appears twice in one document of a migration
+// file, at any depth. JSON allows duplicate keys and libbson keeps both, but
+// the server reads one of them and a dry run shows the other, so a migration
+// file may hold none. Every file is walked on every load (10,000 files for
+// `status`), so nothing is allocated per key: the keys are views into the
+// BSON, and the path is built only for the duplicate found.
+class DuplicateKeyFinder {
+ public:
+  // The path of the first duplicate key in `doc` ("up[0].insert"), or "".
+  std::string find(const bson_t* doc) {
+    bson_iter_t it;
+    if (!bson_iter_init(&it, doc) || !walk(&it, /*in_array=*/false)) return "";
+    std::string path;
+    for (const Step& step : path_) {
+      if (step.in_array) {
+        path += fmt::format("[{}]", step.key);
+      } else {
+        if (!path.empty()) path += '.';
+        path += core::printable(step.key);
+      }
     }
-    bson_iter_t child;
-    if ((BSON_ITER_HOLDS_DOCUMENT(it) || BSON_ITER_HOLDS_ARRAY(it)) && bson_iter_recurse(it, &child)) {
-      find_duplicate_key(&child, BSON_ITER_HOLDS_ARRAY(it), here, found);
-    }
+    return path;
   }
-}
+
+ private:
+  struct Step {
+    std::string_view key;
+    bool in_array;
+  };
+
+  // True once a duplicate is found; path_ then leads to it.
+  bool walk(bson_iter_t* it, bool in_array) {
+    std::size_t first = keys_.size();  // this document's keys are keys_[first..]
+    std::unordered_set<std::string_view> many;  // only for documents with many keys
+    while (bson_iter_next(it)) {
+      std::string_view key(bson_iter_key(it), bson_iter_key_len(it));
+      path_.push_back({key, in_array});
+      if (!in_array) {
+        // Most documents have a few keys: a scan beats hashing them.
+        constexpr std::size_t kScanned = 16;
+        std::size_t count = keys_.size() - first;
+        bool seen;
+        if (count < kScanned) {
+          seen = std::find(keys_.begin() + static_cast<std::ptrdiff_t>(first), keys_.end(), key) != keys_.end();
+        } else {
+          if (many.empty()) many.insert(keys_.begin() + static_cast<std::ptrdiff_t>(first), keys_.end());
+          seen = !many.insert(key).second;
+        }
+        if (seen) return true;
+        keys_.push_back(key);
+      }
+      bson_iter_t child;
+      if ((BSON_ITER_HOLDS_DOCUMENT(it) || BSON_ITER_HOLDS_ARRAY(it)) && bson_iter_recurse(it, &child)) {
+        std::size_t mark = keys_.size();
+        if (walk(&child, BSON_ITER_HOLDS_ARRAY(it))) return true;
+        keys_.resize(mark);
+      }
+      path_.pop_back();
+    }
+    return false;
+  }
+
+  std::vector<std::string_view> keys_;  // of the documents being walked, outermost first
+  std::vector<Step> path_;
+};
 
 }  // namespace
 
@@ -155,10 +202,8 @@ Result<core::Migration> parse_json_migration(std::string_view name, std::string_
     return std::unexpected(bad(path, "invalid JSON: unexpected content after the top-level object"));
   }
 
-  if (bson_iter_t all; bson_iter_init(&all, doc.get())) {
-    std::string duplicate;
-    find_duplicate_key(&all, /*in_array=*/false, "", duplicate);
-    if (!duplicate.empty()) {
+  {
+    if (std::string duplicate = DuplicateKeyFinder().find(doc.get()); !duplicate.empty()) {
       return std::unexpected(
           bad(path, fmt::format("\"{}\" appears twice: a key may appear only once in a document", duplicate)));
     }

@@ -369,6 +369,17 @@ TEST(ParseJsonMigrationErrors, DuplicateKeysInACommandAtAnyDepth) {
   EXPECT_TRUE(contains(in_array.message, "up[0].documents[1]._id")) << in_array.message;
 }
 
+TEST(ParseJsonMigrationErrors, DuplicateKeysInADocumentWithManyKeys) {
+  std::string fields;
+  for (int i = 0; i < 40; ++i) fields += "\"f" + std::to_string(i) + "\": " + std::to_string(i) + ", ";
+  auto with = [&](const std::string& last) {
+    return R"({"up": [{"insert": "a", "documents": [{)" + fields + last + R"(}]}]})";
+  };
+  ASSERT_TRUE(parse(with(R"("f40": 0)"))) << "40 distinct keys";
+  Error e = error_for(with(R"("f7": 0)"));
+  EXPECT_TRUE(contains(e.message, "up[0].documents[0].f7")) << e.message;
+}
+
 TEST(ParseJsonMigration, TheSameKeyInDifferentDocumentsIsFine) {
   auto m = parse(R"({"up": [{"insert": "a", "documents": [{"_id": 1, "x": {"_id": 2}}, {"_id": 3}]},
                             {"insert": "b", "documents": [{"_id": 1}]}]})");
