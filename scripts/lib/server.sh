@@ -59,6 +59,9 @@ CONF
     _as_postgres "$PG_BIN/postgres" -D "$state/pg" -p "$pg_port" >"$state/postgres.log" 2>&1 &
     echo $! >"$state/postgres.pid"
     _server_wait_port "$pg_port" postgres "$state" || return 3
+    # As root, $! is the subshell that runs setpriv, not the postmaster, and
+    # a signal to it does not reach PostgreSQL: keep the postmaster's own pid.
+    head -1 "$state/pg/postmaster.pid" >"$state/postgres.pid"
     local _
     for _ in $(seq 100); do
       psql -X -q -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres \
