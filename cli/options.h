@@ -80,6 +80,8 @@ CommandSpec add_history_command(CLI::App& app, GlobalOptions& global);
 CommandSpec add_unlock_command(CLI::App& app, GlobalOptions& global);
 CommandSpec add_mark_command(CLI::App& app, GlobalOptions& global);
 CommandSpec add_baseline_command(CLI::App& app, GlobalOptions& global);
+CommandSpec add_init_command(CLI::App& app, GlobalOptions& global);
+CommandSpec add_create_command(CLI::App& app, GlobalOptions& global);
 CommandSpec add_config_command(CLI::App& app, GlobalOptions& global);
 
 // Adds --reason to a recovery command.

@@ -1,5 +1,5 @@
-// Everyday settings (issue 16, item 7): `config` and mongo-migrate.toml,
-// through the real binary.
+// Starting a project and everyday settings (issue 16, items 1 and 7):
+// `init`, `create`, `config` and mongo-migrate.toml, through the real binary.
 // None of these bad inputs writes to the database; most never connect.
 #include <gtest/gtest.h>
 
@@ -28,6 +28,20 @@ bool one_line(const std::string& text) {
   return !text.empty() && text.back() == '\n' && std::count(text.begin(), text.end(), '\n') == 1;
 }
 
+std::string read(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::vector<std::string> files_in(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
 class CliProjectTest : public IntegrationTest {
  protected:
   // A project directory to run in (the config file is looked for in the current directory).
@@ -54,6 +68,137 @@ class CliProjectTest : public IntegrationTest {
  private:
   TempDir project_;
 };
+
+// ---- init ------------------------------------------------------------------
+
+TEST_F(CliProjectTest, InitMakesTheDirectoryAndACommentedConfigAndNeverOverwrites) {
+  ProcessResult init = run_in_project({"init"});
+  ASSERT_EQ(init.exit_code, 0) << describe(init);
+  EXPECT_TRUE(fs::is_directory(project() + "/migrations"));
+  std::string config = read(project() + "/mongo-migrate.toml");
+  EXPECT_TRUE(contains(config, "dir = \"migrations\"")) << config;
+  EXPECT_TRUE(contains(config, "# [env.production]")) << config;
+  EXPECT_TRUE(contains(init.out, "created migrations")) << init.out;
+  EXPECT_TRUE(contains(init.out, "created mongo-migrate.toml")) << init.out;
+
+  // The file it wrote is valid: `config` reads it.
+  ProcessResult shown = run_in_project({"config"});
+  ASSERT_EQ(shown.exit_code, 0) << describe(shown);
+  EXPECT_TRUE(contains(shown.out, "Config file: mongo-migrate.toml")) << shown.out;
+  EXPECT_TRUE(std::regex_search(shown.out, std::regex("dir +migrations +file \\(mongo-migrate.toml:7\\)"))) << shown.out;
+
+  // A second init refuses, naming the file, and leaves it as it was.
+  write_config("dir = \"mine\"\n");
+  expect_usage_error({"init"}, {"mongo-migrate.toml", "already exists"});
+  EXPECT_EQ(read(project() + "/mongo-migrate.toml"), "dir = \"mine\"\n");
+  EXPECT_FALSE(fs::exists(project() + "/mine")) << "nothing made";
+}
+
+TEST_F(CliProjectTest, InitTakesTheDirectoryAndConfigPathFromTheSettings) {
+  ProcessResult init = run_in_project({"init", "--dir", "db/migrate", "--config", "conf/mm.toml"});
+  EXPECT_EQ(init.exit_code, 2) << "conf/ does not exist: " << describe(init);
+  fs::create_directory(project() + "/conf");
+  init = run_in_project({"init", "--dir", "db/migrate", "--config", "conf/mm.toml"});
+  ASSERT_EQ(init.exit_code, 0) << describe(init);
+  EXPECT_TRUE(fs::is_directory(project() + "/db/migrate"));
+  EXPECT_TRUE(contains(read(project() + "/conf/mm.toml"), "dir = \"db/migrate\""));
+  EXPECT_FALSE(fs::exists(project() + "/mongo-migrate.toml"));
+
+  // An existing directory is fine; an existing config is not.
+  ProcessOptions env;
+  env.env["MONGO_MIGRATE_CONFIG"] = "conf/mm.toml";
+  expect_usage_error({"init", "--dir", "db/migrate"}, {"conf/mm.toml", "already exists"}, env);
+}
+
+// ---- create ----------------------------------------------------------------
+
+TEST_F(CliProjectTest, CreateInAnEmptyDirectoryUsesATimestampAndStatusAcceptsTheTemplate) {
+  ASSERT_EQ(run_in_project({"init"}).exit_code, 0);
+  ProcessResult create = run_in_project({"create", "Add user email index"});
+  ASSERT_EQ(create.exit_code, 0) << describe(create);
+  std::vector<std::string> files = files_in(project() + "/migrations");
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_TRUE(std::regex_match(files[0], std::regex("20[0-9]{12}-add-user-email-index\\.json"))) << files[0];
+  EXPECT_EQ(create.out, "migrations/" + files[0] + "\n");
+  EXPECT_EQ(read(project() + "/migrations/" + files[0]),
+            "{\n  \"description\": \"Add user email index\",\n  \"up\": [],\n  \"down\": []\n}\n");
+  EXPECT_TRUE(probe().collections().empty()) << "create does not touch the database";
+
+  ProcessResult status = run_in_project({"status", "--uri", uri()});
+  ASSERT_EQ(status.exit_code, 0) << describe(status);
+  EXPECT_TRUE(contains(status.out, "1 pending")) << status.out;
+  ProcessResult up = run_in_project({"up", "--uri", uri()});
+  ASSERT_EQ(up.exit_code, 0) << describe(up);
+  EXPECT_TRUE(contains(up.out, "1 applied")) << up.out;
+}
+
+TEST_F(CliProjectTest, CreateFollowsASequenceAndItsWidth) {
+  write_migration("001-a.json", "{\"up\": []}");
+  write_migration("006-b.json", "{\"up\": []}");
+  ProcessResult create = cli({"create", "--dir", dir(), "backfill", "users"}, {}, false);
+  ASSERT_EQ(create.exit_code, 0) << describe(create);
+  EXPECT_EQ(create.out, dir() + "/007-backfill-users.json\n");
+  EXPECT_EQ(create.err, "");
+
+  ProcessResult cpp = cli({"create", "--dir", dir(), "--type", "cpp", "Normalise \"phones\""}, {}, false);
+  ASSERT_EQ(cpp.exit_code, 0) << describe(cpp);
+  EXPECT_EQ(cpp.out, dir() + "/008-normalise-phones.cc\n");
+  std::string source = read(dir() + "/008-normalise-phones.cc");
+  EXPECT_TRUE(contains(source, "MONGOMIGRATE_MIGRATION(\"Normalise \\\"phones\\\"\", up, down);")) << source;
+  // It compiles as mongomigrate_add_migrator() builds it, warnings as errors.
+  ProcessResult compiled = run_process({MONGOMIGRATE_CXX_COMPILER, "-std=c++23", "-fsyntax-only", "-Wall", "-Wextra",
+                                        "-Wpedantic", "-Werror", std::string("-I") + MONGOMIGRATE_SOURCE_DIR + "/include",
+                                        "-DMONGOMIGRATE_FILE_NAME=\"008-normalise-phones.cc\"",
+                                        "-DMONGOMIGRATE_FILE_SHA256=\"00\"", dir() + "/008-normalise-phones.cc"});
+  EXPECT_EQ(compiled.exit_code, 0) << describe(compiled);
+
+  ProcessResult json = cli({"create", "--dir", dir(), "--json", "third"}, {}, false);
+  ASSERT_EQ(json.exit_code, 0) << describe(json);
+  EXPECT_TRUE(contains(json.out, "\"name\":\"009-third.json\"")) << json.out;
+
+  ProcessResult bad_type = cli({"create", "--dir", dir(), "--type", "sql", "x"}, {}, false);
+  EXPECT_EQ(bad_type.exit_code, 2) << describe(bad_type);
+}
+
+TEST_F(CliProjectTest, CreateInAnEmptyDirectoryUsesASequenceWhenTheConfigSaysSo) {
+  write_config("dir = \"m\"\nnaming = \"sequence\"\n");
+  fs::create_directory(project() + "/m");
+  ProcessResult create = run_in_project({"create", "first"});
+  ASSERT_EQ(create.exit_code, 0) << describe(create);
+  EXPECT_EQ(create.out, "m/001-first.json\n");
+}
+
+TEST_F(CliProjectTest, CreateInAMixedDirectorySaysWhichConventionItChoseAndWhy) {
+  write_migration("001-a.json", "{\"up\": []}");
+  write_migration("002-b.json", "{\"up\": []}");
+  write_migration("20240115093000-c.json", "{\"up\": []}");
+  ProcessResult create = cli({"create", "--dir", dir(), "next"}, {}, false);
+  ASSERT_EQ(create.exit_code, 0) << describe(create);
+  EXPECT_EQ(create.out, dir() + "/003-next.json\n");
+  EXPECT_TRUE(contains(create.err, "mixes naming conventions (1 named by timestamp, 2 by sequence number)")) << create.err;
+  EXPECT_TRUE(contains(create.err, "using a sequence number, the majority")) << create.err;
+
+  write_migration("20240116093000-d.json", "{\"up\": []}");  // now 3 sequence, 2 timestamp
+  write_migration("20240117093000-e.json", "{\"up\": []}");  // 3 and 3: a tie
+  ProcessResult tie = cli({"create", "--dir", dir(), "after", "tie"}, {}, false);
+  ASSERT_EQ(tie.exit_code, 0) << describe(tie);
+  EXPECT_TRUE(std::regex_search(tie.out, std::regex("/20[0-9]{12}-after-tie\\.json\n$"))) << tie.out;
+  EXPECT_TRUE(contains(tie.err, "a tie goes to timestamps")) << tie.err;
+}
+
+TEST_F(CliProjectTest, CreateRefusesABadDescriptionOrDirectoryAndWritesNothing) {
+  fs::create_directory(project() + "/migrations");
+  expect_usage_error({"create", ""}, {"description is empty"});
+  expect_usage_error({"create", "   "}, {"description is empty"});
+  expect_usage_error({"create", "../../etc/passwd"}, {"looks like a path"});
+  expect_usage_error({"create", "migrations/001-x"}, {"looks like a path"});
+  expect_usage_error({"create", "!!!"}, {"no ASCII letter or digit"});
+  expect_usage_error({"create", "x", "--dir", "nowhere"}, {"nowhere", "does not exist", "init"});
+  EXPECT_TRUE(files_in(project() + "/migrations").empty());
+  EXPECT_FALSE(fs::exists(project() + "/etc"));
+  ProcessResult missing = run_in_project({"create"});
+  EXPECT_EQ(missing.exit_code, 2) << describe(missing);
+}
 
 // ---- config ----------------------------------------------------------------
 
