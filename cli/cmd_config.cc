@@ -10,10 +10,13 @@
 namespace mongomigrate::cli {
 namespace {
 
-std::string shown_value(const core::Setting& s) {
+std::string shown_value(const core::Setting& s, const core::Settings& all) {
   if (s.key == "uri") return core::redact_uri(s.value);
   if (!s.value.empty()) return s.value;
-  if (s.key == "db") return "(the database in the URI's path)";
+  if (s.key == "db") {
+    std::string db = core::database_in_uri(all.get("uri").value);
+    return db.empty() ? "(none: the URI's path names no database)" : db + " (the URI's path)";
+  }
   if (s.key == "by") return "($USER@hostname)";
   if (s.key == "lock_renew") return "(a third of the lease)";
   return "\"\"";
@@ -62,7 +65,7 @@ CommandSpec add_config_command(CLI::App& app, GlobalOptions& global) {
                          settings.env.empty() ? "" : fmt::format(", table [env.{}]", settings.env));
             }
             Table table({"SETTING", "VALUE", "FROM"});
-            for (const core::Setting& s : settings.items) table.add_row({s.key, shown_value(s), shown_source(s)});
+            for (const core::Setting& s : settings.items) table.add_row({s.key, shown_value(s, settings), shown_source(s)});
             fmt::print("\n{}", table.render(use_color(1)));
             return 0;
           }};

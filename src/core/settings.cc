@@ -67,6 +67,16 @@ const Setting& Settings::get(std::string_view key) const {
   throw std::out_of_range("no setting " + std::string(key));
 }
 
+std::string database_in_uri(std::string_view uri) {
+  std::size_t scheme = uri.find("://");
+  if (scheme == std::string_view::npos) return "";
+  std::string_view rest = uri.substr(scheme + 3);
+  rest = rest.substr(0, rest.find('?'));
+  std::size_t slash = rest.find('/');
+  if (slash == std::string_view::npos) return "";
+  return std::string(rest.substr(slash + 1));
+}
+
 std::expected<std::string, std::string> expand_variables(std::string_view text, const Getenv& getenv) {
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {

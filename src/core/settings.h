@@ -81,6 +81,10 @@ struct Settings {
   const Setting& get(std::string_view key) const;
 };
 
+// The database in a MongoDB URI's path ("app" in "mongodb://h:27017/app?x=1"),
+// "" when it has none. For showing the default of `db`; the driver decides.
+std::string database_in_uri(std::string_view uri);
+
 // Looks up an environment variable; nullopt when unset.
 using Getenv = std::function<std::optional<std::string>(std::string_view)>;
 

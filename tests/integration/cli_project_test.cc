@@ -226,6 +226,7 @@ TEST_F(CliProjectTest, FlagBeatsEnvironmentBeatsFileBeatsDefaultAndConfigSaysWhi
       << file.out;
   EXPECT_TRUE(std::regex_search(file.out, std::regex("collection +filelog +file \\(mongo-migrate.toml:2\\)"))) << file.out;
   EXPECT_TRUE(std::regex_search(file.out, std::regex("dir +migrations +default"))) << file.out;
+  EXPECT_TRUE(std::regex_search(file.out, std::regex("db +filedb \\(the URI's path\\) +default"))) << file.out;
   EXPECT_FALSE(contains(file.out + file.err, "Sup3rSecret")) << "the password is redacted";
 
   env.env["MONGODB_URI"] = "mongodb://env-host:27017/envdb";

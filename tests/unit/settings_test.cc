@@ -147,6 +147,16 @@ TEST(ResolveSettings, FileValuesAreChecked) {
   EXPECT_EQ(s->get("lock_lease").value, "1m30s");
 }
 
+TEST(DatabaseInUri, ThePathBeforeTheOptions) {
+  EXPECT_EQ(database_in_uri("mongodb://localhost:27017/app"), "app");
+  EXPECT_EQ(database_in_uri("mongodb://u:p@a:1,b:2/app?replicaSet=rs&x=/y"), "app");
+  EXPECT_EQ(database_in_uri("mongodb+srv://cluster.example.com/shop?retryWrites=true"), "shop");
+  EXPECT_EQ(database_in_uri("mongodb://localhost:27017"), "");
+  EXPECT_EQ(database_in_uri("mongodb://localhost:27017/"), "");
+  EXPECT_EQ(database_in_uri("mongodb://localhost/?authSource=admin"), "");
+  EXPECT_EQ(database_in_uri("not a uri"), "");
+}
+
 TEST(SettingKeys, CoverEveryGlobalOption) {
   EXPECT_EQ(setting_key_list(), "uri, db, dir, collection, by, lock_timeout, lock_lease, lock_renew, naming, strict_order");
   ASSERT_NE(find_setting_key("uri"), nullptr);
