@@ -82,7 +82,7 @@ TEST_F(HangupTest, SighupStopsTheRunLikeSigtermWithExit129) {
 
 TEST_F(HangupTest, ClosedStdoutStopsAfterTheCurrentMigrationWithExit141) {
   constexpr int kCount = 5;
-  for (int n = 1; n <= kCount; ++n) write_migration(migration_name(n), slow_migration(n, 200, 40));
+  for (int n = 1; n <= kCount; ++n) write_migration(migration_name(n), slow_migration(n, 400, 40));
 
   // `mongo-migrate up | head -1`: read the first line, then close the pipe.
   // Each migration takes long enough (hundreds of commands) that the second
