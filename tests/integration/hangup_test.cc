@@ -10,7 +10,9 @@
 
 #include <chrono>
 #include <optional>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "support/counter_migrations.h"
 #include "support/integration.h"
@@ -122,6 +124,82 @@ TEST_F(HangupTest, ClosedStdoutStopsAfterTheCurrentMigrationWithExit141) {
     EXPECT_EQ(tracked_status(probe(), migration_name(n)), "applied") << migration_name(n);
     EXPECT_EQ(counter(probe(), n), 1) << migration_name(n);
   }
+}
+
+// Commands run with their stdout already closed (`mongo-migrate ... | true`).
+class ClosedStdoutTest : public HangupTest {
+ protected:
+  ProcessResult run_closed(std::vector<std::string> args) {
+    ProcessOptions options = bounded();
+    options.stdout_pipe = true;
+    auto process = cli_background(with_long_lease(std::move(args)), options);
+    process->close_stdout();
+    return process->wait();
+  }
+};
+
+constexpr const char* kThings = R"({"up": [{"insert": "things", "documents": [{"_id": "a"}]}],
+  "down": [{"delete": "things", "deletes": [{"q": {"_id": "a"}, "limit": 1}]}]})";
+
+TEST_F(ClosedStdoutTest, RunAndDownRecordTheirOutcomeReleaseTheLeaseAndExit141) {
+  write_migration("001-things.json", kThings);
+
+  ProcessResult run = run_closed({"run", "001-things.json"});
+  EXPECT_EQ(run.killed_by, 0) << describe(run);
+  EXPECT_EQ(run.exit_code, 141) << describe(run);
+  EXPECT_EQ(tracked_status(probe(), "001-things.json"), "applied");
+  EXPECT_EQ(probe().count("things"), 1);
+  EXPECT_EQ(lock_leftovers(probe()), 0) << "the lease is released";
+
+  ProcessResult down = run_closed({"down", "001-things.json"});
+  EXPECT_EQ(down.killed_by, 0) << describe(down);
+  EXPECT_EQ(down.exit_code, 141) << describe(down);
+  EXPECT_EQ(tracked_status(probe(), "001-things.json"), "reverted");
+  EXPECT_EQ(probe().count("things"), 0);
+  EXPECT_EQ(lock_leftovers(probe()), 0) << "the lease is released";
+
+  ProcessResult up = cli({"up", "--lock-timeout", "2s"}, bounded());
+  EXPECT_EQ(up.exit_code, 0) << describe(up);
+  EXPECT_EQ(tracked_status(probe(), "001-things.json"), "applied");
+}
+
+TEST_F(ClosedStdoutTest, EveryCommandExits141WithoutCrashing) {
+  write_migration("001-things.json", kThings);
+  // `up --json` prints only at the end: the run completes, the lease is
+  // released, and the output that could not be written makes it 141.
+  ProcessResult up = run_closed({"up", "--json"});
+  EXPECT_EQ(up.killed_by, 0) << describe(up);
+  EXPECT_EQ(up.exit_code, 141) << describe(up);
+  EXPECT_EQ(tracked_status(probe(), "001-things.json"), "applied");
+  EXPECT_EQ(lock_leftovers(probe()), 0) << "the lease is released";
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"up"}, {"status"}, {"status", "--json"}, {"history"}, {"validate"}, {"up", "--dry-run"}}) {
+    ProcessResult r = run_closed(args);
+    EXPECT_EQ(r.killed_by, 0) << args.front() << ": " << describe(r);
+    EXPECT_EQ(r.exit_code, 141) << args.front() << ": " << describe(r);
+    EXPECT_FALSE(contains(r.err, "terminate")) << args.front() << ": " << describe(r);
+  }
+}
+
+TEST_F(HangupTest, SighupIgnoredAtStartStaysIgnored) {
+  // `nohup mongo-migrate up`: the run outlives the hangup.
+  write_migration(migration_name(1), slow_migration(1, 400, 40));
+  struct sigaction ignore {}, previous {};
+  ignore.sa_handler = SIG_IGN;
+  sigemptyset(&ignore.sa_mask);
+  ASSERT_EQ(sigaction(SIGHUP, &ignore, &previous), 0);
+  auto runner = cli_background(with_long_lease({"up"}), bounded());  // inherits SIGHUP ignored
+  sigaction(SIGHUP, &previous, nullptr);
+  ASSERT_TRUE(wait_until(
+      [&] { return (tracked_status(probe(), migration_name(1)) == "running" && probe().count("bulk") > 0) ||
+                   runner->finished(); },
+      30s));
+  runner->signal(SIGHUP);
+  ProcessResult result = runner->wait();
+  EXPECT_EQ(result.exit_code, 0) << describe(result);
+  EXPECT_EQ(log_status(probe(), migration_name(1)), "applied");
+  EXPECT_EQ(counter(probe(), 1), 1);
+  EXPECT_EQ(lock_leftovers(probe()), 0);
 }
 
 }  // namespace
