@@ -2,9 +2,11 @@
 // Also the whole program of a migrator built with mongomigrate_add_migrator().
 #include "mongomigrate/cli.h"
 
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -23,7 +25,8 @@ int mongomigrate::run_cli(int argc, char** argv) {
   app.require_subcommand(1);
   app.footer(
       "Exit codes: 0 success, 1 a migration failed / is blocked / validation found problems,\n"
-      "2 usage or bad input, 3 database unreachable or refused, 4 lock not acquired.\n"
+      "2 usage or bad input, 3 database unreachable or refused, 4 lock not acquired,\n"
+      "128+N stopped by signal N (129 SIGHUP, 130 SIGINT, 143 SIGTERM), 141 stdout closed.\n"
       "Options may come before or after the command. Run `mongo-migrate <command> --help` for its options.");
 
   GlobalOptions global;
@@ -62,7 +65,22 @@ int mongomigrate::run_cli(int argc, char** argv) {
     if (auto applied = apply_config(app, global, command.app->get_name() == "init"); !applied) {
       return report_error(applied.error(), global);
     }
-    return command.run();
+    int code = 0;
+    try {
+      code = command.run();
+    } catch (const std::system_error&) {
+      // fmt's report of a failed write (the commands that print as they
+      // read, such as `status`); `up`, `run` and `down` print without throwing.
+      if (!std::ferror(stdout) && !std::ferror(stderr)) throw;
+      return 128 + SIGPIPE;
+    }
+    // Output that could not be written (a closed pipe, a terminal gone) is a
+    // failure too, as when SIGPIPE ends a process: 141, unless the command
+    // reports a failure of its own.
+    if (std::fflush(stdout) != 0 || stdout_failed()) {
+      if (code == 0) code = 128 + SIGPIPE;
+    }
+    return code;
   }
   fmt::print(stderr, "mongo-migrate: no command given (see mongo-migrate --help)\n");
   return 2;

@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
+#include <iterator>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -72,25 +74,33 @@ Result<Migrator> open_migrator(const GlobalOptions& o) {
       .on_lock_wait =
           [quiet](const LeaseHolder& holder) {
             if (quiet) return;
-            fmt::print(stderr, "mongo-migrate: waiting for the migration lock, held by {} on {} (pid {}) until {}\n",
-                       core::printable(holder.user), core::printable(holder.host), holder.pid,
-                       core::iso8601(holder.expires_at));
+            write_stderr(fmt::format("mongo-migrate: waiting for the migration lock, held by {} on {} (pid {}) until "
+                                     "{}\n",
+                                     core::printable(holder.user), core::printable(holder.host), holder.pid,
+                                     core::iso8601(holder.expires_at)));
           },
       .stop = &stop_signal()});
 }
 
 int report_error(const Error& error, const GlobalOptions& options) {
   int code = exit_code(error.kind);
-  if (error.kind == ErrorKind::kInterrupted && stop_signal().load() > 0) code = 128 + stop_signal().load();
+  int signo = stop_signal().load();
+  if (error.kind == ErrorKind::kInterrupted && signo > 0) code = 128 + signo;
   // Messages quote names, paths and driver text: none may reach the terminal
   // raw (control characters, bytes that are not UTF-8) or break the one line.
   std::string message = core::printable(error.message);
-  fmt::print(stderr, "{} {}\n", paint("mongo-migrate:", Color::kRed, use_color(2)), message);
+  if (error.kind == ErrorKind::kInterrupted && signo == SIGPIPE) {
+    // No signal came: the run stopped because its output could not be written.
+    std::string signalled = fmt::format("interrupted by signal {}: ", SIGPIPE);
+    if (message.starts_with(signalled)) message.erase(0, signalled.size());
+    message = "standard output was closed (its reader is gone), so the run stopped: " + message;
+  }
+  write_stderr(fmt::format("{} {}\n", paint("mongo-migrate:", Color::kRed, use_color(2)), message));
   if (options.json) {
     JsonWriter json;
     json.begin_object().key("ok").value(false).key("error").begin_object();
     json.key("message").value(message).key("exitCode").value(code).end_object().end_object();
-    fmt::print("{}\n", json.str());
+    write_stdout(json.str() + "\n");
   }
   return code;
 }
@@ -132,43 +142,56 @@ ProgressCallback progress_printer(const GlobalOptions& options) {
   if (options.json) return {};
   bool color = use_color(1);
   bool terminal = isatty(1);
+  // Called from inside the run: it never throws, and a line it cannot write
+  // (a closed pipe, a terminal gone) stops the run once the migration in
+  // flight has ended and is recorded, before the next one starts.
   return [color, terminal](const ProgressEvent& event) {
-    if (event.kind == ProgressEvent::Kind::kStarting) {
-      // On a terminal show what is running now; the result line overwrites it.
-      if (terminal) {
-        fmt::print("  {} {}\r", paint("running ", Color::kCyan, color), core::printable(event.step.name));
-        std::fflush(stdout);
+    try {
+      if (event.kind == ProgressEvent::Kind::kStarting) {
+        // On a terminal show what is running now; the result line overwrites it.
+        if (terminal) {
+          write_stdout(
+              fmt::format("  {} {}\r", paint("running ", Color::kCyan, color), core::printable(event.step.name)));
+        }
+        return;
       }
-      return;
+      write_stdout(fmt::format("{}{}\n", terminal ? "\033[2K" : "", step_line(event.step, color)));
+      for (const std::string& w : event.step.warnings) {
+        write_stderr(fmt::format("{} {}\n", paint("warning:", Color::kYellow, use_color(2)), core::printable(w)));
+      }
+    } catch (...) {  // formatting only (bad_alloc): the line is lost, the run goes on
     }
-    if (terminal) fmt::print("\033[2K");
-    fmt::print("{}\n", step_line(event.step, color));
-    for (const std::string& w : event.step.warnings) {
-      fmt::print(stderr, "{} {}\n", paint("warning:", Color::kYellow, use_color(2)), core::printable(w));
-    }
-    std::fflush(stdout);
+    if (stdout_failed()) request_stop_for_closed_stdout();
   };
 }
 
 std::function<void(const BatchProgress&)> batch_printer(const GlobalOptions& options) {
   if (options.json || !isatty(2)) return {};  // the log's metadata keeps the totals
   return [](const BatchProgress& p) {
-    double seconds = static_cast<double>(std::max<std::int64_t>(p.elapsed_ms, 1)) / 1000.0;
-    double rate = static_cast<double>(p.done) / seconds;
-    std::string eta = rate > 0 && p.total > p.done
-                          ? human_duration(static_cast<std::int64_t>(static_cast<double>(p.total - p.done) / rate * 1000))
-                          : "-";
-    int percent = p.total > 0 ? static_cast<int>(p.done * 100 / p.total) : 100;
-    fmt::print(stderr, "\033[2K  {} {}/{} ({}%), {:.0f} docs/s, ETA {}{}\r", p.migration, p.done, p.total, percent,
-               rate, eta, p.resumed ? " (resumed)" : "");
-    std::fflush(stderr);
+    try {
+      double seconds = static_cast<double>(std::max<std::int64_t>(p.elapsed_ms, 1)) / 1000.0;
+      double rate = static_cast<double>(p.done) / seconds;
+      std::string eta =
+          rate > 0 && p.total > p.done
+              ? human_duration(static_cast<std::int64_t>(static_cast<double>(p.total - p.done) / rate * 1000))
+              : "-";
+      int percent = p.total > 0 ? static_cast<int>(p.done * 100 / p.total) : 100;
+      write_stderr(fmt::format("\033[2K  {} {}/{} ({}%), {:.0f} docs/s, ETA {}{}\r", p.migration, p.done, p.total,
+                               percent, rate, eta, p.resumed ? " (resumed)" : ""));
+    } catch (...) {  // formatting only: the line is lost, the run goes on
+    }
   };
 }
 
 std::function<void(std::string_view)> log_printer(const GlobalOptions& options) {
   if (options.json) return {};
   bool terminal = isatty(2);  // clear a batch progress line first
-  return [terminal](std::string_view line) { fmt::print(stderr, "{}  {}\n", terminal ? "\033[2K" : "", line); };
+  return [terminal](std::string_view line) {
+    try {
+      write_stderr(fmt::format("{}  {}\n", terminal ? "\033[2K" : "", line));
+    } catch (...) {  // formatting only: the line is lost, the run goes on
+    }
+  };
 }
 
 RunOptions run_options(const GlobalOptions& options, bool dry_run, bool restart) {
@@ -180,8 +203,14 @@ RunOptions run_options(const GlobalOptions& options, bool dry_run, bool restart)
           .on_log = log_printer(options)};
 }
 
-int print_run_report(const RunReport& report, const GlobalOptions& options, const char* nothing_to_do) {
+namespace {
+
+// print_run_report's text, for stdout and for stderr; returns the exit code.
+int format_run_report(const RunReport& report, const GlobalOptions& options, const char* nothing_to_do,
+                      std::string& out_text, std::string& err_text) {
   int code = report.ok() ? 0 : 1;
+  auto out = std::back_inserter(out_text);
+  auto err = std::back_inserter(err_text);
   if (options.json) {
     JsonWriter json;
     json.begin_object();
@@ -196,30 +225,30 @@ int print_run_report(const RunReport& report, const GlobalOptions& options, cons
     }
     if (report.running_elsewhere) json.key("runningElsewhere").value(*report.running_elsewhere);
     json.end_object();
-    fmt::print("{}\n", json.str());
+    fmt::format_to(out, "{}\n", json.str());
     return code;
   }
 
   bool color = use_color(1);
   if (report.dry_run) {
     if (report.steps.empty() && !report.blocked_by && !report.running_elsewhere) {
-      fmt::print("Dry run: {}\n", nothing_to_do);
+      fmt::format_to(out, "Dry run: {}\n", nothing_to_do);
     }
     for (const StepReport& s : report.steps) {
-      fmt::print("{}\n", step_line(s, color));
-      for (const std::string& c : s.commands) fmt::print("      {}\n", c);
+      fmt::format_to(out, "{}\n", step_line(s, color));
+      for (const std::string& c : s.commands) fmt::format_to(out, "      {}\n", c);
     }
     if (!report.steps.empty()) {
-      fmt::print("Dry run: {} migration{} would run; nothing was written.\n", report.steps.size(),
-                 report.steps.size() == 1 ? "" : "s");
+      fmt::format_to(out, "Dry run: {} migration{} would run; nothing was written.\n", report.steps.size(),
+                     report.steps.size() == 1 ? "" : "s");
     }
     if (report.running_elsewhere) {
-      fmt::print("Dry run: another runner is applying or reverting {} now; `up` would wait for it, then apply "
-                 "what is still pending.\n",
-                 core::printable(*report.running_elsewhere));
+      fmt::format_to(out, "Dry run: another runner is applying or reverting {} now; `up` would wait for it, then apply "
+                     "what is still pending.\n",
+                     core::printable(*report.running_elsewhere));
     }
   } else if (report.steps.empty()) {
-    if (!report.blocked_by) fmt::print("{}\n", nothing_to_do);
+    if (!report.blocked_by) fmt::format_to(out, "{}\n", nothing_to_do);
   } else {
     int applied = 0, reverted = 0, failed = 0;
     for (const StepReport& s : report.steps) {
@@ -231,17 +260,29 @@ int print_run_report(const RunReport& report, const GlobalOptions& options, cons
     if (applied) parts.push_back(fmt::format("{} applied", applied));
     if (reverted) parts.push_back(fmt::format("{} reverted", reverted));
     if (failed) parts.push_back(fmt::format("{} failed", failed));
-    fmt::print("{}.\n", fmt::join(parts, ", "));
+    fmt::format_to(out, "{}.\n", fmt::join(parts, ", "));
   }
   if (report.blocked_by) {
-    fmt::print(stderr, "{} blocked by {}: {}\n", paint("mongo-migrate:", Color::kRed, use_color(2)),
-               core::printable(*report.blocked_by), core::printable(report.blocked_reason));
+    fmt::format_to(err, "{} blocked by {}: {}\n", paint("mongo-migrate:", Color::kRed, use_color(2)),
+                   core::printable(*report.blocked_by), core::printable(report.blocked_reason));
   }
   if (!report.dry_run && !report.ok() && !report.steps.empty() &&
       report.steps.back().outcome == StepOutcome::kFailed) {
-    fmt::print(stderr, "{} {} failed: {}\n", paint("mongo-migrate:", Color::kRed, use_color(2)),
-               core::printable(report.steps.back().name), core::printable(report.steps.back().error));
+    fmt::format_to(err, "{} {} failed: {}\n", paint("mongo-migrate:", Color::kRed, use_color(2)),
+                   core::printable(report.steps.back().name), core::printable(report.steps.back().error));
   }
+  return code;
+}
+
+}  // namespace
+
+int print_run_report(const RunReport& report, const GlobalOptions& options, const char* nothing_to_do) {
+  // Written at the end and never thrown: a closed stdout changes nothing of
+  // the run (it is over and recorded), only the exit code (run_cli).
+  std::string out, err;
+  int code = format_run_report(report, options, nothing_to_do, out, err);
+  write_stdout(out);
+  write_stderr(err);
   return code;
 }
 

@@ -57,7 +57,17 @@ int spawn(const std::vector<std::string>& argv_in, const ProcessOptions& options
   std::vector<std::string> argv = argv_in;  // posix_spawn wants char*
   std::vector<std::string> env = child_environment(options);
   std::vector<char*> argv_p = pointers(argv), env_p = pointers(env);
-  int rc = posix_spawn(&pid, argv_p[0], &actions, nullptr, argv_p.data(), env_p.data());
+  // SIGPIPE at its default action, as a shell starts a command, whatever
+  // the test runner does with it.
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGPIPE);
+  posix_spawnattr_setsigdefault(&attributes, &defaults);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF);
+  int rc = posix_spawn(&pid, argv_p[0], &actions, &attributes, argv_p.data(), env_p.data());
+  posix_spawnattr_destroy(&attributes);
   posix_spawn_file_actions_destroy(&actions);
   return rc;
 }
@@ -119,6 +129,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   int status = 0;
   waitpid(pid, &status, 0);
   result.exit_code = decode_status(status);
+  result.killed_by = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
   return result;
 }
 
@@ -139,10 +150,46 @@ BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv, const
       deadline_(std::chrono::steady_clock::now() + options.timeout) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  int out_pipe[2] = {-1, -1};
+  if (options.stdout_pipe) {
+    if (pipe2(out_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+    posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
+    stdout_fd_ = out_pipe[0];
+    piped_ = true;
+  } else {
+    posix_spawn_file_actions_addopen(&actions, 1, out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  }
   posix_spawn_file_actions_addopen(&actions, 2, err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   int rc = spawn(argv, options, actions, pid_);
-  if (rc != 0) throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
+  if (out_pipe[1] >= 0) close(out_pipe[1]);
+  if (rc != 0) {
+    close_stdout();
+    throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
+  }
+}
+
+std::optional<std::string> BackgroundProcess::read_line(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (std::size_t end = piped_out_.find('\n', line_start_); end != std::string::npos) {
+      std::string line = piped_out_.substr(line_start_, end - line_start_);
+      line_start_ = end + 1;
+      return line;
+    }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (stdout_fd_ < 0 || left.count() <= 0) return std::nullopt;
+    pollfd fd{stdout_fd_, POLLIN, 0};
+    if (poll(&fd, 1, static_cast<int>(left.count())) <= 0) continue;
+    char buffer[4096];
+    ssize_t n = read(stdout_fd_, buffer, sizeof buffer);
+    if (n <= 0) return std::nullopt;
+    piped_out_.append(buffer, static_cast<std::size_t>(n));
+  }
+}
+
+void BackgroundProcess::close_stdout() {
+  if (stdout_fd_ >= 0) close(stdout_fd_);
+  stdout_fd_ = -1;
 }
 
 BackgroundProcess::~BackgroundProcess() {
@@ -150,6 +197,7 @@ BackgroundProcess::~BackgroundProcess() {
     kill(pid_, SIGKILL);
     waitpid(pid_, &status_, 0);
   }
+  close_stdout();
 }
 
 bool BackgroundProcess::signal(int signo) {
@@ -176,13 +224,14 @@ ProcessResult BackgroundProcess::wait() {
   }
   ProcessResult result;
   result.exit_code = decode_status(status_);
+  result.killed_by = WIFSIGNALED(status_) ? WTERMSIG(status_) : 0;
   result.timed_out = timed_out_;
   result.out = out();
   result.err = err();
   return result;
 }
 
-std::string BackgroundProcess::out() const { return read_file(out_path_); }
+std::string BackgroundProcess::out() const { return piped_ ? piped_out_ : read_file(out_path_); }
 std::string BackgroundProcess::err() const { return read_file(err_path_); }
 
 }  // namespace mongomigrate::testing

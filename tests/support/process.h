@@ -16,6 +16,7 @@ namespace mongomigrate::testing {
 
 struct ProcessResult {
   int exit_code = -1;  // 128+N when killed by signal N
+  int killed_by = 0;   // N when killed by signal N (tells 141 from exit(141)), else 0
   std::string out;
   std::string err;
   bool timed_out = false;
@@ -26,6 +27,11 @@ struct ProcessOptions {
   std::map<std::string, std::optional<std::string>> env;
   std::chrono::milliseconds timeout{std::chrono::minutes(2)};
   std::string working_directory;
+  // BackgroundProcess only: the child's stdout is a pipe the test reads with
+  // read_line() and may close with close_stdout(), as `mongo-migrate up |
+  // head -1` does; out() is then what read_line() has read. The child starts
+  // with SIGPIPE at its default action, as from a shell.
+  bool stdout_pipe = false;
 };
 
 // Runs argv[0] (a path) to completion; kills it after the timeout.
@@ -57,6 +63,12 @@ class BackgroundProcess {
   // The output written so far.
   std::string out() const;
   std::string err() const;
+  // With stdout_pipe: the next line the child writes (without its '\n');
+  // nullopt at the end of its output or after `timeout`.
+  std::optional<std::string> read_line(std::chrono::milliseconds timeout);
+  // With stdout_pipe: closes the read end; the child's next write to stdout
+  // fails with EPIPE (or SIGPIPE ends it).
+  void close_stdout();
 
  private:
   TempDir files_;
@@ -67,6 +79,10 @@ class BackgroundProcess {
   int status_ = 0;
   bool reaped_ = false;
   bool timed_out_ = false;
+  int stdout_fd_ = -1;      // the pipe's read end, with stdout_pipe
+  bool piped_ = false;
+  std::string piped_out_;   // read from the pipe so far
+  std::size_t line_start_ = 0;
 };
 
 }  // namespace mongomigrate::testing
