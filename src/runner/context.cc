@@ -8,11 +8,12 @@
 
 namespace mongomigrate::runner {
 
-MigrationContext::MigrationContext(mongo::Client& client, mongo::TrackingStore& store,
+MigrationContext::MigrationContext(mongo::Client& client, store::LogStore& store, store::Claim claim,
                                    const core::Migration& migration, ContextHooks hooks,
                                    std::optional<Document> checkpoint, bool save_checkpoints)
     : client_(client),
       store_(store),
+      claim_(std::move(claim)),
       migration_(migration),
       hooks_(std::move(hooks)),
       checkpoint_(std::move(checkpoint)),
@@ -96,7 +97,7 @@ BatchResult MigrationContext::for_each_batch(const BatchQuery& query, const Batc
     ++totals.batches;
     Value last_id = batch.back().id();
     if (save_checkpoints_) {
-      check_or_throw(store_.set_metadata(migration_.name, "checkpoint",
+      check_or_throw(store_.set_metadata(claim_, "checkpoint",
                                          Doc{{"call", call},
                                              {"lastId", last_id},
                                              {"scanned", static_cast<long long>(totals.scanned)},
@@ -122,7 +123,7 @@ BatchResult MigrationContext::for_each_batch(const BatchQuery& query, const Batc
                                        hooks_.stop->load(), totals.batches, totals.scanned));
     }
   }
-  check_or_throw(store_.set_metadata(migration_.name,
+  check_or_throw(store_.set_metadata(claim_,
                                      (save_checkpoints_ ? "up.batch" : "down.batch") + std::to_string(call),
                                      Doc{{"scanned", static_cast<long long>(totals.scanned)},
                                          {"matched", static_cast<long long>(totals.matched)},

@@ -16,9 +16,9 @@
 
 #include "core/migration.h"
 #include "mongo/client.h"
-#include "mongo/tracking_store.h"
 #include "mongomigrate/migration.h"
 #include "mongomigrate/report.h"
+#include "store/log_store.h"
 
 namespace mongomigrate::runner {
 
@@ -33,8 +33,10 @@ class MigrationContext final : public Context {
   // `checkpoint`: metadata.checkpoint of an earlier, unfinished run (resume),
   // or nullopt to start from the beginning. `save_checkpoints`: false for a
   // `down`, which always runs whole.
-  MigrationContext(mongo::Client& client, mongo::TrackingStore& store, const core::Migration& migration,
-                   ContextHooks hooks, std::optional<Document> checkpoint, bool save_checkpoints);
+  // `claim`: the record the runner claimed, where progress is written.
+  MigrationContext(mongo::Client& client, store::LogStore& store, store::Claim claim,
+                   const core::Migration& migration, ContextHooks hooks, std::optional<Document> checkpoint,
+                   bool save_checkpoints);
 
   const std::string& database() const override;
   Document command(const Value& command) override;
@@ -55,7 +57,8 @@ class MigrationContext final : public Context {
   void check_or_throw(Result<void> result);
 
   mongo::Client& client_;
-  mongo::TrackingStore& store_;
+  store::LogStore& store_;
+  store::Claim claim_;
   const core::Migration& migration_;
   ContextHooks hooks_;
   std::optional<Document> checkpoint_;
