@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Benchmarks mongo-migrate against migrate-mongo (Node) and golang-migrate (Go,
-# mongodb driver), side by side, in one run, on one FerretDB that this script
-# starts on a free loopback port and stops at the end.
+# mongodb driver), side by side, in one run, on one server: the FerretDB 2 (on
+# PostgreSQL 15 + DocumentDB) that this script starts on free loopback ports
+# and stops at the end, or the server given with --uri (each tool then uses
+# databases w3_*, w2big_* there, dropped and rewritten).
 #
 #   bench/run.sh           full run (about 10 minutes on 2 cores): writes
 #                          docs/benchmarks.md and docs/benchmarks.png
+#   bench/run.sh --uri mongodb://host:port   the same against that server
 #   bench/run.sh --smoke   5 and 20 migrations, 2 runs each, short
 #                          microbenchmarks, a tiny probe (about 2 minutes once
 #                          installed and built): writes bench/.cache/smoke/, so
 #                          CI keeps this script working without touching docs/
 #
 # Sets everything up on a fresh Debian 12 machine: the project's dependencies
-# and FerretDB (scripts/install-deps.sh), hyperfine from Debian, the peers
+# and the test server (scripts/install-deps.sh), hyperfine from Debian, the peers
 # pinned below (migrate-mongo from npm with the lock in bench/lib/node,
 # golang-migrate built with `go install -tags mongodb`) and matplotlib from
 # PyPI in a venv, all cached under bench/.cache/ (git-ignored). Environment:
@@ -40,12 +43,15 @@ MATPLOTLIB_VERSION=3.9.2
 JOBS=${BENCH_JOBS:-1}
 
 MODE=full
-case "${1:-}" in
-  "") ;;
-  --smoke) MODE=smoke ;;
-  -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-  *) echo "usage: bench/run.sh [--smoke]" >&2; exit 2 ;;
-esac
+GIVEN_URI=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --smoke) MODE=smoke; shift ;;
+    --uri) [ $# -ge 2 ] || { echo "--uri needs a value" >&2; exit 2; }; GIVEN_URI=$2; shift 2 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "usage: bench/run.sh [--smoke] [--uri URI]" >&2; exit 2 ;;
+  esac
+done
 
 if [ "$MODE" = full ]; then
   N_SMALL=1000 N_BIG=10000            # W2 sizes; W3 and W4 use N_SMALL
@@ -73,8 +79,13 @@ apt_install() {
 
 # ---------------------------------------------------------------- set-up
 step "installing (cached in bench/.cache after the first run)"
-scripts/install-deps.sh
-FERRETDB=$(cat .local/ferretdb-bin)
+if [ -n "$GIVEN_URI" ]; then
+  scripts/install-deps.sh --no-server
+else
+  scripts/install-deps.sh
+  set -a; . .local/test-server.env; set +a
+  . scripts/lib/server.sh
+fi
 missing=()
 command -v hyperfine >/dev/null || missing+=(hyperfine)
 [ -x /usr/bin/time ] || missing+=(time)
@@ -148,28 +159,24 @@ fi
 
 # ---------------------------------------------------------------- server, workloads
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mongo-migrate-bench.XXXXXX")
-FERRETDB_PID=
 cleanup() {
-  if [ -n "$FERRETDB_PID" ] && kill -0 "$FERRETDB_PID" 2>/dev/null; then
-    kill "$FERRETDB_PID"; wait "$FERRETDB_PID" 2>/dev/null || true
-  fi
+  [ -n "$GIVEN_URI" ] || server_stop "$WORK/server" >/dev/null
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-step "starting FerretDB"
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-mkdir -p "$WORK/ferretdb"
-"$FERRETDB" --handler=sqlite --sqlite-url="file:$WORK/ferretdb/" --listen-addr="127.0.0.1:$PORT" \
-  --telemetry=disable --log-level=warn --state-dir=- --debug-addr=- >"$WORK/ferretdb.log" 2>&1 &
-FERRETDB_PID=$!
-for _ in $(seq 100); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
-  kill -0 "$FERRETDB_PID" 2>/dev/null || { cat "$WORK/ferretdb.log" >&2; exit 3; }
-  sleep 0.1
-done
-URI=mongodb://127.0.0.1:$PORT
-echo "FerretDB $("$FERRETDB" --version 2>&1 | sed -n 's/^version: *//p') on $URI (pid $FERRETDB_PID, data in $WORK/ferretdb)"
+if [ -n "$GIVEN_URI" ]; then
+  URI=${GIVEN_URI%/}
+  SERVER_DESC="the server at $(printf '%s' "$URI" | sed -E 's#//[^@/]*@#//***@#')"
+  echo "using $SERVER_DESC"
+else
+  step "starting FerretDB 2 on PostgreSQL 15 + DocumentDB"
+  PORT=$(free_port)
+  server_start "$WORK/server" "$PORT" "$(free_port)"
+  URI=mongodb://127.0.0.1:$PORT
+  SERVER_DESC="FerretDB $("$FERRETDB_BIN" --version 2>&1 | sed -n 's/^version: *//p') on PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') + DocumentDB"
+  echo "$SERVER_DESC on $URI (data in $WORK/server)"
+fi
 
 step "generating workloads ($N_SMALL and $N_BIG migrations)"
 python3 bench/lib/gen_workloads.py "$WORK/small" "$N_SMALL"
@@ -206,7 +213,7 @@ rm -rf "${OUT:?}"/{raw,rss}; mkdir -p "$OUT/raw" "$OUT/rss"
   echo "ours=$("$OURS" --version) (commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- src cli include CMakeLists.txt 2>/dev/null || echo ' with uncommitted changes'), Release build)"
   echo "migrate_mongo=migrate-mongo $("$MM" --version) (Node.js $(node --version), mongodb driver $(node -p 'require(process.env.NODE_PATH + "/mongodb/package.json").version'))"
   echo "golang_migrate=golang-migrate $("$GM" -version 2>&1) ($(go version | cut -d' ' -f3), -tags mongodb)"
-  echo "ferretdb=FerretDB $("$FERRETDB" --version 2>&1 | sed -n 's/^version: *//p') (SQLite backend)"
+  echo "server=$SERVER_DESC"
   echo "hyperfine=$(hyperfine --version)"
   echo "n_small=$N_SMALL"
   echo "n_big=$N_BIG"

@@ -23,6 +23,7 @@ Result<void> LockSession::still_ours(const std::string& before) {
 }
 
 Result<std::unique_ptr<runner::LeaseKeeper>> Migrator::Impl::take_lock(const std::string& by) {
+  if (auto server = client.check_server(); !server) return std::unexpected(server.error());
   runner::RunnerIdentity me = runner::RunnerIdentity::current(by);
   LeaseHolder identity{.owner = "", .host = me.host, .pid = me.pid, .user = me.actor};
   // The renewer's own connection: a mongoc client is single-threaded.

@@ -51,68 +51,32 @@ try {
     }
     const fresh = (i) => `new-${size}-${i}.json`;
     const r = {};
-    // mongo-migrate: before each migration, a claim inserted into the lock
-    // collection (a handful of documents), carrying the outcome and event of
-    // the migration before it, then a read of its own lease epoch's document
-    // (find by _id: still there, the lease is still its own); every 64 migrations the outcomes and events are inserted into the
-    // log and the events collection, and the claims deleted (three writes,
-    // per migration one 64th of each).
+    // mongo-migrate, per migration (DESIGN.md §3): mark it running (an
+    // insert carrying the runner's lease owner), record the outcome (an update
+    // by that _id and owner: fenced), append the event. And the lease's
+    // renewal, every few seconds whatever the migrations (an update by _id
+    // and owner).
+    const owner = "host:1:0badc0de";
     const lock = db.collection("migrationlogs_lock");
-    await lock.insertOne({ _id: "lease:000000000001", epoch: 1, owner: "host:1:0badc0de", host: "host", pid: 1, user: "bench@host",
+    await lock.insertOne({ _id: "lease", owner, host: "host", pid: 1, user: "bench@host",
                            acquiredAt: new Date(), expiresAt: new Date(Date.now() + 60000) });
-    const outcome = (i) => ({ _id: new ObjectId(), ...logDoc(size + i), name: fresh(i) });
-    const event = (i) => ({ _id: new ObjectId(), name: fresh(i), action: "applied", at: new Date(), by: "bench@host",
-                            duration: 1, checksum: "0".repeat(64), runner: { host: "host", pid: 1 } });
-    const claimed = [];
-    r["mongo-migrate: claim before each migration (insert)"] = await timed(async (i) => {
-      claimed.push(`claim:${fresh(i)}`);
-      const start = performance.now();
-      await lock.insertOne({ _id: claimed.at(-1), claimOwner: "host:1:0badc0de",
-                             running: { name: fresh(i), version: "1", checksum: "0".repeat(64), appliedBy: "bench@host" },
-                             done: i ? [outcome(i - 1)] : [], events: i ? [event(i - 1)] : [] }, majority);
-      const took = performance.now() - start;
-      if (claimed.length === 64) {
-        await lock.deleteMany({ _id: { $in: claimed.splice(0) }, claimOwner: "host:1:0badc0de" }, majority);
-      }
-      return took;
-    });
-    r["mongo-migrate: after each claim: is the lease still ours (find by _id)"] = await timed(() =>
-      lock.findOne({ _id: "lease:000000000001" }, { projection: { owner: 1 } }));
-    const F = 64;
-    r["mongo-migrate: every 64: outcomes into the log (insert of 64)"] = await timed((i) => log.insertMany(
-      Array.from({ length: F }, (_, j) => outcome(K + i * F + j)), { ordered: false, ...majority }));
-    r["mongo-migrate: every 64: events (insert of 64)"] = await timed((i) => events.insertMany(
-      Array.from({ length: F }, (_, j) => event(K + i * F + j)), { ordered: false, ...majority }));
-    const batches = Array.from({ length: K }, (_, i) => Array.from({ length: F }, (_, j) => `claim:probe-${i}-${j}`));
-    r["mongo-migrate: every 64: delete the claims"] = await timed(async (i) => {
-      await lock.insertMany(batches[i].map((_id) => ({ _id, claimOwner: "host:1:0badc0de" })));
-      const start = performance.now();
-      await lock.deleteMany({ _id: { $in: batches[i] }, claimOwner: "host:1:0badc0de" }, majority);
-      return performance.now() - start;
-    });
-    // Until 731bef2, per migration: mark running (an insert), record the
-    // outcome (an update by that _id, still `running`), append the event.
     const marked = [];
-    r["until 731bef2: mark running (insert)"] = await timed(async (i) => {
+    r["mongo-migrate: mark running (insert)"] = await timed(async (i) => {
       const _id = new ObjectId();
       marked.push(_id);
-      await log.insertOne({ _id, name: `old-${size}-${i}.json`, version: "1", status: "running", checksum: "0".repeat(64),
-                            appliedBy: "bench@host", lockOwner: "host:1:0badc0de" }, majority);
+      await log.insertOne({ _id, name: fresh(i), version: "1", status: "running", checksum: "0".repeat(64),
+                            appliedBy: "bench@host", lockOwner: owner }, majority);
     });
-    r["until 731bef2: record outcome (update by _id and status)"] = await timed((i) => log.updateOne(
-      { _id: marked[i], status: "running" },
-      { $set: { status: "applied", appliedAt: new Date(), duration: 1, checksum: "0".repeat(64), appliedBy: "bench@host" },
-        $unset: { error: "", revertedAt: "", revertedBy: "", lockOwner: "" } },
+    r["mongo-migrate: record the outcome (update by _id and owner)"] = await timed((i) => log.updateOne(
+      { _id: marked[i], lockOwner: owner },
+      { $set: { status: "applied", appliedAt: new Date(), duration: 1 }, $unset: { lockOwner: "" } },
       majority));
-    r["until 731bef2: append event (insert)"] = await timed((i) => events.insertOne(
-      { name: `old-${size}-${i}.json`, action: "applied", at: new Date(), by: "bench@host" }, majority));
-    // For comparison: the smallest update and delete by _id, and a find by _id
-    // (on FerretDB v1 every update and delete scans the collection; inserts
-    // and finds by _id do not).
-    const ids = (await log.find({}, { projection: { _id: 1 } }).limit(2 * K).toArray()).map((d) => d._id);
-    r["for comparison: update by _id only, one field"] = await timed((i) => log.updateOne({ _id: ids[i] }, { $set: { duration: 2 } }, majority));
-    r["for comparison: find by _id"] = await timed((i) => log.findOne({ _id: ids[i] }));
-    r["for comparison: delete by _id"] = await timed((i) => log.deleteOne({ _id: ids[K + i] }, majority));
+    r["mongo-migrate: append the event (insert)"] = await timed((i) => events.insertOne(
+      { name: fresh(i), action: "applied", at: new Date(), by: "bench@host", duration: 1,
+        checksum: "0".repeat(64), runner: { host: "host", pid: 1 } }, majority));
+    r["mongo-migrate: renew the lease (update by _id and owner)"] = await timed(() => lock.updateOne(
+      { _id: "lease", owner }, { $set: { expiresAt: new Date(Date.now() + 60000) } }, majority));
+    r["for comparison: find by _id"] = await timed((i) => log.findOne({ _id: marked[i] }));
     // migrate-mongo: one insert into its changelog.
     r["migrate-mongo: record (insert)"] = await timed((i) => changelog.insertOne(
       { fileName: fresh(i), appliedAt: new Date(), migrationBlock: 1 }));
@@ -125,8 +89,14 @@ try {
     r["read the whole log (find all)"] = await timed(() => log.find({}).toArray());
     r["read the whole log, only name and status"] = await timed(() =>
       log.find({}, { projection: { _id: 0, name: 1, status: 1 } }).toArray());
-    const explain = async (filter) => (await db.command({ explain: { find: "migrationlogs", filter } })).filterPushdown;
-    result.pushdown = { "filter {name}": await explain({ name: fresh(0) }), "filter {_id}": await explain({ _id: new ObjectId() }) };
+    // Which index the server uses for each filter ("collection scan" if none).
+    const indexOf = async (filter) => {
+      const plan = JSON.stringify(await db.command({ explain: { find: "migrationlogs", filter } }));
+      const m = plan.match(/"(?:Index Name|indexName)":"([^"]+)"/);
+      return m ? m[1] : "collection scan";
+    };
+    result.index_use = { "{_id, lockOwner}": await indexOf({ _id: marked[0], lockOwner: owner }),
+                         "{name}": await indexOf({ name: fresh(0) }) };
     result.sizes[size] = r;
     process.stderr.write(`probe: log of ${size} done\n`);
   }

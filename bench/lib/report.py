@@ -124,7 +124,7 @@ def main() -> None:
     # ------------------------------------------------------------ timings
     add("## Results")
     add("")
-    add(f"Run of {meta['date']} ({meta['mode']} mode) on one machine, one FerretDB, all tools in the same run: "
+    add(f"Run of {meta['date']} ({meta['mode']} mode) on one machine, one server, all tools in the same run: "
         f"**{meta['nproc']} cores** ({meta['cpu']}, {meta['memory']}), {meta['kernel']}; "
         f"load average {meta['loadavg_start']} at the start, {meta.get('loadavg_end', '?')} at the end "
         "(the machine is shared: other jobs' load shows in the spread between min and max).")
@@ -132,13 +132,14 @@ def main() -> None:
     add(f"- {meta['ours']}")
     add(f"- {meta['migrate_mongo']}")
     add(f"- {meta['golang_migrate']}")
-    add(f"- server: {meta['ferretdb']}; timing: {meta['hyperfine']} (`-N`, no shell); runs: {meta['runs']}")
+    add(f"- server: {meta['server']}; timing: {meta['hyperfine']} (`-N`, no shell); runs: {meta['runs']}")
     add("")
     add("Ratios are the peer's median divided by mongo-migrate's median (how many times faster "
-        "mongo-migrate is); below 1 it is slower.")
+        "mongo-migrate is); below 1 it is slower. CPU is the client's own user + system time per run "
+        "(mean, from hyperfine): the rest of the wall time is spent waiting for the server.")
     add("")
-    add("| Workload | Tool: command | Median | Min | Max | Runs | vs migrate-mongo | vs golang-migrate |")
-    add("|---|---|---:|---:|---:|---:|---:|---:|")
+    add("| Workload | Tool: command | Median | Min | Max | CPU (user + sys) | Runs | vs migrate-mongo | vs golang-migrate |")
+    add("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     ratios = {}  # (workload label) -> {peer: ratio}
     medians = {}
     for wid, title, f, cmds in WORKLOADS:
@@ -150,12 +151,12 @@ def main() -> None:
         for tool, name, cmd_label in cmds:
             shown = label if tool == OURS else ""
             if name is None:
-                add(f"| {shown} | {tool}: {cmd_label} | — | — | — | — | | |")
+                add(f"| {shown} | {tool}: {cmd_label} | — | — | — | — | — | | |")
                 continue
             r = results[name]
             medians[label][tool] = r["median"]
             cells = [shown, f"{tool}: {cmd_label}", fmt_time(r["median"]), fmt_time(r["min"]),
-                     fmt_time(r["max"]), str(len(r["times"]))]
+                     fmt_time(r["max"]), f"{fmt_time(r['user'])} + {fmt_time(r['system'])}", str(len(r["times"]))]
             if tool == OURS:
                 row_ratios = {}
                 for peer_tool, peer_name, _ in cmds[1:]:
@@ -242,10 +243,10 @@ def main() -> None:
     sizes = list(probe["sizes"].keys())
     add("### Server cost per tracking write (`bench/lib/probe.mjs`)")
     add("")
-    add(f"Milliseconds per operation on this FerretDB, mean of {probe['operations_per_measurement']}, "
+    add(f"Milliseconds per operation on this server, mean of {probe['operations_per_measurement']}, "
         "with a tracking log already holding N documents; the commands are the ones each tool sends "
-        "per migration (same filters, upsert and write concern). FerretDB reports filter pushdown "
-        + ", ".join(f"{k}: {'yes' if v else 'no'}" for k, v in probe["pushdown"].items()) + ".")
+        "per migration (same filters and write concern). Index the server's `explain` names for each filter: "
+        + ", ".join(f"{k}: {v}" for k, v in probe["index_use"].items()) + ".")
     add("")
     add("| Operation | " + " | ".join(f"N = {int(s):,}" for s in sizes) + " |")
     add("|---|" + "---:|" * len(sizes))
@@ -286,7 +287,7 @@ def main() -> None:
         targets.append((f"Peak RSS {title} ≤ ⅓ of migrate-mongo's", f"{ours_kb / mm:.2f} of it", ours_kb * 3 <= mm))
     targets.append(("SHA-256 ≥ 1 GB/s on 1 MiB", f"{sha_1m / 1e9:.2f} GB/s" if sha_1m else "?",
                     bool(sha_1m and sha_1m >= 1e9)))
-    add("### Targets (issue 6)")
+    add("### Targets (issues 6 and 14)")
     add("")
     if smoke:
         add("*Smoke run: a few migrations per workload; these verdicts mean nothing at this size.*")
@@ -404,7 +405,7 @@ def chart(ratios: dict, png_path: Path, groups, meta) -> None:
     ax.set_xticks(list(xs), [g for _, g in groups], fontsize=9)
     ax.set_ylabel("times faster than the peer (median / median, log scale)")
     ax.set_title(f"mongo-migrate's speed-up per workload — {meta['mode']} run {meta['date']}, "
-                 f"{meta['nproc']} cores, FerretDB", fontsize=10)
+                 f"{meta['nproc']} cores, {meta['server'].split(' on ')[0]}", fontsize=10)
     ax.legend(fontsize=9)
     ax.grid(axis="y", which="both", alpha=0.25)
     fig.tight_layout()

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "core/time_format.h"
+#include "core/server_text.h"
 #include "core/uri_redaction.h"
 
 namespace mongomigrate::mongo {
@@ -140,7 +141,7 @@ Result<Client> Client::open(const std::string& uri_text, const std::string& data
   return client;
 }
 
-std::string Client::scrub(std::string text) const { return core::scrub(std::move(text), password_); }
+std::string Client::scrub(std::string text) const { return core::one_line(core::scrub(std::move(text), password_)); }
 
 Error Client::error_from(const bson_error_t& error, ErrorKind kind, std::string_view context) const {
   if (is_transport_error(error)) {
@@ -208,6 +209,45 @@ Result<TimestampMs> Client::server_now() {
     }
   }
   return core::now_ms() + *clock_offset_;
+}
+
+std::string unsupported_server(const bson_t* reply) {
+  // FerretDB 1.x says `ferretdbVersion: "v1.…"`; 2.x says `ferretdb: {version: "v2.…"}`.
+  std::string version;
+  bson_iter_t it;
+  if (bson_iter_init_find(&it, reply, "ferretdbVersion") && BSON_ITER_HOLDS_UTF8(&it)) {
+    version = bson_iter_utf8(&it, nullptr);
+  } else if (bson_iter_init(&it, reply) && bson_iter_find_descendant(&it, "ferretdb.version", &it) &&
+             BSON_ITER_HOLDS_UTF8(&it)) {
+    version = bson_iter_utf8(&it, nullptr);
+  } else {
+    return "";
+  }
+  std::string_view digits = version;
+  if (digits.starts_with('v')) digits.remove_prefix(1);
+  if (!digits.starts_with("0.") && !digits.starts_with("1.")) return "";
+  return fmt::format(
+      "FerretDB {} is not supported: its updates are not atomic (concurrent writes to one document are lost), "
+      "which the migration lock and log rely on; use FerretDB 2 or MongoDB",
+      version);
+}
+
+Result<void> Client::check_server() {
+  if (!server_checked_) {
+    ScopedBson command, reply;
+    BSON_APPEND_INT32(command.get(), "buildInfo", 1);
+    bson_error_t error;
+    if (mongoc_client_command_simple(client_.get(), "admin", command.get(), nullptr, reply.get(), &error)) {
+      std::string problem = unsupported_server(reply.get());
+      server_checked_ = problem.empty() ? Result<void>{}
+                                        : Result<void>(std::unexpected(Error{ErrorKind::kDatabase, problem}));
+    } else if (is_transport_error(error)) {
+      return std::unexpected(error_from(error, ErrorKind::kDatabase, "cannot check the server"));  // not kept
+    } else {
+      server_checked_ = Result<void>{};  // no buildInfo (or not allowed): taken for MongoDB
+    }
+  }
+  return *server_checked_;
 }
 
 }  // namespace mongomigrate::mongo

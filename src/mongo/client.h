@@ -47,7 +47,7 @@ class Client {
   // and authentication problems), scrubbed of the password.
   Error error_from(const bson_error_t& error, ErrorKind kind, std::string_view context) const;
 
-  // `text` without the password.
+  // `text` without the password, on one line (core::one_line).
   std::string scrub(std::string text) const;
 
   // The server's clock now (ms since the epoch). The first call asks the
@@ -58,6 +58,14 @@ class Client {
   // command") is asked `isMaster` instead, and this Client keeps asking
   // `isMaster` from then on (e.g. if that first attempt failed).
   Result<TimestampMs> server_now();
+
+  // Asks the server once (`buildInfo`) whether it keeps the promises the
+  // lock and the log rely on (DESIGN.md §5): atomic single-document writes,
+  // enforced unique indexes. FerretDB 1.x does not (its updates read, then
+  // write back, so concurrent ones are lost): kDatabase, saying why and what
+  // to use instead. Every other server, including one without `buildInfo`,
+  // is taken for MongoDB. Later calls return the first answer.
+  Result<void> check_server();
 
   // The command server_now() asks the server: "hello", or "isMaster" once
   // the server has said it has no `hello`.
@@ -70,8 +78,13 @@ class Client {
   std::string redacted_uri_;
   std::string password_;
   std::optional<TimestampMs> clock_offset_;
+  std::optional<Result<void>> server_checked_;
   const char* clock_command_ = "hello";  // a string literal: "hello" or "isMaster"
 };
+
+// Why a server that answered `buildInfo` with `reply` cannot be used, or ""
+// if it can (see Client::check_server).
+std::string unsupported_server(const bson_t* reply);
 
 // True for errors that mean "could not talk to the server" rather than
 // "the server said no".

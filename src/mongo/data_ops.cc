@@ -70,12 +70,10 @@ Result<std::int64_t> count_documents(Client& client, std::string_view collection
   return n;
 }
 
-namespace {
-
-// One bulk write command for `writes` (numbered from `first` in messages);
-// with `send` false, only checks that every write is valid.
-Result<BulkResult> bulk_write_chunk(Client& client, std::string_view collection, std::span<const WriteOp> writes,
-                                    std::size_t first, std::size_t total, bool send) {
+// One unordered bulk: every write is checked while it is added, so an
+// invalid one anywhere stops the batch before anything is sent; libmongoc
+// splits what it sends by the server's maxWriteBatchSize and message size.
+Result<BulkResult> bulk_write(Client& client, std::string_view collection, const std::vector<WriteOp>& writes) {
   BulkResult result;
   if (writes.empty()) return result;
   CollectionPtr coll = client.open_collection(std::string(collection));
@@ -86,7 +84,7 @@ Result<BulkResult> bulk_write_chunk(Client& client, std::string_view collection,
     const WriteOp& w = writes[i];
     bson_error_t error;
     bool ok = true;
-    std::string where = fmt::format("write {} of {}", first + i + 1, total);
+    std::string where = fmt::format("write {} of {}", i + 1, writes.size());
     if (w.kind == WriteOp::Kind::kInsertOne) {
       auto doc = as_document(w.document, where + ": the document to insert");
       if (!doc) return std::unexpected(doc.error());
@@ -129,7 +127,6 @@ Result<BulkResult> bulk_write_chunk(Client& client, std::string_view collection,
     }
     if (!ok) return std::unexpected(invalid(fmt::format("{} is invalid: {}", where, error.message)));
   }
-  if (!send) return result;
   ScopedBson reply;
   bson_destroy(reply.get());
   bson_error_t error;
@@ -141,39 +138,6 @@ Result<BulkResult> bulk_write_chunk(Client& client, std::string_view collection,
   result.upserted = int_field(reply.get(), "nUpserted");
   if (!ok) return std::unexpected(client.error_from(error, ErrorKind::kMigrationFailed, "bulk write failed"));
   return result;
-}
-
-}  // namespace
-
-Result<BulkResult> bulk_write(Client& client, std::string_view collection, const std::vector<WriteOp>& writes) {
-  // FerretDB v1.24 never answers an update command of 100 or more
-  // statements (99 complete); MongoDB does not care. On PostgreSQL it holds
-  // a pool connection for each statement of an update command until the
-  // command ends, plus one for the statement's write, so with its default
-  // pool of 50 connections an update of 50 statements deadlocks (49 is the
-  // most that completes, and only with nothing else using the pool; a
-  // concurrent single update, such as the lease renewal, holds 2). So send
-  // at most kChunk writes per command, leaving room for the lease keeper and
-  // a few other clients: still 40 times fewer round trips than one write per
-  // document. Every write is checked first, so an invalid one late in the
-  // batch stops it before any chunk is sent.
-  constexpr std::size_t kChunk = 40;
-  if (auto checked = bulk_write_chunk(client, collection, writes, 0, writes.size(), /*send=*/false); !checked) {
-    return checked;
-  }
-  BulkResult total;
-  for (std::size_t first = 0; first < writes.size(); first += kChunk) {
-    std::size_t n = std::min(kChunk, writes.size() - first);
-    auto chunk = bulk_write_chunk(client, collection, std::span<const WriteOp>(writes).subspan(first, n), first,
-                                  writes.size(), /*send=*/true);
-    if (!chunk) return chunk;
-    total.matched += chunk->matched;
-    total.modified += chunk->modified;
-    total.inserted += chunk->inserted;
-    total.deleted += chunk->deleted;
-    total.upserted += chunk->upserted;
-  }
-  return total;
 }
 
 struct BatchCursor::State {

@@ -1,6 +1,5 @@
 // Test migration: marks every `items` document {done: true}, in batches
-// (control batchSize, default 50: FerretDB v1.24 deadlocks on an update
-// command of 100 statements or more). With control {_id: "004-invalid-write",
+// (control batchSize, default 50, so that a few hundred items make many batches). With control {_id: "004-invalid-write",
 // atId: N, kind: K} the write for item N is invalid: K "no-operators" (an
 // update document without $-operators) or "filter-not-document".
 #include "control.h"

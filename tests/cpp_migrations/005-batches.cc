@@ -1,10 +1,10 @@
 // Test migration: increments `seen` on every `records` document, in batches
-// (control batchSize, default 50: FerretDB v1.24 deadlocks on an update
-// command of 100 statements or more). Each call of the batch function is
-// logged in `calls` {pid, first, last, size} before anything else, so tests
-// can tell which documents were handed to it by which run. It throws when a
-// batch holds a document with `marker: true`; with control holdAtCall: N the
-// N-th call waits until a control document {_id: "release"} exists.
+// (control batchSize, default 50, so that a few hundred records make many
+// batches). Each call of the batch function is logged in `calls` {pid,
+// first, last, size} before anything else, so tests can tell which documents
+// were handed to it by which run. It throws when a batch holds a document
+// with `marker: true`; with control holdAtCall: N the N-th call waits until a
+// control document {_id: "release"} exists.
 #include <unistd.h>
 
 #include <chrono>

@@ -4,14 +4,10 @@
 // migrations (tests/cpp_migrations) whose behaviour each test selects with a
 // document in the `control` collection.
 //
-// Sizes are set by two limits of the test server, FerretDB v1.24.2 (SQLite):
-// an `update` command of 100 statements or more never returns (each
-// statement keeps a connection until the command ends and the pool runs
-// dry), and each document updated costs time linear in the collection's
-// size. So collections hold thousands of documents, every one of which is
-// checked, but only hundreds are changed, a batch of the examples (1,000
-// documents) yields fewer than 100 writes, and the test migrations use
-// batches of 50 unless a test needs more.
+// Collections hold thousands of documents, every one of which is checked;
+// the test migrations use batches of 50 (control batchSize) so that a few
+// hundred documents make many batches, and one test sends a batch of 1,000
+// writes as one bulk write.
 #include <bson/bson.h>
 #include <openssl/evp.h>
 #include <signal.h>
@@ -358,7 +354,7 @@ TEST_F(CppExamplesTest, InvoiceAddressesOnThousandsOfInvoicesAndBack) {
   for (int i = 1; i <= kInvoices; ++i) {
     std::string base = fmt::format(R"("_id": {}, "amount": {}.5)", i, i);
     std::string address, converted;  // JSON values; empty: no field
-    if (i % 100 == 0) {  // fewer than 100 in all: one batch, under the server's limit
+    if (i % 100 == 0) {  // the strings up converts
       std::string street = i % 1000 == 0 ? "" : fmt::format("{} King Fahd Rd", i);
       address = "\"" + street + "\"";
       converted = R"({"street": ")" + street + R"(", "city": "", "country": "Saudi Arabia"})";
@@ -645,6 +641,23 @@ TEST_F(CppMigrationsTest, FailedBatchMigrationResumesAfterTheLastCompletedBatch)
       EXPECT_EQ(firsts, ids_from(101, 451, 50));
     }
   }
+}
+
+TEST_F(CppMigrationsTest, ABatchOfAThousandWritesIsOneBulkWrite) {
+  // Sent whole: libmongoc splits a bulk only past the server's
+  // maxWriteBatchSize (100,000 on MongoDB) or message size.
+  seed_records(2500, /*marker_id=*/0);
+  probe().insert("control", R"({"_id": "005-batches", "batchSize": 1000})");
+  ProcessResult run = test_migrate({"run", "005-batches.cc"});
+  ASSERT_EQ(run.exit_code, 0) << describe(run);
+  auto record = log_record("005-batches.cc");
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->string("status"), "applied");
+  EXPECT_EQ(record->integer("metadata.up.batch0.scanned"), 2500);
+  EXPECT_EQ(record->integer("metadata.up.batch0.modified"), 2500);
+  EXPECT_EQ(record->integer("metadata.up.batch0.batches"), 3);
+  EXPECT_EQ(probe().count("records", R"({"seen": 1})"), 2500);
+  EXPECT_EQ(calls_by_pid().begin()->second, (std::vector<std::int64_t>{1, 1001, 2001}));
 }
 
 TEST_F(CppMigrationsTest, RestartStartsOverFromTheFirstDocument) {
