@@ -94,11 +94,21 @@ std::optional<core::LogRecord> record_named(const std::vector<core::LogRecord>& 
   return std::nullopt;
 }
 
-Migrator::Impl::Impl(MigratorOptions opts, mongo::Client c)
-    : options(std::move(opts)),
-      client(std::move(c)),
-      log_store(client, options.collection),
-      lock_store(client, options.collection + "_lock") {}
+Migrator::Impl::Impl(MigratorOptions opts, mongo::Client c) : options(std::move(opts)), client(std::move(c)) {
+  redacted_uri = client->redacted_uri();
+  database = client->database();
+  std::string lock_collection = options.collection + "_lock";
+  seams.log = std::make_shared<mongo::MongoLogStore>(*client, options.collection);
+  seams.lock = std::make_shared<mongo::MongoLockStore>(*client, lock_collection);
+  seams.target = &*client;
+  // The renewer's own connection: a mongoc client is single-threaded.
+  seams.open_lock = [uri = options.uri, db = database, lock_collection] {
+    return mongo::open_lock_store(uri, db, lock_collection);
+  };
+}
+
+Migrator::Impl::Impl(MigratorOptions opts, Seams given)
+    : options(std::move(opts)), seams(std::move(given)), redacted_uri(options.uri), database(options.database) {}
 
 Result<core::Catalog> Migrator::Impl::catalog() const {
   auto files = source::load_directory(options.directory);
@@ -164,7 +174,7 @@ Result<Migrator> Migrator::open(MigratorOptions options) {
   return Migrator(std::make_unique<Impl>(std::move(options), std::move(*client)));
 }
 
-const std::string& Migrator::redacted_uri() const { return impl_->client.redacted_uri(); }
-const std::string& Migrator::database() const { return impl_->client.database(); }
+const std::string& Migrator::redacted_uri() const { return impl_->redacted_uri; }
+const std::string& Migrator::database() const { return impl_->database; }
 
 }  // namespace mongomigrate

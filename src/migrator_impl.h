@@ -41,16 +41,34 @@ class LockSession {
   runner::LeaseKeeper& keeper_;
 };
 
+// What a Migrator works through: the seams, and how the lease's renewer
+// opens a lock store of its own.
+// (Shared: tests keep the in-memory stores across Migrators.)
+struct Seams {
+  std::shared_ptr<store::LogStore> log;
+  std::shared_ptr<store::LockStore> lock;
+  store::Target* target = nullptr;  // not owned; outlives the Migrator
+  runner::LeaseKeeper::StoreOpener open_lock;
+};
+
 struct Migrator::Impl {
   MigratorOptions options;
-  mongo::Client client;
-  mongo::MongoLogStore log_store;
-  mongo::MongoLockStore lock_store;
+  // The MongoDB connection the stores use; none when the seams were given
+  // (tests on in-memory stores).
+  std::optional<mongo::Client> client;
+  Seams seams;
+  std::string redacted_uri;
+  std::string database;
 
+  // The MongoDB stores on `c`.
   Impl(MigratorOptions opts, mongo::Client c);
+  Impl(MigratorOptions opts, Seams given);
 
-  store::LogStore& log() { return log_store; }
-  store::LockStore& lock() { return lock_store; }
+  store::LogStore& log() { return *seams.log; }
+  store::LockStore& lock() { return *seams.lock; }
+  // FerretDB 1.x and other servers that break the model are refused
+  // (Client::check_server); nothing to check without a connection.
+  Result<void> check_server() { return client ? client->check_server() : Result<void>(); }
 
   // The directory's JSON migrations and the program's compiled-in ones.
   Result<core::Catalog> catalog() const;

@@ -23,14 +23,10 @@ Result<void> LockSession::still_ours(const std::string& before) {
 }
 
 Result<std::unique_ptr<runner::LeaseKeeper>> Migrator::Impl::take_lock(const std::string& by) {
-  if (auto server = client.check_server(); !server) return std::unexpected(server.error());
+  if (auto server = check_server(); !server) return std::unexpected(server.error());
   runner::RunnerIdentity me = runner::RunnerIdentity::current(by);
   LeaseHolder identity{.owner = "", .host = me.host, .pid = me.pid, .user = me.actor};
-  // The renewer's own connection: a mongoc client is single-threaded.
-  auto open_store = [uri = options.uri, database = client.database(), collection = lock_store.collection()] {
-    return mongo::open_lock_store(uri, database, collection);
-  };
-  return runner::LeaseKeeper::acquire(lock(), std::move(open_store), std::move(identity), options.lock,
+  return runner::LeaseKeeper::acquire(lock(), seams.open_lock, std::move(identity), options.lock,
                                       options.on_lock_wait, options.stop);
 }
 
@@ -45,8 +41,8 @@ runner::Runner Migrator::Impl::make_runner(const std::string& actor, LockSession
     if (!*why) return {};
     return std::unexpected(Error{ErrorKind::kLockLost, **why});
   };
-  return runner::Runner(client, log(), runner::RunnerIdentity::current(actor), session.owner(), std::move(hooks),
-                        std::move(check));
+  return runner::Runner(*seams.target, client ? &*client : nullptr, log(), runner::RunnerIdentity::current(actor),
+                        session.owner(), std::move(hooks), std::move(check));
 }
 
 Error Migrator::Impl::lease_lost(const std::string& name, const std::string& why, const std::string& by,

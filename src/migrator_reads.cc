@@ -41,7 +41,7 @@ Result<Migrator::Impl::CatalogAndLog> Migrator::Impl::catalog_and_log(bool with_
   }
   std::optional<LockView> lock_read;
   Result<std::vector<core::LogRecord>> records;
-  if (auto server = client.check_server(); !server) {
+  if (auto server = check_server(); !server) {
     records = std::unexpected(server.error());
   } else if (with_lock) {
     auto view = lock_view();
@@ -80,7 +80,7 @@ Result<std::vector<HistoryEvent>> Migrator::history(const HistoryOptions& option
     return std::unexpected(
         Error{ErrorKind::kUsage, fmt::format("--limit must be a positive number, not {}", options.limit)});
   }
-  if (auto server = impl_->client.check_server(); !server) return std::unexpected(server.error());
+  if (auto server = impl_->check_server(); !server) return std::unexpected(server.error());
   return impl_->log().history(options.limit);
 }
 

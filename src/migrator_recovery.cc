@@ -34,7 +34,7 @@ const char* mark_action(MarkAs as) {
 }  // namespace
 
 Result<UnlockReport> Migrator::unlock(const UnlockOptions& options) {
-  if (auto server = impl_->client.check_server(); !server) return std::unexpected(server.error());
+  if (auto server = impl_->check_server(); !server) return std::unexpected(server.error());
   UnlockReport report;
   auto view = impl_->lock_view();
   if (!view) return std::unexpected(view.error());

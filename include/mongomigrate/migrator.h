@@ -153,6 +153,9 @@ class Migrator {
   const std::string& database() const;
 
  private:
+  // Builds a Migrator on in-memory stores, for tests of the orchestrator
+  // without a server (tests/support/memory_migrator.h).
+  friend struct MigratorTesting;
   struct Impl;
   explicit Migrator(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

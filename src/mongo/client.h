@@ -17,10 +17,11 @@
 #include "mongo/handles.h"
 #include "mongomigrate/error.h"
 #include "mongomigrate/report.h"
+#include "store/target.h"
 
 namespace mongomigrate::mongo {
 
-class Client {
+class Client final : public store::Target {
  public:
   // kUsage for a malformed URI or when neither `database` nor the URI's path
   // names a database.
@@ -32,7 +33,7 @@ class Client {
   // Runs one migration command on the target database. A reply counts as
   // success only if ok:1 with no writeErrors / writeConcernError; such a
   // failure is kMigrationFailed, a transport failure is kDatabase.
-  Result<void> run_migration_command(const core::Command& command);
+  Result<void> run_migration_command(const core::Command& command) override;
 
   // Runs a command on the target database. A failure reply is
   // `failure_kind` (ok:0, writeErrors, writeConcernError); a transport

@@ -31,9 +31,10 @@ RunnerIdentity RunnerIdentity::current(std::string actor) {
                         static_cast<std::int64_t>(getpid())};
 }
 
-Runner::Runner(mongo::Client& client, store::LogStore& store, RunnerIdentity identity, std::string lock_owner,
-               RunnerHooks hooks, LeaseCheck check_lease)
-    : client_(client),
+Runner::Runner(store::Target& target, mongo::Client* client, store::LogStore& store, RunnerIdentity identity,
+               std::string lock_owner, RunnerHooks hooks, LeaseCheck check_lease)
+    : target_(target),
+      client_(client),
       store_(store),
       identity_(std::move(identity)),
       lock_owner_(std::move(lock_owner)),
@@ -51,7 +52,10 @@ Result<std::string> Runner::run_body(const core::Migration& m, const store::Clai
     if (!saved) return std::unexpected(saved.error());
     checkpoint = std::move(*saved);
   }
-  MigrationContext context(client_, store_, claim, m,
+  if (client_ == nullptr) {
+    return std::unexpected(Error{ErrorKind::kDatabase, m.name + " is a C++ migration and needs a MongoDB connection"});
+  }
+  MigrationContext context(*client_, store_, claim, m,
                            ContextHooks{.on_batch = hooks_.on_batch, .on_log = hooks_.on_log, .stop = hooks_.stop},
                            std::move(checkpoint), /*save_checkpoints=*/!down);
   std::string failure;
@@ -79,7 +83,7 @@ Result<std::string> Runner::run_commands(const std::vector<core::Command>& comma
       return fmt::format("interrupted by signal {} after command {} of {}", hooks_.stop->load(), i,
                          commands.size());
     }
-    auto ran = client_.run_migration_command(commands[i]);
+    auto ran = target_.run_migration_command(commands[i]);
     if (ran) continue;
     if (ran.error().kind == ErrorKind::kDatabase) return std::unexpected(ran.error());
     return "command " + std::to_string(i + 1) + " of " + std::to_string(commands.size()) + ": " +

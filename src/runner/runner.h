@@ -16,6 +16,7 @@
 #include "mongo/client.h"
 #include "mongomigrate/migrator.h"
 #include "store/log_store.h"
+#include "store/target.h"
 
 namespace mongomigrate::runner {
 
@@ -45,10 +46,12 @@ using LeaseCheck = std::function<Result<void>()>;
 
 class Runner {
  public:
-  // `lock_owner` is the owner id of the lease this runner holds;
-  // `check_lease` is called after each claim, before the first command.
-  Runner(mongo::Client& client, store::LogStore& store, RunnerIdentity identity, std::string lock_owner,
-         RunnerHooks hooks, LeaseCheck check_lease);
+  // JSON commands go to `target`; C++ migrations get a Context on `client`
+  // (null: none can run, as in tests on in-memory stores). `lock_owner` is
+  // the owner id of the lease this runner holds; `check_lease` is called
+  // after each claim, before the first command.
+  Runner(store::Target& target, mongo::Client* client, store::LogStore& store, RunnerIdentity identity,
+         std::string lock_owner, RunnerHooks hooks, LeaseCheck check_lease);
 
   // Claims the migration (`seen`: its record as read under the lease, if
   // any; refused if its status is in `refuse_statuses`), checks the lease is
@@ -84,7 +87,8 @@ class Runner {
                             const std::string& error);
   void notify(ProgressEvent::Kind kind, const StepReport& step) const;
 
-  mongo::Client& client_;
+  store::Target& target_;
+  mongo::Client* client_;
   store::LogStore& store_;
   RunnerIdentity identity_;
   std::string lock_owner_;
