@@ -3,14 +3,13 @@
 //
 // Contract:
 // - acquire() returns only once this process holds the lease, or fails with
-//   kLockTimeout naming the holder, or kInterrupted if `stop` was raised
-//   while waiting.
+//   kLockTimeout naming the holder (or a lock document of an unknown shape),
+//   kInterrupted if `stop` was raised while waiting, or the store's kDatabase.
 // - While held, a background thread (with a lock store of its own, from
 //   `open_store`: a mongoc client is single-threaded) renews the lease every
-//   `renew_every`. If a
-//   renewal finds the lease no longer ours, or no renewal has succeeded for
-//   a whole lease period, lost() becomes true and stays true; the runner
-//   checks it before each migration.
+//   `renew_every`. If a renewal finds the lease no longer ours, or no renewal
+//   has succeeded for a whole lease period, lost() becomes true and stays
+//   true; the runner checks it before each migration.
 // - The destructor stops the thread and releases the lease if still ours.
 #pragma once
 
