@@ -12,6 +12,10 @@
 #include "core/names.h"
 #include "core/time_format.h"
 #include "migrator_impl.h"
+#include "mongo/client.h"
+#include "mongo/lock_store.h"
+#include "mongo/log_store.h"
+#include "mongo/migration_context.h"
 #include "source/compiled_source.h"
 #include "source/directory_source.h"
 
@@ -94,13 +98,16 @@ std::optional<core::LogRecord> record_named(const std::vector<core::LogRecord>& 
   return std::nullopt;
 }
 
-Migrator::Impl::Impl(MigratorOptions opts, mongo::Client c) : options(std::move(opts)), client(std::move(c)) {
+Migrator::Impl::Impl(MigratorOptions opts, mongo::Client c)
+    : options(std::move(opts)), client(std::make_shared<mongo::Client>(std::move(c))) {
   redacted_uri = client->redacted_uri();
   database = client->database();
   std::string lock_collection = options.collection + "_lock";
   seams.log = std::make_shared<mongo::MongoLogStore>(*client, options.collection);
   seams.lock = std::make_shared<mongo::MongoLockStore>(*client, lock_collection);
-  seams.target = &*client;
+  seams.target = std::make_shared<mongo::MongoTarget>(*client);
+  // FerretDB 1.x and other servers that break the model are refused.
+  seams.check_server = [c = client.get()] { return c->check_server(); };
   // The renewer's own connection: a mongoc client is single-threaded.
   seams.open_lock = [uri = options.uri, db = database, lock_collection] {
     return mongo::open_lock_store(uri, db, lock_collection);

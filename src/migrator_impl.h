@@ -3,7 +3,8 @@
 // migrator_apply.cc (up, run, down), migrator_recovery.cc (unlock, mark,
 // baseline), migrator_lock.cc (the lock session every writing operation runs
 // in). They reach the database only through the seams (store/lock_store.h,
-// store/log_store.h) and the runner.
+// store/log_store.h, store/target.h) and the runner; only migrator.cc knows
+// they are MongoDB's.
 #pragma once
 
 #include <functional>
@@ -14,14 +15,15 @@
 
 #include "core/log_record.h"
 #include "core/planner.h"
-#include "mongo/client.h"
-#include "mongo/lock_store.h"
-#include "mongo/log_store.h"
 #include "mongomigrate/migrator.h"
 #include "runner/lease_keeper.h"
 #include "runner/runner.h"
 
 namespace mongomigrate {
+
+namespace mongo {
+class Client;
+}  // namespace mongo
 
 // A writing operation's hold on the lock, for the body of Impl::with_lock.
 class LockSession {
@@ -47,15 +49,17 @@ class LockSession {
 struct Seams {
   std::shared_ptr<store::LogStore> log;
   std::shared_ptr<store::LockStore> lock;
-  store::Target* target = nullptr;  // not owned; outlives the Migrator
+  std::shared_ptr<store::Target> target;
   runner::LeaseKeeper::StoreOpener open_lock;
+  // Refuses a server that breaks the model (FerretDB 1.x); may be empty.
+  std::function<Result<void>()> check_server;
 };
 
 struct Migrator::Impl {
   MigratorOptions options;
-  // The MongoDB connection the stores use; none when the seams were given
-  // (tests on in-memory stores).
-  std::optional<mongo::Client> client;
+  // The MongoDB connection the seams use; none when they were given (tests
+  // on in-memory stores).
+  std::shared_ptr<mongo::Client> client;
   Seams seams;
   std::string redacted_uri;
   std::string database;
@@ -66,9 +70,7 @@ struct Migrator::Impl {
 
   store::LogStore& log() { return *seams.log; }
   store::LockStore& lock() { return *seams.lock; }
-  // FerretDB 1.x and other servers that break the model are refused
-  // (Client::check_server); nothing to check without a connection.
-  Result<void> check_server() { return client ? client->check_server() : Result<void>(); }
+  Result<void> check_server() { return seams.check_server ? seams.check_server() : Result<void>(); }
 
   // The directory's JSON migrations and the program's compiled-in ones.
   Result<core::Catalog> catalog() const;

@@ -41,8 +41,8 @@ runner::Runner Migrator::Impl::make_runner(const std::string& actor, LockSession
     if (!*why) return {};
     return std::unexpected(Error{ErrorKind::kLockLost, **why});
   };
-  return runner::Runner(*seams.target, client ? &*client : nullptr, log(), runner::RunnerIdentity::current(actor),
-                        session.owner(), std::move(hooks), std::move(check));
+  return runner::Runner(*seams.target, log(), runner::RunnerIdentity::current(actor), session.owner(),
+                        std::move(hooks), std::move(check));
 }
 
 Error Migrator::Impl::lease_lost(const std::string& name, const std::string& why, const std::string& by,

@@ -17,11 +17,10 @@
 #include "mongo/handles.h"
 #include "mongomigrate/error.h"
 #include "mongomigrate/report.h"
-#include "store/target.h"
 
 namespace mongomigrate::mongo {
 
-class Client final : public store::Target {
+class Client {
  public:
   // kUsage for a malformed URI or when neither `database` nor the URI's path
   // names a database.
@@ -33,7 +32,7 @@ class Client final : public store::Target {
   // Runs one migration command on the target database. A reply counts as
   // success only if ok:1 with no writeErrors / writeConcernError; such a
   // failure is kMigrationFailed, a transport failure is kDatabase.
-  Result<void> run_migration_command(const core::Command& command) override;
+  Result<void> run_migration_command(const core::Command& command);
 
   // Runs a command on the target database. A failure reply is
   // `failure_kind` (ok:0, writeErrors, writeConcernError); a transport

@@ -8,7 +8,6 @@
 #include <fmt/format.h>
 
 #include "core/time_format.h"
-#include "runner/context.h"
 
 namespace mongomigrate::runner {
 namespace {
@@ -31,10 +30,9 @@ RunnerIdentity RunnerIdentity::current(std::string actor) {
                         static_cast<std::int64_t>(getpid())};
 }
 
-Runner::Runner(store::Target& target, mongo::Client* client, store::LogStore& store, RunnerIdentity identity,
-               std::string lock_owner, RunnerHooks hooks, LeaseCheck check_lease)
+Runner::Runner(store::Target& target, store::LogStore& store, RunnerIdentity identity, std::string lock_owner,
+               RunnerHooks hooks, LeaseCheck check_lease)
     : target_(target),
-      client_(client),
       store_(store),
       identity_(std::move(identity)),
       lock_owner_(std::move(lock_owner)),
@@ -52,23 +50,22 @@ Result<std::string> Runner::run_body(const core::Migration& m, const store::Clai
     if (!saved) return std::unexpected(saved.error());
     checkpoint = std::move(*saved);
   }
-  if (client_ == nullptr) {
-    return std::unexpected(Error{ErrorKind::kDatabase, m.name + " is a C++ migration and needs a MongoDB connection"});
-  }
-  MigrationContext context(*client_, store_, claim, m,
-                           ContextHooks{.on_batch = hooks_.on_batch, .on_log = hooks_.on_log, .stop = hooks_.stop},
-                           std::move(checkpoint), /*save_checkpoints=*/!down);
+  auto context = target_.open_context(
+      {.migration = m, .claim = claim, .log = store_,
+       .hooks = {.on_batch = hooks_.on_batch, .on_log = hooks_.on_log, .stop = hooks_.stop},
+       .checkpoint = std::move(checkpoint), .save_checkpoints = !down});
+  if (!context) return std::unexpected(context.error());
   std::string failure;
   // The boundary of user code: whatever it throws becomes the recorded error.
   try {
-    (down ? m.compiled->down : m.compiled->up)(context);
+    (down ? m.compiled->down : m.compiled->up)(**context);
   } catch (const std::exception& e) {
     failure = e.what();
     if (failure.empty()) failure = "an exception with no message";
   } catch (...) {
     failure = "an exception that is not a std::exception";
   }
-  if (context.transport_error()) return std::unexpected(*context.transport_error());
+  if ((*context)->transport_error()) return std::unexpected(*(*context)->transport_error());
   return failure;
 }
 

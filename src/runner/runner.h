@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "core/migration.h"
-#include "mongo/client.h"
 #include "mongomigrate/migrator.h"
 #include "store/log_store.h"
 #include "store/target.h"
@@ -46,12 +45,11 @@ using LeaseCheck = std::function<Result<void>()>;
 
 class Runner {
  public:
-  // JSON commands go to `target`; C++ migrations get a Context on `client`
-  // (null: none can run, as in tests on in-memory stores). `lock_owner` is
+  // Migrations run on `target` and are recorded in `store`. `lock_owner` is
   // the owner id of the lease this runner holds; `check_lease` is called
   // after each claim, before the first command.
-  Runner(store::Target& target, mongo::Client* client, store::LogStore& store, RunnerIdentity identity,
-         std::string lock_owner, RunnerHooks hooks, LeaseCheck check_lease);
+  Runner(store::Target& target, store::LogStore& store, RunnerIdentity identity, std::string lock_owner,
+         RunnerHooks hooks, LeaseCheck check_lease);
 
   // Claims the migration (`seen`: its record as read under the lease, if
   // any; refused if its status is in `refuse_statuses`), checks the lease is
@@ -88,7 +86,6 @@ class Runner {
   void notify(ProgressEvent::Kind kind, const StepReport& step) const;
 
   store::Target& target_;
-  mongo::Client* client_;
   store::LogStore& store_;
   RunnerIdentity identity_;
   std::string lock_owner_;

@@ -230,6 +230,11 @@ Result<void> RecordingTarget::run_migration_command(const core::Command& command
   return {};
 }
 
+Result<std::unique_ptr<store::BodyContext>> RecordingTarget::open_context(store::ContextRequest request) {
+  return std::unexpected(
+      Error{ErrorKind::kDatabase, request.migration.name + " is a C++ migration: the in-memory target cannot run it"});
+}
+
 std::vector<std::string> RecordingTarget::commands() const {
   std::lock_guard lock(mutex_);
   return commands_;
@@ -242,7 +247,7 @@ namespace mongomigrate {
 Migrator MigratorTesting::make(MigratorOptions options, testing::MemoryDatabase& db) {
   Seams seams{.log = db.log,
               .lock = std::make_shared<testing::MemoryLockStore>(db.lock),
-              .target = &db.target,
+              .target = db.target,
               .open_lock = [lock = db.lock]() -> Result<std::unique_ptr<store::LockStore>> {
                 return std::make_unique<testing::MemoryLockStore>(lock);
               }};

@@ -71,6 +71,8 @@ class MemoryLogStore final : public store::LogStore {
 class RecordingTarget final : public store::Target {
  public:
   Result<void> run_migration_command(const core::Command& command) override;
+  // C++ migrations need a real database: kDatabase.
+  Result<std::unique_ptr<store::BodyContext>> open_context(store::ContextRequest request) override;
   std::vector<std::string> commands() const;
   // Called with each command's JSON before it runs (to act mid-run).
   std::function<void(const std::string&)> on_command;
@@ -84,7 +86,7 @@ struct MemoryDatabase {
   std::shared_ptr<MemoryLock> lock = std::make_shared<MemoryLock>();
   // Shared by every Migrator made on this database.
   std::shared_ptr<MemoryLogStore> log = std::make_shared<MemoryLogStore>();
-  RecordingTarget target;
+  std::shared_ptr<RecordingTarget> target = std::make_shared<RecordingTarget>();
 };
 
 }  // namespace mongomigrate::testing

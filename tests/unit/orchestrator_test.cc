@@ -55,8 +55,8 @@ TEST_F(OrchestratorTest, UpAppliesEveryMigrationInOrderWithThreeTrackingWritesEa
   ASSERT_TRUE(report) << report.error().message;
   EXPECT_TRUE(report->ok());
   ASSERT_EQ(report->steps.size(), 2u);
-  ASSERT_EQ(db_.target.commands().size(), 2u);
-  EXPECT_NE(db_.target.commands()[0].find("\"a\""), std::string::npos) << "in order";
+  ASSERT_EQ(db_.target->commands().size(), 2u);
+  EXPECT_NE(db_.target->commands()[0].find("\"a\""), std::string::npos) << "in order";
   EXPECT_EQ(status("001-a.json"), "applied");
   EXPECT_EQ(status("002-b.json"), "applied");
   EXPECT_TRUE(db_.log->record("001-a.json").lock_owner.empty());
@@ -67,13 +67,13 @@ TEST_F(OrchestratorTest, UpAppliesEveryMigrationInOrderWithThreeTrackingWritesEa
   auto again = m.run_pending();
   ASSERT_TRUE(again);
   EXPECT_TRUE(again->steps.empty());
-  EXPECT_EQ(db_.target.commands().size(), 2u) << "nothing runs twice";
+  EXPECT_EQ(db_.target->commands().size(), 2u) << "nothing runs twice";
 }
 
 TEST_F(OrchestratorTest, TheRecordSaysRunningBeforeTheFirstCommand) {
   write("001-a.json", migration("a"));
   std::string seen_while_running;
-  db_.target.on_command = [&](const std::string&) { seen_while_running = status("001-a.json"); };
+  db_.target->on_command = [&](const std::string&) { seen_while_running = status("001-a.json"); };
   Migrator m = migrator();
   ASSERT_TRUE(m.run_pending());
   EXPECT_EQ(seen_while_running, "running");
@@ -89,12 +89,12 @@ TEST_F(OrchestratorTest, AFailureStopsUpAndBlocksItUntilRun) {
   EXPECT_FALSE(report->ok());
   EXPECT_EQ(status("002-fail.json"), "failed");
   EXPECT_EQ(status("003-c.json"), "");
-  EXPECT_EQ(db_.target.commands().size(), 2u);
+  EXPECT_EQ(db_.target->commands().size(), 2u);
 
   auto blocked = m.run_pending();
   ASSERT_TRUE(blocked);
   EXPECT_EQ(blocked->blocked_by, "002-fail.json");
-  EXPECT_EQ(db_.target.commands().size(), 2u) << "a failed migration is neither run again nor passed";
+  EXPECT_EQ(db_.target->commands().size(), 2u) << "a failed migration is neither run again nor passed";
 
   auto applied_again = m.run("001-a.json");
   ASSERT_FALSE(applied_again);
@@ -113,7 +113,7 @@ TEST_F(OrchestratorTest, AnInterruptedRecordBlocksUpAndRunRecoversIt) {
   auto blocked = m.run_pending();
   ASSERT_TRUE(blocked) << blocked.error().message;
   EXPECT_EQ(blocked->blocked_by, "001-a.json");
-  EXPECT_TRUE(db_.target.commands().empty());
+  EXPECT_TRUE(db_.target->commands().empty());
   ASSERT_TRUE(m.run("001-a.json"));
   EXPECT_EQ(status("001-a.json"), "applied");
   ASSERT_TRUE(m.run_pending());
@@ -144,7 +144,7 @@ TEST_F(OrchestratorTest, AHeldLockIsWaitedForThenGivesUpNamingTheHolder) {
   EXPECT_EQ(report.error().kind, ErrorKind::kLockTimeout);
   EXPECT_NE(report.error().message.find("elsewhere"), std::string::npos) << report.error().message;
   EXPECT_NE(report.error().message.find("4242"), std::string::npos) << report.error().message;
-  EXPECT_TRUE(db_.target.commands().empty());
+  EXPECT_TRUE(db_.target->commands().empty());
   EXPECT_EQ(status("001-a.json"), "");
 }
 
@@ -178,7 +178,7 @@ TEST_F(OrchestratorTest, ALeaseTakenOverStopsTheRunBeforeItsNextMigration) {
   ASSERT_FALSE(report);
   EXPECT_EQ(report.error().kind, ErrorKind::kLockLost) << report.error().message;
   EXPECT_EQ(status("001-a.json"), "applied");
-  EXPECT_EQ(db_.target.commands().size(), 1u) << "the second one is not run";
+  EXPECT_EQ(db_.target->commands().size(), 1u) << "the second one is not run";
   EXPECT_EQ(status("002-b.json"), "running") << "claimed, then found the lease lost: interrupted";
   EXPECT_EQ(events("stopped"), 1);
   EXPECT_EQ(db_.lock->holder()->owner, "other:1:ff") << "it releases no lease of another's";
@@ -189,7 +189,7 @@ TEST_F(OrchestratorTest, ALeaseTakenOverStopsTheRunBeforeItsNextMigration) {
 TEST_F(OrchestratorTest, AnOutcomeIsNotWrittenOverASuccessorsClaim) {
   write("001-a.json", migration("a"));
   Migrator m = migrator();
-  db_.target.on_command = [&](const std::string&) {
+  db_.target->on_command = [&](const std::string&) {
     core::LogRecord seen = db_.log->record("001-a.json");
     core::Migration mig{.name = "001-a.json"};
     ASSERT_TRUE(db_.log->claim_run(mig, {.seen = seen, .owner = "successor:1:aa", .by = "successor"}));
@@ -249,7 +249,7 @@ TEST_F(OrchestratorTest, MarkAndBaselineWriteUnderTheLock) {
   ASSERT_TRUE(baselined) << baselined.error().message;
   EXPECT_EQ(*baselined, (std::vector<std::string>{"001-a.json", "003-c.json"}));
   EXPECT_EQ(status("003-c.json"), "applied");
-  EXPECT_TRUE(db_.target.commands().empty()) << "nothing is run";
+  EXPECT_TRUE(db_.target->commands().empty()) << "nothing is run";
   EXPECT_EQ(events("marked_applied"), 1);
   EXPECT_EQ(events("baselined"), 2);
   EXPECT_FALSE(db_.lock->holder());
@@ -301,7 +301,7 @@ TEST_F(OrchestratorTest, AnUnreachableLockIsADatabaseError) {
   ASSERT_FALSE(report);
   EXPECT_EQ(report.error().kind, ErrorKind::kDatabase);
   EXPECT_EQ(exit_code(report.error().kind), 3);
-  EXPECT_TRUE(db_.target.commands().empty());
+  EXPECT_TRUE(db_.target->commands().empty());
 }
 
 }  // namespace

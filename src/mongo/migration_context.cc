@@ -1,4 +1,4 @@
-#include "runner/context.h"
+#include "mongo/migration_context.h"
 
 #include <chrono>
 
@@ -6,18 +6,20 @@
 
 #include "mongo/data_ops.h"
 
-namespace mongomigrate::runner {
+namespace mongomigrate::mongo {
 
-MigrationContext::MigrationContext(mongo::Client& client, store::LogStore& store, store::Claim claim,
-                                   const core::Migration& migration, ContextHooks hooks,
-                                   std::optional<Document> checkpoint, bool save_checkpoints)
+Result<std::unique_ptr<store::BodyContext>> MongoTarget::open_context(store::ContextRequest request) {
+  return std::make_unique<MigrationContext>(client_, std::move(request));
+}
+
+MigrationContext::MigrationContext(Client& client, store::ContextRequest request)
     : client_(client),
-      store_(store),
-      claim_(std::move(claim)),
-      migration_(migration),
-      hooks_(std::move(hooks)),
-      checkpoint_(std::move(checkpoint)),
-      save_checkpoints_(save_checkpoints) {}
+      store_(request.log),
+      claim_(std::move(request.claim)),
+      migration_(request.migration),
+      hooks_(std::move(request.hooks)),
+      checkpoint_(std::move(request.checkpoint)),
+      save_checkpoints_(request.save_checkpoints) {}
 
 template <class T>
 T MigrationContext::value_or_throw(Result<T> result) {
@@ -134,4 +136,4 @@ BatchResult MigrationContext::for_each_batch(const BatchQuery& query, const Batc
   return totals;
 }
 
-}  // namespace mongomigrate::runner
+}  // namespace mongomigrate::mongo
