@@ -115,6 +115,7 @@ Result<RunReport> Migrator::run(std::string_view name, const RunOptions& options
   if (!m) return std::unexpected(m.error());
   // The record, unless it forbids a run (applied).
   auto read_record = [&]() -> Result<std::optional<core::LogRecord>> {
+    if (auto server = impl_->check_server(); !server) return std::unexpected(server.error());
     auto record = impl_->log().find((*m)->name);
     if (!record) return record;
     if (*record && (*record)->status == core::kStatusApplied) {
@@ -156,6 +157,7 @@ Result<RunReport> Migrator::revert(std::string_view name, const RevertOptions& o
   const core::Migration* m = core::find_migration(*catalog, name);
   // The record, if it may be reverted: applied, or a revert left running.
   auto check = [&]() -> Result<core::LogRecord> {
+    if (auto server = impl_->check_server(); !server) return std::unexpected(server.error());
     auto record = impl_->log().find(std::string(name));
     if (!record) return std::unexpected(record.error());
     if (m == nullptr) {

@@ -82,6 +82,7 @@ Result<MarkReport> Migrator::mark(std::string_view name, MarkAs as, const Recove
   if (!catalog) return std::unexpected(catalog.error());
   const core::Migration* m = core::find_migration(*catalog, name);
   std::string key(name);
+  if (auto server = impl_->check_server(); !server) return std::unexpected(server.error());
   auto record = impl_->log().find(key);
   if (!record) return std::unexpected(record.error());
   if (m == nullptr && !*record) return std::unexpected(impl_->lookup(*catalog, name).error());

@@ -11,6 +11,11 @@
 //   clients-tool probe  URI DB N           after seed: the median time of one
 //                                          updateOne by _id (21 of them, spread
 //                                          over the N clients), in ms
+//   clients-tool bulk-probe URI DB N K     after seed: the median time of one
+//                                          unordered update command of K
+//                                          statements by _id (5 of them, on
+//                                          distinct clients), in ms
+//   clients-tool drop   URI DB             drop DB
 //
 // Client i (0-based) is a function of i alone, ~265 bytes of BSON: an
 // ObjectId _id that sorts by i, seq, name, email, phoneNumber, address,
@@ -208,6 +213,50 @@ int probe(mongoc_client_t* client, const char* db, long n) {
   return 0;
 }
 
+int bulk_probe(mongoc_client_t* client, const char* db, long n, long k) {
+  mongoc_collection_t* coll = mongoc_client_get_collection(client, db, "clients");
+  bson_t* opts = BCON_NEW("ordered", BCON_BOOL(false));
+  std::vector<double> ms;
+  for (long round = 0; round < 5; ++round) {
+    mongoc_bulk_operation_t* bulk = mongoc_collection_create_bulk_operation_with_opts(coll, opts);
+    for (long j = 0; j < k; ++j) {
+      long i = ((round * k + j) * 7919 + 11) % n;
+      bson_t full = BSON_INITIALIZER;
+      make_client(i, Mode::kSeeded, &full);
+      bson_iter_t it;
+      bson_iter_init_find(&it, &full, "_id");
+      bson_t* filter = BCON_NEW("_id", BCON_OID(bson_iter_oid(&it)));
+      bson_t* update = BCON_NEW("$set", "{", "probe", BCON_INT64(round), "}");
+      bson_error_t error;
+      if (!mongoc_bulk_operation_update_one_with_opts(bulk, filter, update, nullptr, &error)) die("bad update", &error);
+      bson_destroy(filter);
+      bson_destroy(update);
+      bson_destroy(&full);
+    }
+    bson_t reply;
+    bson_error_t error;
+    double start = now_s();
+    bool ok = mongoc_bulk_operation_execute(bulk, &reply, &error) != 0;
+    ms.push_back((now_s() - start) * 1000);
+    bson_destroy(&reply);
+    mongoc_bulk_operation_destroy(bulk);
+    if (!ok) die("bulk update failed", &error);
+  }
+  std::sort(ms.begin(), ms.end());
+  std::printf("%.3f\n", ms[ms.size() / 2]);
+  bson_destroy(opts);
+  mongoc_collection_destroy(coll);
+  return 0;
+}
+
+int drop(mongoc_client_t* client, const char* db) {
+  mongoc_database_t* database = mongoc_client_get_database(client, db);
+  bson_error_t error;
+  if (!mongoc_database_drop(database, &error) && !strstr(error.message, "not found")) die("drop failed", &error);
+  mongoc_database_destroy(database);
+  return 0;
+}
+
 }  // namespace
 
 // libmongoc warns at exit that FerretDB has no endSessions; say nothing of it.
@@ -217,8 +266,9 @@ void log_handler(mongoc_log_level_t level, const char* domain, const char* messa
 }
 
 int main(int argc, char** argv) {
-  if (argc < 5) {
-    std::fprintf(stderr, "usage: clients-tool seed URI DB N | verify URI DB N normalised|checked|seeded | probe URI DB N\n");
+  if (argc < 4 || (argc < 5 && std::strcmp(argv[1], "drop") != 0)) {
+    std::fprintf(stderr, "usage: clients-tool seed URI DB N | verify URI DB N normalised|checked|seeded | "
+                         "probe URI DB N | bulk-probe URI DB N K | drop URI DB\n");
     return 2;
   }
   mongoc_init();
@@ -227,9 +277,13 @@ int main(int argc, char** argv) {
   mongoc_uri_t* uri = mongoc_uri_new_with_error(argv[2], &error);
   if (!uri) die("bad URI", &error);
   mongoc_client_t* client = mongoc_client_new_from_uri(uri);
-  long n = std::strtol(argv[4], nullptr, 10);
+  long n = argc > 4 ? std::strtol(argv[4], nullptr, 10) : 0;
   int rc = 2;
-  if (std::strcmp(argv[1], "seed") == 0) {
+  if (std::strcmp(argv[1], "drop") == 0) {
+    rc = drop(client, argv[3]);
+  } else if (std::strcmp(argv[1], "bulk-probe") == 0 && argc == 6) {
+    rc = bulk_probe(client, argv[3], n, std::strtol(argv[5], nullptr, 10));
+  } else if (std::strcmp(argv[1], "seed") == 0) {
     rc = seed(client, argv[3], n);
   } else if (std::strcmp(argv[1], "probe") == 0) {
     rc = probe(client, argv[3], n);

@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """The markdown report of bench/batch/run.sh: report.py RESULTS_DIR OUT_MD.
 
-Reads RESULTS_DIR/meta.env, rows.tsv (server, strategy, clients, wall s, peak
-RSS KB, ok|failed, note) and probe.tsv (server, collection size, median ms of
-one updateOne by _id). Prints the markdown and writes it to OUT_MD. Ratios
-compare runs on the same server with the same number of clients; where the
-per-document loop was not run on all of them, its time is a least-squares
-line through the sizes it was run at, labelled as extrapolated."""
+Reads RESULTS_DIR/meta.env, rows.tsv (strategy, clients, wall s, peak RSS KB,
+ok|failed, note, migrator CPU s, server CPU s or empty when not measured,
+check), probe.tsv (collection size, median ms of one updateOne by _id) and
+bulk.tsv (collection size, statements per update command, median ms of one
+command). Prints the markdown and writes it to OUT_MD. Ratios compare runs
+with the same number of clients; where the per-document loop was not run on
+all of them, its time is a least-squares line through the sizes it was run
+at, labelled as extrapolated."""
 import os
+import re
 import sys
 
 STRATEGIES = {
@@ -49,50 +52,65 @@ def fit(points):
 
 
 def secs(s):
-    return f"{s:,.1f} s" if s < 600 else f"{s:,.0f} s ({s / 60:,.0f} min)"
+    return f"{s:,.2f} s" if s < 10 else f"{s:,.1f} s" if s < 600 else f"{s:,.0f} s ({s / 60:,.0f} min)"
 
 
-def cpus(r):
+def cpu_s(s):
+    return f"{s:,.2f} s" if s < 10 else f"{s:,.1f} s"
+
+
+def check(r):
+    """clients-tool verify's line, shortened: "1,000,000 of 1,000,000, 0 wrong"."""
+    m = re.match(r"(FAILED: )?verified (\d+) of (\d+) clients: (\d+) wrong", r["check"])
+    if not m:
+        return r["check"] or "?"
+    return f"{'**FAILED**: ' if m[1] else ''}{int(m[2]):,} of {int(m[3]):,} read back, {int(m[4]):,} wrong"
+
+
+def cpu_cells(r):
+    """Migrator CPU, server CPU, and both per client in µs."""
     if r["cpu"] is None:
-        return ""
-    return f"{r['cpu']:,.1f} s / {r['scpu']:,.1f} s" if r["scpu"] is not None else f"{r['cpu']:,.1f} s / ?"
+        return "", "", ""
+    mig = cpu_s(r["cpu"])
+    if r["scpu"] is None:
+        return mig, "not measured", f"{r['cpu'] / r['n'] * 1e6:,.0f} / ?"
+    return mig, cpu_s(r["scpu"]), f"{r['cpu'] / r['n'] * 1e6:,.0f} / {r['scpu'] / r['n'] * 1e6:,.0f}"
 
 
 def main():
     out_dir, out_md = sys.argv[1], sys.argv[2]
     meta = read_meta(os.path.join(out_dir, "meta.env"))
     rows = [
-        {"server": r[0], "strategy": r[1], "n": int(r[2]), "wall": float(r[3]), "rss": int(r[4]), "status": r[5],
-         "note": r[6] if len(r) > 6 else "", "cpu": float(r[7]) if len(r) > 7 and r[7] else None,
-         "scpu": float(r[8]) if len(r) > 8 and r[8] else None}
+        {"strategy": r[0], "n": int(r[1]), "wall": float(r[2]), "rss": int(r[3]), "status": r[4],
+         "note": r[5] if len(r) > 5 else "", "cpu": float(r[6]) if len(r) > 6 and r[6] else None,
+         "scpu": float(r[7]) if len(r) > 7 and r[7] else None, "check": r[8] if len(r) > 8 else ""}
         for r in read_tsv(os.path.join(out_dir, "rows.tsv"))
     ]
     probe = read_tsv(os.path.join(out_dir, "probe.tsv"))
+    bulk = read_tsv(os.path.join(out_dir, "bulk.tsv"))
     lines = []
     w = lines.append
 
-    servers = []
-    for r in rows:
-        if r["server"] not in servers:
-            servers.append(r["server"])
-    w("| server | strategy | clients | wall | peak RSS | CPU: migrator / server | × faster than per-doc loop | wall ÷ server-side | note |")
-    w("|---|---|--:|--:|--:|--:|--:|--:|---|")
-    verdicts = []
+    w(f"Server: {meta.get('server', '?')}.")
+    w("")
+    w("| strategy | clients | wall | peak RSS | CPU: migrator | CPU: server | µs per client: migrator / server "
+      "| × faster than per-doc loop | wall ÷ server-side | clients/s | check |")
+    w("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|")
+    verdict = None
     smaller = []
-    for server in servers:
-        mine = [r for r in rows if r["server"] == server]
-        n = max(r["n"] for r in mine if r["strategy"] != "per-doc") if any(
-            r["strategy"] != "per-doc" for r in mine) else max(r["n"] for r in mine)
-        main_rows = {r["strategy"]: r for r in mine if r["n"] == n}
-        per_doc_rows = sorted((r for r in mine if r["strategy"] == "per-doc"), key=lambda r: r["n"])
+    if rows:
+        others = [r for r in rows if r["strategy"] != "per-doc"]
+        n = max(r["n"] for r in (others or rows))
+        main_rows = {r["strategy"]: r for r in rows if r["n"] == n}
+        per_doc_rows = sorted((r for r in rows if r["strategy"] == "per-doc"), key=lambda r: r["n"])
         per_doc_wall, per_doc_label = None, ""
         if "per-doc" in main_rows:
             per_doc_wall = main_rows["per-doc"]["wall"]
         elif per_doc_rows:
             per_doc_wall = fit([(r["n"], r["wall"]) for r in per_doc_rows])(n)
             per_doc_label = "from " + ", ".join(f"{r['n']:,}" for r in per_doc_rows) + " clients"
-        smaller += [r for r in per_doc_rows if r["n"] != n]
-        ref, ref_name = None, ""
+        smaller = [r for r in per_doc_rows if r["n"] != n]
+        ref = None
         if main_rows.get("server-side", {}).get("status") == "ok":
             ref, ref_name = main_rows["server-side"]["wall"], "server-side"
         elif main_rows.get("server-floor", {}).get("status") == "ok":
@@ -100,74 +118,79 @@ def main():
         for strategy in ORDER:
             r = main_rows.get(strategy)
             if strategy == "per-doc" and r is None and per_doc_wall is not None:
-                w(f"| {server} | {STRATEGIES[strategy]} | {n:,} | ~{secs(per_doc_wall)} | "
-                  f"{max(x['rss'] for x in per_doc_rows) / 1024:.1f} MB (at {per_doc_rows[-1]['n']:,}) | | 1 | "
-                  f"{per_doc_wall / ref:,.1f} ({ref_name}) | **extrapolated** {per_doc_label} |"
-                  if ref else f"| {server} | {STRATEGIES[strategy]} | {n:,} | ~{secs(per_doc_wall)} | | | 1 | | "
-                  f"**extrapolated** {per_doc_label} |")
+                big = per_doc_rows[-1]
+                vs_ref = f"{per_doc_wall / ref:,.1f} ({ref_name})" if ref else ""
+                w(f"| {STRATEGIES[strategy]} | {n:,} | ~{secs(per_doc_wall)} | {big['rss'] / 1024:.1f} MB (at "
+                  f"{big['n']:,}) | | | {' | '.join(cpu_cells(big)[2:])} (at {big['n']:,}) | 1 | {vs_ref} | "
+                  f"~{n / per_doc_wall:,.0f} | **extrapolated** {per_doc_label} |")
                 continue
             if r is None:
                 continue
             if r["status"] != "ok":
-                w(f"| {server} | {STRATEGIES[strategy]} | {n:,} | — | {r['rss'] / 1024:.1f} MB | | — | — | "
-                  f"**not expressible on this server**: {r['note'][:160]} |")
+                w(f"| {STRATEGIES[strategy]} | {n:,} | — | {r['rss'] / 1024:.1f} MB | | | | — | — | | "
+                  f"**not expressible on this server**: {r['note'][:160]}; {check(r)} |")
                 continue
             faster = f"{per_doc_wall / r['wall']:,.1f}" if per_doc_wall else ""
             vs_ref = f"{r['wall'] / ref:,.2f} ({ref_name})" if ref else ""
-            w(f"| {server} | {STRATEGIES[strategy]} | {n:,} | {secs(r['wall'])} | {r['rss'] / 1024:.1f} MB | {cpus(r)} | "
-              f"{faster} | {vs_ref} | {n / r['wall']:,.0f} clients/s |")
+            mig, srv, per = cpu_cells(r)
+            w(f"| {STRATEGIES[strategy]} | {n:,} | {secs(r['wall'])} | {r['rss'] / 1024:.1f} MB | {mig} | {srv} | "
+              f"{per} | {faster} | {vs_ref} | {n / r['wall']:,.0f} | {check(r)} |")
         b = main_rows.get("batch-helper")
         if b and b["status"] == "ok":
-            verdicts.append((server, n, b, per_doc_wall, per_doc_label, ref, ref_name))
+            verdict = (n, b, per_doc_wall, per_doc_label, ref, ref_name if ref else "")
     w("")
     if smaller:
         w("Per-document loop at other sizes (the pilot that decides whether all clients are run, and the sizes "
           "an extrapolation is drawn through):")
         w("")
-        w("| server | clients | wall | peak RSS | CPU: migrator / server | clients/s |")
-        w("|---|--:|--:|--:|--:|--:|")
+        w("| clients | wall | peak RSS | CPU: migrator | CPU: server | µs per client: migrator / server | clients/s | check |")
+        w("|--:|--:|--:|--:|--:|--:|--:|---|")
         for r in smaller:
-            w(f"| {r['server']} | {r['n']:,} | {secs(r['wall'])} | {r['rss'] / 1024:.1f} MB | {cpus(r)} | "
-              f"{r['n'] / r['wall']:,.0f} |")
+            mig, srv, per = cpu_cells(r)
+            w(f"| {r['n']:,} | {secs(r['wall'])} | {r['rss'] / 1024:.1f} MB | {mig} | {srv} | {per} | "
+              f"{r['n'] / r['wall']:,.0f} | {check(r)} |")
         w("")
-    if verdicts:
-        w("Targets (batch helper ≥ 20× faster than the per-document loop, within 2× of the server-side update, "
-          "peak RSS < 64 MB):")
+    if verdict:
+        n, b, pd, pd_label, ref, ref_name = verdict
+        w("Targets of issue 5 (batch helper ≥ 20× faster than the per-document loop, within 2× of the server-side "
+          "update, peak RSS < 64 MB):")
         w("")
-        for server, n, b, pd, pd_label, ref, ref_name in verdicts:
-            parts = []
-            if pd:
-                x = pd / b["wall"]
-                parts.append(f"{x:,.1f}× faster than the per-document loop{' (extrapolated)' if pd_label else ''}: "
-                             f"{'met' if x >= 20 else '**missed**'}")
-            if ref:
-                y = b["wall"] / ref
-                parts.append(f"{y:,.2f}× the {'server-side update' if ref_name == 'server-side' else 'floor (the server-side update is not expressible)'}: "
-                             f"{'met' if y <= 2 else '**missed**'}")
-            mb = b["rss"] / 1024
-            parts.append(f"peak RSS {mb:.1f} MB: {'met' if mb < 64 else '**missed**'}")
-            w(f"- {server}, {n:,} clients: " + "; ".join(parts) + ".")
+        parts = []
+        if pd:
+            x = pd / b["wall"]
+            parts.append(f"{x:,.1f}× faster than the per-document loop{' (extrapolated)' if pd_label else ''}: "
+                         f"{'met' if x >= 20 else '**missed**'}")
+        if ref:
+            y = b["wall"] / ref
+            what = "server-side update" if ref_name == "server-side" else "floor (the server-side update failed)"
+            parts.append(f"{y:,.2f}× the wall time of the {what}: {'met' if y <= 2 else '**missed**'}")
+        mb = b["rss"] / 1024
+        parts.append(f"peak RSS {mb:.1f} MB: {'met' if mb < 64 else '**missed**'}")
+        w(f"- {n:,} clients: " + "; ".join(parts) + ".")
         w("")
     if probe:
-        sizes = sorted({int(p[1]) for p in probe})
-        w("Probe: median time of one `updateOne` by `_id` (21 of them), by collection size:")
+        w("Probe: median time of one `updateOne` by `_id` (21 of them, one at a time), by collection size "
+          "(the largest is the floor run's collection, after its update):")
         w("")
-        w("| server | " + " | ".join(f"{s:,} clients" for s in sizes) + " |")
-        w("|---|" + "--:|" * len(sizes))
-        names = []
-        for p in probe:
-            if p[0] not in names:
-                names.append(p[0])
-        for name in names:
-            cells = {int(p[1]): float(p[2]) for p in probe if p[0] == name}
-            w(f"| {name} | " + " | ".join(f"{cells[s]:.2f} ms" if s in cells else "" for s in sizes) + " |")
+        w("| clients in the collection | one `updateOne` by `_id` |")
+        w("|--:|--:|")
+        for size, ms in sorted(((int(p[0]), float(p[1])) for p in probe)):
+            w(f"| {size:,} | {ms:.2f} ms |")
+        w("")
+    if bulk:
+        w(f"Probe: median time of one unordered `update` command of K statements by `_id` (5 of them), on "
+          f"{int(bulk[0][0]):,} clients (the library's bulk writes send at most 40 statements a command):")
+        w("")
+        w("| statements per command | ms per command | ms per statement |")
+        w("|--:|--:|--:|")
+        for _, k, ms in bulk:
+            w(f"| {int(k):,} | {float(ms):.2f} ms | {float(ms) / int(k):.3f} ms |")
         w("")
     w(f"Machine: {meta.get('nproc', '?')} cores ({meta.get('cpu', '?')}), {meta.get('memory', '?')}, "
       f"{meta.get('kernel', '?')}; load average {meta.get('loadavg_start', '?')} at the start, "
       f"{meta.get('loadavg_end', '?')} at the end; run of {meta.get('date', '?')} ({meta.get('mode', '?')}, "
       f"{int(meta.get('duration_s', '0')) / 60:.1f} min in all).")
-    w(f"Versions: {meta.get('ours', '?')}; {meta.get('ferretdb', '?')}; {meta.get('postgres', '?')}; "
-      f"{meta.get('mjs', '?')}.")
+    w(f"Versions: {meta.get('ours', '?')}; {meta.get('server', '?')}.")
     text = "\n".join(lines) + "\n"
     with open(out_md, "w") as f:
         f.write(text)

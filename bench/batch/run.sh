@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The batch helper on a big collection: the seed's phone-number normalisation
 # (examples/cpp-app/migrations/002-normalize-phone-numbers.cc) over a freshly
-# seeded `clients` collection, three ways, each its own migrator and database:
+# seeded `clients` collection, all strategies in one run on one server, each
+# its own migrator and database:
 #
 #   batch-helper   ctx.for_each_batch, 1,000 documents a batch, one
 #                  update_by_id per changed document, sent as unordered bulk
@@ -9,45 +10,41 @@
 #   per-doc        the seed's loop: stream the cursor, one awaited updateOne
 #                  per document (migrations/per-doc/)
 #   server-side    one updateMany with an aggregation-pipeline update
-#                  ($replaceAll), where the server can express it
+#                  ($replaceAll): no document leaves the server
 #   server-floor   NOT the migration: one updateMany with a constant $set over
 #                  the same documents, the server's own cost of rewriting them
-#                  (the reference when server-side is not expressible)
 #
-# Each run is timed with /usr/bin/time -v (wall, peak RSS of the migrator) and
-# checked afterwards: every client read back and compared field by field with
-# what it must be (bench/batch/clients_tool.cc).
+# Server: the FerretDB 2 on PostgreSQL 15 + DocumentDB of the tests
+# (scripts/lib/server.sh: its settings, synchronous_commit on), started here on
+# free loopback ports with its data in a temp dir and stopped at the end; or,
+# with --uri, any server (the strategies then use databases named like
+# batch_helper_1000000 there, dropped and rewritten, and dropped at the end).
 #
-#   bench/batch/run.sh            full run: 1,000,000 clients on mongo-java-server,
-#                                 100,000 on FerretDB/PostgreSQL, the per-update
-#                                 probe of FerretDB/SQLite (15 to 20 minutes on
-#                                 2 cores once installed): bench/.cache/batch-results/
-#   bench/batch/run.sh --smoke    2,000 clients everywhere (under a minute once
-#                                 installed and built): bench/.cache/batch-smoke/
-#   --docs N                      clients on mongo-java-server (default 1000000)
-#   --ferretdb-docs N             clients on FerretDB/PostgreSQL (default 100000)
+# Reported per strategy: wall time and peak RSS of the migrator (/usr/bin/time
+# -v, start-up to exit, tracking log and lease included), its user + system
+# CPU, the server's CPU over the same interval (FerretDB + the postmaster and
+# its backends, exited ones included, from /proc; with --uri: not measured),
+# and the check: every client read back and compared field by field with what
+# it must be (bench/batch/clients_tool.cc verify). Also a probe: one updateOne
+# by _id by collection size (what the per-document loop pays per client), and
+# one update command of 1, 40 and 1,000 statements by _id (what a bulk write
+# pays per statement; the library sends at most 40 a command).
+#
+#   bench/batch/run.sh            full run: 1,000,000 clients (about 40 to 60
+#                                 minutes on 2 cores): bench/.cache/batch-results/
+#   bench/batch/run.sh --smoke    2,000 clients (about a minute once installed
+#                                 and built): bench/.cache/batch-smoke/
+#   --uri URI                     run on the server at URI instead
+#   --docs N                      clients (default 1000000)
 #   --per-doc-limit S             run the per-doc loop on all N clients only if
 #                                 a pilot run predicts at most S seconds (default
-#                                 1200); otherwise measure it at N/100, N/20 and
-#                                 N/10 and extrapolate linearly (labelled so)
-#
-# Servers, all started here on free loopback ports and stopped at the end:
-#   mongo-java-server 1.46.0 (Maven Central), in-memory backend (Server.java)
-#   FerretDB v1.24.2 on PostgreSQL 15 (a cluster of our own in a temp dir),
-#     its default pool of 50 connections, plus a GIN index on _jsonb->'_id'
-#     made by hand (synchronous_commit=off)
-#   FerretDB v1.24.2 on SQLite (DESIGN.md §8): only the probe, see below
-# Why those sizes and settings (measured by the probe step and described in
-# docs/benchmarks.md): FerretDB/SQLite reads the whole collection for every
-# update by _id; FerretDB/PostgreSQL does too (its `_id @>` filter cannot use
-# the _id btree index) unless the GIN index is added. It deadlocks on an
-# update command of 50 statements with its default pool of 50 connections,
-# which is why the library sends at most 40 (src/mongo/data_ops.cc).
+#                                 1200); otherwise measure it at N/20 and N/10
+#                                 too and extrapolate linearly from the three
+#                                 (labelled so)
 #
 # Sets everything up on a fresh Debian 12 machine: the project's dependencies
-# and FerretDB (scripts/install-deps.sh), PostgreSQL 15, OpenJDK 17 and Maven
-# from Debian, mongo-java-server from Maven Central into bench/.cache/m2.
-# Environment: BENCH_JOBS (build parallelism, default 1).
+# and the test server (scripts/install-deps.sh, which caches the server build),
+# GNU time from Debian. Environment: BENCH_JOBS (build parallelism, default 1).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . bench/lib/machine_meta.sh
@@ -55,20 +52,20 @@ ROOT=$PWD
 CACHE=$ROOT/bench/.cache
 JOBS=${BENCH_JOBS:-1}
 
-MODE=full DOCS=1000000 FERRET_DOCS=100000 PER_DOC_LIMIT=1200
-usage() { echo "usage: bench/batch/run.sh [--smoke] [--docs N] [--ferretdb-docs N] [--per-doc-limit S]" >&2; exit 2; }
+MODE=full DOCS=1000000 PER_DOC_LIMIT=1200 GIVEN_URI=
+usage() { echo "usage: bench/batch/run.sh [--smoke] [--uri URI] [--docs N] [--per-doc-limit S]" >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
-    --smoke) MODE=smoke DOCS=2000 FERRET_DOCS=2000 ;;
+    --smoke) MODE=smoke DOCS=2000 ;;
+    --uri) [ $# -ge 2 ] || usage; GIVEN_URI=$2; shift ;;
     --docs) [ $# -ge 2 ] || usage; DOCS=$2; shift ;;
-    --ferretdb-docs) [ $# -ge 2 ] || usage; FERRET_DOCS=$2; shift ;;
     --per-doc-limit) [ $# -ge 2 ] || usage; PER_DOC_LIMIT=$2; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) usage ;;
   esac
   shift
 done
-if [ "$MODE" = smoke ]; then OUT=$CACHE/batch-smoke PROBE_SIZES=(1000); else OUT=$CACHE/batch-results PROBE_SIZES=(1000 10000 50000); fi
+if [ "$MODE" = smoke ]; then OUT=$CACHE/batch-smoke PROBE_SIZES=(1000); else OUT=$CACHE/batch-results PROBE_SIZES=(1000 10000 100000); fi
 
 step() { echo; echo "== $*"; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -76,145 +73,101 @@ T0=$(date +%s)
 
 # ---------------------------------------------------------------- set-up
 step "installing (cached after the first run)"
-scripts/install-deps.sh
-FERRETDB=$(cat .local/ferretdb-bin)
-PGBIN=/usr/lib/postgresql/15/bin
-missing=()
-[ -x /usr/bin/time ] || missing+=(time)
-[ -x "$PGBIN/postgres" ] || missing+=(postgresql-15)
-command -v psql >/dev/null || missing+=(postgresql-client-15)
-command -v javac >/dev/null || missing+=(openjdk-17-jdk-headless)
-command -v mvn >/dev/null || missing+=(maven)
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "installing Debian packages: ${missing[*]}"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ -n "$GIVEN_URI" ]; then
+  scripts/install-deps.sh --no-server
+else
+  scripts/install-deps.sh
+  set -a; . .local/test-server.env; set +a
+  . scripts/lib/server.sh
 fi
-MJS_POM=bench/batch/mongo-java-server/pom.xml
-MJS_CP=$CACHE/batch-mjs.classpath
-if [ ! -s "$MJS_CP" ] || [ "$MJS_POM" -nt "$MJS_CP" ]; then
-  echo "resolving mongo-java-server from Maven Central into bench/.cache/m2"
-  mvn -q -B -Dmaven.repo.local="$CACHE/m2" -f "$MJS_POM" dependency:build-classpath -Dmdep.outputFile="$MJS_CP.tmp"
-  mv "$MJS_CP.tmp" "$MJS_CP"
+if [ ! -x /usr/bin/time ]; then
+  echo "installing Debian packages: time"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends time >/dev/null
 fi
 
 # ---------------------------------------------------------------- build
 step "building the migrators (Release) into bench/.cache/batch-build"
 BUILD=$CACHE/batch-build
+mkdir -p "$CACHE"
 cmake -S bench/batch -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >"$CACHE/batch-configure.log" 2>&1 ||
   { cat "$CACHE/batch-configure.log" >&2; exit 1; }
 ninja -C "$BUILD" -j"$JOBS" batch-helper-migrate per-doc-migrate server-side-migrate server-floor-migrate clients-tool
 TOOL=$BUILD/clients-tool
 
-# ---------------------------------------------------------------- servers
+# ---------------------------------------------------------------- server
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mongo-migrate-batch.XXXXXX")
-chmod 755 "$WORK"
-SERVER_PIDS=()
-PG_DATA=
-pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+chmod 755 "$WORK"   # PostgreSQL runs as the postgres user, its data under here
+DBS=()
 cleanup() {
-  for pid in "${SERVER_PIDS[@]}"; do
-    if kill -0 "$pid" 2>/dev/null; then kill "$pid"; wait "$pid" 2>/dev/null || true; fi
-  done
-  if [ -n "$PG_DATA" ]; then pg "$PGBIN/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1 || true; fi
+  if [ -n "$GIVEN_URI" ]; then
+    for db in "${DBS[@]}"; do "$TOOL" drop "$URI" "$db" >/dev/null 2>&1 || true; done
+  else
+    server_stop "$WORK/server" >/dev/null
+  fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_port() {  # PORT PID LOG
-  for _ in $(seq 600); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    kill -0 "$2" 2>/dev/null || { cat "$3" >&2; exit 3; }
-    sleep 0.1
-  done
-  echo "server on port $1 did not start" >&2; cat "$3" >&2; exit 3
-}
-start_ferretdb() {  # NAME HANDLER-ARGS... ; sets FPORT
-  local name=$1; shift
-  FPORT=$(free_port)
-  "$FERRETDB" "$@" --listen-addr="127.0.0.1:$FPORT" --telemetry=disable --log-level=error --state-dir=- \
-    --debug-addr=- >"$WORK/$name.log" 2>&1 &
-  SERVER_PIDS+=($!)
-  wait_port "$FPORT" $! "$WORK/$name.log"
-}
 mkdir -p "$WORK/empty" "$OUT"
-rm -f "$OUT"/rows.tsv "$OUT"/probe.tsv "$OUT"/*.time "$OUT"/*.log
+rm -f "$OUT"/rows.tsv "$OUT"/probe.tsv "$OUT"/bulk.tsv "$OUT"/verify.log "$OUT"/*.time "$OUT"/*.log
 
-step "starting PostgreSQL 15 (own cluster in $WORK/pg), FerretDB on it, and mongo-java-server"
-PG_PORT=$(free_port)
-PG_DATA=$WORK/pg/data
-mkdir -p "$WORK/pg"
-[ "$(id -u)" -ne 0 ] || chown postgres: "$WORK/pg"
-pg "$PGBIN/initdb" -D "$PG_DATA" -U postgres --auth=trust -E UTF8 --no-sync >"$WORK/initdb.log" 2>&1 ||
-  { cat "$WORK/initdb.log" >&2; exit 1; }
-# synchronous_commit=off: commits are not flushed one by one, which helps the
-# per-document loop (one commit per update) more than anyone else.
-pg "$PGBIN/pg_ctl" -D "$PG_DATA" -l "$WORK/pg/postgres.log" -w -o "-p $PG_PORT -k $WORK/pg \
-  -c listen_addresses=127.0.0.1 -c max_connections=200 -c synchronous_commit=off" start >/dev/null
-pg "$PGBIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres ferretdb
-psql_q() { psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d ferretdb -qAt "$@"; }
-# FerretDB's default pool (50 connections): the library's bulk writes of at
-# most 40 statements fit in it (50 would deadlock).
-start_ferretdb ferretdb-pg --handler=postgresql --postgresql-url="postgres://postgres@127.0.0.1:$PG_PORT/ferretdb"
-FERRET_PG_URI=mongodb://127.0.0.1:$FPORT
-FERRET_PG_PID=${SERVER_PIDS[-1]}
-# FerretDB v1.24 looks documents up by `_jsonb->'_id' @> '<id>'`, which its own
-# btree index on _jsonb->'_id' cannot serve: every update by _id reads the
-# whole table. A GIN index serves @>.
-gin_index() {  # DB
-  local table
-  table=$(psql_q -c "SELECT _jsonb->>'table' FROM \"$1\"._ferretdb_database_metadata WHERE _jsonb->>'_id' = 'clients'")
-  # fastupdate off: with its pending list, every lookup would also scan the
-  # updates not yet merged into the index.
-  psql_q -c "CREATE INDEX clients_id_gin ON \"$1\".\"$table\" USING gin ((_jsonb->'_id') jsonb_path_ops)
-             WITH (fastupdate = off)"
-}
-MJS_PORT=$(free_port)
-java -Xmx12g -cp "$(cat "$MJS_CP")" bench/batch/mongo-java-server/Server.java "$MJS_PORT" >"$WORK/mjs.log" 2>&1 &
-MJS_PID=$!
-SERVER_PIDS+=($MJS_PID)
-wait_port "$MJS_PORT" "$MJS_PID" "$WORK/mjs.log"
-MJS_URI=mongodb://127.0.0.1:$MJS_PORT
+if [ -n "$GIVEN_URI" ]; then
+  URI=${GIVEN_URI%/}
+  SERVER_DESC="the server at $(printf '%s' "$URI" | sed -E 's#//[^@/]*@#//***@#')"
+  echo "using $SERVER_DESC"
+else
+  step "starting FerretDB 2 on PostgreSQL 15 + DocumentDB (data in $WORK/server)"
+  PORT=$(free_port)
+  server_start "$WORK/server" "$PORT" "$(free_port)"
+  URI=mongodb://127.0.0.1:$PORT
+  SERVER_DESC="FerretDB $("$FERRETDB_BIN" --version 2>&1 | sed -n 's/^version: *//p') on PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') + DocumentDB"
+  echo "$SERVER_DESC on $URI"
+fi
 
 {
   machine_meta "$MODE"
   echo "ours=$("$BUILD/batch-helper-migrate" --version) (commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- src include examples/cpp-app CMakeLists.txt 2>/dev/null || echo ' with uncommitted changes'), Release build, g++ $(g++ -dumpfullversion), libmongoc $(pkg-config --modversion libmongoc-1.0 2>/dev/null || echo '?'))"
-  echo "ferretdb=FerretDB $("$FERRETDB" --version 2>&1 | sed -n 's/^version: *//p')"
-  echo "postgres=$("$PGBIN/postgres" --version)"
-  echo "mjs=mongo-java-server $(sed -n 's:.*<version>\(1\.[0-9.]*\)</version>.*:\1:p' "$MJS_POM" | head -1) (memory backend), $(java -version 2>&1 | head -1)"
+  echo "server=$SERVER_DESC"
+  echo "server_cpu=$([ -z "$GIVEN_URI" ] && echo measured || echo 'not measured')"
+  echo "docs=$DOCS"
+  echo "per_doc_limit=$PER_DOC_LIMIT"
 } >"$OUT/meta.env"
 
 # ---------------------------------------------------------------- runs
-# CPU seconds used so far by a server's processes (FerretDB/PostgreSQL: FerretDB,
-# the postmaster and its backends; a backend that has exited is not counted).
-server_cpu() {  # LABEL
-  local pids=() pid ticks=0 postmaster
-  if [ "$1" = mongo-java-server ]; then
-    pids=("$MJS_PID")
-  else
-    postmaster=$(head -1 "$PG_DATA/postmaster.pid")
-    pids=("$FERRET_PG_PID" "$postmaster" $(pgrep -P "$postmaster" || true))
-  fi
-  for pid in "${pids[@]}"; do
-    ticks=$((ticks + $(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0)))
-  done
-  awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }'
+# CPU seconds used so far by the server: FerretDB, the postmaster, its live
+# children (backends and workers) and, through the postmaster's cutime and
+# cstime, the children that have exited. Empty with --uri.
+server_cpu() {
+  [ -z "$GIVEN_URI" ] || return 0
+  local state=$WORK/server postmaster ferretdb
+  postmaster=$(head -1 "$state/pg/postmaster.pid") ferretdb=$(cat "$state/ferretdb.pid")
+  {
+    awk '{ print $14 + $15 }' "/proc/$ferretdb/stat"
+    awk '{ print $14 + $15 + $16 + $17 }' "/proc/$postmaster/stat"
+    for pid in $(pgrep -P "$postmaster" || true); do awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || true; done
+  } | awk -v hz="$(getconf CLK_TCK)" '{ t += $1 } END { printf "%.2f", t / hz }'
 }
-# run_strategy LABEL URI STRATEGY N [gin]: seeds a fresh database, runs the
-# strategy's migrator under /usr/bin/time -v, checks the clients, appends a
-# row to rows.tsv: server strategy docs wall_s rss_kb status note cpu_s (the
-# migrator's user + system time) server_cpu_s (the server's, same interval)
+seed() {  # DB N
+  DBS+=("$1")
+  "$TOOL" seed "$URI" "$1" "$2"
+}
+# run_strategy STRATEGY N: seeds a fresh database, runs the strategy's
+# migrator under /usr/bin/time -v, checks the clients, appends a row to
+# rows.tsv: strategy docs wall_s rss_kb status note cpu_s (the migrator's user
+# + system time) server_cpu_s (the server's, same interval; empty with --uri)
+# check (clients-tool verify's line, "FAILED: " in front if it failed)
+FAILED_CHECKS=0
 run_strategy() {
-  local label=$1 uri=$2 strategy=$3 n=$4 gin=${5:-} db key rc wall rss cpu status note mode cpu0 scpu
+  local strategy=$1 n=$2 db key rc vrc wall rss cpu status note mode cpu0 cpu1 scpu= check
   db="${strategy//-/_}_$n"
-  key="${label//\//-}__${strategy}__$n"
-  "$TOOL" seed "$uri" "$db" "$n"
-  [ "$gin" != gin ] || gin_index "$db"
+  key="${strategy}__$n"
+  seed "$db" "$n"
   rc=0
-  cpu0=$(server_cpu "$label")
-  /usr/bin/time -v -o "$OUT/$key.time" "$BUILD/$strategy-migrate" up --uri "$uri/$db" --dir "$WORK/empty" \
+  cpu0=$(server_cpu)
+  /usr/bin/time -v -o "$OUT/$key.time" "$BUILD/$strategy-migrate" up --uri "$URI/$db" --dir "$WORK/empty" \
     >"$OUT/$key.log" 2>&1 || rc=$?
-  scpu=$(awk -v a="$cpu0" -v b="$(server_cpu "$label")" 'BEGIN { printf "%.1f", b - a }')
+  cpu1=$(server_cpu)
+  [ -z "$cpu0" ] || scpu=$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.1f", b - a }')
   wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$OUT/$key.time" |
          awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; print s }')
   rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$OUT/$key.time")
@@ -224,68 +177,60 @@ run_strategy() {
     mode=normalised; [ "$strategy" != server-floor ] || mode=checked
   else
     status=failed
-    note=$("$BUILD/$strategy-migrate" status --json --uri "$uri/$db" --dir "$WORK/empty" |
+    note=$("$BUILD/$strategy-migrate" status --json --uri "$URI/$db" --dir "$WORK/empty" |
            python3 -c 'import json, sys; print(json.load(sys.stdin)["migrations"][0]["error"])' | tr '\t\n' '  ')
     mode=seeded   # a refused update must leave every client as it was
   fi
-  "$TOOL" verify "$uri" "$db" "$n" "$mode" | tee -a "$OUT/verify.log"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$strategy" "$n" "$wall" "$rss" "$status" "$note" "$cpu" \
-    "$scpu" >>"$OUT/rows.tsv"
-  printf '%s %s %s: %s s (CPU: migrator %s s, server %s s), peak RSS %s KB, %s %s\n' "$label" "$strategy" "$n" "$wall" \
-    "$cpu" "$scpu" "$rss" "$status" "$note"
-  "$TOOL" seed "$uri" "$db" 0 >/dev/null   # free the server's memory
+  vrc=0
+  check=$("$TOOL" verify "$URI" "$db" "$n" "$mode" 2>>"$OUT/verify.log") || vrc=$?
+  echo "$check" | tee -a "$OUT/verify.log"
+  if [ "$vrc" -ne 0 ]; then check="FAILED: $check" FAILED_CHECKS=$((FAILED_CHECKS + 1)); fi
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$strategy" "$n" "$wall" "$rss" "$status" "$note" "$cpu" "$scpu" \
+    "$check" >>"$OUT/rows.tsv"
+  printf '%s %s: %s s (CPU: migrator %s s, server %s), peak RSS %s KB, %s %s\n' "$strategy" "$n" "$wall" \
+    "$cpu" "$([ -n "$scpu" ] && echo "$scpu s" || echo 'not measured')" "$rss" "$status" "$note"
+  # The probe on the biggest collection, once it is checked.
+  if [ "$strategy" = server-floor ] && [ "$n" = "$DOCS" ]; then probe "$db" "$n"; fi
+  "$TOOL" drop "$URI" "$db"   # free the server's memory and disk
 }
-last_wall() { tail -1 "$OUT/rows.tsv" | cut -f4; }
+last_wall() { tail -1 "$OUT/rows.tsv" | cut -f3; }
+probe() {  # DB N: one updateOne by _id (median of 21) on DB.clients of N clients
+  printf '%s\t%s\n' "$2" "$("$TOOL" probe "$URI" "$1" "$2")" | tee -a "$OUT/probe.tsv"
+}
 
 # The per-document loop: all N if a pilot predicts at most PER_DOC_LIMIT
-# seconds, else N/100, N/20, N/10 for a linear extrapolation (in the report).
-run_per_doc() {  # LABEL URI N [gin]
-  local label=$1 uri=$2 n=$3 gin=${4:-} pilot estimate
+# seconds, else N/20 and N/10 too, for a linear extrapolation (in the report).
+run_per_doc() {  # N
+  local n=$1 pilot estimate
   pilot=$(( n / 100 > 1000 ? n / 100 : (n < 1000 ? n : 1000) ))
-  if [ "$pilot" -ge "$n" ]; then run_strategy "$label" "$uri" per-doc "$n" "$gin"; return; fi
-  run_strategy "$label" "$uri" per-doc "$pilot" "$gin"
+  if [ "$pilot" -ge "$n" ]; then run_strategy per-doc "$n"; return; fi
+  run_strategy per-doc "$pilot"
   estimate=$(awk -v w="$(last_wall)" -v p="$pilot" -v n="$n" 'BEGIN { printf "%d", w * n / p }')
   echo "per-doc: $pilot clients took $(last_wall) s: all $n would take about $estimate s"
   if [ "$estimate" -le "$PER_DOC_LIMIT" ]; then
-    run_strategy "$label" "$uri" per-doc "$n" "$gin"
+    run_strategy per-doc "$n"
   else
     echo "over --per-doc-limit $PER_DOC_LIMIT s: measuring $((n / 20)) and $((n / 10)) for an extrapolation"
-    run_strategy "$label" "$uri" per-doc $((n / 20)) "$gin"
-    run_strategy "$label" "$uri" per-doc $((n / 10)) "$gin"
+    run_strategy per-doc $((n / 20))
+    run_strategy per-doc $((n / 10))
   fi
 }
 
-step "probe: one updateOne by _id, median of 21, by collection size (${PROBE_SIZES[*]})"
-mkdir -p "$WORK/sqlite"
-start_ferretdb ferretdb-sqlite --handler=sqlite --sqlite-url="file:$WORK/sqlite/"
-FERRET_SQLITE_URI=mongodb://127.0.0.1:$FPORT
+step "probe: one updateOne by _id (median of 21) by collection size (${PROBE_SIZES[*]}, and $DOCS below);" \
+  "one update command of 1, 40, 1000 statements by _id (median of 5)"
 for n in "${PROBE_SIZES[@]}"; do
-  "$TOOL" seed "$FERRET_SQLITE_URI" "probe_$n" "$n" >/dev/null
-  printf 'FerretDB/SQLite\t%s\t%s\n' "$n" "$("$TOOL" probe "$FERRET_SQLITE_URI" "probe_$n" "$n")" | tee -a "$OUT/probe.tsv"
-  "$TOOL" seed "$FERRET_PG_URI" "probe_$n" "$n" >/dev/null
-  printf 'FerretDB/PostgreSQL\t%s\t%s\n' "$n" "$("$TOOL" probe "$FERRET_PG_URI" "probe_$n" "$n")" | tee -a "$OUT/probe.tsv"
-  # A database of its own: FerretDB's prepared statements on the first one
-  # may have settled on PostgreSQL's generic plan (a sequential scan), which
-  # an index made afterwards does not change.
-  "$TOOL" seed "$FERRET_PG_URI" "probe_gin_$n" "$n" >/dev/null
-  gin_index "probe_gin_$n"
-  printf 'FerretDB/PostgreSQL + GIN index\t%s\t%s\n' "$n" "$("$TOOL" probe "$FERRET_PG_URI" "probe_gin_$n" "$n")" |
-    tee -a "$OUT/probe.tsv"
-  "$TOOL" seed "$FERRET_PG_URI" "probe_$n" 0 >/dev/null
-  "$TOOL" seed "$FERRET_PG_URI" "probe_gin_$n" 0 >/dev/null
-  "$TOOL" seed "$MJS_URI" "probe_$n" "$n" >/dev/null
-  printf 'mongo-java-server\t%s\t%s\n' "$n" "$("$TOOL" probe "$MJS_URI" "probe_$n" "$n")" | tee -a "$OUT/probe.tsv"
-  "$TOOL" seed "$MJS_URI" "probe_$n" 0 >/dev/null
+  seed "probe_$n" "$n" >/dev/null
+  probe "probe_$n" "$n"
 done
-kill "${SERVER_PIDS[-1]}"; wait "${SERVER_PIDS[-1]}" 2>/dev/null || true
+n=${PROBE_SIZES[-1]}
+for k in 1 40 1000; do
+  printf '%s\t%s\t%s\n' "$n" "$k" "$("$TOOL" bulk-probe "$URI" "probe_$n" "$n" "$k")" | tee -a "$OUT/bulk.tsv"
+done
+for n in "${PROBE_SIZES[@]}"; do "$TOOL" drop "$URI" "probe_$n"; done
 
-step "mongo-java-server: $DOCS clients"
-for s in server-side server-floor batch-helper; do run_strategy mongo-java-server "$MJS_URI" "$s" "$DOCS"; done
-run_per_doc mongo-java-server "$MJS_URI" "$DOCS"
-
-step "FerretDB/PostgreSQL (+ GIN index on _id): $FERRET_DOCS clients"
-for s in server-side server-floor batch-helper; do run_strategy FerretDB/PostgreSQL "$FERRET_PG_URI" "$s" "$FERRET_DOCS" gin; done
-run_per_doc FerretDB/PostgreSQL "$FERRET_PG_URI" "$FERRET_DOCS" gin
+step "$DOCS clients, each strategy on a fresh database"
+for s in server-side server-floor batch-helper; do run_strategy "$s" "$DOCS"; done
+run_per_doc "$DOCS"
 
 echo "loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/meta.env"
 echo "duration_s=$(( $(date +%s) - T0 ))" >>"$OUT/meta.env"
@@ -293,3 +238,4 @@ echo "duration_s=$(( $(date +%s) - T0 ))" >>"$OUT/meta.env"
 # ---------------------------------------------------------------- report
 step "report"
 python3 bench/batch/report.py "$OUT" "$OUT/batch.md"
+if [ "$FAILED_CHECKS" -gt 0 ]; then echo "$FAILED_CHECKS check(s) failed: see $OUT/verify.log" >&2; exit 1; fi

@@ -1,19 +1,19 @@
 // Client::server_now() against a real server. FerretDB has `hello`, so here
 // it must be the command used, and an unreachable server must not be taken
-// for one without `hello`. The fallback to `isMaster` (for servers that
-// answer `hello` with CommandNotFound) is not covered here, for want of a
-// real server without `hello` in the test harness and of a mock: it is
-// covered by `bench/batch/run.sh --smoke` (run in CI), whose mongo-java-server
-// has only `isMaster` and runs every migrator against it.
+// for one without `hello`. The fallback to `isMaster`, for servers that
+// answer `hello` with CommandNotFound (old MongoDB releases), is tested
+// against a fake wire server, since no such server is part of the suite.
 #include "mongo/client.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 
 #include "core/time_format.h"
 #include "support/test_server.h"
+#include "support/fake_wire_server.h"
 #include "support/integration.h"
 
 namespace mongomigrate::testing {
@@ -37,6 +37,32 @@ TEST_F(ClientTest, ServerNowReadsTheClockWithHelloOnAServerThatHasIt) {
   ASSERT_TRUE(second) << second.error().message;
   EXPECT_GE(*second, *first);
   EXPECT_EQ(client->clock_command(), "hello");
+}
+
+TEST_F(ClientTest, ServerNowAsksIsMasterOnAServerWithoutHello) {
+  bson_t* build_info = BCON_NEW("version", "3.4.0", "ok", BCON_INT32(1));
+  FakeWireServer old_server([&](FakeWireServer::Exchange& exchange) {
+    if (exchange.name == "hello") {
+      BSON_APPEND_INT32(exchange.reply, "ok", 0);
+      BSON_APPEND_INT32(exchange.reply, "code", 59);
+      BSON_APPEND_UTF8(exchange.reply, "errmsg", "no such command: 'hello'");
+      return;
+    }
+    FakeWireServer::standard_reply(exchange, *build_info);
+  });
+  auto client = mongo::Client::open(old_server.uri("db"), "");
+  ASSERT_TRUE(client) << client.error().message;
+  TimestampMs before = core::now_ms();
+  auto now = client->server_now();
+  bson_destroy(build_info);
+  ASSERT_TRUE(now) << now.error().message;
+  EXPECT_EQ(client->clock_command(), "isMaster");
+  EXPECT_LT(std::llabs(*now - before), 5000) << "the fake's clock is ours";
+  // Refused `hello`, then asked `isMaster` for the clock.
+  std::vector<std::string> asked = old_server.commands();
+  auto hello = std::find(asked.begin(), asked.end(), "hello");
+  ASSERT_NE(hello, asked.end());
+  EXPECT_NE(std::find(hello, asked.end(), "isMaster"), asked.end());
 }
 
 TEST_F(ClientTest, ReadsGoToThePrimaryWhateverTheUriSays) {

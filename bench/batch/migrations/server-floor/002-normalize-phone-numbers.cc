@@ -1,8 +1,8 @@
 // NOT the migration: one updateMany that rewrites every client with a phone
 // number by a constant $set (a new field, phoneChecked: true), which any
 // server can express. It measures the server's own cost of rewriting the
-// same documents in one command, the floor under any strategy, where the real
-// server-side update (../server-side) is not expressible.
+// same documents in one command: the floor under any strategy, beside the
+// real server-side update (../server-side).
 #include <mongomigrate/migration.h>
 
 using namespace mongomigrate;

@@ -1,6 +1,6 @@
 // The same change as one server-side updateMany: an aggregation-pipeline
-// update (MongoDB 4.2+) with $replaceAll (4.4+); no document leaves the
-// server. FerretDB v1 has no pipeline updates and refuses it.
+// update (MongoDB 4.2+, FerretDB 2) with $replaceAll (4.4+); no document
+// leaves the server.
 #include <mongomigrate/migration.h>
 
 using namespace mongomigrate;
