@@ -120,9 +120,9 @@ void append_or_null(bson_t* doc, const char* key, const std::string& value) {
   }
 }
 
-// {$set: set, $unset: unset}; an empty $unset is left out.
+// {$set: set, $unset: unset}; an empty $set or $unset is left out.
 void append_update(bson_t* update, const bson_t* set, const bson_t* unset) {
-  BSON_APPEND_DOCUMENT(update, "$set", set);
+  if (!bson_empty(set)) BSON_APPEND_DOCUMENT(update, "$set", set);
   if (unset != nullptr && !bson_empty(unset)) BSON_APPEND_DOCUMENT(update, "$unset", unset);
 }
 
@@ -271,6 +271,50 @@ Result<void> MongoLogStore::note_revert_failed(const core::Migration& m, const s
   append_unset(unset.get(), {"lockOwner"});
   append_update(update.get(), set.get(), unset.get());
   return fenced_update(claim, update.get(), fmt::format("cannot record the failed revert of {}", m.name));
+}
+
+Result<void> MongoLogStore::release_claim(const store::Claim& claim, const store::ClaimRequest& request) {
+  std::string context = fmt::format("cannot give back the claim of {}", claim.name);
+  if (!request.seen) {
+    // The claim inserted the record: delete it, if it is still ours.
+    CollectionPtr coll = client_.open_collection(collection_);
+    ScopedBson filter, opts, reply;
+    append_record_key(filter.get(), claim.id, claim.name);
+    append_string(filter.get(), "lockOwner", claim.owner);
+    mongoc_write_concern_append(write_concern_.get(), opts.get());
+    bson_error_t error;
+    bson_destroy(reply.get());
+    if (!mongoc_collection_delete_one(coll.get(), filter.get(), opts.get(), reply.get(), &error)) {
+      return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, context));
+    }
+    bson_iter_t it;
+    if (!bson_iter_init_find(&it, reply.get(), "deletedCount") || bson_iter_as_int64(&it) == 0) {
+      return std::unexpected(Error{ErrorKind::kLockLost, context + ": the record is no longer this runner's"});
+    }
+    return {};
+  }
+  const core::LogRecord& seen = *request.seen;
+  ScopedBson set, unset, update;
+  auto restore = [&](const char* field, const std::string& value) {
+    if (value.empty()) {
+      append_unset(unset.get(), {field});
+    } else {
+      append_string(set.get(), field, value);
+    }
+  };
+  restore("status", seen.status);
+  restore("version", seen.version);
+  restore("checksum", seen.checksum);
+  restore("appliedBy", seen.applied_by);
+  restore("error", seen.error);
+  restore("lockOwner", seen.lock_owner);
+  if (seen.reverting) {
+    BSON_APPEND_BOOL(set.get(), "reverting", true);
+  } else {
+    append_unset(unset.get(), {"reverting"});
+  }
+  append_update(update.get(), set.get(), unset.get());
+  return fenced_update(claim, update.get(), context);
 }
 
 Result<void> MongoLogStore::set_status(const std::string& name, const core::Migration* m, const std::string& status,

@@ -40,6 +40,7 @@ class MongoLogStore final : public store::LogStore {
                                TimestampMs reverted_at) override;
   Result<void> note_revert_failed(const core::Migration& migration, const store::Claim& claim,
                                   const std::string& error) override;
+  Result<void> release_claim(const store::Claim& claim, const store::ClaimRequest& request) override;
   Result<void> set_status(const std::string& name, const core::Migration* migration, const std::string& status,
                           TimestampMs at, const store::ClaimRequest& request) override;
   Result<void> set_metadata(const store::Claim& claim, const std::string& key, const Value& value) override;

@@ -130,10 +130,17 @@ Result<StepReport> Runner::apply(const core::Migration& m, const std::vector<std
   StepReport step;
   step.name = m.name;
   notify(ProgressEvent::Kind::kStarting, step);
-  auto claim = store_.claim_run(m, {.seen = seen, .owner = lock_owner_, .by = identity_.actor});
+  store::ClaimRequest request{.seen = seen, .owner = lock_owner_, .by = identity_.actor};
+  auto claim = store_.claim_run(m, request);
   if (!claim) return std::unexpected(claim.error());
-  if (auto r = check_lease_after_claim(m.name + " stays marked running but was not started"); !r) {
-    return std::unexpected(r.error());
+  if (auto r = check_lease_after_claim(m.name + " was not started"); !r) {
+    // Nothing ran: the record goes back to what it was, as if never claimed
+    // (a successor that read it meanwhile may show it interrupted once).
+    Error lost = r.error();
+    if (auto back = store_.release_claim(*claim, request); !back) {
+      lost.message += fmt::format(" and stays marked running ({})", back.error().message);
+    }
+    return std::unexpected(std::move(lost));
   }
 
   auto start = std::chrono::steady_clock::now();

@@ -56,7 +56,8 @@ class Runner {
   // still ours, runs `up`, records the outcome and the event. A failing
   // command yields a kFailed step (recorded); losing the server yields an
   // Error and leaves the record `running` as evidence; a lease lost before
-  // the first command yields kLockLost and runs nothing.
+  // the first command yields kLockLost, runs nothing and gives the claim
+  // back (store::LogStore::release_claim).
   Result<StepReport> apply(const core::Migration& migration, const std::vector<std::string>& refuse_statuses,
                            const std::optional<core::LogRecord>& seen);
 

@@ -86,6 +86,13 @@ class LogStore {
   virtual Result<void> note_revert_failed(const core::Migration& migration, const Claim& claim,
                                           const std::string& error) = 0;
 
+  // Gives back a claim whose migration was not started (the lease was found
+  // lost right after it): the record is as `request.seen` was (deleted if the
+  // claim inserted it), if it is still `claim`'s (else kLockLost). Restores
+  // the fields a claim writes (status, version, checksum, appliedBy, error,
+  // lockOwner, reverting), not a batch checkpoint a revert's claim cleared.
+  virtual Result<void> release_claim(const Claim& claim, const ClaimRequest& request) = 0;
+
   // `mark`, `baseline`: sets `name`'s status (applied: with `migration`'s
   // version and checksum, appliedAt/appliedBy = at/request.by; reverted:
   // revertedAt/revertedBy), by a claim as above, in one write.

@@ -174,6 +174,40 @@ TEST_F(LogStoreTest, MarkWritesOnlyOverTheRecordItRead) {
   EXPECT_EQ(probe().count("migrationlogs"), 1);
 }
 
+// A claim whose migration was not started (the lease was found lost right
+// after it) is given back: the record is as it was, or gone if the claim
+// inserted it; never over someone else's claim.
+TEST_F(LogStoreTest, AClaimNotStartedIsGivenBackAsTheRecordWas) {
+  core::Migration fresh = migration("001-a.json");
+  store::ClaimRequest insert{.seen = std::nullopt, .owner = "owner-a", .by = "a"};
+  auto inserted = store().claim_run(fresh, insert);
+  ASSERT_TRUE(inserted) << inserted.error().message;
+  ASSERT_TRUE(store().release_claim(*inserted, insert));
+  EXPECT_EQ(probe().count("migrationlogs", R"({"name": "001-a.json"})"), 0);
+
+  probe().insert("migrationlogs", R"({"name": "002-b.json", "status": "failed", "error": "boom", "appliedBy": "x"})");
+  core::Migration failed = migration("002-b.json");
+  store::ClaimRequest update{.seen = read(failed.name), .owner = "owner-a", .by = "a"};
+  auto updated = store().claim_run(failed, update);
+  ASSERT_TRUE(updated) << updated.error().message;
+  ASSERT_TRUE(store().release_claim(*updated, update));
+  EXPECT_EQ(field(failed.name, "status"), "failed");
+  EXPECT_EQ(field(failed.name, "error"), "boom");
+  EXPECT_EQ(field(failed.name, "appliedBy"), "x");
+  EXPECT_EQ(probe().count("migrationlogs", R"({"name": "002-b.json", "lockOwner": {"$exists": true}})"), 0);
+  EXPECT_EQ(probe().count("migrationlogs", R"({"name": "002-b.json", "version": {"$exists": true}})"), 0);
+
+  // Claimed again by a successor meanwhile: not ours to give back.
+  auto mine = store().claim_run(failed, update);
+  ASSERT_TRUE(mine);
+  auto theirs = store().claim_run(failed, {.seen = read(failed.name), .owner = "owner-b", .by = "b"});
+  ASSERT_TRUE(theirs);
+  auto back = store().release_claim(*mine, update);
+  ASSERT_FALSE(back);
+  EXPECT_EQ(back.error().kind, ErrorKind::kLockLost);
+  EXPECT_EQ(field(failed.name, "lockOwner"), "owner-b");
+}
+
 TEST_F(LogStoreTest, AnOutcomeNeverOverwritesARecordChangedByHand) {
   core::Migration m = migration("001-a.json");
   auto claim = store().claim_run(m, {.seen = std::nullopt, .owner = "owner-1", .by = "ci"});

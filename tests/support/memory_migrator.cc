@@ -147,6 +147,27 @@ Result<void> MemoryLogStore::note_revert_failed(const core::Migration& m, const 
       "cannot record the failed revert of " + m.name);
 }
 
+Result<void> MemoryLogStore::release_claim(const store::Claim& claim, const store::ClaimRequest& request) {
+  std::lock_guard lock(mutex_);
+  core::LogRecord* r = by_id(claim.id);
+  if (r == nullptr || r->lock_owner != claim.owner) {
+    return std::unexpected(Error{ErrorKind::kLockLost, "cannot give back the claim of " + claim.name});
+  }
+  if (!request.seen) {
+    std::erase_if(records_, [&](const core::LogRecord& x) { return x.id == claim.id; });
+    return {};
+  }
+  const core::LogRecord& seen = *request.seen;
+  r->status = seen.status;
+  r->version = seen.version;
+  r->checksum = seen.checksum;
+  r->applied_by = seen.applied_by;
+  r->error = seen.error;
+  r->lock_owner = seen.lock_owner;
+  r->reverting = seen.reverting;
+  return {};
+}
+
 Result<void> MemoryLogStore::set_status(const std::string& name, const core::Migration* m, const std::string& status,
                                         TimestampMs at, const store::ClaimRequest& request) {
   auto claimed = claim(
