@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "config_layer.h"
 #include "options.h"
 #include "signals.h"
 
@@ -27,10 +28,12 @@ int mongomigrate::run_cli(int argc, char** argv) {
 
   GlobalOptions global;
   add_global_options(app, global);
+  add_config_options(app, global);
   std::vector<CommandSpec> commands = {
       add_up_command(app, global),       add_run_command(app, global),      add_down_command(app, global),
       add_status_command(app, global),   add_validate_command(app, global), add_history_command(app, global),
       add_unlock_command(app, global),   add_mark_command(app, global),     add_baseline_command(app, global),
+      add_init_command(app, global),     add_create_command(app, global),   add_config_command(app, global),
   };
   CLI::App* help = add_command(app, "help", "show this usage");
 
@@ -54,7 +57,12 @@ int mongomigrate::run_cli(int argc, char** argv) {
     return 0;
   }
   for (const CommandSpec& command : commands) {
-    if (command.app->parsed()) return command.run();
+    if (!command.app->parsed()) continue;
+    // Flag, then environment, then mongo-migrate.toml, then default; `init` writes the file instead of reading it.
+    if (auto applied = apply_config(app, global, command.app->get_name() == "init"); !applied) {
+      return report_error(applied.error(), global);
+    }
+    return command.run();
   }
   fmt::print(stderr, "mongo-migrate: no command given (see mongo-migrate --help)\n");
   return 2;

@@ -1,6 +1,7 @@
 // `history [--limit N]`: audit events, newest first.
 #include <fmt/format.h>
 
+#include "core/names.h"
 #include "core/time_format.h"
 #include "json_writer.h"
 #include "options.h"
@@ -46,8 +47,8 @@ CommandSpec add_history_command(CLI::App& app, GlobalOptions& global) {
                                                                      : Color::kNone;
               std::string detail = e.error;
               if (!e.reason.empty()) detail += (detail.empty() ? "" : "; ") + e.reason;
-              table.add_row({human_time(e.at), e.action, e.name.empty() ? "-" : e.name, e.by,
-                             human_duration(e.duration_ms), detail},
+              table.add_row({human_time(e.at), e.action, e.name.empty() ? "-" : core::printable(e.name),
+                             core::printable(e.by), human_duration(e.duration_ms), core::printable(detail)},
                             {Color::kNone, c});
             }
             fmt::print("{}", table.render(color));

@@ -1,6 +1,7 @@
 // `status`: totals, one line per migration, warnings for modified/missing ones.
 #include <fmt/format.h>
 
+#include "core/names.h"
 #include "core/time_format.h"
 #include "json_writer.h"
 #include "options.h"
@@ -54,8 +55,8 @@ void write_json(const StatusReport& r) {
 void print_human(const StatusReport& r, const Migrator& migrator, const GlobalOptions& o) {
   bool color = use_color(1);
   const StatusSummary& s = r.summary;
-  fmt::print("Database {} at {}, log {}, directory {}\n", migrator.database(), migrator.redacted_uri(),
-             o.collection, o.directory);
+  fmt::print("Database {} at {}, log {}, directory {}\n", core::printable(migrator.database()),
+             core::printable(migrator.redacted_uri()), core::printable(o.collection), core::printable(o.directory));
   std::string totals = fmt::format("{} total · {} applied · {} pending · {} failed · {} reverted", s.total,
                                    s.applied, s.pending, s.failed, s.reverted);
   if (s.running) totals += fmt::format(" · {} running", s.running);
@@ -63,11 +64,12 @@ void print_human(const StatusReport& r, const Migrator& migrator, const GlobalOp
   fmt::print("{}\n", paint(totals, Color::kBold, color));
   if (r.lock) {
     fmt::print("Lock: {} by {} on {} (pid {}) since {}, {} {}\n", r.lock_live ? "held" : "expired lease",
-               r.lock->user, r.lock->host, r.lock->pid, human_time(r.lock->acquired_at),
+               core::printable(r.lock->user), core::printable(r.lock->host), r.lock->pid,
+               human_time(r.lock->acquired_at),
                r.lock_live ? "until" : "expired", human_time(r.lock->expires_at));
   }
   if (r.migrations.empty()) {
-    fmt::print("No migrations in {}.\n", o.directory);
+    fmt::print("No migrations in {}.\n", core::printable(o.directory));
     return;
   }
   fmt::print("\n");
@@ -79,12 +81,15 @@ void print_human(const StatusReport& r, const Migrator& migrator, const GlobalOp
     if (!m.has_file) status += " (missing)";
     Color c = (m.modified || !m.has_file) ? Color::kYellow : status_color(m.status);
     bool reverted = m.status == MigrationStatus::kReverted;
-    table.add_row({m.name, status, human_time(reverted ? m.reverted_at : m.applied_at),
-                   human_duration(m.duration_ms), reverted ? m.reverted_by : m.applied_by},
+    table.add_row({core::printable(m.name), status, human_time(reverted ? m.reverted_at : m.applied_at),
+                   human_duration(m.duration_ms), core::printable(reverted ? m.reverted_by : m.applied_by)},
                   {Color::kNone, c});
   }
   fmt::print("{}", table.render(color));
-  for (const MigrationState& m : r.migrations) {
+  for (const MigrationState& state : r.migrations) {
+    MigrationState m = state;  // names and errors as they may be shown
+    m.name = core::printable(m.name);
+    m.error = core::printable(m.error);
     if ((m.status == MigrationStatus::kFailed || m.status == MigrationStatus::kInterrupted) && !m.error.empty()) {
       fmt::print("{} {}: {}\n", paint("error:", Color::kRed, color), m.name, m.error);
     }
@@ -99,10 +104,11 @@ void print_human(const StatusReport& r, const Migrator& migrator, const GlobalOp
   }
   for (const std::string& name : r.modified) {
     fmt::print("{} {} was modified after it was applied (checksum differs)\n",
-               paint("warning:", Color::kYellow, color), name);
+               paint("warning:", Color::kYellow, color), core::printable(name));
   }
   for (const std::string& name : r.missing) {
-    fmt::print("{} {} is applied but its file is missing\n", paint("warning:", Color::kYellow, color), name);
+    fmt::print("{} {} is applied but its file is missing\n", paint("warning:", Color::kYellow, color),
+               core::printable(name));
   }
 }
 

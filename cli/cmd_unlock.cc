@@ -1,6 +1,7 @@
 // `unlock [--force]`: show the lock holder; clear an expired lease, a live one only with --force.
 #include <fmt/format.h>
 
+#include "core/names.h"
 #include "core/time_format.h"
 #include "json_writer.h"
 #include "options.h"
@@ -46,7 +47,8 @@ CommandSpec add_unlock_command(CLI::App& app, GlobalOptions& global) {
             }
             const LeaseHolder& h = *report->holder;
             fmt::print("Cleared the {} lease of {} on {} (pid {}), acquired {}, expiring {}.\n",
-                       report->was_live ? "live" : "expired", h.user, h.host, h.pid, core::iso8601(h.acquired_at),
+                       report->was_live ? "live" : "expired", core::printable(h.user), core::printable(h.host), h.pid,
+                       core::iso8601(h.acquired_at),
                        core::iso8601(h.expires_at));
             return 0;
           }};

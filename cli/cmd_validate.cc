@@ -2,6 +2,7 @@
 // interrupted ones; exit 1 if any, so CI can gate a deploy.
 #include <fmt/format.h>
 
+#include "core/names.h"
 #include "json_writer.h"
 #include "options.h"
 #include "output.h"
@@ -31,13 +32,15 @@ CommandSpec add_validate_command(CLI::App& app, GlobalOptions& global) {
               return 0;
             }
             for (const std::string& n : issues.modified) {
-              fmt::print("{} {} (file changed since it was applied)\n", paint("modified:   ", Color::kRed, color), n);
+              fmt::print("{} {} (file changed since it was applied)\n", paint("modified:   ", Color::kRed, color),
+                         core::printable(n));
             }
             for (const std::string& n : issues.missing) {
-              fmt::print("{} {} (applied, file gone)\n", paint("missing:    ", Color::kRed, color), n);
+              fmt::print("{} {} (applied, file gone)\n", paint("missing:    ", Color::kRed, color), core::printable(n));
             }
             for (const std::string& n : issues.interrupted) {
-              fmt::print("{} {} (left running by a runner that stopped)\n", paint("interrupted:", Color::kRed, color), n);
+              fmt::print("{} {} (left running by a runner that stopped)\n", paint("interrupted:", Color::kRed, color),
+                         core::printable(n));
             }
             fmt::print(stderr, "mongo-migrate: validation failed: {} modified, {} missing, {} interrupted\n",
                        issues.modified.size(), issues.missing.size(), issues.interrupted.size());

@@ -9,6 +9,7 @@
 
 #include "json_writer.h"
 #include "core/duration.h"
+#include "core/names.h"
 #include "core/time_format.h"
 #include "output.h"
 #include "signals.h"
@@ -16,9 +17,8 @@
 namespace mongomigrate::cli {
 
 void add_global_options(CLI::App& app, GlobalOptions& o) {
-  app.add_option("--uri", o.uri, "MongoDB connection string")
-      ->envname("MONGODB_URI")
-      ->capture_default_str();
+  // MONGODB_URI is read by the config layer (config_layer.h), which must tell a flag from the environment.
+  app.add_option("--uri", o.uri, "MongoDB connection string (env MONGODB_URI)")->capture_default_str();
   app.add_option("--db", o.database, "database (default: the one in the URI path)");
   app.add_option("--dir", o.directory, "migration directory")->capture_default_str();
   app.add_option("--collection", o.collection, "tracking collection")->capture_default_str();
@@ -73,7 +73,8 @@ Result<Migrator> open_migrator(const GlobalOptions& o) {
           [quiet](const LeaseHolder& holder) {
             if (quiet) return;
             fmt::print(stderr, "mongo-migrate: waiting for the migration lock, held by {} on {} (pid {}) until {}\n",
-                       holder.user, holder.host, holder.pid, core::iso8601(holder.expires_at));
+                       core::printable(holder.user), core::printable(holder.host), holder.pid,
+                       core::iso8601(holder.expires_at));
           },
       .stop = &stop_signal()});
 }
@@ -81,11 +82,14 @@ Result<Migrator> open_migrator(const GlobalOptions& o) {
 int report_error(const Error& error, const GlobalOptions& options) {
   int code = exit_code(error.kind);
   if (error.kind == ErrorKind::kInterrupted && stop_signal().load() > 0) code = 128 + stop_signal().load();
-  fmt::print(stderr, "{} {}\n", paint("mongo-migrate:", Color::kRed, use_color(2)), error.message);
+  // Messages quote names, paths and driver text: none may reach the terminal
+  // raw (control characters, bytes that are not UTF-8) or break the one line.
+  std::string message = core::printable(error.message);
+  fmt::print(stderr, "{} {}\n", paint("mongo-migrate:", Color::kRed, use_color(2)), message);
   if (options.json) {
     JsonWriter json;
     json.begin_object().key("ok").value(false).key("error").begin_object();
-    json.key("message").value(error.message).key("exitCode").value(code).end_object().end_object();
+    json.key("message").value(message).key("exitCode").value(code).end_object().end_object();
     fmt::print("{}\n", json.str());
   }
   return code;
@@ -105,20 +109,21 @@ void write_step(JsonWriter& json, const StepReport& step) {
 }
 
 std::string step_line(const StepReport& step, bool color) {
+  std::string name = core::printable(step.name);
   switch (step.outcome) {
     case StepOutcome::kApplied:
-      return fmt::format("  {} {}  {}", paint("applied ", Color::kGreen, color), step.name,
+      return fmt::format("  {} {}  {}", paint("applied ", Color::kGreen, color), name,
                          paint(human_duration(step.duration_ms), Color::kDim, color));
     case StepOutcome::kReverted:
-      return fmt::format("  {} {}  {}", paint("reverted", Color::kYellow, color), step.name,
+      return fmt::format("  {} {}  {}", paint("reverted", Color::kYellow, color), name,
                          paint(human_duration(step.duration_ms), Color::kDim, color));
     case StepOutcome::kFailed:
-      return fmt::format("  {} {}  {}\n           {}", paint("failed  ", Color::kRed, color), step.name,
-                         paint(human_duration(step.duration_ms), Color::kDim, color), step.error);
+      return fmt::format("  {} {}  {}\n           {}", paint("failed  ", Color::kRed, color), name,
+                         paint(human_duration(step.duration_ms), Color::kDim, color), core::printable(step.error));
     case StepOutcome::kPlanned:
-      return fmt::format("  {} {}", paint("would run", Color::kCyan, color), step.name);
+      return fmt::format("  {} {}", paint("would run", Color::kCyan, color), name);
   }
-  return step.name;
+  return name;
 }
 
 }  // namespace
@@ -131,7 +136,7 @@ ProgressCallback progress_printer(const GlobalOptions& options) {
     if (event.kind == ProgressEvent::Kind::kStarting) {
       // On a terminal show what is running now; the result line overwrites it.
       if (terminal) {
-        fmt::print("  {} {}\r", paint("running ", Color::kCyan, color), event.step.name);
+        fmt::print("  {} {}\r", paint("running ", Color::kCyan, color), core::printable(event.step.name));
         std::fflush(stdout);
       }
       return;
@@ -139,7 +144,7 @@ ProgressCallback progress_printer(const GlobalOptions& options) {
     if (terminal) fmt::print("\033[2K");
     fmt::print("{}\n", step_line(event.step, color));
     for (const std::string& w : event.step.warnings) {
-      fmt::print(stderr, "{} {}\n", paint("warning:", Color::kYellow, use_color(2)), w);
+      fmt::print(stderr, "{} {}\n", paint("warning:", Color::kYellow, use_color(2)), core::printable(w));
     }
     std::fflush(stdout);
   };
@@ -211,7 +216,7 @@ int print_run_report(const RunReport& report, const GlobalOptions& options, cons
     if (report.running_elsewhere) {
       fmt::print("Dry run: another runner is applying or reverting {} now; `up` would wait for it, then apply "
                  "what is still pending.\n",
-                 *report.running_elsewhere);
+                 core::printable(*report.running_elsewhere));
     }
   } else if (report.steps.empty()) {
     if (!report.blocked_by) fmt::print("{}\n", nothing_to_do);
@@ -230,12 +235,12 @@ int print_run_report(const RunReport& report, const GlobalOptions& options, cons
   }
   if (report.blocked_by) {
     fmt::print(stderr, "{} blocked by {}: {}\n", paint("mongo-migrate:", Color::kRed, use_color(2)),
-               *report.blocked_by, report.blocked_reason);
+               core::printable(*report.blocked_by), core::printable(report.blocked_reason));
   }
   if (!report.dry_run && !report.ok() && !report.steps.empty() &&
       report.steps.back().outcome == StepOutcome::kFailed) {
     fmt::print(stderr, "{} {} failed: {}\n", paint("mongo-migrate:", Color::kRed, use_color(2)),
-               report.steps.back().name, report.steps.back().error);
+               core::printable(report.steps.back().name), core::printable(report.steps.back().error));
   }
   return code;
 }

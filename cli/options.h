@@ -3,11 +3,16 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include <CLI/CLI.hpp>
 
 #include "mongomigrate/migrator.h"
+
+namespace mongomigrate::core {
+struct Settings;
+}
 
 namespace mongomigrate::cli {
 
@@ -21,6 +26,13 @@ struct GlobalOptions {
   std::string lock_timeout = "5m";
   std::string lock_lease = "60s";
   std::string lock_renew;  // empty: a third of the lease
+  // The config layer (config_layer.h) fills the fields above from flags,
+  // environment, mongo-migrate.toml and defaults, and these:
+  std::string config;  // --config PATH; after loading, the file read (or, for init, the one to write)
+  std::string env;     // --env NAME
+  std::string naming = "timestamp";  // how `create` names the first migration of an empty directory
+  bool strict_order = false;
+  std::shared_ptr<const core::Settings> settings;  // each setting and where it came from
 };
 
 // Adds the global options to `app` (they are accepted before or after the
@@ -68,6 +80,9 @@ CommandSpec add_history_command(CLI::App& app, GlobalOptions& global);
 CommandSpec add_unlock_command(CLI::App& app, GlobalOptions& global);
 CommandSpec add_mark_command(CLI::App& app, GlobalOptions& global);
 CommandSpec add_baseline_command(CLI::App& app, GlobalOptions& global);
+CommandSpec add_init_command(CLI::App& app, GlobalOptions& global);
+CommandSpec add_create_command(CLI::App& app, GlobalOptions& global);
+CommandSpec add_config_command(CLI::App& app, GlobalOptions& global);
 
 // Adds --reason to a recovery command.
 void add_reason_option(CLI::App& command, std::string& reason);

@@ -163,11 +163,6 @@ Migrator& Migrator::operator=(Migrator&&) noexcept = default;
 Migrator::~Migrator() = default;
 
 Result<Migrator> Migrator::open(MigratorOptions options) {
-  if (std::string problem = core::name_problem(options.collection); !problem.empty() ||
-      options.collection.find('$') != std::string::npos) {
-    return std::unexpected(Error{ErrorKind::kUsage,
-                                 fmt::format("invalid collection name \"{}\"", options.collection)});
-  }
   if (options.lock.lease.count() <= 0 || options.lock.renew_every.count() <= 0 ||
       options.lock.renew_every >= options.lock.lease || options.lock.timeout.count() < 0) {
     return std::unexpected(Error{ErrorKind::kUsage,
@@ -176,6 +171,11 @@ Result<Migrator> Migrator::open(MigratorOptions options) {
   }
   auto client = mongo::Client::open(options.uri, options.database);
   if (!client) return std::unexpected(client.error());
+  // Before connecting: names the server cannot hold (issue 15, item 7).
+  if (std::string problem = core::tracking_namespace_problem(client->database(), options.collection);
+      !problem.empty()) {
+    return std::unexpected(Error{ErrorKind::kUsage, std::move(problem)});
+  }
   // Fail early on a missing directory, before any server round trip.
   if (auto dir = source::check_directory(options.directory); !dir) return std::unexpected(dir.error());
   return Migrator(std::make_unique<Impl>(std::move(options), std::move(*client)));

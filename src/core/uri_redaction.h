@@ -1,19 +1,47 @@
-// Keeping passwords out of output. libmongoc 1.23 has no redaction helper.
+// Keeping secrets out of output, and refusing URIs before the driver sees
+// them. libmongoc 1.23 has no redaction helper, and its parse errors quote
+// the parts of a URI they reject (a password with a ':' among them).
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mongomigrate::core {
 
-// The URI with the password of its user-info (between "user:" and the '@'
-// that ends the user-info) replaced by "*****". Works on text that does not
-// parse as a URI too, so a malformed URI can be quoted in an error safely.
+// The longest URI accepted (README, "Commands"). libmongoc's parser is
+// quadratic in the number of options: 100 KB of them take 20 s.
+inline constexpr std::size_t kMaxUriBytes = 16 * 1024;
+
+// Why `uri` is refused before it reaches the driver ("" when it is not):
+// longer than kMaxUriBytes, or an unescaped '@' in the user-info (libmongoc
+// ends the user-info at the first '@' and would take the rest of the password
+// for a host name, which its resolver errors then quote). The message never
+// quotes the URI; it completes "invalid MongoDB URI: ".
+std::string uri_problem(std::string_view uri);
+
+// The URI with every secret replaced by "*****": the password of its
+// user-info (between "user:" and the '@' that ends the user-info) and the
+// value of every secret-bearing option (password, tlsCertificateKeyFilePassword,
+// sslClientCertificateKeyPassword, authMechanismProperties, proxyPassword;
+// names compared without case). Works on text that does not parse as a URI
+// too, erring towards hiding more.
 std::string redact_uri(std::string_view uri);
 
-// `text` with every occurrence of `secret` replaced by "*****" (no-op for an
-// empty secret). Applied to every error message that may quote server or
+// Every secret the text of `uri` holds, to scrub from messages that quote
+// driver text: the user-info's password and the secret options' values (each
+// property of authMechanismProperties too), as written and percent-decoded,
+// and, since the driver may split an ambiguous user-info elsewhere than we
+// do, each piece of the password between '@', ':' and '/' of 3 bytes or more.
+std::vector<std::string> uri_secrets(std::string_view uri);
+
+// `text` with every occurrence of `secret`, in any ASCII case, replaced by
+// "*****" (no-op for an empty secret). Applied to every error message that may quote server or
 // driver text.
 std::string scrub(std::string text, std::string_view secret);
+// The same for each of `secrets`, longest first (so that a secret holding
+// another is masked whole).
+std::string scrub(std::string text, std::vector<std::string> secrets);
 
 }  // namespace mongomigrate::core

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "core/names.h"
 #include "core/time_format.h"
 #include "core/server_text.h"
 #include "core/uri_redaction.h"
@@ -90,15 +91,31 @@ bool is_transport_error(const bson_error_t& error) {
 }
 
 Result<Client> Client::open(const std::string& uri_text, const std::string& database) {
+  // Before the driver sees it: an over-long URI costs seconds in its parser,
+  // and an ambiguous user-info would be half taken for a host name.
+  if (std::string problem = core::uri_problem(uri_text); !problem.empty()) {
+    return std::unexpected(Error{ErrorKind::kUsage, "invalid MongoDB URI: " + problem});
+  }
   ensure_driver_initialized();
-  std::string redacted = core::redact_uri(uri_text);
+  std::vector<std::string> secrets = core::uri_secrets(uri_text);
   bson_error_t error;
   UriPtr uri(mongoc_uri_new_with_error(uri_text.c_str(), &error));
   if (!uri) {
-    // The driver's message may quote the URI; say it in our words instead.
-    std::string password_free = core::redact_uri(error.message);
+    // A URI the parser rejected is never printed, not even redacted: where
+    // its user-info ends is exactly what may be wrong with it. The driver's
+    // message may quote parts of it (a password with a ':'), so it is scrubbed.
     return std::unexpected(Error{ErrorKind::kUsage,
-                                 fmt::format("invalid MongoDB URI \"{}\": {}", redacted, password_free)});
+                                 fmt::format("invalid MongoDB URI (not shown, as it may hold a password): {}",
+                                             core::scrub(error.message, secrets))});
+  }
+  // libmongoc ends the user-info at the first '@' and takes the rest of a
+  // password holding an unescaped '@' for a host; its resolver would quote it.
+  for (const mongoc_host_list_t* host = mongoc_uri_get_hosts(uri.get()); host; host = host->next) {
+    if (std::string_view(host->host).find('@') != std::string_view::npos) {
+      return std::unexpected(Error{ErrorKind::kUsage,
+                                   "invalid MongoDB URI (not shown, as it may hold a password): percent-encode an "
+                                   "'@' in the user name or password as %40"});
+    }
   }
   // libmongoc reports an unreadable CA or key file only as "connection
   // error" at the first command; name the file instead.
@@ -110,8 +127,20 @@ Result<Client> Client::open(const std::string& uri_text, const std::string& data
     }
   }
   Client client;
-  if (const char* password = mongoc_uri_get_password(uri.get())) client.password_ = password;
-  client.redacted_uri_ = std::move(redacted);
+  // The secrets as the driver decoded them too: its messages quote those.
+  if (const char* password = mongoc_uri_get_password(uri.get())) secrets.emplace_back(password);
+  for (const char* option : {MONGOC_URI_TLSCERTIFICATEKEYFILEPASSWORD, MONGOC_URI_SSLCLIENTCERTIFICATEKEYPASSWORD}) {
+    if (const char* value = mongoc_uri_get_option_as_utf8(uri.get(), option, nullptr)) secrets.emplace_back(value);
+  }
+  if (ScopedBson properties; mongoc_uri_get_mechanism_properties(uri.get(), properties.get())) {
+    bson_iter_t it;
+    for (bson_iter_init(&it, properties.get()); bson_iter_next(&it);) {
+      if (BSON_ITER_HOLDS_UTF8(&it)) secrets.emplace_back(bson_iter_utf8(&it, nullptr));
+    }
+  }
+  std::erase_if(secrets, [](const std::string& s) { return s.empty(); });
+  client.secrets_ = std::move(secrets);
+  client.redacted_uri_ = core::redact_uri(uri_text);
   client.database_ = database;
   if (client.database_.empty()) {
     if (const char* db = mongoc_uri_get_database(uri.get())) client.database_ = db;
@@ -120,6 +149,10 @@ Result<Client> Client::open(const std::string& uri_text, const std::string& data
     return std::unexpected(Error{ErrorKind::kUsage,
                                  "no database given: pass --db NAME or put it in the URI path "
                                  "(mongodb://host/NAME)"});
+  }
+  // libmongoc checks a database in the URI's path, not one from --db.
+  if (std::string problem = core::database_name_problem(client.database_); !problem.empty()) {
+    return std::unexpected(Error{ErrorKind::kUsage, std::move(problem)});
   }
   if (!mongoc_uri_set_appname(uri.get(), "mongo-migrate")) {
     // Only fails for an over-long appname; not ours.
@@ -141,7 +174,7 @@ Result<Client> Client::open(const std::string& uri_text, const std::string& data
   return client;
 }
 
-std::string Client::scrub(std::string text) const { return core::one_line(core::scrub(std::move(text), password_)); }
+std::string Client::scrub(std::string text) const { return core::one_line(core::scrub(std::move(text), secrets_)); }
 
 Error Client::error_from(const bson_error_t& error, ErrorKind kind, std::string_view context) const {
   if (is_transport_error(error)) {

@@ -1,5 +1,6 @@
 // A connection to the target database. Owns the mongoc client; knows the
-// URI's password only to scrub it from every message it produces.
+// URI's secrets (its password, the values of secret-bearing options) only to
+// scrub them from every message it produces.
 //
 // Contract: construction parses the URI and never contacts the server
 // (libmongoc connects lazily); every call that does reports an unreachable
@@ -12,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/migration.h"
 #include "mongo/handles.h"
@@ -22,8 +24,11 @@ namespace mongomigrate::mongo {
 
 class Client {
  public:
-  // kUsage for a malformed URI or when neither `database` nor the URI's path
-  // names a database.
+  // kUsage for a malformed URI (one longer than core::kMaxUriBytes included,
+  // refused before the driver parses it; the message never quotes a URI the
+  // driver rejected) or when neither `database` nor the URI's path names a
+  // database, or when that database's name is one MongoDB cannot hold
+  // (core::database_name_problem).
   static Result<Client> open(const std::string& uri, const std::string& database);
 
   const std::string& database() const { return database_; }
@@ -47,7 +52,7 @@ class Client {
   // and authentication problems), scrubbed of the password.
   Error error_from(const bson_error_t& error, ErrorKind kind, std::string_view context) const;
 
-  // `text` without the password, on one line (core::one_line).
+  // `text` without the URI's secrets, on one line (core::one_line).
   std::string scrub(std::string text) const;
 
   // The server's clock now (ms since the epoch). The first call asks the
@@ -76,7 +81,7 @@ class Client {
   ClientPtr client_;
   std::string database_;
   std::string redacted_uri_;
-  std::string password_;
+  std::vector<std::string> secrets_;
   std::optional<TimestampMs> clock_offset_;
   std::optional<Result<void>> server_checked_;
   const char* clock_command_ = "hello";  // a string literal: "hello" or "isMaster"

@@ -1,12 +1,18 @@
 #include "source/directory_source.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <system_error>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "core/names.h"
 #include "source/json_migration.h"
@@ -16,13 +22,68 @@ namespace fs = std::filesystem;
 
 namespace {
 
+Error unreadable(const fs::path& path, std::string_view what) {
+  return Error{ErrorKind::kBadInput, fmt::format("{}: {}", core::printable(path.string()), what)};
+}
+
+// The whole file. Opened without blocking and checked again once open: an
+// entry replaced by a FIFO after the scan must not hang the run waiting for
+// a writer.
 Result<std::string> read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::unexpected(Error{ErrorKind::kBadInput, fmt::format("{}: cannot be read", path.string())});
-  std::ostringstream content;
-  content << in.rdbuf();
-  if (in.bad()) return std::unexpected(Error{ErrorKind::kBadInput, fmt::format("{}: read failed", path.string())});
-  return std::move(content).str();
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) return std::unexpected(unreadable(path, fmt::format("cannot be read: {}", std::strerror(errno))));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    return std::unexpected(unreadable(path, fmt::format("cannot be read: {}", std::strerror(errno))));
+  }
+  if (!S_ISREG(st.st_mode)) return std::unexpected(unreadable(path, "is not a regular file"));
+  if (static_cast<std::uintmax_t>(st.st_size) > kMaxMigrationFileBytes) {
+    return std::unexpected(unreadable(path, fmt::format("{} bytes, over the limit of {} bytes for a migration file "
+                                                        "(use a C++ migration for bulk data)",
+                                                        st.st_size, kMaxMigrationFileBytes)));
+  }
+  std::string content;
+  content.resize(static_cast<std::size_t>(st.st_size));
+  std::size_t used = 0;
+  while (true) {
+    if (used == content.size()) content.resize(content.size() + 4096);  // the file grew
+    ssize_t n = ::read(fd, content.data() + used, content.size() - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return std::unexpected(unreadable(path, fmt::format("read failed: {}", std::strerror(errno))));
+    if (n == 0) break;
+    used += static_cast<std::size_t>(n);
+  }
+  content.resize(used);
+  return content;
+}
+
+// What an entry named like a migration is, when it is not a file that can
+// be read as one ("" when it is: a regular file, or a symbolic link to one).
+std::string not_a_file(const fs::directory_entry& entry) {
+  std::error_code ec;
+  fs::file_status target = entry.status(ec);
+  if (ec || !fs::exists(target)) {
+    std::error_code link_ec;
+    if (entry.is_symlink(link_ec)) {
+      return ec && ec != std::errc::no_such_file_or_directory
+                 ? fmt::format("a symbolic link that cannot be followed: {}", ec.message())
+                 : "a symbolic link to nothing";
+    }
+    return ec ? fmt::format("cannot be examined: {}", ec.message()) : "gone while the directory was read";
+  }
+  switch (target.type()) {
+    case fs::file_type::regular: return "";
+    case fs::file_type::directory: return "a directory";
+    case fs::file_type::fifo: return "a FIFO";
+    case fs::file_type::socket: return "a socket";
+    case fs::file_type::block:
+    case fs::file_type::character: return "a device";
+    default: return "not a regular file";
+  }
 }
 
 }  // namespace
@@ -56,11 +117,23 @@ Result<core::Catalog> load_directory(const std::string& directory) {
     fs::path path;
   };
   std::vector<File> files;
+  // Entries named like migrations that are not files: each is an error, not
+  // skipped, or `up` would say all is applied while one was never read.
+  std::vector<std::string> not_files;
   for (const fs::directory_entry& entry : it) {
     std::string name = entry.path().filename().string();
     if (!name.ends_with(".json") || name.starts_with('.')) continue;
-    if (!entry.is_regular_file(ec)) continue;
+    if (std::string what = not_a_file(entry); !what.empty()) {
+      not_files.push_back(fmt::format("{} ({})", core::printable(name), what));
+      continue;
+    }
     files.push_back(File{std::move(name), entry.path()});
+  }
+  if (!not_files.empty()) {
+    std::sort(not_files.begin(), not_files.end());
+    return std::unexpected(Error{
+        ErrorKind::kBadInput,
+        fmt::format("{}: named like migrations but not files: {}", core::printable(directory), fmt::join(not_files, ", "))});
   }
   std::sort(files.begin(), files.end(),
             [](const File& a, const File& b) { return core::runs_before(a.name, b.name); });
@@ -69,7 +142,8 @@ Result<core::Catalog> load_directory(const std::string& directory) {
   catalog.reserve(files.size());
   for (const File& file : files) {
     if (std::string problem = core::name_problem(file.name); !problem.empty()) {
-      return std::unexpected(Error{ErrorKind::kBadInput, fmt::format("{}: {}", file.path.string(), problem)});
+      return std::unexpected(
+          Error{ErrorKind::kBadInput, fmt::format("{}: {}", core::printable(file.path.string()), problem)});
     }
     auto bytes = read_file(file.path);
     if (!bytes) return std::unexpected(bytes.error());

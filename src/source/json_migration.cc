@@ -1,8 +1,13 @@
 #include "source/json_migration.h"
 
 
+#include <algorithm>
+#include <cstddef>
 #include <memory>
 #include <regex>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -88,6 +93,11 @@ Result<std::vector<core::Command>> read_commands(std::string_view path, const ch
     uint32_t length = 0;
     const uint8_t* data = nullptr;
     bson_iter_document(&item, &length, &data);
+    if (length > kMaxCommandBytes) {
+      return std::unexpected(bad(path, fmt::format("{}[{}] is {} bytes as BSON, over the {} bytes a MongoDB server "
+                                                   "accepts (maxBsonObjectSize)",
+                                                   key, index, length, kMaxCommandBytes)));
+    }
     bson_t command;
     if (!bson_init_static(&command, data, length)) {
       return std::unexpected(bad(path, fmt::format("{}[{}] is not a valid document", key, index)));
@@ -99,6 +109,72 @@ Result<std::vector<core::Command>> read_commands(std::string_view path, const ch
   }
   return commands;
 }
+
+// Finds the first key that appears twice in one document of a migration
+// file, at any depth. JSON allows duplicate keys and libbson keeps both, but
+// the server reads one of them and a dry run shows the other, so a migration
+// file may hold none. Every file is walked on every load (10,000 files for
+// `status`), so nothing is allocated per key: the keys are views into the
+// BSON, and the path is built only for the duplicate found.
+class DuplicateKeyFinder {
+ public:
+  // The path of the first duplicate key in `doc` ("up[0].insert"), or "".
+  std::string find(const bson_t* doc) {
+    bson_iter_t it;
+    if (!bson_iter_init(&it, doc) || !walk(&it, /*in_array=*/false)) return "";
+    std::string path;
+    for (const Step& step : path_) {
+      if (step.in_array) {
+        path += fmt::format("[{}]", step.key);
+      } else {
+        if (!path.empty()) path += '.';
+        path += core::printable(step.key);
+      }
+    }
+    return path;
+  }
+
+ private:
+  struct Step {
+    std::string_view key;
+    bool in_array;
+  };
+
+  // True once a duplicate is found; path_ then leads to it.
+  bool walk(bson_iter_t* it, bool in_array) {
+    std::size_t first = keys_.size();  // this document's keys are keys_[first..]
+    std::unordered_set<std::string_view> many;  // only for documents with many keys
+    while (bson_iter_next(it)) {
+      std::string_view key(bson_iter_key(it), bson_iter_key_len(it));
+      path_.push_back({key, in_array});
+      if (!in_array) {
+        // Most documents have a few keys: a scan beats hashing them.
+        constexpr std::size_t kScanned = 16;
+        std::size_t count = keys_.size() - first;
+        bool seen;
+        if (count < kScanned) {
+          seen = std::find(keys_.begin() + static_cast<std::ptrdiff_t>(first), keys_.end(), key) != keys_.end();
+        } else {
+          if (many.empty()) many.insert(keys_.begin() + static_cast<std::ptrdiff_t>(first), keys_.end());
+          seen = !many.insert(key).second;
+        }
+        if (seen) return true;
+        keys_.push_back(key);
+      }
+      bson_iter_t child;
+      if ((BSON_ITER_HOLDS_DOCUMENT(it) || BSON_ITER_HOLDS_ARRAY(it)) && bson_iter_recurse(it, &child)) {
+        std::size_t mark = keys_.size();
+        if (walk(&child, BSON_ITER_HOLDS_ARRAY(it))) return true;
+        keys_.resize(mark);
+      }
+      path_.pop_back();
+    }
+    return false;
+  }
+
+  std::vector<std::string_view> keys_;  // of the documents being walked, outermost first
+  std::vector<Step> path_;
+};
 
 }  // namespace
 
@@ -124,6 +200,13 @@ Result<core::Migration> parse_json_migration(std::string_view name, std::string_
   mongo::ScopedBson rest;
   if (bson_json_reader_read(reader.get(), rest.get(), &error) != 0) {
     return std::unexpected(bad(path, "invalid JSON: unexpected content after the top-level object"));
+  }
+
+  {
+    if (std::string duplicate = DuplicateKeyFinder().find(doc.get()); !duplicate.empty()) {
+      return std::unexpected(
+          bad(path, fmt::format("\"{}\" appears twice: a key may appear only once in a document", duplicate)));
+    }
   }
 
   core::Migration m;

@@ -3,6 +3,7 @@
 // Commands are MongoDB Extended JSON (relaxed or canonical).
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -11,10 +12,16 @@
 
 namespace mongomigrate::source {
 
+// The largest command a migration may hold, as BSON: MongoDB's
+// maxBsonObjectSize, 16 MiB on every release since 1.8 and on FerretDB. A
+// larger one makes the server drop the connection, which reads as a lost
+// server after the migration was marked running; it is refused at parse time.
+inline constexpr std::size_t kMaxCommandBytes = 16 * 1024 * 1024;
+
 // Parses `bytes`, the whole content of the file `name` (at `path`, used in
 // messages). The checksum is computed from `bytes`. Any problem is a
 // kBadInput Error naming the file and, for syntax errors, line, column and
-// byte offset.
+// byte offset, and for a command over kMaxCommandBytes, which one.
 Result<core::Migration> parse_json_migration(std::string_view name, std::string_view path,
                                              std::string_view bytes);
 

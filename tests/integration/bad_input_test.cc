@@ -263,6 +263,39 @@ TEST_F(BadInputTest, PasswordIsNeverPrinted) {
 
 // ---- other options ---------------------------------------------------------
 
+TEST_F(BadInputTest, SecretOptionsAreNotShownEvenOnSuccess) {
+  // Issue 15 item 4: the status header printed tlsCertificateKeyFilePassword.
+  write_migration("001-good.json", kGood);
+  std::vector<std::string> queries = {"authMechanismProperties=AWS_SESSION_TOKEN:" + std::string(kPassword)};
+  // tls=false keeps a plain connection; a server given by URI may need TLS.
+  if (!test_uri_given()) queries.push_back("tls=false&tlsCertificateKeyFilePassword=" + std::string(kPassword));
+  for (const std::string& query : queries) {
+    SCOPED_TRACE(query);
+    std::string u = server().uri(db(), query);
+    for (const char* command : {"status", "up", "history"}) {
+      ProcessResult r = cli({command, "--uri", u, "--dir", dir()}, {}, false);
+      EXPECT_EQ(r.exit_code, 0) << describe(r);
+      EXPECT_FALSE(contains(r.out + r.err, kPassword)) << describe(r);
+    }
+    ProcessResult status = cli({"status", "--uri", u, "--dir", dir()}, {}, false);
+    EXPECT_TRUE(contains(status.out, "=*****")) << "the header shows the option, masked: " << describe(status);
+  }
+}
+
+TEST_F(BadInputTest, ControlCharactersFromTheLogAreShownEscaped) {
+  // Issue 15 item 5: a name recorded in the log (here --by) reaches the
+  // terminal escaped, never raw.
+  write_migration("001-good.json", kGood);
+  ProcessResult up = cli({"up", "--by", "evil\x1b[2J\r"});
+  ASSERT_EQ(up.exit_code, 0) << describe(up);
+  for (const char* command : {"status", "history"}) {
+    ProcessResult r = cli({command});
+    EXPECT_EQ(r.exit_code, 0) << describe(r);
+    EXPECT_EQ((r.out + r.err).find_first_of("\x1b\r"), std::string::npos) << describe(r);
+    EXPECT_TRUE(contains(r.out, "evil\\x1b[2J\\r")) << describe(r);
+  }
+}
+
 TEST_F(BadInputTest, InvalidCollectionNameIsAUsageError) {
   write_migration("001-good.json", kGood);
   for (const char* name : {"bad$name", "$cmd", "", "a\tb"}) {

@@ -35,6 +35,8 @@ std::vector<std::string> IntegrationTest::cli_argv(const std::string& binary, st
     argv.insert(argv.end(), {"--uri", uri_, "--dir", dir()});
   }
   options.env.try_emplace("MONGODB_URI", std::nullopt);
+  options.env.try_emplace("MONGO_MIGRATE_CONFIG", std::nullopt);
+  options.env.try_emplace("MONGO_MIGRATE_ENV", std::nullopt);
   options.env.try_emplace("NO_COLOR", "1");
   return argv;
 }

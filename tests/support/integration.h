@@ -38,8 +38,9 @@ class IntegrationTest : public ::testing::Test {
   }
 
   // Runs mongo-migrate with `args` followed by --uri/--dir for this test
-  // (unless `with_defaults` is false). MONGODB_URI is removed from the
-  // child's environment unless `options` sets it.
+  // (unless `with_defaults` is false). MONGODB_URI, MONGO_MIGRATE_CONFIG
+  // and MONGO_MIGRATE_ENV are removed from the child's environment unless
+  // `options` sets them.
   ProcessResult cli(std::vector<std::string> args, ProcessOptions options = {}, bool with_defaults = true);
   // The same, started in the background (to signal it or act on the
   // database while it runs); wait() for its result.

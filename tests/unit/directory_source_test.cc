@@ -1,6 +1,12 @@
 #include "source/directory_source.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <filesystem>
+#include <future>
 #include <string>
 #include <vector>
 
@@ -110,7 +116,6 @@ TEST(LoadDirectory, OnlyJsonFilesDirectlyInsideAreLoaded) {
   dir.write(".hidden.json", "{ broken");
   dir.write("sub/004-nested.json", kValid);
   dir.write("005-e.json", kValid);
-  fs::create_directory(fs::path(dir.path()) / "006-dir.json");  // a directory named like a file
   auto r = load_directory(dir.path());
   ASSERT_TRUE(r.has_value()) << r.error().message;
   EXPECT_EQ(names(*r), (std::vector<std::string>{"001-a.json", "005-e.json"}));
@@ -183,6 +188,76 @@ TEST(LoadDirectory, RejectsUnsafeFileNames) {
     ASSERT_FALSE(r.has_value());
     EXPECT_EQ(r.error().kind, ErrorKind::kBadInput);
   }
+}
+
+// ---- entries named like migrations that are not files (issue 15, item 9):
+// skipping them let `up` say everything was applied.
+
+// `result` is a kBadInput error on one line that holds each of `words`.
+void expect_refused(const Result<core::Catalog>& result, const std::vector<std::string>& words) {
+  ASSERT_FALSE(result.has_value()) << "loaded " << result->size() << " migrations";
+  EXPECT_EQ(result.error().kind, ErrorKind::kBadInput);
+  for (const std::string& w : words) {
+    EXPECT_TRUE(contains(result.error().message, w)) << w << ": " << result.error().message;
+  }
+  EXPECT_EQ(result.error().message.find('\n'), std::string::npos) << "one line";
+}
+
+TEST(LoadDirectory, ADirectoryNamedLikeAMigrationIsAnError) {
+  TempDir dir;
+  dir.write("001-a.json", kValid);
+  fs::create_directory(fs::path(dir.path()) / "002-dir.json");
+  expect_refused(load_directory(dir.path()), {"002-dir.json", "directory"});
+}
+
+TEST(LoadDirectory, ADanglingSymlinkIsAnError) {
+  TempDir dir;
+  dir.write("001-a.json", kValid);
+  fs::create_symlink(fs::path(dir.path()) / "gone.json", fs::path(dir.path()) / "002-link.json");
+  expect_refused(load_directory(dir.path()), {"002-link.json", "symbolic link"});
+}
+
+TEST(LoadDirectory, AFifoIsAnErrorAndIsNeverOpened) {
+  TempDir dir;
+  dir.write("001-a.json", kValid);
+  std::string fifo = (fs::path(dir.path()) / "002-fifo.json").string();
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  auto loading = std::async(std::launch::async, [&] { return load_directory(dir.path()); });
+  if (loading.wait_for(std::chrono::seconds(10)) == std::future_status::timeout) {
+    // Opened for reading and waiting for a writer: be that writer, so the test ends.
+    int fd = open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
+    if (fd >= 0) close(fd);
+    FAIL() << "load_directory blocked on the FIFO";
+  }
+  expect_refused(loading.get(), {"002-fifo.json", "FIFO"});
+}
+
+TEST(LoadDirectory, EveryEntryThatIsNotAFileIsNamed) {
+  TempDir dir;
+  dir.write("001-a.json", kValid);
+  fs::create_directory(fs::path(dir.path()) / "002-dir.json");
+  fs::create_symlink(fs::path(dir.path()) / "gone.json", fs::path(dir.path()) / "003-link.json");
+  ASSERT_EQ(mkfifo((fs::path(dir.path()) / "004-fifo.json").c_str(), 0600), 0);
+  expect_refused(load_directory(dir.path()), {"002-dir.json", "003-link.json", "004-fifo.json"});
+}
+
+TEST(LoadDirectory, ASymlinkToAFileIsLoaded) {
+  TempDir dir, elsewhere;
+  std::string target = elsewhere.write("shared.json", kValid);
+  fs::create_symlink(target, fs::path(dir.path()) / "001-linked.json");
+  auto r = load_directory(dir.path());
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(names(*r), (std::vector<std::string>{"001-linked.json"}));
+}
+
+TEST(LoadDirectory, AFileOverTheSizeCapIsRefusedBeforeItIsRead) {
+  // Issue 15 item 6: a 200 MB file took 1 GB of memory. A sparse file: its
+  // size is all that is looked at.
+  TempDir dir;
+  dir.write("001-a.json", kValid);
+  std::string big = dir.write("002-big.json", kValid);
+  fs::resize_file(big, kMaxMigrationFileBytes + 1);
+  expect_refused(load_directory(dir.path()), {"002-big.json", std::to_string(kMaxMigrationFileBytes)});
 }
 
 TEST(LoadDirectory, AcceptsATrailingSlash) {

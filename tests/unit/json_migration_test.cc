@@ -353,6 +353,61 @@ TEST(ParseJsonMigrationErrors, DuplicateKeys) {
   error_for(R"({"version": "1", "version": "2", "up": []})");
 }
 
+TEST(ParseJsonMigrationErrors, DuplicateKeysInACommandAtAnyDepth) {
+  // Issue 15 item 8: the server used the second "insert" while --dry-run
+  // showed the first.
+  Error insert = error_for(R"({"up": [{"insert": "a", "insert": "b", "documents": [{"_id": 1}]}]})");
+  EXPECT_TRUE(contains(insert.message, "up[0].insert")) << insert.message;
+  EXPECT_TRUE(contains(insert.message, "twice")) << insert.message;
+  EXPECT_TRUE(contains(insert.message, kPath)) << insert.message;
+
+  Error nested = error_for(
+      R"({"up": [{"ping": 1}], "down": [{"ping": 1}, {"update": "a", "updates": [{"q": {}, "u": {"$set": {"x": 1, "y": 2, "x": 3}}}]}]})");
+  EXPECT_TRUE(contains(nested.message, "down[1].updates[0].u.$set.x")) << nested.message;
+
+  Error in_array = error_for(R"({"up": [{"insert": "a", "documents": [{"_id": 1}, {"_id": 2, "_id": 3}]}]})");
+  EXPECT_TRUE(contains(in_array.message, "up[0].documents[1]._id")) << in_array.message;
+}
+
+TEST(ParseJsonMigrationErrors, DuplicateKeysInADocumentWithManyKeys) {
+  std::string fields;
+  for (int i = 0; i < 40; ++i) fields += "\"f" + std::to_string(i) + "\": " + std::to_string(i) + ", ";
+  auto with = [&](const std::string& last) {
+    return R"({"up": [{"insert": "a", "documents": [{)" + fields + last + R"(}]}]})";
+  };
+  ASSERT_TRUE(parse(with(R"("f40": 0)"))) << "40 distinct keys";
+  Error e = error_for(with(R"("f7": 0)"));
+  EXPECT_TRUE(contains(e.message, "up[0].documents[0].f7")) << e.message;
+}
+
+TEST(ParseJsonMigration, TheSameKeyInDifferentDocumentsIsFine) {
+  auto m = parse(R"({"up": [{"insert": "a", "documents": [{"_id": 1, "x": {"_id": 2}}, {"_id": 3}]},
+                            {"insert": "b", "documents": [{"_id": 1}]}]})");
+  ASSERT_TRUE(m) << m.error().message;
+  EXPECT_EQ(m->up.size(), 2u);
+}
+
+TEST(ParseJsonMigrationErrors, ACommandLargerThanTheServerAcceptsIsRefused) {
+  // Issue 15 item 6: the server dropped the connection on an oversized
+  // command, which read as "cannot reach the database" and left a running record.
+  std::string big(kMaxCommandBytes, 'x');
+  std::string bytes = R"({"up": [{"ping": 1}, {"insert": "a", "documents": [{"s": ")" + big + R"("}]}]})";
+  auto m = parse(bytes);
+  ASSERT_FALSE(m.has_value());
+  EXPECT_EQ(m.error().kind, ErrorKind::kBadInput);
+  EXPECT_TRUE(contains(m.error().message, "up[1]")) << m.error().message;
+  EXPECT_TRUE(contains(m.error().message, "16777216")) << m.error().message;
+  EXPECT_TRUE(contains(m.error().message, kPath)) << m.error().message;
+}
+
+TEST(ParseJsonMigration, ACommandJustUnderTheLimitIsAccepted) {
+  std::string bytes = R"({"up": [{"insert": "a", "documents": [{"s": ")" + std::string(kMaxCommandBytes - 100, 'x') +
+                      R"("}]}]})";
+  auto m = parse(bytes);
+  ASSERT_TRUE(m.has_value()) << m.error().message;
+  EXPECT_LE(m->up[0].bson.size(), kMaxCommandBytes);
+}
+
 TEST(ParseJsonMigrationErrors, MissingUp) {
   Error e = error_for(R"({"description": "nothing", "down": []})");
   EXPECT_TRUE(contains(e.message, "\"up\"")) << e.message;

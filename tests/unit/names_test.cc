@@ -117,6 +117,65 @@ TEST(NameProblem, RejectsControlCharacters) {
   EXPECT_NE(name_problem("x.json\r"), "");
 }
 
+TEST(NameProblem, RejectsInvalidUtf8) {
+  // Issue 15 item 5: the server stores such a name with replacement
+  // characters, so its record never matches the file again.
+  EXPECT_NE(name_problem("001-\xff\xfe.json"), "");
+  EXPECT_NE(name_problem("001-\xc3.json"), "");          // truncated sequence
+  EXPECT_NE(name_problem("001-\xc0\xaf.json"), "");      // overlong '/'
+  EXPECT_NE(name_problem("001-\xed\xa0\x80.json"), "");  // a UTF-16 surrogate
+  EXPECT_NE(name_problem("001-\xf4\x90\x80\x80.json"), "");  // past U+10FFFF
+  EXPECT_NE(name_problem("001-\xff.json").find("UTF-8"), std::string::npos);
+}
+
+TEST(NameProblem, AcceptsUnicodeNames) {
+  EXPECT_EQ(name_problem("001-caf\xc3\xa9.json"), "");              // é
+  EXPECT_EQ(name_problem("002-\xe6\x97\xa5\xe6\x9c\xac.json"), "");  // 日本
+  EXPECT_EQ(name_problem("003-\xf0\x9f\x9a\x80.json"), "");          // an emoji
+}
+
+TEST(NameProblem, RejectsUnicodeControlsAndReordering) {
+  EXPECT_NE(name_problem("001-\xc2\x85.json"), "");      // U+0085, a C1 control
+  EXPECT_NE(name_problem("001-\xe2\x80\xae.json"), "");  // U+202E, right-to-left override
+  EXPECT_NE(name_problem("001-\xe2\x81\xa6.json"), "");  // U+2066, left-to-right isolate
+  EXPECT_NE(name_problem("001-\xe2\x80\xa8.json"), "");  // U+2028, line separator
+}
+
+// ---------------------------------------------------------------- printable
+
+TEST(Printable, LeavesOrdinaryTextAlone) {
+  EXPECT_EQ(printable("001-add-index.json"), "001-add-index.json");
+  EXPECT_EQ(printable("caf\xc3\xa9 \xe6\x97\xa5"), "caf\xc3\xa9 \xe6\x97\xa5");
+  EXPECT_EQ(printable(""), "");
+  EXPECT_EQ(printable("a \"quoted\" name: {}"), "a \"quoted\" name: {}");
+}
+
+TEST(Printable, EscapesInvalidUtf8BytesAsHex) {
+  EXPECT_EQ(printable("001-\xff\xfe.json"), "001-\\xff\\xfe.json");
+  EXPECT_EQ(printable("\xc3"), "\\xc3");
+  EXPECT_EQ(printable("\xc0\xaf"), "\\xc0\\xaf");
+  EXPECT_EQ(printable("\xed\xa0\x80"), "\\xed\\xa0\\x80");
+}
+
+TEST(Printable, EscapesControlCharacters) {
+  EXPECT_EQ(printable("a\nb"), "a\\nb");
+  EXPECT_EQ(printable("a\tb\r"), "a\\tb\\r");
+  EXPECT_EQ(printable("\x1b[31mred"), "\\x1b[31mred");
+  EXPECT_EQ(printable("a\x7f"), "a\\x7f");
+  EXPECT_EQ(printable("a\0b"sv), "a\\x00b");
+  EXPECT_EQ(printable("a\xc2\x85" "b"), "a\\u0085b");
+  EXPECT_EQ(printable("a\xe2\x80\xae" "b"), "a\\u202eb");
+  EXPECT_EQ(printable("a\xe2\x80\xa8" "b"), "a\\u2028b");
+}
+
+TEST(Printable, OutputIsOneLineOfValidUtf8) {
+  std::string all;
+  for (int c = 0; c < 256; ++c) all.push_back(static_cast<char>(c));
+  std::string out = printable(all);
+  EXPECT_EQ(out.find('\n'), std::string::npos);
+  for (unsigned char c : out) EXPECT_TRUE(c >= 0x20 && c < 0x7f) << int(c);  // every high byte was invalid here
+}
+
 TEST(NameProblem, MessagesSayWhat) {
   EXPECT_NE(name_problem("").find("empty"), std::string::npos);
   EXPECT_NE(name_problem("a/b.json").find("separator"), std::string::npos);
@@ -155,6 +214,63 @@ TEST(RunsBefore, SortsAListLikeTheSeed) {
             [](const std::string& a, const std::string& b) { return runs_before(a, b); });
   EXPECT_EQ(names, (std::vector<std::string>{"001.json", "10-x.json", "2-x.json", "B.json", "a.json",
                                              "b.json"}));
+}
+
+}  // namespace
+}  // namespace mongomigrate::core
+
+namespace mongomigrate::core {
+namespace {
+
+// ------------------------------------- database and collection names (item 7)
+
+TEST(DatabaseNameProblem, AcceptsWhatMongoDbAccepts) {
+  for (const char* db : {"app", "my_app-2", "App", "caf\xc3\xa9", "a:b"}) EXPECT_EQ(database_name_problem(db), "") << db;
+  EXPECT_EQ(database_name_problem(std::string(63, 'd')), "");
+}
+
+TEST(DatabaseNameProblem, RefusesWhatMongoDbRefuses) {
+  for (std::string_view db : {"a/b"sv, "a b"sv, "a.b"sv, "a\\b"sv, "a\"b"sv, "a$b"sv, "a\0b"sv, ""sv, "a\tb"sv,
+                              "\xff"sv}) {
+    EXPECT_NE(database_name_problem(db), "") << printable(db);
+  }
+  EXPECT_NE(database_name_problem(std::string(64, 'd')), "");
+  EXPECT_NE(database_name_problem(std::string(64, 'd')).find("64"), std::string::npos);
+  EXPECT_NE(database_name_problem("a/b").find("\"a/b\""), std::string::npos) << "names it";
+  EXPECT_NE(database_name_problem("a\x1b" "b").find("a\\x1bb"), std::string::npos) << "escaped";
+}
+
+TEST(CollectionNameProblem, AcceptsWhatMongoDbAccepts) {
+  for (const char* c : {"migrationlogs", "migration.logs", "my-log_2", "a/b", "caf\xc3\xa9"}) {
+    EXPECT_EQ(collection_name_problem(c), "") << c;
+  }
+}
+
+TEST(CollectionNameProblem, RefusesWhatMongoDbRefuses) {
+  for (std::string_view c : {""sv, "a$b"sv, "$cmd"sv, "system.profile"sv, "system.x"sv, "a\0b"sv, ".a"sv,
+                             "a\tb"sv, "\xff"sv}) {
+    EXPECT_NE(collection_name_problem(c), "") << printable(c);
+  }
+  EXPECT_NE(collection_name_problem("system.x").find("system."), std::string::npos);
+}
+
+TEST(TrackingNamespaceProblem, CountsTheLongestCompanionCollection) {
+  // "db." + name + "_events" may be 255 bytes at most.
+  std::string longest(255 - 3 - 7, 'c');
+  EXPECT_EQ(tracking_namespace_problem("db", longest), "");
+  std::string problem = tracking_namespace_problem("db", longest + "c");
+  EXPECT_NE(problem, "");
+  EXPECT_NE(problem.find("_events"), std::string::npos) << problem;
+  EXPECT_NE(problem.find("255"), std::string::npos) << problem;
+  // The database's length counts too.
+  EXPECT_NE(tracking_namespace_problem(std::string(63, 'd'), std::string(255 - 64 - 6, 'c')), "");
+  EXPECT_EQ(tracking_namespace_problem(std::string(63, 'd'), std::string(255 - 64 - 7, 'c')), "");
+}
+
+TEST(TrackingNamespaceProblem, ChecksBothNames) {
+  EXPECT_NE(tracking_namespace_problem("a.b", "migrationlogs"), "");
+  EXPECT_NE(tracking_namespace_problem("app", "system.log"), "");
+  EXPECT_EQ(tracking_namespace_problem("app", "migrationlogs"), "");
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "core/uri_redaction.h"
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -131,6 +133,103 @@ TEST(Scrub, SecretMadeOfMaskCharacters) {
   std::string out = scrub("p=**", "**");
   EXPECT_EQ(out, "p=*****");
   EXPECT_EQ(scrub("***", "*"), std::string(15, '*'));
+}
+
+}  // namespace
+}  // namespace mongomigrate::core
+
+namespace mongomigrate::core {
+namespace {
+
+// ------------------------------------------------- secret options (issue 15)
+
+TEST(RedactUri, SecretOptionsAreRedacted) {
+  EXPECT_EQ(redact_uri("mongodb://h/db?tls=true&tlsCertificateKeyFilePassword=s3cretPW&w=majority"),
+            "mongodb://h/db?tls=true&tlsCertificateKeyFilePassword=*****&w=majority");
+  EXPECT_EQ(redact_uri("mongodb://h/db?authMechanism=MONGODB-AWS&authMechanismProperties=AWS_SESSION_TOKEN:s3cretPW"),
+            "mongodb://h/db?authMechanism=MONGODB-AWS&authMechanismProperties=*****");
+  EXPECT_EQ(redact_uri("mongodb://h/db?password=s3cretPW"), "mongodb://h/db?password=*****");
+  EXPECT_EQ(redact_uri("mongodb://h/db?sslClientCertificateKeyPassword=s3cretPW"),
+            "mongodb://h/db?sslClientCertificateKeyPassword=*****");
+  EXPECT_EQ(redact_uri("mongodb://h/db?proxyPassword=s3cretPW"), "mongodb://h/db?proxyPassword=*****");
+}
+
+TEST(RedactUri, SecretOptionNamesAreCaseInsensitiveAndUsersAndOptionsTogether) {
+  EXPECT_EQ(redact_uri("mongodb://u:pw@h/db?TLSCERTIFICATEKEYFILEPASSWORD=s3cretPW;authmechanismproperties=x:y"),
+            "mongodb://u:*****@h/db?TLSCERTIFICATEKEYFILEPASSWORD=*****;authmechanismproperties=*****");
+}
+
+TEST(RedactUri, OtherOptionsAndEmptySecretsAreKept) {
+  EXPECT_EQ(redact_uri("mongodb://h/db?appname=x&tlsCertificateKeyFilePassword="),
+            "mongodb://h/db?appname=x&tlsCertificateKeyFilePassword=");
+  EXPECT_EQ(redact_uri("mongodb://h/db?passwordless=1&w=1"), "mongodb://h/db?passwordless=1&w=1");
+}
+
+TEST(RedactUri, PasswordWithAColon) {
+  std::string out = redact_uri("mongodb://u:s3cretPW:x@h/db");
+  EXPECT_EQ(out, "mongodb://u:*****@h/db");
+}
+
+TEST(RedactUri, AnAtInAnOptionIsNotTakenForTheUserInfo) {
+  EXPECT_EQ(redact_uri("mongodb://h:27017/db?appname=me@laptop"), "mongodb://h:27017/db?appname=me@laptop");
+  EXPECT_EQ(redact_uri("mongodb://u:pw@h:27017/db?appname=me@laptop"),
+            "mongodb://u:*****@h:27017/db?appname=me@laptop");
+  EXPECT_TRUE(uri_secrets("mongodb://h:27017/db?appname=me@laptop").empty());
+}
+
+// ---------------------------------------------------------------- uri_secrets
+
+TEST(UriSecrets, ThePasswordAndSecretOptionValuesAsWrittenAndDecoded) {
+  std::vector<std::string> secrets =
+      uri_secrets("mongodb://u:s3cret%50W@h/db?tlsCertificateKeyFilePassword=k%65y&authMechanismProperties="
+                  "SERVICE_NAME:x,AWS_SESSION_TOKEN:tok3n&w=1");
+  for (const char* s : {"s3cret%50W", "s3cretPW", "k%65y", "key", "tok3n"}) {
+    EXPECT_NE(std::ranges::find(secrets, s), secrets.end()) << s;
+  }
+  EXPECT_EQ(std::ranges::find(secrets, "1"), secrets.end());
+  EXPECT_EQ(std::ranges::find(secrets, "u"), secrets.end());
+}
+
+TEST(UriSecrets, AmbiguousUserInfoGivesEveryPart) {
+  // Whichever '@' the driver takes as the end of the user-info, each piece
+  // it might quote is known.
+  std::vector<std::string> secrets = uri_secrets("mongodb://u:abc@s3cretPW@host/db");
+  EXPECT_NE(std::ranges::find(secrets, "abc@s3cretPW"), secrets.end());
+  EXPECT_NE(std::ranges::find(secrets, "s3cretPW"), secrets.end());
+  EXPECT_NE(std::ranges::find(secrets, "abc"), secrets.end());
+  EXPECT_TRUE(uri_secrets("mongodb://h/db").empty());
+}
+
+TEST(Scrub, EverySecretOfAList) {
+  EXPECT_EQ(scrub("Failed to resolve 's3cretpw@host' for u:abc", std::vector<std::string>{"abc", "s3cretPW"}),
+            "Failed to resolve '*****@host' for u:*****");
+  // The longest first, so a secret that contains another is masked whole.
+  EXPECT_EQ(scrub("pw abc@def", std::vector<std::string>{"abc", "abc@def"}), "pw *****");
+}
+
+// ---------------------------------------------------------------- uri_problem
+
+TEST(UriProblem, AcceptsOrdinaryUris) {
+  EXPECT_EQ(uri_problem("mongodb://u:p%40ss@h1:27017,h2/db?replicaSet=rs&appname=me@laptop"), "");
+  EXPECT_EQ(uri_problem(std::string("mongodb://h/db?") + std::string(kMaxUriBytes - 16, 'x')), "");
+}
+
+TEST(UriProblem, RefusesAUriLongerThanTheCap) {
+  // Issue 15 item 10: libmongoc 1.23 takes 20 s to parse 100 KB of options.
+  std::string huge = "mongodb://h/db?";
+  while (huge.size() <= kMaxUriBytes) huge += "connectTimeoutMS=500&";
+  std::string problem = uri_problem(huge);
+  EXPECT_NE(problem, "");
+  EXPECT_NE(problem.find("16384"), std::string::npos) << problem;
+}
+
+TEST(UriProblem, RefusesAnUnescapedAtInTheUserInfo) {
+  // libmongoc takes the first '@' and would resolve "s3cretPW@host".
+  EXPECT_NE(uri_problem("mongodb://u:s3cretPW@s3cretPW@host/db"), "");
+  EXPECT_NE(uri_problem("mongodb://u:s3cretPW@s3cretPW@host/db").find("%40"), std::string::npos);
+  EXPECT_EQ(uri_problem("mongodb://u:s3cretPW@host/db"), "");
+  // The message never quotes the URI.
+  EXPECT_EQ(uri_problem("mongodb://u:s3cretPW@s3cretPW@host/db").find("s3cret"), std::string::npos);
 }
 
 }  // namespace

@@ -1,0 +1,179 @@
+#include "core/settings.h"
+
+#include <array>
+#include <stdexcept>
+
+#include "core/duration.h"
+
+namespace mongomigrate::core {
+namespace {
+
+constexpr std::array<SettingKey, 10> kKeys = {{
+    {"uri", SettingType::kString, "--uri", "MONGODB_URI", "mongodb://localhost:27017"},
+    {"db", SettingType::kString, "--db", "", ""},
+    {"dir", SettingType::kString, "--dir", "", "migrations"},
+    {"collection", SettingType::kString, "--collection", "", "migrationlogs"},
+    {"by", SettingType::kString, "--by", "", ""},
+    {"lock_timeout", SettingType::kDuration, "--lock-timeout", "", "5m"},
+    {"lock_lease", SettingType::kDuration, "--lock-lease", "", "60s"},
+    {"lock_renew", SettingType::kDuration, "--lock-renew", "", ""},
+    {"naming", SettingType::kNaming, "", "", "timestamp"},
+    {"strict_order", SettingType::kBoolean, "--strict-order", "", "false"},
+}};
+
+bool name_start(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
+bool name_char(char c) { return name_start(c) || (c >= '0' && c <= '9'); }
+
+std::string where(const std::string& path, const FileValue& value, const std::string& env) {
+  std::string s = path + ":" + std::to_string(value.line);
+  if (!env.empty()) s += " [env." + env + "]";
+  return s;
+}
+
+}  // namespace
+
+std::span<const SettingKey> setting_keys() { return kKeys; }
+
+const SettingKey* find_setting_key(std::string_view name) {
+  for (const SettingKey& k : kKeys) {
+    if (k.name == name) return &k;
+  }
+  return nullptr;
+}
+
+std::string setting_key_list() {
+  std::string s;
+  for (const SettingKey& k : kKeys) {
+    if (!s.empty()) s += ", ";
+    s += k.name;
+  }
+  return s;
+}
+
+std::string_view to_string(SettingSource source) {
+  switch (source) {
+    case SettingSource::kDefault: return "default";
+    case SettingSource::kFile: return "file";
+    case SettingSource::kEnvironment: return "environment";
+    case SettingSource::kFlag: return "flag";
+  }
+  return "default";
+}
+
+const Setting& Settings::get(std::string_view key) const {
+  for (const Setting& s : items) {
+    if (s.key == key) return s;
+  }
+  throw std::out_of_range("no setting " + std::string(key));
+}
+
+std::string database_in_uri(std::string_view uri) {
+  std::size_t scheme = uri.find("://");
+  if (scheme == std::string_view::npos) return "";
+  std::string_view rest = uri.substr(scheme + 3);
+  rest = rest.substr(0, rest.find('?'));
+  std::size_t slash = rest.find('/');
+  if (slash == std::string_view::npos) return "";
+  return std::string(rest.substr(slash + 1));
+}
+
+std::expected<std::string, std::string> expand_variables(std::string_view text, const Getenv& getenv) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '$') {
+      out.push_back(text[i]);
+      continue;
+    }
+    if (i + 1 < text.size() && text[i + 1] == '$') {
+      out.push_back('$');
+      ++i;
+      continue;
+    }
+    if (i + 1 >= text.size() || text[i + 1] != '{') {
+      out.push_back('$');  // a lone '$' is itself ("pa$word")
+      continue;
+    }
+    std::size_t close = text.find('}', i + 2);
+    if (close == std::string_view::npos) return std::unexpected("\"${\" without a closing \"}\"");
+    std::string_view name = text.substr(i + 2, close - i - 2);
+    bool valid = !name.empty() && name_start(name[0]);
+    for (char c : name) valid = valid && name_char(c);
+    if (!valid) return std::unexpected("\"${" + std::string(name) + "}\" is not a variable name");
+    std::optional<std::string> value = getenv(name);
+    if (!value) return std::unexpected("${" + std::string(name) + "} is not set");
+    out += *value;
+    i = close;
+  }
+  return out;
+}
+
+std::expected<Settings, std::string> resolve_settings(const SettingLayers& layers, const Getenv& getenv) {
+  Settings settings;
+  const FileTable* env_table = nullptr;
+  if (layers.file) settings.file = layers.file->path;
+  if (!layers.env.empty()) {
+    if (!layers.file) {
+      return std::unexpected(layers.env_origin + " " + layers.env + ": there is no config file to choose [env." +
+                             layers.env + "] from (" + layers.looked_for + " does not exist)");
+    }
+    auto found = layers.file->envs.find(layers.env);
+    if (found == layers.file->envs.end()) {
+      std::string tables;
+      for (const auto& [name, table] : layers.file->envs) tables += (tables.empty() ? "" : ", ") + name;
+      return std::unexpected(layers.file->path + ": " + layers.env_origin + " " + layers.env + ": no [env." +
+                             layers.env + "] table" + (tables.empty() ? " (it has none)" : " (it has " + tables + ")"));
+    }
+    env_table = &found->second;
+    settings.env = layers.env;
+  }
+
+  for (const SettingKey& key : kKeys) {
+    Setting s{.key = std::string(key.name), .value = std::string(key.fallback)};
+    const FileValue* file_value = nullptr;
+    bool from_env_table = false;
+    if (layers.file) {
+      if (env_table) {
+        if (auto it = env_table->find(key.name); it != env_table->end()) file_value = &it->second, from_env_table = true;
+      }
+      if (!file_value) {
+        if (auto it = layers.file->top.find(key.name); it != layers.file->top.end()) file_value = &it->second;
+      }
+    }
+    std::optional<std::string> env_value;
+    if (!key.environment.empty()) {
+      env_value = getenv(key.environment);
+      if (env_value && env_value->empty()) env_value.reset();
+    }
+    if (auto flag = layers.flags.find(key.name); flag != layers.flags.end()) {
+      s.value = flag->second;
+      s.source = SettingSource::kFlag;
+      s.origin = std::string(key.flag);
+    } else if (env_value) {
+      s.value = *env_value;
+      s.source = SettingSource::kEnvironment;
+      s.origin = std::string(key.environment);
+    } else if (file_value) {
+      std::string origin = where(layers.file->path, *file_value, from_env_table ? layers.env : "");
+      std::string value = file_value->text;
+      if (file_value->is_string) {
+        auto expanded = expand_variables(value, getenv);
+        if (!expanded) return std::unexpected(origin + ": " + s.key + ": " + expanded.error());
+        value = std::move(*expanded);
+      }
+      if (key.type == SettingType::kDuration && !(value.empty() && key.fallback.empty()) && !parse_duration(value)) {
+        return std::unexpected(origin + ": " + s.key + ": \"" + value +
+                               "\" is not a duration (e.g. 500ms, 30s, 1m30s, 1.5h)");
+      }
+      if (key.type == SettingType::kNaming && value != "timestamp" && value != "sequence") {
+        return std::unexpected(origin + ": " + s.key + ": \"" + value + "\" is neither \"timestamp\" nor \"sequence\"");
+      }
+      s.value = std::move(value);
+      s.source = SettingSource::kFile;
+      s.origin = std::move(origin);
+    }
+    settings.items.push_back(std::move(s));
+  }
+  return settings;
+}
+
+}  // namespace mongomigrate::core

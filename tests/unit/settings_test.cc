@@ -1,0 +1,168 @@
+#include "core/settings.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace mongomigrate::core {
+namespace {
+
+Getenv env_of(std::map<std::string, std::string> vars) {
+  return [vars](std::string_view name) -> std::optional<std::string> {
+    auto it = vars.find(std::string(name));
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+FileValue str(std::string text, int line) { return {.text = std::move(text), .is_string = true, .line = line}; }
+
+ConfigFile sample() {
+  ConfigFile f{.path = "mongo-migrate.toml"};
+  f.top["uri"] = str("mongodb://app:${DB_PASSWORD}@db:27017/app", 1);
+  f.top["dir"] = str("db/migrations", 2);
+  f.top["lock_timeout"] = {.text = "90", .line = 3};
+  f.envs["prod"]["uri"] = str("mongodb://prod/app", 6);
+  f.envs["prod"]["collection"] = str("prodlogs", 7);
+  f.envs["test"] = {};
+  return f;
+}
+
+TEST(ExpandVariables, ReplacesEachVariable) {
+  Getenv env = env_of({{"A", "x"}, {"LONG_NAME_2", "y z"}, {"EMPTY", ""}});
+  EXPECT_EQ(expand_variables("${A}-${LONG_NAME_2}", env), "x-y z");
+  EXPECT_EQ(expand_variables("plain", env), "plain");
+  EXPECT_EQ(expand_variables("[${EMPTY}]", env), "[]");  // set but empty is a value
+  EXPECT_EQ(expand_variables("$$ and $${A} and pa$word and $", env), "$ and ${A} and pa$word and $");
+}
+
+TEST(ExpandVariables, AnUnsetVariableIsAnErrorNotAnEmptyString) {
+  auto r = expand_variables("mongodb://u:${DB_PASSWORD}@h", env_of({}));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), "${DB_PASSWORD} is not set");
+}
+
+TEST(ExpandVariables, RejectsMalformedReferences) {
+  for (const char* bad : {"${", "${A", "${}", "${1A}", "${A-B}", "x${ A}"}) {
+    EXPECT_FALSE(expand_variables(bad, env_of({{"A", "x"}}))) << bad;
+  }
+}
+
+TEST(ResolveSettings, DefaultsWithoutAnyLayer) {
+  auto s = resolve_settings({}, env_of({}));
+  ASSERT_TRUE(s) << s.error();
+  EXPECT_EQ(s->items.size(), setting_keys().size());
+  EXPECT_EQ(s->get("uri").value, "mongodb://localhost:27017");
+  EXPECT_EQ(s->get("dir").value, "migrations");
+  EXPECT_EQ(s->get("collection").value, "migrationlogs");
+  EXPECT_EQ(s->get("lock_timeout").value, "5m");
+  EXPECT_EQ(s->get("naming").value, "timestamp");
+  EXPECT_EQ(s->get("strict_order").value, "false");
+  EXPECT_EQ(s->get("uri").source, SettingSource::kDefault);
+  EXPECT_EQ(s->file, "");
+}
+
+TEST(ResolveSettings, FlagBeatsEnvironmentBeatsFileBeatsDefault) {
+  SettingLayers layers{.file = sample()};
+  Getenv env = env_of({{"DB_PASSWORD", "pw"}, {"MONGODB_URI", "mongodb://fromenv/x"}});
+
+  auto file_only = resolve_settings(layers, env_of({{"DB_PASSWORD", "pw"}}));
+  ASSERT_TRUE(file_only) << file_only.error();
+  EXPECT_EQ(file_only->get("uri").value, "mongodb://app:pw@db:27017/app");
+  EXPECT_EQ(file_only->get("uri").source, SettingSource::kFile);
+  EXPECT_EQ(file_only->get("uri").origin, "mongo-migrate.toml:1");
+  EXPECT_EQ(file_only->get("lock_timeout").value, "90");
+  EXPECT_EQ(file_only->get("collection").source, SettingSource::kDefault);
+
+  auto with_env = resolve_settings(layers, env);
+  ASSERT_TRUE(with_env) << with_env.error();
+  EXPECT_EQ(with_env->get("uri").value, "mongodb://fromenv/x");
+  EXPECT_EQ(with_env->get("uri").source, SettingSource::kEnvironment);
+  EXPECT_EQ(with_env->get("uri").origin, "MONGODB_URI");
+
+  layers.flags["uri"] = "mongodb://flag/y";
+  layers.flags["dir"] = "other";
+  auto with_flag = resolve_settings(layers, env);
+  ASSERT_TRUE(with_flag) << with_flag.error();
+  EXPECT_EQ(with_flag->get("uri").value, "mongodb://flag/y");
+  EXPECT_EQ(with_flag->get("uri").source, SettingSource::kFlag);
+  EXPECT_EQ(with_flag->get("uri").origin, "--uri");
+  EXPECT_EQ(with_flag->get("dir").value, "other");
+}
+
+TEST(ResolveSettings, AnEmptyEnvironmentVariableCountsAsUnset) {
+  auto s = resolve_settings({.file = sample()}, env_of({{"MONGODB_URI", ""}, {"DB_PASSWORD", "pw"}}));
+  ASSERT_TRUE(s) << s.error();
+  EXPECT_EQ(s->get("uri").source, SettingSource::kFile);
+}
+
+TEST(ResolveSettings, AnEnvTableOverridesTheTopLevel) {
+  SettingLayers layers{.file = sample(), .env = "prod", .env_origin = "--env"};
+  auto s = resolve_settings(layers, env_of({}));  // the top-level uri's ${DB_PASSWORD} is not used, so not needed
+  ASSERT_TRUE(s) << s.error();
+  EXPECT_EQ(s->env, "prod");
+  EXPECT_EQ(s->get("uri").value, "mongodb://prod/app");
+  EXPECT_EQ(s->get("uri").origin, "mongo-migrate.toml:6 [env.prod]");
+  EXPECT_EQ(s->get("collection").value, "prodlogs");
+  EXPECT_EQ(s->get("dir").value, "db/migrations");  // not in the table: the top level
+  EXPECT_EQ(s->get("dir").origin, "mongo-migrate.toml:2");
+}
+
+TEST(ResolveSettings, AnUnsetVariableInAUsedValueNamesFileLineAndKey) {
+  auto s = resolve_settings({.file = sample()}, env_of({}));
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error(), "mongo-migrate.toml:1: uri: ${DB_PASSWORD} is not set");
+}
+
+TEST(ResolveSettings, AnUnknownEnvTableIsAnErrorListingTheTables) {
+  auto s = resolve_settings({.file = sample(), .env = "staging", .env_origin = "MONGO_MIGRATE_ENV"}, env_of({}));
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error(), "mongo-migrate.toml: MONGO_MIGRATE_ENV staging: no [env.staging] table (it has prod, test)");
+}
+
+TEST(ResolveSettings, AnEnvWithoutAFileIsAnError) {
+  auto s = resolve_settings({.looked_for = "mongo-migrate.toml", .env = "prod", .env_origin = "--env"}, env_of({}));
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().find("--env prod"), std::string::npos) << s.error();
+  EXPECT_NE(s.error().find("mongo-migrate.toml does not exist"), std::string::npos) << s.error();
+}
+
+TEST(ResolveSettings, FileValuesAreChecked) {
+  ConfigFile f{.path = "c.toml"};
+  f.top["lock_lease"] = str("forever", 4);
+  auto s = resolve_settings({.file = f}, env_of({}));
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error(), "c.toml:4: lock_lease: \"forever\" is not a duration (e.g. 500ms, 30s, 1m30s, 1.5h)");
+
+  f.top["lock_lease"] = str("1m30s", 4);
+  f.top["naming"] = str("random", 5);
+  s = resolve_settings({.file = f}, env_of({}));
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error(), "c.toml:5: naming: \"random\" is neither \"timestamp\" nor \"sequence\"");
+
+  f.top["naming"] = str("${NAMING}", 5);
+  s = resolve_settings({.file = f}, env_of({{"NAMING", "sequence"}}));
+  ASSERT_TRUE(s) << s.error();
+  EXPECT_EQ(s->get("naming").value, "sequence");
+  EXPECT_EQ(s->get("lock_lease").value, "1m30s");
+}
+
+TEST(DatabaseInUri, ThePathBeforeTheOptions) {
+  EXPECT_EQ(database_in_uri("mongodb://localhost:27017/app"), "app");
+  EXPECT_EQ(database_in_uri("mongodb://u:p@a:1,b:2/app?replicaSet=rs&x=/y"), "app");
+  EXPECT_EQ(database_in_uri("mongodb+srv://cluster.example.com/shop?retryWrites=true"), "shop");
+  EXPECT_EQ(database_in_uri("mongodb://localhost:27017"), "");
+  EXPECT_EQ(database_in_uri("mongodb://localhost:27017/"), "");
+  EXPECT_EQ(database_in_uri("mongodb://localhost/?authSource=admin"), "");
+  EXPECT_EQ(database_in_uri("not a uri"), "");
+}
+
+TEST(SettingKeys, CoverEveryGlobalOption) {
+  EXPECT_EQ(setting_key_list(), "uri, db, dir, collection, by, lock_timeout, lock_lease, lock_renew, naming, strict_order");
+  ASSERT_NE(find_setting_key("uri"), nullptr);
+  EXPECT_EQ(find_setting_key("uri")->environment, "MONGODB_URI");
+  EXPECT_EQ(find_setting_key("url"), nullptr);
+}
+
+}  // namespace
+}  // namespace mongomigrate::core
