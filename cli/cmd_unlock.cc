@@ -39,7 +39,7 @@ CommandSpec add_unlock_command(CLI::App& app, GlobalOptions& global) {
               return 0;
             }
             for (const std::string& doc : report->unknown) {
-              fmt::print("Deleted a lock document of an unknown shape: {}\n", doc);
+              fmt::print("Deleted a lock document of an unknown shape: {}\n", core::printable(doc));
             }
             if (!report->holder) {
               if (report->unknown.empty()) fmt::print("The migration lock is free.\n");
