@@ -22,7 +22,10 @@ CommandSpec add_unlock_command(CLI::App& app, GlobalOptions& global) {
             if (global.json) {
               JsonWriter json;
               json.begin_object().key("ok").value(true).key("cleared").value(report->cleared);
-              json.key("wasLive").value(report->was_live).key("holder");
+              json.key("wasLive").value(report->was_live);
+              json.key("unknownDocuments").begin_array();
+              for (const std::string& doc : report->unknown) json.value(doc);
+              json.end_array().key("holder");
               if (report->holder) {
                 const LeaseHolder& h = *report->holder;
                 json.begin_object().key("owner").value(h.owner).key("host").value(h.host).key("pid").value(h.pid);
@@ -35,8 +38,11 @@ CommandSpec add_unlock_command(CLI::App& app, GlobalOptions& global) {
               fmt::print("{}\n", json.str());
               return 0;
             }
+            for (const std::string& doc : report->unknown) {
+              fmt::print("Deleted a lock document of an unknown shape: {}\n", core::printable(doc));
+            }
             if (!report->holder) {
-              fmt::print("The migration lock is free.\n");
+              if (report->unknown.empty()) fmt::print("The migration lock is free.\n");
               return 0;
             }
             const LeaseHolder& h = *report->holder;

@@ -48,9 +48,8 @@ struct MigratorOptions {
   const std::atomic<int>* stop = nullptr;
 };
 
-// Called as a migration starts and as it ends: its outcome is recorded, or,
-// for a JSON migration run by `up` or `run`, held to be written before
-// anything else runs (with the next migration's claim, or by a flush).
+// Called as a migration starts (just before its record is marked `running`)
+// and as it ends (once its outcome is recorded).
 struct ProgressEvent {
   enum class Kind { kStarting, kFinished } kind;
   const StepReport& step;
@@ -94,6 +93,9 @@ struct UnlockOptions {
 struct UnlockReport {
   std::optional<LeaseHolder> holder;  // the lease found, if any
   bool was_live = false;              // unexpired when found
+  // Documents in the lock collection of a shape this version does not write
+  // (as JSON): reported, and deleted only with `force`.
+  std::vector<std::string> unknown;
   bool cleared = false;
 };
 
@@ -133,8 +135,9 @@ class Migrator {
   // Events newest first.
   Result<std::vector<HistoryEvent>> history(const HistoryOptions& options = {});
 
-  // Shows the lock and clears it if expired; a live one only with `force`
-  // (else kRefused). Recorded as an "unlocked" event when cleared.
+  // Shows the lock and clears it if expired; a live one, or lock documents of
+  // an unknown shape, only with `force` (else kRefused). Recorded as an
+  // "unlocked" event when cleared.
   Result<UnlockReport> unlock(const UnlockOptions& options = {});
   // Sets a migration's recorded status without running anything, after a
   // hand repair. Marking applied records the file's current checksum (the
@@ -150,6 +153,9 @@ class Migrator {
   const std::string& database() const;
 
  private:
+  // Builds a Migrator on in-memory stores, for tests of the orchestrator
+  // without a server (tests/support/memory_migrator.h).
+  friend struct MigratorTesting;
   struct Impl;
   explicit Migrator(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

@@ -57,7 +57,6 @@ struct LeaseHolder {
   std::string user;  // --by of that runner
   TimestampMs acquired_at = 0;
   TimestampMs expires_at = 0;
-  std::int64_t epoch = 0;  // which of the lock collection's lease documents (README, "How the lock works")
 };
 
 // Every migration known from the directory or the log, in run order (missing

@@ -11,6 +11,7 @@
 namespace mongomigrate::core {
 
 struct LogRecord {
+  std::string id;  // `_id` (ObjectId, hex; empty if it has none or another type)
   std::string name;
   std::string version;
   std::string status;  // 'applied' | 'failed' | 'reverted' | 'pending' | 'running' (or unknown text)
@@ -21,7 +22,9 @@ struct LogRecord {
   std::string checksum;
   std::string applied_by;
   std::string reverted_by;
-  std::string lock_owner;  // while `running`: the lease owner of the runner
+  // While `running`: the lease owner id of the runner that claimed it; a
+  // `running` record whose owner is not the live lease's is interrupted.
+  std::string lock_owner;
   // While `running`: the runner was running the migration's `down` (a
   // revert), not its `up`; the record was applied before.
   bool reverting = false;

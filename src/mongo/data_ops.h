@@ -1,4 +1,4 @@
-// The database operations C++ migrations use (through runner/context.h):
+// The database operations C++ migrations use (through mongo/migration_context.h):
 // commands built from Values, typed helpers, a batch cursor and unordered
 // bulk writes. Failures the server reports are kMigrationFailed; lost
 // connections are kDatabase.

@@ -37,41 +37,6 @@ void append_if_set(bson_t* doc, const char* key, const std::string& value) {
   if (!value.empty()) append_string(doc, key, value);
 }
 
-// Calls `each(document)` for every document element of the array at `it`.
-template <typename Each>
-void for_each_document(const bson_iter_t& it, Each each) {
-  bson_iter_t array;
-  if (!BSON_ITER_HOLDS_ARRAY(&it) || !bson_iter_recurse(&it, &array)) return;
-  while (bson_iter_next(&array)) {
-    if (!BSON_ITER_HOLDS_DOCUMENT(&array)) continue;
-    uint32_t len = 0;
-    const uint8_t* data = nullptr;
-    bson_iter_document(&array, &len, &data);
-    bson_t child;
-    if (bson_init_static(&child, data, len)) each(&child);
-  }
-}
-
-// An array of `entries`, each a document with its `_id` and the fields
-// append_fields(doc, entry) writes.
-template <typename Entry, typename AppendFields>
-void append_entries(bson_t* parent, const char* key, const std::vector<Entry>& entries, AppendFields append_fields) {
-  bson_t array, item;
-  BSON_APPEND_ARRAY_BEGIN(parent, key, &array);
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    BSON_APPEND_DOCUMENT_BEGIN(&array, std::to_string(i).c_str(), &item);
-    append_object_id(&item, entries[i].id);
-    append_fields(&item, entries[i]);
-    bson_append_document_end(&array, &item);
-  }
-  bson_append_array_end(parent, &array);
-}
-
-std::string id_of(const bson_t* doc) {
-  bson_iter_t it;
-  return bson_iter_init_find(&it, doc, "_id") ? object_id_hex(it) : "";
-}
-
 }  // namespace
 
 core::LogRecord record_from(const bson_t* doc) {
@@ -80,7 +45,8 @@ core::LogRecord record_from(const bson_t* doc) {
   if (!bson_iter_init(&it, doc)) return r;
   while (bson_iter_next(&it)) {
     std::string_view key = bson_iter_key(&it);
-    if (key == "name") r.name = utf8(it);
+    if (key == "_id") r.id = object_id_hex(it);
+    else if (key == "name") r.name = utf8(it);
     else if (key == "version") r.version = utf8(it);
     else if (key == "status") r.status = utf8(it);
     else if (key == "appliedAt") r.applied_at = date(it);
@@ -123,14 +89,6 @@ HistoryEvent event_from(const bson_t* doc) {
   return e;
 }
 
-void read_journaled(const bson_iter_t& array, std::vector<core::JournaledRecord>& out) {
-  for_each_document(array, [&](const bson_t* d) { out.push_back({id_of(d), record_from(d)}); });
-}
-
-void read_journaled(const bson_iter_t& array, std::vector<core::JournaledEvent>& out) {
-  for_each_document(array, [&](const bson_t* d) { out.push_back({id_of(d), event_from(d)}); });
-}
-
 void append_record_fields(bson_t* doc, const core::LogRecord& r) {
   append_string(doc, "name", r.name);
   append_if_set(doc, "version", r.version);
@@ -160,18 +118,6 @@ void append_event_fields(bson_t* doc, const HistoryEvent& e) {
   append_string(&runner, "host", e.host);
   BSON_APPEND_INT64(&runner, "pid", e.pid);
   bson_append_document_end(doc, &runner);
-}
-
-void append_journaled(bson_t* parent, const char* key, const std::vector<core::JournaledRecord>& records) {
-  append_entries(parent, key, records, [](bson_t* doc, const core::JournaledRecord& r) {
-    append_record_fields(doc, r.record);
-  });
-}
-
-void append_journaled(bson_t* parent, const char* key, const std::vector<core::JournaledEvent>& events) {
-  append_entries(parent, key, events, [](bson_t* doc, const core::JournaledEvent& e) {
-    append_event_fields(doc, e.event);
-  });
 }
 
 bool append_object_id(bson_t* doc, const std::string& hex) {

@@ -18,30 +18,31 @@ std::string describe_holder(const LeaseHolder& h) {
                      h.pid, core::iso8601(h.acquired_at), core::iso8601(h.expires_at));
 }
 
-Result<std::unique_ptr<LeaseKeeper>> LeaseKeeper::acquire(mongo::Client& client, Target target,
+Result<std::unique_ptr<LeaseKeeper>> LeaseKeeper::acquire(store::LockStore& store, StoreOpener open_store,
                                                           LeaseHolder identity, const LockOptions& options,
                                                           const std::function<void(const LeaseHolder&)>& on_wait,
                                                           const std::atomic<int>* stop) {
-  mongo::LeaseStore store(client, target.lock_collection);
   identity.owner = new_owner_id(identity.host, identity.pid);
   auto deadline = std::chrono::steady_clock::now() + options.timeout;
   bool told = false;
   std::optional<LeaseHolder> last_seen;
+  bool unknown_shape = false;
   while (true) {
-    auto now = client.server_now();
+    auto now = store.now();
     if (!now) return std::unexpected(now.error());
     identity.acquired_at = *now;
     identity.expires_at = *now + options.lease.count();
     auto taken = store.try_acquire(identity);
     if (!taken) return std::unexpected(taken.error());
     if (*taken) {
-      return std::make_unique<LeaseKeeper>(Key{}, client, std::move(target), std::move(identity), options);
+      return std::make_unique<LeaseKeeper>(Key{}, store, std::move(open_store), std::move(identity), options);
     }
-    auto holder = store.current();
-    if (!holder) return std::unexpected(holder.error());
-    if (*holder) last_seen = **holder;
-    if (!told && *holder && on_wait) {
-      on_wait(**holder);
+    auto lock = store.read();
+    if (!lock) return std::unexpected(lock.error());
+    if (lock->holder) last_seen = lock->holder;
+    unknown_shape = !lock->holder && !lock->unknown.empty();
+    if (!told && lock->holder && on_wait) {
+      on_wait(*lock->holder);
       told = true;
     }
     if (stop && stop->load()) {
@@ -52,7 +53,9 @@ Result<std::unique_ptr<LeaseKeeper>> LeaseKeeper::acquire(mongo::Client& client,
           ErrorKind::kLockTimeout,
           fmt::format("the migration lock is held by {}; gave up after {} s (--lock-timeout); if that runner is "
                       "gone, wait for the lease to expire or run `unlock`",
-                      last_seen ? describe_holder(*last_seen) : std::string("another runner"),
+                      unknown_shape ? std::string("a lock document of an unknown shape (see `unlock`)")
+                      : last_seen   ? describe_holder(*last_seen)
+                                    : std::string("another runner"),
                       std::chrono::duration_cast<std::chrono::seconds>(options.timeout).count())});
     }
     std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(
@@ -61,8 +64,9 @@ Result<std::unique_ptr<LeaseKeeper>> LeaseKeeper::acquire(mongo::Client& client,
   }
 }
 
-LeaseKeeper::LeaseKeeper(Key, mongo::Client& client, Target target, LeaseHolder holder, const LockOptions& options)
-    : client_(client), target_(std::move(target)), holder_(std::move(holder)), options_(options) {
+LeaseKeeper::LeaseKeeper(Key, store::LockStore& store, StoreOpener open_store, LeaseHolder holder,
+                         const LockOptions& options)
+    : store_(store), open_store_(std::move(open_store)), holder_(std::move(holder)), options_(options) {
   renewer_ = std::thread([this] { renew_loop(); });
 }
 
@@ -81,13 +85,13 @@ void LeaseKeeper::mark_lost(std::string reason) {
 }
 
 void LeaseKeeper::renew_loop() {
-  // Our own connection: the caller's client is busy running migrations.
-  auto client = mongo::Client::open(target_.uri, target_.database);
-  if (!client) {
-    mark_lost("cannot open a connection to renew the lease: " + client.error().message);
+  // Our own store: the caller's is busy running migrations.
+  auto opened = open_store_();
+  if (!opened) {
+    mark_lost("cannot open a connection to renew the lease: " + opened.error().message);
     return;
   }
-  mongo::LeaseStore store(*client, target_.lock_collection);
+  store::LockStore& store = **opened;
   auto last_renewed = std::chrono::steady_clock::now();
   std::unique_lock lock(mutex_);
   while (!stopping_) {
@@ -98,7 +102,7 @@ void LeaseKeeper::renew_loop() {
     // The new expiry counts from the server's time, read first: so does the
     // lease period without a renewal that makes the lease lost here.
     auto attempted = std::chrono::steady_clock::now();
-    auto now = client->server_now();
+    auto now = store.now();
     if (now) {
       auto renewed = store.renew(holder_, *now + options_.lease.count());
       if (renewed && *renewed) {
@@ -128,8 +132,12 @@ Result<void> LeaseKeeper::release() {
   }
   wake_.notify_all();
   if (renewer_.joinable()) renewer_.join();
-  mongo::LeaseStore store(client_, target_.lock_collection);
-  return store.release(holder_);
+  return store_.release(holder_);
+}
+
+Result<bool> LeaseKeeper::still_held() {
+  if (lost()) return false;
+  return store_.holds(holder_);
 }
 
 }  // namespace mongomigrate::runner

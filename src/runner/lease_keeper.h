@@ -3,13 +3,13 @@
 //
 // Contract:
 // - acquire() returns only once this process holds the lease, or fails with
-//   kLockTimeout naming the holder, or kInterrupted if `stop` was raised
-//   while waiting.
-// - While held, a background thread (with its own connection: a mongoc
-//   client is single-threaded) renews the lease every `renew_every`. If a
-//   renewal finds the lease no longer ours, or no renewal has succeeded for
-//   a whole lease period, lost() becomes true and stays true; the runner
-//   checks it before each migration.
+//   kLockTimeout naming the holder (or a lock document of an unknown shape),
+//   kInterrupted if `stop` was raised while waiting, or the store's kDatabase.
+// - While held, a background thread (with a lock store of its own, from
+//   `open_store`: a mongoc client is single-threaded) renews the lease every
+//   `renew_every`. If a renewal finds the lease no longer ours, or no renewal
+//   has succeeded for a whole lease period, lost() becomes true and stays
+//   true; the runner checks it before each migration.
 // - The destructor stops the thread and releases the lease if still ours.
 #pragma once
 
@@ -22,22 +22,20 @@
 #include <string>
 #include <thread>
 
-#include "mongo/client.h"
-#include "mongo/lease_store.h"
 #include "mongomigrate/migrator.h"
+#include "store/lock_store.h"
 
 namespace mongomigrate::runner {
 
 class LeaseKeeper {
  public:
-  struct Target {
-    std::string uri;
-    std::string database;
-    std::string lock_collection;
-  };
+  // Opens the lock store the renewal thread uses.
+  using StoreOpener = std::function<Result<std::unique_ptr<store::LockStore>>()>;
 
-  // `identity` gives host, pid and user; owner and times are filled here.
-  static Result<std::unique_ptr<LeaseKeeper>> acquire(mongo::Client& client, Target target,
+  // Waits for the lease in `store` (which must outlive the keeper: it also
+  // releases it). `identity` gives host, pid and user; owner and times are
+  // filled here. `on_wait` is told the holder once, if it has to wait.
+  static Result<std::unique_ptr<LeaseKeeper>> acquire(store::LockStore& store, StoreOpener open_store,
                                                       LeaseHolder identity, const LockOptions& options,
                                                       const std::function<void(const LeaseHolder&)>& on_wait,
                                                       const std::atomic<int>* stop);
@@ -46,7 +44,7 @@ class LeaseKeeper {
     friend class LeaseKeeper;
     Key() = default;
   };
-  LeaseKeeper(Key, mongo::Client& client, Target target, LeaseHolder holder, const LockOptions& options);
+  LeaseKeeper(Key, store::LockStore& store, StoreOpener open_store, LeaseHolder holder, const LockOptions& options);
   ~LeaseKeeper();
   LeaseKeeper(const LeaseKeeper&) = delete;
   LeaseKeeper& operator=(const LeaseKeeper&) = delete;
@@ -55,6 +53,10 @@ class LeaseKeeper {
   std::string lost_reason() const;
   const LeaseHolder& holder() const { return holder_; }
 
+  // Whether the lease is still ours: lost() is false and the store says so
+  // (one read), for a check right before acting on the lease.
+  Result<bool> still_held();
+
   // Releases now (the destructor would otherwise); reports failure.
   Result<void> release();
 
@@ -62,8 +64,8 @@ class LeaseKeeper {
   void renew_loop();
   void mark_lost(std::string reason);
 
-  mongo::Client& client_;
-  Target target_;
+  store::LockStore& store_;
+  StoreOpener open_store_;
   LeaseHolder holder_;
   LockOptions options_;
   std::atomic<bool> lost_{false};
@@ -79,6 +81,7 @@ class LeaseKeeper {
 std::string new_owner_id(const std::string& host, std::int64_t pid);
 
 // "user on host (pid N), acquired <time>, expires <time>" for messages.
+// (The pid of a lease this tool did not write may be 0.)
 std::string describe_holder(const LeaseHolder& holder);
 
 }  // namespace mongomigrate::runner

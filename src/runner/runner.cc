@@ -2,12 +2,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include <fmt/format.h>
 
 #include "core/time_format.h"
-#include "runner/context.h"
 
 namespace mongomigrate::runner {
 namespace {
@@ -30,45 +30,47 @@ RunnerIdentity RunnerIdentity::current(std::string actor) {
                         static_cast<std::int64_t>(getpid())};
 }
 
-Runner::Runner(mongo::Client& client, mongo::TrackingStore& store, RunnerIdentity identity, std::string lock_owner,
-               RunnerHooks hooks, JournalWriter* journal)
-    : client_(client),
+Runner::Runner(store::Target& target, store::LogStore& store, RunnerIdentity identity, std::string lock_owner,
+               RunnerHooks hooks, LeaseCheck check_lease)
+    : target_(target),
       store_(store),
       identity_(std::move(identity)),
       lock_owner_(std::move(lock_owner)),
       hooks_(std::move(hooks)),
-      journal_(journal) {}
+      check_lease_(std::move(check_lease)) {}
 
 void Runner::notify(ProgressEvent::Kind kind, const StepReport& step) const {
   if (hooks_.on_progress) hooks_.on_progress(ProgressEvent{kind, step});
 }
 
-Result<std::string> Runner::run_body(const core::Migration& m, bool down, bool fresh) {
+Result<std::string> Runner::run_body(const core::Migration& m, const store::Claim& claim, bool down, bool fresh) {
   std::optional<Document> checkpoint;
   if (!down && !hooks_.restart && !fresh) {
     auto saved = store_.load_checkpoint(m.name);
     if (!saved) return std::unexpected(saved.error());
     checkpoint = std::move(*saved);
   }
-  MigrationContext context(client_, store_, m,
-                           ContextHooks{.on_batch = hooks_.on_batch, .on_log = hooks_.on_log, .stop = hooks_.stop},
-                           std::move(checkpoint), /*save_checkpoints=*/!down);
+  auto context = target_.open_context(
+      {.migration = m, .claim = claim, .log = store_,
+       .hooks = {.on_batch = hooks_.on_batch, .on_log = hooks_.on_log, .stop = hooks_.stop},
+       .checkpoint = std::move(checkpoint), .save_checkpoints = !down});
+  if (!context) return std::unexpected(context.error());
   std::string failure;
   // The boundary of user code: whatever it throws becomes the recorded error.
   try {
-    (down ? m.compiled->down : m.compiled->up)(context);
+    (down ? m.compiled->down : m.compiled->up)(**context);
   } catch (const std::exception& e) {
     failure = e.what();
     if (failure.empty()) failure = "an exception with no message";
   } catch (...) {
     failure = "an exception that is not a std::exception";
   }
-  if (context.transport_error()) return std::unexpected(*context.transport_error());
+  if ((*context)->transport_error()) return std::unexpected(*(*context)->transport_error());
   return failure;
 }
 
-Result<std::string> Runner::execute(const core::Migration& m, bool down, bool fresh) {
-  if (m.compiled) return run_body(m, down, fresh);
+Result<std::string> Runner::execute(const core::Migration& m, const store::Claim& claim, bool down, bool fresh) {
+  if (m.compiled) return run_body(m, claim, down, fresh);
   return run_commands(down ? m.down.value_or(std::vector<core::Command>{}) : m.up);
 }
 
@@ -78,7 +80,7 @@ Result<std::string> Runner::run_commands(const std::vector<core::Command>& comma
       return fmt::format("interrupted by signal {} after command {} of {}", hooks_.stop->load(), i,
                          commands.size());
     }
-    auto ran = client_.run_migration_command(commands[i]);
+    auto ran = target_.run_migration_command(commands[i]);
     if (ran) continue;
     if (ran.error().kind == ErrorKind::kDatabase) return std::unexpected(ran.error());
     return "command " + std::to_string(i + 1) + " of " + std::to_string(commands.size()) + ": " +
@@ -107,75 +109,42 @@ Result<void> Runner::record_event(const core::Migration& m, const char* action, 
   return store_.append_event(event_of(m, action, duration_ms, error));
 }
 
-Result<StepReport> Runner::apply_journaled(const core::Migration& m) {
-  StepReport step;
-  step.name = m.name;
-  notify(ProgressEvent::Kind::kStarting, step);
-  core::LogRecord record;
-  record.name = m.name;
-  record.version = m.version;
-  record.checksum = m.checksum;
-  record.applied_by = identity_.actor;
-  if (auto started = journal_->start(record); !started) return std::unexpected(started.error());
-
-  auto start = std::chrono::steady_clock::now();
-  auto failure = execute(m, /*down=*/false);
-  if (!failure) {  // server lost: the journal keeps it `running` as evidence
-    Error lost = failure.error();
-    lost.message = fmt::format("{} did not finish and stays recorded as running: {}", m.name, lost.message);
-    return std::unexpected(std::move(lost));
-  }
-  step.duration_ms = elapsed_ms(start);
-  record.duration_ms = step.duration_ms;
-  if (failure->empty()) {
-    step.outcome = StepOutcome::kApplied;
-    record.status = core::kStatusApplied;
-    record.applied_at = core::now_ms();
-  } else {
-    step.outcome = StepOutcome::kFailed;
-    step.error = *failure;
-    record.status = core::kStatusFailed;
-    record.error = step.error;
-  }
-  HistoryEvent event = event_of(m, record.status == core::kStatusApplied ? "applied" : "failed",
-                                step.duration_ms, step.error);
-  std::string status = record.status;
-  if (auto r = journal_->finish(std::move(record), std::move(event)); !r) {
-    Error error = r.error();
-    error.message = fmt::format("{} ran to its end ({}), but recording this run failed: {}", m.name, status,
-                                error.message);
-    return std::unexpected(std::move(error));
-  }
-  notify(ProgressEvent::Kind::kFinished, step);
-  return step;
+Result<void> Runner::check_lease_after_claim(const std::string& what_stays) {
+  // A runner paused past its lease between its last check and its claim
+  // must not run what it just claimed: its successor may be about to (and
+  // then finds it interrupted), or may have claimed it (then the claim above
+  // was refused).
+  if (!check_lease_) return {};
+  auto ours = check_lease_();
+  if (ours) return {};
+  Error lost = ours.error();
+  lost.message += "; " + what_stays;
+  return std::unexpected(std::move(lost));
 }
 
 Result<StepReport> Runner::apply(const core::Migration& m, const std::vector<std::string>& refuse_statuses,
-                                 bool has_record) {
-  if (journal_ && !has_record && !m.compiled) return apply_journaled(m);
-  // This path makes no claim, so what the journal holds goes into the log
-  // first: a finished migration's outcome must not wait in memory for as long
-  // as this one runs.
-  if (journal_) {
-    if (auto r = journal_->flush(); !r) return std::unexpected(r.error());
+                                 const std::optional<core::LogRecord>& seen) {
+  if (seen && std::ranges::find(refuse_statuses, seen->status) != refuse_statuses.end()) {
+    return std::unexpected(Error{ErrorKind::kRefused, fmt::format("cannot start {}: it is {}", m.name, seen->status)});
   }
   StepReport step;
   step.name = m.name;
   notify(ProgressEvent::Kind::kStarting, step);
-  auto key = store_.begin(m, identity_.actor, refuse_statuses, lock_owner_, /*expect_absent=*/!has_record);
-  if (!key) return std::unexpected(key.error());
-  // As after a claim (JournalWriter::start): a runner whose lease was taken
-  // over while it was paused must not run what it just marked.
-  if (journal_) {
-    if (auto ours = journal_->check_lease(); !ours) {
-      Error lost = ours.error();
-      lost.message += fmt::format("; {} stays marked running but was not started", m.name);
-      return std::unexpected(std::move(lost));
+  store::ClaimRequest request{.seen = seen, .owner = lock_owner_, .by = identity_.actor};
+  auto claim = store_.claim_run(m, request);
+  if (!claim) return std::unexpected(claim.error());
+  if (auto r = check_lease_after_claim(m.name + " was not started"); !r) {
+    // Nothing ran: the record goes back to what it was, as if never claimed
+    // (a successor that read it meanwhile may show it interrupted once).
+    Error lost = r.error();
+    if (auto back = store_.release_claim(*claim, request); !back) {
+      lost.message += fmt::format(" and stays marked running ({})", back.error().message);
     }
+    return std::unexpected(std::move(lost));
   }
 
   auto start = std::chrono::steady_clock::now();
-  auto failure = execute(m, /*down=*/false, /*fresh=*/key->id.has_value());
+  auto failure = execute(m, *claim, /*down=*/false, /*fresh=*/!seen);
   if (!failure) {  // server lost: the record stays `running` as evidence
     Error lost = failure.error();
     lost.message = fmt::format("{} did not finish and stays recorded as running: {}", m.name, lost.message);
@@ -185,21 +154,28 @@ Result<StepReport> Runner::apply(const core::Migration& m, const std::vector<std
 
   if (failure->empty()) {
     step.outcome = StepOutcome::kApplied;
-    if (auto r = store_.finish_applied(m, *key, identity_.actor, core::now_ms(), step.duration_ms); !r) {
-      return std::unexpected(r.error());
+    if (auto r = store_.finish_applied(m, *claim, identity_.actor, core::now_ms(), step.duration_ms); !r) {
+      Error error = r.error();
+      error.message = fmt::format("{} ran to its end, but recording it applied failed: {}", m.name, error.message);
+      return std::unexpected(std::move(error));
     }
     if (auto r = record_event(m, "applied", step.duration_ms, ""); !r) return std::unexpected(r.error());
   } else {
     step.outcome = StepOutcome::kFailed;
     step.error = *failure;
-    if (auto r = store_.finish_failed(m, *key, step.error, step.duration_ms); !r) return std::unexpected(r.error());
+    if (auto r = store_.finish_failed(m, *claim, step.error, step.duration_ms); !r) {
+      Error error = r.error();
+      error.message = fmt::format("{} failed ({}), and recording it failed too: {}", m.name, step.error,
+                                  error.message);
+      return std::unexpected(std::move(error));
+    }
     if (auto r = record_event(m, "failed", step.duration_ms, step.error); !r) return std::unexpected(r.error());
   }
   notify(ProgressEvent::Kind::kFinished, step);
   return step;
 }
 
-Result<StepReport> Runner::revert(const core::Migration& m) {
+Result<StepReport> Runner::revert(const core::Migration& m, const core::LogRecord& seen) {
   StepReport step;
   step.name = m.name;
   notify(ProgressEvent::Kind::kStarting, step);
@@ -208,20 +184,15 @@ Result<StepReport> Runner::revert(const core::Migration& m) {
   }
   // The crash evidence, as for `up`: a revert that dies half-way shows as
   // interrupted, not as still applied.
-  if (auto r = store_.begin_revert(m, lock_owner_); !r) return std::unexpected(r.error());
-  // As after a claim: a runner paused past its lease between its last check
-  // and that write must not run `down`; whoever took the lease over may be
-  // reverting this very migration (then the write above was refused) or will
-  // find it interrupted.
-  if (journal_) {
-    if (auto ours = journal_->check_lease(); !ours) {
-      Error lost = ours.error();
-      lost.message += fmt::format("; {} stays marked running (being reverted) but its down was not started", m.name);
-      return std::unexpected(std::move(lost));
-    }
+  auto claim = store_.claim_revert(m, {.seen = seen, .owner = lock_owner_, .by = identity_.actor});
+  if (!claim) return std::unexpected(claim.error());
+  if (auto r = check_lease_after_claim(m.name + " stays marked running (being reverted) but its down was not "
+                                                "started");
+      !r) {
+    return std::unexpected(r.error());
   }
   auto start = std::chrono::steady_clock::now();
-  auto failure = execute(m, /*down=*/true);
+  auto failure = execute(m, *claim, /*down=*/true);
   if (!failure) {  // server lost: the record stays `running` as evidence
     Error lost = failure.error();
     lost.message = fmt::format("{} did not finish reverting and stays recorded as running: {}", m.name, lost.message);
@@ -231,7 +202,7 @@ Result<StepReport> Runner::revert(const core::Migration& m) {
 
   if (failure->empty()) {
     step.outcome = StepOutcome::kReverted;
-    if (auto r = store_.finish_reverted(m, identity_.actor, core::now_ms(), lock_owner_); !r) {
+    if (auto r = store_.finish_reverted(m, *claim, identity_.actor, core::now_ms()); !r) {
       Error error = r.error();
       error.message = fmt::format("{}'s down ran to its end, but recording it reverted failed: {}; it stays "
                                   "recorded as running: check, then `mark {} --as reverted`",
@@ -242,7 +213,7 @@ Result<StepReport> Runner::revert(const core::Migration& m) {
   } else {
     step.outcome = StepOutcome::kFailed;
     step.error = *failure;
-    if (auto r = store_.note_revert_failed(m, step.error, lock_owner_); !r) return std::unexpected(r.error());
+    if (auto r = store_.note_revert_failed(m, *claim, step.error); !r) return std::unexpected(r.error());
     if (auto r = record_event(m, "revert_failed", step.duration_ms, step.error); !r) {
       return std::unexpected(r.error());
     }

@@ -1,21 +1,21 @@
 // Executes migrations and records what happened: the only code that writes
-// the tracking log. With a journal (JournalWriter), a JSON migration that has
-// no record yet costs one tracking write besides its own commands: the
-// journal's claim, inserted into the lock collection, that marks it starting
-// (and carries the outcome before it); outcomes and events reach the log in batched
-// inserts. Otherwise three: mark running, record the outcome, append the event.
+// a migration's record while running it. Three tracking writes per migration
+// besides its own commands (store/log_store.h): the claim that marks it
+// `running` under this runner's lease owner id, the outcome (fenced by that
+// owner id), the event. The log is never behind: a reader sees `running`
+// before the first command and the outcome as soon as it is known.
 #pragma once
 
 #include <atomic>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/migration.h"
-#include "mongo/client.h"
-#include "mongo/tracking_store.h"
 #include "mongomigrate/migrator.h"
-#include "runner/journal_writer.h"
+#include "store/log_store.h"
+#include "store/target.h"
 
 namespace mongomigrate::runner {
 
@@ -40,27 +40,33 @@ struct RunnerHooks {
   bool restart = false;
 };
 
+// kLockLost (saying why) unless the lease is still this runner's.
+using LeaseCheck = std::function<Result<void>()>;
+
 class Runner {
  public:
-  // `lock_owner` is the lease this runner holds; `journal` (may be null) the
-  // journal kept on it.
-  Runner(mongo::Client& client, mongo::TrackingStore& store, RunnerIdentity identity, std::string lock_owner,
-         RunnerHooks hooks, JournalWriter* journal = nullptr);
+  // Migrations run on `target` and are recorded in `store`. `lock_owner` is
+  // the owner id of the lease this runner holds; `check_lease` is called
+  // after each claim, before the first command.
+  Runner(store::Target& target, store::LogStore& store, RunnerIdentity identity, std::string lock_owner,
+         RunnerHooks hooks, LeaseCheck check_lease);
 
-  // Marks running (refused if the record's status is in `refuse_statuses`),
-  // runs `up`, records the outcome and the event. A failing command yields a
-  // kFailed step (recorded); losing the server yields an Error and leaves the
-  // record `running` as evidence. `has_record`: whether the caller's last
-  // read of the log (under the lease) found a record for it.
-  Result<StepReport> apply(const core::Migration& migration,
-                           const std::vector<std::string>& refuse_statuses, bool has_record);
+  // Claims the migration (`seen`: its record as read under the lease, if
+  // any; refused if its status is in `refuse_statuses`), checks the lease is
+  // still ours, runs `up`, records the outcome and the event. A failing
+  // command yields a kFailed step (recorded); losing the server yields an
+  // Error and leaves the record `running` as evidence; a lease lost before
+  // the first command yields kLockLost, runs nothing and gives the claim
+  // back (store::LogStore::release_claim).
+  Result<StepReport> apply(const core::Migration& migration, const std::vector<std::string>& refuse_statuses,
+                           const std::optional<core::LogRecord>& seen);
 
-  // Marks an applied migration (or one whose revert was interrupted)
-  // running, reverting; with a journal, checks the lease is still ours; runs
-  // its `down` and records it reverted. A failed or stopped `down`, or a lost
-  // server, leaves it `running` (a failure also records its error): it may
-  // have half run.
-  Result<StepReport> revert(const core::Migration& migration);
+  // Claims an applied migration (or one whose revert was interrupted),
+  // `seen` as read under the lease, as running, reverting; checks the lease
+  // is still ours; runs its `down` and records it reverted. A failed or
+  // stopped `down`, or a lost server, leaves it `running` (a failure also
+  // records its error): it may have half run.
+  Result<StepReport> revert(const core::Migration& migration, const core::LogRecord& seen);
 
  private:
   // Runs `commands` in order; the first failure's message, or "". A stop
@@ -68,23 +74,24 @@ class Runner {
   Result<std::string> run_commands(const std::vector<core::Command>& commands);
   // Runs a compiled migration's `up` or `down`; its exception's message, or "".
   // `fresh`: its record was just created, so it has no checkpoint to resume.
-  Result<std::string> run_body(const core::Migration& m, bool down, bool fresh);
+  Result<std::string> run_body(const core::Migration& m, const store::Claim& claim, bool down, bool fresh);
   // JSON commands or compiled body, whichever `m` has.
-  Result<std::string> execute(const core::Migration& m, bool down, bool fresh = false);
-  // apply() through the journal: a JSON migration with no record.
-  Result<StepReport> apply_journaled(const core::Migration& m);
+  Result<std::string> execute(const core::Migration& m, const store::Claim& claim, bool down, bool fresh = false);
+  // After a claim: kLockLost unless the lease is still ours, saying what
+  // stays recorded.
+  Result<void> check_lease_after_claim(const std::string& what_stays);
   HistoryEvent event_of(const core::Migration& m, const char* action, std::int64_t duration_ms,
                         const std::string& error) const;
   Result<void> record_event(const core::Migration& m, const char* action, std::int64_t duration_ms,
                             const std::string& error);
   void notify(ProgressEvent::Kind kind, const StepReport& step) const;
 
-  mongo::Client& client_;
-  mongo::TrackingStore& store_;
+  store::Target& target_;
+  store::LogStore& store_;
   RunnerIdentity identity_;
   std::string lock_owner_;
   RunnerHooks hooks_;
-  JournalWriter* journal_;
+  LeaseCheck check_lease_;
 };
 
 }  // namespace mongomigrate::runner

@@ -23,9 +23,8 @@
 
 #include <fmt/format.h>
 
-#include "core/journal.h"
 #include "mongo/bson_handles.h"
-#include "mongo/lease_store.h"
+#include "mongo/bson_handles.h"
 #include "support/counter_migrations.h"
 #include "support/integration.h"
 #include "support/lock_docs.h"
@@ -74,18 +73,9 @@ class FaultTest : public IntegrationTest {
  protected:
   // Everything below reads through `p` so that a test on a server of its own can use it too.
 
-  // Events of `name` with `action`: in the events collection, plus those
-  // journaled and not yet moved (each once: a moved one keeps its _id).
+  // Events of `name` with `action`.
   static std::int64_t events(DbProbe& p, const std::string& name, const std::string& action) {
-    std::int64_t journaled = 0;
-    for (const core::JournaledEvent& e : journal(p).events) {
-      if (e.event.name == name && e.event.action == action &&
-          p.count("migrationlogs_events", R"({"_id": {"$oid": ")" + e.id + R"("}})") == 0) {
-        ++journaled;
-      }
-    }
-    return journaled +
-           p.count("migrationlogs_events", R"({"name": ")" + name + R"(", "action": ")" + action + R"("})");
+    return p.count("migrationlogs_events", R"({"name": ")" + name + R"(", "action": ")" + action + R"("})");
   }
 
   // The invariant every test ends with: for migrations 1..count, each applied
@@ -96,7 +86,7 @@ class FaultTest : public IntegrationTest {
     int applied = 0;
     for (int n = 1; n <= count; ++n) {
       std::string name = migration_name(n);
-      std::string status = tracked_status(p, name);
+      std::string status = log_status(p, name);
       EXPECT_LE(p.count("migrationlogs", R"({"name": ")" + name + R"("})"), 1) << name << ": one record at most";
       if (status == "applied") {
         ++applied;
@@ -109,12 +99,7 @@ class FaultTest : public IntegrationTest {
         }
       }
     }
-    std::int64_t journaled = 0;  // not yet moved into the events collection
-    for (const core::JournaledEvent& e : journal(p).events) {
-      journaled += e.event.action == "applied" &&
-                   p.count("migrationlogs_events", R"({"_id": {"$oid": ")" + e.id + R"("}})") == 0;
-    }
-    EXPECT_EQ(p.count("migrationlogs_events", R"({"action": "applied"})") + journaled, applied)
+    EXPECT_EQ(p.count("migrationlogs_events", R"({"action": "applied"})"), applied)
         << "no applied event of a migration not applied";
     return applied;
   }
@@ -188,9 +173,9 @@ TEST_F(FaultTest, KilledRunnerLeavesAnInterruptedMigrationThatBlocksUpUntilRun) 
   const std::string first = migration_name(1);
 
   auto runner = cli_background(with_short_lease({"up", "--by", "doomed"}), bounded());
-  ASSERT_TRUE(wait_until([&] { return tracked_status(probe(), first) == "running" || runner->finished(); }, 30s))
+  ASSERT_TRUE(wait_until([&] { return log_status(probe(), first) == "running" || runner->finished(); }, 30s))
       << "stdout: " << runner->out() << "\nstderr: " << runner->err();
-  ASSERT_EQ(tracked_status(probe(), first), "running") << "the runner ended before it could be killed: " << runner->err();
+  ASSERT_EQ(log_status(probe(), first), "running") << "the runner ended before it could be killed: " << runner->err();
   ASSERT_TRUE(runner->signal(SIGKILL));
   ProcessResult killed = runner->wait();
   ASSERT_EQ(killed.exit_code, 128 + SIGKILL) << describe(killed);
@@ -202,7 +187,7 @@ TEST_F(FaultTest, KilledRunnerLeavesAnInterruptedMigrationThatBlocksUpUntilRun) 
   auto statuses = reported_statuses(status.out);
   EXPECT_TRUE(statuses[first] == "running" || statuses[first] == "interrupted") << status.out;
   EXPECT_EQ(statuses[migration_name(2)], "pending") << status.out;
-  EXPECT_EQ(number_in(latest_lease(probe()), "pid"), runner->pid())
+  EXPECT_EQ(number_in(lease_document(probe()), "pid"), runner->pid())
       << "the dead runner's lease is still there";
 
   // Once the lease has expired the record is reported interrupted.
@@ -242,20 +227,19 @@ TEST_F(FaultTest, KilledRunnerLeavesAnInterruptedMigrationThatBlocksUpUntilRun) 
   ASSERT_EQ(rest.exit_code, 0) << describe(rest);
 
   EXPECT_EQ(check_consistent(probe(), 3), 3);
-  EXPECT_EQ(lock_leftovers(probe()), 0) << "the lease is released and no claim is left at the end";
+  EXPECT_EQ(lock_leftovers(probe()), 0) << "the lease is released";
   ProcessResult valid = cli({"validate"}, bounded());
   EXPECT_EQ(valid.exit_code, 0) << describe(valid);
 }
 
-// ---- what a killed runner journaled -------------------------------------------
+// ---- what a killed runner left ------------------------------------------------
 
-// Migrations that finished before the kill may still be only in the
-// runner's claims in the lock collection (core/journal.h): every reader sees them, and
-// whoever clears the lease (`unlock`) or takes it over (`up` after expiry)
-// moves them into the log first, each once.
-class KilledJournalTest : public FaultTest, public ::testing::WithParamInterface<bool> {};
+// Migrations that finished before the kill are in the log, each once (the log
+// never lags), and the one it had started is `running`: interrupted once its
+// lease is gone, whether cleared (`unlock`) or taken over (`up` after expiry).
+class KilledRunnerTest : public FaultTest, public ::testing::WithParamInterface<bool> {};
 
-TEST_P(KilledJournalTest, FinishedMigrationsReachTheLogOnceAndTheStartedOneIsInterrupted) {
+TEST_P(KilledRunnerTest, FinishedMigrationsReachTheLogOnceAndTheStartedOneIsInterrupted) {
   const bool by_unlock = GetParam();
   constexpr int kFast = 5;
   for (int n = 1; n <= kFast; ++n) write_migration(migration_name(n), counter_migration(n));
@@ -264,13 +248,13 @@ TEST_P(KilledJournalTest, FinishedMigrationsReachTheLogOnceAndTheStartedOneIsInt
   write_migration(migration_name(kFast + 2), counter_migration(kFast + 2));
 
   auto runner = cli_background(with_short_lease({"up", "--by", "doomed"}), bounded());
-  ASSERT_TRUE(wait_until([&] { return tracked_status(probe(), slow) == "running" || runner->finished(); }, 30s))
+  ASSERT_TRUE(wait_until([&] { return log_status(probe(), slow) == "running" || runner->finished(); }, 30s))
       << runner->err();
   ASSERT_TRUE(runner->signal(SIGKILL));
   ASSERT_EQ(runner->wait().exit_code, 128 + SIGKILL);
   ASSERT_EQ(counter(probe(), kFast + 1), 0) << "killed before its last command";
 
-  // Readers see the finished ones applied, from the log or the journal.
+  // Readers see the finished ones applied.
   ProcessResult status = cli({"status", "--json"}, bounded());
   ASSERT_EQ(status.exit_code, 0) << describe(status);
   auto statuses = reported_statuses(status.out);
@@ -291,8 +275,8 @@ TEST_P(KilledJournalTest, FinishedMigrationsReachTheLogOnceAndTheStartedOneIsInt
     ProcessResult unlock = cli({"unlock", "--force", "--reason", "runner killed"}, bounded());
     ASSERT_EQ(unlock.exit_code, 0) << describe(unlock);
   } else {
-    // Once the lease has expired, `up` takes it over, moves the journal, and
-    // is then blocked by the interrupted migration.
+    // Once the lease has expired, `up` takes it over and is then blocked by
+    // the interrupted migration.
     ProcessResult up;
     ASSERT_TRUE(wait_until(
         [&] {
@@ -323,7 +307,7 @@ TEST_P(KilledJournalTest, FinishedMigrationsReachTheLogOnceAndTheStartedOneIsInt
   EXPECT_EQ(lock_leftovers(probe()), 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Recovery, KilledJournalTest, ::testing::Values(true, false),
+INSTANTIATE_TEST_SUITE_P(Recovery, KilledRunnerTest, ::testing::Values(true, false),
                          [](const ::testing::TestParamInfo<bool>& info) {
                            return info.param ? std::string("ByUnlock") : std::string("ByTakeover");
                          });
@@ -345,9 +329,9 @@ TEST_F(FaultTest, ServerKilledMidRunExits3AndTheLogStaysConsistentAfterRestart) 
 
   auto runner = cli_background(with_short_lease({"up", "--uri", own_uri, "--dir", dir()}), bounded(), false);
   const std::string second = migration_name(2);
-  ASSERT_TRUE(wait_until([&] { return tracked_status(p, second) == "running" || runner->finished(); }, 30s))
+  ASSERT_TRUE(wait_until([&] { return log_status(p, second) == "running" || runner->finished(); }, 30s))
       << runner->err();
-  ASSERT_EQ(tracked_status(p, second), "running") << "stdout: " << runner->out() << "\nstderr: " << runner->err();
+  ASSERT_EQ(log_status(p, second), "running") << "stdout: " << runner->out() << "\nstderr: " << runner->err();
   own.crash();  // not stop(): FerretDB would finish serving the open connection
 
   ProcessResult crashed = runner->wait();
@@ -360,7 +344,7 @@ TEST_F(FaultTest, ServerKilledMidRunExits3AndTheLogStaysConsistentAfterRestart) 
   // `running` (if the server died inside one) may have got anywhere.
   std::optional<int> left_running;
   for (int n = 1; n <= kCount; ++n) {
-    if (tracked_status(p, migration_name(n)) == "running") left_running = n;
+    if (log_status(p, migration_name(n)) == "running") left_running = n;
   }
   EXPECT_LE(p.count("migrationlogs", R"({"status": "running"})"), 1);
   int applied_before = check_consistent(p, kCount, left_running);
@@ -422,9 +406,9 @@ TEST_F(FaultTest, RunnerThatLosesItsLeaseStopsBeforeTheNextMigration) {
 
   auto runner = cli_background(with_short_lease({"up", "--by", "victim"}, "200ms"), bounded());
   const std::string second = migration_name(2);
-  ASSERT_TRUE(wait_until([&] { return tracked_status(probe(), second) == "running" || runner->finished(); }, 30s))
+  ASSERT_TRUE(wait_until([&] { return log_status(probe(), second) == "running" || runner->finished(); }, 30s))
       << runner->err();
-  ASSERT_EQ(tracked_status(probe(), second), "running") << "stdout: " << runner->out() << "\nstderr: " << runner->err();
+  ASSERT_EQ(log_status(probe(), second), "running") << "stdout: " << runner->out() << "\nstderr: " << runner->err();
 
   // Another process takes the lease over (as after an expiry, or a forced unlock).
   steal_lease(probe());
@@ -448,7 +432,7 @@ TEST_F(FaultTest, RunnerThatLosesItsLeaseStopsBeforeTheNextMigration) {
   EXPECT_TRUE(contains(why, "lease")) << why;
   EXPECT_EQ(probe().count("migrationlogs_events", R"({"action": "stopped", "error": {"$exists": true}})"), 0);
   EXPECT_EQ(probe().string_field("migrationlogs_events", R"({"action": "stopped"})", "by"), "victim");
-  EXPECT_EQ(latest_lease_field(probe(), "owner"), "thief:1:feedface")
+  EXPECT_EQ(lease_field(probe(), "owner"), "thief:1:feedface")
       << "the runner does not release a lease that is not its own";
 }
 
@@ -465,10 +449,10 @@ TEST_P(SignalTest, StopsAfterTheCurrentCommandRecordsFailedAndReleasesTheLock) {
 
   auto runner = cli_background(with_short_lease({"up", "--by", "deployer"}), bounded());
   ASSERT_TRUE(wait_until(
-      [&] { return (tracked_status(probe(), first) == "running" && probe().count("bulk") > 0) || runner->finished(); },
+      [&] { return (log_status(probe(), first) == "running" && probe().count("bulk") > 0) || runner->finished(); },
       30s))
       << runner->err();
-  ASSERT_EQ(tracked_status(probe(), first), "running") << "stdout: " << runner->out() << "\nstderr: " << runner->err();
+  ASSERT_EQ(log_status(probe(), first), "running") << "stdout: " << runner->out() << "\nstderr: " << runner->err();
   ASSERT_TRUE(runner->signal(signo));
   ProcessResult result = runner->wait();
 
@@ -515,13 +499,13 @@ TEST_F(FaultTest, WaiterGivesUpWith4NamingTheHolderAndReadersNeverTakeTheLock) {
   // meanwhile; its lease outlasts the checks.
   auto holder = cli_background({"up", "--by", "holder", "--lock-lease", "30s", "--lock-renew", "1s"}, bounded());
   const std::string first = migration_name(1);
-  ASSERT_TRUE(wait_until([&] { return tracked_status(probe(), first) == "running" || holder->finished(); }, 30s))
+  ASSERT_TRUE(wait_until([&] { return log_status(probe(), first) == "running" || holder->finished(); }, 30s))
       << holder->err();
   ASSERT_TRUE(holder->signal(SIGSTOP));
-  ASSERT_EQ(tracked_status(probe(), first), "running") << "stdout: " << holder->out() << "\nstderr: " << holder->err();
+  ASSERT_EQ(log_status(probe(), first), "running") << "stdout: " << holder->out() << "\nstderr: " << holder->err();
   std::this_thread::sleep_for(100ms);  // a command already sent completes
   std::vector<std::string> before = probe().snapshot();
-  ASSERT_EQ(number_in(latest_lease(probe()), "pid"), holder->pid()) << latest_lease(probe());
+  ASSERT_EQ(number_in(lease_document(probe()), "pid"), holder->pid()) << lease_document(probe());
 
   auto start = std::chrono::steady_clock::now();
   ProcessResult waiter = cli(with_short_lease({"up", "--lock-timeout", "1s", "--by", "waiter"}), bounded());
@@ -566,7 +550,7 @@ TEST_F(FaultTest, ReadersWriteNothingWhileAnotherProcessHoldsTheLock) {
   write_migration(migration_name(2), counter_migration(2));
   ASSERT_EQ(cli({"run", migration_name(1)}, bounded()).exit_code, 0);
   // A live lease held by a process elsewhere, between two of its migrations.
-  insert_lease(probe(), {});
+  write_lease(probe(), {});
   std::vector<std::string> before = probe().snapshot();
 
   for (std::vector<std::string> args : std::vector<std::vector<std::string>>{

@@ -53,7 +53,7 @@ class RecoveryTest : public IntegrationTest {
   // A lease written by hand, as another runner would hold it: expiring
   // `expires_in` from now (negative: already expired).
   void insert_lease(std::chrono::milliseconds expires_in, const std::string& host = "elsewhere", int pid = 4242) {
-    testing::insert_lease(probe(), {.owner = fmt::format("{}:{}:0badc0de", host, pid), .host = host, .pid = pid,
+    testing::write_lease(probe(), {.owner = fmt::format("{}:{}:0badc0de", host, pid), .host = host, .pid = pid,
                                     .user = "ops@" + host,
                                     .expires_at = std::chrono::system_clock::now() + expires_in});
   }
@@ -136,6 +136,41 @@ TEST_F(RecoveryTest, UnlockRefusesALiveLeaseNamingTheHolderAndForceClearsIt) {
   EXPECT_EQ(probe().string_field("migrationlogs_events", R"({"action": "unlocked"})", "by"), "ops");
   EXPECT_EQ(probe().string_field("migrationlogs_events", R"({"action": "unlocked"})", "reason"),
             "host decommissioned");
+}
+
+// A lock document this version did not write (a hand-made one, another
+// tool's, an older version's lease epochs): `up` does not take it over and
+// names it; `unlock` shows it and deletes it only with --force.
+TEST_F(RecoveryTest, ALockDocumentOfAnUnknownShapeIsReportedAndClearedOnlyWithForce) {
+  write_four();
+  probe().insert(kLockCollection, R"({"_id": "lease", "lockedBy": "deploy-bot", "since": "yesterday"})");
+  std::vector<std::string> before = probe().snapshot();
+
+  ProcessResult up = run({"up", "--lock-timeout", "300ms"});
+  EXPECT_EQ(up.exit_code, 4) << describe(up);
+  EXPECT_TRUE(contains(up.err, "unknown shape")) << describe(up);
+  EXPECT_EQ(probe().snapshot(), before) << "never taken over";
+
+  ProcessResult status = run({"status"});
+  EXPECT_EQ(status.exit_code, 0) << describe(status);
+
+  ProcessResult refused = run({"unlock", "--by", "ops"});
+  EXPECT_EQ(refused.exit_code, 1) << describe(refused);
+  EXPECT_TRUE(contains(refused.err, "unknown shape")) << describe(refused);
+  EXPECT_TRUE(contains(refused.err, "deploy-bot")) << describe(refused);
+  EXPECT_TRUE(contains(refused.err, "--force")) << describe(refused);
+  EXPECT_EQ(probe().snapshot(), before) << "reported, not cleared";
+
+  ProcessResult forced = run({"unlock", "--force", "--by", "ops", "--reason", "old deploy bot"});
+  EXPECT_EQ(forced.exit_code, 0) << describe(forced);
+  EXPECT_TRUE(contains(forced.out, "deploy-bot")) << describe(forced);
+  EXPECT_EQ(lock_leftovers(probe()), 0);
+  ASSERT_EQ(events("unlocked"), 1);
+  EXPECT_EQ(probe().string_field("migrationlogs_events", R"({"action": "unlocked"})", "reason"), "old deploy bot");
+
+  ProcessResult deploy = run({"up", "--lock-timeout", "1s"});
+  EXPECT_EQ(deploy.exit_code, 0) << describe(deploy);
+  EXPECT_EQ(probe().count("things"), 4);
 }
 
 // ---- mark ----------------------------------------------------------------------

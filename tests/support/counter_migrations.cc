@@ -8,7 +8,6 @@
 
 #include <fmt/format.h>
 
-#include "mongo/lease_store.h"
 #include "support/lock_docs.h"
 
 namespace mongomigrate::testing {
@@ -71,31 +70,11 @@ std::string log_status(DbProbe& p, const std::string& name) {
 }
 
 void steal_lease(DbProbe& p) {
-  // As the runner taking it over would: the next epoch, for one lease period
-  // of the tests' short leases.
-  insert_lease(p, {.owner = "thief:1:feedface", .host = "thief-host", .pid = 99999, .user = "thief",
+  // As the runner taking it over would, for one lease period of the tests'
+  // short leases.
+  write_lease(p, {.owner = "thief:1:feedface", .host = "thief-host", .pid = 99999, .user = "thief",
                    .acquired_at = std::chrono::system_clock::now(),
                    .expires_at = std::chrono::system_clock::now() + 2s});
-}
-
-core::Journal journal(DbProbe& p) {
-  core::Journal j;
-  for (const std::string& claim : p.find("migrationlogs_lock", R"({"claimOwner": {"$exists": true}})")) {
-    if (mongo::OwnedBson doc = parse_json(claim)) mongo::add_claim(j, doc.get());
-  }
-  return j;
-}
-
-std::string tracked_status(DbProbe& p, const std::string& name) {
-  core::Journal j = journal(p);  // first: a journal moved meanwhile is then in the log
-  std::vector<core::LogRecord> records;
-  if (std::string logged = log_status(p, name); !logged.empty()) {
-    records.push_back(core::LogRecord{.name = name, .status = logged});
-  }
-  for (const core::LogRecord& r : core::merge_journal(std::move(records), j)) {
-    if (r.name == name) return r.status;
-  }
-  return "";
 }
 
 }  // namespace mongomigrate::testing

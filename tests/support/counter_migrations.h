@@ -1,8 +1,6 @@
 // Migrations that count their own runs, and what the tracking data says of
 // them, for tests of runners that crash, race or lose their lease: a
-// migration applied twice shows as a counter of 2, and `tracked_status` is
-// the status every reader of the tool shows (the log with the run journal's
-// claims merged in, core/journal.h).
+// migration applied twice shows as a counter of 2.
 #pragma once
 
 #include <chrono>
@@ -11,7 +9,6 @@
 #include <optional>
 #include <string>
 
-#include "core/journal.h"
 #include "mongo/bson_handles.h"
 #include "support/db_probe.h"
 
@@ -39,14 +36,8 @@ std::string slow_migration(int n, int commands, int docs);
 std::int64_t counter(DbProbe& p, int n);
 // The record's status in the log itself ("" if none).
 std::string log_status(DbProbe& p, const std::string& name);
-// The run journal in the lock collection's claims.
-core::Journal journal(DbProbe& p);
 // Takes the lease over for a runner "thief:1:feedface" (as after an expiry,
 // or a forced unlock) for 2 s.
 void steal_lease(DbProbe& p);
-
-// The status as every reader of the tool sees it: the log's record with the
-// journal merged in ("running" while a runner has it started).
-std::string tracked_status(DbProbe& p, const std::string& name);
 
 }  // namespace mongomigrate::testing

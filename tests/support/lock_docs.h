@@ -1,5 +1,5 @@
-// The lock collection as tests see it directly: the lease's epochs
-// (mongo/lease_store.h) and what else is left in it.
+// The lock collection as tests see it directly: its one lease document
+// (mongo/lock_store.h) and whatever else is in it.
 #pragma once
 
 #include <chrono>
@@ -22,16 +22,14 @@ struct HandWrittenLease {
   std::chrono::system_clock::time_point expires_at = std::chrono::system_clock::now() + std::chrono::hours(1);
 };
 
-// The latest epoch's document as relaxed JSON ("" if there is none).
-std::string latest_lease(DbProbe& p);
-// Field `field` (a string) of the latest epoch ("" if none or absent).
-std::string latest_lease_field(DbProbe& p, const std::string& field);
-// Inserts `lease` as the next epoch and deletes the older ones: as a runner
-// taking the lease (over) does.
-void insert_lease(DbProbe& p, const HandWrittenLease& lease);
-// Documents in the lock collection but the latest epoch if it says the lease
-// is free (`released`): 0 once every runner has released the lock, moved
-// its claims and pruned the epochs before.
+// The lease document as relaxed JSON ("" if there is none).
+std::string lease_document(DbProbe& p);
+// Field `field` (a string) of the lease document ("" if none or absent).
+std::string lease_field(DbProbe& p, const std::string& field);
+// Makes `lease` the lease document, whatever was there: as a runner taking
+// the lease (over) does.
+void write_lease(DbProbe& p, const HandWrittenLease& lease);
+// Documents in the lock collection: 0 once every runner has released the lock.
 std::int64_t lock_leftovers(DbProbe& p);
 
 }  // namespace mongomigrate::testing

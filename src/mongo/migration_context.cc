@@ -1,4 +1,4 @@
-#include "runner/context.h"
+#include "mongo/migration_context.h"
 
 #include <chrono>
 
@@ -6,17 +6,20 @@
 
 #include "mongo/data_ops.h"
 
-namespace mongomigrate::runner {
+namespace mongomigrate::mongo {
 
-MigrationContext::MigrationContext(mongo::Client& client, mongo::TrackingStore& store,
-                                   const core::Migration& migration, ContextHooks hooks,
-                                   std::optional<Document> checkpoint, bool save_checkpoints)
+Result<std::unique_ptr<store::BodyContext>> MongoTarget::open_context(store::ContextRequest request) {
+  return std::make_unique<MigrationContext>(client_, std::move(request));
+}
+
+MigrationContext::MigrationContext(Client& client, store::ContextRequest request)
     : client_(client),
-      store_(store),
-      migration_(migration),
-      hooks_(std::move(hooks)),
-      checkpoint_(std::move(checkpoint)),
-      save_checkpoints_(save_checkpoints) {}
+      store_(request.log),
+      claim_(std::move(request.claim)),
+      migration_(request.migration),
+      hooks_(std::move(request.hooks)),
+      checkpoint_(std::move(request.checkpoint)),
+      save_checkpoints_(request.save_checkpoints) {}
 
 template <class T>
 T MigrationContext::value_or_throw(Result<T> result) {
@@ -96,7 +99,7 @@ BatchResult MigrationContext::for_each_batch(const BatchQuery& query, const Batc
     ++totals.batches;
     Value last_id = batch.back().id();
     if (save_checkpoints_) {
-      check_or_throw(store_.set_metadata(migration_.name, "checkpoint",
+      check_or_throw(store_.set_metadata(claim_, "checkpoint",
                                          Doc{{"call", call},
                                              {"lastId", last_id},
                                              {"scanned", static_cast<long long>(totals.scanned)},
@@ -122,7 +125,7 @@ BatchResult MigrationContext::for_each_batch(const BatchQuery& query, const Batc
                                        hooks_.stop->load(), totals.batches, totals.scanned));
     }
   }
-  check_or_throw(store_.set_metadata(migration_.name,
+  check_or_throw(store_.set_metadata(claim_,
                                      (save_checkpoints_ ? "up.batch" : "down.batch") + std::to_string(call),
                                      Doc{{"scanned", static_cast<long long>(totals.scanned)},
                                          {"matched", static_cast<long long>(totals.matched)},
@@ -133,4 +136,4 @@ BatchResult MigrationContext::for_each_batch(const BatchQuery& query, const Batc
   return totals;
 }
 
-}  // namespace mongomigrate::runner
+}  // namespace mongomigrate::mongo

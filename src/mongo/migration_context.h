@@ -8,33 +8,43 @@
 // saved in the log record's metadata.checkpoint after every batch; a
 // Context created with a checkpoint resumes the same for_each_batch call
 // (by its position in the body) after the last completed batch.
+// The target database on MongoDB (store/target.h): JSON commands go to the
+// Client, and a C++ migration's body gets a MigrationContext, the helpers of
+// mongomigrate/migration.h over mongo/data_ops.h, with progress, stop
+// requests and resumable batch checkpoints.
+//
+// Contract (beyond store/target.h's): batch checkpoints are saved in the
+// record's metadata.checkpoint after every batch, by a write fenced by the
+// runner's claim; a Context created with a checkpoint resumes the same
+// for_each_batch call (by its position in the body) after the last
+// completed batch.
 #pragma once
 
-#include <atomic>
-#include <functional>
 #include <optional>
 
 #include "core/migration.h"
 #include "mongo/client.h"
-#include "mongo/tracking_store.h"
 #include "mongomigrate/migration.h"
 #include "mongomigrate/report.h"
+#include "store/target.h"
 
-namespace mongomigrate::runner {
+namespace mongomigrate::mongo {
 
-struct ContextHooks {
-  std::function<void(const BatchProgress&)> on_batch;
-  std::function<void(std::string_view)> on_log;
-  const std::atomic<int>* stop = nullptr;
+class MongoTarget final : public store::Target {
+ public:
+  explicit MongoTarget(Client& client) : client_(client) {}
+  Result<void> run_migration_command(const core::Command& command) override {
+    return client_.run_migration_command(command);
+  }
+  Result<std::unique_ptr<store::BodyContext>> open_context(store::ContextRequest request) override;
+
+ private:
+  Client& client_;
 };
 
-class MigrationContext final : public Context {
+class MigrationContext final : public store::BodyContext {
  public:
-  // `checkpoint`: metadata.checkpoint of an earlier, unfinished run (resume),
-  // or nullopt to start from the beginning. `save_checkpoints`: false for a
-  // `down`, which always runs whole.
-  MigrationContext(mongo::Client& client, mongo::TrackingStore& store, const core::Migration& migration,
-                   ContextHooks hooks, std::optional<Document> checkpoint, bool save_checkpoints);
+  MigrationContext(Client& client, store::ContextRequest request);
 
   const std::string& database() const override;
   Document command(const Value& command) override;
@@ -46,7 +56,7 @@ class MigrationContext final : public Context {
   BatchResult for_each_batch(const BatchQuery& query, const BatchFunction& fn) override;
   void log(std::string_view message) override;
 
-  const std::optional<Error>& transport_error() const { return transport_error_; }
+  const std::optional<Error>& transport_error() const override { return transport_error_; }
 
  private:
   // The value, or throws MigrationError (remembering a transport error).
@@ -54,14 +64,15 @@ class MigrationContext final : public Context {
   T value_or_throw(Result<T> result);
   void check_or_throw(Result<void> result);
 
-  mongo::Client& client_;
-  mongo::TrackingStore& store_;
+  Client& client_;
+  store::LogStore& store_;
+  store::Claim claim_;
   const core::Migration& migration_;
-  ContextHooks hooks_;
+  store::ContextHooks hooks_;
   std::optional<Document> checkpoint_;
   bool save_checkpoints_;
   int batch_calls_ = 0;
   std::optional<Error> transport_error_;
 };
 
-}  // namespace mongomigrate::runner
+}  // namespace mongomigrate::mongo

@@ -1,0 +1,139 @@
+// Migrator::Impl: what every operation of the Migrator shares. The
+// operations live by concern: migrator_reads.cc (status, validate, history),
+// migrator_apply.cc (up, run, down), migrator_recovery.cc (unlock, mark,
+// baseline), migrator_lock.cc (the lock session every writing operation runs
+// in). They reach the database only through the seams (store/lock_store.h,
+// store/log_store.h, store/target.h) and the runner; only migrator.cc knows
+// they are MongoDB's.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/log_record.h"
+#include "core/planner.h"
+#include "mongomigrate/migrator.h"
+#include "runner/lease_keeper.h"
+#include "runner/runner.h"
+
+namespace mongomigrate {
+
+namespace mongo {
+class Client;
+}  // namespace mongo
+
+// A writing operation's hold on the lock, for the body of Impl::with_lock.
+class LockSession {
+ public:
+  explicit LockSession(runner::LeaseKeeper& keeper) : keeper_(keeper) {}
+  const std::string& owner() const { return keeper_.holder().owner; }
+  bool lost() const { return keeper_.lost(); }
+  std::string lost_reason() const { return keeper_.lost_reason(); }
+  // Why the lease is no longer ours, or nullopt if it still is: one read of
+  // the lock (none once the renewer has found it lost).
+  Result<std::optional<std::string>> why_lost();
+  // kLockLost ("stopped before <before>: the migration lock was lost (why)")
+  // unless the lease is still ours.
+  Result<void> still_ours(const std::string& before);
+
+ private:
+  runner::LeaseKeeper& keeper_;
+};
+
+// What a Migrator works through: the seams, and how the lease's renewer
+// opens a lock store of its own.
+// (Shared: tests keep the in-memory stores across Migrators.)
+struct Seams {
+  std::shared_ptr<store::LogStore> log;
+  std::shared_ptr<store::LockStore> lock;
+  std::shared_ptr<store::Target> target;
+  runner::LeaseKeeper::StoreOpener open_lock;
+  // Refuses a server that breaks the model (FerretDB 1.x); may be empty.
+  std::function<Result<void>()> check_server;
+};
+
+struct Migrator::Impl {
+  MigratorOptions options;
+  // The MongoDB connection the seams use; none when they were given (tests
+  // on in-memory stores).
+  std::shared_ptr<mongo::Client> client;
+  Seams seams;
+  std::string redacted_uri;
+  std::string database;
+
+  // The MongoDB stores on `c`.
+  Impl(MigratorOptions opts, mongo::Client c);
+  Impl(MigratorOptions opts, Seams given);
+
+  store::LogStore& log() { return *seams.log; }
+  store::LockStore& lock() { return *seams.lock; }
+  Result<void> check_server() { return seams.check_server ? seams.check_server() : Result<void>(); }
+
+  // The directory's JSON migrations and the program's compiled-in ones.
+  Result<core::Catalog> catalog() const;
+  // Checks a name given on the command line and finds its migration.
+  Result<const core::Migration*> lookup(const core::Catalog& catalog, std::string_view name) const;
+
+  // What the lock says about live runners, by the lock's clock.
+  struct LockView {
+    core::RunnerState state;
+    std::optional<LeaseHolder> holder;
+    std::vector<std::string> unknown;  // documents of an unknown shape
+  };
+  Result<LockView> lock_view();
+
+  struct CatalogAndLog {
+    core::Catalog catalog;
+    std::vector<core::LogRecord> records;
+    std::optional<LockView> lock;  // with_lock: read just before the log
+  };
+  // The catalog and the log (the files are read on a second thread while
+  // the log query is in flight). `with_lock`: the lock is read first, then
+  // the log, so a `running` record is judged against a lease at least as
+  // old as itself.
+  Result<CatalogAndLog> catalog_and_log(bool with_lock);
+
+  // Takes the lease for `by` (waiting up to the lock timeout), runs `body`
+  // under it and releases it; a body's error is returned as it is (the lease
+  // is released all the same).
+  template <class T>
+  Result<T> with_lock(const std::string& by, const std::function<Result<T>(LockSession&)>& body) {
+    auto keeper = take_lock(by);
+    if (!keeper) return std::unexpected(keeper.error());
+    LockSession session(**keeper);
+    Result<T> result = body(session);
+    if (!result) return result;
+    if (auto released = (*keeper)->release(); !released) return std::unexpected(released.error());
+    return result;
+  }
+
+  runner::Runner make_runner(const std::string& actor, LockSession& session, runner::RunnerHooks hooks);
+
+  bool stop_requested() const { return options.stop && options.stop->load() != 0; }
+  Error interrupted(const std::string& what) const;
+  // After a step: a stop request ends the run here.
+  std::optional<Error> stop_after(const StepReport& step) const;
+
+  // Stops a run at `name` because the lease is no longer ours, with a
+  // "stopped" event. `started`: the runner's error says how far `name` got
+  // (claimed, or run without its outcome recorded); else it was not claimed.
+  Error lease_lost(const std::string& name, const std::string& why, const std::string& by,
+                   std::size_t applied_in_run, bool started);
+
+  Result<void> record_event(const std::string& name, const char* action, const std::string& by,
+                            const std::string& reason, const std::string& checksum = "",
+                            const std::string& error = "");
+
+ private:
+  Result<std::unique_ptr<runner::LeaseKeeper>> take_lock(const std::string& by);
+};
+
+Error refused(std::string message);
+Error bad_input(std::string message);
+// The record named `name` in `records`, if any.
+std::optional<core::LogRecord> record_named(const std::vector<core::LogRecord>& records, const std::string& name);
+
+}  // namespace mongomigrate

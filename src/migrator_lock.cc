@@ -1,0 +1,56 @@
+// The lock session of every writing operation (DESIGN.md §5): take the lease,
+// keep it renewed while the body runs, stop when it is lost, release it.
+#include <fmt/format.h>
+
+#include "migrator_impl.h"
+
+namespace mongomigrate {
+
+Result<std::optional<std::string>> LockSession::why_lost() {
+  if (keeper_.lost()) return keeper_.lost_reason();
+  auto ours = keeper_.still_held();
+  if (!ours) return std::unexpected(ours.error());
+  if (*ours) return std::optional<std::string>();
+  return std::optional<std::string>("taken over or cleared by another process");
+}
+
+Result<void> LockSession::still_ours(const std::string& before) {
+  auto why = why_lost();
+  if (!why) return std::unexpected(why.error());
+  if (!*why) return {};
+  return std::unexpected(
+      Error{ErrorKind::kLockLost, fmt::format("stopped before {}: the migration lock was lost ({})", before, **why)});
+}
+
+Result<std::unique_ptr<runner::LeaseKeeper>> Migrator::Impl::take_lock(const std::string& by) {
+  if (auto server = check_server(); !server) return std::unexpected(server.error());
+  runner::RunnerIdentity me = runner::RunnerIdentity::current(by);
+  LeaseHolder identity{.owner = "", .host = me.host, .pid = me.pid, .user = me.actor};
+  return runner::LeaseKeeper::acquire(lock(), seams.open_lock, std::move(identity), options.lock,
+                                      options.on_lock_wait, options.stop);
+}
+
+runner::Runner Migrator::Impl::make_runner(const std::string& actor, LockSession& session,
+                                           runner::RunnerHooks hooks) {
+  hooks.stop = options.stop;
+  // After each claim, before the first command: the lease must still be
+  // ours (a runner paused past it must not run what it just claimed).
+  auto check = [&session]() -> Result<void> {
+    auto why = session.why_lost();
+    if (!why) return std::unexpected(why.error());
+    if (!*why) return {};
+    return std::unexpected(Error{ErrorKind::kLockLost, **why});
+  };
+  return runner::Runner(*seams.target, log(), runner::RunnerIdentity::current(actor), session.owner(),
+                        std::move(hooks), std::move(check));
+}
+
+Error Migrator::Impl::lease_lost(const std::string& name, const std::string& why, const std::string& by,
+                                 std::size_t applied_in_run, bool started) {
+  (void)record_event(name, "stopped", by, "lease lost: " + why);
+  return Error{ErrorKind::kLockLost,
+               fmt::format("stopped {} {}: the migration lock was lost ({}); {} migration(s) applied in this run",
+                           started ? "at" : "before", name, why, applied_in_run)};
+}
+
+}  // namespace mongomigrate

@@ -1,0 +1,232 @@
+#include "mongo/lock_store.h"
+
+#include <fmt/format.h>
+
+#include <optional>
+
+namespace mongomigrate::mongo {
+namespace {
+
+// The lease's one document. A fixed `_id`: the unique `_id` index makes the
+// insert of a second lease fail, and every write finds it by `_id`.
+constexpr const char* kLeaseId = "lease";
+constexpr int kDuplicateKey = 11000;
+
+void append_holder(bson_t* doc, const LeaseHolder& h) {
+  BSON_APPEND_UTF8(doc, "owner", h.owner.c_str());
+  BSON_APPEND_UTF8(doc, "host", h.host.c_str());
+  BSON_APPEND_INT64(doc, "pid", h.pid);
+  BSON_APPEND_UTF8(doc, "user", h.user.c_str());
+  BSON_APPEND_DATE_TIME(doc, "acquiredAt", h.acquired_at);
+  BSON_APPEND_DATE_TIME(doc, "expiresAt", h.expires_at);
+}
+
+// {_id: "lease", owner}: the lease while it is still `owner`'s.
+void append_owned_filter(bson_t* filter, const std::string& owner) {
+  BSON_APPEND_UTF8(filter, "_id", kLeaseId);
+  BSON_APPEND_UTF8(filter, "owner", owner.c_str());
+}
+
+// The lease a document holds, if it is one of ours: `_id` "lease", a string
+// owner and a date expiresAt (the rest is descriptive and may be missing).
+std::optional<LeaseHolder> lease_from(const bson_t* doc) {
+  bson_iter_t it;
+  if (!bson_iter_init_find(&it, doc, "_id") || !BSON_ITER_HOLDS_UTF8(&it) ||
+      std::string_view(bson_iter_utf8(&it, nullptr)) != kLeaseId) {
+    return std::nullopt;
+  }
+  LeaseHolder h;
+  bool has_owner = false, has_expiry = false;
+  if (!bson_iter_init(&it, doc)) return std::nullopt;
+  while (bson_iter_next(&it)) {
+    std::string_view key = bson_iter_key(&it);
+    if (BSON_ITER_HOLDS_UTF8(&it)) {
+      std::string value = bson_iter_utf8(&it, nullptr);
+      if (key == "owner") {
+        h.owner = value;
+        has_owner = !value.empty();
+      }
+      if (key == "host") h.host = value;
+      if (key == "user") h.user = value;
+    } else if (BSON_ITER_HOLDS_NUMBER(&it) && key == "pid") {
+      h.pid = bson_iter_as_int64(&it);
+    } else if (BSON_ITER_HOLDS_DATE_TIME(&it)) {
+      if (key == "acquiredAt") h.acquired_at = bson_iter_date_time(&it);
+      if (key == "expiresAt") {
+        h.expires_at = bson_iter_date_time(&it);
+        has_expiry = true;
+      }
+    }
+  }
+  if (!has_owner || !has_expiry) return std::nullopt;
+  return h;
+}
+
+std::int64_t count_in(const bson_t* reply, const char* field) {
+  bson_iter_t it;
+  return bson_iter_init_find(&it, reply, field) && BSON_ITER_HOLDS_NUMBER(&it) ? bson_iter_as_int64(&it) : 0;
+}
+
+std::string describe(const bson_t* doc) {
+  char* json = bson_as_relaxed_extended_json(doc, nullptr);
+  std::string text = json ? json : "(unreadable document)";
+  bson_free(json);
+  return text;
+}
+
+}  // namespace
+
+MongoLockStore::MongoLockStore(Client& client, std::string collection)
+    : client_(client), collection_(std::move(collection)), write_concern_(mongoc_write_concern_new()) {
+  mongoc_write_concern_set_wmajority(write_concern_.get(), 0);
+}
+
+MongoLockStore::MongoLockStore(std::unique_ptr<Client> client, std::string collection)
+    : owned_(std::move(client)),
+      client_(*owned_),
+      collection_(std::move(collection)),
+      write_concern_(mongoc_write_concern_new()) {
+  mongoc_write_concern_set_wmajority(write_concern_.get(), 0);
+}
+
+Result<bool> MongoLockStore::try_acquire(const LeaseHolder& holder) {
+  CollectionPtr coll = client_.open_collection(collection_);
+  ScopedBson doc, opts, reply;
+  BSON_APPEND_UTF8(doc.get(), "_id", kLeaseId);
+  append_holder(doc.get(), holder);
+  mongoc_write_concern_append(write_concern_.get(), opts.get());
+  bson_error_t error;
+  if (mongoc_collection_insert_one(coll.get(), doc.get(), opts.get(), nullptr, &error)) return true;
+  if (error.code != kDuplicateKey) {
+    return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, "cannot take the migration lock"));
+  }
+  // Held: take it over only if it expired before now (the server's clock, as
+  // the caller read it). One update of one document: of several runners
+  // taking over the same expired lease, the first one's update moves
+  // expiresAt past now and the others' filters no longer match. A document
+  // without a date expiresAt never matches: an unknown shape is not ours to
+  // take.
+  ScopedBson filter, replacement;
+  BSON_APPEND_UTF8(filter.get(), "_id", kLeaseId);
+  bson_t expiry;
+  BSON_APPEND_DOCUMENT_BEGIN(filter.get(), "expiresAt", &expiry);
+  BSON_APPEND_DATE_TIME(&expiry, "$lt", holder.acquired_at);
+  bson_append_document_end(filter.get(), &expiry);
+  append_holder(replacement.get(), holder);
+  bson_destroy(reply.get());
+  if (!mongoc_collection_replace_one(coll.get(), filter.get(), replacement.get(), opts.get(), reply.get(), &error)) {
+    return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, "cannot take over the migration lock"));
+  }
+  return count_in(reply.get(), "matchedCount") == 1;
+}
+
+Result<bool> MongoLockStore::renew(const LeaseHolder& holder, TimestampMs expires_at) {
+  CollectionPtr coll = client_.open_collection(collection_);
+  ScopedBson filter, update, opts, reply;
+  append_owned_filter(filter.get(), holder.owner);
+  bson_t set;
+  BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$set", &set);
+  BSON_APPEND_DATE_TIME(&set, "expiresAt", expires_at);
+  bson_append_document_end(update.get(), &set);
+  mongoc_write_concern_append(write_concern_.get(), opts.get());
+  bson_error_t error;
+  bson_destroy(reply.get());
+  if (!mongoc_collection_update_one(coll.get(), filter.get(), update.get(), opts.get(), reply.get(), &error)) {
+    return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, "cannot renew the migration lock"));
+  }
+  return count_in(reply.get(), "matchedCount") == 1;
+}
+
+Result<bool> MongoLockStore::holds(const LeaseHolder& holder) {
+  CollectionPtr coll = client_.open_collection(collection_);
+  ScopedBson filter, opts;
+  append_owned_filter(filter.get(), holder.owner);
+  BSON_APPEND_INT64(opts.get(), "limit", 1);
+  CursorPtr cursor(mongoc_collection_find_with_opts(coll.get(), filter.get(), opts.get(), nullptr));
+  const bson_t* doc = nullptr;
+  bool found = mongoc_cursor_next(cursor.get(), &doc);
+  bson_error_t error;
+  if (mongoc_cursor_error(cursor.get(), &error)) {
+    return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, "cannot read the migration lock"));
+  }
+  return found;
+}
+
+Result<bool> MongoLockStore::delete_lease(const std::string& owner, const char* context) {
+  CollectionPtr coll = client_.open_collection(collection_);
+  ScopedBson filter, opts, reply;
+  append_owned_filter(filter.get(), owner);
+  mongoc_write_concern_append(write_concern_.get(), opts.get());
+  bson_error_t error;
+  bson_destroy(reply.get());
+  if (!mongoc_collection_delete_one(coll.get(), filter.get(), opts.get(), reply.get(), &error)) {
+    return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, context));
+  }
+  return count_in(reply.get(), "deletedCount") == 1;
+}
+
+Result<void> MongoLockStore::release(const LeaseHolder& holder) {
+  auto deleted = delete_lease(holder.owner, "cannot release the migration lock");
+  if (!deleted) return std::unexpected(deleted.error());
+  return {};
+}
+
+Result<bool> MongoLockStore::clear(const LeaseHolder& expected) {
+  return delete_lease(expected.owner, "cannot clear the migration lock");
+}
+
+Result<store::LockState> MongoLockStore::read() {
+  CollectionPtr coll = client_.open_collection(collection_);
+  ScopedBson filter;
+  CursorPtr cursor(mongoc_collection_find_with_opts(coll.get(), filter.get(), nullptr, nullptr));
+  const bson_t* doc = nullptr;
+  store::LockState state;
+  while (mongoc_cursor_next(cursor.get(), &doc)) {
+    if (auto lease = lease_from(doc)) {
+      state.holder = std::move(*lease);
+    } else {
+      state.unknown.push_back(describe(doc));
+    }
+  }
+  bson_error_t error;
+  if (mongoc_cursor_error(cursor.get(), &error)) {
+    return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, "cannot read the migration lock"));
+  }
+  return state;
+}
+
+Result<void> MongoLockStore::clear_unknown() {
+  CollectionPtr coll = client_.open_collection(collection_);
+  ScopedBson all;
+  CursorPtr cursor(mongoc_collection_find_with_opts(coll.get(), all.get(), nullptr, nullptr));
+  const bson_t* doc = nullptr;
+  bson_error_t error;
+  while (mongoc_cursor_next(cursor.get(), &doc)) {
+    if (lease_from(doc)) continue;
+    // By its `_id`, whatever its type; a document without one cannot be
+    // named, and MongoDB gives every document one.
+    bson_iter_t id;
+    if (!bson_iter_init_find(&id, doc, "_id")) continue;
+    ScopedBson filter, opts;
+    bson_append_iter(filter.get(), "_id", -1, &id);
+    mongoc_write_concern_append(write_concern_.get(), opts.get());
+    if (!mongoc_collection_delete_one(coll.get(), filter.get(), opts.get(), nullptr, &error)) {
+      return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, "cannot clear the migration lock"));
+    }
+  }
+  if (mongoc_cursor_error(cursor.get(), &error)) {
+    return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, "cannot read the migration lock"));
+  }
+  return {};
+}
+
+Result<TimestampMs> MongoLockStore::now() { return client_.server_now(); }
+
+Result<std::unique_ptr<store::LockStore>> open_lock_store(const std::string& uri, const std::string& database,
+                                                          const std::string& collection) {
+  auto client = Client::open(uri, database);
+  if (!client) return std::unexpected(client.error());
+  return std::make_unique<MongoLockStore>(std::make_unique<Client>(std::move(*client)), collection);
+}
+
+}  // namespace mongomigrate::mongo

@@ -1,0 +1,67 @@
+// The tracking log on MongoDB: `<collection>` and `<collection>_events`.
+// Implements store/log_store.h, whose contract holds here, with
+// single-document writes (atomic on MongoDB) and majority write concern:
+// - a claim is an insert (the unique index "name_1" refuses a second record
+//   of the same name) or one update filtered on the record as read: its
+//   `_id`, status and lockOwner;
+// - an outcome, a checkpoint and the other fenced writes are one update
+//   filtered on the claimed `_id` and lockOwner;
+// - an event is one insert.
+// Field names, types and status words are the seed's (DESIGN.md §3).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mongo/client.h"
+#include "store/log_store.h"
+
+namespace mongomigrate::mongo {
+
+class MongoLogStore final : public store::LogStore {
+ public:
+  MongoLogStore(Client& client, std::string collection);
+
+  const std::string& collection() const { return collection_; }
+  std::string events_collection() const { return collection_ + "_events"; }
+
+  Result<std::vector<core::LogRecord>> load() override;
+  Result<std::optional<core::LogRecord>> find(const std::string& name) override;
+  Result<void> ensure_indexes() override;
+
+  Result<store::Claim> claim_run(const core::Migration& migration, const store::ClaimRequest& request) override;
+  Result<void> finish_applied(const core::Migration& migration, const store::Claim& claim, const std::string& by,
+                              TimestampMs applied_at, std::int64_t duration_ms) override;
+  Result<void> finish_failed(const core::Migration& migration, const store::Claim& claim, const std::string& error,
+                             std::int64_t duration_ms) override;
+  Result<store::Claim> claim_revert(const core::Migration& migration, const store::ClaimRequest& request) override;
+  Result<void> finish_reverted(const core::Migration& migration, const store::Claim& claim, const std::string& by,
+                               TimestampMs reverted_at) override;
+  Result<void> note_revert_failed(const core::Migration& migration, const store::Claim& claim,
+                                  const std::string& error) override;
+  Result<void> release_claim(const store::Claim& claim, const store::ClaimRequest& request) override;
+  Result<void> set_status(const std::string& name, const core::Migration* migration, const std::string& status,
+                          TimestampMs at, const store::ClaimRequest& request) override;
+  Result<void> set_metadata(const store::Claim& claim, const std::string& key, const Value& value) override;
+  Result<std::optional<Document>> load_checkpoint(const std::string& name) override;
+  Result<void> append_event(const HistoryEvent& event) override;
+  Result<std::vector<HistoryEvent>> history(int limit) override;
+
+ private:
+  // update_one(filter, update): how many documents it matched.
+  Result<std::int64_t> update(const bson_t* filter, const bson_t* update, const std::string& context);
+  // The claim: `set` (and `unset`) applied to the record request.seen, only
+  // if it is still as seen; or, if none was seen, a new record of `name`
+  // with the `set` fields.
+  Result<store::Claim> claim(const std::string& name, const store::ClaimRequest& request, const bson_t* set,
+                             const bson_t* unset, const std::string& context);
+  // A write fenced by `claim`: kLockLost if the record is no longer its.
+  Result<void> fenced_update(const store::Claim& claim, const bson_t* update, const std::string& context);
+
+  Client& client_;
+  std::string collection_;
+  WriteConcernPtr write_concern_;
+};
+
+}  // namespace mongomigrate::mongo

@@ -1,0 +1,112 @@
+// The seam to the tracking log (`<collection>`, one record per migration)
+// and its audit trail (`<collection>_events`). The MongoDB implementation is
+// mongo/log_store.h; tests/support has an in-memory one.
+//
+// How a runner writes a migration's record (DESIGN.md §3), at most three
+// writes per migration:
+// 1. A claim: before the migration's first command, its record says
+//    `running` under the runner's owner id (lockOwner). claim() inserts the
+//    record, or updates the one the runner read under its lease, only if that
+//    record is still as read: so of two runners only one claims a migration
+//    (the unique index on `name` refuses the second insert), and a runner
+//    paused past its lease cannot claim a record its successor changed.
+// 2. The outcome, filtered by the claimed record's `_id` and the owner id
+//    (fencing): if the record is no longer this runner's, nothing is written
+//    and the call fails with kLockLost.
+// 3. One event.
+// `mark` and `baseline` write a status by the same claim (one write: the
+// status is the outcome).
+//
+// Contract, for every implementation:
+// - Reads (load, find, history, load_checkpoint) never create anything.
+// - Errors: kDatabase when the store cannot be reached or fails; kRefused
+//   when a claim finds the record not as expected (another runner got there
+//   first, or its status forbids it); kLockLost when a fenced write finds the
+//   record no longer the caller's.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/log_record.h"
+#include "core/migration.h"
+#include "mongomigrate/error.h"
+#include "mongomigrate/report.h"
+#include "mongomigrate/value.h"
+
+namespace mongomigrate::store {
+
+// A record a runner claimed: the one its fenced writes go to.
+struct Claim {
+  std::string name;
+  std::string id;     // the record's `_id` (ObjectId, hex; empty: found by name)
+  std::string owner;  // the runner's lease owner id, the record's lockOwner
+};
+
+// What a claim writes into the record.
+struct ClaimRequest {
+  // The record as read under the lease (nullopt: there was none, so the
+  // claim inserts one). The claim succeeds only if it is still so: same
+  // `_id`, status and lockOwner.
+  std::optional<core::LogRecord> seen;
+  std::string owner;  // the claimer's lease owner id
+  std::string by;     // appliedBy (up, run)
+};
+
+class LogStore {
+ public:
+  virtual ~LogStore() = default;
+
+  // Every record, one query.
+  virtual Result<std::vector<core::LogRecord>> load() = 0;
+  // The record named `name`, if any.
+  virtual Result<std::optional<core::LogRecord>> find(const std::string& name) = 0;
+  // The unique index on {name: 1} ("name_1"); an existing unique index on
+  // {name: 1} under another name is accepted.
+  virtual Result<void> ensure_indexes() = 0;
+
+  // `up`/`run`: the record becomes `running` (version, checksum, appliedBy
+  // from `migration` and `request.by`; not reverting) under request.owner.
+  virtual Result<Claim> claim_run(const core::Migration& migration, const ClaimRequest& request) = 0;
+  virtual Result<void> finish_applied(const core::Migration& migration, const Claim& claim, const std::string& by,
+                                      TimestampMs applied_at, std::int64_t duration_ms) = 0;
+  virtual Result<void> finish_failed(const core::Migration& migration, const Claim& claim, const std::string& error,
+                                     std::int64_t duration_ms) = 0;
+
+  // `down`: the record (applied, or a revert left `running`) becomes
+  // `running`, reverting, under request.owner; an old error and (C++
+  // migrations) batch checkpoint are cleared. request.seen must be set.
+  virtual Result<Claim> claim_revert(const core::Migration& migration, const ClaimRequest& request) = 0;
+  virtual Result<void> finish_reverted(const core::Migration& migration, const Claim& claim, const std::string& by,
+                                       TimestampMs reverted_at) = 0;
+  // A `down` that failed or was stopped may have half run: the record stays
+  // `running`, reverting, with the error and no lockOwner (interrupted).
+  virtual Result<void> note_revert_failed(const core::Migration& migration, const Claim& claim,
+                                          const std::string& error) = 0;
+
+  // Gives back a claim whose migration was not started (the lease was found
+  // lost right after it): the record is as `request.seen` was (deleted if the
+  // claim inserted it), if it is still `claim`'s (else kLockLost). Restores
+  // the fields a claim writes (status, version, checksum, appliedBy, error,
+  // lockOwner, reverting), not a batch checkpoint a revert's claim cleared.
+  virtual Result<void> release_claim(const Claim& claim, const ClaimRequest& request) = 0;
+
+  // `mark`, `baseline`: sets `name`'s status (applied: with `migration`'s
+  // version and checksum, appliedAt/appliedBy = at/request.by; reverted:
+  // revertedAt/revertedBy), by a claim as above, in one write.
+  virtual Result<void> set_status(const std::string& name, const core::Migration* migration,
+                                  const std::string& status, TimestampMs at, const ClaimRequest& request) = 0;
+
+  // metadata.<key> = value on the claimed record (batch totals, checkpoints).
+  virtual Result<void> set_metadata(const Claim& claim, const std::string& key, const Value& value) = 0;
+  // metadata.checkpoint of `name`'s record, if any.
+  virtual Result<std::optional<Document>> load_checkpoint(const std::string& name) = 0;
+
+  virtual Result<void> append_event(const HistoryEvent& event) = 0;
+  // Newest first, at most `limit`.
+  virtual Result<std::vector<HistoryEvent>> history(int limit) = 0;
+};
+
+}  // namespace mongomigrate::store

@@ -1,0 +1,54 @@
+// An in-memory LockStore (store/lock_store.h) for tests without a server.
+// Every MemoryLockStore made from the same MemoryLock shares its lease, as
+// connections to one database do; the clock is the test's to move.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/lock_store.h"
+
+namespace mongomigrate::testing {
+
+// The lock itself: the lease, documents of an unknown shape, and a clock.
+class MemoryLock {
+ public:
+  // The clock starts at `now` and moves only when told.
+  explicit MemoryLock(TimestampMs now = 1'700'000'000'000) : now_(now) {}
+
+  void advance(TimestampMs ms);
+  void set_unknown(std::vector<std::string> documents);
+  std::optional<LeaseHolder> holder() const;
+  // When set, every call fails with kDatabase (a server that went away).
+  void set_unreachable(bool unreachable);
+
+ private:
+  friend class MemoryLockStore;
+  mutable std::mutex mutex_;
+  TimestampMs now_;
+  std::optional<LeaseHolder> lease_;
+  std::vector<std::string> unknown_;
+  bool unreachable_ = false;
+};
+
+class MemoryLockStore final : public store::LockStore {
+ public:
+  explicit MemoryLockStore(std::shared_ptr<MemoryLock> lock) : lock_(std::move(lock)) {}
+
+  Result<bool> try_acquire(const LeaseHolder& holder) override;
+  Result<bool> renew(const LeaseHolder& holder, TimestampMs expires_at) override;
+  Result<bool> holds(const LeaseHolder& holder) override;
+  Result<void> release(const LeaseHolder& holder) override;
+  Result<store::LockState> read() override;
+  Result<bool> clear(const LeaseHolder& expected) override;
+  Result<void> clear_unknown() override;
+  Result<TimestampMs> now() override;
+
+ private:
+  std::shared_ptr<MemoryLock> lock_;
+};
+
+}  // namespace mongomigrate::testing

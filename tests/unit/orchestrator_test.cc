@@ -1,0 +1,308 @@
+// The orchestrator (Migrator: up, run, down, lock waits, recovery) on the
+// in-memory stores of tests/support/memory_migrator.h: every branch without a
+// server. The same behaviours are proven against the real server by the
+// integration tests.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+
+#include "support/memory_migrator.h"
+#include "support/temp_dir.h"
+
+namespace mongomigrate::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A migration that runs one insert into `coll`; `down` deletes from it.
+std::string migration(const std::string& coll, bool reversible = true) {
+  std::string up = R"("up": [{"insert": ")" + coll + R"(", "documents": [{"x": 1}]}])";
+  if (!reversible) return "{" + up + "}";
+  return "{" + up + R"(, "down": [{"delete": ")" + coll + R"(", "deletes": [{"q": {}, "limit": 0}]}]})";
+}
+
+class OrchestratorTest : public ::testing::Test {
+ protected:
+  Migrator migrator(LockOptions lock = {}) {
+    return MigratorTesting::make(
+        {.uri = "memory://", .database = "test", .directory = dir_.path(), .lock = lock}, db_);
+  }
+  void write(const std::string& name, const std::string& content) { dir_.write(name, content); }
+  std::string status(const std::string& name) { return db_.log->record(name).status; }
+  int events(const std::string& action) {
+    int n = 0;
+    for (const HistoryEvent& e : db_.log->events()) n += e.action == action;
+    return n;
+  }
+  // A lease held by another runner, live for `ms` on the lock's clock.
+  void hold_lease(TimestampMs ms) {
+    MemoryLockStore store(db_.lock);
+    TimestampMs now = *store.now();
+    ASSERT_TRUE(*store.try_acquire({.owner = "other:1:ff", .host = "elsewhere", .pid = 4242, .user = "ops",
+                                    .acquired_at = now, .expires_at = now + ms}));
+  }
+
+  TempDir dir_;
+  MemoryDatabase db_;
+};
+
+TEST_F(OrchestratorTest, UpAppliesEveryMigrationInOrderWithThreeTrackingWritesEach) {
+  write("001-a.json", migration("a"));
+  write("002-b.json", migration("b"));
+  Migrator m = migrator();
+  auto report = m.run_pending();
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_TRUE(report->ok());
+  ASSERT_EQ(report->steps.size(), 2u);
+  ASSERT_EQ(db_.target->commands().size(), 2u);
+  EXPECT_NE(db_.target->commands()[0].find("\"a\""), std::string::npos) << "in order";
+  EXPECT_EQ(status("001-a.json"), "applied");
+  EXPECT_EQ(status("002-b.json"), "applied");
+  EXPECT_TRUE(db_.log->record("001-a.json").lock_owner.empty());
+  EXPECT_EQ(db_.log->record_writes(), 4) << "a claim and an outcome per migration";
+  EXPECT_EQ(events("applied"), 2) << "and one event";
+  EXPECT_FALSE(db_.lock->holder()) << "the lease is released";
+
+  auto again = m.run_pending();
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->steps.empty());
+  EXPECT_EQ(db_.target->commands().size(), 2u) << "nothing runs twice";
+}
+
+TEST_F(OrchestratorTest, TheRecordSaysRunningBeforeTheFirstCommand) {
+  write("001-a.json", migration("a"));
+  std::string seen_while_running;
+  db_.target->on_command = [&](const std::string&) { seen_while_running = status("001-a.json"); };
+  Migrator m = migrator();
+  ASSERT_TRUE(m.run_pending());
+  EXPECT_EQ(seen_while_running, "running");
+}
+
+TEST_F(OrchestratorTest, AFailureStopsUpAndBlocksItUntilRun) {
+  write("001-a.json", migration("a"));
+  write("002-fail.json", migration("fail"));
+  write("003-c.json", migration("c"));
+  Migrator m = migrator();
+  auto report = m.run_pending();
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_FALSE(report->ok());
+  EXPECT_EQ(status("002-fail.json"), "failed");
+  EXPECT_EQ(status("003-c.json"), "");
+  EXPECT_EQ(db_.target->commands().size(), 2u);
+
+  auto blocked = m.run_pending();
+  ASSERT_TRUE(blocked);
+  EXPECT_EQ(blocked->blocked_by, "002-fail.json");
+  EXPECT_EQ(db_.target->commands().size(), 2u) << "a failed migration is neither run again nor passed";
+
+  auto applied_again = m.run("001-a.json");
+  ASSERT_FALSE(applied_again);
+  EXPECT_EQ(applied_again.error().kind, ErrorKind::kRefused) << "run refuses an applied one";
+}
+
+TEST_F(OrchestratorTest, AnInterruptedRecordBlocksUpAndRunRecoversIt) {
+  write("001-a.json", migration("a"));
+  write("002-b.json", migration("b"));
+  // Left running by a runner that is gone (its lease is not the live one).
+  db_.log->put({.name = "001-a.json", .status = "running", .lock_owner = "gone:1:dead"});
+  Migrator m = migrator();
+  auto st = m.status();
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->summary.interrupted, 1);
+  auto blocked = m.run_pending();
+  ASSERT_TRUE(blocked) << blocked.error().message;
+  EXPECT_EQ(blocked->blocked_by, "001-a.json");
+  EXPECT_TRUE(db_.target->commands().empty());
+  ASSERT_TRUE(m.run("001-a.json"));
+  EXPECT_EQ(status("001-a.json"), "applied");
+  ASSERT_TRUE(m.run_pending());
+  EXPECT_EQ(status("002-b.json"), "applied");
+}
+
+TEST_F(OrchestratorTest, ALiveRunnersMigrationIsRunningElsewhereToADryRun) {
+  write("001-a.json", migration("a"));
+  Migrator m = migrator();
+  hold_lease(60'000);
+  db_.log->put({.name = "001-a.json", .status = "running", .lock_owner = "other:1:ff"});
+  auto dry = m.run_pending({.dry_run = true});
+  ASSERT_TRUE(dry) << dry.error().message;
+  EXPECT_TRUE(dry->ok());
+  EXPECT_EQ(dry->running_elsewhere, "001-a.json");
+  auto st = m.status();
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->summary.running, 1);
+  EXPECT_TRUE(st->lock_live);
+}
+
+TEST_F(OrchestratorTest, AHeldLockIsWaitedForThenGivesUpNamingTheHolder) {
+  write("001-a.json", migration("a"));
+  hold_lease(60'000);
+  Migrator m = migrator({.lease = 1s, .renew_every = 300ms, .timeout = 100ms, .poll = 20ms});
+  auto report = m.run_pending();
+  ASSERT_FALSE(report);
+  EXPECT_EQ(report.error().kind, ErrorKind::kLockTimeout);
+  EXPECT_NE(report.error().message.find("elsewhere"), std::string::npos) << report.error().message;
+  EXPECT_NE(report.error().message.find("4242"), std::string::npos) << report.error().message;
+  EXPECT_TRUE(db_.target->commands().empty());
+  EXPECT_EQ(status("001-a.json"), "");
+}
+
+TEST_F(OrchestratorTest, AnExpiredLeaseIsTakenOver) {
+  write("001-a.json", migration("a"));
+  hold_lease(1000);
+  db_.lock->advance(5000);
+  Migrator m = migrator({.lease = 1s, .renew_every = 300ms, .timeout = 0ms, .poll = 20ms});
+  auto report = m.run_pending();
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_EQ(status("001-a.json"), "applied");
+  EXPECT_FALSE(db_.lock->holder());
+}
+
+TEST_F(OrchestratorTest, ALeaseTakenOverStopsTheRunBeforeItsNextMigration) {
+  write("001-a.json", migration("a"));
+  write("002-b.json", migration("b"));
+  Migrator m = migrator();
+  RunOptions options;
+  int started = 0;
+  options.on_progress = [&](const ProgressEvent& e) {
+    // As the second one starts, another process takes the lease over.
+    if (e.kind == ProgressEvent::Kind::kStarting && ++started == 2) {
+      MemoryLockStore store(db_.lock);
+      auto holder = *db_.lock->holder();
+      ASSERT_TRUE(*store.clear(holder));
+      hold_lease(60'000);
+    }
+  };
+  auto report = m.run_pending(options);
+  ASSERT_FALSE(report);
+  EXPECT_EQ(report.error().kind, ErrorKind::kLockLost) << report.error().message;
+  EXPECT_EQ(status("001-a.json"), "applied");
+  EXPECT_EQ(db_.target->commands().size(), 1u) << "the second one is not run";
+  EXPECT_EQ(status("002-b.json"), "") << "claimed, then found the lease lost: the claim is given back";
+  EXPECT_EQ(events("stopped"), 1);
+  EXPECT_EQ(db_.lock->holder()->owner, "other:1:ff") << "it releases no lease of another's";
+}
+
+// Fencing: while the runner runs a migration it is taken over, and its
+// successor claims the same record; the paused runner's outcome is refused.
+TEST_F(OrchestratorTest, AnOutcomeIsNotWrittenOverASuccessorsClaim) {
+  write("001-a.json", migration("a"));
+  Migrator m = migrator();
+  db_.target->on_command = [&](const std::string&) {
+    core::LogRecord seen = db_.log->record("001-a.json");
+    core::Migration mig{.name = "001-a.json"};
+    ASSERT_TRUE(db_.log->claim_run(mig, {.seen = seen, .owner = "successor:1:aa", .by = "successor"}));
+  };
+  auto report = m.run_pending();
+  ASSERT_FALSE(report);
+  EXPECT_EQ(report.error().kind, ErrorKind::kLockLost) << report.error().message;
+  EXPECT_EQ(status("001-a.json"), "running");
+  EXPECT_EQ(db_.log->record("001-a.json").lock_owner, "successor:1:aa");
+  EXPECT_EQ(events("applied"), 0);
+}
+
+TEST_F(OrchestratorTest, DownRevertsAndRefusesWhatItCannotRevert) {
+  write("001-a.json", migration("a"));
+  write("002-once.json", migration("once", /*reversible=*/false));
+  Migrator m = migrator();
+  ASSERT_TRUE(m.run_pending());
+  auto reverted = m.revert("001-a.json");
+  ASSERT_TRUE(reverted) << reverted.error().message;
+  EXPECT_EQ(status("001-a.json"), "reverted");
+  EXPECT_FALSE(db_.log->record("001-a.json").reverted_by.empty());
+  EXPECT_EQ(events("reverted"), 1);
+  auto again = m.revert("001-a.json");
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().kind, ErrorKind::kRefused);
+  auto irreversible = m.revert("002-once.json");
+  ASSERT_FALSE(irreversible);
+  EXPECT_EQ(irreversible.error().kind, ErrorKind::kRefused);
+  EXPECT_NE(irreversible.error().message.find("irreversible"), std::string::npos);
+  EXPECT_EQ(status("002-once.json"), "applied");
+}
+
+TEST_F(OrchestratorTest, AFailedDownLeavesTheRevertInterrupted) {
+  write("001-a.json", R"({"up": [{"insert": "a", "documents": [{}]}], "down": [{"drop": "fail"}]})");
+  Migrator m = migrator();
+  ASSERT_TRUE(m.run_pending());
+  auto report = m.revert("001-a.json");
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_FALSE(report->ok());
+  core::LogRecord r = db_.log->record("001-a.json");
+  EXPECT_EQ(r.status, "running");
+  EXPECT_TRUE(r.reverting);
+  EXPECT_TRUE(r.lock_owner.empty()) << "no runner: interrupted at once";
+  EXPECT_EQ(events("revert_failed"), 1);
+}
+
+TEST_F(OrchestratorTest, MarkAndBaselineWriteUnderTheLock) {
+  write("001-a.json", migration("a"));
+  write("002-b.json", migration("b"));
+  write("003-c.json", migration("c"));
+  Migrator m = migrator();
+  auto marked = m.mark("002-b.json", MarkAs::kApplied, {.by = "ops", .reason = "done by hand"});
+  ASSERT_TRUE(marked) << marked.error().message;
+  EXPECT_EQ(marked->previous_status, "");
+  EXPECT_EQ(status("002-b.json"), "applied");
+  auto baselined = m.baseline("003-c.json", {.by = "ops"});
+  ASSERT_TRUE(baselined) << baselined.error().message;
+  EXPECT_EQ(*baselined, (std::vector<std::string>{"001-a.json", "003-c.json"}));
+  EXPECT_EQ(status("003-c.json"), "applied");
+  EXPECT_TRUE(db_.target->commands().empty()) << "nothing is run";
+  EXPECT_EQ(events("marked_applied"), 1);
+  EXPECT_EQ(events("baselined"), 2);
+  EXPECT_FALSE(db_.lock->holder());
+
+  hold_lease(60'000);
+  Migrator waiting = migrator({.lease = 1s, .renew_every = 300ms, .timeout = 50ms, .poll = 10ms});
+  auto refused = waiting.mark("001-a.json", MarkAs::kPending);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind, ErrorKind::kLockTimeout);
+  EXPECT_EQ(status("001-a.json"), "applied");
+}
+
+TEST_F(OrchestratorTest, UnlockClearsAnExpiredLeaseAndUnknownDocumentsOnlyWithForce) {
+  Migrator m = migrator();
+  auto free = m.unlock();
+  ASSERT_TRUE(free);
+  EXPECT_FALSE(free->cleared);
+
+  hold_lease(60'000);
+  auto live = m.unlock();
+  ASSERT_FALSE(live);
+  EXPECT_EQ(live.error().kind, ErrorKind::kRefused);
+  db_.lock->advance(120'000);
+  auto expired = m.unlock();
+  ASSERT_TRUE(expired) << expired.error().message;
+  EXPECT_TRUE(expired->cleared);
+  EXPECT_FALSE(db_.lock->holder());
+
+  db_.lock->set_unknown({R"({"_id": "lease", "lockedBy": "bot"})"});
+  auto unknown = m.unlock();
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().kind, ErrorKind::kRefused);
+  EXPECT_NE(unknown.error().message.find("unknown shape"), std::string::npos) << unknown.error().message;
+  auto forced = m.unlock({.force = true, .by = "ops"});
+  ASSERT_TRUE(forced) << forced.error().message;
+  EXPECT_TRUE(forced->cleared);
+  EXPECT_EQ(forced->unknown.size(), 1u);
+  EXPECT_EQ(events("unlocked"), 2);
+  write("001-a.json", migration("a"));
+  ASSERT_TRUE(m.run_pending());
+  EXPECT_EQ(status("001-a.json"), "applied");
+}
+
+TEST_F(OrchestratorTest, AnUnreachableLockIsADatabaseError) {
+  write("001-a.json", migration("a"));
+  db_.lock->set_unreachable(true);
+  Migrator m = migrator();
+  auto report = m.run_pending();
+  ASSERT_FALSE(report);
+  EXPECT_EQ(report.error().kind, ErrorKind::kDatabase);
+  EXPECT_EQ(exit_code(report.error().kind), 3);
+  EXPECT_TRUE(db_.target->commands().empty());
+}
+
+}  // namespace
+}  // namespace mongomigrate::testing
