@@ -44,10 +44,10 @@ TEST_F(HangupTest, SighupStopsTheRunLikeSigtermWithExit129) {
 
   auto runner = cli_background(with_long_lease({"up", "--by", "deployer"}), bounded());
   ASSERT_TRUE(wait_until(
-      [&] { return (tracked_status(probe(), first) == "running" && probe().count("bulk") > 0) || runner->finished(); },
+      [&] { return (log_status(probe(), first) == "running" && probe().count("bulk") > 0) || runner->finished(); },
       30s))
       << runner->err();
-  ASSERT_EQ(tracked_status(probe(), first), "running") << "stdout: " << runner->out() << "\nstderr: " << runner->err();
+  ASSERT_EQ(log_status(probe(), first), "running") << "stdout: " << runner->out() << "\nstderr: " << runner->err();
   ASSERT_TRUE(runner->signal(SIGHUP));
   ProcessResult result = runner->wait();
 
@@ -58,7 +58,7 @@ TEST_F(HangupTest, SighupStopsTheRunLikeSigtermWithExit129) {
   // last command completed, applied. Never left running.
   std::string status = log_status(probe(), first);
   EXPECT_TRUE(status == "failed" || status == "applied") << status;
-  EXPECT_EQ(tracked_status(probe(), first), status);
+  EXPECT_EQ(log_status(probe(), first), status);
   if (status == "failed") {
     std::string error = probe().string_field("migrationlogs", R"({"name": ")" + first + R"("})", "error");
     EXPECT_TRUE(contains(error, "interrupted by signal 1")) << error;
@@ -105,7 +105,7 @@ TEST_F(HangupTest, ClosedStdoutStopsAfterTheCurrentMigrationWithExit141) {
   // applied; the run stopped there: applied ones first, the rest untouched.
   int applied = 0;
   for (int n = 1; n <= kCount; ++n) {
-    std::string status = tracked_status(probe(), migration_name(n));
+    std::string status = log_status(probe(), migration_name(n));
     if (n == applied + 1 && status == "applied") {
       ++applied;
       EXPECT_EQ(counter(probe(), n), 1) << migration_name(n);
@@ -121,7 +121,7 @@ TEST_F(HangupTest, ClosedStdoutStopsAfterTheCurrentMigrationWithExit141) {
   ProcessResult next = cli({"up", "--lock-timeout", "2s"}, bounded());
   EXPECT_EQ(next.exit_code, 0) << describe(next);
   for (int n = 1; n <= kCount; ++n) {
-    EXPECT_EQ(tracked_status(probe(), migration_name(n)), "applied") << migration_name(n);
+    EXPECT_EQ(log_status(probe(), migration_name(n)), "applied") << migration_name(n);
     EXPECT_EQ(counter(probe(), n), 1) << migration_name(n);
   }
 }
@@ -147,20 +147,20 @@ TEST_F(ClosedStdoutTest, RunAndDownRecordTheirOutcomeReleaseTheLeaseAndExit141) 
   ProcessResult run = run_closed({"run", "001-things.json"});
   EXPECT_EQ(run.killed_by, 0) << describe(run);
   EXPECT_EQ(run.exit_code, 141) << describe(run);
-  EXPECT_EQ(tracked_status(probe(), "001-things.json"), "applied");
+  EXPECT_EQ(log_status(probe(), "001-things.json"), "applied");
   EXPECT_EQ(probe().count("things"), 1);
   EXPECT_EQ(lock_leftovers(probe()), 0) << "the lease is released";
 
   ProcessResult down = run_closed({"down", "001-things.json"});
   EXPECT_EQ(down.killed_by, 0) << describe(down);
   EXPECT_EQ(down.exit_code, 141) << describe(down);
-  EXPECT_EQ(tracked_status(probe(), "001-things.json"), "reverted");
+  EXPECT_EQ(log_status(probe(), "001-things.json"), "reverted");
   EXPECT_EQ(probe().count("things"), 0);
   EXPECT_EQ(lock_leftovers(probe()), 0) << "the lease is released";
 
   ProcessResult up = cli({"up", "--lock-timeout", "2s"}, bounded());
   EXPECT_EQ(up.exit_code, 0) << describe(up);
-  EXPECT_EQ(tracked_status(probe(), "001-things.json"), "applied");
+  EXPECT_EQ(log_status(probe(), "001-things.json"), "applied");
 }
 
 TEST_F(ClosedStdoutTest, EveryCommandExits141WithoutCrashing) {
@@ -170,7 +170,7 @@ TEST_F(ClosedStdoutTest, EveryCommandExits141WithoutCrashing) {
   ProcessResult up = run_closed({"up", "--json"});
   EXPECT_EQ(up.killed_by, 0) << describe(up);
   EXPECT_EQ(up.exit_code, 141) << describe(up);
-  EXPECT_EQ(tracked_status(probe(), "001-things.json"), "applied");
+  EXPECT_EQ(log_status(probe(), "001-things.json"), "applied");
   EXPECT_EQ(lock_leftovers(probe()), 0) << "the lease is released";
   for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
            {"up"}, {"status"}, {"status", "--json"}, {"history"}, {"validate"}, {"up", "--dry-run"}}) {
@@ -191,7 +191,7 @@ TEST_F(HangupTest, SighupIgnoredAtStartStaysIgnored) {
   auto runner = cli_background(with_long_lease({"up"}), bounded());  // inherits SIGHUP ignored
   sigaction(SIGHUP, &previous, nullptr);
   ASSERT_TRUE(wait_until(
-      [&] { return (tracked_status(probe(), migration_name(1)) == "running" && probe().count("bulk") > 0) ||
+      [&] { return (log_status(probe(), migration_name(1)) == "running" && probe().count("bulk") > 0) ||
                    runner->finished(); },
       30s));
   runner->signal(SIGHUP);

@@ -1,0 +1,137 @@
+// The storage under the server fails: PostgreSQL killed under a running
+// FerretDB mid-run, and PostgreSQL down while FerretDB still answers. Each
+// test starts a FerretDB 2 + PostgreSQL of its own (the shared one stays up),
+// so with MONGOMIGRATE_TEST_URI these are skipped.
+//
+// What must hold (DESIGN.md §5, "bad input never costs data"): exit 3 with a
+// clear error, nothing recorded applied that did not finish, and the next
+// `up` (after `run` of an interrupted migration) correct.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "support/counter_migrations.h"
+#include "support/integration.h"
+
+namespace mongomigrate::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+class PostgresFaultTest : public IntegrationTest {
+ protected:
+  void SetUp() override {
+    SKIP_UNLESS_LOCAL_SERVER("it kills and restarts PostgreSQL under FerretDB");
+    IntegrationTest::SetUp();
+    own_ = std::make_unique<FerretDbServer>();
+    own_uri_ = own_->uri(db(), "serverSelectionTimeoutMS=1500&connectTimeoutMS=1000");
+    p_ = std::make_unique<DbProbe>(own_uri_, db());
+  }
+
+  ProcessResult own_cli(std::vector<std::string> args) {
+    args.insert(args.end(), {"--uri", own_uri_, "--dir", dir()});
+    return cli(with_short_lease(std::move(args)), bounded(), false);
+  }
+
+  // For migrations 1..count: an applied record ran once to its end (counter
+  // 1); any other did not reach its end (counter 0), except `unfinished`,
+  // which may have. Returns how many are applied.
+  int check_consistent(int count, std::optional<int> unfinished = std::nullopt) {
+    int applied = 0;
+    for (int n = 1; n <= count; ++n) {
+      std::string status = log_status(*p_, migration_name(n));
+      if (status == "applied") {
+        ++applied;
+        EXPECT_EQ(counter(*p_, n), 1) << migration_name(n) << " is recorded applied: it ran once";
+      } else if (unfinished != n) {
+        EXPECT_EQ(counter(*p_, n), 0) << migration_name(n) << " (" << status << ") did not run to its end";
+      }
+    }
+    return applied;
+  }
+
+  std::unique_ptr<FerretDbServer> own_;
+  std::string own_uri_;
+  std::unique_ptr<DbProbe> p_;
+};
+
+TEST_F(PostgresFaultTest, PostgresKilledMidRunExits3AndNothingUnfinishedIsRecordedApplied) {
+  constexpr int kCount = 4;
+  // About half a second each on FerretDB 2: a wide window to kill it in.
+  for (int n = 1; n <= kCount; ++n) write_migration(migration_name(n), slow_migration(n, 150, 200));
+
+  auto runner = cli_background(with_short_lease({"up", "--uri", own_uri_, "--dir", dir()}), bounded(), false);
+  const std::string second = migration_name(2);
+  ASSERT_TRUE(wait_until([&] { return log_status(*p_, second) == "running" || runner->finished(); }, 30s))
+      << runner->err();
+  ASSERT_EQ(log_status(*p_, second), "running") << "stdout: " << runner->out() << "\nstderr: " << runner->err();
+  own_->postgres().crash();
+
+  ProcessResult crashed = runner->wait();
+  EXPECT_EQ(crashed.exit_code, 3) << describe(crashed);
+  EXPECT_FALSE(crashed.err.empty()) << describe(crashed);
+  EXPECT_FALSE(contains(crashed.out, "4 applied")) << describe(crashed);
+
+  own_->postgres().start();
+  // FerretDB is still the same process: it reconnects to the restarted
+  // PostgreSQL by itself.
+  ASSERT_TRUE(wait_until([&] { return own_cli({"status"}).exit_code == 0; }, 30s));
+  std::optional<int> left_running;
+  for (int n = 1; n <= kCount; ++n) {
+    if (log_status(*p_, migration_name(n)) == "running") left_running = n;
+  }
+  EXPECT_LE(p_->count("migrationlogs", R"({"status": "running"})"), 1);
+  int applied_before = check_consistent(kCount, left_running);
+  EXPECT_GE(applied_before, 1) << "the first migration finished before PostgreSQL went away";
+  EXPECT_LT(applied_before, kCount);
+
+  if (left_running) {
+    // Interrupted once the runner's lease has expired: `up` refuses to pass
+    // it, `run` applies it again.
+    ProcessResult blocked;
+    ASSERT_TRUE(wait_until([&] { return (blocked = own_cli({"up"})).exit_code == 1; }, 20s)) << describe(blocked);
+    EXPECT_TRUE(contains(blocked.err, migration_name(*left_running))) << describe(blocked);
+    ProcessResult run = own_cli({"run", migration_name(*left_running)});
+    ASSERT_EQ(run.exit_code, 0) << describe(run);
+  }
+  ProcessResult up;
+  ASSERT_TRUE(wait_until([&] { return (up = own_cli({"up"})).exit_code == 0; }, 20s)) << describe(up);
+  // The one left running may have reached its counter before PostgreSQL died.
+  EXPECT_EQ(check_consistent(kCount, left_running), kCount);
+  if (left_running) {
+    EXPECT_GE(counter(*p_, *left_running), 1);
+  }
+  EXPECT_EQ(own_cli({"validate"}).exit_code, 0);
+}
+
+TEST_F(PostgresFaultTest, PostgresDownUnderARunningFerretDbExits3AndWritesNothing) {
+  for (int n = 1; n <= 2; ++n) write_migration(migration_name(n), counter_migration(n));
+  own_->postgres().stop();
+
+  for (const char* command : {"up", "status", "validate", "history", "unlock"}) {
+    SCOPED_TRACE(command);
+    ProcessResult r = own_cli({command});
+    EXPECT_FALSE(r.timed_out) << describe(r);
+    EXPECT_EQ(r.exit_code, 3) << describe(r);
+    EXPECT_FALSE(r.err.empty()) << describe(r);
+    EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "one line: " << describe(r);
+    EXPECT_FALSE(contains(r.out, "applied")) << describe(r);
+  }
+
+  own_->postgres().start();
+  ASSERT_TRUE(wait_until([&] { return own_cli({"status"}).exit_code == 0; }, 30s));
+  EXPECT_TRUE(p_->collections().empty()) << "nothing was written";
+  ProcessResult up = own_cli({"up"});
+  ASSERT_EQ(up.exit_code, 0) << describe(up);
+  EXPECT_EQ(check_consistent(2), 2);
+}
+
+}  // namespace
+}  // namespace mongomigrate::testing
