@@ -21,17 +21,10 @@
 #include <vector>
 
 #include "mongomigrate/error.h"
+#include "mongomigrate/options.h"
 #include "mongomigrate/report.h"
 
 namespace mongomigrate {
-
-// The lease lock in `<collection>_lock` that every writing operation takes.
-struct LockOptions {
-  std::chrono::milliseconds lease{std::chrono::seconds(60)};        // how long a lease lasts unrenewed
-  std::chrono::milliseconds renew_every{std::chrono::seconds(20)};  // lease / 3 by default
-  std::chrono::milliseconds timeout{std::chrono::minutes(5)};       // how long to wait for a held lock
-  std::chrono::milliseconds poll{std::chrono::milliseconds(250)};   // how often to look while waiting
-};
 
 struct MigratorOptions {
   std::string uri = "mongodb://localhost:27017";
@@ -47,14 +40,6 @@ struct MigratorOptions {
   // lease is released, and the call returns kInterrupted. Not owned.
   const std::atomic<int>* stop = nullptr;
 };
-
-// Called as a migration starts (just before its record is marked `running`)
-// and as it ends (once its outcome is recorded).
-struct ProgressEvent {
-  enum class Kind { kStarting, kFinished } kind;
-  const StepReport& step;
-};
-using ProgressCallback = std::function<void(const ProgressEvent&)>;
 
 struct RunOptions {
   bool dry_run = false;
@@ -160,9 +145,6 @@ class Migrator {
   explicit Migrator(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
-
-// "$USER@hostname", the default for applied_by / reverted_by.
-std::string default_actor();
 
 // The library's version string, e.g. "0.1.0".
 const char* version();

@@ -39,8 +39,13 @@ server_start() {  # STATE PORT PG_PORT
       [ "$(id -u)" -ne 0 ] || chown postgres:postgres "$state" "$state/pg" "$state/socket"
       _as_postgres "$PG_BIN/initdb" -D "$state/pg" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 \
         --no-sync >/dev/null
-      # DocumentDB's settings as FerretDB documents them. synchronous_commit
-      # stays on (with it off, a killed postmaster loses acknowledged writes).
+      # DocumentDB's settings as FerretDB documents them, and the test
+      # harness's durability settings (tests/support/test_server.cc): fsync
+      # and full_page_writes off (a killed process does not lose the OS
+      # cache; a commit need not wait for the disk, much as MongoDB
+      # acknowledges a write before its journal is flushed), while
+      # synchronous_commit stays on (with it off, a killed postmaster loses
+      # acknowledged writes).
       cat >>"$state/pg/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '$state/socket'
@@ -54,6 +59,8 @@ documentdb.enableSchemaValidation = true
 documentdb.enableBypassDocumentValidation = true
 documentdb.enableUserCrud = true
 documentdb.maxUserLimit = 100
+fsync = off
+full_page_writes = off
 CONF
     fi
     _as_postgres "$PG_BIN/postgres" -D "$state/pg" -p "$pg_port" >"$state/postgres.log" 2>&1 &

@@ -22,7 +22,7 @@
 #include <string>
 #include <thread>
 
-#include "mongomigrate/migrator.h"
+#include "mongomigrate/options.h"
 #include "store/lock_store.h"
 
 namespace mongomigrate::runner {

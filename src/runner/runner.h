@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "core/migration.h"
-#include "mongomigrate/migrator.h"
+#include "mongomigrate/options.h"
 #include "store/log_store.h"
 #include "store/target.h"
 
