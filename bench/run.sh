@@ -159,6 +159,7 @@ fi
 
 # ---------------------------------------------------------------- server, workloads
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mongo-migrate-bench.XXXXXX")
+chmod 755 "$WORK"   # PostgreSQL runs as postgres and must reach its data inside
 cleanup() {
   [ -n "$GIVEN_URI" ] || server_stop "$WORK/server" >/dev/null
   rm -rf "$WORK"

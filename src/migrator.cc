@@ -112,6 +112,9 @@ Migrator::Impl::Impl(MigratorOptions opts, mongo::Client c)
   seams.open_lock = [uri = options.uri, db = database, lock_collection] {
     return mongo::open_lock_store(uri, db, lock_collection);
   };
+  seams.open_events = [uri = options.uri, db = database, collection = options.collection] {
+    return mongo::open_log_store(uri, db, collection);
+  };
 }
 
 Migrator::Impl::Impl(MigratorOptions opts, Seams given)

@@ -82,7 +82,8 @@ Result<RunReport> Migrator::run_pending(const RunOptions& options) {
     report.blocked_by = plan.blocked_by;
     report.blocked_reason = plan.blocked_reason;
 
-    runner::Runner runner = impl_->make_runner(options.applied_by, session, hooks_of(options));
+    runner::Runner runner =
+        impl_->make_runner(options.applied_by, session, hooks_of(options), /*background_events=*/true);
     for (const core::Migration* m : plan.to_apply) {
       if (session.lost()) {
         return std::unexpected(
@@ -104,6 +105,7 @@ Result<RunReport> Migrator::run_pending(const RunOptions& options) {
         break;
       }
     }
+    if (auto events = runner.finish_events(); !events) return std::unexpected(events.error());
     return report;
   });
 }

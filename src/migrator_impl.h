@@ -51,6 +51,9 @@ struct Seams {
   std::shared_ptr<store::LockStore> lock;
   std::shared_ptr<store::Target> target;
   runner::LeaseKeeper::StoreOpener open_lock;
+  // The event sender's own connection (runner/event_sender.h); may be empty:
+  // events are then written in line.
+  runner::EventSender::StoreOpener open_events;
   // Refuses a server that breaks the model (FerretDB 1.x); may be empty.
   std::function<Result<void>()> check_server;
 };
@@ -110,7 +113,10 @@ struct Migrator::Impl {
     return result;
   }
 
-  runner::Runner make_runner(const std::string& actor, LockSession& session, runner::RunnerHooks hooks);
+  // `background_events`: a run of many migrations (`up`) writes its events
+  // on a connection of its own while the next migration runs.
+  runner::Runner make_runner(const std::string& actor, LockSession& session, runner::RunnerHooks hooks,
+                             bool background_events = false);
 
   bool stop_requested() const { return options.stop && options.stop->load() != 0; }
   Error interrupted(const std::string& what) const;

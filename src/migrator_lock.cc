@@ -30,8 +30,8 @@ Result<std::unique_ptr<runner::LeaseKeeper>> Migrator::Impl::take_lock(const std
                                       options.on_lock_wait, options.stop);
 }
 
-runner::Runner Migrator::Impl::make_runner(const std::string& actor, LockSession& session,
-                                           runner::RunnerHooks hooks) {
+runner::Runner Migrator::Impl::make_runner(const std::string& actor, LockSession& session, runner::RunnerHooks hooks,
+                                           bool background_events) {
   hooks.stop = options.stop;
   // After each claim, before the first command: the lease must still be
   // ours (a runner paused past it must not run what it just claimed).
@@ -42,7 +42,8 @@ runner::Runner Migrator::Impl::make_runner(const std::string& actor, LockSession
     return std::unexpected(Error{ErrorKind::kLockLost, **why});
   };
   return runner::Runner(*seams.target, log(), runner::RunnerIdentity::current(actor), session.owner(),
-                        std::move(hooks), std::move(check));
+                        std::move(hooks), std::move(check),
+                        background_events ? seams.open_events : runner::EventSender::StoreOpener{});
 }
 
 Error Migrator::Impl::lease_lost(const std::string& name, const std::string& why, const std::string& by,

@@ -33,6 +33,10 @@ server_start() {  # STATE PORT PG_PORT
   local state=$1 port=$2 pg_port=$3
   mkdir -p "$state"
   state=$(cd "$state" && pwd -P)
+  if [ "$(id -u)" -eq 0 ] && ! setpriv --reuid=postgres --regid=postgres --clear-groups -- test -x "$(dirname "$state")"; then
+    echo "PostgreSQL runs as the postgres user, which cannot reach $state: make its parent directories traversable (chmod o+x)" >&2
+    return 2
+  fi
   if ! _server_alive "$state" postgres; then
     if [ ! -f "$state/pg/PG_VERSION" ]; then
       rm -rf "$state/pg" && mkdir -p "$state/pg" "$state/socket"

@@ -31,6 +31,18 @@ MongoLogStore::MongoLogStore(Client& client, std::string collection)
   mongoc_write_concern_set_wmajority(write_concern_.get(), 0);
 }
 
+MongoLogStore::MongoLogStore(std::unique_ptr<Client> client, std::string collection)
+    : MongoLogStore(*client, std::move(collection)) {
+  owned_ = std::move(client);
+}
+
+Result<std::unique_ptr<store::LogStore>> open_log_store(const std::string& uri, const std::string& database,
+                                                        const std::string& collection) {
+  auto client = Client::open(uri, database);
+  if (!client) return std::unexpected(client.error());
+  return std::make_unique<MongoLogStore>(std::make_unique<Client>(std::move(*client)), collection);
+}
+
 Result<std::vector<core::LogRecord>> MongoLogStore::load() {
   CollectionPtr coll = client_.open_collection(collection_);
   ScopedBson filter, opts;

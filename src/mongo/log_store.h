@@ -10,6 +10,7 @@
 // Field names, types and status words are the seed's (DESIGN.md §3).
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +23,8 @@ namespace mongomigrate::mongo {
 class MongoLogStore final : public store::LogStore {
  public:
   MongoLogStore(Client& client, std::string collection);
+  // With a connection of its own.
+  MongoLogStore(std::unique_ptr<Client> client, std::string collection);
 
   const std::string& collection() const { return collection_; }
   std::string events_collection() const { return collection_ + "_events"; }
@@ -59,9 +62,14 @@ class MongoLogStore final : public store::LogStore {
   // A write fenced by `claim`: kLockLost if the record is no longer its.
   Result<void> fenced_update(const store::Claim& claim, const bson_t* update, const std::string& context);
 
+  std::unique_ptr<Client> owned_;
   Client& client_;
   std::string collection_;
   WriteConcernPtr write_concern_;
 };
+
+// A log store with a connection of its own to `uri`.
+Result<std::unique_ptr<store::LogStore>> open_log_store(const std::string& uri, const std::string& database,
+                                                        const std::string& collection);
 
 }  // namespace mongomigrate::mongo

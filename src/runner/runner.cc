@@ -31,13 +31,17 @@ RunnerIdentity RunnerIdentity::current(std::string actor) {
 }
 
 Runner::Runner(store::Target& target, store::LogStore& store, RunnerIdentity identity, std::string lock_owner,
-               RunnerHooks hooks, LeaseCheck check_lease)
+               RunnerHooks hooks, LeaseCheck check_lease, EventSender::StoreOpener open_events)
     : target_(target),
       store_(store),
       identity_(std::move(identity)),
       lock_owner_(std::move(lock_owner)),
       hooks_(std::move(hooks)),
-      check_lease_(std::move(check_lease)) {}
+      check_lease_(std::move(check_lease)) {
+  if (open_events) events_ = std::make_unique<EventSender>(std::move(open_events));
+}
+
+Result<void> Runner::finish_events() { return events_ ? events_->finish() : Result<void>{}; }
 
 void Runner::notify(ProgressEvent::Kind kind, const StepReport& step) const {
   if (hooks_.on_progress) hooks_.on_progress(ProgressEvent{kind, step});
@@ -106,7 +110,9 @@ HistoryEvent Runner::event_of(const core::Migration& m, const char* action, std:
 
 Result<void> Runner::record_event(const core::Migration& m, const char* action, std::int64_t duration_ms,
                                   const std::string& error) {
-  return store_.append_event(event_of(m, action, duration_ms, error));
+  if (!events_) return store_.append_event(event_of(m, action, duration_ms, error));
+  events_->send(event_of(m, action, duration_ms, error));
+  return {};
 }
 
 Result<void> Runner::check_lease_after_claim(const std::string& what_stays) {

@@ -8,12 +8,14 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/migration.h"
 #include "mongomigrate/options.h"
+#include "runner/event_sender.h"
 #include "store/log_store.h"
 #include "store/target.h"
 
@@ -47,9 +49,15 @@ class Runner {
  public:
   // Migrations run on `target` and are recorded in `store`. `lock_owner` is
   // the owner id of the lease this runner holds; `check_lease` is called
-  // after each claim, before the first command.
+  // after each claim, before the first command. With `open_events`, events
+  // are written by an EventSender on a connection of its own while the next
+  // migration runs (finish_events() waits for them); without, in line.
   Runner(store::Target& target, store::LogStore& store, RunnerIdentity identity, std::string lock_owner,
-         RunnerHooks hooks, LeaseCheck check_lease);
+         RunnerHooks hooks, LeaseCheck check_lease, EventSender::StoreOpener open_events = {});
+
+  // Waits until every event of this runner is written; the first failure.
+  // (The destructor waits too, and ignores failures.)
+  Result<void> finish_events();
 
   // Claims the migration (`seen`: its record as read under the lease, if
   // any; refused if its status is in `refuse_statuses`), checks the lease is
@@ -92,6 +100,7 @@ class Runner {
   std::string lock_owner_;
   RunnerHooks hooks_;
   LeaseCheck check_lease_;
+  std::unique_ptr<EventSender> events_;  // null: events are written in line
 };
 
 }  // namespace mongomigrate::runner
