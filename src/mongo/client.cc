@@ -13,6 +13,7 @@
 #include "core/time_format.h"
 #include "core/server_text.h"
 #include "core/uri_redaction.h"
+#include "mongo/value_bson.h"
 
 namespace mongomigrate::mongo {
 namespace {
@@ -219,8 +220,7 @@ Result<TimestampMs> Client::server_now() {
     TimestampMs before = 0;
     bson_error_t error;
     while (true) {
-      ScopedBson command;
-      BSON_APPEND_INT32(command.get(), clock_command_, 1);
+      OwnedBson command = to_bson(Doc{{clock_command_, 1}});
       before = core::now_ms();
       bson_destroy(reply.get());
       if (mongoc_client_command_simple(client_.get(), "admin", command.get(), nullptr, reply.get(), &error)) break;
@@ -267,8 +267,8 @@ std::string unsupported_server(const bson_t* reply) {
 
 Result<void> Client::check_server() {
   if (!server_checked_) {
-    ScopedBson command, reply;
-    BSON_APPEND_INT32(command.get(), "buildInfo", 1);
+    OwnedBson command = to_bson(Doc{{"buildInfo", 1}});
+    ScopedBson reply;
     bson_error_t error;
     if (mongoc_client_command_simple(client_.get(), "admin", command.get(), nullptr, reply.get(), &error)) {
       std::string problem = unsupported_server(reply.get());

@@ -77,8 +77,7 @@ Result<BulkResult> bulk_write(Client& client, std::string_view collection, const
   BulkResult result;
   if (writes.empty()) return result;
   CollectionPtr coll = client.open_collection(std::string(collection));
-  ScopedBson opts;
-  BSON_APPEND_BOOL(opts.get(), "ordered", false);
+  OwnedBson opts = to_bson(Doc{{"ordered", false}});
   BulkPtr bulk(mongoc_collection_create_bulk_operation_with_opts(coll.get(), opts.get()));
   for (std::size_t i = 0; i < writes.size(); ++i) {
     const WriteOp& w = writes[i];

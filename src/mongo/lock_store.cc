@@ -4,6 +4,8 @@
 
 #include <optional>
 
+#include "mongo/value_bson.h"
+
 namespace mongomigrate::mongo {
 namespace {
 
@@ -12,20 +14,18 @@ namespace {
 constexpr const char* kLeaseId = "lease";
 constexpr int kDuplicateKey = 11000;
 
-void append_holder(bson_t* doc, const LeaseHolder& h) {
-  BSON_APPEND_UTF8(doc, "owner", h.owner.c_str());
-  BSON_APPEND_UTF8(doc, "host", h.host.c_str());
-  BSON_APPEND_INT64(doc, "pid", h.pid);
-  BSON_APPEND_UTF8(doc, "user", h.user.c_str());
-  BSON_APPEND_DATE_TIME(doc, "acquiredAt", h.acquired_at);
-  BSON_APPEND_DATE_TIME(doc, "expiresAt", h.expires_at);
+// The lease's fields (all but `_id`).
+Doc holder_fields(const LeaseHolder& h) {
+  return Doc{{"owner", h.owner},
+             {"host", h.host},
+             {"pid", static_cast<std::int64_t>(h.pid)},
+             {"user", h.user},
+             {"acquiredAt", DateTime{h.acquired_at}},
+             {"expiresAt", DateTime{h.expires_at}}};
 }
 
 // {_id: "lease", owner}: the lease while it is still `owner`'s.
-void append_owned_filter(bson_t* filter, const std::string& owner) {
-  BSON_APPEND_UTF8(filter, "_id", kLeaseId);
-  BSON_APPEND_UTF8(filter, "owner", owner.c_str());
-}
+OwnedBson owned_filter(const std::string& owner) { return to_bson(Doc{{"_id", kLeaseId}, {"owner", owner}}); }
 
 // The lease a document holds, if it is one of ours: `_id` "lease", a string
 // owner and a date expiresAt (the rest is descriptive and may be missing).
@@ -91,9 +91,10 @@ MongoLockStore::MongoLockStore(std::unique_ptr<Client> client, std::string colle
 
 Result<bool> MongoLockStore::try_acquire(const LeaseHolder& holder) {
   CollectionPtr coll = client_.open_collection(collection_);
-  ScopedBson doc, opts, reply;
-  BSON_APPEND_UTF8(doc.get(), "_id", kLeaseId);
-  append_holder(doc.get(), holder);
+  Doc lease{{"_id", kLeaseId}};
+  for (auto& field : holder_fields(holder)) lease.push_back(std::move(field));
+  OwnedBson doc = to_bson(lease);
+  ScopedBson opts, reply;
   mongoc_write_concern_append(write_concern_.get(), opts.get());
   bson_error_t error;
   if (mongoc_collection_insert_one(coll.get(), doc.get(), opts.get(), nullptr, &error)) return true;
@@ -106,13 +107,8 @@ Result<bool> MongoLockStore::try_acquire(const LeaseHolder& holder) {
   // expiresAt past now and the others' filters no longer match. A document
   // without a date expiresAt never matches: an unknown shape is not ours to
   // take.
-  ScopedBson filter, replacement;
-  BSON_APPEND_UTF8(filter.get(), "_id", kLeaseId);
-  bson_t expiry;
-  BSON_APPEND_DOCUMENT_BEGIN(filter.get(), "expiresAt", &expiry);
-  BSON_APPEND_DATE_TIME(&expiry, "$lt", holder.acquired_at);
-  bson_append_document_end(filter.get(), &expiry);
-  append_holder(replacement.get(), holder);
+  OwnedBson filter = to_bson(Doc{{"_id", kLeaseId}, {"expiresAt", Doc{{"$lt", DateTime{holder.acquired_at}}}}});
+  OwnedBson replacement = to_bson(holder_fields(holder));
   bson_destroy(reply.get());
   if (!mongoc_collection_replace_one(coll.get(), filter.get(), replacement.get(), opts.get(), reply.get(), &error)) {
     return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, "cannot take over the migration lock"));
@@ -122,12 +118,9 @@ Result<bool> MongoLockStore::try_acquire(const LeaseHolder& holder) {
 
 Result<bool> MongoLockStore::renew(const LeaseHolder& holder, TimestampMs expires_at) {
   CollectionPtr coll = client_.open_collection(collection_);
-  ScopedBson filter, update, opts, reply;
-  append_owned_filter(filter.get(), holder.owner);
-  bson_t set;
-  BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$set", &set);
-  BSON_APPEND_DATE_TIME(&set, "expiresAt", expires_at);
-  bson_append_document_end(update.get(), &set);
+  OwnedBson filter = owned_filter(holder.owner);
+  OwnedBson update = to_bson(Doc{{"$set", Doc{{"expiresAt", DateTime{expires_at}}}}});
+  ScopedBson opts, reply;
   mongoc_write_concern_append(write_concern_.get(), opts.get());
   bson_error_t error;
   bson_destroy(reply.get());
@@ -139,9 +132,8 @@ Result<bool> MongoLockStore::renew(const LeaseHolder& holder, TimestampMs expire
 
 Result<bool> MongoLockStore::holds(const LeaseHolder& holder) {
   CollectionPtr coll = client_.open_collection(collection_);
-  ScopedBson filter, opts;
-  append_owned_filter(filter.get(), holder.owner);
-  BSON_APPEND_INT64(opts.get(), "limit", 1);
+  OwnedBson filter = owned_filter(holder.owner);
+  OwnedBson opts = to_bson(Doc{{"limit", 1LL}});
   CursorPtr cursor(mongoc_collection_find_with_opts(coll.get(), filter.get(), opts.get(), nullptr));
   const bson_t* doc = nullptr;
   bool found = mongoc_cursor_next(cursor.get(), &doc);
@@ -154,8 +146,8 @@ Result<bool> MongoLockStore::holds(const LeaseHolder& holder) {
 
 Result<bool> MongoLockStore::delete_lease(const std::string& owner, const char* context) {
   CollectionPtr coll = client_.open_collection(collection_);
-  ScopedBson filter, opts, reply;
-  append_owned_filter(filter.get(), owner);
+  OwnedBson filter = owned_filter(owner);
+  ScopedBson opts, reply;
   mongoc_write_concern_append(write_concern_.get(), opts.get());
   bson_error_t error;
   bson_destroy(reply.get());
@@ -207,8 +199,8 @@ Result<void> MongoLockStore::clear_unknown() {
     // named, and MongoDB gives every document one.
     bson_iter_t id;
     if (!bson_iter_init_find(&id, doc, "_id")) continue;
-    ScopedBson filter, opts;
-    bson_append_iter(filter.get(), "_id", -1, &id);
+    OwnedBson filter = to_bson(Doc{{"_id", value_at(id)}});
+    ScopedBson opts;
     mongoc_write_concern_append(write_concern_.get(), opts.get());
     if (!mongoc_collection_delete_one(coll.get(), filter.get(), opts.get(), nullptr, &error)) {
       return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, "cannot clear the migration lock"));

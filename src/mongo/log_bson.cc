@@ -1,5 +1,7 @@
 #include "mongo/log_bson.h"
 
+#include <algorithm>
+#include <iterator>
 #include <optional>
 
 namespace mongomigrate::mongo {
@@ -27,14 +29,6 @@ std::string object_id_hex(const bson_iter_t& it) {
   char hex[25];
   bson_oid_to_string(bson_iter_oid(&it), hex);
   return hex;
-}
-
-void append_string(bson_t* doc, const char* key, const std::string& value) {
-  BSON_APPEND_UTF8(doc, key, value.c_str());
-}
-
-void append_if_set(bson_t* doc, const char* key, const std::string& value) {
-  if (!value.empty()) append_string(doc, key, value);
 }
 
 }  // namespace
@@ -89,42 +83,23 @@ HistoryEvent event_from(const bson_t* doc) {
   return e;
 }
 
-void append_record_fields(bson_t* doc, const core::LogRecord& r) {
-  append_string(doc, "name", r.name);
-  append_if_set(doc, "version", r.version);
-  append_if_set(doc, "status", r.status);
-  if (r.applied_at) BSON_APPEND_DATE_TIME(doc, "appliedAt", *r.applied_at);
-  if (r.reverted_at) BSON_APPEND_DATE_TIME(doc, "revertedAt", *r.reverted_at);
-  if (r.duration_ms) BSON_APPEND_INT64(doc, "duration", *r.duration_ms);
-  append_if_set(doc, "error", r.error);
-  append_if_set(doc, "checksum", r.checksum);
-  append_if_set(doc, "appliedBy", r.applied_by);
-  append_if_set(doc, "revertedBy", r.reverted_by);
-  append_if_set(doc, "lockOwner", r.lock_owner);
-  if (r.reverting) BSON_APPEND_BOOL(doc, "reverting", true);
+Doc event_fields(const HistoryEvent& e) {
+  Doc doc{{"name", e.name}, {"action", e.action}, {"at", DateTime{e.at}}, {"by", e.by}};
+  if (e.duration_ms) doc.emplace_back("duration", *e.duration_ms);
+  for (const auto& [key, value] : {std::pair{"error", &e.error}, {"checksum", &e.checksum}, {"reason", &e.reason}}) {
+    if (!value->empty()) doc.emplace_back(key, *value);
+  }
+  doc.emplace_back("runner", Doc{{"host", e.host}, {"pid", static_cast<std::int64_t>(e.pid)}});
+  return doc;
 }
 
-void append_event_fields(bson_t* doc, const HistoryEvent& e) {
-  append_string(doc, "name", e.name);
-  append_string(doc, "action", e.action);
-  BSON_APPEND_DATE_TIME(doc, "at", e.at);
-  append_string(doc, "by", e.by);
-  if (e.duration_ms) BSON_APPEND_INT64(doc, "duration", *e.duration_ms);
-  append_if_set(doc, "error", e.error);
-  append_if_set(doc, "checksum", e.checksum);
-  append_if_set(doc, "reason", e.reason);
-  bson_t runner;
-  BSON_APPEND_DOCUMENT_BEGIN(doc, "runner", &runner);
-  append_string(&runner, "host", e.host);
-  BSON_APPEND_INT64(&runner, "pid", e.pid);
-  bson_append_document_end(doc, &runner);
-}
-
-bool append_object_id(bson_t* doc, const std::string& hex) {
-  if (!bson_oid_is_valid(hex.c_str(), hex.size()) || hex.size() != 24) return false;
+std::optional<ObjectId> object_id(const std::string& hex) {
+  if (hex.size() != 24 || !bson_oid_is_valid(hex.c_str(), hex.size())) return std::nullopt;
   bson_oid_t oid;
   bson_oid_init_from_string(&oid, hex.c_str());
-  return BSON_APPEND_OID(doc, "_id", &oid);
+  ObjectId id;
+  std::copy(std::begin(oid.bytes), std::end(oid.bytes), id.bytes.begin());
+  return id;
 }
 
 std::string new_object_id() {

@@ -4,11 +4,13 @@
 
 #include <bson/bson.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/log_record.h"
 #include "mongomigrate/report.h"
+#include "mongomigrate/value.h"
 
 namespace mongomigrate::mongo {
 
@@ -16,13 +18,11 @@ namespace mongomigrate::mongo {
 core::LogRecord record_from(const bson_t* doc);
 HistoryEvent event_from(const bson_t* doc);
 
-// The record's fields that are set (status, name, ...); not `_id`.
-void append_record_fields(bson_t* doc, const core::LogRecord& record);
 // The event's fields (name, action, at, by, ..., runner: {host, pid}); not `_id`.
-void append_event_fields(bson_t* doc, const HistoryEvent& event);
+Doc event_fields(const HistoryEvent& event);
 
-// `_id: ObjectId(hex)`; false if `hex` is not an ObjectId.
-bool append_object_id(bson_t* doc, const std::string& hex);
+// The ObjectId whose hex is `hex`; nullopt if it is not one.
+std::optional<ObjectId> object_id(const std::string& hex);
 // A new ObjectId, as hex.
 std::string new_object_id();
 

@@ -10,18 +10,12 @@ namespace {
 
 constexpr int kDuplicateKey = 11000;
 
-void append_string(bson_t* doc, const char* key, const std::string& value) {
-  BSON_APPEND_UTF8(doc, key, value.c_str());
-}
-
-// Projection for load()/find(): everything but `metadata`, so a log with
-// large `metadata` documents costs no more to read than a lean one. `_id` is
-// kept: a claim names the record it read by it.
-void append_record_projection(bson_t* opts) {
-  bson_t projection;
-  BSON_APPEND_DOCUMENT_BEGIN(opts, "projection", &projection);
-  BSON_APPEND_INT32(&projection, "metadata", 0);
-  bson_append_document_end(opts, &projection);
+// Options of load()/find(): everything but `metadata`, so a log with large
+// `metadata` documents costs no more to read than a lean one (`_id` is kept:
+// a claim names the record it read by it), and `extra`.
+OwnedBson record_read_options(Doc extra) {
+  extra.emplace_back("projection", Doc{{"metadata", 0}});
+  return to_bson(extra);
 }
 
 }  // namespace
@@ -45,11 +39,10 @@ Result<std::unique_ptr<store::LogStore>> open_log_store(const std::string& uri, 
 
 Result<std::vector<core::LogRecord>> MongoLogStore::load() {
   CollectionPtr coll = client_.open_collection(collection_);
-  ScopedBson filter, opts;
-  append_record_projection(opts.get());
+  ScopedBson filter;
   // Few round trips for a long log: 5,000 records are ~1.5 MB, well under a
   // reply's 16 MB.
-  BSON_APPEND_INT32(opts.get(), "batchSize", 5000);
+  OwnedBson opts = record_read_options(Doc{{"batchSize", 5000}});
   CursorPtr cursor(mongoc_collection_find_with_opts(coll.get(), filter.get(), opts.get(), nullptr));
   std::vector<core::LogRecord> records;
   const bson_t* doc = nullptr;
@@ -64,10 +57,8 @@ Result<std::vector<core::LogRecord>> MongoLogStore::load() {
 
 Result<std::optional<core::LogRecord>> MongoLogStore::find(const std::string& name) {
   CollectionPtr coll = client_.open_collection(collection_);
-  ScopedBson filter, opts;
-  append_string(filter.get(), "name", name);
-  append_record_projection(opts.get());
-  BSON_APPEND_INT64(opts.get(), "limit", 1);
+  OwnedBson filter = to_bson(Doc{{"name", name}});
+  OwnedBson opts = record_read_options(Doc{{"limit", 1LL}});
   CursorPtr cursor(mongoc_collection_find_with_opts(coll.get(), filter.get(), opts.get(), nullptr));
   const bson_t* doc = nullptr;
   std::optional<core::LogRecord> record;
@@ -81,18 +72,9 @@ Result<std::optional<core::LogRecord>> MongoLogStore::find(const std::string& na
 }
 
 Result<void> MongoLogStore::ensure_indexes() {
-  ScopedBson command;
-  append_string(command.get(), "createIndexes", collection_);
-  bson_t indexes, index, key;
-  BSON_APPEND_ARRAY_BEGIN(command.get(), "indexes", &indexes);
-  BSON_APPEND_DOCUMENT_BEGIN(&indexes, "0", &index);
-  BSON_APPEND_DOCUMENT_BEGIN(&index, "key", &key);
-  BSON_APPEND_INT32(&key, "name", 1);
-  bson_append_document_end(&index, &key);
-  BSON_APPEND_UTF8(&index, "name", "name_1");
-  BSON_APPEND_BOOL(&index, "unique", true);
-  bson_append_document_end(&indexes, &index);
-  bson_append_array_end(command.get(), &indexes);
+  OwnedBson command = to_bson(Doc{
+      {"createIndexes", collection_},
+      {"indexes", Array{Doc{{"key", Doc{{"name", 1}}}, {"name", "name_1"}, {"unique", true}}}}});
   auto created = client_.run_command(command.get(), nullptr);
   if (created) return {};
 
@@ -119,30 +101,26 @@ Result<void> MongoLogStore::ensure_indexes() {
 namespace {
 
 // `_id: ObjectId(id)`, or `name` for a record whose `_id` is not one.
-void append_record_key(bson_t* filter, const std::string& id, const std::string& name) {
-  if (id.empty() || !append_object_id(filter, id)) append_string(filter, "name", name);
+Doc record_key(const std::string& id, const std::string& name) {
+  if (auto oid = object_id(id)) return Doc{{"_id", *oid}};
+  return Doc{{"name", name}};
 }
 
-// `key: value`, or `key: null` (which also matches a missing field) if empty.
-void append_or_null(bson_t* doc, const char* key, const std::string& value) {
-  if (value.empty()) {
-    BSON_APPEND_NULL(doc, key);
-  } else {
-    append_string(doc, key, value);
-  }
-}
-
-// {$set: set, $unset: unset}; an empty $set or $unset is left out.
-void append_update(bson_t* update, const bson_t* set, const bson_t* unset) {
-  if (!bson_empty(set)) BSON_APPEND_DOCUMENT(update, "$set", set);
-  if (unset != nullptr && !bson_empty(unset)) BSON_APPEND_DOCUMENT(update, "$unset", unset);
-}
-
-void append_unset(bson_t* unset, std::initializer_list<const char*> fields) {
-  for (const char* field : fields) BSON_APPEND_UTF8(unset, field, "");
-}
+// `value`, or null (which also matches a missing field) if empty.
+Value or_null(const std::string& value) { return value.empty() ? Value() : Value(value); }
 
 }  // namespace
+
+Doc LogUpdate::document() const {
+  Doc update;
+  if (!set.empty()) update.emplace_back("$set", set);
+  if (!unset.empty()) {
+    Doc fields;
+    for (const std::string& field : unset) fields.emplace_back(field, "");
+    update.emplace_back("$unset", std::move(fields));
+  }
+  return update;
+}
 
 Result<std::int64_t> MongoLogStore::update(const bson_t* filter, const bson_t* update, const std::string& context) {
   CollectionPtr coll = client_.open_collection(collection_);
@@ -158,18 +136,16 @@ Result<std::int64_t> MongoLogStore::update(const bson_t* filter, const bson_t* u
 }
 
 Result<store::Claim> MongoLogStore::claim(const std::string& name, const store::ClaimRequest& request,
-                                          const bson_t* set, const bson_t* unset, const std::string& context) {
+                                          const LogUpdate& change, const std::string& context) {
   if (request.seen) {
     // The record as read under the lease, only if it still is: a runner
     // paused past its lease finds it changed by its successor (whose claim
     // set lockOwner, whose outcome set a status) and writes nothing.
     const core::LogRecord& seen = *request.seen;
-    ScopedBson filter, update;
-    append_record_key(filter.get(), seen.id, name);
-    append_or_null(filter.get(), "status", seen.status);
-    append_or_null(filter.get(), "lockOwner", seen.lock_owner);
-    append_update(update.get(), set, unset);
-    auto matched = this->update(filter.get(), update.get(), context);
+    Doc filter = record_key(seen.id, name);
+    filter.emplace_back("status", or_null(seen.status));
+    filter.emplace_back("lockOwner", or_null(seen.lock_owner));
+    auto matched = update(to_bson(filter).get(), to_bson(change.document()).get(), context);
     if (!matched) return std::unexpected(matched.error());
     if (*matched == 0) {
       return std::unexpected(
@@ -181,10 +157,10 @@ Result<store::Claim> MongoLogStore::claim(const std::string& name, const store::
   // create it.
   store::Claim claimed{.name = name, .id = new_object_id(), .owner = request.owner};
   CollectionPtr coll = client_.open_collection(collection_);
-  ScopedBson doc, opts;
-  append_object_id(doc.get(), claimed.id);
-  append_string(doc.get(), "name", name);
-  bson_concat(doc.get(), set);
+  Doc record{{"_id", *object_id(claimed.id)}, {"name", name}};
+  record.insert(record.end(), change.set.begin(), change.set.end());
+  OwnedBson doc = to_bson(record);
+  ScopedBson opts;
   mongoc_write_concern_append(write_concern_.get(), opts.get());
   bson_error_t error;
   if (mongoc_collection_insert_one(coll.get(), doc.get(), opts.get(), nullptr, &error)) return claimed;
@@ -194,12 +170,11 @@ Result<store::Claim> MongoLogStore::claim(const std::string& name, const store::
   return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, context));
 }
 
-Result<void> MongoLogStore::fenced_update(const store::Claim& claim, const bson_t* update,
+Result<void> MongoLogStore::fenced_update(const store::Claim& claim, const LogUpdate& change,
                                           const std::string& context) {
-  ScopedBson filter;
-  append_record_key(filter.get(), claim.id, claim.name);
-  append_string(filter.get(), "lockOwner", claim.owner);
-  auto matched = this->update(filter.get(), update, context);
+  Doc filter = record_key(claim.id, claim.name);
+  filter.emplace_back("lockOwner", claim.owner);
+  auto matched = update(to_bson(filter).get(), to_bson(change.document()).get(), context);
   if (!matched) return std::unexpected(matched.error());
   if (*matched == 0) {
     return std::unexpected(Error{ErrorKind::kLockLost,
@@ -211,78 +186,62 @@ Result<void> MongoLogStore::fenced_update(const store::Claim& claim, const bson_
 }
 
 Result<store::Claim> MongoLogStore::claim_run(const core::Migration& m, const store::ClaimRequest& request) {
-  ScopedBson set, unset;
-  append_string(set.get(), "version", m.version);
-  append_string(set.get(), "status", core::kStatusRunning);
-  append_string(set.get(), "checksum", m.checksum);
-  append_string(set.get(), "appliedBy", request.by);
-  append_string(set.get(), "lockOwner", request.owner);
-  // A revert interrupted before (run again now): this is an `up`.
-  append_unset(unset.get(), {"reverting"});
-  return claim(m.name, request, set.get(), unset.get(), fmt::format("cannot start {}", m.name));
+  LogUpdate change{.set = {{"version", m.version},
+                            {"status", core::kStatusRunning},
+                            {"checksum", m.checksum},
+                            {"appliedBy", request.by},
+                            {"lockOwner", request.owner}},
+                    // A revert interrupted before (run again now): this is an `up`.
+                    .unset = {"reverting"}};
+  return claim(m.name, request, change, fmt::format("cannot start {}", m.name));
 }
 
 Result<void> MongoLogStore::finish_applied(const core::Migration& m, const store::Claim& claim, const std::string& by,
                                            TimestampMs applied_at, std::int64_t duration_ms) {
-  ScopedBson set, unset, update;
-  append_string(set.get(), "status", core::kStatusApplied);
-  BSON_APPEND_DATE_TIME(set.get(), "appliedAt", applied_at);
-  BSON_APPEND_INT64(set.get(), "duration", duration_ms);
-  append_string(set.get(), "checksum", m.checksum);
-  append_string(set.get(), "appliedBy", by);
-  append_unset(unset.get(), {"error", "revertedAt", "revertedBy", "lockOwner", "reverting"});
+  LogUpdate change{.set = {{"status", core::kStatusApplied},
+                            {"appliedAt", DateTime{applied_at}},
+                            {"duration", duration_ms},
+                            {"checksum", m.checksum},
+                            {"appliedBy", by}},
+                    .unset = {"error", "revertedAt", "revertedBy", "lockOwner", "reverting"}};
   // A finished batch run needs no checkpoint; only C++ migrations write one
   // (and only they can be sure `metadata` is a document).
-  if (m.compiled) append_unset(unset.get(), {"metadata.checkpoint"});
-  append_update(update.get(), set.get(), unset.get());
-  return fenced_update(claim, update.get(), fmt::format("cannot record {} as applied", m.name));
+  if (m.compiled) change.unset.push_back("metadata.checkpoint");
+  return fenced_update(claim, change, fmt::format("cannot record {} as applied", m.name));
 }
 
 Result<void> MongoLogStore::finish_failed(const core::Migration& m, const store::Claim& claim,
                                           const std::string& error, std::int64_t duration_ms) {
-  ScopedBson set, unset, update;
-  append_string(set.get(), "status", core::kStatusFailed);
-  append_string(set.get(), "error", error);
-  BSON_APPEND_INT64(set.get(), "duration", duration_ms);
-  append_unset(unset.get(), {"lockOwner", "reverting"});
-  append_update(update.get(), set.get(), unset.get());
-  return fenced_update(claim, update.get(), fmt::format("cannot record {} as failed", m.name));
+  LogUpdate change{.set = {{"status", core::kStatusFailed}, {"error", error}, {"duration", duration_ms}},
+                    .unset = {"lockOwner", "reverting"}};
+  return fenced_update(claim, change, fmt::format("cannot record {} as failed", m.name));
 }
 
 Result<store::Claim> MongoLogStore::claim_revert(const core::Migration& m, const store::ClaimRequest& request) {
   if (!request.seen) {
     return std::unexpected(Error{ErrorKind::kRefused, fmt::format("cannot revert {}: it has no record", m.name)});
   }
-  ScopedBson set, unset;
-  append_string(set.get(), "status", core::kStatusRunning);
-  BSON_APPEND_BOOL(set.get(), "reverting", true);
-  append_string(set.get(), "lockOwner", request.owner);
   // An earlier failed revert's error is history now (its event keeps it); a
   // batch checkpoint of an earlier `up` means nothing once `down` has run.
-  append_unset(unset.get(), {"error"});
-  if (m.compiled) append_unset(unset.get(), {"metadata.checkpoint"});
-  return claim(m.name, request, set.get(), unset.get(), fmt::format("cannot start reverting {}", m.name));
+  LogUpdate change{.set = {{"status", core::kStatusRunning}, {"reverting", true}, {"lockOwner", request.owner}},
+                    .unset = {"error"}};
+  if (m.compiled) change.unset.push_back("metadata.checkpoint");
+  return claim(m.name, request, change, fmt::format("cannot start reverting {}", m.name));
 }
 
 Result<void> MongoLogStore::finish_reverted(const core::Migration& m, const store::Claim& claim,
                                             const std::string& by, TimestampMs reverted_at) {
-  ScopedBson set, unset, update;
-  append_string(set.get(), "status", core::kStatusReverted);
-  BSON_APPEND_DATE_TIME(set.get(), "revertedAt", reverted_at);
-  append_string(set.get(), "revertedBy", by);
-  append_unset(unset.get(), {"error", "lockOwner", "reverting"});
-  append_update(update.get(), set.get(), unset.get());
-  return fenced_update(claim, update.get(), fmt::format("cannot record {} as reverted", m.name));
+  LogUpdate change{
+      .set = {{"status", core::kStatusReverted}, {"revertedAt", DateTime{reverted_at}}, {"revertedBy", by}},
+      .unset = {"error", "lockOwner", "reverting"}};
+  return fenced_update(claim, change, fmt::format("cannot record {} as reverted", m.name));
 }
 
 Result<void> MongoLogStore::note_revert_failed(const core::Migration& m, const store::Claim& claim,
                                                const std::string& error) {
-  ScopedBson set, unset, update;
-  append_string(set.get(), "error", "revert failed: " + error);
   // Still `running` and `reverting`, with no runner: interrupted.
-  append_unset(unset.get(), {"lockOwner"});
-  append_update(update.get(), set.get(), unset.get());
-  return fenced_update(claim, update.get(), fmt::format("cannot record the failed revert of {}", m.name));
+  LogUpdate change{.set = {{"error", "revert failed: " + error}}, .unset = {"lockOwner"}};
+  return fenced_update(claim, change, fmt::format("cannot record the failed revert of {}", m.name));
 }
 
 Result<void> MongoLogStore::release_claim(const store::Claim& claim, const store::ClaimRequest& request) {
@@ -290,9 +249,10 @@ Result<void> MongoLogStore::release_claim(const store::Claim& claim, const store
   if (!request.seen) {
     // The claim inserted the record: delete it, if it is still ours.
     CollectionPtr coll = client_.open_collection(collection_);
-    ScopedBson filter, opts, reply;
-    append_record_key(filter.get(), claim.id, claim.name);
-    append_string(filter.get(), "lockOwner", claim.owner);
+    Doc owned = record_key(claim.id, claim.name);
+    owned.emplace_back("lockOwner", claim.owner);
+    OwnedBson filter = to_bson(owned);
+    ScopedBson opts, reply;
     mongoc_write_concern_append(write_concern_.get(), opts.get());
     bson_error_t error;
     bson_destroy(reply.get());
@@ -306,12 +266,12 @@ Result<void> MongoLogStore::release_claim(const store::Claim& claim, const store
     return {};
   }
   const core::LogRecord& seen = *request.seen;
-  ScopedBson set, unset, update;
+  LogUpdate change;
   auto restore = [&](const char* field, const std::string& value) {
     if (value.empty()) {
-      append_unset(unset.get(), {field});
+      change.unset.push_back(field);
     } else {
-      append_string(set.get(), field, value);
+      change.set.emplace_back(field, value);
     }
   };
   restore("status", seen.status);
@@ -321,48 +281,40 @@ Result<void> MongoLogStore::release_claim(const store::Claim& claim, const store
   restore("error", seen.error);
   restore("lockOwner", seen.lock_owner);
   if (seen.reverting) {
-    BSON_APPEND_BOOL(set.get(), "reverting", true);
+    change.set.emplace_back("reverting", true);
   } else {
-    append_unset(unset.get(), {"reverting"});
+    change.unset.push_back("reverting");
   }
-  append_update(update.get(), set.get(), unset.get());
-  return fenced_update(claim, update.get(), context);
+  return fenced_update(claim, change, context);
 }
 
 Result<void> MongoLogStore::set_status(const std::string& name, const core::Migration* m, const std::string& status,
                                        TimestampMs at, const store::ClaimRequest& request) {
-  ScopedBson set, unset;
-  append_string(set.get(), "status", status);
-  if (m) append_string(set.get(), "version", m->version);
+  LogUpdate change{.set = {{"status", status}}, .unset = {"error", "lockOwner", "reverting"}};
+  if (m) change.set.emplace_back("version", m->version);
   if (status == core::kStatusApplied) {
-    BSON_APPEND_DATE_TIME(set.get(), "appliedAt", at);
-    append_string(set.get(), "appliedBy", request.by);
-    if (m) append_string(set.get(), "checksum", m->checksum);
+    change.set.emplace_back("appliedAt", DateTime{at});
+    change.set.emplace_back("appliedBy", request.by);
+    if (m) change.set.emplace_back("checksum", m->checksum);
+    change.unset.insert(change.unset.end(), {"revertedAt", "revertedBy"});
   } else if (status == core::kStatusReverted) {
-    BSON_APPEND_DATE_TIME(set.get(), "revertedAt", at);
-    append_string(set.get(), "revertedBy", request.by);
+    change.set.emplace_back("revertedAt", DateTime{at});
+    change.set.emplace_back("revertedBy", request.by);
   }
-  append_unset(unset.get(), {"error", "lockOwner", "reverting"});
-  if (status == core::kStatusApplied) append_unset(unset.get(), {"revertedAt", "revertedBy"});
-  auto claimed = claim(name, request, set.get(), unset.get(), fmt::format("cannot mark {} {}", name, status));
+  auto claimed = claim(name, request, change, fmt::format("cannot mark {} {}", name, status));
   if (!claimed) return std::unexpected(claimed.error());
   return {};
 }
 
 Result<void> MongoLogStore::set_metadata(const store::Claim& claim, const std::string& key, const Value& value) {
-  ScopedBson set, update;
-  append_value(set.get(), "metadata." + key, value);
-  append_update(update.get(), set.get(), nullptr);
-  return fenced_update(claim, update.get(), fmt::format("cannot record the progress of {}", claim.name));
+  return fenced_update(claim, LogUpdate{.set = {{"metadata." + key, value}}},
+                       fmt::format("cannot record the progress of {}", claim.name));
 }
 
 Result<std::optional<Document>> MongoLogStore::load_checkpoint(const std::string& name) {
   CollectionPtr coll = client_.open_collection(collection_);
-  ScopedBson filter, opts, projection;
-  append_string(filter.get(), "name", name);
-  BSON_APPEND_INT32(projection.get(), "metadata.checkpoint", 1);
-  BSON_APPEND_DOCUMENT(opts.get(), "projection", projection.get());
-  BSON_APPEND_INT64(opts.get(), "limit", 1);
+  OwnedBson filter = to_bson(Doc{{"name", name}});
+  OwnedBson opts = to_bson(Doc{{"projection", Doc{{"metadata.checkpoint", 1}}}, {"limit", 1LL}});
   CursorPtr cursor(mongoc_collection_find_with_opts(coll.get(), filter.get(), opts.get(), nullptr));
   const bson_t* doc = nullptr;
   std::optional<Document> checkpoint;
@@ -383,8 +335,8 @@ Result<std::optional<Document>> MongoLogStore::load_checkpoint(const std::string
 
 Result<void> MongoLogStore::append_event(const HistoryEvent& e) {
   CollectionPtr coll = client_.open_collection(events_collection());
-  ScopedBson doc, opts;
-  append_event_fields(doc.get(), e);
+  OwnedBson doc = to_bson(event_fields(e));
+  ScopedBson opts;
   mongoc_write_concern_append(write_concern_.get(), opts.get());
   bson_error_t error;
   if (!mongoc_collection_insert_one(coll.get(), doc.get(), opts.get(), nullptr, &error)) {
@@ -396,13 +348,8 @@ Result<void> MongoLogStore::append_event(const HistoryEvent& e) {
 
 Result<std::vector<HistoryEvent>> MongoLogStore::history(int limit) {
   CollectionPtr coll = client_.open_collection(events_collection());
-  ScopedBson filter, opts;
-  bson_t sort;
-  BSON_APPEND_DOCUMENT_BEGIN(opts.get(), "sort", &sort);
-  BSON_APPEND_INT32(&sort, "at", -1);
-  BSON_APPEND_INT32(&sort, "_id", -1);
-  bson_append_document_end(opts.get(), &sort);
-  BSON_APPEND_INT64(opts.get(), "limit", limit);
+  ScopedBson filter;
+  OwnedBson opts = to_bson(Doc{{"sort", Doc{{"at", -1}, {"_id", -1}}}, {"limit", static_cast<std::int64_t>(limit)}});
   CursorPtr cursor(mongoc_collection_find_with_opts(coll.get(), filter.get(), opts.get(), nullptr));
   std::vector<HistoryEvent> events;
   const bson_t* doc = nullptr;

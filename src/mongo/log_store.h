@@ -16,9 +16,18 @@
 #include <vector>
 
 #include "mongo/client.h"
+#include "mongomigrate/value.h"
 #include "store/log_store.h"
 
 namespace mongomigrate::mongo {
+
+// A change of a record: fields to set, fields to remove.
+struct LogUpdate {
+  Doc set;
+  std::vector<std::string> unset;
+  // {$set: set, $unset: {field: ""...}}, each left out when empty.
+  Doc document() const;
+};
 
 class MongoLogStore final : public store::LogStore {
  public:
@@ -54,13 +63,13 @@ class MongoLogStore final : public store::LogStore {
  private:
   // update_one(filter, update): how many documents it matched.
   Result<std::int64_t> update(const bson_t* filter, const bson_t* update, const std::string& context);
-  // The claim: `set` (and `unset`) applied to the record request.seen, only
-  // if it is still as seen; or, if none was seen, a new record of `name`
-  // with the `set` fields.
-  Result<store::Claim> claim(const std::string& name, const store::ClaimRequest& request, const bson_t* set,
-                             const bson_t* unset, const std::string& context);
+  // The claim: `change` applied to the record request.seen, only if it is
+  // still as seen; or, if none was seen, a new record of `name` with the
+  // `change.set` fields.
+  Result<store::Claim> claim(const std::string& name, const store::ClaimRequest& request, const LogUpdate& change,
+                             const std::string& context);
   // A write fenced by `claim`: kLockLost if the record is no longer its.
-  Result<void> fenced_update(const store::Claim& claim, const bson_t* update, const std::string& context);
+  Result<void> fenced_update(const store::Claim& claim, const LogUpdate& change, const std::string& context);
 
   std::unique_ptr<Client> owned_;
   Client& client_;

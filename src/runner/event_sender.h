@@ -1,10 +1,12 @@
 // Writes a run's events (`<collection>_events`, the audit trail of
 // `history`) on a connection and a thread of their own, so that a
-// migration's event is written while the next migration runs (DESIGN.md §3
-// welcomes it). The log itself is not affected: a migration's claim and
-// outcome are written in line, before the run goes on, and the log is never
-// behind; the audit trail trails it by at most the events in flight, which a
-// process killed with SIGKILL loses.
+// migration's event is written while the next migration is claimed. The log
+// itself is not affected: a migration's claim and outcome are written in
+// line and the log is never behind. The runner waits for the event before
+// the next migration's first command (Runner::apply), so a runner killed
+// mid-migration has left the events of every migration before it; only the
+// last migration's event can be lost, between its outcome and the end of
+// the run, as when it was written in line.
 //
 // Contract: send() queues the event and returns at once. finish() waits
 // until every event sent has been written or has failed, and returns the

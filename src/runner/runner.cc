@@ -148,6 +148,18 @@ Result<StepReport> Runner::apply(const core::Migration& m, const std::vector<std
     }
     return std::unexpected(std::move(lost));
   }
+  // The previous migration's event, sent while this one was claimed, is
+  // written before this one changes anything: a runner killed during this
+  // migration has left the whole trail of the ones before it.
+  if (auto written = finish_events(); !written) {
+    Error error = written.error();
+    if (auto back = store_.release_claim(*claim, request); !back) {
+      error.message = fmt::format("{} did not finish (it had not started) and stays recorded as running: {}; giving "
+                                  "back its claim failed too: {}",
+                                  m.name, error.message, back.error().message);
+    }
+    return std::unexpected(std::move(error));
+  }
 
   auto start = std::chrono::steady_clock::now();
   auto failure = execute(m, *claim, /*down=*/false, /*fresh=*/!seen);
