@@ -315,14 +315,13 @@ def main() -> None:
   does not need. `help` runs the whole program (every library loaded and initialized, the
   command line parsed by CLI11): the start-up every database command pays. The peers run their
   whole program for both.
-- Tracking writes per migration in W3, as each tool makes them: mongo-migrate 1 (before each
-  migration it inserts a claim into `migrationlogs_lock`, which also carries the outcome and
-  event of the migration before it, then reads its lease epoch's document to be sure it still holds the
-  lock; every 64 migrations, and at the end, it inserts the outcomes into `migrationlogs` and
-  the events into `migrationlogs_events` and deletes its claims: 3 more writes per 64),
-  majority write concern; migrate-mongo 1 (insert into
-  `changelog`, after the migration: nothing is written before it runs); golang-migrate 4 (drop
-  and re-insert its one-document `schema_migrations`, before and after each migration).
+- Tracking writes per migration in W3, as each tool makes them: mongo-migrate 3, majority
+  write concern (docs/design.md): before the migration's first command its record is
+  claimed `running` (an insert), then the lease is checked (a find by `_id`), after it the
+  outcome is written (an update by `_id` and lease owner) and the event inserted, on a
+  connection of its own while the next migration is claimed; migrate-mongo 1 (insert into
+  `changelog`, after the migration: nothing is written before it runs); golang-migrate 4
+  (drop and re-insert its one-document `schema_migrations`, before and after each migration).
 - Locks: mongo-migrate takes its lease (`migrationlogs_lock`, renewed by a background
   thread) for `up`; golang-migrate's advisory lock is on (its default); migrate-mongo runs
   with `lockTtl: 0` (its sample config's default: no lock).
