@@ -179,7 +179,7 @@ def main():
         w("")
     if bulk:
         w(f"Probe: median time of one unordered `update` command of K statements by `_id` (5 of them), on "
-          f"{int(bulk[0][0]):,} clients (the library's bulk writes send at most 40 statements a command):")
+          f"{int(bulk[0][0]):,} clients (a batch of the library's is one bulk write, split only past the server's maxWriteBatchSize):")
         w("")
         w("| statements per command | ms per command | ms per statement |")
         w("|--:|--:|--:|")

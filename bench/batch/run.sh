@@ -28,7 +28,7 @@
 # it must be (bench/batch/clients_tool.cc verify). Also a probe: one updateOne
 # by _id by collection size (what the per-document loop pays per client), and
 # one update command of 1, 40 and 1,000 statements by _id (what a bulk write
-# pays per statement; the library sends at most 40 a command).
+# pays per statement; the library sends a batch as one bulk write).
 #
 #   bench/batch/run.sh            full run: 1,000,000 clients (about 40 to 60
 #                                 minutes on 2 cores): bench/.cache/batch-results/
