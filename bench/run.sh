@@ -166,18 +166,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [ -n "$GIVEN_URI" ]; then
-  URI=${GIVEN_URI%/}
-  SERVER_DESC="the server at $(printf '%s' "$URI" | sed -E 's#//[^@/]*@#//***@#')"
-  echo "using $SERVER_DESC"
-else
-  step "starting FerretDB 2 on PostgreSQL 15 + DocumentDB"
-  PORT=$(free_port)
-  server_start "$WORK/server" "$PORT" "$(free_port)"
-  URI=mongodb://127.0.0.1:$PORT
-  SERVER_DESC="FerretDB $("$FERRETDB_BIN" --version 2>&1 | sed -n 's/^version: *//p') on PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') + DocumentDB"
-  echo "$SERVER_DESC on $URI (data in $WORK/server)"
-fi
+. bench/lib/bench_server.sh
+bench_server "$WORK" "$GIVEN_URI"
 
 step "generating workloads ($N_SMALL and $N_BIG migrations)"
 python3 bench/lib/gen_workloads.py "$WORK/small" "$N_SMALL"

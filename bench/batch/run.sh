@@ -111,18 +111,8 @@ trap cleanup EXIT
 mkdir -p "$WORK/empty" "$OUT"
 rm -f "$OUT"/rows.tsv "$OUT"/probe.tsv "$OUT"/bulk.tsv "$OUT"/verify.log "$OUT"/*.time "$OUT"/*.log
 
-if [ -n "$GIVEN_URI" ]; then
-  URI=${GIVEN_URI%/}
-  SERVER_DESC="the server at $(printf '%s' "$URI" | sed -E 's#//[^@/]*@#//***@#')"
-  echo "using $SERVER_DESC"
-else
-  step "starting FerretDB 2 on PostgreSQL 15 + DocumentDB (data in $WORK/server)"
-  PORT=$(free_port)
-  server_start "$WORK/server" "$PORT" "$(free_port)"
-  URI=mongodb://127.0.0.1:$PORT
-  SERVER_DESC="FerretDB $("$FERRETDB_BIN" --version 2>&1 | sed -n 's/^version: *//p') on PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') + DocumentDB"
-  echo "$SERVER_DESC on $URI"
-fi
+. bench/lib/bench_server.sh
+bench_server "$WORK" "$GIVEN_URI"
 
 {
   machine_meta "$MODE"
