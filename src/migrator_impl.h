@@ -8,6 +8,7 @@
 #pragma once
 
 #include <functional>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,6 +39,9 @@ class LockSession {
   // kLockLost ("stopped before <before>: the migration lock was lost (why)")
   // unless the lease is still ours.
   Result<void> still_ours(const std::string& before);
+  // why_lost() as kLockLost (saying why), read on the renewal thread's
+  // connection while the caller goes on (runner::LeaseCheck).
+  std::future<Result<void>> check_async();
 
  private:
   runner::LeaseKeeper& keeper_;

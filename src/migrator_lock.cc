@@ -22,6 +22,17 @@ Result<void> LockSession::still_ours(const std::string& before) {
       Error{ErrorKind::kLockLost, fmt::format("stopped before {}: the migration lock was lost ({})", before, **why)});
 }
 
+std::future<Result<void>> LockSession::check_async() {
+  // Deferred: the caller's get() turns the renewal thread's answer into why.
+  return std::async(std::launch::deferred, [this, held = keeper_.check_held()]() mutable -> Result<void> {
+    auto ours = held.get();
+    if (!ours) return std::unexpected(ours.error());
+    if (*ours) return {};
+    return std::unexpected(Error{ErrorKind::kLockLost, keeper_.lost() ? keeper_.lost_reason()
+                                                                      : "taken over or cleared by another process"});
+  });
+}
+
 Result<std::unique_ptr<runner::LeaseKeeper>> Migrator::Impl::take_lock(const std::string& by) {
   if (auto server = check_server(); !server) return std::unexpected(server.error());
   runner::RunnerIdentity me = runner::RunnerIdentity::current(by);
@@ -33,14 +44,9 @@ Result<std::unique_ptr<runner::LeaseKeeper>> Migrator::Impl::take_lock(const std
 runner::Runner Migrator::Impl::make_runner(const std::string& actor, LockSession& session, runner::RunnerHooks hooks,
                                            bool background_events) {
   hooks.stop = options.stop;
-  // After each claim, before the first command: the lease must still be
+  // With each claim, before the first command: the lease must still be
   // ours (a runner paused past it must not run what it just claimed).
-  auto check = [&session]() -> Result<void> {
-    auto why = session.why_lost();
-    if (!why) return std::unexpected(why.error());
-    if (!*why) return {};
-    return std::unexpected(Error{ErrorKind::kLockLost, **why});
-  };
+  auto check = [&session] { return session.check_async(); };
   return runner::Runner(*seams.target, log(), runner::RunnerIdentity::current(actor), session.owner(),
                         std::move(hooks), std::move(check),
                         background_events ? seams.open_events : runner::EventSender::StoreOpener{});

@@ -84,43 +84,69 @@ void LeaseKeeper::mark_lost(std::string reason) {
   lost_.store(true);
 }
 
+bool LeaseKeeper::renew_once(store::LockStore& store, std::chrono::steady_clock::time_point& last_renewed) {
+  std::string failure;
+  // The new expiry counts from the server's time, read first: so does the
+  // lease period without a renewal that makes the lease lost here.
+  auto attempted = std::chrono::steady_clock::now();
+  auto now = store.now();
+  if (now) {
+    auto renewed = store.renew(holder_, *now + options_.lease.count());
+    if (renewed && *renewed) {
+      last_renewed = attempted;
+    } else if (renewed) {
+      mark_lost("the lease was taken over or cleared by another process");
+    } else {
+      failure = renewed.error().message;
+    }
+  } else {
+    failure = now.error().message;
+  }
+  if (!failure.empty() && std::chrono::steady_clock::now() - last_renewed >= options_.lease) {
+    mark_lost("the lease could not be renewed within its duration: " + failure);
+  }
+  return !lost_.load();
+}
+
+void LeaseKeeper::answer_checks(store::LockStore* store, std::unique_lock<std::mutex>& lock) {
+  while (!checks_.empty()) {
+    std::vector<std::promise<Result<bool>>> asked = std::move(checks_);
+    checks_.clear();
+    lock.unlock();
+    Result<bool> held = false;
+    if (store != nullptr && !lost_.load()) held = store->holds(holder_);
+    for (auto& check : asked) check.set_value(held);
+    lock.lock();
+  }
+}
+
 void LeaseKeeper::renew_loop() {
   // Our own store: the caller's is busy running migrations.
   auto opened = open_store_();
-  if (!opened) {
-    mark_lost("cannot open a connection to renew the lease: " + opened.error().message);
-    return;
-  }
-  store::LockStore& store = **opened;
-  auto last_renewed = std::chrono::steady_clock::now();
   std::unique_lock lock(mutex_);
-  while (!stopping_) {
-    wake_.wait_for(lock, options_.renew_every, [this] { return stopping_; });
-    if (stopping_) break;
+  if (!opened) {
     lock.unlock();
-    std::string failure;
-    // The new expiry counts from the server's time, read first: so does the
-    // lease period without a renewal that makes the lease lost here.
-    auto attempted = std::chrono::steady_clock::now();
-    auto now = store.now();
-    if (now) {
-      auto renewed = store.renew(holder_, *now + options_.lease.count());
-      if (renewed && *renewed) {
-        last_renewed = attempted;
-      } else if (renewed) {
-        mark_lost("the lease was taken over or cleared by another process");
-      } else {
-        failure = renewed.error().message;
-      }
-    } else {
-      failure = now.error().message;
-    }
-    if (!failure.empty() && std::chrono::steady_clock::now() - last_renewed >= options_.lease) {
-      mark_lost("the lease could not be renewed within its duration: " + failure);
-    }
+    mark_lost("cannot open a connection to renew the lease: " + opened.error().message);
     lock.lock();
-    if (lost_.load()) break;
+  } else {
+    store::LockStore& store = **opened;
+    auto last_renewed = std::chrono::steady_clock::now();
+    auto next_renewal = last_renewed + options_.renew_every;
+    while (!stopping_ && !lost_.load()) {
+      wake_.wait_until(lock, next_renewal, [this] { return stopping_ || !checks_.empty(); });
+      if (stopping_) break;
+      answer_checks(&store, lock);
+      if (std::chrono::steady_clock::now() < next_renewal) continue;
+      lock.unlock();
+      bool held = renew_once(store, last_renewed);
+      lock.lock();
+      if (!held) break;
+      next_renewal = std::chrono::steady_clock::now() + options_.renew_every;
+    }
   }
+  // Checks asked from now on are answered by check_held() itself.
+  thread_ended_ = true;
+  answer_checks(nullptr, lock);
 }
 
 Result<void> LeaseKeeper::release() {
@@ -138,6 +164,21 @@ Result<void> LeaseKeeper::release() {
 Result<bool> LeaseKeeper::still_held() {
   if (lost()) return false;
   return store_.holds(holder_);
+}
+
+std::future<Result<bool>> LeaseKeeper::check_held() {
+  std::promise<Result<bool>> check;
+  std::future<Result<bool>> answer = check.get_future();
+  {
+    std::lock_guard lock(mutex_);
+    if (!thread_ended_ && !lost_.load()) {
+      checks_.push_back(std::move(check));
+      wake_.notify_all();
+      return answer;
+    }
+  }
+  check.set_value(false);
+  return answer;
 }
 
 }  // namespace mongomigrate::runner

@@ -10,6 +10,10 @@
 //   `renew_every`. If a renewal finds the lease no longer ours, or no renewal
 //   has succeeded for a whole lease period, lost() becomes true and stays
 //   true; the runner checks it before each migration.
+// - check_held() asks the same thread for one read of the lock, so that a
+//   runner can check its lease while its own connection claims a migration.
+//   Its future is always fulfilled: once the lease is lost or the thread
+//   has ended, with false.
 // - The destructor stops the thread and releases the lease if still ours.
 #pragma once
 
@@ -17,10 +21,12 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "mongomigrate/options.h"
 #include "store/lock_store.h"
@@ -56,12 +62,19 @@ class LeaseKeeper {
   // Whether the lease is still ours: lost() is false and the store says so
   // (one read), for a check right before acting on the lease.
   Result<bool> still_held();
+  // The same, read by the renewal thread on its own connection.
+  std::future<Result<bool>> check_held();
 
   // Releases now (the destructor would otherwise); reports failure.
   Result<void> release();
 
  private:
   void renew_loop();
+  // One renewal on `store`; false once the lease is lost.
+  bool renew_once(store::LockStore& store, std::chrono::steady_clock::time_point& last_renewed);
+  // Answers the checks asked so far (under mutex_): with one read of the
+  // lock, or with `held` when there is no store to read.
+  void answer_checks(store::LockStore* store, std::unique_lock<std::mutex>& lock);
   void mark_lost(std::string reason);
 
   store::LockStore& store_;
@@ -73,6 +86,8 @@ class LeaseKeeper {
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
+  bool thread_ended_ = false;  // no more checks will be answered by it
+  std::vector<std::promise<Result<bool>>> checks_;  // asked, not yet answered
   std::string lost_reason_;
   std::thread renewer_;
 };

@@ -115,13 +115,20 @@ Result<void> Runner::record_event(const core::Migration& m, const char* action, 
   return {};
 }
 
-Result<void> Runner::check_lease_after_claim(const std::string& what_stays) {
-  // A runner paused past its lease between its last check and its claim
-  // must not run what it just claimed: its successor may be about to (and
-  // then finds it interrupted), or may have claimed it (then the claim above
-  // was refused).
-  if (!check_lease_) return {};
-  auto ours = check_lease_();
+std::future<Result<void>> Runner::start_lease_check() {
+  if (check_lease_) return check_lease_();
+  std::promise<Result<void>> always;
+  always.set_value({});
+  return always.get_future();
+}
+
+Result<void> Runner::lease_held(std::future<Result<void>>& check, const std::string& what_stays) {
+  // A runner paused past its lease must not run what it claims: its
+  // successor may be about to (and then finds it interrupted), or may have
+  // claimed it (then the claim was refused). The check is read on another
+  // connection while the claim is written, a round trip less per migration;
+  // whichever lands first, the claim is what makes a migration run once.
+  auto ours = check.get();
   if (ours) return {};
   Error lost = ours.error();
   lost.message += "; " + what_stays;
@@ -137,9 +144,10 @@ Result<StepReport> Runner::apply(const core::Migration& m, const std::vector<std
   step.name = m.name;
   notify(ProgressEvent::Kind::kStarting, step);
   store::ClaimRequest request{.seen = seen, .owner = lock_owner_, .by = identity_.actor};
+  auto lease_check = start_lease_check();
   auto claim = store_.claim_run(m, request);
   if (!claim) return std::unexpected(claim.error());
-  if (auto r = check_lease_after_claim(m.name + " was not started"); !r) {
+  if (auto r = lease_held(lease_check, m.name + " was not started"); !r) {
     // Nothing ran: the record goes back to what it was, as if never claimed
     // (a successor that read it meanwhile may show it interrupted once).
     Error lost = r.error();
@@ -202,10 +210,11 @@ Result<StepReport> Runner::revert(const core::Migration& m, const core::LogRecor
   }
   // The crash evidence, as for `up`: a revert that dies half-way shows as
   // interrupted, not as still applied.
+  auto lease_check = start_lease_check();
   auto claim = store_.claim_revert(m, {.seen = seen, .owner = lock_owner_, .by = identity_.actor});
   if (!claim) return std::unexpected(claim.error());
-  if (auto r = check_lease_after_claim(m.name + " stays marked running (being reverted) but its down was not "
-                                                "started");
+  if (auto r = lease_held(lease_check, m.name + " stays marked running (being reverted) but its down was not "
+                                               "started");
       !r) {
     return std::unexpected(r.error());
   }

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <functional>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,14 +43,15 @@ struct RunnerHooks {
   bool restart = false;
 };
 
-// kLockLost (saying why) unless the lease is still this runner's.
-using LeaseCheck = std::function<Result<void>()>;
+// Starts a check that the lease is still this runner's, made on another
+// connection; the future waits for it: kLockLost (saying why) unless it is.
+using LeaseCheck = std::function<std::future<Result<void>>()>;
 
 class Runner {
  public:
   // Migrations run on `target` and are recorded in `store`. `lock_owner` is
-  // the owner id of the lease this runner holds; `check_lease` is called
-  // after each claim, before the first command. With `open_events`, events
+  // the owner id of the lease this runner holds; `check_lease` is started
+  // with each claim and waited for before the first command. With `open_events`, events
   // are written by an EventSender on a connection of its own while the next
   // migration runs (finish_events() waits for them); without, in line.
   Runner(store::Target& target, store::LogStore& store, RunnerIdentity identity, std::string lock_owner,
@@ -85,9 +87,11 @@ class Runner {
   Result<std::string> run_body(const core::Migration& m, const store::Claim& claim, bool down, bool fresh);
   // JSON commands or compiled body, whichever `m` has.
   Result<std::string> execute(const core::Migration& m, const store::Claim& claim, bool down, bool fresh = false);
-  // After a claim: kLockLost unless the lease is still ours, saying what
-  // stays recorded.
-  Result<void> check_lease_after_claim(const std::string& what_stays);
+  // A check of the lease, started before a claim (none: always ours).
+  std::future<Result<void>> start_lease_check();
+  // After the claim: kLockLost unless `check` found the lease still ours,
+  // saying what stays recorded.
+  static Result<void> lease_held(std::future<Result<void>>& check, const std::string& what_stays);
   HistoryEvent event_of(const core::Migration& m, const char* action, std::int64_t duration_ms,
                         const std::string& error) const;
   Result<void> record_event(const core::Migration& m, const char* action, std::int64_t duration_ms,

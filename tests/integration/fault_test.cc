@@ -406,9 +406,10 @@ TEST_F(FaultTest, RunnerThatLosesItsLeaseStopsBeforeTheNextMigration) {
 
   auto runner = cli_background(with_short_lease({"up", "--by", "victim"}, "200ms"), bounded());
   const std::string second = migration_name(2);
-  ASSERT_TRUE(wait_until([&] { return log_status(probe(), second) == "running" || runner->finished(); }, 30s))
-      << runner->err();
-  ASSERT_EQ(log_status(probe(), second), "running") << "stdout: " << runner->out() << "\nstderr: " << runner->err();
+  // In flight: claimed, and its lease check passed (its first insert is in).
+  auto in_flight = [&] { return log_status(probe(), second) == "running" && probe().count("bulk", R"({"m": 2})") > 0; };
+  ASSERT_TRUE(wait_until([&] { return in_flight() || runner->finished(); }, 30s)) << runner->err();
+  ASSERT_TRUE(in_flight()) << "stdout: " << runner->out() << "\nstderr: " << runner->err();
 
   // Another process takes the lease over (as after an expiry, or a forced unlock).
   steal_lease(probe());
