@@ -89,9 +89,10 @@ TEST_F(PostgresFaultTest, PostgresKilledMidRunExits3AndNothingUnfinishedIsRecord
 
   auto runner = cli_background(with_short_lease({"up", "--uri", own_uri_, "--dir", dir()}), bounded(), false);
   const std::string second = migration_name(2);
-  ASSERT_TRUE(wait_until([&] { return log_status(*p_, second) == "running" || runner->finished(); }, 30s))
-      << runner->err();
-  ASSERT_EQ(log_status(*p_, second), "running") << "stdout: " << runner->out() << "\nstderr: " << runner->err();
+  // Inside the second migration: claimed, and its first insert sent.
+  auto in_flight = [&] { return log_status(*p_, second) == "running" && p_->count("bulk", R"({"m": 2})") > 0; };
+  ASSERT_TRUE(wait_until([&] { return in_flight() || runner->finished(); }, 30s)) << runner->err();
+  ASSERT_TRUE(in_flight()) << "stdout: " << runner->out() << "\nstderr: " << runner->err();
   own_->postgres().crash();
 
   ProcessResult crashed = runner->wait();
