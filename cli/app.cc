@@ -37,6 +37,7 @@ int mongomigrate::run_cli(int argc, char** argv) {
       add_status_command(app, global),   add_validate_command(app, global), add_history_command(app, global),
       add_unlock_command(app, global),   add_mark_command(app, global),     add_baseline_command(app, global),
       add_init_command(app, global),     add_create_command(app, global),   add_config_command(app, global),
+      add_import_command(app, global),
   };
   CLI::App* help = add_command(app, "help", "show this usage");
 

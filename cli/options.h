@@ -83,6 +83,7 @@ CommandSpec add_baseline_command(CLI::App& app, GlobalOptions& global);
 CommandSpec add_init_command(CLI::App& app, GlobalOptions& global);
 CommandSpec add_create_command(CLI::App& app, GlobalOptions& global);
 CommandSpec add_config_command(CLI::App& app, GlobalOptions& global);
+CommandSpec add_import_command(CLI::App& app, GlobalOptions& global);
 
 // Adds --reason to a recovery command.
 void add_reason_option(CLI::App& command, std::string& reason);

@@ -13,6 +13,7 @@
 #include "core/time_format.h"
 #include "migrator_impl.h"
 #include "mongo/client.h"
+#include "mongo/foreign_log.h"
 #include "mongo/lock_store.h"
 #include "mongo/log_store.h"
 #include "mongo/migration_context.h"
@@ -114,6 +115,12 @@ Migrator::Impl::Impl(MigratorOptions opts, mongo::Client c)
   };
   seams.open_events = [uri = options.uri, db = database, collection = options.collection] {
     return mongo::open_log_store(uri, db, collection);
+  };
+  seams.read_migrate_mongo = [c = client.get()](const std::string& collection) {
+    return mongo::ForeignLogReader(*c).read_migrate_mongo(collection);
+  };
+  seams.read_golang_migrate = [c = client.get()](const std::string& collection) {
+    return mongo::ForeignLogReader(*c).read_golang_migrate(collection);
   };
 }
 

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "core/import_plan.h"
 #include "core/log_record.h"
 #include "core/planner.h"
 #include "mongomigrate/migrator.h"
@@ -60,6 +61,10 @@ struct Seams {
   runner::EventSender::StoreOpener open_events;
   // Refuses a server that breaks the model (FerretDB 1.x); may be empty.
   std::function<Result<void>()> check_server;
+  // Another tool's records, read for `import` (mongo/foreign_log.h); may be
+  // empty: import is then unavailable.
+  std::function<Result<std::vector<core::MigrateMongoRecord>>(const std::string&)> read_migrate_mongo;
+  std::function<Result<std::vector<core::GolangMigrateRecord>>(const std::string&)> read_golang_migrate;
 };
 
 struct Migrator::Impl {

@@ -35,6 +35,8 @@ std::future<Result<void>> LockSession::check_async() {
 
 Result<std::unique_ptr<runner::LeaseKeeper>> Migrator::Impl::take_lock(const std::string& by) {
   if (auto server = check_server(); !server) return std::unexpected(server.error());
+  // Before the lock is written: a log that is another tool's is refused.
+  if (auto ours = log().check_ours(); !ours) return std::unexpected(ours.error());
   runner::RunnerIdentity me = runner::RunnerIdentity::current(by);
   LeaseHolder identity{.owner = "", .host = me.host, .pid = me.pid, .user = me.actor};
   return runner::LeaseKeeper::acquire(lock(), seams.open_lock, std::move(identity), options.lock,

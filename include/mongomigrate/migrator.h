@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "mongomigrate/error.h"
+#include "mongomigrate/import.h"
 #include "mongomigrate/options.h"
 #include "mongomigrate/report.h"
 
@@ -132,6 +133,14 @@ class Migrator {
   // `name` applied without running it. Takes the lock; one "baselined" event
   // per migration marked. Returns the names marked.
   Result<std::vector<std::string>> baseline(std::string_view name, const RecoveryOptions& options = {});
+  // Takes over a database migrate-mongo or golang-migrate ran: each
+  // migration they applied is recorded applied (by a claim, like baseline;
+  // appliedBy "import from <tool>", one "imported" event each), reading
+  // their collection and never writing it. Migrations already in the log
+  // are left as they are, so a second import changes nothing. Takes the lock
+  // unless there is nothing to record or it is a dry run (which writes
+  // nothing). Refusals (exit 2) are in core/import_plan.h.
+  Result<ImportReport> import_from(ImportSource source, const ImportOptions& options = {});
 
   // The URI with its password replaced by "*****", safe to print.
   const std::string& redacted_uri() const;

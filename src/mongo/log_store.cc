@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "mongo/foreign_log.h"
 #include "mongo/log_bson.h"
 #include "mongo/value_bson.h"
 
@@ -37,7 +38,21 @@ Result<std::unique_ptr<store::LogStore>> open_log_store(const std::string& uri, 
   return std::make_unique<MongoLogStore>(std::make_unique<Client>(std::move(*client)), collection);
 }
 
+Result<void> MongoLogStore::check_ours() {
+  if (checked_ours_) return {};
+  auto shape = sample_shape(client_, collection_);
+  if (!shape) return std::unexpected(shape.error());
+  if (*shape) {
+    if (auto source = core::foreign_log_source(**shape)) {
+      return std::unexpected(core::foreign_log_error(*source, collection_));
+    }
+  }
+  checked_ours_ = true;
+  return {};
+}
+
 Result<std::vector<core::LogRecord>> MongoLogStore::load() {
+  if (auto ours = check_ours(); !ours) return std::unexpected(ours.error());
   CollectionPtr coll = client_.open_collection(collection_);
   ScopedBson filter;
   // Few round trips for a long log: 5,000 records are ~1.5 MB, well under a
@@ -56,6 +71,7 @@ Result<std::vector<core::LogRecord>> MongoLogStore::load() {
 }
 
 Result<std::optional<core::LogRecord>> MongoLogStore::find(const std::string& name) {
+  if (auto ours = check_ours(); !ours) return std::unexpected(ours.error());
   CollectionPtr coll = client_.open_collection(collection_);
   OwnedBson filter = to_bson(Doc{{"name", name}});
   OwnedBson opts = record_read_options(Doc{{"limit", 1LL}});
@@ -72,6 +88,7 @@ Result<std::optional<core::LogRecord>> MongoLogStore::find(const std::string& na
 }
 
 Result<void> MongoLogStore::ensure_indexes() {
+  if (auto ours = check_ours(); !ours) return std::unexpected(ours.error());
   OwnedBson command = to_bson(Doc{
       {"createIndexes", collection_},
       {"indexes", Array{Doc{{"key", Doc{{"name", 1}}}, {"name", "name_1"}, {"unique", true}}}}});

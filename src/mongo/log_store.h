@@ -38,6 +38,8 @@ class MongoLogStore final : public store::LogStore {
   const std::string& collection() const { return collection_; }
   std::string events_collection() const { return collection_ + "_events"; }
 
+  // One look at one document, the first time only (store/log_store.h).
+  Result<void> check_ours() override;
   Result<std::vector<core::LogRecord>> load() override;
   Result<std::optional<core::LogRecord>> find(const std::string& name) override;
   Result<void> ensure_indexes() override;
@@ -75,6 +77,7 @@ class MongoLogStore final : public store::LogStore {
   Client& client_;
   std::string collection_;
   WriteConcernPtr write_concern_;
+  bool checked_ours_ = false;
 };
 
 // A log store with a connection of its own to `uri`.

@@ -59,6 +59,14 @@ class LogStore {
  public:
   virtual ~LogStore() = default;
 
+  // kBadInput if the collection holds another tool's records (migrate-mongo's
+  // changelog, golang-migrate's schema_migrations: documents with no `name`
+  // but their fields), naming the `import` command to use; so a log pointed
+  // at one is refused before anything is written. load(), find() and
+  // ensure_indexes() check it first; taking the lock does too. A store that
+  // cannot hold such documents (in memory) has nothing to check.
+  virtual Result<void> check_ours() { return {}; }
+
   // Every record, one query.
   virtual Result<std::vector<core::LogRecord>> load() = 0;
   // The record named `name`, if any.

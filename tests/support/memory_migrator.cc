@@ -272,6 +272,14 @@ Migrator MigratorTesting::make(MigratorOptions options, testing::MemoryDatabase&
               .open_lock = [lock = db.lock]() -> Result<std::unique_ptr<store::LockStore>> {
                 return std::make_unique<testing::MemoryLockStore>(lock);
               }};
+  auto read = [](const auto& collections, const std::string& name) -> Result<typename std::decay_t<
+                                                                      decltype(collections)>::mapped_type> {
+    auto found = collections.find(name);
+    if (found == collections.end()) return std::unexpected(Error{ErrorKind::kBadInput, "no collection " + name});
+    return found->second;
+  };
+  seams.read_migrate_mongo = [&db, read](const std::string& name) { return read(db.migrate_mongo, name); };
+  seams.read_golang_migrate = [&db, read](const std::string& name) { return read(db.golang_migrate, name); };
   return Migrator(std::make_unique<Migrator::Impl>(std::move(options), std::move(seams)));
 }
 

@@ -7,12 +7,14 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "core/import_plan.h"
 #include "mongomigrate/migrator.h"
 #include "store/log_store.h"
 #include "store/target.h"
@@ -84,6 +86,9 @@ class RecordingTarget final : public store::Target {
 };
 
 struct MemoryDatabase {
+  // Other tools' collections for `import`, by name (none: no such collection).
+  std::map<std::string, std::vector<core::MigrateMongoRecord>> migrate_mongo;
+  std::map<std::string, std::vector<core::GolangMigrateRecord>> golang_migrate;
   std::shared_ptr<MemoryLock> lock = std::make_shared<MemoryLock>();
   // Shared by every Migrator made on this database.
   std::shared_ptr<MemoryLogStore> log = std::make_shared<MemoryLogStore>();

@@ -1,0 +1,101 @@
+// `import migrate-mongo` / `import golang-migrate`: take over a database one
+// of those tools ran, recording the migrations it applied in our log.
+// JSON output is written with nlohmann/json and carries "schema": 1.
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "core/names.h"
+#include "core/time_format.h"
+#include "options.h"
+#include "output.h"
+
+namespace mongomigrate::cli {
+namespace {
+
+struct ImportArguments {
+  std::string collection;
+  bool allow_missing = false;
+  bool dry_run = false;
+  std::string reason;
+};
+
+void print_json(const ImportReport& r) {
+  nlohmann::ordered_json imported = nlohmann::ordered_json::array();
+  for (const ImportedMigration& m : r.imported) {
+    imported.push_back({{"name", m.name},
+                        {"source", m.source},
+                        {"appliedAt", m.applied_at ? nlohmann::ordered_json(core::iso8601(*m.applied_at)) : nullptr},
+                        {"migrationBlock", m.migration_block ? nlohmann::ordered_json(*m.migration_block) : nullptr}});
+  }
+  nlohmann::ordered_json out = {
+      {"schema", 1},
+      {"ok", true},
+      {"source", to_string(r.source)},
+      {"sourceCollection", r.source_collection},
+      {"dryRun", r.dry_run},
+      {"version", r.version ? nlohmann::ordered_json(*r.version) : nullptr},
+      {"imported", std::move(imported)},
+      {"alreadyRecorded", r.already_recorded},
+      {"missing", r.missing},
+  };
+  // Names are shown as they are: invalid UTF-8 is replaced rather than thrown on.
+  fmt::print("{}\n", out.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+}
+
+void print_human(const ImportReport& r) {
+  fmt::print("Import from {}'s \"{}\"{}{}\n", to_string(r.source), core::printable(r.source_collection),
+             r.version ? fmt::format(" (version {})", *r.version) : "",
+             r.dry_run ? ", dry run: nothing is written" : "");
+  for (const ImportedMigration& m : r.imported) {
+    fmt::print("  {} {}  (from {}{})\n", r.dry_run ? "would import" : "imported", core::printable(m.name),
+               core::printable(m.source), m.applied_at ? ", applied " + human_time(m.applied_at) + " UTC" : "");
+  }
+  for (const std::string& name : r.already_recorded) {
+    fmt::print("  already in the log, left as it is: {}\n", core::printable(name));
+  }
+  for (const std::string& name : r.missing) fmt::print("  no migration here, skipped: {}\n", core::printable(name));
+  std::size_t n = r.imported.size();
+  fmt::print("{} migration{} {} applied; none was run.\n", n, n == 1 ? "" : "s",
+             r.dry_run ? "would be recorded" : "recorded");
+}
+
+CLI::App* add_source(CLI::App& parent, const char* name, const char* description, const char* collection_option,
+                     const char* collection_help, const std::shared_ptr<ImportArguments>& args) {
+  CLI::App* cmd = parent.add_subcommand(name, description);
+  cmd->fallthrough();
+  cmd->add_option(collection_option, args->collection, collection_help);
+  cmd->add_flag("--allow-missing", args->allow_missing, "skip their records that have no migration here");
+  cmd->add_flag("--dry-run", args->dry_run, "print the plan; write nothing");
+  add_reason_option(*cmd, args->reason);
+  return cmd;
+}
+
+}  // namespace
+
+CommandSpec add_import_command(CLI::App& app, GlobalOptions& global) {
+  CLI::App* cmd = add_command(app, "import", "take over a database migrate-mongo or golang-migrate ran");
+  cmd->require_subcommand(1);
+  auto mm_args = std::make_shared<ImportArguments>();
+  auto gm_args = std::make_shared<ImportArguments>();
+  CLI::App* mm = add_source(*cmd, "migrate-mongo", "record migrate-mongo's applied migrations (its changelog)",
+                            "--changelog", "migrate-mongo's collection (default: changelog)", mm_args);
+  add_source(*cmd, "golang-migrate", "record golang-migrate's applied versions (its schema_migrations)", "--table",
+             "golang-migrate's collection (default: schema_migrations)", gm_args);
+  return {cmd, [&global, mm, mm_args, gm_args] {
+            bool from_mm = mm->parsed();
+            const ImportArguments& a = from_mm ? *mm_args : *gm_args;
+            auto migrator = open_migrator(global);
+            if (!migrator) return report_error(migrator.error(), global);
+            auto report = migrator->import_from(from_mm ? ImportSource::kMigrateMongo : ImportSource::kGolangMigrate,
+                                                {.source_collection = a.collection,
+                                                 .allow_missing = a.allow_missing,
+                                                 .dry_run = a.dry_run,
+                                                 .by = global.by,
+                                                 .reason = a.reason});
+            if (!report) return report_error(report.error(), global);
+            global.json ? print_json(*report) : print_human(*report);
+            return 0;
+          }};
+}
+
+}  // namespace mongomigrate::cli

@@ -1,0 +1,56 @@
+// Taking over a database that migrate-mongo or golang-migrate has been
+// running (Migrator::import_from): their records are read, never written, and
+// each migration they applied is recorded applied in mongo-migrate's log.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mongomigrate/report.h"
+
+namespace mongomigrate {
+
+enum class ImportSource {
+  kMigrateMongo,   // its `changelog`: {fileName, appliedAt, migrationBlock?} per applied migration
+  kGolangMigrate,  // its `schema_migrations`: one {version, dirty}
+};
+
+// "migrate-mongo" / "golang-migrate".
+const char* to_string(ImportSource source);
+// The collection each tool uses by default: "changelog" / "schema_migrations".
+const char* default_source_collection(ImportSource source);
+
+struct ImportOptions {
+  std::string source_collection;  // empty: default_source_collection()
+  // Records with no migration in the directory are listed and the import
+  // refused (kBadInput) unless this is set; then they are skipped.
+  bool allow_missing = false;
+  bool dry_run = false;  // plan only: no lock, no write
+  std::string by;        // who imports (the events' `by`); empty: "$USER@hostname"
+  std::string reason;
+};
+
+struct ImportedMigration {
+  std::string name;    // our migration (the file in --dir)
+  std::string source;  // what the other tool recorded: its fileName, or "version N"
+  std::optional<TimestampMs> applied_at;        // kept from migrate-mongo; golang-migrate records none
+  std::optional<std::int64_t> migration_block;  // migrate-mongo's, when present
+};
+
+struct ImportReport {
+  ImportSource source = ImportSource::kMigrateMongo;
+  std::string source_collection;
+  bool dry_run = false;
+  // Recorded applied (a dry run: would be), in run order.
+  std::vector<ImportedMigration> imported;
+  // Already in mongo-migrate's log: left as they are.
+  std::vector<std::string> already_recorded;
+  // The other tool's records with no migration here (only with allow_missing).
+  std::vector<std::string> missing;
+  // golang-migrate's recorded version (nullopt for migrate-mongo; -1: none applied).
+  std::optional<std::int64_t> version;
+};
+
+}  // namespace mongomigrate
