@@ -10,12 +10,17 @@ CommandSpec add_baseline_command(CLI::App& app, GlobalOptions& global) {
   CLI::App* cmd = add_command(app, "baseline", "mark every migration up to and including <name> applied, running none");
   auto name = std::make_shared<std::string>();
   auto reason = std::make_shared<std::string>();
+  auto include_unfinished = std::make_shared<bool>(false);
   cmd->add_option("name", *name, "the last migration the database already has")->required();
+  cmd->add_flag("--include-unfinished", *include_unfinished,
+                "also record applied the failed, interrupted, reverted or pending ones up to <name> (after checking "
+                "the database holds them); never an interrupted revert");
   add_reason_option(*cmd, *reason);
-  return {cmd, [&global, name, reason] {
+  return {cmd, [&global, name, reason, include_unfinished] {
             auto migrator = open_migrator(global);
             if (!migrator) return report_error(migrator.error(), global);
-            auto marked = migrator->baseline(*name, {.by = global.by, .reason = *reason});
+            auto marked = migrator->baseline(
+                *name, {.by = global.by, .reason = *reason, .include_unfinished = *include_unfinished});
             if (!marked) return report_error(marked.error(), global);
             if (global.json) {
               JsonWriter json;

@@ -39,6 +39,8 @@ void write_json(const StatusReport& r) {
   json.end_array();
   json.key("modified").strings(r.modified);
   json.key("missing").strings(r.missing);
+  json.key("duplicated").strings(r.duplicated);
+  if (!r.log_problem.empty()) json.key("logProblem").value(r.log_problem);
   json.key("lock");
   if (r.lock) {
     json.begin_object().key("owner").value(r.lock->owner).key("host").value(r.lock->host);
@@ -109,6 +111,9 @@ void print_human(const StatusReport& r, const Migrator& migrator, const GlobalOp
   for (const std::string& name : r.missing) {
     fmt::print("{} {} is applied but its file is missing\n", paint("warning:", Color::kYellow, color),
                core::printable(name));
+  }
+  if (!r.log_problem.empty()) {
+    fmt::print("{} {}\n", paint("warning:", Color::kYellow, color), core::printable(r.log_problem));
   }
 }
 

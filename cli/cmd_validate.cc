@@ -21,7 +21,7 @@ CommandSpec add_validate_command(CLI::App& app, GlobalOptions& global) {
               JsonWriter json;
               json.begin_object().key("valid").value(report->valid).key("issues").begin_object();
               json.key("modified").strings(issues.modified).key("missing").strings(issues.missing);
-              json.key("interrupted").strings(issues.interrupted);
+              json.key("interrupted").strings(issues.interrupted).key("duplicated").strings(issues.duplicated);
               json.end_object().end_object();
               fmt::print("{}\n", json.str());
               return report->valid ? 0 : 1;
@@ -42,8 +42,13 @@ CommandSpec add_validate_command(CLI::App& app, GlobalOptions& global) {
               fmt::print("{} {} (left running by a runner that stopped)\n", paint("interrupted:", Color::kRed, color),
                          core::printable(n));
             }
-            fmt::print(stderr, "mongo-migrate: validation failed: {} modified, {} missing, {} interrupted\n",
-                       issues.modified.size(), issues.missing.size(), issues.interrupted.size());
+            for (const std::string& n : issues.duplicated) {
+              fmt::print("{} {} (more than one record in the log: see `status`)\n",
+                         paint("duplicated: ", Color::kRed, color), core::printable(n));
+            }
+            fmt::print(stderr, "mongo-migrate: validation failed: {} modified, {} missing, {} interrupted{}\n",
+                       issues.modified.size(), issues.missing.size(), issues.interrupted.size(),
+                       issues.duplicated.empty() ? "" : fmt::format(", {} duplicated", issues.duplicated.size()));
             return 1;
           }};
 }

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "core/names.h"
+#include "core/recovery_plan.h"
 #include "core/time_format.h"
 #include "migrator_impl.h"
 #include "mongo/client.h"
@@ -19,6 +20,7 @@
 #include "mongo/migration_context.h"
 #include "source/compiled_source.h"
 #include "source/directory_source.h"
+#include "source/json_migration.h"
 
 namespace mongomigrate {
 
@@ -109,6 +111,7 @@ Migrator::Impl::Impl(MigratorOptions opts, mongo::Client c)
   seams.target = std::make_shared<mongo::MongoTarget>(*client);
   // FerretDB 1.x and other servers that break the model are refused.
   seams.check_server = [c = client.get()] { return c->check_server(); };
+  seams.max_command_bytes = [c = client.get()] { return c->max_bson_object_size(); };
   // The renewer's own connection: a mongoc client is single-threaded.
   seams.open_lock = [uri = options.uri, db = database, lock_collection] {
     return mongo::open_lock_store(uri, db, lock_collection);
@@ -157,14 +160,53 @@ std::optional<Error> Migrator::Impl::stop_after(const StepReport& step) const {
                                                           : "stopped after " + step.name);
 }
 
+HistoryEvent Migrator::Impl::make_event(const std::string& name, const char* action, const std::string& by,
+                                        const std::string& reason, const std::string& checksum,
+                                        const std::string& error) const {
+  runner::RunnerIdentity me = runner::RunnerIdentity::current(by);
+  return HistoryEvent{.name = name, .action = action, .at = core::now_ms(), .by = me.actor,
+                      .duration_ms = std::nullopt, .error = error, .checksum = checksum, .host = me.host,
+                      .pid = me.pid, .reason = reason};
+}
+
 Result<void> Migrator::Impl::record_event(const std::string& name, const char* action, const std::string& by,
                                           const std::string& reason, const std::string& checksum,
                                           const std::string& error) {
-  runner::RunnerIdentity me = runner::RunnerIdentity::current(by);
-  HistoryEvent event{.name = name, .action = action, .at = core::now_ms(), .by = me.actor,
-                     .duration_ms = std::nullopt, .error = error, .checksum = checksum, .host = me.host,
-                     .pid = me.pid, .reason = reason};
-  return log().append_event(event);
+  return log().append_event(make_event(name, action, by, reason, checksum, error));
+}
+
+Result<void> Migrator::Impl::check_command_sizes(const std::vector<const core::Migration*>& migrations, bool down) {
+  if (!seams.max_command_bytes || migrations.empty()) return {};
+  auto limit = seams.max_command_bytes();
+  if (!limit) return std::unexpected(limit.error());
+  for (const core::Migration* m : migrations) {
+    if (std::string problem = source::oversized_command(*m, down, *limit); !problem.empty()) {
+      return std::unexpected(bad_input(std::move(problem)));
+    }
+  }
+  return {};
+}
+
+std::string Migrator::Impl::describe_record(const std::string& name) {
+  auto record = log().find(name);
+  if (!record) return fmt::format("unknown ({})", record.error().message);
+  if (!*record) return fmt::format("{} has no record (pending)", name);
+  const core::LogRecord& r = **record;
+  if (r.status == core::kStatusRunning) {
+    return fmt::format("{} is running{}, {}", name, r.reverting ? " (being reverted)" : "",
+                       r.lock_owner.empty() ? "with no runner (interrupted)" : "claimed by runner " + r.lock_owner);
+  }
+  std::string by = r.status == core::kStatusReverted ? r.reverted_by : r.applied_by;
+  return fmt::format("{} is {}{}", name, r.status, by.empty() ? "" : " (by " + by + ")");
+}
+
+Result<std::vector<core::LogRecord>> Migrator::Impl::load_unique_log() {
+  auto records = log().load();
+  if (!records) return records;
+  if (auto duplicates = core::find_duplicates(*records); !duplicates.empty()) {
+    return std::unexpected(refused(core::duplicates_problem(duplicates, options.collection)));
+  }
+  return records;
 }
 
 Migrator::Migrator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "core/names.h"
+#include "core/recovery_plan.h"
 #include "migrator_impl.h"
 #include "source/json_migration.h"
 
@@ -43,8 +44,17 @@ Result<RunReport> Migrator::run_pending(const RunOptions& options) {
   auto loaded = impl_->catalog_and_log(/*with_lock=*/options.dry_run);
   if (!loaded) return std::unexpected(loaded.error());
   const core::Catalog& catalog = loaded->catalog;
+  // A log that holds a name twice (written before its unique index) cannot
+  // be planned from: which record is true is for a person to decide.
+  if (auto duplicates = core::find_duplicates(loaded->records); !duplicates.empty()) {
+    return std::unexpected(refused(core::duplicates_problem(duplicates, impl_->options.collection)));
+  }
   core::RunnerState state = options.dry_run ? loaded->lock->state : core::RunnerState{};
   core::UpPlan plan = core::plan_up(catalog, loaded->records, state);
+
+  if (auto sizes = impl_->check_command_sizes(plan.to_apply, /*down=*/false); !sizes) {
+    return std::unexpected(sizes.error());
+  }
 
   RunReport report;
   report.dry_run = options.dry_run;
@@ -127,6 +137,7 @@ Result<RunReport> Migrator::run(std::string_view name, const RunOptions& options
     return record;
   };
   if (auto r = read_record(); !r) return std::unexpected(r.error());
+  if (auto sizes = impl_->check_command_sizes({*m}, /*down=*/false); !sizes) return std::unexpected(sizes.error());
 
   RunReport report;
   report.dry_run = options.dry_run;
@@ -134,8 +145,9 @@ Result<RunReport> Migrator::run(std::string_view name, const RunOptions& options
     report.steps.push_back(planned_step(**m, (*m)->up));
     return report;
   }
+  // Before the lock: a log that holds a name twice is refused with nothing written.
+  if (auto r = impl_->log().ensure_indexes(); !r) return std::unexpected(r.error());
   return impl_->with_lock<RunReport>(options.applied_by, [&](LockSession& session) -> Result<RunReport> {
-    if (auto r = impl_->log().ensure_indexes(); !r) return std::unexpected(r.error());
     auto record = read_record();  // applied while we waited?
     if (!record) return std::unexpected(record.error());
     runner::Runner runner = impl_->make_runner(options.applied_by, session, hooks_of(options));
@@ -186,17 +198,19 @@ Result<RunReport> Migrator::revert(std::string_view name, const RevertOptions& o
     return **record;
   };
   if (auto r = check(); !r) return std::unexpected(r.error());
+  if (auto sizes = impl_->check_command_sizes({m}, /*down=*/true); !sizes) return std::unexpected(sizes.error());
   return impl_->with_lock<RunReport>(options.reverted_by, [&](LockSession& session) -> Result<RunReport> {
     auto seen = check();  // changed while we waited?
     if (!seen) return std::unexpected(seen.error());
     if (auto r = session.still_ours("reverting " + m->name); !r) return std::unexpected(r.error());
     runner::Runner runner = impl_->make_runner(options.reverted_by, session, hooks_of(options));
     auto step = runner.revert(*m, *seen);
-    if (!step && step.error().kind == ErrorKind::kLockLost) {  // found by the check after its claim
+    if (!step && step.error().kind == ErrorKind::kLockLost) {
+      // Found by the check after its claim, or by a fenced outcome write
+      // that matched nothing: either way, say what the log holds now.
       (void)impl_->record_event(m->name, "stopped", options.reverted_by, "lease lost: " + step.error().message);
-      return std::unexpected(Error{ErrorKind::kLockLost, fmt::format("stopped before reverting {}: the migration "
-                                                                     "lock was lost ({})",
-                                                                     m->name, step.error().message)});
+      return std::unexpected(Error{ErrorKind::kLockLost, fmt::format("{}; the log now says {}", step.error().message,
+                                                                     impl_->describe_record(m->name))});
     }
     if (!step) return std::unexpected(step.error());
     RunReport report;

@@ -17,6 +17,7 @@
 #include "core/import_plan.h"
 #include "core/log_record.h"
 #include "core/planner.h"
+#include "core/recovery_plan.h"
 #include "mongomigrate/migrator.h"
 #include "runner/lease_keeper.h"
 #include "runner/runner.h"
@@ -65,6 +66,9 @@ struct Seams {
   // empty: import is then unavailable.
   std::function<Result<std::vector<core::MigrateMongoRecord>>(const std::string&)> read_migrate_mongo;
   std::function<Result<std::vector<core::GolangMigrateRecord>>(const std::string&)> read_golang_migrate;
+  // The largest command the server accepts (its maxBsonObjectSize); may be
+  // empty: no limit beyond the parser's.
+  std::function<Result<std::size_t>()> max_command_bytes;
 };
 
 struct Migrator::Impl {
@@ -138,9 +142,24 @@ struct Migrator::Impl {
   Error lease_lost(const std::string& name, const std::string& why, const std::string& by,
                    std::size_t applied_in_run, bool started);
 
+  HistoryEvent make_event(const std::string& name, const char* action, const std::string& by,
+                          const std::string& reason, const std::string& checksum = "",
+                          const std::string& error = "") const;
   Result<void> record_event(const std::string& name, const char* action, const std::string& by,
                             const std::string& reason, const std::string& checksum = "",
                             const std::string& error = "");
+  // baseline's writes under the lock (migrator_recovery.cc).
+  Result<std::vector<std::string>> write_baseline(const std::vector<core::BaselineStep>& steps, LockSession& session,
+                                                  const BaselineOptions& options);
+  // kBadInput naming the file and command if one of `migrations`' `up`
+  // (`down`) commands is larger than the server accepts: checked before
+  // anything is written, so it never reads as a lost server mid-migration.
+  Result<void> check_command_sizes(const std::vector<const core::Migration*>& migrations, bool down);
+  // "<name> is <status> (by <who>)" as the log says now, for messages;
+  // "unknown (<why>)" if it cannot be read.
+  std::string describe_record(const std::string& name);
+  // The log as read now, refused (kRefused) while it holds a name twice.
+  Result<std::vector<core::LogRecord>> load_unique_log();
 
  private:
   Result<std::unique_ptr<runner::LeaseKeeper>> take_lock(const std::string& by);

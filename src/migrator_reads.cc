@@ -64,6 +64,9 @@ Result<StatusReport> Migrator::status() {
   auto loaded = impl_->catalog_and_log(/*with_lock=*/true);
   if (!loaded) return std::unexpected(loaded.error());
   StatusReport report = core::build_status(loaded->catalog, loaded->records, loaded->lock->state);
+  auto duplicates = core::find_duplicates(loaded->records);
+  for (const core::DuplicateName& d : duplicates) report.duplicated.push_back(d.name);
+  report.log_problem = core::duplicates_problem(duplicates, impl_->options.collection);
   report.lock = std::move(loaded->lock->holder);
   report.lock_live = loaded->lock->state.live_lease;
   return report;

@@ -1,12 +1,15 @@
 // The recovery operations: unlock, mark, baseline. `mark` and `baseline`
 // write under the lock, each record by a claim of the record as read under
-// it (store/log_store.h): a runner paused past its lease writes nothing over
-// what its successor recorded.
+// it (store/log_store.h), or, for `baseline`'s records that do not exist
+// yet, by inserts that the unique index on `name` lets through only while no
+// other runner has recorded that name: a runner paused past its lease writes
+// nothing over what its successor recorded.
 #include <fmt/format.h>
 
 #include <unordered_map>
 
 #include "core/names.h"
+#include "core/recovery_plan.h"
 #include "core/time_format.h"
 #include "migrator_impl.h"
 
@@ -91,8 +94,9 @@ Result<MarkReport> Migrator::mark(std::string_view name, MarkAs as, const Recove
         "cannot mark {} applied: its file is missing from {}, so there is no checksum to record", name,
         impl_->options.directory)));
   }
+  // Before the lock: a log that holds a name twice is refused with nothing written.
+  if (auto r = impl_->log().ensure_indexes(); !r) return std::unexpected(r.error());
   return impl_->with_lock<MarkReport>(options.by, [&](LockSession& session) -> Result<MarkReport> {
-    if (auto r = impl_->log().ensure_indexes(); !r) return std::unexpected(r.error());
     auto seen = impl_->log().find(key);  // as it is now that we hold the lock
     if (!seen) return std::unexpected(seen.error());
     MarkReport report{.name = key, .previous_status = *seen ? (*seen)->status : "", .status = mark_word(as)};
@@ -110,39 +114,95 @@ Result<MarkReport> Migrator::mark(std::string_view name, MarkAs as, const Recove
   });
 }
 
-Result<std::vector<std::string>> Migrator::baseline(std::string_view name, const RecoveryOptions& options) {
+Result<std::vector<std::string>> Migrator::baseline(std::string_view name, const BaselineOptions& options) {
   auto catalog = impl_->catalog();
   if (!catalog) return std::unexpected(catalog.error());
   auto target = impl_->lookup(*catalog, name);
   if (!target) return std::unexpected(target.error());
-  using Marked = std::vector<std::string>;
-  return impl_->with_lock<Marked>(options.by, [&](LockSession& session) -> Result<Marked> {
-    if (auto r = impl_->log().ensure_indexes(); !r) return std::unexpected(r.error());
-    auto records = impl_->log().load();
+  // Judged from the log before the lock (a refusal writes nothing, not even
+  // the lock), and again under it: the log may change while we wait.
+  auto plan_now = [&]() -> Result<core::BaselinePlan> {
+    auto records = impl_->load_unique_log();
     if (!records) return std::unexpected(records.error());
-    std::unordered_map<std::string, const core::LogRecord*> by_name;
-    for (const core::LogRecord& r : *records) by_name.emplace(r.name, &r);
-    Marked marked;
-    runner::RunnerIdentity me = runner::RunnerIdentity::current(options.by);
-    for (const core::Migration& m : *catalog) {
-      if (core::runs_before((*target)->name, m.name)) break;  // past the target
-      auto found = by_name.find(m.name);
-      std::optional<core::LogRecord> seen;
-      if (found != by_name.end()) seen = *found->second;
-      if (seen && seen->status == core::kStatusApplied) continue;
-      if (auto r = session.still_ours("marking " + m.name + " applied"); !r) return std::unexpected(r.error());
-      if (auto r = impl_->log().set_status(m.name, &m, core::kStatusApplied, core::now_ms(),
-                                           {.seen = seen, .owner = session.owner(), .by = me.actor});
+    core::BaselinePlan plan = core::plan_baseline(*catalog, *records, (*target)->name, options.include_unfinished);
+    if (!plan.refusal.empty()) return std::unexpected(refused(plan.refusal));
+    return plan;
+  };
+  if (auto server = impl_->check_server(); !server) return std::unexpected(server.error());
+  auto first = plan_now();
+  if (!first) return std::unexpected(first.error());
+  using Marked = std::vector<std::string>;
+  if (first->steps.empty()) return Marked{};
+  if (auto r = impl_->log().ensure_indexes(); !r) return std::unexpected(r.error());
+  return impl_->with_lock<Marked>(options.by, [&](LockSession& session) -> Result<Marked> {
+    auto plan = plan_now();
+    if (!plan) return std::unexpected(plan.error());
+    return impl_->write_baseline(plan->steps, session, options);
+  });
+}
+
+Result<std::vector<std::string>> Migrator::Impl::write_baseline(const std::vector<core::BaselineStep>& steps,
+                                                                LockSession& session,
+                                                                const BaselineOptions& options) {
+  // Records without one are inserted many at a time (the unique index on
+  // `name` is their claim); a record that exists is claimed as read, one
+  // write each. Between two writes: the lease, and a stop request.
+  constexpr std::size_t kBatch = 500;
+  std::vector<std::string> marked;
+  runner::RunnerIdentity me = runner::RunnerIdentity::current(options.by);
+  auto stopped_here = [&](const std::string& next) {
+    return marked.empty() ? fmt::format("stopped before baselining {}; nothing was recorded", next)
+                          : fmt::format("stopped after baselining {} of {} migrations (up to {}), each recorded "
+                                        "applied with its event; the rest are not recorded: run baseline again to "
+                                        "finish",
+                                        marked.size(), steps.size(), marked.back());
+  };
+  for (std::size_t i = 0; i < steps.size();) {
+    const core::Migration& next = *steps[i].migration;
+    if (stop_requested()) return std::unexpected(interrupted(stopped_here(next.name)));
+    if (auto r = session.still_ours("baselining " + next.name); !r) {
+      return std::unexpected(Error{r.error().kind, fmt::format("{}; {} migration(s) baselined", r.error().message,
+                                                               marked.size())});
+    }
+    TimestampMs at = core::now_ms();
+    std::vector<const core::Migration*> batch;
+    std::string taken;
+    if (steps[i].seen) {
+      if (auto r = log().set_status(next.name, &next, core::kStatusApplied, at,
+                                    {.seen = steps[i].seen, .owner = session.owner(), .by = me.actor});
           !r) {
         return std::unexpected(r.error());
       }
-      if (auto r = impl_->record_event(m.name, "baselined", options.by, options.reason, m.checksum); !r) {
-        return std::unexpected(r.error());
+      batch.push_back(&next);
+      ++i;
+    } else {
+      for (; i < steps.size() && !steps[i].seen && batch.size() < kBatch; ++i) batch.push_back(steps[i].migration);
+      auto written = log().insert_applied(batch, at, me.actor);
+      if (!written) return std::unexpected(written.error());
+      if (*written < batch.size()) {
+        taken = batch[*written]->name;  // recorded since the lease was read: another runner's
+        batch.resize(*written);
       }
-      marked.push_back(m.name);
     }
-    return marked;
-  });
+    std::vector<HistoryEvent> events;
+    events.reserve(batch.size());
+    for (const core::Migration* m : batch) {
+      events.push_back(make_event(m->name, "baselined", options.by, options.reason, m->checksum));
+      marked.push_back(m->name);
+    }
+    if (auto r = log().append_events(events); !r) return std::unexpected(r.error());
+    if (!taken.empty()) {
+      auto why = session.why_lost();
+      bool lost = why && *why;
+      return std::unexpected(Error{
+          lost ? ErrorKind::kLockLost : ErrorKind::kRefused,
+          fmt::format("stopped at {}: another runner recorded it meanwhile{}, so it is left as that runner recorded "
+                      "it; {} migration(s) baselined",
+                      taken, lost ? fmt::format(" (the migration lock was lost: {})", **why) : "", marked.size())});
+    }
+  }
+  if (stop_requested() && !marked.empty()) return std::unexpected(interrupted(stopped_here("")));
+  return marked;
 }
 
 }  // namespace mongomigrate

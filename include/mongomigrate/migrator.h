@@ -70,6 +70,16 @@ struct RecoveryOptions {
   std::string reason;
 };
 
+struct BaselineOptions {
+  std::string by;  // empty: "$USER@hostname"
+  std::string reason;
+  // Also record applied the migrations up to the target whose record says
+  // they are not (failed, interrupted, reverted, pending): the operator has
+  // checked that the database holds them. An interrupted revert is never
+  // recorded applied, with or without this.
+  bool include_unfinished = false;
+};
+
 struct UnlockOptions {
   bool force = false;  // clear a live (unexpired) lease too
   std::string by;
@@ -131,8 +141,13 @@ class Migrator {
   Result<MarkReport> mark(std::string_view name, MarkAs as, const RecoveryOptions& options = {});
   // Adopts an existing database: marks every migration up to and including
   // `name` applied without running it. Takes the lock; one "baselined" event
-  // per migration marked. Returns the names marked.
-  Result<std::vector<std::string>> baseline(std::string_view name, const RecoveryOptions& options = {});
+  // per migration marked. Returns the names marked. Refuses (kRefused,
+  // naming them, nothing written) while a migration up to `name` has a
+  // record that is not applied, unless options.include_unfinished; always
+  // while one's revert was interrupted. Writes in batches, checking the lease
+  // and MigratorOptions::stop between them (kInterrupted: what was written
+  // stays, each record with its event).
+  Result<std::vector<std::string>> baseline(std::string_view name, const BaselineOptions& options = {});
   // Takes over a database migrate-mongo or golang-migrate ran: each
   // migration they applied is recorded applied (by a claim, like baseline;
   // appliedBy "import from <tool>", one "imported" event each), reading

@@ -66,6 +66,12 @@ struct StatusReport {
   std::vector<MigrationState> migrations;
   std::vector<std::string> modified;  // names
   std::vector<std::string> missing;   // names
+  // Names the log holds more than once (a log written before its unique
+  // index): each is shown once above, from its first record; `log_problem`
+  // says which records they are and how to resolve it. Writing commands
+  // refuse such a log.
+  std::vector<std::string> duplicated;
+  std::string log_problem;
   // The lock document, if any, and whether it was live (unexpired).
   std::optional<LeaseHolder> lock;
   bool lock_live = false;
@@ -75,6 +81,7 @@ struct ValidationIssues {
   std::vector<std::string> modified;     // applied, file changed since
   std::vector<std::string> missing;      // applied, file gone
   std::vector<std::string> interrupted;  // left running by a runner that is gone
+  std::vector<std::string> duplicated;   // more than one record in the log
 };
 
 struct ValidateReport {

@@ -163,7 +163,9 @@ ValidateReport build_validation(const StatusReport& status) {
   for (const MigrationState& s : status.migrations) {
     if (s.status == MigrationStatus::kInterrupted) v.issues.interrupted.push_back(s.name);
   }
-  v.valid = v.issues.modified.empty() && v.issues.missing.empty() && v.issues.interrupted.empty();
+  v.issues.duplicated = status.duplicated;
+  v.valid = v.issues.modified.empty() && v.issues.missing.empty() && v.issues.interrupted.empty() &&
+            v.issues.duplicated.empty();
   return v;
 }
 

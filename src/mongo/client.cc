@@ -214,34 +214,50 @@ Result<void> Client::run_command(const bson_t* command, bson_t* reply, ErrorKind
   return {};
 }
 
+Result<void> Client::ask_hello() {
+  ScopedBson reply;
+  TimestampMs before = 0;
+  bson_error_t error;
+  while (true) {
+    OwnedBson command = to_bson(Doc{{clock_command_, 1}});
+    before = core::now_ms();
+    bson_destroy(reply.get());
+    if (mongoc_client_command_simple(client_.get(), "admin", command.get(), nullptr, reply.get(), &error)) break;
+    // Old MongoDB releases and mongo-java-server know only `hello`'s
+    // legacy name, whose reply carries localTime too.
+    if (std::string_view(clock_command_) == "hello" && is_command_not_found(error)) {
+      clock_command_ = "isMaster";
+      continue;
+    }
+    return std::unexpected(error_from(error, ErrorKind::kDatabase, "cannot read the server's clock"));
+  }
+  TimestampMs after = core::now_ms();
+  bson_iter_t it;
+  if (bson_iter_init_find(&it, reply.get(), "localTime") && BSON_ITER_HOLDS_DATE_TIME(&it)) {
+    // The server read its clock somewhere in the round trip: assume the middle.
+    clock_offset_ = bson_iter_date_time(&it) - (before + (after - before) / 2);
+  } else {
+    clock_offset_ = 0;
+  }
+  if (bson_iter_init_find(&it, reply.get(), "maxBsonObjectSize") && BSON_ITER_HOLDS_NUMBER(&it) &&
+      bson_iter_as_int64(&it) > 0) {
+    max_bson_object_size_ = static_cast<std::size_t>(bson_iter_as_int64(&it));
+  }
+  return {};
+}
+
 Result<TimestampMs> Client::server_now() {
   if (!clock_offset_) {
-    ScopedBson reply;
-    TimestampMs before = 0;
-    bson_error_t error;
-    while (true) {
-      OwnedBson command = to_bson(Doc{{clock_command_, 1}});
-      before = core::now_ms();
-      bson_destroy(reply.get());
-      if (mongoc_client_command_simple(client_.get(), "admin", command.get(), nullptr, reply.get(), &error)) break;
-      // Old MongoDB releases and mongo-java-server know only `hello`'s
-      // legacy name, whose reply carries localTime too.
-      if (std::string_view(clock_command_) == "hello" && is_command_not_found(error)) {
-        clock_command_ = "isMaster";
-        continue;
-      }
-      return std::unexpected(error_from(error, ErrorKind::kDatabase, "cannot read the server's clock"));
-    }
-    TimestampMs after = core::now_ms();
-    bson_iter_t it;
-    if (bson_iter_init_find(&it, reply.get(), "localTime") && BSON_ITER_HOLDS_DATE_TIME(&it)) {
-      // The server read its clock somewhere in the round trip: assume the middle.
-      clock_offset_ = bson_iter_date_time(&it) - (before + (after - before) / 2);
-    } else {
-      clock_offset_ = 0;
-    }
+    if (auto asked = ask_hello(); !asked) return std::unexpected(asked.error());
   }
   return core::now_ms() + *clock_offset_;
+}
+
+Result<std::size_t> Client::max_bson_object_size() {
+  if (!clock_offset_) {
+    if (auto asked = ask_hello(); !asked) return std::unexpected(asked.error());
+  }
+  return max_bson_object_size_;
 }
 
 std::string unsupported_server(const bson_t* reply) {

@@ -64,6 +64,11 @@ class Client {
   // `isMaster` from then on (e.g. if that first attempt failed).
   Result<TimestampMs> server_now();
 
+  // The largest document the server accepts (`maxBsonObjectSize` from the
+  // same `hello` as server_now(), asked once per Client; 16 MiB when the
+  // reply has none).
+  Result<std::size_t> max_bson_object_size();
+
   // Asks the server once (`buildInfo`) whether it keeps the promises the
   // lock and the log rely on (DESIGN.md §5): atomic single-document writes,
   // enforced unique indexes. FerretDB 1.x does not (its updates read, then
@@ -82,7 +87,10 @@ class Client {
   std::string database_;
   std::string redacted_uri_;
   std::vector<std::string> secrets_;
+  // Asks `hello` (or `isMaster`) once: the clock offset and the size limit.
+  Result<void> ask_hello();
   std::optional<TimestampMs> clock_offset_;
+  std::size_t max_bson_object_size_ = 16 * 1024 * 1024;
   std::optional<Result<void>> server_checked_;
   const char* clock_command_ = "hello";  // a string literal: "hello" or "isMaster"
 };

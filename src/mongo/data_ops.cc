@@ -10,11 +10,6 @@
 namespace mongomigrate::mongo {
 namespace {
 
-struct BulkDeleter {
-  void operator()(mongoc_bulk_operation_t* b) const { mongoc_bulk_operation_destroy(b); }
-};
-using BulkPtr = std::unique_ptr<mongoc_bulk_operation_t, BulkDeleter>;
-
 Error invalid(std::string message) { return Error{ErrorKind::kMigrationFailed, std::move(message)}; }
 
 std::int64_t int_field(const bson_t* doc, const char* key) {

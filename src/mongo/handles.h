@@ -29,12 +29,17 @@ struct WriteConcernDeleter {
   void operator()(mongoc_write_concern_t* p) const { mongoc_write_concern_destroy(p); }
 };
 
+struct BulkDeleter {
+  void operator()(mongoc_bulk_operation_t* b) const { mongoc_bulk_operation_destroy(b); }
+};
+
 using UriPtr = std::unique_ptr<mongoc_uri_t, UriDeleter>;
 using ClientPtr = std::unique_ptr<mongoc_client_t, ClientDeleter>;
 using DatabasePtr = std::unique_ptr<mongoc_database_t, DatabaseDeleter>;
 using CollectionPtr = std::unique_ptr<mongoc_collection_t, CollectionDeleter>;
 using CursorPtr = std::unique_ptr<mongoc_cursor_t, CursorDeleter>;
 using WriteConcernPtr = std::unique_ptr<mongoc_write_concern_t, WriteConcernDeleter>;
+using BulkPtr = std::unique_ptr<mongoc_bulk_operation_t, BulkDeleter>;
 
 // Calls mongoc_init() once per process, and mongoc_cleanup() at exit.
 void ensure_driver_initialized();

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "mongo/foreign_log.h"
+#include "core/recovery_plan.h"
 #include "mongo/log_bson.h"
 #include "mongo/value_bson.h"
 
@@ -94,6 +95,15 @@ Result<void> MongoLogStore::ensure_indexes() {
       {"indexes", Array{Doc{{"key", Doc{{"name", 1}}}, {"name", "name_1"}, {"unique", true}}}}});
   auto created = client_.run_command(command.get(), nullptr);
   if (created) return {};
+
+  // A log written before the index existed may hold a name twice: the
+  // server's refusal (a duplicate key, with its internals) says less than
+  // the records themselves.
+  auto records = load();
+  if (!records) return std::unexpected(records.error());
+  if (auto duplicates = core::find_duplicates(*records); !duplicates.empty()) {
+    return std::unexpected(Error{ErrorKind::kRefused, core::duplicates_problem(duplicates, collection_)});
+  }
 
   // An existing unique index on {name: 1} under another name is fine: it
   // gives the same guarantee. Anything else is reported.

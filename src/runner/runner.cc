@@ -216,7 +216,9 @@ Result<StepReport> Runner::revert(const core::Migration& m, const core::LogRecor
   if (auto r = lease_held(lease_check, m.name + " stays marked running (being reverted) but its down was not "
                                                "started");
       !r) {
-    return std::unexpected(r.error());
+    return std::unexpected(Error{r.error().kind, fmt::format("stopped before reverting {}: the migration lock was "
+                                                             "lost ({})",
+                                                             m.name, r.error().message)});
   }
   auto start = std::chrono::steady_clock::now();
   auto failure = execute(m, *claim, /*down=*/true);
@@ -231,16 +233,30 @@ Result<StepReport> Runner::revert(const core::Migration& m, const core::LogRecor
     step.outcome = StepOutcome::kReverted;
     if (auto r = store_.finish_reverted(m, *claim, identity_.actor, core::now_ms()); !r) {
       Error error = r.error();
-      error.message = fmt::format("{}'s down ran to its end, but recording it reverted failed: {}; it stays "
-                                  "recorded as running: check, then `mark {} --as reverted`",
-                                  m.name, error.message, m.name);
+      error.message = error.kind == ErrorKind::kLockLost
+                          ? fmt::format("{}'s down ran to its end, but its outcome was not recorded: the migration "
+                                        "lock was lost and the write, fenced on this runner's lease, matched "
+                                        "nothing (another runner has claimed the record since)",
+                                        m.name)
+                          : fmt::format("{}'s down ran to its end, but recording it reverted failed: {}; it stays "
+                                        "recorded as running: check, then `mark {} --as reverted`",
+                                        m.name, error.message, m.name);
       return std::unexpected(std::move(error));
     }
     if (auto r = record_event(m, "reverted", step.duration_ms, ""); !r) return std::unexpected(r.error());
   } else {
     step.outcome = StepOutcome::kFailed;
     step.error = *failure;
-    if (auto r = store_.note_revert_failed(m, *claim, step.error); !r) return std::unexpected(r.error());
+    if (auto r = store_.note_revert_failed(m, *claim, step.error); !r) {
+      Error error = r.error();
+      if (error.kind == ErrorKind::kLockLost) {
+        error.message = fmt::format("{}'s down failed ({}), and that was not recorded: the migration lock was lost "
+                                    "and the write, fenced on this runner's lease, matched nothing (another runner "
+                                    "has claimed the record since)",
+                                    m.name, step.error);
+      }
+      return std::unexpected(std::move(error));
+    }
     if (auto r = record_event(m, "revert_failed", step.duration_ms, step.error); !r) {
       return std::unexpected(r.error());
     }

@@ -261,6 +261,24 @@ Result<core::Migration> parse_json_migration(std::string_view name, std::string_
   return m;
 }
 
+std::string oversized_command(const core::Migration& migration, bool down, std::size_t limit) {
+  if (migration.compiled) return "";
+  const std::vector<core::Command>* commands = &migration.up;
+  if (down) {
+    if (!migration.down) return "";
+    commands = &*migration.down;
+  }
+  for (std::size_t i = 0; i < commands->size(); ++i) {
+    std::size_t length = (*commands)[i].bson.size();
+    if (length > limit) {
+      return fmt::format("{}: {}[{}] is {} bytes as BSON, over the {} bytes this server accepts (its "
+                         "maxBsonObjectSize); nothing was run",
+                         migration.path, down ? "down" : "up", i, length, limit);
+    }
+  }
+  return "";
+}
+
 std::string command_json(const core::Command& command) {
   bson_t doc;
   if (!bson_init_static(&doc, command.bson.data(), command.bson.size())) return "{}";

@@ -25,6 +25,12 @@ inline constexpr std::size_t kMaxCommandBytes = 16 * 1024 * 1024;
 Result<core::Migration> parse_json_migration(std::string_view name, std::string_view path,
                                              std::string_view bytes);
 
+// Why `migration`'s `up` (or `down`) cannot be sent to a server whose
+// maxBsonObjectSize is `limit`, naming the file and the command ("down[2] is
+// N bytes as BSON, over ..."), or "" if every command fits. Compiled
+// migrations have no commands: "".
+std::string oversized_command(const core::Migration& migration, bool down, std::size_t limit);
+
 // `command` as relaxed Extended JSON, as a dry run prints it. Rendered on
 // demand: loading a directory of 10,000 files should not pay for text that
 // only --dry-run shows.

@@ -15,7 +15,9 @@
 //    and the call fails with kLockLost.
 // 3. One event.
 // `mark` and `baseline` write a status by the same claim (one write: the
-// status is the outcome).
+// status is the outcome). `baseline` inserts the records of migrations that
+// have none many at a time (insert_applied): the unique index on `name` is
+// the claim, so a name another runner holds by now is never recorded applied.
 //
 // Contract, for every implementation:
 // - Reads (load, find, history, load_checkpoint) never create anything.
@@ -27,6 +29,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -72,7 +75,9 @@ class LogStore {
   // The record named `name`, if any.
   virtual Result<std::optional<core::LogRecord>> find(const std::string& name) = 0;
   // The unique index on {name: 1} ("name_1"); an existing unique index on
-  // {name: 1} under another name is accepted.
+  // {name: 1} under another name is accepted. A log that holds a name more
+  // than once (written before the index existed) is kRefused, naming each
+  // such record (core::duplicates_problem), and no index is created.
   virtual Result<void> ensure_indexes() = 0;
 
   // `up`/`run`: the record becomes `running` (version, checksum, appliedBy
@@ -107,12 +112,22 @@ class LogStore {
   virtual Result<void> set_status(const std::string& name, const core::Migration* migration,
                                   const std::string& status, TimestampMs at, const ClaimRequest& request) = 0;
 
+  // `baseline`: new records, `applied` as set_status() writes them (at,
+  // `by`), for migrations that have none, in order and in one write. A name
+  // that has a record by now (another runner's claim: the unique index
+  // refuses it) stops the write there. Returns how many were written, from
+  // the first: fewer than given only when the next one has a record.
+  virtual Result<std::size_t> insert_applied(std::span<const core::Migration* const> migrations, TimestampMs at,
+                                             const std::string& by) = 0;
+
   // metadata.<key> = value on the claimed record (batch totals, checkpoints).
   virtual Result<void> set_metadata(const Claim& claim, const std::string& key, const Value& value) = 0;
   // metadata.checkpoint of `name`'s record, if any.
   virtual Result<std::optional<Document>> load_checkpoint(const std::string& name) = 0;
 
   virtual Result<void> append_event(const HistoryEvent& event) = 0;
+  // Events in one write, in order.
+  virtual Result<void> append_events(std::span<const HistoryEvent> events) = 0;
   // Newest first, at most `limit`.
   virtual Result<std::vector<HistoryEvent>> history(int limit) = 0;
 };

@@ -2,7 +2,8 @@
 // it must be the command used, and an unreachable server must not be taken
 // for one without `hello`. The fallback to `isMaster`, for servers that
 // answer `hello` with CommandNotFound (old MongoDB releases), is tested
-// against a fake wire server, since no such server is part of the suite.
+// against a fake wire server, since no such server is part of the suite;
+// so is a server whose maxBsonObjectSize is below the parser's 16 MiB cap.
 #include "mongo/client.h"
 
 #include <gtest/gtest.h>
@@ -37,6 +38,52 @@ TEST_F(ClientTest, ServerNowReadsTheClockWithHelloOnAServerThatHasIt) {
   ASSERT_TRUE(second) << second.error().message;
   EXPECT_GE(*second, *first);
   EXPECT_EQ(client->clock_command(), "hello");
+}
+
+// Issue 15 item 6: the size limit comes from the same `hello` as the clock.
+TEST_F(ClientTest, MaxBsonObjectSizeIsTheServersFromHello) {
+  auto client = mongo::Client::open(uri(), db());
+  ASSERT_TRUE(client) << client.error().message;
+  auto limit = client->max_bson_object_size();
+  ASSERT_TRUE(limit) << limit.error().message;
+  EXPECT_EQ(*limit, 16u * 1024 * 1024) << "FerretDB 2 and MongoDB say 16 MiB";
+}
+
+// A server with a smaller maxBsonObjectSize than the parser's 16 MiB cap (a
+// fake: no real one is part of the suite): `up` refuses the command that is
+// over it, naming the file and the command, exit 2, before it writes or
+// locks anything.
+TEST_F(ClientTest, UpRefusesACommandOverTheServersMaxBsonObjectSizeBeforeWriting) {
+  bson_t* build_info = BCON_NEW("version", "7.0.0", "ok", BCON_INT32(1));
+  FakeWireServer small_server([&](FakeWireServer::Exchange& exchange) {
+    if (exchange.name == "find") {  // an empty log
+      bson_t cursor, batch;
+      BSON_APPEND_DOCUMENT_BEGIN(exchange.reply, "cursor", &cursor);
+      BSON_APPEND_ARRAY_BEGIN(&cursor, "firstBatch", &batch);
+      bson_append_array_end(&cursor, &batch);
+      BSON_APPEND_INT64(&cursor, "id", 0);
+      BSON_APPEND_UTF8(&cursor, "ns", "db.migrationlogs");
+      bson_append_document_end(exchange.reply, &cursor);
+      BSON_APPEND_DOUBLE(exchange.reply, "ok", 1);
+      return;
+    }
+    FakeWireServer::standard_reply(exchange, *build_info, 4096);
+  });
+  write_migration("001-small.json", R"({"up": [{"ping": 1}]})");
+  write_migration("002-large.json", R"({"up": [{"ping": 1}, {"insert": "a", "documents": [{"s": ")" +
+                                        std::string(5000, 'x') + R"("}]}]})");
+  ProcessResult up =
+      cli({"up", "--uri", small_server.uri("db"), "--dir", dir()}, bounded(), /*with_defaults=*/false);
+  bson_destroy(build_info);
+  EXPECT_EQ(up.exit_code, 2) << describe(up);
+  EXPECT_TRUE(up.err.find("002-large.json") != std::string::npos) << describe(up);
+  EXPECT_TRUE(up.err.find("up[1]") != std::string::npos) << describe(up);
+  EXPECT_TRUE(up.err.find("4096") != std::string::npos) << describe(up);
+  for (const std::string& asked : small_server.commands()) {
+    EXPECT_TRUE(asked == "hello" || asked == "isMaster" || asked == "buildInfo" || asked == "find" ||
+                asked == "ping" || asked == "endSessions")
+        << "nothing written or locked: asked " << asked;
+  }
 }
 
 TEST_F(ClientTest, ServerNowAsksIsMasterOnAServerWithoutHello) {

@@ -262,5 +262,37 @@ TEST_F(RevertTest, ReverterThatLostItsLeaseStopsBeforeItsDownAndLeavesItInterrup
   EXPECT_EQ(downs(1), 1);
 }
 
+// `unlock --force` while a `down` runs, and another pod's `down` takes the
+// lease and the record over: the first one's outcome write matches nothing
+// (fenced). It must say so, exit 4 as for any lost lease, and say what the
+// log now says, never that it succeeded or that the record "stays running"
+// when another runner's write is what the log holds.
+TEST_F(RevertTest, ForcedUnlockDuringDownReportsTheFencingLossTruthfully) {
+  const std::string m = migration_name(1);
+  apply_one(/*down_commands=*/150);
+  auto first = cli_background({"down", m, "--by", "first"}, bounded());
+  ASSERT_TRUE(wait_until([&] { return probe().count("bulk") > 0 || first->finished(); }, 30s)) << first->err();
+  // Frozen mid-down (as a paused pod), so that the rest happens while its
+  // down is half run, whatever the machine's speed.
+  ASSERT_TRUE(first->signal(SIGSTOP));
+  ASSERT_EQ(downs(1), 0) << "frozen before its last command";
+  ProcessResult unlock = cli({"unlock", "--force", "--by", "ops"}, bounded());
+  ASSERT_EQ(unlock.exit_code, 0) << describe(unlock);
+  ProcessResult second = cli({"down", m, "--by", "second", "--lock-timeout", "20s"}, bounded());
+  ASSERT_TRUE(first->signal(SIGCONT));
+  ProcessResult result = first->wait();
+
+  EXPECT_EQ(second.exit_code, 0) << describe(second);
+  EXPECT_EQ(log_status(m), "reverted");
+  EXPECT_EQ(probe().string_field("migrationlogs", R"({"name": ")" + m + R"("})", "revertedBy"), "second");
+  EXPECT_EQ(result.exit_code, 4) << describe(result);
+  EXPECT_TRUE(contains(result.err, "lock")) << describe(result);
+  EXPECT_TRUE(contains(result.err, "the log now says " + m + " is reverted (by second)")) << describe(result);
+  EXPECT_TRUE(contains(result.err, "matched nothing")) << describe(result);
+  EXPECT_FALSE(contains(result.err, "stays recorded as running")) << describe(result);
+  EXPECT_FALSE(contains(result.err, "stopped before")) << "its down did run: " << describe(result);
+  EXPECT_EQ(events(m, "reverted"), 1) << "only the second down's outcome is recorded";
+}
+
 }  // namespace
 }  // namespace mongomigrate::testing

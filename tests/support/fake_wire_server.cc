@@ -133,12 +133,13 @@ std::vector<std::string> FakeWireServer::commands() const {
   return commands_;
 }
 
-void FakeWireServer::standard_reply(Exchange& exchange, const bson_t& build_info) {
+void FakeWireServer::standard_reply(Exchange& exchange, const bson_t& build_info,
+                                    std::int32_t max_bson_object_size) {
   const std::string& name = exchange.name;
   bson_t* reply = exchange.reply;
   if (name == "hello" || name == "isMaster" || name == "ismaster") {
     BSON_APPEND_BOOL(reply, name == "hello" ? "isWritablePrimary" : "ismaster", true);
-    BSON_APPEND_INT32(reply, "maxBsonObjectSize", 16 * 1024 * 1024);
+    BSON_APPEND_INT32(reply, "maxBsonObjectSize", max_bson_object_size);
     BSON_APPEND_INT32(reply, "maxMessageSizeBytes", kMaxMessage);
     BSON_APPEND_INT32(reply, "maxWriteBatchSize", 100'000);
     auto now = std::chrono::system_clock::now().time_since_epoch();

@@ -61,7 +61,9 @@ class FakeWireServer {
   std::vector<std::string> commands() const;
 
   // The standard reply (see above), buildInfo's being `build_info`.
-  static void standard_reply(Exchange& exchange, const bson_t& build_info);
+  // `max_bson_object_size`: what hello/isMaster say a server accepts.
+  static void standard_reply(Exchange& exchange, const bson_t& build_info,
+                             std::int32_t max_bson_object_size = 16 * 1024 * 1024);
 
  private:
   void accept_loop();

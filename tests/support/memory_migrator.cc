@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/recovery_plan.h"
 #include "migrator_impl.h"
 #include "source/json_migration.h"
 
@@ -194,6 +195,34 @@ Result<void> MemoryLogStore::set_status(const std::string& name, const core::Mig
   return {};
 }
 
+Result<void> MemoryLogStore::ensure_indexes() {
+  std::lock_guard lock(mutex_);
+  auto duplicates = core::find_duplicates(records_);
+  if (duplicates.empty()) return {};
+  return std::unexpected(Error{ErrorKind::kRefused, core::duplicates_problem(duplicates, "migrationlogs")});
+}
+
+Result<std::size_t> MemoryLogStore::insert_applied(std::span<const core::Migration* const> migrations,
+                                                   TimestampMs at, const std::string& by) {
+  std::lock_guard lock(mutex_);
+  ++record_writes_;
+  std::size_t written = 0;
+  for (const core::Migration* m : migrations) {
+    if (std::ranges::any_of(records_, [&](const core::LogRecord& r) { return r.name == m->name; })) break;
+    records_.push_back(core::LogRecord{.id = fmt::format("{:024x}", next_id_++), .name = m->name,
+                                       .version = m->version, .status = core::kStatusApplied, .applied_at = at,
+                                       .checksum = m->checksum, .applied_by = by});
+    ++written;
+  }
+  return written;
+}
+
+Result<void> MemoryLogStore::append_events(std::span<const HistoryEvent> events) {
+  std::lock_guard lock(mutex_);
+  events_.insert(events_.end(), events.begin(), events.end());
+  return {};
+}
+
 Result<void> MemoryLogStore::set_metadata(const store::Claim& claim, const std::string&, const Value&) {
   return fenced(claim, [](core::LogRecord&) {}, "cannot record the progress of " + claim.name);
 }
@@ -280,6 +309,9 @@ Migrator MigratorTesting::make(MigratorOptions options, testing::MemoryDatabase&
   };
   seams.read_migrate_mongo = [&db, read](const std::string& name) { return read(db.migrate_mongo, name); };
   seams.read_golang_migrate = [&db, read](const std::string& name) { return read(db.golang_migrate, name); };
+  if (db.max_command_bytes) {
+    seams.max_command_bytes = [limit = *db.max_command_bytes]() -> Result<std::size_t> { return limit; };
+  }
   return Migrator(std::make_unique<Migrator::Impl>(std::move(options), std::move(seams)));
 }
 

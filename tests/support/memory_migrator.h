@@ -28,7 +28,8 @@ class MemoryLogStore final : public store::LogStore {
  public:
   Result<std::vector<core::LogRecord>> load() override;
   Result<std::optional<core::LogRecord>> find(const std::string& name) override;
-  Result<void> ensure_indexes() override { return {}; }
+  // As the MongoDB store: kRefused while a name has two records.
+  Result<void> ensure_indexes() override;
   Result<store::Claim> claim_run(const core::Migration& migration, const store::ClaimRequest& request) override;
   Result<void> finish_applied(const core::Migration& migration, const store::Claim& claim, const std::string& by,
                               TimestampMs applied_at, std::int64_t duration_ms) override;
@@ -42,9 +43,12 @@ class MemoryLogStore final : public store::LogStore {
   Result<void> release_claim(const store::Claim& claim, const store::ClaimRequest& request) override;
   Result<void> set_status(const std::string& name, const core::Migration* migration, const std::string& status,
                           TimestampMs at, const store::ClaimRequest& request) override;
+  Result<std::size_t> insert_applied(std::span<const core::Migration* const> migrations, TimestampMs at,
+                                     const std::string& by) override;
   Result<void> set_metadata(const store::Claim& claim, const std::string& key, const Value& value) override;
   Result<std::optional<Document>> load_checkpoint(const std::string& name) override;
   Result<void> append_event(const HistoryEvent& event) override;
+  Result<void> append_events(std::span<const HistoryEvent> events) override;
   Result<std::vector<HistoryEvent>> history(int limit) override;
 
   // For tests: the record of `name` (status "" if none), all events, and a
@@ -93,6 +97,8 @@ struct MemoryDatabase {
   // Shared by every Migrator made on this database.
   std::shared_ptr<MemoryLogStore> log = std::make_shared<MemoryLogStore>();
   std::shared_ptr<RecordingTarget> target = std::make_shared<RecordingTarget>();
+  // The server's maxBsonObjectSize, if the test gives one.
+  std::optional<std::size_t> max_command_bytes;
 };
 
 }  // namespace mongomigrate::testing

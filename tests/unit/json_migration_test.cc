@@ -416,3 +416,25 @@ TEST(ParseJsonMigrationErrors, MissingUp) {
 
 }  // namespace
 }  // namespace mongomigrate::source
+
+namespace mongomigrate::source {
+namespace {
+
+// Issue 15 item 6: each command against the server's own maxBsonObjectSize,
+// here a small one, naming the file and the command.
+TEST(OversizedCommand, NamesTheFileAndTheFirstCommandOverTheServersLimit) {
+  auto m = parse(R"({"up": [{"ping": 1}, {"insert": "a", "documents": [{"s": "0123456789"}]}],
+                     "down": [{"drop": "a"}]})");
+  ASSERT_TRUE(m.has_value()) << m.error().message;
+  std::size_t second = m->up[1].bson.size();
+  EXPECT_EQ(oversized_command(*m, false, second), "") << "exactly the limit fits";
+  std::string problem = oversized_command(*m, false, second - 1);
+  EXPECT_TRUE(contains(problem, kPath)) << problem;
+  EXPECT_TRUE(contains(problem, "up[1]")) << problem;
+  EXPECT_TRUE(contains(problem, std::to_string(second - 1))) << problem;
+  EXPECT_EQ(oversized_command(*m, true, second - 1), "") << "down's command is small";
+  EXPECT_TRUE(contains(oversized_command(*m, true, 4), "down[0]"));
+}
+
+}  // namespace
+}  // namespace mongomigrate::source

@@ -4,6 +4,7 @@
 // integration tests.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <string>
 
@@ -260,6 +261,58 @@ TEST_F(OrchestratorTest, MarkAndBaselineWriteUnderTheLock) {
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().kind, ErrorKind::kLockTimeout);
   EXPECT_EQ(status("001-a.json"), "applied");
+}
+
+// Issue 15 item 6: commands are checked against the server's own
+// maxBsonObjectSize (injected here) before anything is written.
+TEST_F(OrchestratorTest, ACommandOverTheServersLimitIsRefusedBeforeAnythingIsWritten) {
+  write("001-a.json", migration("a"));
+  write("002-b.json", R"({"up": [{"insert": "b", "documents": [{"s": "a long string, longer than the limit"}]}],
+                         "down": [{"drop": "b"}]})");
+  db_.max_command_bytes = 60;
+  Migrator m = migrator();
+  for (auto result : {m.run_pending(), m.run_pending({.dry_run = true}), m.run("002-b.json")}) {
+    ASSERT_FALSE(result);
+    EXPECT_EQ(result.error().kind, ErrorKind::kBadInput) << result.error().message;
+    EXPECT_NE(result.error().message.find("002-b.json"), std::string::npos) << result.error().message;
+    EXPECT_NE(result.error().message.find("up[0]"), std::string::npos) << result.error().message;
+  }
+  EXPECT_TRUE(db_.target->commands().empty());
+  EXPECT_EQ(db_.log->record_writes(), 0);
+  EXPECT_TRUE(db_.log->events().empty());
+  EXPECT_FALSE(db_.lock->holder());
+
+  db_.max_command_bytes = 1000;
+  ASSERT_TRUE(migrator().run_pending());
+  EXPECT_EQ(status("002-b.json"), "applied");
+}
+
+TEST_F(OrchestratorTest, BaselineRefusesUnfinishedRecordsAndStopsOnARequest) {
+  for (const char* n : {"001-a.json", "002-b.json", "003-c.json", "004-d.json"}) write(n, migration(n));
+  db_.log->put({.id = "000000000000000000000099", .name = "002-b.json", .status = "failed"});
+  Migrator m = migrator();
+  auto refused = m.baseline("003-c.json");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind, ErrorKind::kRefused);
+  EXPECT_NE(refused.error().message.find("002-b.json (failed)"), std::string::npos) << refused.error().message;
+  EXPECT_EQ(db_.log->record_writes(), 0);
+  EXPECT_FALSE(db_.lock->holder());
+
+  std::atomic<int> stop{15};
+  Migrator stopping = MigratorTesting::make(
+      {.uri = "memory://", .database = "test", .directory = dir_.path(), .stop = &stop}, db_);
+  auto stopped = stopping.baseline("003-c.json", {.include_unfinished = true});
+  ASSERT_FALSE(stopped);
+  EXPECT_EQ(stopped.error().kind, ErrorKind::kInterrupted) << stopped.error().message;
+  EXPECT_EQ(status("001-a.json"), "") << "stopped before the first write";
+  EXPECT_FALSE(db_.lock->holder()) << "the lease is released";
+
+  auto included = m.baseline("003-c.json", {.by = "ops", .include_unfinished = true});
+  ASSERT_TRUE(included) << included.error().message;
+  EXPECT_EQ(*included, (std::vector<std::string>{"001-a.json", "002-b.json", "003-c.json"}));
+  EXPECT_EQ(status("002-b.json"), "applied");
+  EXPECT_EQ(status("004-d.json"), "");
+  EXPECT_EQ(events("baselined"), 3);
 }
 
 TEST_F(OrchestratorTest, UnlockClearsAnExpiredLeaseAndUnknownDocumentsOnlyWithForce) {
