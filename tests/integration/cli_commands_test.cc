@@ -709,11 +709,14 @@ TEST_F(CliCommandsTest, VersionAndUsageErrors) {
   EXPECT_EQ(up_help.exit_code, 0) << describe(up_help);
   EXPECT_TRUE(contains(up_help.out, "--dry-run")) << up_help.out;
 
-  // `--version` alone is answered before the libraries initialize
-  // (cli/main.cc); with other arguments CLI11 answers. Same text, either way.
+  // The semantic version and the commit built from (none outside git); the
+  // same text wherever the flag stands.
+  const std::string commit = mongomigrate::build_commit();
   ProcessResult version = cli({"--version"}, {}, false);
   EXPECT_EQ(version.exit_code, 0) << describe(version);
-  EXPECT_EQ(version.out, std::string("mongo-migrate ") + mongomigrate::version() + "\n") << describe(version);
+  EXPECT_EQ(version.out, std::string("mongo-migrate ") + mongomigrate::version() +
+                             (commit.empty() ? "" : " (commit " + commit + ")") + "\n")
+      << describe(version);
   EXPECT_EQ(version.err, "");
   ProcessResult version_late = cli({"--dir", dir(), "--version"}, {}, false);
   EXPECT_EQ(version_late.exit_code, 0) << describe(version_late);

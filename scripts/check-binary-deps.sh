@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Fails unless BINARY needs nothing at run time but glibc: every library ldd
+# lists must be one of glibc's (docs/packaging.md says why these and no
+# others). Used on the release build by scripts/check-release.sh (CI).
+#
+#   scripts/check-binary-deps.sh build-release/mongo-migrate
+set -euo pipefail
+binary=${1:?usage: scripts/check-binary-deps.sh BINARY}
+[ -x "$binary" ] || { echo "check-binary-deps: $binary is not an executable" >&2; exit 2; }
+
+# glibc's own libraries (libresolv is glibc's too) and the kernel's vDSO.
+glibc='linux-vdso.so.1 libc.so.6 libm.so.6 libpthread.so.0 libdl.so.2 librt.so.1 libresolv.so.2 ld-linux-x86-64.so.2'
+
+listed=$(ldd "$binary") || { echo "check-binary-deps: ldd failed on $binary" >&2; exit 1; }
+bad=()
+while read -r name _; do
+  name=${name##*/}                       # /lib64/ld-linux-x86-64.so.2 -> ld-linux-x86-64.so.2
+  [ -n "$name" ] || continue
+  case " $glibc " in *" $name "*) ;; *) bad+=("$name") ;; esac
+done <<<"$listed"
+if [ ${#bad[@]} -gt 0 ]; then
+  echo "check-binary-deps: $binary needs libraries other than glibc's: ${bad[*]}" >&2
+  echo "$listed" >&2
+  exit 1
+fi
+echo "check-binary-deps: $binary needs glibc only ($(echo "$listed" | awk '{print $1}' | xargs -n1 basename | tr '\n' ' '))"
