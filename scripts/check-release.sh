@@ -20,7 +20,8 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 fail() { echo "check-release: $*" >&2; exit 1; }
 
 echo "== release build ($build)"
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMONGOMIGRATE_BUILD_TESTS=OFF \
+# Prefix /usr: the packages' paths (Debian's multiarch libdir, zsh's vendor-completions).
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr -DMONGOMIGRATE_BUILD_TESTS=OFF \
   -DMONGOMIGRATE_BUILD_EXAMPLES=OFF -DMONGOMIGRATE_BUILD_BENCH=OFF "${launcher[@]}" >/dev/null
 grep -q '^MONGOMIGRATE_STATIC:BOOL=ON' "$build/CMakeCache.txt" || fail "the release build is not static"
 ninja -C "$build" -j2
@@ -68,7 +69,7 @@ trap - EXIT
 
 echo "== examples/cpp-subproject (add_subdirectory)"
 sub=$build/cpp-subproject
-cmake -S examples/cpp-subproject -B "$sub" -G Ninja -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" >/dev/null
+cmake -S examples/cpp-subproject -B "$sub" -G Ninja -DCMAKE_BUILD_TYPE=Debug "${launcher[@]}" >/dev/null
 ninja -C "$sub" -j2
 "$sub/app-migrate" --version
 "$sub/app-migrate" --dir examples/cpp-subproject/migrations status --help >/dev/null
