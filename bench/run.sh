@@ -20,7 +20,8 @@
 # pinned below (migrate-mongo from npm with the lock in bench/lib/node,
 # golang-migrate built with `go install -tags mongodb`) and matplotlib from
 # PyPI in a venv, all cached under bench/.cache/ (git-ignored). Environment:
-# BENCH_JOBS (build parallelism, default 1).
+# BENCH_JOBS (build parallelism, default 1); BENCH_BUILD (the build directory,
+# default bench/.cache/build: e.g. the release build of scripts/check-release.sh).
 #
 # Workloads (the same migrations, in each tool's own format, bench/lib/gen_workloads.py):
 #   W1 start-up      --version (golang-migrate: -version) and help
@@ -134,7 +135,7 @@ fi
 
 # ---------------------------------------------------------------- build
 step "building mongo-migrate (Release) and bench/micro_bench"
-BUILD=$CACHE/build
+BUILD=${BENCH_BUILD:-$CACHE/build}
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMONGOMIGRATE_BUILD_TESTS=OFF \
   -DMONGOMIGRATE_BUILD_EXAMPLES=OFF -DMONGOMIGRATE_BUILD_BENCH=ON >"$CACHE/configure.log" 2>&1 ||
   { cat "$CACHE/configure.log" >&2; exit 1; }
