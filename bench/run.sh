@@ -8,6 +8,8 @@
 #   bench/run.sh           full run (about 10 minutes on 2 cores): writes
 #                          docs/benchmarks.md and docs/benchmarks.png
 #   bench/run.sh --uri mongodb://host:port   the same against that server
+#   bench/run.sh --startup W1 alone (--version and help of each tool, 100
+#                          runs, no server): writes bench/.cache/startup/w1.md
 #   bench/run.sh --smoke   5 and 20 migrations, 2 runs each, short
 #                          microbenchmarks, a tiny probe (about 2 minutes once
 #                          installed and built): writes bench/.cache/smoke/, so
@@ -18,12 +20,13 @@
 # pinned below (migrate-mongo from npm with the lock in bench/lib/node,
 # golang-migrate built with `go install -tags mongodb`) and matplotlib from
 # PyPI in a venv, all cached under bench/.cache/ (git-ignored). Environment:
-# BENCH_JOBS (build parallelism, default 1).
+# BENCH_JOBS (build parallelism, default 1); BENCH_BUILD (the build directory,
+# default bench/.cache/build: e.g. the release build of scripts/check-release.sh).
 #
 # Workloads (the same migrations, in each tool's own format, bench/lib/gen_workloads.py):
-#   W1 start-up      --version (golang-migrate: -version), which mongo-migrate
-#                    answers before libmongoc initializes; and help, which
-#                    loads and initializes everything
+#   W1 start-up      --version (golang-migrate: -version) and help
+#                    (golang-migrate: -help): neither initialises the
+#                    MongoDB driver, which only a command that connects does
 #   W2 status        1,000 and 10,000 applied migrations: mongo-migrate status
 #                    and validate, migrate-mongo status, golang-migrate version
 #   W3 apply         1,000 one-insert migrations into an empty database (dropped
@@ -47,9 +50,10 @@ GIVEN_URI=
 while [ $# -gt 0 ]; do
   case "$1" in
     --smoke) MODE=smoke; shift ;;
+    --startup) MODE=startup; shift ;;
     --uri) [ $# -ge 2 ] || { echo "--uri needs a value" >&2; exit 2; }; GIVEN_URI=$2; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) echo "usage: bench/run.sh [--smoke] [--uri URI]" >&2; exit 2 ;;
+    *) echo "usage: bench/run.sh [--smoke | --startup] [--uri URI]" >&2; exit 2 ;;
   esac
 done
 
@@ -60,6 +64,9 @@ if [ "$MODE" = full ]; then
   PROBE_SIZES=(100 1000 5000)
   OUT=$CACHE/results
   REPORT_MD=$ROOT/docs/benchmarks.md REPORT_PNG=$ROOT/docs/benchmarks.png
+elif [ "$MODE" = startup ]; then
+  RUNS_W1=100
+  OUT=$CACHE/startup
 else
   N_SMALL=5 N_BIG=20
   RUNS_W1=2 RUNS_W2=2 RUNS_W3=2 RUNS_W4=2 WARMUP=0
@@ -128,34 +135,28 @@ fi
 
 # ---------------------------------------------------------------- build
 step "building mongo-migrate (Release) and bench/micro_bench"
-BUILD=$CACHE/build
-cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMONGOMIGRATE_TESTS=OFF \
-  -DMONGOMIGRATE_BENCH=ON >"$CACHE/configure.log" 2>&1 || { cat "$CACHE/configure.log" >&2; exit 1; }
-ninja -C "$BUILD" -j"$JOBS" mongo-migrate
+BUILD=${BENCH_BUILD:-$CACHE/build}
+cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMONGOMIGRATE_BUILD_TESTS=OFF \
+  -DMONGOMIGRATE_BUILD_EXAMPLES=OFF -DMONGOMIGRATE_BUILD_BENCH=ON >"$CACHE/configure.log" 2>&1 ||
+  { cat "$CACHE/configure.log" >&2; exit 1; }
 OURS=$BUILD/mongo-migrate
-if grep -q 'micro_bench' "$BUILD/build.ninja"; then
-  ninja -C "$BUILD" -j"$JOBS" micro_bench
-  MICRO=$BUILD/bench/micro_bench
-else
-  # The top-level CMakeLists.txt has no MONGOMIGRATE_BENCH option yet: build
-  # the library and bench/ through a wrapper project of our own instead.
-  mkdir -p "$CACHE/micro-wrapper"
-  cat >"$CACHE/micro-wrapper/CMakeLists.txt" <<EOF
-cmake_minimum_required(VERSION 3.25)
-project(mongomigrate_micro_bench LANGUAGES CXX)
-find_package(mongoc-1.0 1.23 CONFIG REQUIRED)
-find_package(OpenSSL REQUIRED)
-find_package(fmt REQUIRED)
-find_package(CLI11 CONFIG REQUIRED)
-set(MONGOMIGRATE_TESTS OFF CACHE BOOL "" FORCE)
-add_subdirectory("$ROOT" mongomigrate)
-add_subdirectory("$ROOT/bench" bench)
-EOF
-  cmake -S "$CACHE/micro-wrapper" -B "$CACHE/build-micro" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    >"$CACHE/configure-micro.log" 2>&1 || { cat "$CACHE/configure-micro.log" >&2; exit 1; }
-  ninja -C "$CACHE/build-micro" -j"$JOBS" micro_bench
-  MICRO=$CACHE/build-micro/bench/micro_bench
+MICRO=$BUILD/bench/micro_bench
+if [ "$MODE" = startup ]; then
+  ninja -C "$BUILD" -j"$JOBS" mongo-migrate
+  step "W1 start-up alone: --version and help, $RUNS_W1 runs each (no server)"
+  mkdir -p "$OUT"
+  "$OURS" --version
+  hyperfine -N --style basic --warmup 10 --runs "$RUNS_W1" --export-json "$OUT/w1.json" --export-markdown "$OUT/w1.md" \
+    -n "mongo-migrate --version" "$OURS --version" \
+    -n "golang-migrate -version" "$GM -version" \
+    -n "migrate-mongo --version" "$MM --version" \
+    -n "mongo-migrate help" "$OURS help" \
+    -n "golang-migrate -help" "$GM -help" \
+    -n "migrate-mongo --help" "$MM --help"
+  cat "$OUT/w1.md"
+  exit 0
 fi
+ninja -C "$BUILD" -j"$JOBS" mongo-migrate micro_bench
 
 # ---------------------------------------------------------------- server, workloads
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mongo-migrate-bench.XXXXXX")

@@ -16,12 +16,26 @@
 #include "options.h"
 #include "signals.h"
 
+namespace {
+
+// "mongo-migrate 0.1.0 (commit 61a85fc1b2c3)"; a migrator built with
+// mongomigrate_add_migrator() says what it is built on:
+// "app-migrate (mongo-migrate 0.1.0, commit 61a85fc1b2c3)". Without a known
+// commit (a build from a tarball) the commit part is left out.
+std::string version_line(const std::string& program) {
+  std::string commit = mongomigrate::build_commit();
+  std::string version = std::string("mongo-migrate ") + mongomigrate::version();
+  if (program == "mongo-migrate") return commit.empty() ? version : version + " (commit " + commit + ")";
+  return program + " (" + version + (commit.empty() ? "" : ", commit " + commit) + ")";
+}
+
+}  // namespace
+
 int mongomigrate::run_cli(int argc, char** argv) {
   using namespace mongomigrate::cli;
   std::string program = argc > 0 ? std::filesystem::path(argv[0]).filename().string() : "mongo-migrate";
   CLI::App app{"mongo-migrate: apply, track, validate and revert MongoDB migrations", program};
-  std::string version = std::string("mongo-migrate ") + mongomigrate::version();
-  app.set_version_flag("--version", program == "mongo-migrate" ? version : program + " (" + version + ")");
+  app.set_version_flag("--version", version_line(program));
   app.require_subcommand(1);
   app.footer(
       "Exit codes: 0 success, 1 a migration failed / is blocked / validation found problems,\n"

@@ -17,8 +17,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 FERRETDB_VERSION=v2.7.0
+# libicu-dev for ICU's static archives (the release binary), help2man for the
+# man page, dpkg-dev (dpkg-shlibdeps) and man-db for the packages and their check.
 packages=(g++ cmake ninja-build pkg-config libmongoc-dev libbson-dev libssl-dev libcli11-dev
-          libfmt-dev libgtest-dev libbenchmark-dev nlohmann-json3-dev libtomlplusplus-dev openssl)
+          libfmt-dev libgtest-dev libbenchmark-dev nlohmann-json3-dev libtomlplusplus-dev openssl
+          libicu-dev help2man dpkg-dev man-db)
 server_packages=(postgresql-15 postgresql-server-dev-15 postgresql-15-postgis-3 postgresql-15-rum
                  libpcre2-dev libkrb5-dev libicu-dev libintelrdfpmath-dev)
 with_server=1

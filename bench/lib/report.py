@@ -309,12 +309,12 @@ def main() -> None:
   migrate-mongo: `NNNNN-insert.js` calling `db.collection('bench_items').insertOne(...)`;
   golang-migrate: `NNNNN_insert.up.json` / `.down.json`, a JSON array of commands it sends
   with `runCommand`. Each tool has databases of its own on the one server.
-- W1: `mongo-migrate --version` alone is answered from the executable's `.preinit_array`
-  (`cli/main.cc`), before any shared library's constructor runs: Debian's libmongoc
-  initializes itself from one (SASL plugins, OpenSSL, its counters), which printing a version
-  does not need. `help` runs the whole program (every library loaded and initialized, the
-  command line parsed by CLI11): the start-up every database command pays. The peers run their
-  whole program for both.
+- W1: `--version` and `help` run the whole program (the command line parsed by CLI11) from
+  the release binary, linked statically but for glibc and libsasl2 (docs/packaging.md).
+  Neither initialises the MongoDB driver: Debian builds libmongoc to initialise itself from a
+  constructor (SASL plugins, OpenSSL, its counters) before `main`, which the build removes
+  (`cmake/MongoMigrateDriver.cmake`), so only a command that connects pays for it. The peers
+  run their whole program for both.
 - Tracking writes per migration in W3, as each tool makes them: mongo-migrate 3, majority
   write concern (docs/design.md): before the migration's first command its record is
   claimed `running` (an insert), then the lease is checked (a find by `_id`), after it the

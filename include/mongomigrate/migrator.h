@@ -170,7 +170,13 @@ class Migrator {
   std::unique_ptr<Impl> impl_;
 };
 
-// The library's version string, e.g. "0.1.0".
+// The library's version string, e.g. "0.1.0" (semantic versioning).
 const char* version();
+
+// The git commit the library was built from ("61a85fc1b2c3", with "-dirty"
+// when the tree had uncommitted changes), or "" when it was built outside a
+// git checkout of its own (a source tarball) and none was given at configure
+// time (-DMONGOMIGRATE_COMMIT).
+const char* build_commit();
 
 }  // namespace mongomigrate

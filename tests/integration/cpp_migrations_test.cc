@@ -409,10 +409,12 @@ const char* kMiddleJson = R"({
   "down": [{"update": "trail", "updates": [{"q": {"_id": "order"}, "u": {"$pull": {"names": "0015-middle.json"}}}]}]
 })";
 
-// A migrator built with mongomigrate_add_migrator() names itself, and its
-// `--version` alone is answered early (cli/main.cc) with CLI11's text.
+// A migrator built with mongomigrate_add_migrator() names itself and the
+// mongo-migrate it is built on, wherever the flag stands.
 TEST_F(CppMigrationsTest, AMigratorsVersionNamesItAndMongoMigrate) {
-  const std::string expected = std::string("test-migrate (mongo-migrate ") + mongomigrate::version() + ")\n";
+  const std::string commit = mongomigrate::build_commit();
+  const std::string expected = std::string("test-migrate (mongo-migrate ") + mongomigrate::version() +
+                               (commit.empty() ? "" : ", commit " + commit) + ")\n";
   ProcessResult early = run_binary(MONGOMIGRATE_TEST_MIGRATE_BIN, {"--version"}, {}, false);
   EXPECT_EQ(early.exit_code, 0) << describe(early);
   EXPECT_EQ(early.out, expected);

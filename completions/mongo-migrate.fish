@@ -1,0 +1,48 @@
+# fish completion for mongo-migrate.
+# Installed to share/fish/vendor_completions.d/mongo-migrate.fish.
+
+set -g __mongo_migrate_all
+function __mongo_migrate_no_command
+    not __fish_seen_subcommand_from $__mongo_migrate_all
+end
+
+function __mongo_migrate_command -a name description options
+    set -g -a __mongo_migrate_all $name
+    complete -c mongo-migrate -n __mongo_migrate_no_command -a $name -d $description
+    for option in (string split -n ' ' -- $options)
+        complete -c mongo-migrate -n "__fish_seen_subcommand_from $name" -l (string sub -s 3 -- $option)
+    end
+end
+
+# One line per command: name, description, its own options. A new command is one new line.
+__mongo_migrate_command up 'apply every pending migration, in order' '--dry-run --restart'
+__mongo_migrate_command run 'apply one migration now (also re-runs a failed one)' '--dry-run --restart'
+__mongo_migrate_command down 'revert one applied migration' ''
+__mongo_migrate_command status 'show every migration and its state' ''
+__mongo_migrate_command validate 'check applied migrations against their files' ''
+__mongo_migrate_command history 'show recorded events, newest first' '--limit'
+__mongo_migrate_command unlock 'show the migration lock; clear it if expired' '--force --reason'
+__mongo_migrate_command mark "set a migration's recorded status without running it" '--as --reason'
+__mongo_migrate_command baseline 'mark every migration up to <name> applied' '--reason'
+__mongo_migrate_command init 'make the migration directory and a mongo-migrate.toml' ''
+__mongo_migrate_command create 'write the next migration file' '--type'
+__mongo_migrate_command config 'show the effective settings and where each came from' ''
+__mongo_migrate_command help 'show the usage' ''
+
+complete -c mongo-migrate -f
+complete -c mongo-migrate -l uri -r -d 'MongoDB connection string'
+complete -c mongo-migrate -l db -r -d 'database'
+complete -c mongo-migrate -l dir -r -a '(__fish_complete_directories)' -d 'migration directory'
+complete -c mongo-migrate -l collection -r -d 'tracking collection'
+complete -c mongo-migrate -l by -r -d 'who runs it, recorded in the log'
+complete -c mongo-migrate -l json -d 'machine-readable output on stdout'
+complete -c mongo-migrate -l lock-timeout -r -d 'how long to wait for the migration lock'
+complete -c mongo-migrate -l lock-lease -r -d 'how long a lock lease lasts unless renewed'
+complete -c mongo-migrate -l lock-renew -r -d 'how often the lease is renewed'
+complete -c mongo-migrate -l config -r -F -d 'configuration file'
+complete -c mongo-migrate -l env -r -d "the config file's [env.NAME] table"
+complete -c mongo-migrate -l help -d 'show the usage'
+complete -c mongo-migrate -l version -d 'show the version'
+complete -c mongo-migrate -n '__fish_seen_subcommand_from create' -l type -x -a 'json cpp'
+complete -c mongo-migrate -n '__fish_seen_subcommand_from mark' -l as -x -a 'applied pending reverted'
+complete -c mongo-migrate -n '__fish_seen_subcommand_from run down mark baseline' -a '(command ls migrations 2>/dev/null)'
