@@ -9,6 +9,9 @@ CommandSpec add_up_command(CLI::App& app, GlobalOptions& global) {
   auto restart = std::make_shared<bool>(false);
   cmd->add_flag("--dry-run", *dry_run, "print the plan and every command; write nothing");
   cmd->add_flag("--restart", *restart, "C++ batch migrations: start over instead of resuming after the last batch");
+  // Read by the config layer (config strict_order), which sets global.strict_order.
+  cmd->add_flag("--strict-order", global.strict_order,
+                "refuse to run anything while a pending migration sorts before the newest applied one");
   return {cmd, [&global, dry_run, restart] {
             auto migrator = open_migrator(global);
             if (!migrator) return report_error(migrator.error(), global);
