@@ -60,8 +60,14 @@ Result<RunReport> Migrator::run_pending(const RunOptions& options) {
   auto loaded = impl_->catalog_and_log(/*with_lock=*/options.dry_run);
   if (!loaded) return std::unexpected(loaded.error());
   const core::Catalog& catalog = loaded->catalog;
+  std::string last;  // `up --to`
+  if (!options.to.empty()) {
+    auto to = impl_->resolve(options.to, catalog, nullptr);
+    if (!to) return std::unexpected(to.error());
+    last = std::move(*to);
+  }
   core::RunnerState state = options.dry_run ? loaded->lock->state : core::RunnerState{};
-  core::UpPlan plan = core::plan_up(catalog, loaded->records, state);
+  core::UpPlan plan = core::plan_up(catalog, loaded->records, state, last);
   if (auto order = check_order(plan, options); !order) return std::unexpected(order.error());
 
   RunReport report;
@@ -96,7 +102,7 @@ Result<RunReport> Migrator::run_pending(const RunOptions& options) {
     // them while we waited.
     auto records = impl_->log().load();
     if (!records) return std::unexpected(records.error());
-    plan = core::plan_up(catalog, *records, {.live_lease = true, .lease_owner = session.owner()});
+    plan = core::plan_up(catalog, *records, {.live_lease = true, .lease_owner = session.owner()}, last);
     if (auto order = check_order(plan, options); !order) return std::unexpected(order.error());
     if (auto r = impl_->log().ensure_indexes(); !r) return std::unexpected(r.error());
     report.out_of_order.clear();  // from here: the ones applied

@@ -54,6 +54,8 @@ struct RunOptions {
   // migration to apply sorts before the newest applied one, instead of
   // applying it out of order (RunReport::out_of_order).
   bool strict_order = false;
+  // run_pending: apply only up to and including this migration (`up --to`).
+  std::string to;
 };
 
 struct RevertOptions {

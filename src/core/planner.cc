@@ -90,11 +90,12 @@ bool is_runnable_by_up(MigrationStatus status) {
 }
 
 UpPlan plan_up(const Catalog& catalog, const std::vector<LogRecord>& records,
-               const RunnerState& runners) {
+               const RunnerState& runners, std::string_view last) {
   RecordIndex index = index_records(records);
   std::string_view newest = newest_applied(records, runners);
   UpPlan plan;
   for (const Migration& m : catalog) {
+    if (!last.empty() && runs_before(last, m.name)) break;
     const LogRecord* record = lookup(index, m.name);
     MigrationStatus status = status_of(record, runners);
     if (status == MigrationStatus::kApplied) continue;

@@ -45,8 +45,9 @@ struct UpPlan {
 };
 
 // `records` may be in any order and may name migrations that have no file.
+// `last` (`up --to`): nothing after that name is planned (nor blocks).
 UpPlan plan_up(const Catalog& catalog, const std::vector<LogRecord>& records,
-               const RunnerState& runners);
+               const RunnerState& runners, std::string_view last = {});
 
 StatusReport build_status(const Catalog& catalog, const std::vector<LogRecord>& records,
                           const RunnerState& runners);

@@ -90,6 +90,26 @@ TEST_F(CliDownOrderTest, EveryCommandTakesANameWithoutItsExtension) {
   EXPECT_EQ(status_of("001-a.json"), "applied");
 }
 
+TEST_F(CliDownOrderTest, UpToAppliesUpToAndIncludingTheNamedOne) {
+  for (int i = 1; i <= 3; ++i) write_migration(fmt::format("00{}-m.json", i), thing(std::to_string(i)));
+  expect_refused({"up", "--to", "009-nope"}, 2, {"009-nope"});
+  expect_refused({"up", "--to", ""}, 2, {"--to"});
+  std::vector<std::string> before = probe().snapshot();
+  ProcessResult dry = cli({"up", "--to", "002-m", "--dry-run"});
+  EXPECT_EQ(dry.exit_code, 0) << describe(dry);
+  EXPECT_TRUE(contains(dry.out, "002-m.json")) << dry.out;
+  EXPECT_FALSE(contains(dry.out, "003-m.json")) << dry.out;
+  EXPECT_EQ(probe().snapshot(), before);
+  ProcessResult up = cli({"up", "--to", "002-m"});
+  ASSERT_EQ(up.exit_code, 0) << describe(up);
+  EXPECT_EQ(status_of("001-m.json"), "applied");
+  EXPECT_EQ(status_of("002-m.json"), "applied");
+  EXPECT_EQ(status_of("003-m.json"), "");
+  ProcessResult again = cli({"up", "--to", "002-m.json"});
+  EXPECT_EQ(again.exit_code, 0) << describe(again);
+  EXPECT_TRUE(contains(again.out, "nothing to apply")) << describe(again);
+}
+
 TEST_F(CliDownOrderTest, AStemMatchingTwoMigrationsIsAnErrorListingThem) {
   write_migration("001-a.json", thing("a"));
   ASSERT_EQ(cli({"up"}).exit_code, 0);

@@ -220,6 +220,18 @@ TEST(OutOfOrder, AnAppliedRecordWithNoFileCountsAsTheNewest) {
             (std::vector<std::string>{"01.json"}));
 }
 
+TEST(PlanUpTo, NothingAfterTheLastNameIsPlannedOrBlocks) {
+  Catalog catalog = {reversible("01.json"), reversible("02.json"), reversible("03.json"), reversible("04.json")};
+  std::vector<LogRecord> records = {record("01.json", "applied"), record("04.json", "failed")};
+  UpPlan plan = plan_up(catalog, records, {}, "03.json");
+  ASSERT_EQ(plan.to_apply.size(), 2u);
+  EXPECT_EQ(plan.to_apply[0]->name, "02.json");
+  EXPECT_EQ(plan.to_apply[1]->name, "03.json");
+  EXPECT_FALSE(plan.blocked_by) << "the failed 04 is past the target";
+  EXPECT_TRUE(plan_up(catalog, records, {}, "01.json").to_apply.empty());
+  EXPECT_EQ(plan_up(catalog, records, {}).blocked_by, "04.json");
+}
+
 // ---- status --exit-code
 
 TEST(StatusExitCode, EachOutcome) {
