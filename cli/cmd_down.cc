@@ -39,7 +39,9 @@ Result<void> check_combination(const DownArgs& a, bool to_given, bool count_give
   }
   if (to_given && count_given) return usage("give --to or --count, not both");
   if (to_given && a.to.empty()) return usage("--to needs a migration name");
-  if (a.force && a.name.empty()) return usage("--force goes with `down <name>` (reverting one migration under later ones)");
+  if (a.force && a.name.empty()) {
+    return usage("--force goes with `down <name>` (reverting one migration under later ones)");
+  }
   return {};
 }
 
@@ -51,8 +53,10 @@ CommandSpec add_down_command(CLI::App& app, GlobalOptions& global) {
                               "(runs their \"down\", newest first)");
   auto args = std::make_shared<DownArgs>();
   cmd->add_option("name", args->name, "revert this migration (also finishes an interrupted revert)");
-  CLI::Option* to = cmd->add_option("--to", args->to, "revert every applied migration after this one, newest first");
-  CLI::Option* count = cmd->add_option("--count", args->count, "revert the newest N applied migrations");
+  CLI::Option* to = cmd->add_option("--to", args->to, "revert every applied migration after this one, newest first")
+                        ->type_name("NAME");
+  CLI::Option* count =
+      cmd->add_option("--count", args->count, "revert the newest N applied migrations")->type_name("N");
   cmd->add_flag("--force", args->force, "with <name>: revert it even though later migrations are applied");
   cmd->add_flag("--dry-run", args->dry_run, "print the plan and every command; write nothing");
   return {cmd, [&global, args, to, count] {

@@ -14,7 +14,8 @@ CommandSpec add_up_command(CLI::App& app, GlobalOptions& global) {
   cmd->add_flag("--strict-order", global.strict_order,
                 "refuse to run anything while a pending migration sorts before the newest applied one");
   auto to = std::make_shared<std::string>();
-  CLI::Option* to_option = cmd->add_option("--to", *to, "apply only up to and including this migration");
+  CLI::Option* to_option =
+      cmd->add_option("--to", *to, "apply only up to and including this migration")->type_name("NAME");
   return {cmd, [&global, dry_run, restart, to, to_option] {
             if (to_option->count() > 0 && to->empty()) {
               return report_error({ErrorKind::kUsage, "--to needs a migration name"}, global);

@@ -87,8 +87,8 @@ Result<RunReport> Migrator::Impl::revert_planned(core::DownRequest request, cons
 
 Result<RunReport> Migrator::revert(std::string_view name, const RevertOptions& options) {
   if (auto valid = check_name(name); !valid) return std::unexpected(valid.error());
-  return impl_->revert_planned({.kind = core::DownRequest::Kind::kOne, .name = std::string(name), .force = options.force},
-                        options);
+  return impl_->revert_planned(
+      {.kind = core::DownRequest::Kind::kOne, .name = std::string(name), .force = options.force}, options);
 }
 
 Result<RunReport> Migrator::revert_last(int count, const RevertOptions& options) {

@@ -329,8 +329,9 @@ DownPlan plan_down(const Catalog& catalog, const std::vector<LogRecord>& records
   // Reverting under a migration whose run or revert stopped half-way would
   // change what it may depend on: it is settled first.
   for (const LogRecord* u : unsettled) {
-    bool in_the_way = request.kind == DownRequest::Kind::kAfter ? runs_before(request.name, u->name)
-                                                                : scope.empty() || !runs_before(u->name, scope[0]->name);
+    bool in_the_way = request.kind == DownRequest::Kind::kAfter
+                          ? runs_before(request.name, u->name)
+                          : scope.empty() || !runs_before(u->name, scope[0]->name);
     if (in_the_way) {
       plan.refusal = unsettled_in_the_way(*u);
       return plan;
