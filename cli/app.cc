@@ -40,6 +40,7 @@ int mongomigrate::run_cli(int argc, char** argv) {
   app.footer(
       "Exit codes: 0 success, 1 a migration failed / is blocked / validation found problems,\n"
       "2 usage or bad input, 3 database unreachable or refused, 4 lock not acquired,\n"
+      "5 only pending work (status --exit-code),\n"
       "128+N stopped by signal N (129 SIGHUP, 130 SIGINT, 143 SIGTERM), 141 stdout closed.\n"
       "Options may come before or after the command. Run `mongo-migrate <command> --help` for its options.");
 

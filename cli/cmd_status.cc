@@ -1,7 +1,9 @@
-// `status`: totals, one line per migration, warnings for modified/missing ones.
+// `status [--exit-code]`: totals, one line per migration, warnings for
+// modified/missing ones; with --exit-code, a CI gate (core::status_exit_code).
 #include <fmt/format.h>
 
 #include "core/names.h"
+#include "core/planner.h"
 #include "core/time_format.h"
 #include "json_writer.h"
 #include "options.h"
@@ -34,6 +36,7 @@ void write_json(const StatusReport& r) {
     json.key("durationMs").optional(m.duration_ms);
     json.key("appliedBy").value(m.applied_by).key("revertedBy").value(m.reverted_by);
     json.key("error").value(m.error).key("reverting").value(m.reverting);
+    json.key("outOfOrder").value(m.out_of_order);
     json.end_object();
   }
   json.end_array();
@@ -81,7 +84,8 @@ void print_human(const StatusReport& r, const Migrator& migrator, const GlobalOp
     if (m.reverting) status += " (revert)";
     if (m.modified) status += " (modified)";
     if (!m.has_file) status += " (missing)";
-    Color c = (m.modified || !m.has_file) ? Color::kYellow : status_color(m.status);
+    if (m.out_of_order) status += " (out of order)";
+    Color c = (m.modified || !m.has_file || m.out_of_order) ? Color::kYellow : status_color(m.status);
     bool reverted = m.status == MigrationStatus::kReverted;
     table.add_row({core::printable(m.name), status, human_time(reverted ? m.reverted_at : m.applied_at),
                    human_duration(m.duration_ms), core::printable(reverted ? m.reverted_by : m.applied_by)},
@@ -121,7 +125,10 @@ void print_human(const StatusReport& r, const Migrator& migrator, const GlobalOp
 
 CommandSpec add_status_command(CLI::App& app, GlobalOptions& global) {
   CLI::App* cmd = add_command(app, "status", "show every migration and its state");
-  return {cmd, [&global] {
+  auto exit_code = std::make_shared<bool>(false);
+  cmd->add_flag("--exit-code", *exit_code,
+                "exit 1 if anything is failed, interrupted, modified or missing, 5 if only pending work is left");
+  return {cmd, [&global, exit_code] {
             auto migrator = open_migrator(global);
             if (!migrator) return report_error(migrator.error(), global);
             auto report = migrator->status();
@@ -131,7 +138,7 @@ CommandSpec add_status_command(CLI::App& app, GlobalOptions& global) {
             } else {
               print_human(*report, *migrator, global);
             }
-            return 0;
+            return *exit_code ? core::status_exit_code(*report) : 0;
           }};
 }
 

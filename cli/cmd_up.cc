@@ -1,4 +1,5 @@
-// `up [--dry-run]`: apply every migration not yet applied, in order.
+// `up [--to <name>] [--dry-run] [--strict-order]`: apply every migration not
+// yet applied (up to <name>), in order.
 #include "options.h"
 
 namespace mongomigrate::cli {
@@ -9,12 +10,25 @@ CommandSpec add_up_command(CLI::App& app, GlobalOptions& global) {
   auto restart = std::make_shared<bool>(false);
   cmd->add_flag("--dry-run", *dry_run, "print the plan and every command; write nothing");
   cmd->add_flag("--restart", *restart, "C++ batch migrations: start over instead of resuming after the last batch");
-  return {cmd, [&global, dry_run, restart] {
+  // Read by the config layer (config strict_order), which sets global.strict_order.
+  cmd->add_flag("--strict-order", global.strict_order,
+                "refuse to run anything while a pending migration sorts before the newest applied one");
+  auto to = std::make_shared<std::string>();
+  CLI::Option* to_option =
+      cmd->add_option("--to", *to, "apply only up to and including this migration")->type_name("NAME");
+  return {cmd, [&global, dry_run, restart, to, to_option] {
+            if (to_option->count() > 0 && to->empty()) {
+              return report_error({ErrorKind::kUsage, "--to needs a migration name"}, global);
+            }
             auto migrator = open_migrator(global);
             if (!migrator) return report_error(migrator.error(), global);
-            auto report = migrator->run_pending(run_options(global, *dry_run, *restart));
+            RunOptions options = run_options(global, *dry_run, *restart);
+            options.to = *to;
+            auto report = migrator->run_pending(options);
             if (!report) return report_error(report.error(), global);
-            return print_run_report(*report, global, "nothing to apply: every migration is applied.");
+            return print_run_report(*report, global,
+                                    to->empty() ? "nothing to apply: every migration is applied."
+                                                : "nothing to apply: every migration up to that one is applied.");
           }};
 }
 

@@ -200,7 +200,8 @@ RunOptions run_options(const GlobalOptions& options, bool dry_run, bool restart)
           .on_progress = progress_printer(options),
           .restart = restart,
           .on_batch = batch_printer(options),
-          .on_log = log_printer(options)};
+          .on_log = log_printer(options),
+          .strict_order = options.strict_order};
 }
 
 namespace {
@@ -224,6 +225,7 @@ int format_run_report(const RunReport& report, const GlobalOptions& options, con
       json.key("blockedReason").value(report.blocked_reason);
     }
     if (report.running_elsewhere) json.key("runningElsewhere").value(*report.running_elsewhere);
+    if (!report.out_of_order.empty()) json.key("outOfOrder").strings(report.out_of_order);
     json.end_object();
     fmt::format_to(out, "{}\n", json.str());
     return code;
@@ -261,6 +263,11 @@ int format_run_report(const RunReport& report, const GlobalOptions& options, con
     if (reverted) parts.push_back(fmt::format("{} reverted", reverted));
     if (failed) parts.push_back(fmt::format("{} failed", failed));
     fmt::format_to(out, "{}.\n", fmt::join(parts, ", "));
+  }
+  for (const std::string& name : report.out_of_order) {
+    fmt::format_to(err, "{} {} {} out of order: it sorts before a migration already applied\n",
+                   paint("warning:", Color::kYellow, use_color(2)), core::printable(name),
+                   report.dry_run ? "would be applied" : "was applied");
   }
   if (report.blocked_by) {
     fmt::format_to(err, "{} blocked by {}: {}\n", paint("mongo-migrate:", Color::kRed, use_color(2)),

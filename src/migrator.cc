@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "core/name_resolution.h"
 #include "core/names.h"
 #include "core/recovery_plan.h"
 #include "core/time_format.h"
@@ -94,6 +95,13 @@ std::optional<MarkAs> parse_mark_as(std::string_view word) {
 Error refused(std::string message) { return Error{ErrorKind::kRefused, std::move(message)}; }
 Error bad_input(std::string message) { return Error{ErrorKind::kBadInput, std::move(message)}; }
 
+Result<void> check_name(std::string_view typed) {
+  if (std::string problem = core::name_problem(typed); !problem.empty()) {
+    return std::unexpected(bad_input(fmt::format("invalid migration name \"{}\": {}", typed, problem)));
+  }
+  return {};
+}
+
 std::optional<core::LogRecord> record_named(const std::vector<core::LogRecord>& records, const std::string& name) {
   for (const core::LogRecord& r : records) {
     if (r.name == name) return r;
@@ -139,14 +147,28 @@ Result<core::Catalog> Migrator::Impl::catalog() const {
 }
 
 Result<const core::Migration*> Migrator::Impl::lookup(const core::Catalog& catalog, std::string_view name) const {
-  if (std::string problem = core::name_problem(name); !problem.empty()) {
-    return std::unexpected(bad_input(fmt::format("invalid migration name \"{}\": {}", name, problem)));
+  auto resolved = resolve(name, catalog, nullptr);
+  if (!resolved) return std::unexpected(resolved.error());
+  return core::find_migration(catalog, *resolved);
+}
+
+Result<std::string> Migrator::Impl::resolve(std::string_view typed, const core::Catalog& catalog,
+                                            const std::vector<core::LogRecord>* records) const {
+  if (auto valid = check_name(typed); !valid) return std::unexpected(valid.error());
+  std::vector<std::string_view> known;
+  known.reserve(catalog.size() + (records ? records->size() : 0));
+  for (const core::Migration& m : catalog) known.push_back(m.name);
+  if (records) {
+    for (const core::LogRecord& r : *records) known.push_back(r.name);
   }
-  const core::Migration* m = core::find_migration(catalog, name);
-  if (m == nullptr) {
-    return std::unexpected(bad_input(fmt::format("no migration named \"{}\" in {}", name, options.directory)));
+  core::NameResolution found = core::resolve_name(known, typed);
+  switch (found.outcome) {
+    case core::NameResolution::Outcome::kFound: return found.name;
+    case core::NameResolution::Outcome::kAmbiguous:
+      return std::unexpected(bad_input(core::ambiguous_name_message(typed, found.candidates)));
+    case core::NameResolution::Outcome::kUnknown: break;
   }
-  return m;
+  return std::unexpected(bad_input(fmt::format("no migration named \"{}\" in {}", typed, options.directory)));
 }
 
 Error Migrator::Impl::interrupted(const std::string& what) const {

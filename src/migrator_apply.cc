@@ -1,4 +1,5 @@
-// The operations that run migrations: up (run_pending), run, down (revert).
+// The operations that apply migrations: up (run_pending) and run (reverts
+// are in migrator_revert.cc).
 // Each plans from a read of the log, takes the lock (migrator_lock.cc),
 // plans again from a fresh read under it, and hands each migration to the
 // runner, which claims it, runs it and records it.
@@ -20,6 +21,31 @@ namespace {
 const std::vector<std::string> kUpRefuses = {core::kStatusApplied, core::kStatusRunning, core::kStatusFailed};
 const std::vector<std::string> kRunRefuses = {core::kStatusApplied};
 
+runner::RunnerHooks hooks_of(const RunOptions& o) {
+  return {.on_progress = o.on_progress, .on_batch = o.on_batch, .on_log = o.on_log, .restart = o.restart};
+}
+
+std::vector<std::string> names_of(const std::vector<const core::Migration*>& migrations) {
+  std::vector<std::string> names;
+  for (const core::Migration* m : migrations) names.push_back(m->name);
+  return names;
+}
+
+// Strict order: nothing runs while a migration to apply sorts before the
+// newest applied one.
+Result<void> check_order(const core::UpPlan& plan, const RunOptions& options) {
+  if (!options.strict_order || plan.out_of_order.empty()) return {};
+  std::vector<std::string> names = names_of(plan.out_of_order);
+  for (std::string& n : names) n = core::printable(n);
+  return std::unexpected(refused(fmt::format(
+      "strict order: {} pending migration{} sort{} before the newest applied one: {}; nothing was applied (apply {} "
+      "on purpose with `run <name>`, or turn strict order off)",
+      names.size(), names.size() == 1 ? "" : "s", names.size() == 1 ? "s" : "", fmt::join(names, ", "),
+      names.size() == 1 ? "it" : "them")));
+}
+
+}  // namespace
+
 StepReport planned_step(const core::Migration& m, const std::vector<core::Command>& commands) {
   StepReport step;
   step.name = m.name;
@@ -27,15 +53,6 @@ StepReport planned_step(const core::Migration& m, const std::vector<core::Comman
   for (const core::Command& c : commands) step.commands.push_back(source::command_json(c));
   return step;
 }
-
-runner::RunnerHooks hooks_of(const RunOptions& o) {
-  return {.on_progress = o.on_progress, .on_batch = o.on_batch, .on_log = o.on_log, .restart = o.restart};
-}
-runner::RunnerHooks hooks_of(const RevertOptions& o) {
-  return {.on_progress = o.on_progress, .on_batch = o.on_batch, .on_log = o.on_log};
-}
-
-}  // namespace
 
 Result<RunReport> Migrator::run_pending(const RunOptions& options) {
   // A dry run reads as every reader does (the lock, then the log), to tell
@@ -49,8 +66,15 @@ Result<RunReport> Migrator::run_pending(const RunOptions& options) {
   if (auto duplicates = core::find_duplicates(loaded->records); !duplicates.empty()) {
     return std::unexpected(refused(core::duplicates_problem(duplicates, impl_->options.collection)));
   }
+  std::string last;  // `up --to`
+  if (!options.to.empty()) {
+    auto to = impl_->resolve(options.to, catalog, nullptr);
+    if (!to) return std::unexpected(to.error());
+    last = std::move(*to);
+  }
   core::RunnerState state = options.dry_run ? loaded->lock->state : core::RunnerState{};
-  core::UpPlan plan = core::plan_up(catalog, loaded->records, state);
+  core::UpPlan plan = core::plan_up(catalog, loaded->records, state, last);
+  if (auto order = check_order(plan, options); !order) return std::unexpected(order.error());
 
   if (auto sizes = impl_->check_command_sizes(plan.to_apply, /*down=*/false); !sizes) {
     return std::unexpected(sizes.error());
@@ -58,6 +82,7 @@ Result<RunReport> Migrator::run_pending(const RunOptions& options) {
 
   RunReport report;
   report.dry_run = options.dry_run;
+  report.out_of_order = names_of(plan.out_of_order);
   report.blocked_by = plan.blocked_by;
   report.blocked_reason = plan.blocked_reason;
   if (options.dry_run) {
@@ -83,12 +108,14 @@ Result<RunReport> Migrator::run_pending(const RunOptions& options) {
   if (plan.to_apply.empty() && !maybe_live) return report;
 
   return impl_->with_lock<RunReport>(options.applied_by, [&](LockSession& session) -> Result<RunReport> {
-    if (auto r = impl_->log().ensure_indexes(); !r) return std::unexpected(r.error());
     // Plan again from a fresh read: another runner may have applied some of
     // them while we waited.
     auto records = impl_->log().load();
     if (!records) return std::unexpected(records.error());
-    plan = core::plan_up(catalog, *records, {.live_lease = true, .lease_owner = session.owner()});
+    plan = core::plan_up(catalog, *records, {.live_lease = true, .lease_owner = session.owner()}, last);
+    if (auto order = check_order(plan, options); !order) return std::unexpected(order.error());
+    if (auto r = impl_->log().ensure_indexes(); !r) return std::unexpected(r.error());
+    report.out_of_order.clear();  // from here: the ones applied
     report.blocked_by = plan.blocked_by;
     report.blocked_reason = plan.blocked_reason;
 
@@ -107,6 +134,10 @@ Result<RunReport> Migrator::run_pending(const RunOptions& options) {
       }
       if (!step) return std::unexpected(step.error());
       report.steps.push_back(std::move(*step));
+      if (report.steps.back().outcome == StepOutcome::kApplied && std::ranges::find(plan.out_of_order, m) !=
+                                                                      plan.out_of_order.end()) {
+        report.out_of_order.push_back(m->name);
+      }
       if (auto stop = impl_->stop_after(report.steps.back())) return std::unexpected(*stop);
       if (report.steps.back().outcome == StepOutcome::kFailed) {
         // Stopped by this failure, not by an earlier blocker.
@@ -157,68 +188,6 @@ Result<RunReport> Migrator::run(std::string_view name, const RunOptions& options
     }
     if (!step) return std::unexpected(step.error());
     report.steps.push_back(std::move(*step));
-    if (auto stop = impl_->stop_after(report.steps.back())) return std::unexpected(*stop);
-    return report;
-  });
-}
-
-Result<RunReport> Migrator::revert(std::string_view name, const RevertOptions& options) {
-  if (std::string problem = core::name_problem(name); !problem.empty()) {
-    return std::unexpected(bad_input(fmt::format("invalid migration name \"{}\": {}", name, problem)));
-  }
-  auto catalog = impl_->catalog();
-  if (!catalog) return std::unexpected(catalog.error());
-  const core::Migration* m = core::find_migration(*catalog, name);
-  // The record, if it may be reverted: applied, or a revert left running.
-  auto check = [&]() -> Result<core::LogRecord> {
-    if (auto server = impl_->check_server(); !server) return std::unexpected(server.error());
-    auto record = impl_->log().find(std::string(name));
-    if (!record) return std::unexpected(record.error());
-    if (m == nullptr) {
-      if (*record) {
-        return std::unexpected(bad_input(fmt::format("cannot revert {}: its file is missing from {}, so its "
-                                                     "\"down\" is unknown",
-                                                     name, impl_->options.directory)));
-      }
-      return std::unexpected(impl_->lookup(*catalog, name).error());
-    }
-    std::string status = *record ? (*record)->status : core::kStatusPending;
-    // A revert that was interrupted may be finished: its `down` is what was
-    // running. (Checked again once the lease is ours: until then, it may be
-    // a live runner's, and taking the lease waits for it.)
-    bool interrupted_revert = status == core::kStatusRunning && (*record)->reverting;
-    if (status != core::kStatusApplied && !interrupted_revert) {
-      std::string what = status == core::kStatusRunning ? "running or interrupted (see `status`)" : status;
-      return std::unexpected(refused(fmt::format("cannot revert {}: it is {}, not applied", m->name, what)));
-    }
-    if (!m->reversible()) {
-      return std::unexpected(
-          refused(fmt::format("cannot revert {}: it is irreversible (it has no \"down\")", m->name)));
-    }
-    return **record;
-  };
-  if (auto r = check(); !r) return std::unexpected(r.error());
-  if (auto sizes = impl_->check_command_sizes({m}, /*down=*/true); !sizes) return std::unexpected(sizes.error());
-  return impl_->with_lock<RunReport>(options.reverted_by, [&](LockSession& session) -> Result<RunReport> {
-    auto seen = check();  // changed while we waited?
-    if (!seen) return std::unexpected(seen.error());
-    if (auto r = session.still_ours("reverting " + m->name); !r) return std::unexpected(r.error());
-    runner::Runner runner = impl_->make_runner(options.reverted_by, session, hooks_of(options));
-    auto step = runner.revert(*m, *seen);
-    if (!step && step.error().kind == ErrorKind::kLockLost) {
-      // Found by the check after its claim, or by a fenced outcome write
-      // that matched nothing: either way, say what the log holds now.
-      (void)impl_->record_event(m->name, "stopped", options.reverted_by, "lease lost: " + step.error().message);
-      return std::unexpected(Error{ErrorKind::kLockLost, fmt::format("{}; the log now says {}", step.error().message,
-                                                                     impl_->describe_record(m->name))});
-    }
-    if (!step) return std::unexpected(step.error());
-    RunReport report;
-    report.steps.push_back(std::move(*step));
-    if (impl_->stop_requested() && report.steps.back().outcome == StepOutcome::kFailed) {
-      return std::unexpected(impl_->interrupted(m->name + "'s down was stopped; it stays recorded as running "
-                                                "(interrupted, being reverted)"));
-    }
     if (auto stop = impl_->stop_after(report.steps.back())) return std::unexpected(*stop);
     return report;
   });

@@ -90,8 +90,14 @@ struct Migrator::Impl {
 
   // The directory's JSON migrations and the program's compiled-in ones.
   Result<core::Catalog> catalog() const;
-  // Checks a name given on the command line and finds its migration.
+  // Checks a name given on the command line and finds its migration
+  // (resolve() among the catalog).
   Result<const core::Migration*> lookup(const core::Catalog& catalog, std::string_view name) const;
+  // The exact name a typed one (with or without its extension) means among
+  // the catalog and, if given, the log's records; kBadInput when it is not a
+  // valid name, names nothing, or matches more than one.
+  Result<std::string> resolve(std::string_view typed, const core::Catalog& catalog,
+                              const std::vector<core::LogRecord>* records) const;
 
   // What the lock says about live runners, by the lock's clock.
   struct LockView {
@@ -145,6 +151,10 @@ struct Migrator::Impl {
   HistoryEvent make_event(const std::string& name, const char* action, const std::string& by,
                           const std::string& reason, const std::string& checksum = "",
                           const std::string& error = "") const;
+  // down: plans (core::plan_down, names resolved here) and reverts, newest
+  // first, under one lease (migrator_revert.cc).
+  Result<RunReport> revert_planned(core::DownRequest request, const RevertOptions& how);
+
   Result<void> record_event(const std::string& name, const char* action, const std::string& by,
                             const std::string& reason, const std::string& checksum = "",
                             const std::string& error = "");
@@ -165,8 +175,14 @@ struct Migrator::Impl {
   Result<std::unique_ptr<runner::LeaseKeeper>> take_lock(const std::string& by);
 };
 
+// A dry run's step: `commands` as JSON.
+StepReport planned_step(const core::Migration& m, const std::vector<core::Command>& commands);
+
 Error refused(std::string message);
 Error bad_input(std::string message);
+// kBadInput when `typed` cannot be a migration name (core::name_problem),
+// checked before anything is read.
+Result<void> check_name(std::string_view typed);
 // The record named `name` in `records`, if any.
 std::optional<core::LogRecord> record_named(const std::vector<core::LogRecord>& records, const std::string& name);
 

@@ -78,20 +78,21 @@ Result<UnlockReport> Migrator::unlock(const UnlockOptions& options) {
 }
 
 Result<MarkReport> Migrator::mark(std::string_view name, MarkAs as, const RecoveryOptions& options) {
-  if (std::string problem = core::name_problem(name); !problem.empty()) {
-    return std::unexpected(bad_input(fmt::format("invalid migration name \"{}\": {}", name, problem)));
-  }
+  if (auto valid = check_name(name); !valid) return std::unexpected(valid.error());
   auto catalog = impl_->catalog();
   if (!catalog) return std::unexpected(catalog.error());
-  const core::Migration* m = core::find_migration(*catalog, name);
-  std::string key(name);
   if (auto server = impl_->check_server(); !server) return std::unexpected(server.error());
-  auto record = impl_->log().find(key);
-  if (!record) return std::unexpected(record.error());
-  if (m == nullptr && !*record) return std::unexpected(impl_->lookup(*catalog, name).error());
+  // The whole log: a name typed without its extension may be a record's
+  // whose file is gone.
+  auto records = impl_->log().load();
+  if (!records) return std::unexpected(records.error());
+  auto resolved = impl_->resolve(name, *catalog, &*records);
+  if (!resolved) return std::unexpected(resolved.error());
+  const std::string& key = *resolved;
+  const core::Migration* m = core::find_migration(*catalog, key);
   if (as == MarkAs::kApplied && m == nullptr) {
     return std::unexpected(bad_input(fmt::format(
-        "cannot mark {} applied: its file is missing from {}, so there is no checksum to record", name,
+        "cannot mark {} applied: its file is missing from {}, so there is no checksum to record", key,
         impl_->options.directory)));
   }
   // Before the lock: a log that holds a name twice is refused with nothing written.

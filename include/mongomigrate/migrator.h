@@ -51,9 +51,19 @@ struct RunOptions {
   bool restart = false;
   std::function<void(const BatchProgress&)> on_batch;
   std::function<void(std::string_view)> on_log;  // Context::log lines
+  // run_pending: refuse (kRefused, before anything is written) when a
+  // migration to apply sorts before the newest applied one, instead of
+  // applying it out of order (RunReport::out_of_order).
+  bool strict_order = false;
+  // run_pending: apply only up to and including this migration (`up --to`).
+  std::string to;
 };
 
 struct RevertOptions {
+  // Print the plan (each migration's `down` commands), take no lock, write nothing.
+  bool dry_run = false;
+  // revert(name): revert it even though later migrations are applied.
+  bool force = false;
   std::string reverted_by;  // empty: "$USER@hostname"
   ProgressCallback on_progress;
   std::function<void(const BatchProgress&)> on_batch;
@@ -123,8 +133,19 @@ class Migrator {
   // applied one. Failed and interrupted ones may be re-run this way.
   Result<RunReport> run(std::string_view name, const RunOptions& options = {});
   // Runs the migration's `down` and marks it reverted; refuses one that is
-  // not applied or has no `down`.
+  // not applied or has no `down`, and one under later applied migrations
+  // unless `options.force` (the refusal lists them). Finishes a revert that
+  // was interrupted.
   Result<RunReport> revert(std::string_view name, const RevertOptions& options = {});
+  // Reverts the newest `count` (>= 1) applied migrations, newest first,
+  // under one lease; stops at the first failure. Fewer when fewer are applied.
+  Result<RunReport> revert_last(int count = 1, const RevertOptions& options = {});
+  // Reverts every applied migration after `name`, newest first, under one
+  // lease; stops at the first failure. `name` itself is kept, applied or not
+  // (it must be a migration of the directory or the log).
+  Result<RunReport> revert_after(std::string_view name, const RevertOptions& options = {});
+  // (Every name here is accepted with or without its extension: `001-x` for
+  // `001-x.json`; a stem that matches two migrations is kBadInput.)
 
   Result<StatusReport> status();
   Result<ValidateReport> validate();

@@ -36,6 +36,9 @@ struct MigrationState {
   std::string error;
   // Running or interrupted while its `down` ran (a revert), not its `up`.
   bool reverting = false;
+  // Not applied (pending or reverted), with a file, and sorting before the
+  // newest applied migration: `up` would apply it out of order.
+  bool out_of_order = false;
 };
 
 struct StatusSummary {
@@ -72,6 +75,7 @@ struct StatusReport {
   // refuse such a log.
   std::vector<std::string> duplicated;
   std::string log_problem;
+  std::vector<std::string> out_of_order;  // names (see MigrationState::out_of_order)
   // The lock document, if any, and whether it was live (unexpired).
   std::optional<LeaseHolder> lock;
   bool lock_live = false;
@@ -82,6 +86,7 @@ struct ValidationIssues {
   std::vector<std::string> missing;      // applied, file gone
   std::vector<std::string> interrupted;  // left running by a runner that is gone
   std::vector<std::string> duplicated;   // more than one record in the log
+  std::vector<std::string> failed;       // their last run failed
 };
 
 struct ValidateReport {
@@ -126,7 +131,7 @@ struct StepReport {
   std::vector<std::string> warnings;  // e.g. reverting with an empty `down`
 };
 
-// The result of run_pending / run / revert. A failed migration is an outcome,
+// The result of run_pending / run / revert / revert_last / revert_after. A failed migration is an outcome,
 // not an Error: `ok()` is false and `steps.back()` says why.
 struct RunReport {
   bool dry_run = false;
@@ -138,6 +143,9 @@ struct RunReport {
   // stops in front of it; `up` would wait for that runner, so this is not a
   // block (ok() stays true).
   std::optional<std::string> running_elsewhere;
+  // `up`: the migrations it applied (or, dry run, would apply) although they
+  // sort before the newest applied one.
+  std::vector<std::string> out_of_order;
 
   bool ok() const;
 };

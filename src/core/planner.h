@@ -10,6 +10,7 @@
 
 #include "core/log_record.h"
 #include "core/migration.h"
+#include "mongomigrate/error.h"
 #include "mongomigrate/report.h"
 
 namespace mongomigrate::core {
@@ -38,16 +39,51 @@ struct UpPlan {
   std::optional<std::string> blocked_by;
   std::string blocked_reason;
   MigrationStatus blocked_status = MigrationStatus::kPending;  // when blocked_by is set
+  // The planned ones that sort before the newest applied migration: `up`
+  // applies them out of order (with a warning; refused in strict order).
+  std::vector<const Migration*> out_of_order;
 };
 
 // `records` may be in any order and may name migrations that have no file.
+// `last` (`up --to`): nothing after that name is planned (nor blocks).
 UpPlan plan_up(const Catalog& catalog, const std::vector<LogRecord>& records,
-               const RunnerState& runners);
+               const RunnerState& runners, std::string_view last = {});
 
 StatusReport build_status(const Catalog& catalog, const std::vector<LogRecord>& records,
                           const RunnerState& runners);
 
+// Modified, missing, failed and interrupted migrations are issues.
 ValidateReport build_validation(const StatusReport& status);
+
+// `status --exit-code`: 0 when every migration is applied and valid; 1 when
+// any is failed, interrupted, modified or missing (a problem); else 5 when
+// work is left that `up` would do (pending, reverted) or a live runner is
+// doing now (running).
+int status_exit_code(const StatusReport& status);
+
+// What `down` is asked to revert. Names are exact (resolved) names.
+struct DownRequest {
+  enum class Kind {
+    kOne,    // `name` alone; refused under later applied ones unless `force`
+    kLast,   // the newest `count` applied ones
+    kAfter,  // every applied one after `name` (which is kept, applied or not)
+  } kind = Kind::kLast;
+  std::string name;
+  int count = 1;
+  bool force = false;
+  std::string directory;  // for messages
+};
+
+// What `down` reverts, newest first, or why it reverts nothing at all: a
+// missing file (kBadInput), an irreversible or not applied migration, later
+// applied ones (kOne), an interrupted one in the way (kRefused), a count
+// below 1 (kUsage). kLast reverts fewer than `count` when fewer are applied.
+struct DownPlan {
+  std::vector<const Migration*> to_revert;
+  std::optional<Error> refusal;
+};
+DownPlan plan_down(const Catalog& catalog, const std::vector<LogRecord>& records, const RunnerState& runners,
+                   const DownRequest& request);
 
 // The migration with this name, or nullptr.
 const Migration* find_migration(const Catalog& catalog, std::string_view name);

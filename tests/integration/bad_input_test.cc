@@ -162,7 +162,11 @@ TEST_F(BadInputTest, UnknownNamesAreRejected) {
   write_migration("001-good.json", kGood);
   expect_rejected({"run", "999-nope.json"}, 2, {"999-nope.json"});
   expect_rejected({"down", "999-nope.json"}, 2, {"999-nope.json"});
-  expect_rejected({"run", "001-good"}, 2, {"001-good"});
+  expect_rejected({"run", "001-goo"}, 2, {"001-goo"});
+  expect_rejected({"run", "001-good.js"}, 2, {"001-good.js"});
+  expect_rejected({"down", "--to", "999-nope"}, 2, {"999-nope"});
+  expect_rejected({"mark", "999-nope", "--as", "applied"}, 2, {"999-nope"});
+  expect_rejected({"baseline", "999-nope"}, 2, {"999-nope"});
   EXPECT_TRUE(probe().collections().empty());
 }
 
@@ -310,7 +314,14 @@ TEST_F(BadInputTest, MalformedOptionValuesAreUsageErrors) {
   expect_rejected({"history", "--limit", "abc"}, 2, {});
   expect_rejected({"history", "--limit", "0"}, 2, {"limit"});
   expect_rejected({"run"}, 2, {});
-  expect_rejected({"down"}, 2, {});
+  for (const char* count : {"0", "-1", "abc", "1.5", "", "99999999999999999999"}) {
+    SCOPED_TRACE(count);
+    expect_rejected({"down", "--count", count}, 2, {"--count"});
+  }
+  expect_rejected({"down", "--count=-3"}, 2, {"--count"});
+  expect_rejected({"down", "001-good", "--count", "1"}, 2, {"--count"});
+  expect_rejected({"down", "--to", "001-good", "--count", "1"}, 2, {"--count"});
+  expect_rejected({"down", "--force"}, 2, {"--force"});
   expect_rejected({"up", "extra-argument"}, 2, {});
   EXPECT_TRUE(probe().collections().empty());
 }

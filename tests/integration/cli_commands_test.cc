@@ -453,13 +453,16 @@ TEST_F(CliCommandsTest, JsonOutputIsValidWithCorrectCounts) {
   EXPECT_EQ(s2.integer("summary.pending"), 1);
   EXPECT_EQ(s2.integer("summary.reverted"), 0);
 
+  // A failed migration fails validation (issue 16), named.
   ProcessResult validate = cli({"validate", "--json"});
-  EXPECT_EQ(validate.exit_code, 0) << describe(validate);
+  EXPECT_EQ(validate.exit_code, 1) << describe(validate);
   Json v(validate.out);
   ASSERT_TRUE(v.valid()) << v.error() << "\n" << validate.out;
-  EXPECT_EQ(v.boolean("valid"), true);
+  EXPECT_EQ(v.boolean("valid"), false);
   EXPECT_EQ(v.length("issues.modified"), 0);
   EXPECT_EQ(v.length("issues.missing"), 0);
+  EXPECT_EQ(v.length("issues.failed"), 1);
+  EXPECT_EQ(v.string("issues.failed.0"), "004-dup.json");
 
   ProcessResult history = cli({"history", "--json"});
   ASSERT_EQ(history.exit_code, 0) << describe(history);

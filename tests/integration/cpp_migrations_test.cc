@@ -240,7 +240,8 @@ TEST_F(CppExamplesTest, UserPreferencesOnThousandsOfUsersAndBack) {
   EXPECT_TRUE(contains(up.err, fmt::format("gave {} users default preferences", defaulted))) << up.err;
   expect_documents("users", expected);
 
-  ProcessResult down = example_migrate({"down", kPreferences});
+  // `up` applied the later examples too; this one goes down alone.
+  ProcessResult down = example_migrate({"down", kPreferences, "--force"});
   ASSERT_EQ(down.exit_code, 0) << describe(down);
   EXPECT_EQ(status_of(kPreferences), "reverted");
   // Exactly the original data, users' own preferences included.
@@ -340,7 +341,7 @@ TEST_F(CppExamplesTest, CasesIndexOverThousandsOfCasesAndBack) {
   EXPECT_EQ(*key, json(R"({"firmId": 1, "status": 1, "createdAt": -1})")) << indexes.json();
   EXPECT_EQ(probe().find("cases"), before);  // an index, no data change
 
-  ProcessResult down = example_migrate({"down", kCasesIndex});
+  ProcessResult down = example_migrate({"down", kCasesIndex, "--force"});  // under 004, applied too
   ASSERT_EQ(down.exit_code, 0) << describe(down);
   EXPECT_EQ(probe().index_names("cases"), std::vector<std::string>{"_id_"});
   EXPECT_EQ(probe().find("cases"), before);
@@ -475,7 +476,7 @@ TEST_F(CppMigrationsTest, CompiledAndJsonMigrationsRunInOneOrderAndAreTrackedAli
   }
 
   for (const char* name : {"0015-middle.json", "002-second.cc"}) {
-    ProcessResult down = test_migrate({"down", name});
+    ProcessResult down = test_migrate({"down", name, "--force"});  // under later applied ones
     ASSERT_EQ(down.exit_code, 0) << name << ": " << describe(down);
     EXPECT_EQ(status_of(name), "reverted") << name;
     auto events = documents("migrationlogs_events", fmt::format(R"({{"name": "{}", "action": "reverted"}})", name));
@@ -758,7 +759,7 @@ TEST_F(CppMigrationsTest, IrreversibleMigrationRefusesDown) {
   EXPECT_EQ(probe().snapshot(), snapshot);
   EXPECT_EQ(status_of("006-irreversible.cc"), "applied");
   // A reversible neighbour still goes down.
-  ProcessResult other = test_migrate({"down", "005-batches.cc"});
+  ProcessResult other = test_migrate({"down", "005-batches", "--force"});
   EXPECT_EQ(other.exit_code, 0) << describe(other);
   EXPECT_EQ(status_of("005-batches.cc"), "reverted");
 }

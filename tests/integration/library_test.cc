@@ -90,7 +90,12 @@ TEST_F(LibraryTest, RunRevertAndRefusals) {
   EXPECT_EQ(not_applied.error().kind, ErrorKind::kRefused);
 
   ASSERT_TRUE(migrator.run("001-a.json"));
-  auto reverted = migrator.revert("001-a.json", {.reverted_by = "ops"});
+  auto under_later = migrator.revert("001-a.json", {.reverted_by = "ops"});
+  ASSERT_FALSE(under_later);
+  EXPECT_EQ(under_later.error().kind, ErrorKind::kRefused);
+  EXPECT_NE(under_later.error().message.find("002-b.json"), std::string::npos) << under_later.error().message;
+  EXPECT_EQ(probe().count("things", R"({"_id": "a"})"), 1);
+  auto reverted = migrator.revert("001-a", {.force = true, .reverted_by = "ops"});
   ASSERT_TRUE(reverted) << reverted.error().message;
   EXPECT_EQ(reverted->steps.at(0).outcome, StepOutcome::kReverted);
   EXPECT_EQ(probe().count("things", R"({"_id": "a"})"), 0);

@@ -208,7 +208,12 @@ TEST_F(OrchestratorTest, DownRevertsAndRefusesWhatItCannotRevert) {
   write("002-once.json", migration("once", /*reversible=*/false));
   Migrator m = migrator();
   ASSERT_TRUE(m.run_pending());
-  auto reverted = m.revert("001-a.json");
+  auto under_later = m.revert("001-a.json");
+  ASSERT_FALSE(under_later);
+  EXPECT_EQ(under_later.error().kind, ErrorKind::kRefused);
+  EXPECT_NE(under_later.error().message.find("002-once.json"), std::string::npos) << under_later.error().message;
+  EXPECT_EQ(status("001-a.json"), "applied");
+  auto reverted = m.revert("001-a", {.force = true});
   ASSERT_TRUE(reverted) << reverted.error().message;
   EXPECT_EQ(status("001-a.json"), "reverted");
   EXPECT_FALSE(db_.log->record("001-a.json").reverted_by.empty());
@@ -221,6 +226,113 @@ TEST_F(OrchestratorTest, DownRevertsAndRefusesWhatItCannotRevert) {
   EXPECT_EQ(irreversible.error().kind, ErrorKind::kRefused);
   EXPECT_NE(irreversible.error().message.find("irreversible"), std::string::npos);
   EXPECT_EQ(status("002-once.json"), "applied");
+}
+
+TEST_F(OrchestratorTest, DownRevertsNewestFirstUnderOneLeaseAndStopsAtTheFirstFailure) {
+  write("001-a.json", migration("a"));
+  write("002-b.json", R"({"up": [{"insert": "b", "documents": [{}]}], "down": [{"drop": "fail"}]})");
+  write("003-c.json", migration("c"));
+  write("004-d.json", migration("d"));
+  Migrator m = migrator();
+  ASSERT_TRUE(m.run_pending());
+  std::vector<std::string> owners;
+  RevertOptions options{.on_progress = [&](const ProgressEvent& e) {
+    if (e.kind == ProgressEvent::Kind::kStarting) owners.push_back(db_.lock->holder()->owner);
+  }};
+  auto report = m.revert_after("001-a", options);
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_FALSE(report->ok());
+  ASSERT_EQ(report->steps.size(), 3u);
+  EXPECT_EQ(report->steps[0].name, "004-d.json");
+  EXPECT_EQ(report->steps[1].name, "003-c.json");
+  EXPECT_EQ(report->steps[2].outcome, StepOutcome::kFailed);
+  ASSERT_EQ(owners.size(), 3u);
+  EXPECT_EQ(owners[0], owners[2]) << "one lease for the whole sequence";
+  EXPECT_EQ(status("004-d.json"), "reverted");
+  EXPECT_EQ(status("003-c.json"), "reverted");
+  EXPECT_EQ(status("002-b.json"), "running") << "its down failed: half reverted";
+  EXPECT_EQ(status("001-a.json"), "applied") << "the target is kept";
+  EXPECT_FALSE(db_.lock->holder()) << "released";
+}
+
+TEST_F(OrchestratorTest, DownLastAndCountAndTheirDryRunWhichWritesNothing) {
+  write("001-a.json", migration("a"));
+  write("002-b.json", migration("b"));
+  write("003-c.json", migration("c"));
+  Migrator m = migrator();
+  ASSERT_TRUE(m.run_pending());
+  std::size_t commands = db_.target->commands().size();
+  int writes = db_.log->record_writes();
+  std::size_t event_count = db_.log->events().size();
+  auto dry = m.revert_last(2, {.dry_run = true});
+  ASSERT_TRUE(dry) << dry.error().message;
+  ASSERT_EQ(dry->steps.size(), 2u);
+  EXPECT_EQ(dry->steps[0].name, "003-c.json");
+  EXPECT_EQ(dry->steps[0].outcome, StepOutcome::kPlanned);
+  EXPECT_EQ(dry->steps[0].commands.size(), 1u) << "its down, as JSON";
+  EXPECT_EQ(db_.target->commands().size(), commands);
+  EXPECT_EQ(db_.log->record_writes(), writes);
+  EXPECT_EQ(db_.log->events().size(), event_count);
+  EXPECT_FALSE(db_.lock->holder()) << "no lock taken";
+
+  auto last = m.revert_last();
+  ASSERT_TRUE(last) << last.error().message;
+  ASSERT_EQ(last->steps.size(), 1u);
+  EXPECT_EQ(status("003-c.json"), "reverted");
+  auto two = m.revert_last(5);
+  ASSERT_TRUE(two) << two.error().message;
+  EXPECT_EQ(two->steps.size(), 2u) << "only two were applied";
+  EXPECT_EQ(status("001-a.json"), "reverted");
+  auto none = m.revert_last();
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->steps.empty());
+  auto zero = m.revert_last(0);
+  ASSERT_FALSE(zero);
+  EXPECT_EQ(zero.error().kind, ErrorKind::kUsage);
+}
+
+TEST_F(OrchestratorTest, AStopRequestEndsTheSequenceAfterTheCurrentRevert) {
+  write("001-a.json", migration("a"));
+  write("002-b.json", migration("b"));
+  write("003-c.json", migration("c"));
+  std::atomic<int> stop{0};
+  Migrator m = MigratorTesting::make(
+      {.uri = "memory://", .database = "test", .directory = dir_.path(), .stop = &stop}, db_);
+  ASSERT_TRUE(m.run_pending());
+  auto report = m.revert_last(3, {.on_progress = [&](const ProgressEvent& e) {
+    if (e.kind == ProgressEvent::Kind::kFinished) stop = 15;
+  }});
+  ASSERT_FALSE(report);
+  EXPECT_EQ(report.error().kind, ErrorKind::kInterrupted) << report.error().message;
+  EXPECT_EQ(status("003-c.json"), "reverted");
+  EXPECT_EQ(status("002-b.json"), "applied");
+  EXPECT_FALSE(db_.lock->holder()) << "released";
+}
+
+TEST_F(OrchestratorTest, StrictOrderRefusesBeforeAnyWriteAndOtherwiseUpSaysOutOfOrder) {
+  write("001-a.json", migration("a"));
+  write("003-c.json", migration("c"));
+  Migrator m = migrator();
+  ASSERT_TRUE(m.run_pending());
+  write("002-b.json", migration("b"));
+  write("004-d.json", migration("d"));
+  int writes = db_.log->record_writes();
+  std::size_t commands = db_.target->commands().size();
+  for (bool dry_run : {false, true}) {
+    auto refused = m.run_pending({.dry_run = dry_run, .strict_order = true});
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().kind, ErrorKind::kRefused);
+    EXPECT_NE(refused.error().message.find("002-b.json"), std::string::npos) << refused.error().message;
+    EXPECT_EQ(refused.error().message.find("004-d.json"), std::string::npos) << refused.error().message;
+  }
+  EXPECT_EQ(db_.log->record_writes(), writes);
+  EXPECT_EQ(db_.target->commands().size(), commands);
+  EXPECT_FALSE(db_.lock->holder());
+
+  auto applied = m.run_pending();
+  ASSERT_TRUE(applied) << applied.error().message;
+  EXPECT_EQ(applied->steps.size(), 2u);
+  EXPECT_EQ(applied->out_of_order, (std::vector<std::string>{"002-b.json"}));
 }
 
 TEST_F(OrchestratorTest, AFailedDownLeavesTheRevertInterrupted) {

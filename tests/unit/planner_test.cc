@@ -457,10 +457,13 @@ TEST(BuildValidation, InterruptedMakesItInvalid) {
   EXPECT_TRUE(live.issues.interrupted.empty());
 }
 
-TEST(BuildValidation, FailedAloneIsNotAValidationIssue) {
-  Catalog catalog = {file("001-a.json")};
-  ValidateReport v = build_validation(build_status(catalog, {record("001-a.json", "failed")}, kNoLease));
-  EXPECT_TRUE(v.valid);
+TEST(BuildValidation, FailedIsAValidationIssueNamed) {
+  Catalog catalog = {file("001-a.json"), file("002-b.json")};
+  ValidateReport v = build_validation(
+      build_status(catalog, {record("001-a.json", "applied"), record("002-b.json", "failed")}, kNoLease));
+  EXPECT_FALSE(v.valid);
+  EXPECT_EQ(v.issues.failed, (std::vector<std::string>{"002-b.json"}));
+  EXPECT_TRUE(v.issues.interrupted.empty());
 }
 
 TEST(BuildValidation, ReportsEveryKindAtOnce) {
