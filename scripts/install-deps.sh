@@ -18,7 +18,8 @@ cd "$(dirname "$0")/.."
 
 FERRETDB_VERSION=v2.7.0
 packages=(g++ cmake ninja-build pkg-config libmongoc-dev libbson-dev libssl-dev libcli11-dev
-          libfmt-dev libgtest-dev libbenchmark-dev nlohmann-json3-dev libtomlplusplus-dev openssl)
+          libfmt-dev libgtest-dev libbenchmark-dev nlohmann-json3-dev libtomlplusplus-dev openssl
+          python3-jsonschema)
 server_packages=(postgresql-15 postgresql-server-dev-15 postgresql-15-postgis-3 postgresql-15-rum
                  libpcre2-dev libkrb5-dev libicu-dev libintelrdfpmath-dev)
 with_server=1

@@ -173,4 +173,9 @@ class Migrator {
 // The library's version string, e.g. "0.1.0".
 const char* version();
 
+// Whether the MongoDB driver's own log lines (libmongoc's warnings and
+// messages) are written to stderr; off by default (the CLI's --verbose).
+// Process-wide: it applies to every Migrator.
+void set_driver_log(bool enabled);
+
 }  // namespace mongomigrate

@@ -49,6 +49,9 @@ StatusReport build_status(const Catalog& catalog, const std::vector<LogRecord>& 
 
 ValidateReport build_validation(const StatusReport& status);
 
+// Adds one migration in `status` to the summary's total and its status's count.
+void count_status(StatusSummary& summary, MigrationStatus status);
+
 // The migration with this name, or nullptr.
 const Migration* find_migration(const Catalog& catalog, std::string_view name);
 
