@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "support/file_checks.h"
 #include "support/integration.h"
 #include "support/temp_dir.h"
 
@@ -22,14 +23,6 @@ namespace mongomigrate::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
-bool one_line(const std::string& text) {
-  return !text.empty() && text.back() == '\n' && std::count(text.begin(), text.end(), '\n') == 1;
-}
 
 std::string migration(const std::string& id) {
   return R"({"description": "insert )" + id + R"(", "up": [{"insert": "things", "documents": [{"_id": ")" + id +

@@ -14,7 +14,7 @@ std::string unescape_name(const std::string& text) {
   if (text.find('\\') == std::string::npos) return text;
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '\\' && i + 3 < text.size() + 0 && text[i + 1] == 'x') {
+    if (text[i] == '\\' && i + 3 < text.size() && text[i + 1] == 'x') {
       out.push_back(static_cast<char>(std::stoi(text.substr(i + 2, 2), nullptr, 16)));
       i += 3;
     } else {
