@@ -14,6 +14,7 @@
 
 #include "config_layer.h"
 #include "options.h"
+#include "output.h"
 #include "signals.h"
 
 namespace {
@@ -55,6 +56,10 @@ int mongomigrate::run_cli(int argc, char** argv) {
       add_import_command(app, global),
   };
   CLI::App* help = add_command(app, "help", "show this usage");
+  // A command's --help lists its own options; the global ones, accepted
+  // after it too, follow.
+  std::string globals = global_options_help(app);
+  for (const CommandSpec& command : commands) command.app->footer(globals);
 
   try {
     app.parse(argc, argv);
@@ -70,6 +75,8 @@ int mongomigrate::run_cli(int argc, char** argv) {
   }
 
   install_stop_handlers();
+  set_color_mode(parse_color_mode(global.color).value_or(ColorMode::kAuto));
+  set_driver_log(global.verbose);
   if (help->parsed()) {
     // app.help() would describe the selected `help` subcommand, not the app.
     fmt::print("{}", app.get_formatter()->make_help(&app, "mongo-migrate", CLI::AppFormatMode::Normal));

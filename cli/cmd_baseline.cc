@@ -1,7 +1,7 @@
 // `baseline <name>`: adopt an existing database; mark everything up to <name> applied without running it.
 #include <fmt/format.h>
 
-#include "json_writer.h"
+#include "json_output.h"
 #include "options.h"
 
 namespace mongomigrate::cli {
@@ -23,9 +23,9 @@ CommandSpec add_baseline_command(CLI::App& app, GlobalOptions& global) {
                 *name, {.by = global.by, .reason = *reason, .include_unfinished = *include_unfinished});
             if (!marked) return report_error(marked.error(), global);
             if (global.json) {
-              JsonWriter json;
-              json.begin_object().key("ok").value(true).key("marked").strings(*marked).end_object();
-              fmt::print("{}\n", json.str());
+              Json json = json_document(true);
+              json["marked"] = json_names(*marked);
+              fmt::print("{}", json_line(std::move(json)));
               return 0;
             }
             for (const std::string& m : *marked) fmt::print("  baselined {}\n", m);

@@ -3,7 +3,7 @@
 
 #include "core/settings.h"
 #include "core/uri_redaction.h"
-#include "json_writer.h"
+#include "json_output.h"
 #include "options.h"
 #include "output.h"
 
@@ -34,27 +34,19 @@ CommandSpec add_config_command(CLI::App& app, GlobalOptions& global) {
   return {cmd, [&global] {
             const core::Settings& settings = *global.settings;
             if (global.json) {
-              JsonWriter json;
-              json.begin_object().key("ok").value(true);
-              json.key("configFile");
-              settings.file.empty() ? json.null() : json.value(settings.file);
-              json.key("env");
-              settings.env.empty() ? json.null() : json.value(settings.env);
-              json.key("settings").begin_object();
+              Json json = json_document(true);
+              json["configFile"] = settings.file.empty() ? Json(nullptr) : Json(json_text(settings.file));
+              json["env"] = settings.env.empty() ? Json(nullptr) : Json(json_text(settings.env));
+              Json items = Json::object();
               for (const core::Setting& s : settings.items) {
-                json.key(s.key).begin_object().key("value");
-                if (s.key == "strict_order") {
-                  json.value(s.value == "true");
-                } else {
-                  json.value(s.key == "uri" ? core::redact_uri(s.value) : s.value);
-                }
-                json.key("source").value(core::to_string(s.source));
-                json.key("origin");
-                s.origin.empty() ? json.null() : json.value(s.origin);
-                json.end_object();
+                Json value = s.key == "strict_order" ? Json(s.value == "true")
+                                                     : Json(json_text(s.key == "uri" ? core::redact_uri(s.value) : s.value));
+                items[s.key] = {{"value", std::move(value)},
+                                {"source", core::to_string(s.source)},
+                                {"origin", s.origin.empty() ? Json(nullptr) : Json(json_text(s.origin))}};
               }
-              json.end_object().end_object();
-              fmt::print("{}\n", json.str());
+              json["settings"] = std::move(items);
+              fmt::print("{}", json_line(std::move(json)));
               return 0;
             }
             if (settings.file.empty()) {

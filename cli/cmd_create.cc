@@ -7,7 +7,7 @@
 
 #include "core/names.h"
 #include "core/new_migration.h"
-#include "json_writer.h"
+#include "json_output.h"
 #include "new_file.h"
 #include "options.h"
 
@@ -62,13 +62,12 @@ CommandSpec add_create_command(CLI::App& app, GlobalOptions& global) {
               return report_error(written.error(), global);
             }
             if (global.json) {
-              JsonWriter json;
-              json.begin_object().key("ok").value(true).key("path").value(path).key("name").value(name);
-              json.key("naming").value(next->naming == core::Naming::kSequence ? "sequence" : "timestamp");
-              json.key("note");
-              next->note.empty() ? json.null() : json.value(next->note);
-              json.end_object();
-              fmt::print("{}\n", json.str());
+              Json json = json_document(true);
+              json["path"] = json_text(path);
+              json["name"] = json_name(name);
+              json["naming"] = next->naming == core::Naming::kSequence ? "sequence" : "timestamp";
+              json["note"] = next->note.empty() ? Json(nullptr) : Json(json_text(next->note));
+              fmt::print("{}", json_line(std::move(json)));
               return 0;
             }
             fmt::print("{}\n", path);

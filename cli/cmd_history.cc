@@ -3,7 +3,7 @@
 
 #include "core/names.h"
 #include "core/time_format.h"
-#include "json_writer.h"
+#include "json_output.h"
 #include "options.h"
 #include "output.h"
 
@@ -19,19 +19,21 @@ CommandSpec add_history_command(CLI::App& app, GlobalOptions& global) {
             auto events = migrator->history({.limit = *limit});
             if (!events) return report_error(events.error(), global);
             if (global.json) {
-              JsonWriter json;
-              json.begin_object().key("events").begin_array();
+              Json json = json_document(true);
+              Json list = Json::array();
               for (const HistoryEvent& e : *events) {
-                json.begin_object();
-                json.key("name").value(e.name).key("action").value(e.action);
-                json.key("at").value(core::iso8601(e.at)).key("by").value(e.by);
-                json.key("durationMs").optional(e.duration_ms);
-                json.key("error").value(e.error).key("checksum").value(e.checksum).key("reason").value(e.reason);
-                json.key("runner").begin_object().key("host").value(e.host).key("pid").value(e.pid).end_object();
-                json.end_object();
+                list.push_back({{"name", json_name(e.name)},
+                                {"action", e.action},
+                                {"at", core::iso8601(e.at)},
+                                {"by", json_text(e.by)},
+                                {"durationMs", json_optional(e.duration_ms)},
+                                {"error", json_text(e.error)},
+                                {"checksum", json_text(e.checksum)},
+                                {"reason", json_text(e.reason)},
+                                {"runner", {{"host", json_text(e.host)}, {"pid", e.pid}}}});
               }
-              json.end_array().end_object();
-              fmt::print("{}\n", json.str());
+              json["events"] = std::move(list);
+              fmt::print("{}", json_line(std::move(json)));
               return 0;
             }
             if (events->empty()) {

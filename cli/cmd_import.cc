@@ -1,11 +1,10 @@
 // `import migrate-mongo` / `import golang-migrate`: take over a database one
 // of those tools ran, recording the migrations it applied in our log.
-// JSON output is written with nlohmann/json and carries "schema": 1.
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "core/names.h"
 #include "core/time_format.h"
+#include "json_output.h"
 #include "options.h"
 #include "output.h"
 
@@ -20,26 +19,22 @@ struct ImportArguments {
 };
 
 void print_json(const ImportReport& r) {
-  nlohmann::ordered_json imported = nlohmann::ordered_json::array();
+  Json imported = Json::array();
   for (const ImportedMigration& m : r.imported) {
-    imported.push_back({{"name", m.name},
-                        {"source", m.source},
-                        {"appliedAt", m.applied_at ? nlohmann::ordered_json(core::iso8601(*m.applied_at)) : nullptr},
-                        {"migrationBlock", m.migration_block ? nlohmann::ordered_json(*m.migration_block) : nullptr}});
+    imported.push_back({{"name", json_name(m.name)},
+                        {"source", json_text(m.source)},
+                        {"appliedAt", json_time(m.applied_at)},
+                        {"migrationBlock", json_optional(m.migration_block)}});
   }
-  nlohmann::ordered_json out = {
-      {"schema", 1},
-      {"ok", true},
-      {"source", to_string(r.source)},
-      {"sourceCollection", r.source_collection},
-      {"dryRun", r.dry_run},
-      {"version", r.version ? nlohmann::ordered_json(*r.version) : nullptr},
-      {"imported", std::move(imported)},
-      {"alreadyRecorded", r.already_recorded},
-      {"missing", r.missing},
-  };
-  // Names are shown as they are: invalid UTF-8 is replaced rather than thrown on.
-  fmt::print("{}\n", out.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+  Json out = json_document(true);
+  out["source"] = to_string(r.source);
+  out["sourceCollection"] = json_text(r.source_collection);
+  out["dryRun"] = r.dry_run;
+  out["version"] = json_optional(r.version);
+  out["imported"] = std::move(imported);
+  out["alreadyRecorded"] = json_names(r.already_recorded);
+  out["missing"] = json_names(r.missing);
+  fmt::print("{}", json_line(std::move(out)));
 }
 
 void print_human(const ImportReport& r) {

@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "json_writer.h"
+#include "json_output.h"
 #include "new_file.h"
 #include "options.h"
 
@@ -99,10 +99,11 @@ CommandSpec add_init_command(CLI::App& app, GlobalOptions& global) {
                                   global);
             }
             if (global.json) {
-              JsonWriter json;
-              json.begin_object().key("ok").value(true).key("configFile").value(config);
-              json.key("directory").value(global.directory).key("directoryCreated").value(made_dir).end_object();
-              fmt::print("{}\n", json.str());
+              Json json = json_document(true);
+              json["configFile"] = json_text(config);
+              json["directory"] = json_text(global.directory);
+              json["directoryCreated"] = made_dir;
+              fmt::print("{}", json_line(std::move(json)));
               return 0;
             }
             fmt::print("{} {}\n", made_dir ? "created" : "using the existing directory", global.directory);

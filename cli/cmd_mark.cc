@@ -1,7 +1,7 @@
 // `mark <name> --as applied|pending|reverted`: fix a record after a hand repair, running nothing.
 #include <fmt/format.h>
 
-#include "json_writer.h"
+#include "json_output.h"
 #include "options.h"
 
 namespace mongomigrate::cli {
@@ -26,11 +26,11 @@ CommandSpec add_mark_command(CLI::App& app, GlobalOptions& global) {
             auto report = migrator->mark(*name, *status, {.by = global.by, .reason = *reason});
             if (!report) return report_error(report.error(), global);
             if (global.json) {
-              JsonWriter json;
-              json.begin_object().key("ok").value(true).key("name").value(report->name);
-              json.key("previousStatus").value(report->previous_status).key("status").value(report->status);
-              json.end_object();
-              fmt::print("{}\n", json.str());
+              Json json = json_document(true);
+              json["name"] = json_name(report->name);
+              json["previousStatus"] = json_text(report->previous_status);
+              json["status"] = json_text(report->status);
+              fmt::print("{}", json_line(std::move(json)));
             } else {
               fmt::print("Marked {} {} (was {}).\n", report->name, report->status,
                          report->previous_status.empty() ? "never run" : report->previous_status);

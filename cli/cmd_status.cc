@@ -5,67 +5,65 @@
 #include "core/names.h"
 #include "core/planner.h"
 #include "core/time_format.h"
-#include "json_writer.h"
+#include "json_output.h"
 #include "options.h"
 #include "output.h"
+#include "signals.h"
 
 namespace mongomigrate::cli {
 namespace {
 
 void write_json(const StatusReport& r) {
-  JsonWriter json;
-  json.begin_object();
-  json.key("summary").begin_object();
-  json.key("total").value(r.summary.total).key("applied").value(r.summary.applied);
-  json.key("pending").value(r.summary.pending).key("failed").value(r.summary.failed);
-  json.key("reverted").value(r.summary.reverted).key("running").value(r.summary.running);
-  json.key("interrupted").value(r.summary.interrupted);
-  json.end_object();
-  json.key("migrations").begin_array();
+  Json json = json_document(true);
+  const StatusSummary& s = r.summary;
+  json["summary"] = {{"total", s.total},         {"applied", s.applied}, {"pending", s.pending},
+                     {"failed", s.failed},       {"reverted", s.reverted}, {"running", s.running},
+                     {"interrupted", s.interrupted}, {"invalid", s.invalid}};
+  Json migrations = Json::array();
   for (const MigrationState& m : r.migrations) {
-    json.begin_object();
-    json.key("name").value(m.name).key("version").value(m.version);
-    json.key("description").value(m.description);
-    json.key("status").value(to_string(m.status));
-    json.key("hasFile").value(m.has_file).key("modified").value(m.modified);
-    json.key("checksum").value(m.checksum).key("recordedChecksum").value(m.recorded_checksum);
-    json.key("appliedAt");
-    m.applied_at ? json.value(core::iso8601(*m.applied_at)) : json.null();
-    json.key("revertedAt");
-    m.reverted_at ? json.value(core::iso8601(*m.reverted_at)) : json.null();
-    json.key("durationMs").optional(m.duration_ms);
-    json.key("appliedBy").value(m.applied_by).key("revertedBy").value(m.reverted_by);
-    json.key("error").value(m.error).key("reverting").value(m.reverting);
-    json.key("outOfOrder").value(m.out_of_order);
-    json.end_object();
+    migrations.push_back({{"name", json_name(m.name)},
+                          {"version", json_text(m.version)},
+                          {"description", json_text(m.description)},
+                          {"status", to_string(m.status)},
+                          {"hasFile", m.has_file},
+                          {"modified", m.modified},
+                          {"checksum", m.checksum},
+                          {"recordedChecksum", json_text(m.recorded_checksum)},
+                          {"appliedAt", json_time(m.applied_at)},
+                          {"revertedAt", json_time(m.reverted_at)},
+                          {"durationMs", json_optional(m.duration_ms)},
+                          {"appliedBy", json_text(m.applied_by)},
+                          {"revertedBy", json_text(m.reverted_by)},
+                          {"error", json_text(m.error)},
+                          {"reverting", m.reverting},
+                          {"outOfOrder", m.out_of_order}});
   }
-  json.end_array();
-  json.key("modified").strings(r.modified);
-  json.key("missing").strings(r.missing);
-  json.key("duplicated").strings(r.duplicated);
-  if (!r.log_problem.empty()) json.key("logProblem").value(r.log_problem);
-  json.key("lock");
+  json["migrations"] = std::move(migrations);
+  json["modified"] = json_names(r.modified);
+  json["missing"] = json_names(r.missing);
+  json["duplicated"] = json_names(r.duplicated);
+  json["logProblem"] = r.log_problem.empty() ? Json(nullptr) : Json(json_text(r.log_problem));
   if (r.lock) {
-    json.begin_object().key("owner").value(r.lock->owner).key("host").value(r.lock->host);
-    json.key("pid").value(r.lock->pid).key("user").value(r.lock->user);
-    json.key("acquiredAt").value(core::iso8601(r.lock->acquired_at));
-    json.key("expiresAt").value(core::iso8601(r.lock->expires_at)).key("live").value(r.lock_live).end_object();
+    json["lock"] = json_lease(*r.lock);
+    json["lock"]["live"] = r.lock_live;
   } else {
-    json.null();
+    json["lock"] = nullptr;
   }
-  json.end_object();
-  fmt::print("{}\n", json.str());
+  write_stdout(json_line(std::move(json)));
 }
 
 void print_human(const StatusReport& r, const Migrator& migrator, const GlobalOptions& o) {
   bool color = use_color(1);
   const StatusSummary& s = r.summary;
-  fmt::print("Database {} at {}, log {}, directory {}\n", core::printable(migrator.database()),
-             core::printable(migrator.redacted_uri()), core::printable(o.collection), core::printable(o.directory));
+  if (!o.quiet) {
+    fmt::print("Database {} at {}, log {}, directory {}\n", core::printable(migrator.database()),
+               core::printable(migrator.redacted_uri()), core::printable(o.collection), core::printable(o.directory));
+  }
   std::string totals = fmt::format("{} total · {} applied · {} pending · {} failed · {} reverted", s.total,
                                    s.applied, s.pending, s.failed, s.reverted);
   if (s.running) totals += fmt::format(" · {} running", s.running);
   if (s.interrupted) totals += fmt::format(" · {} interrupted", s.interrupted);
+  if (s.invalid) totals += fmt::format(" · {} invalid", s.invalid);
   fmt::print("{}\n", paint(totals, Color::kBold, color));
   if (r.lock) {
     fmt::print("Lock: {} by {} on {} (pid {}) since {}, {} {}\n", r.lock_live ? "held" : "expired lease",
@@ -96,7 +94,11 @@ void print_human(const StatusReport& r, const Migrator& migrator, const GlobalOp
     MigrationState m = state;  // names and errors as they may be shown
     m.name = core::printable(m.name);
     m.error = core::printable(m.error);
-    if ((m.status == MigrationStatus::kFailed || m.status == MigrationStatus::kInterrupted) && !m.error.empty()) {
+    if (m.status == MigrationStatus::kInvalid) {
+      fmt::print("{} {} is not a valid migration: {}; `up`, `run` and `down` refuse to run until it is fixed\n",
+                 paint("error:", Color::kRed, color), m.name, m.error);
+    } else if ((m.status == MigrationStatus::kFailed || m.status == MigrationStatus::kInterrupted) &&
+               !m.error.empty()) {
       fmt::print("{} {}: {}\n", paint("error:", Color::kRed, color), m.name, m.error);
     }
     if (m.status == MigrationStatus::kInterrupted && m.reverting) {

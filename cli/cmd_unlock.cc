@@ -3,7 +3,7 @@
 
 #include "core/names.h"
 #include "core/time_format.h"
-#include "json_writer.h"
+#include "json_output.h"
 #include "options.h"
 
 namespace mongomigrate::cli {
@@ -20,22 +20,14 @@ CommandSpec add_unlock_command(CLI::App& app, GlobalOptions& global) {
             auto report = migrator->unlock({.force = *force, .by = global.by, .reason = *reason});
             if (!report) return report_error(report.error(), global);
             if (global.json) {
-              JsonWriter json;
-              json.begin_object().key("ok").value(true).key("cleared").value(report->cleared);
-              json.key("wasLive").value(report->was_live);
-              json.key("unknownDocuments").begin_array();
-              for (const std::string& doc : report->unknown) json.value(doc);
-              json.end_array().key("holder");
-              if (report->holder) {
-                const LeaseHolder& h = *report->holder;
-                json.begin_object().key("owner").value(h.owner).key("host").value(h.host).key("pid").value(h.pid);
-                json.key("user").value(h.user).key("acquiredAt").value(core::iso8601(h.acquired_at));
-                json.key("expiresAt").value(core::iso8601(h.expires_at)).end_object();
-              } else {
-                json.null();
-              }
-              json.end_object();
-              fmt::print("{}\n", json.str());
+              Json json = json_document(true);
+              json["cleared"] = report->cleared;
+              json["wasLive"] = report->was_live;
+              Json unknown = Json::array();
+              for (const std::string& doc : report->unknown) unknown.push_back(json_text(doc));
+              json["unknownDocuments"] = std::move(unknown);
+              json["holder"] = report->holder ? json_lease(*report->holder) : Json(nullptr);
+              fmt::print("{}", json_line(std::move(json)));
               return 0;
             }
             for (const std::string& doc : report->unknown) {

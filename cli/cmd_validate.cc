@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/names.h"
-#include "json_writer.h"
+#include "json_output.h"
 #include "options.h"
 #include "output.h"
 
@@ -18,18 +18,27 @@ CommandSpec add_validate_command(CLI::App& app, GlobalOptions& global) {
             if (!report) return report_error(report.error(), global);
             const ValidationIssues& issues = report->issues;
             if (global.json) {
-              JsonWriter json;
-              json.begin_object().key("valid").value(report->valid).key("issues").begin_object();
-              json.key("modified").strings(issues.modified).key("missing").strings(issues.missing);
-              json.key("interrupted").strings(issues.interrupted).key("duplicated").strings(issues.duplicated);
-              json.key("failed").strings(issues.failed);
-              json.end_object().end_object();
-              fmt::print("{}\n", json.str());
+              Json json = json_document(report->valid);
+              json["valid"] = report->valid;
+              Json invalid = Json::array();
+              for (const InvalidEntry& e : issues.invalid) {
+                invalid.push_back({{"name", json_name(e.name)}, {"error", json_text(e.error)}});
+              }
+              json["issues"] = {{"modified", json_names(issues.modified)},
+                                {"missing", json_names(issues.missing)},
+                                {"interrupted", json_names(issues.interrupted)},
+                                {"duplicated", json_names(issues.duplicated)},
+                                {"failed", json_names(issues.failed)},
+                                {"invalid", std::move(invalid)}};
+              fmt::print("{}", json_line(std::move(json)));
               return report->valid ? 0 : 1;
             }
             bool color = use_color(1);
             if (report->valid) {
-              fmt::print("{} every applied migration matches its file; none is failed or interrupted.\n", paint("valid:", Color::kGreen, color));
+              if (!global.quiet) {
+                fmt::print("{} every applied migration matches its file; none is failed or interrupted.\n",
+                           paint("valid:", Color::kGreen, color));
+              }
               return 0;
             }
             for (const std::string& n : issues.modified) {
@@ -51,8 +60,15 @@ CommandSpec add_validate_command(CLI::App& app, GlobalOptions& global) {
               fmt::print("{} {} (its last run failed; fix it, then `run` it)\n",
                          paint("failed:     ", Color::kRed, color), core::printable(n));
             }
-            fmt::print(stderr, "mongo-migrate: validation failed: {} modified, {} missing, {} interrupted, {} failed{}\n",
+            for (const InvalidEntry& e : issues.invalid) {
+              fmt::print("{} {} ({})\n", paint("invalid:    ", Color::kRed, color), core::printable(e.name),
+                         core::printable(e.error));
+            }
+            fmt::print(stderr,
+                       "mongo-migrate: validation failed: {} modified, {} missing, {} interrupted, {} failed, {} "
+                       "invalid{}\n",
                        issues.modified.size(), issues.missing.size(), issues.interrupted.size(), issues.failed.size(),
+                       issues.invalid.size(),
                        issues.duplicated.empty() ? "" : fmt::format(", {} duplicated", issues.duplicated.size()));
             return 1;
           }};

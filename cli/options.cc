@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <iterator>
@@ -9,10 +10,10 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "json_writer.h"
 #include "core/duration.h"
 #include "core/names.h"
 #include "core/time_format.h"
+#include "json_output.h"
 #include "output.h"
 #include "signals.h"
 
@@ -25,11 +26,29 @@ void add_global_options(CLI::App& app, GlobalOptions& o) {
   app.add_option("--dir", o.directory, "migration directory")->capture_default_str();
   app.add_option("--collection", o.collection, "tracking collection")->capture_default_str();
   app.add_option("--by", o.by, "who runs it, recorded in the log (default: $USER@hostname)");
-  app.add_flag("--json", o.json, "machine-readable output on stdout");
+  app.add_flag("--json", o.json, "machine-readable output on stdout (docs/json-output.md)");
+  app.add_option("--color", o.color, "colour: auto (on a terminal, unless NO_COLOR is set), always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str();
+  CLI::Option* quiet = app.add_flag("-q,--quiet", o.quiet, "print only errors and the result");
+  app.add_flag("-v,--verbose", o.verbose, "also write the MongoDB driver's log to stderr")->excludes(quiet);
   app.add_option("--lock-timeout", o.lock_timeout, "how long to wait for the migration lock (e.g. 30s, 5m)")
       ->capture_default_str();
   app.add_option("--lock-lease", o.lock_lease, "how long a lock lease lasts unless renewed")->capture_default_str();
   app.add_option("--lock-renew", o.lock_renew, "how often the lease is renewed (default: a third of the lease)");
+}
+
+std::string global_options_help(const CLI::App& app) {
+  std::string text = "Global options (before or after the command):\n";
+  for (const CLI::Option* option : app.get_options()) {
+    std::string name = option->get_name(false, true);
+    if (name == "-h,--help" || name == "--version") continue;
+    if (option->get_type_size() > 0) name += " " + option->get_type_name();
+    std::string description = option->get_description();
+    if (!option->get_default_str().empty()) description += fmt::format(" (default: {})", option->get_default_str());
+    text += fmt::format("  {:<26} {}\n", name, description);
+  }
+  return text;
 }
 
 void add_reason_option(CLI::App& command, std::string& reason) {
@@ -64,7 +83,7 @@ Result<Migrator> open_migrator(const GlobalOptions& o) {
     if (!renew) return std::unexpected(renew.error());
     lock.renew_every = *renew;
   }
-  bool quiet = o.json;
+  bool quiet = o.json || o.quiet;
   return Migrator::open(MigratorOptions{
       .uri = o.uri,
       .database = o.database,
@@ -97,25 +116,25 @@ int report_error(const Error& error, const GlobalOptions& options) {
   }
   write_stderr(fmt::format("{} {}\n", paint("mongo-migrate:", Color::kRed, use_color(2)), message));
   if (options.json) {
-    JsonWriter json;
-    json.begin_object().key("ok").value(false).key("error").begin_object();
-    json.key("message").value(message).key("exitCode").value(code).end_object().end_object();
-    write_stdout(json.str() + "\n");
+    Json json = json_document(false);
+    json["error"] = {{"message", message}, {"exitCode", code}};
+    write_stdout(json_line(std::move(json)));
   }
   return code;
 }
 
 namespace {
 
-void write_step(JsonWriter& json, const StepReport& step) {
-  json.begin_object();
-  json.key("name").value(step.name);
-  json.key("outcome").value(to_string(step.outcome));
-  json.key("durationMs").value(step.duration_ms);
-  if (!step.error.empty()) json.key("error").value(step.error);
-  if (!step.commands.empty()) json.key("commands").strings(step.commands);
-  if (!step.warnings.empty()) json.key("warnings").strings(step.warnings);
-  json.end_object();
+Json step_json(const StepReport& step) {
+  Json json = {{"name", json_name(step.name)},
+               {"outcome", to_string(step.outcome)},
+               {"durationMs", step.duration_ms},
+               {"error", step.error.empty() ? Json(nullptr) : Json(json_text(step.error))},
+               {"commands", Json::array()},
+               {"warnings", Json::array()}};
+  for (const std::string& c : step.commands) json["commands"].push_back(json_text(c));
+  for (const std::string& w : step.warnings) json["warnings"].push_back(json_text(w));
+  return json;
 }
 
 std::string step_line(const StepReport& step, bool color) {
@@ -141,21 +160,32 @@ std::string step_line(const StepReport& step, bool color) {
 ProgressCallback progress_printer(const GlobalOptions& options) {
   if (options.json) return {};
   bool color = use_color(1);
-  bool terminal = isatty(1);
+  // Only a terminal gets the line rewritten in place; a pipe or a file gets
+  // one line per finished migration and nothing else.
+  bool terminal = isatty(1) && !options.quiet;
+  bool quiet = options.quiet;
+  auto started = std::chrono::steady_clock::now();
   // Called from inside the run: it never throws, and a line it cannot write
   // (a closed pipe, a terminal gone) stops the run once the migration in
   // flight has ended and is recorded, before the next one starts.
-  return [color, terminal](const ProgressEvent& event) {
+  return [color, terminal, quiet, started](const ProgressEvent& event) {
     try {
       if (event.kind == ProgressEvent::Kind::kStarting) {
-        // On a terminal show what is running now; the result line overwrites it.
+        // One line, overwritten by the next: what runs now, how far the run
+        // is (done/total) and for how long it has run.
         if (terminal) {
-          write_stdout(
-              fmt::format("  {} {}\r", paint("running ", Color::kCyan, color), core::printable(event.step.name)));
+          auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                               started);
+          std::string where =
+              event.total > 1 ? fmt::format("{}/{} done, ", event.position - 1, event.total) : std::string();
+          write_stdout(fmt::format("\033[2K  {} {}  {}\r", paint("running ", Color::kCyan, color),
+                                   core::printable(event.step.name),
+                                   paint(fmt::format("({}{} elapsed)", where, human_duration(elapsed.count())),
+                                         Color::kDim, color)));
         }
         return;
       }
-      write_stdout(fmt::format("{}{}\n", terminal ? "\033[2K" : "", step_line(event.step, color)));
+      if (!quiet) write_stdout(fmt::format("{}{}\n", terminal ? "\033[2K" : "", step_line(event.step, color)));
       for (const std::string& w : event.step.warnings) {
         write_stderr(fmt::format("{} {}\n", paint("warning:", Color::kYellow, use_color(2)), core::printable(w)));
       }
@@ -166,7 +196,7 @@ ProgressCallback progress_printer(const GlobalOptions& options) {
 }
 
 std::function<void(const BatchProgress&)> batch_printer(const GlobalOptions& options) {
-  if (options.json || !isatty(2)) return {};  // the log's metadata keeps the totals
+  if (options.json || options.quiet || !isatty(2)) return {};  // the log's metadata keeps the totals
   return [](const BatchProgress& p) {
     try {
       double seconds = static_cast<double>(std::max<std::int64_t>(p.elapsed_ms, 1)) / 1000.0;
@@ -184,7 +214,7 @@ std::function<void(const BatchProgress&)> batch_printer(const GlobalOptions& opt
 }
 
 std::function<void(std::string_view)> log_printer(const GlobalOptions& options) {
-  if (options.json) return {};
+  if (options.json || options.quiet) return {};
   bool terminal = isatty(2);  // clear a batch progress line first
   return [terminal](std::string_view line) {
     try {
@@ -213,21 +243,16 @@ int format_run_report(const RunReport& report, const GlobalOptions& options, con
   auto out = std::back_inserter(out_text);
   auto err = std::back_inserter(err_text);
   if (options.json) {
-    JsonWriter json;
-    json.begin_object();
-    json.key("ok").value(report.ok());
-    json.key("dryRun").value(report.dry_run);
-    json.key("steps").begin_array();
-    for (const StepReport& s : report.steps) write_step(json, s);
-    json.end_array();
-    if (report.blocked_by) {
-      json.key("blockedBy").value(*report.blocked_by);
-      json.key("blockedReason").value(report.blocked_reason);
-    }
-    if (report.running_elsewhere) json.key("runningElsewhere").value(*report.running_elsewhere);
-    if (!report.out_of_order.empty()) json.key("outOfOrder").strings(report.out_of_order);
-    json.end_object();
-    fmt::format_to(out, "{}\n", json.str());
+    Json json = json_document(report.ok());
+    json["dryRun"] = report.dry_run;
+    Json steps = Json::array();
+    for (const StepReport& s : report.steps) steps.push_back(step_json(s));
+    json["steps"] = std::move(steps);
+    json["blockedBy"] = report.blocked_by ? Json(json_name(*report.blocked_by)) : Json(nullptr);
+    json["blockedReason"] = report.blocked_by ? Json(json_text(report.blocked_reason)) : Json(nullptr);
+    json["runningElsewhere"] = report.running_elsewhere ? Json(json_name(*report.running_elsewhere)) : Json(nullptr);
+    json["outOfOrder"] = json_names(report.out_of_order);
+    fmt::format_to(out, "{}", json_line(std::move(json)));
     return code;
   }
 

@@ -23,6 +23,9 @@ struct GlobalOptions {
   std::string collection = "migrationlogs";
   std::string by;
   bool json = false;
+  std::string color = "auto";  // --color auto|always|never (checked by CLI11)
+  bool quiet = false;          // only errors and each command's essential result
+  bool verbose = false;        // the MongoDB driver's own log on stderr
   std::string lock_timeout = "5m";
   std::string lock_lease = "60s";
   std::string lock_renew;  // empty: a third of the lease
@@ -45,6 +48,10 @@ struct CommandSpec {
   CLI::App* app;
   std::function<int()> run;
 };
+
+// The global options of `app` as a help section ("Global options (before or
+// after the command):" and one line each), for each command's --help.
+std::string global_options_help(const CLI::App& app);
 
 // Creates a subcommand that accepts the global options after it too.
 CLI::App* add_command(CLI::App& app, const std::string& name, const std::string& description);

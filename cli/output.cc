@@ -1,6 +1,8 @@
 #include "output.h"
 
+#include <locale.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -8,11 +10,65 @@
 
 #include <fmt/format.h>
 
+#include "core/names.h"
 #include "core/time_format.h"
 
 namespace mongomigrate::cli {
 
+namespace {
+ColorMode color_mode = ColorMode::kAuto;
+
+// wcwidth() of `cp` in a UTF-8 locale of this thread only (the process's
+// locale stays "C"); nullopt when no UTF-8 locale can be had.
+std::optional<int> c_library_width(char32_t cp) {
+  static locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
+  if (utf8 == static_cast<locale_t>(nullptr)) return std::nullopt;
+  locale_t previous = uselocale(utf8);
+  int width = wcwidth(static_cast<wchar_t>(cp));
+  uselocale(previous);
+  return width;
+}
+
+// Without a UTF-8 locale: the common zero-width and wide ranges.
+int table_width(char32_t cp) {
+  if ((cp >= 0x300 && cp <= 0x36F) || (cp >= 0x200B && cp <= 0x200F) || (cp >= 0xFE00 && cp <= 0xFE0F)) return 0;
+  if ((cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) || (cp >= 0xAC00 && cp <= 0xD7A3) ||
+      (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+      (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x1F300 && cp <= 0x1F64F) || (cp >= 0x1F900 && cp <= 0x1F9FF) ||
+      (cp >= 0x20000 && cp <= 0x3FFFD)) {
+    return 2;
+  }
+  return 1;
+}
+
+}  // namespace
+
+std::optional<ColorMode> parse_color_mode(std::string_view word) {
+  if (word == "auto") return ColorMode::kAuto;
+  if (word == "always") return ColorMode::kAlways;
+  if (word == "never") return ColorMode::kNever;
+  return std::nullopt;
+}
+
+void set_color_mode(ColorMode mode) { color_mode = mode; }
+
+std::size_t display_width(std::string_view text) {
+  std::size_t width = 0;
+  for (std::size_t pos = 0; pos < text.size();) {
+    core::Decoded d = core::decode_utf8(text, pos);
+    if (d.length == 0) {
+      ++width, ++pos;
+      continue;
+    }
+    int w = c_library_width(d.code_point).value_or(table_width(d.code_point));
+    width += static_cast<std::size_t>(std::max(w, 0));
+    pos += d.length;
+  }
+  return width;
+}
+
 bool use_color(int fd) {
+  if (color_mode != ColorMode::kAuto) return color_mode == ColorMode::kAlways;
   if (!isatty(fd)) return false;
   if (const char* no = std::getenv("NO_COLOR"); no && *no) return false;
   if (const char* term = std::getenv("TERM"); term && std::strcmp(term, "dumb") == 0) return false;
@@ -46,8 +102,8 @@ void Table::add_row(std::vector<std::string> cells, std::vector<Color> colors) {
 std::string Table::render(bool color) const {
   std::vector<std::size_t> width(headers_.size());
   for (std::size_t c = 0; c < headers_.size(); ++c) {
-    width[c] = headers_[c].size();
-    for (const auto& row : rows_) width[c] = std::max(width[c], row[c].size());
+    width[c] = display_width(headers_[c]);
+    for (const auto& row : rows_) width[c] = std::max(width[c], display_width(row[c]));
   }
   std::string out;
   auto emit = [&](const std::vector<std::string>& cells, const std::vector<Color>* colors, Color all) {
@@ -56,7 +112,7 @@ std::string Table::render(bool color) const {
       bool last = c + 1 == cells.size();
       // Padding goes outside the colour codes so trailing blanks can be trimmed.
       line += paint(cells[c], colors ? (*colors)[c] : all, color);
-      if (!last) line += std::string(width[c] - cells[c].size() + 2, ' ');
+      if (!last) line += std::string(width[c] - display_width(cells[c]) + 2, ' ');
     }
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out += line;
@@ -89,6 +145,7 @@ Color status_color(MigrationStatus status) {
     case MigrationStatus::kRunning: return Color::kCyan;
     case MigrationStatus::kReverted: return Color::kYellow;
     case MigrationStatus::kPending: return Color::kNone;
+    case MigrationStatus::kInvalid: return Color::kRed;
   }
   return Color::kNone;
 }

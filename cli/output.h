@@ -1,10 +1,12 @@
-// Output for people: aligned tables, colour only on a terminal, durations and
-// times in a readable form. Everything for machines goes through JsonWriter.
+// Output for people: tables aligned by display width, colour as --color says,
+// durations and times in a readable form. Everything for machines goes
+// through json_output.h.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mongomigrate/report.h"
@@ -13,15 +15,30 @@ namespace mongomigrate::cli {
 
 enum class Color { kNone, kGreen, kRed, kYellow, kCyan, kDim, kBold };
 
-// Whether stdout (fd 1) or stderr (fd 2) gets colour: a terminal, and
-// NO_COLOR unset, and TERM not "dumb".
+// --color: auto (the default), always, never.
+enum class ColorMode { kAuto, kAlways, kNever };
+// nullopt for a word that is none of the three.
+std::optional<ColorMode> parse_color_mode(std::string_view word);
+// Set once from --color, before any output (process-wide).
+void set_color_mode(ColorMode mode);
+
+// Whether stdout (fd 1) or stderr (fd 2) gets colour: always with
+// --color always, never with --color never; under auto, on a terminal with
+// NO_COLOR unset (or empty) and TERM not "dumb".
 bool use_color(int fd);
+
+// The columns `text` takes on a terminal: a wide (East Asian) character
+// counts 2, a combining mark or other zero-width character 0, any other
+// character 1, and a byte that is not valid UTF-8 1. Cells are shown through
+// core::printable, so there are no control characters to count.
+std::size_t display_width(std::string_view text);
 
 // `text` wrapped in the ANSI sequence for `color` when `enabled`.
 std::string paint(const std::string& text, Color color, bool enabled);
 
-// A table whose columns are as wide as their widest cell. Colour codes in a
-// cell do not count toward its width (cells carry colour separately).
+// A table whose columns are as wide as their widest cell, by display width
+// (wide CJK characters count 2). Colour codes in a cell do not count toward
+// its width (cells carry colour separately).
 class Table {
  public:
   explicit Table(std::vector<std::string> headers);

@@ -21,7 +21,7 @@ FERRETDB_VERSION=v2.7.0
 # man page, dpkg-dev (dpkg-shlibdeps) and man-db for the packages and their check.
 packages=(g++ cmake ninja-build pkg-config libmongoc-dev libbson-dev libssl-dev libcli11-dev
           libfmt-dev libgtest-dev libbenchmark-dev nlohmann-json3-dev libtomlplusplus-dev openssl
-          libicu-dev help2man dpkg-dev man-db)
+          libicu-dev help2man dpkg-dev man-db python3-jsonschema)
 server_packages=(postgresql-15 postgresql-server-dev-15 postgresql-15-postgis-3 postgresql-15-rum
                  libpcre2-dev libkrb5-dev libicu-dev libintelrdfpmath-dev)
 with_server=1

@@ -47,6 +47,7 @@ const char* to_string(MigrationStatus status) {
     case MigrationStatus::kReverted: return "reverted";
     case MigrationStatus::kRunning: return "running";
     case MigrationStatus::kInterrupted: return "interrupted";
+    case MigrationStatus::kInvalid: return "invalid";
   }
   return "unknown";
 }
@@ -139,11 +140,20 @@ Migrator::Impl::Impl(MigratorOptions opts, Seams given)
     : options(std::move(opts)), seams(std::move(given)), redacted_uri(options.uri), database(options.database) {}
 
 Result<core::Catalog> Migrator::Impl::catalog() const {
-  auto files = source::load_directory(options.directory);
-  if (!files) return files;
+  auto files = scan();
+  if (!files) return std::unexpected(files.error());
+  if (!files->invalid.empty()) return std::unexpected(source::invalid_entries_error(options.directory, files->invalid));
+  return std::move(files->catalog);
+}
+
+Result<Migrator::Impl::Scan> Migrator::Impl::scan() const {
+  auto files = source::scan_directory(options.directory);
+  if (!files) return std::unexpected(files.error());
   auto compiled = source::load_compiled(compiled_migrations());
-  if (!compiled) return compiled;
-  return source::merge_catalogs(std::move(*files), std::move(*compiled));
+  if (!compiled) return std::unexpected(compiled.error());
+  auto merged = source::merge_catalogs(std::move(files->migrations), std::move(*compiled));
+  if (!merged) return std::unexpected(merged.error());
+  return Scan{std::move(*merged), std::move(files->invalid)};
 }
 
 Result<const core::Migration*> Migrator::Impl::lookup(const core::Catalog& catalog, std::string_view name) const {

@@ -119,8 +119,14 @@ Result<RunReport> Migrator::run_pending(const RunOptions& options) {
     report.blocked_by = plan.blocked_by;
     report.blocked_reason = plan.blocked_reason;
 
-    runner::Runner runner =
-        impl_->make_runner(options.applied_by, session, hooks_of(options), /*background_events=*/true);
+    runner::RunnerHooks hooks = hooks_of(options);
+    if (options.on_progress) {
+      // Where the run is: the step in flight is the next after those reported.
+      hooks.on_progress = [&options, &report, total = plan.to_apply.size()](const ProgressEvent& event) {
+        options.on_progress(ProgressEvent{event.kind, event.step, report.steps.size() + 1, total});
+      };
+    }
+    runner::Runner runner = impl_->make_runner(options.applied_by, session, std::move(hooks), /*background_events=*/true);
     for (const core::Migration* m : plan.to_apply) {
       if (session.lost()) {
         return std::unexpected(

@@ -88,8 +88,17 @@ struct Migrator::Impl {
   store::LockStore& lock() { return *seams.lock; }
   Result<void> check_server() { return seams.check_server ? seams.check_server() : Result<void>(); }
 
-  // The directory's JSON migrations and the program's compiled-in ones.
+  // The directory's JSON migrations and the program's compiled-in ones;
+  // kBadInput if the directory holds an invalid entry (a writing operation
+  // runs nothing then).
   Result<core::Catalog> catalog() const;
+  // The same, keeping the invalid entries beside the catalog (what the
+  // reading operations show).
+  struct Scan {
+    core::Catalog catalog;
+    std::vector<core::InvalidMigration> invalid;
+  };
+  Result<Scan> scan() const;
   // Checks a name given on the command line and finds its migration
   // (resolve() among the catalog).
   Result<const core::Migration*> lookup(const core::Catalog& catalog, std::string_view name) const;
@@ -111,12 +120,13 @@ struct Migrator::Impl {
     core::Catalog catalog;
     std::vector<core::LogRecord> records;
     std::optional<LockView> lock;  // with_lock: read just before the log
+    std::vector<core::InvalidMigration> invalid;  // keep_invalid only
   };
   // The catalog and the log (the files are read on a second thread while
   // the log query is in flight). `with_lock`: the lock is read first, then
   // the log, so a `running` record is judged against a lease at least as
-  // old as itself.
-  Result<CatalogAndLog> catalog_and_log(bool with_lock);
+  // old as itself. `keep_invalid`: invalid entries are listed, not an error.
+  Result<CatalogAndLog> catalog_and_log(bool with_lock, bool keep_invalid = false);
 
   // Takes the lease for `by` (waiting up to the lock timeout), runs `body`
   // under it and releases it; a body's error is returned as it is (the lease

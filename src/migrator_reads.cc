@@ -9,6 +9,7 @@
 #include <future>
 #include <system_error>
 
+#include "core/invalid_entries.h"
 #include "migrator_impl.h"
 
 namespace mongomigrate {
@@ -28,14 +29,20 @@ Result<Migrator::Impl::LockView> Migrator::Impl::lock_view() {
   return view;
 }
 
-Result<Migrator::Impl::CatalogAndLog> Migrator::Impl::catalog_and_log(bool with_lock) {
+Result<Migrator::Impl::CatalogAndLog> Migrator::Impl::catalog_and_log(bool with_lock, bool keep_invalid) {
   // The directory is read on a second thread while the log query is in
   // flight: the two are independent, and with a large log the server takes
   // longer to answer than the files take to read. A problem with the files
   // is reported first, as when they were read first.
-  std::future<Result<core::Catalog>> files;
+  auto read_files = [this, keep_invalid]() -> Result<Scan> {
+    if (keep_invalid) return scan();
+    auto catalog_only = catalog();
+    if (!catalog_only) return std::unexpected(catalog_only.error());
+    return Scan{std::move(*catalog_only), {}};
+  };
+  std::future<Result<Scan>> files;
   try {
-    files = std::async(std::launch::async, [this] { return catalog(); });
+    files = std::async(std::launch::async, read_files);
   } catch (const std::system_error&) {
     // No thread to be had: read the files here, after the log.
   }
@@ -54,19 +61,21 @@ Result<Migrator::Impl::CatalogAndLog> Migrator::Impl::catalog_and_log(bool with_
   } else {
     records = log().load();
   }
-  auto loaded = files.valid() ? files.get() : catalog();
+  auto loaded = files.valid() ? files.get() : read_files();
   if (!loaded) return std::unexpected(loaded.error());
   if (!records) return std::unexpected(records.error());
-  return CatalogAndLog{std::move(*loaded), std::move(*records), std::move(lock_read)};
+  return CatalogAndLog{std::move(loaded->catalog), std::move(*records), std::move(lock_read),
+                       std::move(loaded->invalid)};
 }
 
 Result<StatusReport> Migrator::status() {
-  auto loaded = impl_->catalog_and_log(/*with_lock=*/true);
+  auto loaded = impl_->catalog_and_log(/*with_lock=*/true, /*keep_invalid=*/true);
   if (!loaded) return std::unexpected(loaded.error());
   StatusReport report = core::build_status(loaded->catalog, loaded->records, loaded->lock->state);
   auto duplicates = core::find_duplicates(loaded->records);
   for (const core::DuplicateName& d : duplicates) report.duplicated.push_back(d.name);
   report.log_problem = core::duplicates_problem(duplicates, impl_->options.collection);
+  core::add_invalid_entries(report, loaded->invalid);
   report.lock = std::move(loaded->lock->holder);
   report.lock_live = loaded->lock->state.live_lease;
   return report;
@@ -75,7 +84,9 @@ Result<StatusReport> Migrator::status() {
 Result<ValidateReport> Migrator::validate() {
   auto report = status();
   if (!report) return std::unexpected(report.error());
-  return core::build_validation(*report);
+  ValidateReport validation = core::build_validation(*report);
+  core::add_invalid_issues(validation, *report);
+  return validation;
 }
 
 Result<std::vector<HistoryEvent>> Migrator::history(const HistoryOptions& options) {

@@ -200,4 +200,9 @@ const char* version();
 // time (-DMONGOMIGRATE_COMMIT).
 const char* build_commit();
 
+// Whether the MongoDB driver's own log lines (libmongoc's warnings and
+// messages) are written to stderr; off by default (the CLI's --verbose).
+// Process-wide: it applies to every Migrator.
+void set_driver_log(bool enabled);
+
 }  // namespace mongomigrate

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <string>
 
@@ -24,6 +25,10 @@ struct LockOptions {
 struct ProgressEvent {
   enum class Kind { kStarting, kFinished } kind;
   const StepReport& step;
+  // In a run of several migrations (`up`): this one's place, from 1, and
+  // how many the run plans. 0 when the operation does not say.
+  std::size_t position = 0;
+  std::size_t total = 0;
 };
 using ProgressCallback = std::function<void(const ProgressEvent&)>;
 

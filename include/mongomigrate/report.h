@@ -14,7 +14,10 @@ using TimestampMs = std::int64_t;
 
 // The state of one migration as reported to users. kInterrupted is a record
 // left `running` by a runner that is gone (a crash); it blocks `up` like kFailed.
-enum class MigrationStatus { kPending, kApplied, kFailed, kReverted, kRunning, kInterrupted };
+// kInvalid is a directory entry that is not a valid migration (its file does
+// not parse, its name is not valid, or it is not a file): shown by the
+// reading operations, refused by the writing ones.
+enum class MigrationStatus { kPending, kApplied, kFailed, kReverted, kRunning, kInterrupted, kInvalid };
 
 // The status word used in output and JSON ("pending", "applied", ...).
 const char* to_string(MigrationStatus status);
@@ -33,7 +36,7 @@ struct MigrationState {
   std::optional<std::int64_t> duration_ms;
   std::string applied_by;
   std::string reverted_by;
-  std::string error;
+  std::string error;  // of the last failure; for kInvalid, why the entry is not a migration
   // Running or interrupted while its `down` ran (a revert), not its `up`.
   bool reverting = false;
   // Not applied (pending or reverted), with a file, and sorting before the
@@ -49,6 +52,7 @@ struct StatusSummary {
   int reverted = 0;
   int running = 0;
   int interrupted = 0;
+  int invalid = 0;
 };
 
 // The runner holding (or last holding) the migration lock, from
@@ -81,12 +85,19 @@ struct StatusReport {
   bool lock_live = false;
 };
 
+// A directory entry that is not a valid migration and why (one line).
+struct InvalidEntry {
+  std::string name;
+  std::string error;
+};
+
 struct ValidationIssues {
   std::vector<std::string> modified;     // applied, file changed since
   std::vector<std::string> missing;      // applied, file gone
   std::vector<std::string> interrupted;  // left running by a runner that is gone
   std::vector<std::string> duplicated;   // more than one record in the log
   std::vector<std::string> failed;       // their last run failed
+  std::vector<InvalidEntry> invalid;     // directory entries that are not valid migrations
 };
 
 struct ValidateReport {

@@ -37,4 +37,14 @@ struct Migration {
   std::string origin() const { return compiled ? "the compiled-in " + name : path; }
 };
 
+// An entry of the migration directory named like a migration that cannot be
+// one: its content does not parse, its name is not valid, or it is not a file
+// (a directory, a FIFO, a dangling link). The reading commands show it as
+// `invalid`; the writing ones refuse to run while there is one.
+struct InvalidMigration {
+  std::string name;   // the entry's file name, as it is on disk (any bytes)
+  std::string error;  // one line, without the path: "invalid JSON at line 3, ..."
+  bool not_a_file = false;
+};
+
 }  // namespace mongomigrate::core

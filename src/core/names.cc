@@ -29,13 +29,16 @@ bool token_ends(std::string_view s, std::size_t end) {
   return end == s.size() || s[end] == '-' || s[end] == '_' || s[end] == '.';
 }
 
-// The code point of the valid UTF-8 sequence at text[pos] and its length, or
-// length 0 when the bytes there are not one (truncated, overlong, a UTF-16
-// surrogate, past U+10FFFF, a stray continuation byte).
-struct Decoded {
-  char32_t code_point = 0;
-  std::size_t length = 0;
-};
+// Characters that must never reach a terminal raw: C0 controls, DEL, C1
+// controls, and the invisible ones that reorder text or break lines (a name
+// that displays as another, "Trojan Source").
+bool is_unprintable(char32_t cp) {
+  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x200E || cp == 0x200F || cp == 0x2028 ||
+         cp == 0x2029 || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+}  // namespace
+
 Decoded decode_utf8(std::string_view text, std::size_t pos) {
   auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[pos + i]); };
   unsigned char lead = byte(0);
@@ -59,16 +62,6 @@ Decoded decode_utf8(std::string_view text, std::size_t pos) {
   if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return {};
   return {cp, length};
 }
-
-// Characters that must never reach a terminal raw: C0 controls, DEL, C1
-// controls, and the invisible ones that reorder text or break lines (a name
-// that displays as another, "Trojan Source").
-bool is_unprintable(char32_t cp) {
-  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x200E || cp == 0x200F || cp == 0x2028 ||
-         cp == 0x2029 || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
-}
-
-}  // namespace
 
 std::string printable(std::string_view text) {
   std::string out;

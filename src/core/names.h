@@ -21,6 +21,15 @@ std::string derive_version(std::string_view name);
 // breaks lines when shown (U+200E/F, U+2028/9, U+202A-E, U+2066-9).
 std::string name_problem(std::string_view name);
 
+// The code point of the valid UTF-8 sequence at text[pos] and its length, or
+// length 0 when the bytes there are not one (truncated, overlong, a UTF-16
+// surrogate, past U+10FFFF, a stray continuation byte). `pos` < text.size().
+struct Decoded {
+  char32_t code_point = 0;
+  std::size_t length = 0;
+};
+Decoded decode_utf8(std::string_view text, std::size_t pos);
+
 // `text` as it may be shown on a terminal or in a one-line error: valid
 // UTF-8 with no control or reordering characters. Bytes that are not valid
 // UTF-8 become \xNN, C0 controls and DEL \n, \r, \t or \xNN, the other

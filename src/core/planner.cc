@@ -24,7 +24,9 @@ const LogRecord* lookup(const RecordIndex& index, std::string_view name) {
   return it == index.end() ? nullptr : it->second;
 }
 
-void count(StatusSummary& s, MigrationStatus status) {
+}  // namespace
+
+void count_status(StatusSummary& s, MigrationStatus status) {
   ++s.total;
   switch (status) {
     case MigrationStatus::kPending: ++s.pending; break;
@@ -33,8 +35,11 @@ void count(StatusSummary& s, MigrationStatus status) {
     case MigrationStatus::kReverted: ++s.reverted; break;
     case MigrationStatus::kRunning: ++s.running; break;
     case MigrationStatus::kInterrupted: ++s.interrupted; break;
+    case MigrationStatus::kInvalid: ++s.invalid; break;
   }
 }
+
+namespace {
 
 MigrationState state_from_record(const LogRecord& r) {
   MigrationState s;
@@ -175,7 +180,7 @@ StatusReport build_status(const Catalog& catalog, const std::vector<LogRecord>& 
                      });
     std::sort(report.missing.begin(), report.missing.end());
   }
-  for (const MigrationState& s : report.migrations) count(report.summary, s.status);
+  for (const MigrationState& s : report.migrations) count_status(report.summary, s.status);
   return report;
 }
 
@@ -194,7 +199,7 @@ ValidateReport build_validation(const StatusReport& status) {
 }
 
 int status_exit_code(const StatusReport& status) {
-  if (!build_validation(status).valid) return 1;
+  if (!build_validation(status).valid || status.summary.invalid > 0) return 1;
   for (const MigrationState& s : status.migrations) {
     // Records of files that are gone and were never applied (pending,
     // reverted): nothing `up` could do, nothing wrong.

@@ -56,7 +56,7 @@ StatusReport build_status(const Catalog& catalog, const std::vector<LogRecord>& 
 ValidateReport build_validation(const StatusReport& status);
 
 // `status --exit-code`: 0 when every migration is applied and valid; 1 when
-// any is failed, interrupted, modified or missing (a problem); else 5 when
+// any is failed, interrupted, modified, missing or invalid (a problem); else 5 when
 // work is left that `up` would do (pending, reverted) or a live runner is
 // doing now (running).
 int status_exit_code(const StatusReport& status);
@@ -84,6 +84,8 @@ struct DownPlan {
 };
 DownPlan plan_down(const Catalog& catalog, const std::vector<LogRecord>& records, const RunnerState& runners,
                    const DownRequest& request);
+// Adds one migration in `status` to the summary's total and its status's count.
+void count_status(StatusSummary& summary, MigrationStatus status);
 
 // The migration with this name, or nullptr.
 const Migration* find_migration(const Catalog& catalog, std::string_view name);

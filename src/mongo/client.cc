@@ -1,8 +1,11 @@
 #include "mongo/client.h"
 
+#include "mongomigrate/migrator.h"
+
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cstdlib>
 #include <string_view>
@@ -20,10 +23,11 @@ namespace {
 
 // The driver logs to stderr by default (e.g. FerretDB's missing
 // endSessions). Our errors are reported as values; the driver's own log is
-// shown only with MONGO_MIGRATE_DRIVER_LOG set, for debugging.
+// shown only when asked for (set_driver_log, the CLI's --verbose).
+std::atomic<bool> driver_log_enabled{false};
+
 void driver_log(mongoc_log_level_t level, const char* domain, const char* message, void*) {
-  static const bool enabled = std::getenv("MONGO_MIGRATE_DRIVER_LOG") != nullptr;
-  if (enabled) mongoc_log_default_handler(level, domain, message, nullptr);
+  if (driver_log_enabled.load(std::memory_order_relaxed)) mongoc_log_default_handler(level, domain, message, nullptr);
 }
 
 struct DriverLifetime {
@@ -75,6 +79,12 @@ bool is_command_not_found(const bson_error_t& error) {
 }
 
 }  // namespace
+
+}  // namespace mongomigrate::mongo
+
+void mongomigrate::set_driver_log(bool enabled) { mongo::driver_log_enabled.store(enabled); }
+
+namespace mongomigrate::mongo {
 
 void ensure_driver_initialized() { static DriverLifetime lifetime; }
 

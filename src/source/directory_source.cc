@@ -22,27 +22,26 @@ namespace fs = std::filesystem;
 
 namespace {
 
-Error unreadable(const fs::path& path, std::string_view what) {
-  return Error{ErrorKind::kBadInput, fmt::format("{}: {}", core::printable(path.string()), what)};
-}
+// Errors of read_file are the problem alone; the scan knows the name.
+Error unreadable(std::string what) { return Error{ErrorKind::kBadInput, std::move(what)}; }
 
 // The whole file. Opened without blocking and checked again once open: an
 // entry replaced by a FIFO after the scan must not hang the run waiting for
 // a writer.
 Result<std::string> read_file(const fs::path& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) return std::unexpected(unreadable(path, fmt::format("cannot be read: {}", std::strerror(errno))));
+  if (fd < 0) return std::unexpected(unreadable(fmt::format("cannot be read: {}", std::strerror(errno))));
   struct Closer {
     int fd;
     ~Closer() { ::close(fd); }
   } closer{fd};
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
-    return std::unexpected(unreadable(path, fmt::format("cannot be read: {}", std::strerror(errno))));
+    return std::unexpected(unreadable(fmt::format("cannot be read: {}", std::strerror(errno))));
   }
-  if (!S_ISREG(st.st_mode)) return std::unexpected(unreadable(path, "is not a regular file"));
+  if (!S_ISREG(st.st_mode)) return std::unexpected(unreadable("is not a regular file"));
   if (static_cast<std::uintmax_t>(st.st_size) > kMaxMigrationFileBytes) {
-    return std::unexpected(unreadable(path, fmt::format("{} bytes, over the limit of {} bytes for a migration file "
+    return std::unexpected(unreadable(fmt::format("{} bytes, over the limit of {} bytes for a migration file "
                                                         "(use a C++ migration for bulk data)",
                                                         st.st_size, kMaxMigrationFileBytes)));
   }
@@ -53,7 +52,7 @@ Result<std::string> read_file(const fs::path& path) {
     if (used == content.size()) content.resize(content.size() + 4096);  // the file grew
     ssize_t n = ::read(fd, content.data() + used, content.size() - used);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return std::unexpected(unreadable(path, fmt::format("read failed: {}", std::strerror(errno))));
+    if (n < 0) return std::unexpected(unreadable(fmt::format("read failed: {}", std::strerror(errno))));
     if (n == 0) break;
     used += static_cast<std::size_t>(n);
   }
@@ -102,7 +101,7 @@ Result<void> check_directory(const std::string& directory) {
   return {};
 }
 
-Result<core::Catalog> load_directory(const std::string& directory) {
+Result<DirectoryScan> scan_directory(const std::string& directory) {
   if (auto dir = check_directory(directory); !dir) return std::unexpected(dir.error());
   std::error_code ec;
 
@@ -117,41 +116,68 @@ Result<core::Catalog> load_directory(const std::string& directory) {
     fs::path path;
   };
   std::vector<File> files;
-  // Entries named like migrations that are not files: each is an error, not
-  // skipped, or `up` would say all is applied while one was never read.
-  std::vector<std::string> not_files;
+  DirectoryScan scan;
   for (const fs::directory_entry& entry : it) {
     std::string name = entry.path().filename().string();
     if (!name.ends_with(".json") || name.starts_with('.')) continue;
+    // Not skipped, or `up` would say all is applied while one was never read.
     if (std::string what = not_a_file(entry); !what.empty()) {
-      not_files.push_back(fmt::format("{} ({})", core::printable(name), what));
+      scan.invalid.push_back({.name = std::move(name), .error = std::move(what), .not_a_file = true});
       continue;
     }
     files.push_back(File{std::move(name), entry.path()});
   }
-  if (!not_files.empty()) {
-    std::sort(not_files.begin(), not_files.end());
-    return std::unexpected(Error{
-        ErrorKind::kBadInput,
-        fmt::format("{}: named like migrations but not files: {}", core::printable(directory), fmt::join(not_files, ", "))});
-  }
   std::sort(files.begin(), files.end(),
             [](const File& a, const File& b) { return core::runs_before(a.name, b.name); });
 
-  core::Catalog catalog;
-  catalog.reserve(files.size());
+  scan.migrations.reserve(files.size());
   for (const File& file : files) {
     if (std::string problem = core::name_problem(file.name); !problem.empty()) {
-      return std::unexpected(
-          Error{ErrorKind::kBadInput, fmt::format("{}: {}", core::printable(file.path.string()), problem)});
+      scan.invalid.push_back({.name = file.name, .error = std::move(problem)});
+      continue;
     }
     auto bytes = read_file(file.path);
-    if (!bytes) return std::unexpected(bytes.error());
-    auto migration = parse_json_migration(file.name, file.path.string(), *bytes);
-    if (!migration) return std::unexpected(migration.error());
-    catalog.push_back(std::move(*migration));
+    if (!bytes) {
+      scan.invalid.push_back({.name = file.name, .error = std::move(bytes.error().message)});
+      continue;
+    }
+    std::string path = file.path.string();
+    auto migration = parse_json_migration(file.name, path, *bytes);
+    if (!migration) {
+      // The parser's message starts with the path; the entry has its name.
+      std::string& message = migration.error().message;
+      if (message.starts_with(path + ": ")) message.erase(0, path.size() + 2);
+      scan.invalid.push_back({.name = file.name, .error = std::move(message)});
+      continue;
+    }
+    scan.migrations.push_back(std::move(*migration));
   }
-  return catalog;
+  std::sort(scan.invalid.begin(), scan.invalid.end(),
+            [](const core::InvalidMigration& a, const core::InvalidMigration& b) {
+              return core::runs_before(a.name, b.name);
+            });
+  return scan;
+}
+
+Error invalid_entries_error(const std::string& directory, const std::vector<core::InvalidMigration>& invalid) {
+  std::vector<std::string> not_files;
+  for (const core::InvalidMigration& entry : invalid) {
+    if (entry.not_a_file) not_files.push_back(fmt::format("{} ({})", core::printable(entry.name), entry.error));
+  }
+  if (!not_files.empty()) {
+    return Error{ErrorKind::kBadInput, fmt::format("{}: named like migrations but not files: {}",
+                                                   core::printable(directory), fmt::join(not_files, ", "))};
+  }
+  const core::InvalidMigration& first = invalid.front();
+  return Error{ErrorKind::kBadInput,
+               fmt::format("{}: {}", core::printable((fs::path(directory) / first.name).string()), first.error)};
+}
+
+Result<core::Catalog> load_directory(const std::string& directory) {
+  auto scan = scan_directory(directory);
+  if (!scan) return std::unexpected(scan.error());
+  if (!scan->invalid.empty()) return std::unexpected(invalid_entries_error(directory, scan->invalid));
+  return std::move(scan->migrations);
 }
 
 }  // namespace mongomigrate::source

@@ -14,6 +14,7 @@
 #include "core/names.h"
 #include "mongo/bson_handles.h"
 #include "source/sha256.h"
+#include "source/shell_syntax.h"
 
 namespace mongomigrate::source {
 namespace {
@@ -195,7 +196,9 @@ Result<core::Migration> parse_json_migration(std::string_view name, std::string_
   bson_error_t error;
   OwnedBson doc(bson_new());
   if (bson_json_reader_read(reader.get(), doc.get(), &error) != 1) {
-    return std::unexpected(bad(path, describe_syntax_error(text, error.message)));
+    std::string message = describe_syntax_error(text, error.message);
+    if (std::string hint = shell_syntax_hint(text); !hint.empty()) message += "; " + hint;
+    return std::unexpected(bad(path, message));
   }
   mongo::ScopedBson rest;
   if (bson_json_reader_read(reader.get(), rest.get(), &error) != 0) {

@@ -17,6 +17,7 @@
 
 #include "source/sha256.h"
 #include "support/integration.h"
+#include "support/json_schema_check.h"
 #include "support/lock_docs.h"
 
 namespace mongomigrate::testing {
@@ -145,7 +146,7 @@ TEST_F(ImportTest, MigrateMongoDryRunAndJsonWriteNothing) {
 
   ProcessResult json = run({"import", "migrate-mongo", "--dry-run", "--json"});
   ASSERT_EQ(json.exit_code, 0) << describe(json);
-  EXPECT_TRUE(contains(json.out, R"("schema":1)")) << json.out;
+  EXPECT_EQ(json_schema_problems(json.out, "import"), "") << json.out;
   EXPECT_TRUE(contains(json.out, R"("source":"migrate-mongo","sourceCollection":"changelog","dryRun":true)"))
       << json.out;
   EXPECT_TRUE(contains(json.out, R"({"name":"20240101120000-add-a.json","source":"20240101120000-add-a.js",)"
@@ -156,6 +157,7 @@ TEST_F(ImportTest, MigrateMongoDryRunAndJsonWriteNothing) {
   ProcessResult real = run({"import", "migrate-mongo", "--json"});
   ASSERT_EQ(real.exit_code, 0) << describe(real);
   EXPECT_TRUE(contains(real.out, R"("dryRun":false)")) << real.out;
+  EXPECT_EQ(json_schema_problems(real.out, "import"), "") << real.out;
   EXPECT_EQ(log_field(kA, "status"), "applied");
 }
 
@@ -229,6 +231,7 @@ TEST_F(ImportTest, GolangMigrateRecordsEveryVersionAtOrBelowTheRecordedOne) {
   std::vector<std::string> before = probe().snapshot();
   ProcessResult again = run({"import", "golang-migrate", "--json"});
   ASSERT_EQ(again.exit_code, 0) << describe(again);
+  EXPECT_EQ(json_schema_problems(again.out, "import"), "") << again.out;
   EXPECT_TRUE(contains(again.out, R"("version":2,"imported":[],"alreadyRecorded":["1_create_users.json","2_add_index.json"])"))
       << again.out;
   EXPECT_EQ(probe().snapshot(), before) << "idempotent";

@@ -3,6 +3,7 @@
 // and Extended JSON text turned into a Document.
 #pragma once
 
+#include <algorithm>
 #include <string>
 
 #include "mongomigrate/value.h"
@@ -20,6 +21,11 @@ Document parse_document(const std::string& json_text);
 
 inline bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
+}
+
+// One line: non-empty, ends with a newline, and has no other.
+inline bool one_line(const std::string& text) {
+  return !text.empty() && text.back() == '\n' && std::count(text.begin(), text.end(), '\n') == 1;
 }
 
 }  // namespace mongomigrate::testing

@@ -268,5 +268,49 @@ TEST(LoadDirectory, AcceptsATrailingSlash) {
   EXPECT_EQ(names(*r), (std::vector<std::string>{"001-a.json"}));
 }
 
+// ---------------------------------------------------------------- scan_directory
+
+TEST(ScanDirectory, KeepsEveryInvalidEntryBesideTheValidMigrations) {
+  TempDir dir;
+  dir.write("001-a.json", kValid);
+  dir.write("002-syntax.json", "{\n  \"up\": [\n");
+  dir.write("003-schema.json", R"({"up": [{"ping": 1}], "extra": 1})");
+  dir.write("004-\xff.json", kValid);
+  fs::create_directory(fs::path(dir.path()) / "005-dir.json");
+  ASSERT_EQ(mkfifo((fs::path(dir.path()) / "006-fifo.json").c_str(), 0600), 0);
+  dir.write("007-b.json", kValid);
+  auto r = scan_directory(dir.path());
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(names(r->migrations), (std::vector<std::string>{"001-a.json", "007-b.json"}));
+  ASSERT_EQ(r->invalid.size(), 5u);
+  std::vector<std::string> invalid;
+  for (const core::InvalidMigration& e : r->invalid) {
+    invalid.push_back(e.name);
+    EXPECT_EQ(e.error.find('\n'), std::string::npos) << "one line: " << e.error;
+    EXPECT_FALSE(contains(e.error, dir.path())) << "the error is without the path: " << e.error;
+  }
+  EXPECT_EQ(invalid, (std::vector<std::string>{"002-syntax.json", "003-schema.json", "004-\xff.json",
+                                               "005-dir.json", "006-fifo.json"}));
+  EXPECT_TRUE(contains(r->invalid[0].error, "invalid JSON")) << r->invalid[0].error;
+  EXPECT_TRUE(contains(r->invalid[1].error, "unknown key \"extra\"")) << r->invalid[1].error;
+  EXPECT_TRUE(contains(r->invalid[2].error, "UTF-8")) << r->invalid[2].error;
+  EXPECT_EQ(r->invalid[3].error, "a directory");
+  EXPECT_TRUE(r->invalid[3].not_a_file);
+  EXPECT_EQ(r->invalid[4].error, "a FIFO");
+  EXPECT_FALSE(r->invalid[0].not_a_file);
+}
+
+TEST(ScanDirectory, OnlyAProblemWithTheDirectoryItselfIsAnError) {
+  TempDir dir;
+  auto missing = scan_directory(dir.path() + "/nope");
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_TRUE(contains(missing.error().message, "does not exist")) << missing.error().message;
+  dir.write("001-bad.json", "");
+  auto scan = scan_directory(dir.path());
+  ASSERT_TRUE(scan.has_value()) << scan.error().message;
+  EXPECT_TRUE(scan->migrations.empty());
+  EXPECT_EQ(scan->invalid.size(), 1u);
+}
+
 }  // namespace
 }  // namespace mongomigrate::source

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/invalid_entries.h"
 #include "core/planner.h"
 
 namespace mongomigrate::core {
@@ -251,6 +252,13 @@ TEST(StatusExitCode, EachOutcome) {
       << "missing";
   EXPECT_EQ(code({record("01.json", "applied"), record("02.json", "applied"), record("03.json", "reverted")}), 0)
       << "a reverted record with no file is neither a problem nor work";
+}
+
+TEST(StatusExitCode, AnInvalidFileIsAProblemEvenWithWorkPending) {
+  Catalog catalog = {reversible("01.json")};
+  StatusReport status = build_status(catalog, {record("01.json", "applied")}, {});
+  add_invalid_entries(status, {{.name = "02.json", .error = "invalid JSON at line 1", .not_a_file = false}});
+  EXPECT_EQ(status_exit_code(status), 1);
 }
 
 }  // namespace

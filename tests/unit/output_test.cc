@@ -200,6 +200,7 @@ TEST(StatusColor, OnePerStatus) {
   EXPECT_EQ(status_color(MigrationStatus::kRunning), Color::kCyan);
   EXPECT_EQ(status_color(MigrationStatus::kReverted), Color::kYellow);
   EXPECT_EQ(status_color(MigrationStatus::kPending), Color::kNone);
+  EXPECT_EQ(status_color(MigrationStatus::kInvalid), Color::kRed);
 }
 
 // ---------------------------------------------------------------- use_color
@@ -219,6 +220,49 @@ TEST(UseColor, NeverForAClosedDescriptor) {
   close(fds[0]);
   close(fds[1]);
   EXPECT_FALSE(use_color(fds[0]));
+}
+
+// ---------------------------------------------------------------- display width
+
+TEST(DisplayWidth, WideCharactersCountTwoAndCombiningMarksZero) {
+  EXPECT_EQ(display_width(""), 0u);
+  EXPECT_EQ(display_width("abc"), 3u);
+  EXPECT_EQ(display_width("中文"), 4u);
+  EXPECT_EQ(display_width("e\xcc\x81"), 1u) << "e + U+0301";
+  EXPECT_EQ(display_width("\xc3\xa9t\xc3\xa9"), 3u) << "precomposed é";
+  EXPECT_EQ(display_width("\xff"), 1u) << "a byte that is not UTF-8";
+}
+
+TEST(Table, AlignsWideAndCombiningCharactersByDisplayWidth) {
+  Table t({"NAME", "STATUS"});
+  t.add_row({"中文.json", "applied"});
+  t.add_row({"cafe\xcc\x81.json", "pending"});
+  t.add_row({"abcdefghi", "failed"});
+  EXPECT_EQ(lines(t.render(false)), (std::vector<std::string>{"NAME       STATUS", "中文.json  applied",
+                                                              "cafe\xcc\x81.json  pending", "abcdefghi  failed"}));
+}
+
+// ---------------------------------------------------------------- colour mode
+
+TEST(ColorMode, ParsesTheThreeWords) {
+  EXPECT_EQ(parse_color_mode("auto"), ColorMode::kAuto);
+  EXPECT_EQ(parse_color_mode("always"), ColorMode::kAlways);
+  EXPECT_EQ(parse_color_mode("never"), ColorMode::kNever);
+  EXPECT_EQ(parse_color_mode("purple"), std::nullopt);
+  EXPECT_EQ(parse_color_mode(""), std::nullopt);
+}
+
+TEST(ColorMode, AlwaysAndNeverOverrideTheTerminalTest) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  set_color_mode(ColorMode::kAlways);
+  EXPECT_TRUE(use_color(fds[1])) << "a pipe, coloured on request";
+  set_color_mode(ColorMode::kNever);
+  EXPECT_FALSE(use_color(fds[1]));
+  set_color_mode(ColorMode::kAuto);
+  EXPECT_FALSE(use_color(fds[1]));
+  close(fds[0]);
+  close(fds[1]);
 }
 
 }  // namespace
