@@ -137,7 +137,7 @@ TEST_F(CliOutputTest, TheJsonOutputOfEveryCommandMatchesItsSchema) {
            {{"up"}, "up", 0},  // nothing to do
            {{"status"}, "status", 0},
            {{"validate"}, "validate", 0},
-           {{"down", "003-c.json"}, "down", 0},
+           {{"down", "003-c.json", "--force"}, "down", 0},
            {{"run", "003-c.json", "--dry-run"}, "run", 0},
            {{"run", "003-c.json"}, "run", 0},
            {{"baseline", "002-b.json"}, "baseline", 0},

@@ -407,7 +407,8 @@ TEST_F(FaultTest, ServerKilledMidRunExits3AndTheLogStaysConsistentAfterRestart) 
 
 TEST_F(FaultTest, RunnerThatLosesItsLeaseStopsBeforeTheNextMigration) {
   constexpr int kCount = 10;
-  for (int n = 1; n <= kCount; ++n) write_migration(migration_name(n), slow_migration(n, 60, 200));
+  // About half a second each: a window wide enough to see the second in flight.
+  for (int n = 1; n <= kCount; ++n) write_migration(migration_name(n), slow_migration(n, 150, 200));
 
   auto runner = cli_background(with_short_lease({"up", "--by", "victim"}, "200ms"), bounded());
   const std::string second = migration_name(2);
