@@ -3,21 +3,22 @@
 
 # One line per command: its name and its own options. A new command is one new line.
 declare -gA _mongo_migrate_commands=(
-  [up]="--dry-run --restart"
+  [up]="--dry-run --restart --strict-order --to"
   [run]="--dry-run --restart"
-  [down]=""
-  [status]=""
+  [down]="--count --to --force --dry-run"
+  [status]="--exit-code"
   [validate]=""
   [history]="--limit"
   [unlock]="--force --reason"
   [mark]="--as --reason"
-  [baseline]="--reason"
+  [baseline]="--reason --include-unfinished"
   [init]=""
   [create]="--type"
   [config]=""
+  [import]="migrate-mongo golang-migrate --changelog --table --allow-missing --dry-run"
   [help]=""
 )
-_mongo_migrate_global_options="--uri --db --dir --collection --by --json --lock-timeout --lock-lease --lock-renew --config --env --help --version"
+_mongo_migrate_global_options="--uri --db --dir --collection --by --json --color --quiet --verbose --lock-timeout --lock-lease --lock-renew --config --env --help --version"
 
 _mongo_migrate() {
   local cur prev command="" word
@@ -30,7 +31,9 @@ _mongo_migrate() {
     --config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --type) COMPREPLY=($(compgen -W "json cpp" -- "$cur")); return ;;
     --as) COMPREPLY=($(compgen -W "applied pending reverted" -- "$cur")); return ;;
-    --uri|--db|--collection|--by|--lock-timeout|--lock-lease|--lock-renew|--env|--limit|--reason) return ;;
+    --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
+    --uri|--db|--collection|--by|--lock-timeout|--lock-lease|--lock-renew|--env|--limit|--reason|--count|--changelog|--table) return ;;
+    import) COMPREPLY=($(compgen -W "migrate-mongo golang-migrate" -- "$cur")); return ;;
   esac
   if [[ -z $command ]]; then
     if [[ $cur == -* ]]; then

@@ -15,18 +15,19 @@ function __mongo_migrate_command -a name description options
 end
 
 # One line per command: name, description, its own options. A new command is one new line.
-__mongo_migrate_command up 'apply every pending migration, in order' '--dry-run --restart'
+__mongo_migrate_command up 'apply every pending migration, in order' '--dry-run --restart --strict-order --to'
 __mongo_migrate_command run 'apply one migration now (also re-runs a failed one)' '--dry-run --restart'
-__mongo_migrate_command down 'revert one applied migration' ''
-__mongo_migrate_command status 'show every migration and its state' ''
+__mongo_migrate_command down 'revert the last applied migration, the last N, or every one after --to' '--count --to --force --dry-run'
+__mongo_migrate_command status 'show every migration and its state' '--exit-code'
 __mongo_migrate_command validate 'check applied migrations against their files' ''
 __mongo_migrate_command history 'show recorded events, newest first' '--limit'
 __mongo_migrate_command unlock 'show the migration lock; clear it if expired' '--force --reason'
 __mongo_migrate_command mark "set a migration's recorded status without running it" '--as --reason'
-__mongo_migrate_command baseline 'mark every migration up to <name> applied' '--reason'
+__mongo_migrate_command baseline 'mark every migration up to <name> applied' '--reason --include-unfinished'
 __mongo_migrate_command init 'make the migration directory and a mongo-migrate.toml' ''
 __mongo_migrate_command create 'write the next migration file' '--type'
 __mongo_migrate_command config 'show the effective settings and where each came from' ''
+__mongo_migrate_command import 'take over a database migrate-mongo or golang-migrate ran' '--changelog --table --allow-missing --dry-run'
 __mongo_migrate_command help 'show the usage' ''
 
 complete -c mongo-migrate -f
@@ -36,6 +37,9 @@ complete -c mongo-migrate -l dir -r -a '(__fish_complete_directories)' -d 'migra
 complete -c mongo-migrate -l collection -r -d 'tracking collection'
 complete -c mongo-migrate -l by -r -d 'who runs it, recorded in the log'
 complete -c mongo-migrate -l json -d 'machine-readable output on stdout'
+complete -c mongo-migrate -l color -x -a 'auto always never' -d 'colour'
+complete -c mongo-migrate -s q -l quiet -d 'print only errors and the result'
+complete -c mongo-migrate -s v -l verbose -d "also write the driver's log to stderr"
 complete -c mongo-migrate -l lock-timeout -r -d 'how long to wait for the migration lock'
 complete -c mongo-migrate -l lock-lease -r -d 'how long a lock lease lasts unless renewed'
 complete -c mongo-migrate -l lock-renew -r -d 'how often the lease is renewed'
@@ -45,4 +49,5 @@ complete -c mongo-migrate -l help -d 'show the usage'
 complete -c mongo-migrate -l version -d 'show the version'
 complete -c mongo-migrate -n '__fish_seen_subcommand_from create' -l type -x -a 'json cpp'
 complete -c mongo-migrate -n '__fish_seen_subcommand_from mark' -l as -x -a 'applied pending reverted'
+complete -c mongo-migrate -n '__fish_seen_subcommand_from import' -a 'migrate-mongo golang-migrate'
 complete -c mongo-migrate -n '__fish_seen_subcommand_from run down mark baseline' -a '(command ls migrations 2>/dev/null)'
