@@ -18,6 +18,10 @@ CommandSpec add_history_command(CLI::App& app, GlobalOptions& global) {
             if (!migrator) return report_error(migrator.error(), global);
             auto events = migrator->history({.limit = *limit});
             if (!events) return report_error(events.error(), global);
+            // Invalid files have no events, but a reader of the trail should
+            // see them (as status and validate do). A directory that cannot
+            // be read is status's error to report, not history's.
+            std::vector<InvalidEntry> invalid = migrator->invalid_migrations().value_or(std::vector<InvalidEntry>{});
             if (global.json) {
               Json json = json_document(true);
               Json list = Json::array();
@@ -33,14 +37,23 @@ CommandSpec add_history_command(CLI::App& app, GlobalOptions& global) {
                                 {"runner", {{"host", json_text(e.host)}, {"pid", e.pid}}}});
               }
               json["events"] = std::move(list);
+              Json invalid_list = Json::array();
+              for (const InvalidEntry& e : invalid) {
+                invalid_list.push_back({{"name", json_name(e.name)}, {"error", json_text(e.error)}});
+              }
+              json["invalid"] = std::move(invalid_list);
               fmt::print("{}", json_line(std::move(json)));
               return 0;
+            }
+            bool color = use_color(1);
+            for (const InvalidEntry& e : invalid) {
+              fmt::print("{} {} ({})\n", paint("invalid:", Color::kRed, color), core::printable(e.name),
+                         core::printable(e.error));
             }
             if (events->empty()) {
               fmt::print("No events recorded yet.\n");
               return 0;
             }
-            bool color = use_color(1);
             Table table({"AT (UTC)", "ACTION", "NAME", "BY", "DURATION", "ERROR / REASON"});
             for (const HistoryEvent& e : *events) {
               Color c = e.action == "applied"    ? Color::kGreen

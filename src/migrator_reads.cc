@@ -98,4 +98,12 @@ Result<std::vector<HistoryEvent>> Migrator::history(const HistoryOptions& option
   return impl_->log().history(options.limit);
 }
 
+Result<std::vector<InvalidEntry>> Migrator::invalid_migrations() const {
+  auto scanned = impl_->scan();
+  if (!scanned) return std::unexpected(scanned.error());
+  std::vector<InvalidEntry> entries;
+  for (const core::InvalidMigration& m : scanned->invalid) entries.push_back({m.name, m.error});
+  return entries;
+}
+
 }  // namespace mongomigrate

@@ -151,6 +151,10 @@ class Migrator {
   Result<ValidateReport> validate();
   // Events newest first.
   Result<std::vector<HistoryEvent>> history(const HistoryOptions& options = {});
+  // Entries of the migration directory that are not valid migrations, each
+  // with its one-line error (what status and validate show as `invalid`).
+  // Reads the directory only.
+  Result<std::vector<InvalidEntry>> invalid_migrations() const;
 
   // Shows the lock and clears it if expired; a live one, or lock documents of
   // an unknown shape, only with `force` (else kRefused). Recorded as an

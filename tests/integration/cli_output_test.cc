@@ -78,6 +78,16 @@ TEST_F(CliOutputTest, EveryKindOfInvalidEntryIsShownByTheReadersAndRefusedByTheW
   expect_schema(validate_json, "validate");
   EXPECT_TRUE(contains(validate_json.out, R"({"name":"007-fifo.json","error":"a FIFO"})")) << describe(validate_json);
 
+  // history: the trail has no events of them, but lists them.
+  ProcessResult history = cli({"history"});
+  EXPECT_EQ(history.exit_code, 0) << describe(history);
+  EXPECT_TRUE(contains(history.out, "invalid: 005-dir.json (a directory)")) << describe(history);
+  EXPECT_TRUE(contains(history.out, "No events recorded yet.")) << describe(history);
+  ProcessResult history_json = cli({"history", "--json"});
+  EXPECT_EQ(history_json.exit_code, 0) << describe(history_json);
+  expect_schema(history_json, "history");
+  EXPECT_TRUE(contains(history_json.out, R"({"name":"007-fifo.json","error":"a FIFO"})")) << describe(history_json);
+
   for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
            {"up"}, {"up", "--dry-run"}, {"run", "001-good.json"}, {"down", "001-good.json"}}) {
     ProcessResult r = cli(args);
