@@ -18,6 +18,8 @@
 #include "source/sha256.h"
 #include "support/integration.h"
 #include "support/json_schema_check.h"
+#include "support/counter_migrations.h"
+#include "support/file_checks.h"
 #include "support/lock_docs.h"
 
 namespace mongomigrate::testing {
@@ -25,15 +27,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
-std::string insert_migration(const std::string& id) {
-  return fmt::format(R"({{"up": [{{"insert": "things", "documents": [{{"_id": "{}"}}]}}],
-                         "down": [{{"delete": "things", "deletes": [{{"q": {{"_id": "{}"}}, "limit": 1}}]}}]}})",
-                     id, id);
-}
 
 // migrate-mongo 14's record: {_id, fileName, appliedAt: Date, migrationBlock: Number (a double)}.
 std::string mm_record(const std::string& file_name, const std::string& applied_at, bool with_block = true) {

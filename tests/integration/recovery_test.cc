@@ -14,6 +14,8 @@
 
 #include "source/sha256.h"
 #include "support/integration.h"
+#include "support/counter_migrations.h"
+#include "support/file_checks.h"
 #include "support/lock_docs.h"
 
 namespace mongomigrate::testing {
@@ -21,17 +23,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
-// Each migration inserts a document of its own into "things", so what ran
-// can be seen in the database.
-std::string insert_migration(const std::string& id) {
-  return fmt::format(R"({{"up": [{{"insert": "things", "documents": [{{"_id": "{}"}}]}}],
-                         "down": [{{"delete": "things", "deletes": [{{"q": {{"_id": "{}"}}, "limit": 1}}]}}]}})",
-                     id, id);
-}
 
 const char* const kOne = "001-one.json";
 const char* const kTwo = "002-two.json";

@@ -59,6 +59,12 @@ std::string slow_migration(int n, int commands, int docs) {
   return R"({"description": "slow inserts, then the counter", "up": )" + up + "}";
 }
 
+std::string insert_migration(const std::string& id) {
+  return fmt::format(R"({{"up": [{{"insert": "things", "documents": [{{"_id": "{}"}}]}}],
+                         "down": [{{"delete": "things", "deletes": [{{"q": {{"_id": "{}"}}, "limit": 1}}]}}]}})",
+                     id, id);
+}
+
 std::int64_t counter(DbProbe& p, int n) {
   std::vector<std::string> docs = p.find("counters", R"({"_id": ")" + counter_id(n) + R"("})");
   if (docs.empty()) return 0;

@@ -31,6 +31,9 @@ std::string counter_migration(int n);
 // to be caught mid-run, then the counter as the last command (so a counter
 // of 1 means the migration ran to its end).
 std::string slow_migration(int n, int commands, int docs);
+// Inserts {_id: id} into "things"; its down deletes it: what ran can be seen
+// in the database.
+std::string insert_migration(const std::string& id);
 
 // Migration n's counter: how many times it ran to its end.
 std::int64_t counter(DbProbe& p, int n);
