@@ -137,7 +137,7 @@ Json step_json(const StepReport& step) {
   return json;
 }
 
-std::string step_line(const StepReport& step, bool color) {
+std::string step_line(const StepReport& step, bool color, bool reverts = false) {
   std::string name = core::printable(step.name);
   switch (step.outcome) {
     case StepOutcome::kApplied:
@@ -150,7 +150,7 @@ std::string step_line(const StepReport& step, bool color) {
       return fmt::format("  {} {}  {}\n           {}", paint("failed  ", Color::kRed, color), name,
                          paint(human_duration(step.duration_ms), Color::kDim, color), core::printable(step.error));
     case StepOutcome::kPlanned:
-      return fmt::format("  {} {}", paint("would run", Color::kCyan, color), name);
+      return fmt::format("  {} {}", paint(reverts ? "would revert" : "would run", Color::kCyan, color), name);
   }
   return name;
 }
@@ -262,12 +262,12 @@ int format_run_report(const RunReport& report, const GlobalOptions& options, con
       fmt::format_to(out, "Dry run: {}\n", nothing_to_do);
     }
     for (const StepReport& s : report.steps) {
-      fmt::format_to(out, "{}\n", step_line(s, color));
+      fmt::format_to(out, "{}\n", step_line(s, color, report.reverts));
       for (const std::string& c : s.commands) fmt::format_to(out, "      {}\n", c);
     }
     if (!report.steps.empty()) {
-      fmt::format_to(out, "Dry run: {} migration{} would run; nothing was written.\n", report.steps.size(),
-                     report.steps.size() == 1 ? "" : "s");
+      fmt::format_to(out, "Dry run: {} migration{} would {}; nothing was written.\n", report.steps.size(),
+                     report.steps.size() == 1 ? "" : "s", report.reverts ? "be reverted" : "run");
     }
     if (report.running_elsewhere) {
       fmt::format_to(out, "Dry run: another runner is applying or reverting {} now; `up` would wait for it, then apply "

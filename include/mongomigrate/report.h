@@ -146,6 +146,8 @@ struct StepReport {
 // not an Error: `ok()` is false and `steps.back()` says why.
 struct RunReport {
   bool dry_run = false;
+  // Set by the revert calls: the steps revert (a dry run's would revert).
+  bool reverts = false;
   std::vector<StepReport> steps;
   // Set when `up` stopped in front of a failed or interrupted migration.
   std::optional<std::string> blocked_by;

@@ -229,7 +229,8 @@ TEST_F(CliDownOrderTest, DryRunsPrintThePlanAndWriteNothing) {
     std::vector<std::string> before = probe().snapshot();
     ProcessResult dry = cli(args);
     EXPECT_EQ(dry.exit_code, 0) << describe(dry);
-    EXPECT_TRUE(contains(dry.out, "003-m.json")) << dry.out;
+    EXPECT_TRUE(contains(dry.out, "would revert 003-m.json")) << dry.out;
+    EXPECT_FALSE(contains(dry.out, "would run")) << dry.out;
     EXPECT_TRUE(contains(dry.out, R"("delete")")) << "its down's commands: " << dry.out;
     EXPECT_TRUE(contains(dry.out, "nothing was written")) << dry.out;
     EXPECT_EQ(probe().snapshot(), before);
