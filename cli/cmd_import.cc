@@ -13,6 +13,7 @@ namespace {
 
 struct ImportArguments {
   std::string collection;
+  std::string lock_collection;
   bool allow_missing = false;
   bool dry_run = false;
   std::string reason;
@@ -55,10 +56,11 @@ void print_human(const ImportReport& r) {
 }
 
 CLI::App* add_source(CLI::App& parent, const char* name, const char* description, const char* collection_option,
-                     const char* collection_help, const std::shared_ptr<ImportArguments>& args) {
+                     const char* collection_help, const char* lock_help, const std::shared_ptr<ImportArguments>& args) {
   CLI::App* cmd = parent.add_subcommand(name, description);
   cmd->fallthrough();
   cmd->add_option(collection_option, args->collection, collection_help);
+  cmd->add_option("--lock-collection", args->lock_collection, lock_help);
   cmd->add_flag("--allow-missing", args->allow_missing, "skip their records that have no migration here");
   cmd->add_flag("--dry-run", args->dry_run, "print the plan; write nothing");
   add_reason_option(*cmd, args->reason);
@@ -73,9 +75,13 @@ CommandSpec add_import_command(CLI::App& app, GlobalOptions& global) {
   auto mm_args = std::make_shared<ImportArguments>();
   auto gm_args = std::make_shared<ImportArguments>();
   CLI::App* mm = add_source(*cmd, "migrate-mongo", "record migrate-mongo's applied migrations (its changelog)",
-                            "--changelog", "migrate-mongo's collection (default: changelog)", mm_args);
+                            "--changelog", "migrate-mongo's collection (default: changelog)",
+                            "its lockCollectionName; import refuses while it holds a lock (default: changelog_lock)",
+                            mm_args);
   add_source(*cmd, "golang-migrate", "record golang-migrate's applied versions (its schema_migrations)", "--table",
-             "golang-migrate's collection (default: schema_migrations)", gm_args);
+             "golang-migrate's collection (default: schema_migrations)",
+             "its x-advisory-lock-collection; import refuses while it holds a lock (default: migrate_advisory_lock)",
+             gm_args);
   return {cmd, [&global, mm, mm_args, gm_args] {
             bool from_mm = mm->parsed();
             const ImportArguments& a = from_mm ? *mm_args : *gm_args;
@@ -83,6 +89,7 @@ CommandSpec add_import_command(CLI::App& app, GlobalOptions& global) {
             if (!migrator) return report_error(migrator.error(), global);
             auto report = migrator->import_from(from_mm ? ImportSource::kMigrateMongo : ImportSource::kGolangMigrate,
                                                 {.source_collection = a.collection,
+                                                 .source_lock_collection = a.lock_collection,
                                                  .allow_missing = a.allow_missing,
                                                  .dry_run = a.dry_run,
                                                  .by = global.by,

@@ -15,7 +15,7 @@ declare -gA _mongo_migrate_commands=(
   [init]=""
   [create]="--type"
   [config]=""
-  [import]="migrate-mongo golang-migrate --changelog --table --allow-missing --dry-run"
+  [import]="migrate-mongo golang-migrate --changelog --table --lock-collection --allow-missing --dry-run"
   [help]=""
 )
 _mongo_migrate_global_options="--uri --db --dir --collection --by --json --color --quiet --verbose --lock-timeout --lock-lease --lock-renew --config --env --help --version"
@@ -32,7 +32,7 @@ _mongo_migrate() {
     --type) COMPREPLY=($(compgen -W "json cpp" -- "$cur")); return ;;
     --as) COMPREPLY=($(compgen -W "applied pending reverted" -- "$cur")); return ;;
     --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
-    --uri|--db|--collection|--by|--lock-timeout|--lock-lease|--lock-renew|--env|--limit|--reason|--count|--changelog|--table) return ;;
+    --uri|--db|--collection|--by|--lock-timeout|--lock-lease|--lock-renew|--env|--limit|--reason|--count|--changelog|--table|--lock-collection) return ;;
     import) COMPREPLY=($(compgen -W "migrate-mongo golang-migrate" -- "$cur")); return ;;
   esac
   if [[ -z $command ]]; then

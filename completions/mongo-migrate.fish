@@ -27,7 +27,7 @@ __mongo_migrate_command baseline 'mark every migration up to <name> applied' '--
 __mongo_migrate_command init 'make the migration directory and a mongo-migrate.toml' ''
 __mongo_migrate_command create 'write the next migration file' '--type'
 __mongo_migrate_command config 'show the effective settings and where each came from' ''
-__mongo_migrate_command import 'take over a database migrate-mongo or golang-migrate ran' '--changelog --table --allow-missing --dry-run'
+__mongo_migrate_command import 'take over a database migrate-mongo or golang-migrate ran' '--changelog --table --lock-collection --allow-missing --dry-run'
 __mongo_migrate_command help 'show the usage' ''
 
 complete -c mongo-migrate -f

@@ -134,6 +134,9 @@ Migrator::Impl::Impl(MigratorOptions opts, mongo::Client c)
   seams.read_golang_migrate = [c = client.get()](const std::string& collection) {
     return mongo::ForeignLogReader(*c).read_golang_migrate(collection);
   };
+  seams.foreign_lock_holder = [c = client.get()](ImportSource source, const std::string& collection) {
+    return mongo::ForeignLogReader(*c).lock_holder(source, collection);
+  };
 }
 
 Migrator::Impl::Impl(MigratorOptions opts, Seams given)

@@ -66,6 +66,9 @@ struct Seams {
   // empty: import is then unavailable.
   std::function<Result<std::vector<core::MigrateMongoRecord>>(const std::string&)> read_migrate_mongo;
   std::function<Result<std::vector<core::GolangMigrateRecord>>(const std::string&)> read_golang_migrate;
+  // Who holds that tool's own lock (ForeignLogReader::lock_holder); empty
+  // with the two above.
+  std::function<Result<std::optional<std::string>>(ImportSource, const std::string&)> foreign_lock_holder;
   // The largest command the server accepts (its maxBsonObjectSize); may be
   // empty: no limit beyond the parser's.
   std::function<Result<std::size_t>()> max_command_bytes;

@@ -69,9 +69,14 @@ Result<ImportReport> Migrator::import_from(ImportSource source, const ImportOpti
         source == ImportSource::kMigrateMongo ? "--changelog" : "--table", core::printable(collection),
         to_string(source))});
   }
-  auto& read_mm = impl_->seams.read_migrate_mongo;
-  auto& read_gm = impl_->seams.read_golang_migrate;
-  if (!read_mm || !read_gm) {
+  const std::string lock_collection = options.source_lock_collection.empty()
+                                         ? default_source_lock_collection(source)
+                                         : options.source_lock_collection;
+  if (std::string problem = core::collection_name_problem(lock_collection); !problem.empty()) {
+    return std::unexpected(Error{ErrorKind::kUsage, problem});
+  }
+  const Seams& seams = impl_->seams;
+  if (!seams.read_migrate_mongo || !seams.read_golang_migrate || !seams.foreign_lock_holder) {
     return std::unexpected(Error{ErrorKind::kUsage, "import needs a MongoDB server"});
   }
   if (source == ImportSource::kGolangMigrate) {
@@ -80,18 +85,33 @@ Result<ImportReport> Migrator::import_from(ImportSource source, const ImportOpti
   auto loaded = impl_->catalog_and_log(/*with_lock=*/false);
   if (!loaded) return std::unexpected(loaded.error());
 
-  // Their records, read once: the plan under the lock differs only by our log.
+  // Their records, read while their tool holds no lock of its own: once
+  // before ours, and again under ours, in case it ran in between.
   std::vector<core::MigrateMongoRecord> mm_records;
   std::vector<core::GolangMigrateRecord> gm_records;
-  if (source == ImportSource::kMigrateMongo) {
-    auto read = read_mm(collection);
-    if (!read) return std::unexpected(read.error());
-    mm_records = std::move(*read);
-  } else {
-    auto read = read_gm(collection);
-    if (!read) return std::unexpected(read.error());
-    gm_records = std::move(*read);
-  }
+  auto read_theirs = [&]() -> Result<void> {
+    auto holder = seams.foreign_lock_holder(source, lock_collection);
+    if (!holder) return std::unexpected(holder.error());
+    if (*holder) {
+      return std::unexpected(Error{
+          ErrorKind::kLockTimeout,
+          fmt::format("{} is running on database {}: its lock collection \"{}\" holds a lock ({}); wait for it "
+                      "to finish (if it died, delete that document), then import again; nothing was imported",
+                      to_string(source), core::printable(impl_->database), core::printable(lock_collection),
+                      **holder)});
+    }
+    if (source == ImportSource::kMigrateMongo) {
+      auto read = seams.read_migrate_mongo(collection);
+      if (!read) return std::unexpected(read.error());
+      mm_records = std::move(*read);
+    } else {
+      auto read = seams.read_golang_migrate(collection);
+      if (!read) return std::unexpected(read.error());
+      gm_records = std::move(*read);
+    }
+    return {};
+  };
+  if (auto r = read_theirs(); !r) return std::unexpected(r.error());
   const core::Catalog& catalog = loaded->catalog;
   auto plan_for = [&](const std::vector<core::LogRecord>& log) {
     return source == ImportSource::kMigrateMongo
@@ -107,6 +127,7 @@ Result<ImportReport> Migrator::import_from(ImportSource source, const ImportOpti
     if (auto r = impl_->log().ensure_indexes(); !r) return std::unexpected(r.error());
     auto records = impl_->log().load();  // as it is now that we hold the lock
     if (!records) return std::unexpected(records.error());
+    if (auto r = read_theirs(); !r) return std::unexpected(r.error());
     auto fresh = plan_for(*records);
     if (!fresh) return std::unexpected(fresh.error());
     ImportReport& report = fresh->report;

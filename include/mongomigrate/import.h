@@ -21,9 +21,18 @@ enum class ImportSource {
 const char* to_string(ImportSource source);
 // The collection each tool uses by default: "changelog" / "schema_migrations".
 const char* default_source_collection(ImportSource source);
+// Where each tool keeps its lock by default: migrate-mongo's lockCollectionName
+// "changelog_lock" (a document while `up` runs, with lockTtl > 0) and
+// golang-migrate's advisory lock "migrate_advisory_lock" ({locking_key: 0}
+// while it runs; on by default since v4.15).
+const char* default_source_lock_collection(ImportSource source);
 
 struct ImportOptions {
   std::string source_collection;  // empty: default_source_collection()
+  // The other tool's lock collection (empty: default_source_lock_collection()).
+  // While it holds a document there the tool is running (or died holding it),
+  // so import refuses with kLockTimeout, checked before and again under our lock.
+  std::string source_lock_collection;
   // Records with no migration in the directory are listed and the import
   // refused (kBadInput) unless this is set; then they are skipped.
   bool allow_missing = false;

@@ -21,6 +21,10 @@ const char* default_source_collection(ImportSource source) {
   return source == ImportSource::kMigrateMongo ? "changelog" : "schema_migrations";
 }
 
+const char* default_source_lock_collection(ImportSource source) {
+  return source == ImportSource::kMigrateMongo ? "changelog_lock" : "migrate_advisory_lock";
+}
+
 namespace core {
 namespace {
 

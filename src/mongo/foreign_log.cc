@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/names.h"
+#include "core/time_format.h"
 #include "mongo/value_bson.h"
 
 namespace mongomigrate::mongo {
@@ -109,6 +110,39 @@ Result<std::vector<core::GolangMigrateRecord>> ForeignLogReader::read_golang_mig
   if (auto r = check_exists(ImportSource::kGolangMigrate, collection); !r) return std::unexpected(r.error());
   return read_all<core::GolangMigrateRecord>(client_, ImportSource::kGolangMigrate, collection,
                                              golang_migrate_record);
+}
+
+Result<std::optional<std::string>> ForeignLogReader::lock_holder(ImportSource source,
+                                                                 const std::string& lock_collection) {
+  CollectionPtr coll = client_.open_collection(lock_collection);
+  Doc by_key;
+  if (source == ImportSource::kGolangMigrate) by_key = {{"locking_key", 0}};
+  OwnedBson filter = to_bson(by_key);
+  OwnedBson opts = to_bson(Doc{{"limit", 1LL}});
+  CursorPtr cursor(mongoc_collection_find_with_opts(coll.get(), filter.get(), opts.get(), nullptr));
+  const bson_t* doc = nullptr;
+  std::optional<std::string> holder;
+  if (mongoc_cursor_next(cursor.get(), &doc)) {
+    bson_iter_t it;
+    std::string since = "(no time recorded)";
+    const char* time_field = source == ImportSource::kGolangMigrate ? "created_at" : "createdAt";
+    if (bson_iter_init_find(&it, doc, time_field) && BSON_ITER_HOLDS_DATE_TIME(&it)) {
+      since = "since " + core::iso8601(bson_iter_date_time(&it));
+    }
+    std::string who;
+    if (bson_iter_init_find(&it, doc, "pid") && whole_number(it)) who = fmt::format("pid {}", *whole_number(it));
+    if (bson_iter_init_find(&it, doc, "hostname") && BSON_ITER_HOLDS_UTF8(&it)) {
+      who += fmt::format("{}on {}", who.empty() ? "" : " ", core::printable(bson_iter_utf8(&it, nullptr)));
+    }
+    holder = who.empty() ? since : fmt::format("{} {}", who, since);
+  }
+  bson_error_t error;
+  if (mongoc_cursor_error(cursor.get(), &error)) {
+    return std::unexpected(client_.error_from(
+        error, ErrorKind::kDatabase, fmt::format("cannot read {}'s lock collection \"{}\"", to_string(source),
+                                                 core::printable(lock_collection))));
+  }
+  return holder;
 }
 
 Result<std::optional<core::LogShape>> sample_shape(Client& client, const std::string& collection) {

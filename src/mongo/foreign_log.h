@@ -34,6 +34,11 @@ class ForeignLogReader {
   // holds nothing; kDatabase when the server fails.
   Result<std::vector<core::MigrateMongoRecord>> read_migrate_mongo(const std::string& collection);
   Result<std::vector<core::GolangMigrateRecord>> read_golang_migrate(const std::string& collection);
+  // Who holds the tool's lock in `lock_collection`, as a phrase ("since
+  // 2026-12-05T01:00:00.000Z", with pid and host for golang-migrate), or
+  // nullopt when it holds none (no document, or no such collection).
+  // migrate-mongo: any document is its lock; golang-migrate: {locking_key: 0}.
+  Result<std::optional<std::string>> lock_holder(ImportSource source, const std::string& lock_collection);
 
  private:
   Result<void> check_exists(ImportSource source, const std::string& collection);

@@ -202,6 +202,34 @@ TEST_F(ImportTest, ImportWaitsForAHeldLockThenExits4WritingNothing) {
   EXPECT_EQ(probe().snapshot(), before);
 }
 
+TEST_F(ImportTest, RefusesWhileMigrateMongoHoldsItsOwnLockThenHonoursLockCollection) {
+  write_abc();
+  probe().insert("changelog", mm_record("20240101120000-add-a.js", "2024-01-01T12:00:00Z"));
+  probe().insert("changelog_lock", R"({"createdAt": {"$date": "2024-01-05T10:00:00Z"}})");
+  // Held: refused with exit 4 before anything is written, dry run included.
+  expect_refused({"import", "migrate-mongo"}, "migrate-mongo is running", 4);
+  expect_refused({"import", "migrate-mongo", "--dry-run"}, "\"changelog_lock\" holds a lock (since 2024-01-05T10:00:00", 4);
+  expect_refused({"import", "migrate-mongo", "--lock-collection", "bad$name"}, "bad$name");
+  // Its lock kept elsewhere (lockCollectionName): that one is empty, so the import goes on.
+  ProcessResult r = run({"import", "migrate-mongo", "--lock-collection", "mm_lock"});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_EQ(log_field(kA, "status"), "applied");
+}
+
+TEST_F(ImportTest, RefusesWhileGolangMigrateHoldsItsAdvisoryLock) {
+  write_migration("1_create_users.json", insert_migration("1"));
+  probe().insert("schema_migrations", gm_state(1, false));
+  // What golang-migrate v4.19's Lock() inserts while it runs.
+  probe().insert("migrate_advisory_lock",
+                 R"({"locking_key": 0, "pid": 777, "hostname": "ci-7", "created_at": {"$date": "2024-01-05T10:00:00Z"}})");
+  expect_refused({"import", "golang-migrate"}, "pid 777 on ci-7 since 2024-01-05T10:00:00", 4);
+  // Another key is not its lock.
+  probe().insert("other_lock", R"({"locking_key": 1})");
+  ProcessResult r = run({"import", "golang-migrate", "--lock-collection", "other_lock"});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_EQ(log_field("1_create_users.json", "status"), "applied");
+}
+
 // ---- golang-migrate --------------------------------------------------------------
 
 TEST_F(ImportTest, GolangMigrateRecordsEveryVersionAtOrBelowTheRecordedOne) {

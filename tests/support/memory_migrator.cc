@@ -309,6 +309,12 @@ Migrator MigratorTesting::make(MigratorOptions options, testing::MemoryDatabase&
   };
   seams.read_migrate_mongo = [&db, read](const std::string& name) { return read(db.migrate_mongo, name); };
   seams.read_golang_migrate = [&db, read](const std::string& name) { return read(db.golang_migrate, name); };
+  seams.foreign_lock_holder = [&db](ImportSource, const std::string& name) -> Result<std::optional<std::string>> {
+    if (db.before_foreign_lock_check) db.before_foreign_lock_check();
+    auto found = db.foreign_locks.find(name);
+    if (found == db.foreign_locks.end()) return std::nullopt;
+    return found->second;
+  };
   if (db.max_command_bytes) {
     seams.max_command_bytes = [limit = *db.max_command_bytes]() -> Result<std::size_t> { return limit; };
   }

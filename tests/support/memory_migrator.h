@@ -93,6 +93,10 @@ struct MemoryDatabase {
   // Other tools' collections for `import`, by name (none: no such collection).
   std::map<std::string, std::vector<core::MigrateMongoRecord>> migrate_mongo;
   std::map<std::string, std::vector<core::GolangMigrateRecord>> golang_migrate;
+  // Their own locks: lock collection -> who holds it (absent: not held).
+  std::map<std::string, std::string> foreign_locks;
+  // Called before each look at foreign_locks (a test takes their lock between two).
+  std::function<void()> before_foreign_lock_check;
   std::shared_ptr<MemoryLock> lock = std::make_shared<MemoryLock>();
   // Shared by every Migrator made on this database.
   std::shared_ptr<MemoryLogStore> log = std::make_shared<MemoryLogStore>();

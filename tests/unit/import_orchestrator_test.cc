@@ -112,3 +112,38 @@ TEST_F(ImportOrchestratorTest, AHeldLockIsWaitedForThenGivesUp) {
 
 }  // namespace
 }  // namespace mongomigrate::testing
+
+namespace mongomigrate::testing {
+namespace {
+
+TEST_F(ImportOrchestratorTest, RefusesWhileTheOtherToolHoldsItsOwnLockBeforeOrUnderOurs) {
+  db_.foreign_locks["changelog_lock"] = "since 2024-01-05T10:00:00.000Z";
+  auto held = migrator().import_from(ImportSource::kMigrateMongo);
+  ASSERT_FALSE(held);
+  EXPECT_EQ(held.error().kind, ErrorKind::kLockTimeout);
+  EXPECT_NE(held.error().message.find("migrate-mongo is running"), std::string::npos) << held.error().message;
+  EXPECT_FALSE(migrator().import_from(ImportSource::kMigrateMongo, {.dry_run = true})) << "a dry run too";
+  // Kept elsewhere (their lockCollectionName): the default one is not theirs then.
+  db_.foreign_locks.clear();
+  db_.foreign_locks["mm_lock"] = "since then";
+  EXPECT_FALSE(migrator().import_from(ImportSource::kMigrateMongo, {.source_lock_collection = "mm_lock"}));
+  EXPECT_EQ(db_.log->record_writes(), 0);
+
+  // Taken after our first look, while we wait for our own lock: refused under it, nothing recorded.
+  db_.foreign_locks.clear();
+  int checks = 0;
+  db_.before_foreign_lock_check = [&] {
+    if (++checks == 2) db_.foreign_locks["migrate_advisory_lock"] = "pid 7 on ci";
+  };
+  auto raced = migrator().import_from(ImportSource::kGolangMigrate);
+  ASSERT_FALSE(raced);
+  EXPECT_EQ(raced.error().kind, ErrorKind::kLockTimeout);
+  EXPECT_NE(raced.error().message.find("pid 7 on ci"), std::string::npos) << raced.error().message;
+  EXPECT_EQ(checks, 2);
+  EXPECT_EQ(db_.log->record_writes(), 0);
+  EXPECT_TRUE(db_.log->events().empty());
+  EXPECT_FALSE(db_.lock->holder()) << "ours released";
+}
+
+}  // namespace
+}  // namespace mongomigrate::testing
