@@ -80,8 +80,11 @@ struct Migrator::Impl {
   std::string redacted_uri;
   std::string database;
 
+  // Opens another connection to the same database (the lease renewer's, the
+  // event sender's); empty: a new Client from the options' URI.
+  using Connector = std::function<Result<mongo::Client>()>;
   // The MongoDB stores on `c`.
-  Impl(MigratorOptions opts, mongo::Client c);
+  Impl(MigratorOptions opts, mongo::Client c, Connector connect = {});
   Impl(MigratorOptions opts, Seams given);
 
   store::LogStore& log() { return *seams.log; }
