@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/names.h"
+#include "fanout.h"
 #include "options.h"
 
 namespace mongomigrate::cli {
