@@ -98,8 +98,12 @@ int mongomigrate::run_cli(int argc, char** argv) {
     if (auto applied = apply_config(app, global, command.app->get_name() == "init"); !applied) {
       return report_error(applied.error(), global);
     }
-    if ((fan_out_requested(global) || !global.match.empty() || !global.exclude.empty()) &&
-        !takes_many_databases(command.app->get_name())) {
+    if (!fan_out_requested(global) && (!global.match.empty() || !global.exclude.empty())) {
+      return report_error({ErrorKind::kUsage, "--match and --exclude filter --dbs, --dbs-from or --all-dbs: give "
+                                              "one of them"},
+                          global);
+    }
+    if (fan_out_requested(global) && !takes_many_databases(command.app->get_name())) {
       return report_error({ErrorKind::kUsage, fmt::format("{} runs on one database: --dbs, --dbs-from, --all-dbs, "
                                                           "--match and --exclude are not for it",
                                                           command.app->get_name())},

@@ -104,7 +104,13 @@ std::string counts_line(const DatabaseOutcome& outcome) {
   return line;
 }
 
-int outcome_code(const DatabaseResult<DatabaseOutcome>& r) { return r.skipped() ? 0 : (*r.result)->exit_code; }
+// A database's outcome; an Error the fan-out itself gave (a database that
+// does not exist, one that could not be opened) as error_outcome says.
+DatabaseOutcome outcome_of(const DatabaseResult<DatabaseOutcome>& r) {
+  if (r.skipped()) return DatabaseOutcome{.line = "skipped (not started)"};
+  if (!*r.result) return error_outcome(r.result->error());
+  return **r.result;
+}
 
 }  // namespace
 
@@ -138,9 +144,6 @@ DatabaseOutcome run_outcome(const Result<RunReport>& report, bool reverting, lon
 }
 
 int run_fan_out(const GlobalOptions& o, const FanOutCommand& command) {
-  if (!fan_out_requested(o) && (!o.match.empty() || !o.exclude.empty())) {
-    return report_error(usage("--match and --exclude filter --dbs, --dbs-from or --all-dbs: give one of them"), o);
-  }
   auto selection = selection_from(o);
   if (!selection) return report_error(selection.error(), o);
   auto parallel = parse_parallel(o.parallel);
@@ -163,13 +166,13 @@ int run_fan_out(const GlobalOptions& o, const FanOutCommand& command) {
   std::size_t done = 0, failures = 0;
   auto print_done = [&](const DatabaseResult<DatabaseOutcome>& r) {
     ++done;
-    int code = outcome_code(r);
+    DatabaseOutcome outcome = outcome_of(r);
+    int code = outcome.exit_code;
     if (code != 0 && code != 5) ++failures;
     if (o.json) return;
     std::string name = core::printable(r.database);
     std::string pad(width - std::min(width, display_width(name)), ' ');
-    std::string line = r.skipped() ? "skipped (not started)"
-                                   : (*r.result)->line.empty() ? counts_line(**r.result) : (*r.result)->line;
+    std::string line = outcome.line.empty() ? counts_line(outcome) : outcome.line;
     Color c = r.skipped() ? Color::kDim : code == 0 ? Color::kNone : code == 5 ? Color::kYellow : Color::kRed;
     write_stdout(fmt::format("{}{}{}  {}\n", progress ? "\033[2K" : "", name, pad, paint(line, c, color)));
     if (progress) {
@@ -190,9 +193,9 @@ int run_fan_out(const GlobalOptions& o, const FanOutCommand& command) {
   std::vector<std::string> order;  // the counts' names in the order the command gives them
   std::size_t ok = 0, failed = 0, skipped = 0;
   Json databases = Json::array();
-  for (DatabaseResult<DatabaseOutcome>& r : *results) {
-    if (r.result && !*r.result) r.result = error_outcome(r.result->error());
-    int code = outcome_code(r);
+  for (const DatabaseResult<DatabaseOutcome>& r : *results) {
+    DatabaseOutcome outcome = outcome_of(r);
+    int code = outcome.exit_code;
     codes.push_back(code);
     if (r.skipped()) {
       ++skipped;
@@ -203,7 +206,6 @@ int run_fan_out(const GlobalOptions& o, const FanOutCommand& command) {
     }
     Json entry = {{"database", json_name(r.database)}, {"exitCode", code}, {"skipped", r.skipped()}};
     if (!r.skipped()) {
-      DatabaseOutcome& outcome = **r.result;
       for (const auto& [name, count] : outcome.counts) {
         if (!sums.contains(name)) order.push_back(name);
         sums[name] += count;
