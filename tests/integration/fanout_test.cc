@@ -4,7 +4,10 @@
 // every bad input refused with nothing written.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <atomic>
+#include <chrono>
 #include <fstream>
 
 #include "mongomigrate/fanout.h"
@@ -194,6 +197,45 @@ TEST_F(FanOutTest, LibraryRefusesParallelZeroAndAnInvalidRegexBeforeConnecting) 
   ASSERT_FALSE(selected);
   EXPECT_EQ(selected.error().kind, ErrorKind::kUsage) << selected.error().message;
 }
+
+}  // namespace
+}  // namespace mongomigrate::testing
+
+namespace mongomigrate::testing {
+namespace {
+
+class FanOutSignalTest : public FanOutTest, public ::testing::WithParamInterface<int> {};
+
+TEST_P(FanOutSignalTest, StartsNoNewDatabaseStopsTheOneInFlightAndExits128PlusTheSignal) {
+  const int signo = GetParam();
+  for (int n = 1; n <= 3; ++n) write_migration(migration_name(n), slow_migration(n, 40, 200));
+  auto runner = cli_background({"up", "--dbs", names(3), "--parallel", "1", "--uri", uri(), "--dir", dir()},
+                               bounded(), false);
+  // The first database is inside a migration.
+  auto in_flight = [&] { return on(1).count("migrationlogs", R"({"status": "running"})") > 0; };
+  ASSERT_TRUE(wait_until([&] { return in_flight() || runner->finished(); }, std::chrono::seconds(60)))
+      << runner->err();
+  ASSERT_TRUE(in_flight()) << runner->out() << runner->err();
+  ASSERT_TRUE(runner->signal(signo));
+  ProcessResult stopped = runner->wait();
+  EXPECT_EQ(stopped.exit_code, 128 + signo) << describe(stopped);
+  EXPECT_TRUE(contains(stopped.out, name(2) + "  skipped (not started)")) << stopped.out;
+  EXPECT_TRUE(contains(stopped.out, name(3) + "  skipped (not started)")) << stopped.out;
+  EXPECT_FALSE(exists(name(2))) << "no database starts after the signal";
+  // The one in flight stopped as a single run does: nothing running, the lock released.
+  EXPECT_EQ(on(1).count("migrationlogs", R"({"status": "running"})"), 0);
+  EXPECT_EQ(lock_leftovers(on(1)), 0);
+  for (int n = 1; n <= 3; ++n) {
+    if (log_status(on(1), migration_name(n)) == "applied") {
+      EXPECT_EQ(counter(on(1), n), 1);
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Signals, FanOutSignalTest, ::testing::Values(SIGTERM, SIGINT),
+                         [](const ::testing::TestParamInfo<int>& info) {
+                           return info.param == SIGTERM ? std::string("SIGTERM") : std::string("SIGINT");
+                         });
 
 }  // namespace
 }  // namespace mongomigrate::testing
