@@ -174,7 +174,8 @@ int run_fan_out(const GlobalOptions& o, const FanOutCommand& command) {
     std::string pad(width - std::min(width, display_width(name)), ' ');
     std::string line = outcome.line.empty() ? counts_line(outcome) : outcome.line;
     Color c = r.skipped() ? Color::kDim : code == 0 ? Color::kNone : code == 5 ? Color::kYellow : Color::kRed;
-    write_stdout(fmt::format("{}{}{}  {}\n", progress ? "\033[2K" : "", name, pad, paint(line, c, color)));
+    if (progress) write_stderr("\033[2K");  // the progress line goes; stdout may be a file
+    write_stdout(fmt::format("{}{}  {}\n", name, pad, paint(line, c, color)));
     if (progress) {
       write_stderr(fmt::format("\033[2K  {}/{} databases done, {} failed\r", done, names->size(), failures));
     }

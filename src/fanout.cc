@@ -33,13 +33,7 @@ Result<FanOut> FanOut::open(FanOutOptions options) {
     return std::unexpected(Error{ErrorKind::kUsage, fmt::format("--parallel {}: give a number of databases "
                                                                 "at a time, 1 or more", options.parallel)});
   }
-  const LockOptions& lock = options.migrator.lock;
-  if (lock.lease.count() <= 0 || lock.renew_every.count() <= 0 || lock.renew_every >= lock.lease ||
-      lock.timeout.count() < 0) {
-    return std::unexpected(Error{ErrorKind::kUsage,
-                                 "lock settings: the lease and the renewal interval must be positive and the "
-                                 "renewal interval shorter than the lease"});
-  }
+  if (auto lock = check_lock_options(options.migrator.lock); !lock) return std::unexpected(lock.error());
   // Each worker holds at most three connections (its Migrator's, the lease
   // renewer's, the event sender's), and select() one more.
   auto pool = mongo::ClientPool::open(options.migrator.uri, static_cast<std::size_t>(options.parallel) * 3 + 1);

@@ -254,13 +254,18 @@ Migrator::Migrator(Migrator&&) noexcept = default;
 Migrator& Migrator::operator=(Migrator&&) noexcept = default;
 Migrator::~Migrator() = default;
 
-Result<Migrator> Migrator::open(MigratorOptions options) {
-  if (options.lock.lease.count() <= 0 || options.lock.renew_every.count() <= 0 ||
-      options.lock.renew_every >= options.lock.lease || options.lock.timeout.count() < 0) {
+Result<void> check_lock_options(const LockOptions& lock) {
+  if (lock.lease.count() <= 0 || lock.renew_every.count() <= 0 || lock.renew_every >= lock.lease ||
+      lock.timeout.count() < 0) {
     return std::unexpected(Error{ErrorKind::kUsage,
                                  "lock settings: the lease and the renewal interval must be positive and the "
                                  "renewal interval shorter than the lease"});
   }
+  return {};
+}
+
+Result<Migrator> Migrator::open(MigratorOptions options) {
+  if (auto lock = check_lock_options(options.lock); !lock) return std::unexpected(lock.error());
   auto client = mongo::Client::open(options.uri, options.database);
   if (!client) return std::unexpected(client.error());
   // Before connecting: names the server cannot hold (issue 15, item 7).
