@@ -34,6 +34,22 @@ Json history_json(const std::vector<HistoryEvent>& events, const std::vector<Inv
   return json;
 }
 
+// One database's history in a fan-out: its events and the newest one.
+DatabaseOutcome history_outcome(Migrator& m, int limit) {
+  auto events = m.history({.limit = limit});
+  if (!events) return error_outcome(events.error());
+  auto invalid = m.invalid_migrations().value_or(std::vector<InvalidEntry>{});
+  std::string line = fmt::format("{} event{}", events->size(), events->size() == 1 ? "" : "s");
+  if (!events->empty()) {
+    const HistoryEvent& e = events->front();
+    line += fmt::format(", newest: {} {} at {}", e.action, e.name.empty() ? "-" : core::printable(e.name),
+                        human_time(e.at));
+  }
+  return DatabaseOutcome{.counts = {{"events", static_cast<long long>(events->size())}},
+                         .line = std::move(line),
+                         .json = history_json(*events, invalid)};
+}
+
 }  // namespace
 
 CommandSpec add_history_command(CLI::App& app, GlobalOptions& global) {
@@ -43,20 +59,8 @@ CommandSpec add_history_command(CLI::App& app, GlobalOptions& global) {
   return {cmd, [&global, limit] {
             if (fan_out_requested(global)) {
               int n = *limit;
-              return run_fan_out(global, {.name = "history", .existing_only = true, .body = [n](Migrator& m) {
-                                            auto events = m.history({.limit = n});
-                                            if (!events) return error_outcome(events.error());
-                                            auto invalid = m.invalid_migrations().value_or(std::vector<InvalidEntry>{});
-                                            std::string line = fmt::format("{} event{}", events->size(), events->size() == 1 ? "" : "s");
-                                            if (!events->empty()) {
-                                              const HistoryEvent& e = events->front();
-                                              line += fmt::format(", newest: {} {} at {}", e.action,
-                                                                  e.name.empty() ? "-" : core::printable(e.name), human_time(e.at));
-                                            }
-                                            return DatabaseOutcome{.counts = {{"events", static_cast<long long>(events->size())}},
-                                                                   .line = std::move(line),
-                                                                   .json = history_json(*events, invalid)};
-                                          }});
+              return run_fan_out(global, {.name = "history", .existing_only = true,
+                                          .body = [n](Migrator& m) { return history_outcome(m, n); }});
             }
             auto migrator = open_migrator(global);
             if (!migrator) return report_error(migrator.error(), global);

@@ -15,7 +15,9 @@ int fan_out_up(const GlobalOptions& global, bool dry_run, bool restart, const st
                                 auto report = m.run_pending(options);
                                 long long skipped = 0;  // what this database has left to apply
                                 if (report && !report->ok() && !report->dry_run) {
-                                  if (auto status = m.status()) skipped = status->summary.pending + status->summary.reverted;
+                                  if (auto status = m.status()) {
+                                    skipped = status->summary.pending + status->summary.reverted;
+                                  }
                                 }
                                 return run_outcome(report, false, skipped);
                               }});

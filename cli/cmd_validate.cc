@@ -35,21 +35,23 @@ std::string problem_counts(const ValidationIssues& issues) {
                      issues.duplicated.empty() ? "" : fmt::format(", {} duplicated", issues.duplicated.size()));
 }
 
+// One database's validation in a fan-out.
+DatabaseOutcome validate_outcome(Migrator& m) {
+  auto report = m.validate();
+  if (!report) return error_outcome(report.error());
+  return DatabaseOutcome{.exit_code = report->valid ? 0 : 1,
+                         .counts = {{"not valid", report->valid ? 0 : 1}},
+                         .line = report->valid ? "valid" : "not valid: " + problem_counts(report->issues),
+                         .json = validate_json(*report)};
+}
+
 }  // namespace
 
 CommandSpec add_validate_command(CLI::App& app, GlobalOptions& global) {
   CLI::App* cmd = add_command(app, "validate", "check applied migrations against their files, and for failed or interrupted ones (exit 1 on problems)");
   return {cmd, [&global] {
             if (fan_out_requested(global)) {
-              return run_fan_out(global, {.name = "validate", .existing_only = true, .body = [](Migrator& m) {
-                                            auto report = m.validate();
-                                            if (!report) return error_outcome(report.error());
-                                            return DatabaseOutcome{
-                                                .exit_code = report->valid ? 0 : 1,
-                                                .counts = {{"invalid", report->valid ? 0 : 1}},
-                                                .line = report->valid ? "valid" : "not valid: " + problem_counts(report->issues),
-                                                .json = validate_json(*report)};
-                                          }});
+              return run_fan_out(global, {.name = "validate", .existing_only = true, .body = validate_outcome});
             }
             auto migrator = open_migrator(global);
             if (!migrator) return report_error(migrator.error(), global);

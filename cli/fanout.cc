@@ -100,7 +100,9 @@ Result<void> confirm_all(const GlobalOptions& o, const FanOutCommand& command, s
 
 std::string counts_line(const DatabaseOutcome& outcome) {
   std::string line;
-  for (const auto& [name, count] : outcome.counts) line += fmt::format("{}{} {}", line.empty() ? "" : ", ", name, count);
+  for (const auto& [name, count] : outcome.counts) {
+    line += fmt::format("{}{} {}", line.empty() ? "" : ", ", name, count);
+  }
   return line;
 }
 

@@ -98,7 +98,8 @@ class FanOut {
         results.size(),
         [&](std::size_t i) {
           DatabaseResult<T>& r = results[i];
-          auto migrator = (*names)[i].exists ? migrator_for(r.database) : Result<Migrator>(std::unexpected(missing(r.database)));
+          auto migrator = (*names)[i].exists ? migrator_for(r.database)
+                                             : Result<Migrator>(std::unexpected(missing(r.database)));
           r.result = migrator ? task.body(*migrator) : Result<T>(std::unexpected(migrator.error()));
           return task.failed ? task.failed(*r.result) : !r.result->has_value();
         },

@@ -90,7 +90,8 @@ bool is_system_database(std::string_view name) { return name == "admin" || name 
 
 std::vector<std::string> select_databases(std::vector<std::string> names, const DatabaseFilter& filter,
                                           bool drop_system) {
-  std::erase_if(names, [&](const std::string& n) { return (drop_system && is_system_database(n)) || !filter.keeps(n); });
+  std::erase_if(names,
+                [&](const std::string& n) { return (drop_system && is_system_database(n)) || !filter.keeps(n); });
   std::ranges::sort(names);
   names.erase(std::unique(names.begin(), names.end()), names.end());
   return names;

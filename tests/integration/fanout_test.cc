@@ -191,7 +191,8 @@ TEST_F(FanOutTest, LibraryRefusesParallelZeroAndAnInvalidRegexBeforeConnecting) 
   auto zero = FanOut::open({.migrator = {.uri = uri(), .directory = dir()}, .parallel = 0});
   ASSERT_FALSE(zero);
   EXPECT_EQ(zero.error().kind, ErrorKind::kUsage);
-  auto fan = FanOut::open({.migrator = {.uri = "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=100", .directory = dir()}});
+  auto fan = FanOut::open(
+      {.migrator = {.uri = "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=100", .directory = dir()}});
   ASSERT_TRUE(fan) << fan.error().message;
   auto selected = fan->select({.all = true, .match = "(("});
   ASSERT_FALSE(selected);
