@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "config_layer.h"
+#include "fanout.h"
 #include "options.h"
 #include "output.h"
 #include "signals.h"
@@ -28,6 +29,14 @@ std::string version_line(const std::string& program) {
   std::string version = std::string("mongo-migrate ") + mongomigrate::version();
   if (program == "mongo-migrate") return commit.empty() ? version : version + " (commit " + commit + ")";
   return program + " (" + version + (commit.empty() ? "" : ", commit " + commit) + ")";
+}
+
+// The commands issue 18 gives --dbs / --dbs-from / --all-dbs.
+bool takes_many_databases(const std::string& command) {
+  for (const char* name : {"up", "status", "validate", "down", "history", "unlock", "mark", "baseline", "import"}) {
+    if (command == name) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -74,6 +83,7 @@ int mongomigrate::run_cli(int argc, char** argv) {
     return 2;
   }
 
+  global.dbs_given = app.get_option("--dbs")->count() > 0;
   install_stop_handlers();
   set_color_mode(parse_color_mode(global.color).value_or(ColorMode::kAuto));
   set_driver_log(global.verbose);
@@ -87,6 +97,17 @@ int mongomigrate::run_cli(int argc, char** argv) {
     // Flag, then environment, then mongo-migrate.toml, then default; `init` writes the file instead of reading it.
     if (auto applied = apply_config(app, global, command.app->get_name() == "init"); !applied) {
       return report_error(applied.error(), global);
+    }
+    if (!fan_out_requested(global) && (!global.match.empty() || !global.exclude.empty())) {
+      return report_error({ErrorKind::kUsage, "--match and --exclude filter --dbs, --dbs-from or --all-dbs: give "
+                                              "one of them"},
+                          global);
+    }
+    if (fan_out_requested(global) && !takes_many_databases(command.app->get_name())) {
+      return report_error({ErrorKind::kUsage, fmt::format("{} runs on one database: --dbs, --dbs-from, --all-dbs, "
+                                                          "--match and --exclude are not for it",
+                                                          command.app->get_name())},
+                          global);
     }
     int code = 0;
     try {

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/names.h"
+#include "fanout.h"
 #include "options.h"
 
 namespace mongomigrate::cli {
@@ -70,6 +71,17 @@ CommandSpec add_down_command(CLI::App& app, GlobalOptions& global) {
               auto parsed = parse_count(args->count);
               if (!parsed) return report_error(parsed.error(), global);
               n = *parsed;
+            }
+            if (fan_out_requested(global)) {
+              RevertOptions options{.dry_run = args->dry_run, .force = args->force, .reverted_by = global.by};
+              return run_fan_out(global, {.name = "down", .writes = !args->dry_run, .existing_only = true,
+                                          .body = [args, options, to_given, n](Migrator& m) {
+                                            Result<RunReport> report =
+                                                !args->name.empty() ? m.revert(args->name, options)
+                                                : to_given          ? m.revert_after(args->to, options)
+                                                                    : m.revert_last(n, options);
+                                            return run_outcome(report, true, 0);
+                                          }});
             }
             auto migrator = open_migrator(global);
             if (!migrator) return report_error(migrator.error(), global);

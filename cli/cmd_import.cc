@@ -5,6 +5,7 @@
 #include "core/names.h"
 #include "core/time_format.h"
 #include "json_output.h"
+#include "fanout.h"
 #include "options.h"
 #include "output.h"
 
@@ -19,7 +20,7 @@ struct ImportArguments {
   std::string reason;
 };
 
-void print_json(const ImportReport& r) {
+Json import_json(const ImportReport& r) {
   Json imported = Json::array();
   for (const ImportedMigration& m : r.imported) {
     imported.push_back({{"name", json_name(m.name)},
@@ -35,7 +36,7 @@ void print_json(const ImportReport& r) {
   out["imported"] = std::move(imported);
   out["alreadyRecorded"] = json_names(r.already_recorded);
   out["missing"] = json_names(r.missing);
-  fmt::print("{}", json_line(std::move(out)));
+  return out;
 }
 
 void print_human(const ImportReport& r) {
@@ -85,17 +86,32 @@ CommandSpec add_import_command(CLI::App& app, GlobalOptions& global) {
   return {cmd, [&global, mm, mm_args, gm_args] {
             bool from_mm = mm->parsed();
             const ImportArguments& a = from_mm ? *mm_args : *gm_args;
+            ImportSource source = from_mm ? ImportSource::kMigrateMongo : ImportSource::kGolangMigrate;
+            ImportOptions options{.source_collection = a.collection,
+                                  .source_lock_collection = a.lock_collection,
+                                  .allow_missing = a.allow_missing,
+                                  .dry_run = a.dry_run,
+                                  .by = global.by,
+                                  .reason = a.reason};
+            if (fan_out_requested(global)) {
+              return run_fan_out(global, {.name = "import", .writes = !a.dry_run, .body = [source, options](Migrator& m) {
+                                            auto report = m.import_from(source, options);
+                                            if (!report) return error_outcome(report.error());
+                                            return DatabaseOutcome{
+                                                .counts = {{report->dry_run ? "would import" : "imported",
+                                                            static_cast<long long>(report->imported.size())}},
+                                                .json = import_json(*report)};
+                                          }});
+            }
             auto migrator = open_migrator(global);
             if (!migrator) return report_error(migrator.error(), global);
-            auto report = migrator->import_from(from_mm ? ImportSource::kMigrateMongo : ImportSource::kGolangMigrate,
-                                                {.source_collection = a.collection,
-                                                 .source_lock_collection = a.lock_collection,
-                                                 .allow_missing = a.allow_missing,
-                                                 .dry_run = a.dry_run,
-                                                 .by = global.by,
-                                                 .reason = a.reason});
+            auto report = migrator->import_from(source, options);
             if (!report) return report_error(report.error(), global);
-            global.json ? print_json(*report) : print_human(*report);
+            if (global.json) {
+              fmt::print("{}", json_line(import_json(*report)));
+            } else {
+              print_human(*report);
+            }
             return 0;
           }};
 }

@@ -2,9 +2,27 @@
 #include <fmt/format.h>
 
 #include "json_output.h"
+#include "fanout.h"
 #include "options.h"
 
 namespace mongomigrate::cli {
+namespace {
+
+Json mark_json(const MarkReport& report) {
+  Json json = json_document(true);
+  json["name"] = json_name(report.name);
+  json["previousStatus"] = json_text(report.previous_status);
+  json["status"] = json_text(report.status);
+  return json;
+}
+
+// "Marked 001-x applied (was failed)"
+std::string mark_line(const MarkReport& report) {
+  return fmt::format("Marked {} {} (was {})", report.name, report.status,
+                     report.previous_status.empty() ? "never run" : report.previous_status);
+}
+
+}  // namespace
 
 CommandSpec add_mark_command(CLI::App& app, GlobalOptions& global) {
   CLI::App* cmd = add_command(app, "mark", "set a migration's recorded status without running it");
@@ -21,19 +39,24 @@ CommandSpec add_mark_command(CLI::App& app, GlobalOptions& global) {
                                                                   "\"{}\"", *as)},
                                   global);
             }
+            if (fan_out_requested(global)) {
+              RecoveryOptions options{.by = global.by, .reason = *reason};
+              return run_fan_out(global, {.name = "mark", .writes = true, .body = [name, status, options](Migrator& m) {
+                                            auto report = m.mark(*name, *status, options);
+                                            if (!report) return error_outcome(report.error());
+                                            return DatabaseOutcome{.counts = {{"marked", 1}},
+                                                                   .line = mark_line(*report),
+                                                                   .json = mark_json(*report)};
+                                          }});
+            }
             auto migrator = open_migrator(global);
             if (!migrator) return report_error(migrator.error(), global);
             auto report = migrator->mark(*name, *status, {.by = global.by, .reason = *reason});
             if (!report) return report_error(report.error(), global);
             if (global.json) {
-              Json json = json_document(true);
-              json["name"] = json_name(report->name);
-              json["previousStatus"] = json_text(report->previous_status);
-              json["status"] = json_text(report->status);
-              fmt::print("{}", json_line(std::move(json)));
+              fmt::print("{}", json_line(mark_json(*report)));
             } else {
-              fmt::print("Marked {} {} (was {}).\n", report->name, report->status,
-                         report->previous_status.empty() ? "never run" : report->previous_status);
+              fmt::print("{}.\n", mark_line(*report));
             }
             return 0;
           }};

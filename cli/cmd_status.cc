@@ -6,6 +6,7 @@
 #include "core/planner.h"
 #include "core/time_format.h"
 #include "json_output.h"
+#include "fanout.h"
 #include "options.h"
 #include "output.h"
 #include "signals.h"
@@ -13,7 +14,7 @@
 namespace mongomigrate::cli {
 namespace {
 
-void write_json(const StatusReport& r) {
+Json status_json(const StatusReport& r) {
   Json json = json_document(true);
   const StatusSummary& s = r.summary;
   json["summary"] = {{"total", s.total},         {"applied", s.applied}, {"pending", s.pending},
@@ -49,7 +50,17 @@ void write_json(const StatusReport& r) {
   } else {
     json["lock"] = nullptr;
   }
-  write_stdout(json_line(std::move(json)));
+  return json;
+}
+
+// "3 total · 2 applied · 1 pending · 0 failed · 0 reverted" (and the rarer counts when not 0).
+std::string status_totals(const StatusSummary& s) {
+  std::string totals = fmt::format("{} total · {} applied · {} pending · {} failed · {} reverted", s.total,
+                                   s.applied, s.pending, s.failed, s.reverted);
+  if (s.running) totals += fmt::format(" · {} running", s.running);
+  if (s.interrupted) totals += fmt::format(" · {} interrupted", s.interrupted);
+  if (s.invalid) totals += fmt::format(" · {} invalid", s.invalid);
+  return totals;
 }
 
 void print_human(const StatusReport& r, const Migrator& migrator, const GlobalOptions& o) {
@@ -59,12 +70,7 @@ void print_human(const StatusReport& r, const Migrator& migrator, const GlobalOp
     fmt::print("Database {} at {}, log {}, directory {}\n", core::printable(migrator.database()),
                core::printable(migrator.redacted_uri()), core::printable(o.collection), core::printable(o.directory));
   }
-  std::string totals = fmt::format("{} total · {} applied · {} pending · {} failed · {} reverted", s.total,
-                                   s.applied, s.pending, s.failed, s.reverted);
-  if (s.running) totals += fmt::format(" · {} running", s.running);
-  if (s.interrupted) totals += fmt::format(" · {} interrupted", s.interrupted);
-  if (s.invalid) totals += fmt::format(" · {} invalid", s.invalid);
-  fmt::print("{}\n", paint(totals, Color::kBold, color));
+  fmt::print("{}\n", paint(status_totals(s), Color::kBold, color));
   if (r.lock) {
     fmt::print("Lock: {} by {} on {} (pid {}) since {}, {} {}\n", r.lock_live ? "held" : "expired lease",
                core::printable(r.lock->user), core::printable(r.lock->host), r.lock->pid,
@@ -131,12 +137,26 @@ CommandSpec add_status_command(CLI::App& app, GlobalOptions& global) {
   cmd->add_flag("--exit-code", *exit_code,
                 "exit 1 if anything is failed, interrupted, modified or missing, 5 if only pending work is left");
   return {cmd, [&global, exit_code] {
+            if (fan_out_requested(global)) {
+              bool gate = *exit_code;
+              return run_fan_out(global, {.name = "status", .existing_only = true, .body = [gate](Migrator& m) {
+                                            auto report = m.status();
+                                            if (!report) return error_outcome(report.error());
+                                            const StatusSummary& s = report->summary;
+                                            return DatabaseOutcome{
+                                                .exit_code = gate ? core::status_exit_code(*report) : 0,
+                                                .counts = {{"applied", s.applied}, {"pending", s.pending},
+                                                           {"failed", s.failed + s.interrupted}},
+                                                .line = status_totals(s),
+                                                .json = status_json(*report)};
+                                          }});
+            }
             auto migrator = open_migrator(global);
             if (!migrator) return report_error(migrator.error(), global);
             auto report = migrator->status();
             if (!report) return report_error(report.error(), global);
             if (global.json) {
-              write_json(*report);
+              write_stdout(json_line(status_json(*report)));
             } else {
               print_human(*report, *migrator, global);
             }

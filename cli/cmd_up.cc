@@ -1,8 +1,29 @@
 // `up [--to <name>] [--dry-run] [--strict-order]`: apply every migration not
 // yet applied (up to <name>), in order.
+#include "fanout.h"
 #include "options.h"
 
 namespace mongomigrate::cli {
+namespace {
+
+// On many databases: one line each, no per-migration progress (the
+// databases run side by side).
+int fan_out_up(const GlobalOptions& global, bool dry_run, bool restart, const std::string& to) {
+  RunOptions options{.dry_run = dry_run, .applied_by = global.by, .restart = restart,
+                     .strict_order = global.strict_order, .to = to};
+  return run_fan_out(global, {.name = "up", .writes = !dry_run, .body = [options](Migrator& m) {
+                                auto report = m.run_pending(options);
+                                long long skipped = 0;  // what this database has left to apply
+                                if (report && !report->ok() && !report->dry_run) {
+                                  if (auto status = m.status()) {
+                                    skipped = status->summary.pending + status->summary.reverted;
+                                  }
+                                }
+                                return run_outcome(report, false, skipped);
+                              }});
+}
+
+}  // namespace
 
 CommandSpec add_up_command(CLI::App& app, GlobalOptions& global) {
   CLI::App* cmd = add_command(app, "up", "apply every pending migration, in order; stop at the first failure");
@@ -20,6 +41,7 @@ CommandSpec add_up_command(CLI::App& app, GlobalOptions& global) {
             if (to_option->count() > 0 && to->empty()) {
               return report_error({ErrorKind::kUsage, "--to needs a migration name"}, global);
             }
+            if (fan_out_requested(global)) return fan_out_up(global, *dry_run, *restart, *to);
             auto migrator = open_migrator(global);
             if (!migrator) return report_error(migrator.error(), global);
             RunOptions options = run_options(global, *dry_run, *restart);

@@ -4,33 +4,62 @@
 
 #include "core/names.h"
 #include "json_output.h"
+#include "fanout.h"
 #include "options.h"
 #include "output.h"
 
 namespace mongomigrate::cli {
+namespace {
+
+Json validate_json(const ValidateReport& report) {
+  const ValidationIssues& issues = report.issues;
+  Json json = json_document(report.valid);
+  json["valid"] = report.valid;
+  Json invalid = Json::array();
+  for (const InvalidEntry& e : issues.invalid) {
+    invalid.push_back({{"name", json_name(e.name)}, {"error", json_text(e.error)}});
+  }
+  json["issues"] = {{"modified", json_names(issues.modified)},
+                    {"missing", json_names(issues.missing)},
+                    {"interrupted", json_names(issues.interrupted)},
+                    {"duplicated", json_names(issues.duplicated)},
+                    {"failed", json_names(issues.failed)},
+                    {"invalid", std::move(invalid)}};
+  return json;
+}
+
+// "1 modified, 0 missing, 0 interrupted, 0 failed, 0 invalid" (", N duplicated" when there are).
+std::string problem_counts(const ValidationIssues& issues) {
+  return fmt::format("{} modified, {} missing, {} interrupted, {} failed, {} invalid{}", issues.modified.size(),
+                     issues.missing.size(), issues.interrupted.size(), issues.failed.size(), issues.invalid.size(),
+                     issues.duplicated.empty() ? "" : fmt::format(", {} duplicated", issues.duplicated.size()));
+}
+
+// One database's validation in a fan-out.
+DatabaseOutcome validate_outcome(Migrator& m) {
+  auto report = m.validate();
+  if (!report) return error_outcome(report.error());
+  return DatabaseOutcome{.exit_code = report->valid ? 0 : 1,
+                         .counts = {{"not valid", report->valid ? 0 : 1}},
+                         .line = report->valid ? "valid" : "not valid: " + problem_counts(report->issues),
+                         .json = validate_json(*report)};
+}
+
+}  // namespace
 
 CommandSpec add_validate_command(CLI::App& app, GlobalOptions& global) {
   CLI::App* cmd = add_command(app, "validate", "check applied migrations against their files, and for failed or interrupted ones (exit 1 on problems)");
   return {cmd, [&global] {
+            if (fan_out_requested(global)) {
+              return run_fan_out(global, {.name = "validate", .existing_only = true, .body = validate_outcome});
+            }
             auto migrator = open_migrator(global);
             if (!migrator) return report_error(migrator.error(), global);
             auto report = migrator->validate();
             if (!report) return report_error(report.error(), global);
             const ValidationIssues& issues = report->issues;
             if (global.json) {
-              Json json = json_document(report->valid);
-              json["valid"] = report->valid;
-              Json invalid = Json::array();
-              for (const InvalidEntry& e : issues.invalid) {
-                invalid.push_back({{"name", json_name(e.name)}, {"error", json_text(e.error)}});
-              }
-              json["issues"] = {{"modified", json_names(issues.modified)},
-                                {"missing", json_names(issues.missing)},
-                                {"interrupted", json_names(issues.interrupted)},
-                                {"duplicated", json_names(issues.duplicated)},
-                                {"failed", json_names(issues.failed)},
-                                {"invalid", std::move(invalid)}};
-              fmt::print("{}", json_line(std::move(json)));
+              fmt::print("{}", json_line(validate_json(*report)));
               return report->valid ? 0 : 1;
             }
             bool color = use_color(1);
@@ -64,12 +93,7 @@ CommandSpec add_validate_command(CLI::App& app, GlobalOptions& global) {
               fmt::print("{} {} ({})\n", paint("invalid:    ", Color::kRed, color), core::printable(e.name),
                          core::printable(e.error));
             }
-            fmt::print(stderr,
-                       "mongo-migrate: validation failed: {} modified, {} missing, {} interrupted, {} failed, {} "
-                       "invalid{}\n",
-                       issues.modified.size(), issues.missing.size(), issues.interrupted.size(), issues.failed.size(),
-                       issues.invalid.size(),
-                       issues.duplicated.empty() ? "" : fmt::format(", {} duplicated", issues.duplicated.size()));
+            fmt::print(stderr, "mongo-migrate: validation failed: {}\n", problem_counts(issues));
             return 1;
           }};
 }

@@ -81,6 +81,7 @@ Result<void> apply_config(const CLI::App& app, GlobalOptions& o, bool for_init) 
   o.lock_renew = settings->get("lock_renew").value;
   o.naming = settings->get("naming").value;
   o.strict_order = settings->get("strict_order").value == "true";
+  o.parallel = settings->get("parallel").value;
   o.config = for_init ? path : settings->file;
   o.settings = std::make_shared<const core::Settings>(std::move(*settings));
   return {};

@@ -36,6 +36,18 @@ void add_global_options(CLI::App& app, GlobalOptions& o) {
       ->capture_default_str();
   app.add_option("--lock-lease", o.lock_lease, "how long a lock lease lasts unless renewed")->capture_default_str();
   app.add_option("--lock-renew", o.lock_renew, "how often the lease is renewed (default: a third of the lease)");
+  app.add_option("--dbs", o.dbs, "run on these databases (comma-separated) instead of one")->type_name("A,B");
+  app.add_option("--dbs-from", o.dbs_from, "run on the databases a file names, one a line (- for stdin)")
+      ->type_name("FILE");
+  app.add_flag("--all-dbs", o.all_dbs, "run on every database but admin, local and config");
+  app.add_option("--match", o.match, "only the databases whose name matches this regular expression")
+      ->type_name("REGEX");
+  app.add_option("--exclude", o.exclude, "leave out the databases whose name matches this regular expression")
+      ->type_name("REGEX");
+  app.add_option("--parallel", o.parallel, "databases at a time (config parallel)")->type_name("N")
+      ->capture_default_str();
+  app.add_flag("--fail-fast", o.fail_fast, "start no other database after one fails");
+  app.add_flag("--yes", o.yes, "--all-dbs without --match on a writing command: do not ask");
 }
 
 std::string global_options_help(const CLI::App& app) {
@@ -61,7 +73,7 @@ CLI::App* add_command(CLI::App& app, const std::string& name, const std::string&
   return sub;
 }
 
-Result<Migrator> open_migrator(const GlobalOptions& o) {
+Result<MigratorOptions> migrator_options_from(const GlobalOptions& o) {
   LockOptions lock;
   auto duration = [](const char* option, const std::string& text) -> Result<std::chrono::milliseconds> {
     auto d = core::parse_duration(text);
@@ -84,7 +96,7 @@ Result<Migrator> open_migrator(const GlobalOptions& o) {
     lock.renew_every = *renew;
   }
   bool quiet = o.json || o.quiet;
-  return Migrator::open(MigratorOptions{
+  return MigratorOptions{
       .uri = o.uri,
       .database = o.database,
       .directory = o.directory,
@@ -98,7 +110,13 @@ Result<Migrator> open_migrator(const GlobalOptions& o) {
                                      core::printable(holder.user), core::printable(holder.host), holder.pid,
                                      core::iso8601(holder.expires_at)));
           },
-      .stop = &stop_signal()});
+      .stop = &stop_signal()};
+}
+
+Result<Migrator> open_migrator(const GlobalOptions& o) {
+  auto options = migrator_options_from(o);
+  if (!options) return std::unexpected(options.error());
+  return Migrator::open(std::move(*options));
 }
 
 int report_error(const Error& error, const GlobalOptions& options) {
@@ -234,6 +252,30 @@ RunOptions run_options(const GlobalOptions& options, bool dry_run, bool restart)
           .strict_order = options.strict_order};
 }
 
+Json run_report_json(const RunReport& report) {
+  Json json = json_document(report.ok());
+  json["dryRun"] = report.dry_run;
+  Json steps = Json::array();
+  for (const StepReport& s : report.steps) steps.push_back(step_json(s));
+  json["steps"] = std::move(steps);
+  json["blockedBy"] = report.blocked_by ? Json(json_name(*report.blocked_by)) : Json(nullptr);
+  json["blockedReason"] = report.blocked_by ? Json(json_text(report.blocked_reason)) : Json(nullptr);
+  json["runningElsewhere"] = report.running_elsewhere ? Json(json_name(*report.running_elsewhere)) : Json(nullptr);
+  json["outOfOrder"] = json_names(report.out_of_order);
+  return json;
+}
+
+RunCounts count_steps(const RunReport& report) {
+  RunCounts counts;
+  for (const StepReport& s : report.steps) {
+    if (s.outcome == StepOutcome::kApplied) ++counts.applied;
+    if (s.outcome == StepOutcome::kReverted) ++counts.reverted;
+    if (s.outcome == StepOutcome::kFailed) ++counts.failed;
+    if (s.outcome == StepOutcome::kPlanned) ++counts.planned;
+  }
+  return counts;
+}
+
 namespace {
 
 // print_run_report's text, for stdout and for stderr; returns the exit code.
@@ -243,16 +285,7 @@ int format_run_report(const RunReport& report, const GlobalOptions& options, con
   auto out = std::back_inserter(out_text);
   auto err = std::back_inserter(err_text);
   if (options.json) {
-    Json json = json_document(report.ok());
-    json["dryRun"] = report.dry_run;
-    Json steps = Json::array();
-    for (const StepReport& s : report.steps) steps.push_back(step_json(s));
-    json["steps"] = std::move(steps);
-    json["blockedBy"] = report.blocked_by ? Json(json_name(*report.blocked_by)) : Json(nullptr);
-    json["blockedReason"] = report.blocked_by ? Json(json_text(report.blocked_reason)) : Json(nullptr);
-    json["runningElsewhere"] = report.running_elsewhere ? Json(json_name(*report.running_elsewhere)) : Json(nullptr);
-    json["outOfOrder"] = json_names(report.out_of_order);
-    fmt::format_to(out, "{}", json_line(std::move(json)));
+    fmt::format_to(out, "{}", json_line(run_report_json(report)));
     return code;
   }
 
@@ -277,16 +310,11 @@ int format_run_report(const RunReport& report, const GlobalOptions& options, con
   } else if (report.steps.empty()) {
     if (!report.blocked_by) fmt::format_to(out, "{}\n", nothing_to_do);
   } else {
-    int applied = 0, reverted = 0, failed = 0;
-    for (const StepReport& s : report.steps) {
-      if (s.outcome == StepOutcome::kApplied) ++applied;
-      if (s.outcome == StepOutcome::kReverted) ++reverted;
-      if (s.outcome == StepOutcome::kFailed) ++failed;
-    }
+    RunCounts counts = count_steps(report);
     std::vector<std::string> parts;
-    if (applied) parts.push_back(fmt::format("{} applied", applied));
-    if (reverted) parts.push_back(fmt::format("{} reverted", reverted));
-    if (failed) parts.push_back(fmt::format("{} failed", failed));
+    if (counts.applied) parts.push_back(fmt::format("{} applied", counts.applied));
+    if (counts.reverted) parts.push_back(fmt::format("{} reverted", counts.reverted));
+    if (counts.failed) parts.push_back(fmt::format("{} failed", counts.failed));
     fmt::format_to(out, "{}.\n", fmt::join(parts, ", "));
   }
   for (const std::string& name : report.out_of_order) {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "mongomigrate/migrator.h"
 
@@ -29,6 +30,17 @@ struct GlobalOptions {
   std::string lock_timeout = "5m";
   std::string lock_lease = "60s";
   std::string lock_renew;  // empty: a third of the lease
+  // Many databases (cli/fanout.h): --dbs, --dbs-from, --all-dbs, --match,
+  // --exclude, --parallel (config key `parallel`), --fail-fast, --yes.
+  std::string dbs;
+  bool dbs_given = false;  // --dbs was given, even empty (an error)
+  std::string dbs_from;
+  bool all_dbs = false;
+  std::string match;
+  std::string exclude;
+  std::string parallel = "4";
+  bool fail_fast = false;
+  bool yes = false;
   // The config layer (config_layer.h) fills the fields above from flags,
   // environment, mongo-migrate.toml and defaults, and these:
   std::string config;  // --config PATH; after loading, the file read (or, for init, the one to write)
@@ -56,6 +68,9 @@ std::string global_options_help(const CLI::App& app);
 // Creates a subcommand that accepts the global options after it too.
 CLI::App* add_command(CLI::App& app, const std::string& name, const std::string& description);
 
+// The library's options from the global ones (durations parsed, the lock
+// wait reported on stderr, the stop flag of cli/signals.h).
+Result<MigratorOptions> migrator_options_from(const GlobalOptions& options);
 Result<Migrator> open_migrator(const GlobalOptions& options);
 
 // Prints `error` as one line on stderr ("mongo-migrate: <message>") and, with
@@ -67,6 +82,14 @@ int report_error(const Error& error, const GlobalOptions& options);
 // exit code (0 when the report is ok, else 1). `nothing_to_do` is the
 // sentence printed when there were no steps.
 int print_run_report(const RunReport& report, const GlobalOptions& options, const char* nothing_to_do);
+
+// A run report's --json document (up, run, down).
+nlohmann::ordered_json run_report_json(const RunReport& report);
+// How many steps of a run ended each way.
+struct RunCounts {
+  long long applied = 0, reverted = 0, failed = 0, planned = 0;
+};
+RunCounts count_steps(const RunReport& report);
 
 // Progress lines for people as each migration starts and ends (nothing with --json).
 ProgressCallback progress_printer(const GlobalOptions& options);

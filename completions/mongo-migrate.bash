@@ -18,7 +18,7 @@ declare -gA _mongo_migrate_commands=(
   [import]="migrate-mongo golang-migrate --changelog --table --lock-collection --allow-missing --dry-run"
   [help]=""
 )
-_mongo_migrate_global_options="--uri --db --dir --collection --by --json --color --quiet --verbose --lock-timeout --lock-lease --lock-renew --config --env --help --version"
+_mongo_migrate_global_options="--uri --db --dir --collection --by --json --color --quiet --verbose --lock-timeout --lock-lease --lock-renew --dbs --dbs-from --all-dbs --match --exclude --parallel --fail-fast --yes --config --env --help --version"
 
 _mongo_migrate() {
   local cur prev command="" word
@@ -28,11 +28,11 @@ _mongo_migrate() {
   done
   case $prev in
     --dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-    --config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --config|--dbs-from) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --type) COMPREPLY=($(compgen -W "json cpp" -- "$cur")); return ;;
     --as) COMPREPLY=($(compgen -W "applied pending reverted" -- "$cur")); return ;;
     --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
-    --uri|--db|--collection|--by|--lock-timeout|--lock-lease|--lock-renew|--env|--limit|--reason|--count|--changelog|--table|--lock-collection) return ;;
+    --uri|--db|--collection|--by|--lock-timeout|--lock-lease|--lock-renew|--dbs|--match|--exclude|--parallel|--env|--limit|--reason|--count|--changelog|--table|--lock-collection) return ;;
     import) COMPREPLY=($(compgen -W "migrate-mongo golang-migrate" -- "$cur")); return ;;
   esac
   if [[ -z $command ]]; then

@@ -14,8 +14,17 @@ for c in $commands; do
   grep -q "^  '$c:" "$dir/_mongo-migrate" || { echo "_mongo-migrate: no line for $c" >&2; status=1; }
   grep -q "^__mongo_migrate_command $c " "$dir/mongo-migrate.fish" || { echo "mongo-migrate.fish: no line for $c" >&2; status=1; }
 done
+# Every global option (the top-level --help's Options) too.
+options=$("$bin" --help | sed -n '/^Options:/,/^$/p' | grep -oE '^  (-[a-z],)?--[a-z-]+' | sed 's/.*--/--/' |
+  grep -vx -e --help -e --version)
+for o in $options; do
+  grep -q -- "$o[ \"|)]" "$dir/mongo-migrate.bash" || { echo "mongo-migrate.bash: no $o" >&2; status=1; }
+  grep -q -- "$o\[" "$dir/_mongo-migrate" || grep -q -- "{.*,$o}" "$dir/_mongo-migrate" ||
+    { echo "_mongo-migrate: no $o" >&2; status=1; }
+  grep -q -- "-l ${o#--} " "$dir/mongo-migrate.fish" || { echo "mongo-migrate.fish: no $o" >&2; status=1; }
+done
 bash -n "$dir/mongo-migrate.bash" || status=1
 if command -v zsh >/dev/null; then zsh -n "$dir/_mongo-migrate" || status=1; fi
 if command -v fish >/dev/null; then fish -n "$dir/mongo-migrate.fish" || status=1; fi
-[ $status -eq 0 ] && echo "completions list all $(echo "$commands" | wc -l) commands"
+[ $status -eq 0 ] && echo "completions list all $(echo "$commands" | wc -l) commands and $(echo "$options" | wc -l) global options"
 exit $status

@@ -110,7 +110,7 @@ std::optional<core::LogRecord> record_named(const std::vector<core::LogRecord>& 
   return std::nullopt;
 }
 
-Migrator::Impl::Impl(MigratorOptions opts, mongo::Client c)
+Migrator::Impl::Impl(MigratorOptions opts, mongo::Client c, Connector connect)
     : options(std::move(opts)), client(std::make_shared<mongo::Client>(std::move(c))) {
   redacted_uri = client->redacted_uri();
   database = client->database();
@@ -121,12 +121,20 @@ Migrator::Impl::Impl(MigratorOptions opts, mongo::Client c)
   // FerretDB 1.x and other servers that break the model are refused.
   seams.check_server = [c = client.get()] { return c->check_server(); };
   seams.max_command_bytes = [c = client.get()] { return c->max_bson_object_size(); };
-  // The renewer's own connection: a mongoc client is single-threaded.
-  seams.open_lock = [uri = options.uri, db = database, lock_collection] {
-    return mongo::open_lock_store(uri, db, lock_collection);
+  if (!connect) {
+    connect = [uri = options.uri, db = database] { return mongo::Client::open(uri, db); };
+  }
+  // The renewer's and the event sender's own connections: a mongoc client
+  // is single-threaded.
+  seams.open_lock = [connect, lock_collection]() -> Result<std::unique_ptr<store::LockStore>> {
+    auto own = connect();
+    if (!own) return std::unexpected(own.error());
+    return std::make_unique<mongo::MongoLockStore>(std::make_unique<mongo::Client>(std::move(*own)), lock_collection);
   };
-  seams.open_events = [uri = options.uri, db = database, collection = options.collection] {
-    return mongo::open_log_store(uri, db, collection);
+  seams.open_events = [connect, collection = options.collection]() -> Result<std::unique_ptr<store::LogStore>> {
+    auto own = connect();
+    if (!own) return std::unexpected(own.error());
+    return std::make_unique<mongo::MongoLogStore>(std::make_unique<mongo::Client>(std::move(*own)), collection);
   };
   seams.read_migrate_mongo = [c = client.get()](const std::string& collection) {
     return mongo::ForeignLogReader(*c).read_migrate_mongo(collection);
@@ -249,13 +257,18 @@ Migrator::Migrator(Migrator&&) noexcept = default;
 Migrator& Migrator::operator=(Migrator&&) noexcept = default;
 Migrator::~Migrator() = default;
 
-Result<Migrator> Migrator::open(MigratorOptions options) {
-  if (options.lock.lease.count() <= 0 || options.lock.renew_every.count() <= 0 ||
-      options.lock.renew_every >= options.lock.lease || options.lock.timeout.count() < 0) {
+Result<void> check_lock_options(const LockOptions& lock) {
+  if (lock.lease.count() <= 0 || lock.renew_every.count() <= 0 || lock.renew_every >= lock.lease ||
+      lock.timeout.count() < 0) {
     return std::unexpected(Error{ErrorKind::kUsage,
                                  "lock settings: the lease and the renewal interval must be positive and the "
                                  "renewal interval shorter than the lease"});
   }
+  return {};
+}
+
+Result<Migrator> Migrator::open(MigratorOptions options) {
+  if (auto lock = check_lock_options(options.lock); !lock) return std::unexpected(lock.error());
   auto client = mongo::Client::open(options.uri, options.database);
   if (!client) return std::unexpected(client.error());
   // Before connecting: names the server cannot hold (issue 15, item 7).

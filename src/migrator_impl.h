@@ -83,8 +83,11 @@ struct Migrator::Impl {
   std::string redacted_uri;
   std::string database;
 
+  // Opens another connection to the same database (the lease renewer's, the
+  // event sender's); empty: a new Client from the options' URI.
+  using Connector = std::function<Result<mongo::Client>()>;
   // The MongoDB stores on `c`.
-  Impl(MigratorOptions opts, mongo::Client c);
+  Impl(MigratorOptions opts, mongo::Client c, Connector connect = {});
   Impl(MigratorOptions opts, Seams given);
 
   store::LogStore& log() { return *seams.log; }
@@ -190,6 +193,10 @@ struct Migrator::Impl {
 
 // A dry run's step: `commands` as JSON.
 StepReport planned_step(const core::Migration& m, const std::vector<core::Command>& commands);
+
+// kUsage unless the lease and renewal interval are positive, the renewal
+// shorter than the lease, and the timeout not negative.
+Result<void> check_lock_options(const LockOptions& lock);
 
 Error refused(std::string message);
 Error bad_input(std::string message);

@@ -190,6 +190,8 @@ class Migrator {
   // Builds a Migrator on in-memory stores, for tests of the orchestrator
   // without a server (tests/support/memory_migrator.h).
   friend struct MigratorTesting;
+  // Builds each database's Migrator on connections from its pool.
+  friend class FanOut;
   struct Impl;
   explicit Migrator(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

@@ -8,7 +8,7 @@
 namespace mongomigrate::core {
 namespace {
 
-constexpr std::array<SettingKey, 10> kKeys = {{
+constexpr std::array<SettingKey, 11> kKeys = {{
     {"uri", SettingType::kString, "--uri", "MONGODB_URI", "mongodb://localhost:27017"},
     {"db", SettingType::kString, "--db", "", ""},
     {"dir", SettingType::kString, "--dir", "", "migrations"},
@@ -19,6 +19,7 @@ constexpr std::array<SettingKey, 10> kKeys = {{
     {"lock_renew", SettingType::kDuration, "--lock-renew", "", ""},
     {"naming", SettingType::kNaming, "", "", "timestamp"},
     {"strict_order", SettingType::kBoolean, "--strict-order", "", "false"},
+    {"parallel", SettingType::kString, "--parallel", "MONGO_MIGRATE_PARALLEL", "4"},
 }};
 
 bool name_start(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }

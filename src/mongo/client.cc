@@ -101,13 +101,14 @@ bool is_transport_error(const bson_error_t& error) {
   }
 }
 
-Result<Client> Client::open(const std::string& uri_text, const std::string& database) {
+Result<PreparedUri> prepare_uri(const std::string& uri_text) {
   // Before the driver sees it: an over-long URI costs seconds in its parser,
   // and an ambiguous user-info would be half taken for a host name.
   if (std::string problem = core::uri_problem(uri_text); !problem.empty()) {
     return std::unexpected(Error{ErrorKind::kUsage, "invalid MongoDB URI: " + problem});
   }
   ensure_driver_initialized();
+  PreparedUri prepared;
   std::vector<std::string> secrets = core::uri_secrets(uri_text);
   bson_error_t error;
   UriPtr uri(mongoc_uri_new_with_error(uri_text.c_str(), &error));
@@ -137,7 +138,6 @@ Result<Client> Client::open(const std::string& uri_text, const std::string& data
                                    fmt::format("the URI's {} \"{}\" cannot be read", option, file)});
     }
   }
-  Client client;
   // The secrets as the driver decoded them too: its messages quote those.
   if (const char* password = mongoc_uri_get_password(uri.get())) secrets.emplace_back(password);
   for (const char* option : {MONGOC_URI_TLSCERTIFICATEKEYFILEPASSWORD, MONGOC_URI_SSLCLIENTCERTIFICATEKEYPASSWORD}) {
@@ -150,21 +150,9 @@ Result<Client> Client::open(const std::string& uri_text, const std::string& data
     }
   }
   std::erase_if(secrets, [](const std::string& s) { return s.empty(); });
-  client.secrets_ = std::move(secrets);
-  client.redacted_uri_ = core::redact_uri(uri_text);
-  client.database_ = database;
-  if (client.database_.empty()) {
-    if (const char* db = mongoc_uri_get_database(uri.get())) client.database_ = db;
-  }
-  if (client.database_.empty()) {
-    return std::unexpected(Error{ErrorKind::kUsage,
-                                 "no database given: pass --db NAME or put it in the URI path "
-                                 "(mongodb://host/NAME)"});
-  }
-  // libmongoc checks a database in the URI's path, not one from --db.
-  if (std::string problem = core::database_name_problem(client.database_); !problem.empty()) {
-    return std::unexpected(Error{ErrorKind::kUsage, std::move(problem)});
-  }
+  prepared.secrets = std::move(secrets);
+  prepared.redacted = core::redact_uri(uri_text);
+  if (const char* db = mongoc_uri_get_database(uri.get())) prepared.database = db;
   if (!mongoc_uri_set_appname(uri.get(), "mongo-migrate")) {
     // Only fails for an over-long appname; not ours.
   }
@@ -175,13 +163,50 @@ Result<Client> Client::open(const std::string& uri_text, const std::string& data
   std::unique_ptr<mongoc_read_prefs_t, decltype(&mongoc_read_prefs_destroy)> primary(
       mongoc_read_prefs_new(MONGOC_READ_PRIMARY), &mongoc_read_prefs_destroy);
   mongoc_uri_set_read_prefs_t(uri.get(), primary.get());
-  client.client_.reset(mongoc_client_new_from_uri_with_error(uri.get(), &error));
+  prepared.uri = std::move(uri);
+  return prepared;
+}
+
+Result<void> check_database_name(const std::string& database) {
+  if (database.empty()) {
+    return std::unexpected(Error{ErrorKind::kUsage,
+                                 "no database given: pass --db NAME or put it in the URI path "
+                                 "(mongodb://host/NAME)"});
+  }
+  // libmongoc checks a database in the URI's path, not one from --db.
+  if (std::string problem = core::database_name_problem(database); !problem.empty()) {
+    return std::unexpected(Error{ErrorKind::kUsage, std::move(problem)});
+  }
+  return {};
+}
+
+Result<Client> Client::open(const std::string& uri_text, const std::string& database) {
+  auto prepared = prepare_uri(uri_text);
+  if (!prepared) return std::unexpected(prepared.error());
+  Client client;
+  client.secrets_ = std::move(prepared->secrets);
+  client.redacted_uri_ = std::move(prepared->redacted);
+  client.database_ = database.empty() ? prepared->database : database;
+  if (auto named = check_database_name(client.database_); !named) return std::unexpected(named.error());
+  bson_error_t error;
+  client.client_.reset(mongoc_client_new_from_uri_with_error(prepared->uri.get(), &error));
   if (!client.client_) {
     return std::unexpected(Error{ErrorKind::kUsage,
                                  client.scrub(fmt::format("cannot use MongoDB URI \"{}\": {}",
                                                           client.redacted_uri_, error.message))});
   }
   mongoc_client_set_error_api(client.client_.get(), MONGOC_ERROR_API_VERSION_2);
+  return client;
+}
+
+Client Client::pooled(ClientPtr handle, std::string database, std::string redacted_uri,
+                      std::vector<std::string> secrets, std::shared_ptr<const void> pool) {
+  Client client;
+  client.pool_ = std::move(pool);
+  client.client_ = std::move(handle);
+  client.database_ = std::move(database);
+  client.redacted_uri_ = std::move(redacted_uri);
+  client.secrets_ = std::move(secrets);
   return client;
 }
 

@@ -10,6 +10,7 @@
 
 #include <mongoc/mongoc.h>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,6 +31,11 @@ class Client {
   // database, or when that database's name is one MongoDB cannot hold
   // (core::database_name_problem).
   static Result<Client> open(const std::string& uri, const std::string& database);
+  // A connection lent by a pool (mongo/client_pool.h) for `database`: the
+  // handle goes back to the pool when this Client is destroyed, and `pool`
+  // (the pool's owner) is kept alive until then.
+  static Client pooled(ClientPtr handle, std::string database, std::string redacted_uri,
+                       std::vector<std::string> secrets, std::shared_ptr<const void> pool);
 
   const std::string& database() const { return database_; }
   const std::string& redacted_uri() const { return redacted_uri_; }
@@ -83,6 +89,7 @@ class Client {
 
  private:
   Client() = default;
+  std::shared_ptr<const void> pool_;  // declared before client_: outlives it
   ClientPtr client_;
   std::string database_;
   std::string redacted_uri_;
@@ -94,6 +101,20 @@ class Client {
   std::optional<Result<void>> server_checked_;
   const char* clock_command_ = "hello";  // a string literal: "hello" or "isMaster"
 };
+
+// A URI checked and parsed as every connection needs it (primary reads,
+// our appname), with the secrets to scrub from messages and its redacted
+// text. kUsage for a URI that cannot be used (see Client::open).
+struct PreparedUri {
+  UriPtr uri;
+  std::vector<std::string> secrets;
+  std::string redacted;
+  std::string database;  // the URI's path, "" when none
+};
+Result<PreparedUri> prepare_uri(const std::string& uri);
+
+// kUsage when `database` is empty or a name MongoDB cannot hold.
+Result<void> check_database_name(const std::string& database);
 
 // Why a server that answered `buildInfo` with `reply` cannot be used, or ""
 // if it can (see Client::check_server).

@@ -13,8 +13,19 @@ namespace mongomigrate::mongo {
 struct UriDeleter {
   void operator()(mongoc_uri_t* p) const { mongoc_uri_destroy(p); }
 };
+// A client popped from a pool goes back to it; any other is destroyed.
 struct ClientDeleter {
-  void operator()(mongoc_client_t* p) const { mongoc_client_destroy(p); }
+  mongoc_client_pool_t* pool = nullptr;
+  void operator()(mongoc_client_t* p) const {
+    if (pool) {
+      mongoc_client_pool_push(pool, p);
+    } else {
+      mongoc_client_destroy(p);
+    }
+  }
+};
+struct ClientPoolDeleter {
+  void operator()(mongoc_client_pool_t* p) const { mongoc_client_pool_destroy(p); }
 };
 struct DatabaseDeleter {
   void operator()(mongoc_database_t* p) const { mongoc_database_destroy(p); }
@@ -35,6 +46,7 @@ struct BulkDeleter {
 
 using UriPtr = std::unique_ptr<mongoc_uri_t, UriDeleter>;
 using ClientPtr = std::unique_ptr<mongoc_client_t, ClientDeleter>;
+using ClientPoolPtr = std::unique_ptr<mongoc_client_pool_t, ClientPoolDeleter>;
 using DatabasePtr = std::unique_ptr<mongoc_database_t, DatabaseDeleter>;
 using CollectionPtr = std::unique_ptr<mongoc_collection_t, CollectionDeleter>;
 using CursorPtr = std::unique_ptr<mongoc_cursor_t, CursorDeleter>;

@@ -32,13 +32,6 @@ MongoLogStore::MongoLogStore(std::unique_ptr<Client> client, std::string collect
   owned_ = std::move(client);
 }
 
-Result<std::unique_ptr<store::LogStore>> open_log_store(const std::string& uri, const std::string& database,
-                                                        const std::string& collection) {
-  auto client = Client::open(uri, database);
-  if (!client) return std::unexpected(client.error());
-  return std::make_unique<MongoLogStore>(std::make_unique<Client>(std::move(*client)), collection);
-}
-
 Result<void> MongoLogStore::check_ours() {
   if (checked_ours_) return {};
   auto shape = sample_shape(client_, collection_);

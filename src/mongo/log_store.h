@@ -83,8 +83,4 @@ class MongoLogStore final : public store::LogStore {
   bool checked_ours_ = false;
 };
 
-// A log store with a connection of its own to `uri`.
-Result<std::unique_ptr<store::LogStore>> open_log_store(const std::string& uri, const std::string& database,
-                                                        const std::string& collection);
-
 }  // namespace mongomigrate::mongo

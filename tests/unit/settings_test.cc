@@ -158,7 +158,7 @@ TEST(DatabaseInUri, ThePathBeforeTheOptions) {
 }
 
 TEST(SettingKeys, CoverEveryGlobalOption) {
-  EXPECT_EQ(setting_key_list(), "uri, db, dir, collection, by, lock_timeout, lock_lease, lock_renew, naming, strict_order");
+  EXPECT_EQ(setting_key_list(), "uri, db, dir, collection, by, lock_timeout, lock_lease, lock_renew, naming, strict_order, parallel");
   ASSERT_NE(find_setting_key("uri"), nullptr);
   EXPECT_EQ(find_setting_key("uri")->environment, "MONGODB_URI");
   EXPECT_EQ(find_setting_key("url"), nullptr);

@@ -1,0 +1,248 @@
+#include "fanout.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <map>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "core/database_selection.h"
+#include "core/names.h"
+#include "mongomigrate/fanout.h"
+#include "output.h"
+#include "signals.h"
+
+namespace mongomigrate::cli {
+namespace {
+
+Error usage(std::string message) { return Error{ErrorKind::kUsage, std::move(message)}; }
+
+// --dbs-from: the file's text, or stdin's for "-".
+Result<std::string> read_names_file(const std::string& path) {
+  std::ostringstream text;
+  if (path == "-") {
+    text << std::cin.rdbuf();
+    return text.str();
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return std::unexpected(usage(fmt::format("--dbs-from {}: cannot read it: {}", core::printable(path),
+                                             std::strerror(errno))));
+  }
+  text << in.rdbuf();
+  return text.str();
+}
+
+Result<DatabaseSelection> selection_from(const GlobalOptions& o) {
+  if (o.all_dbs && (!o.dbs.empty() || !o.dbs_from.empty())) {
+    return std::unexpected(usage("--all-dbs selects every database: give it without --dbs or --dbs-from"));
+  }
+  if (auto filter = core::DatabaseFilter::make(o.match, o.exclude); !filter) {
+    return std::unexpected(usage(filter.error()));
+  }
+  DatabaseSelection selection{.all = o.all_dbs, .match = o.match, .exclude = o.exclude};
+  if (!o.dbs.empty() || o.dbs_given) {
+    auto names = core::parse_database_list(o.dbs);
+    if (!names) return std::unexpected(usage(names.error()));
+    selection.names = std::move(*names);
+  }
+  if (!o.dbs_from.empty()) {
+    auto text = read_names_file(o.dbs_from);
+    if (!text) return std::unexpected(text.error());
+    auto names = core::parse_database_lines(*text, o.dbs_from == "-" ? "stdin" : o.dbs_from);
+    if (!names) return std::unexpected(usage(names.error()));
+    if (names->empty()) {
+      return std::unexpected(usage(fmt::format("--dbs-from {}: it names no database", core::printable(o.dbs_from))));
+    }
+    selection.names.insert(selection.names.end(), names->begin(), names->end());
+  }
+  return selection;
+}
+
+Result<int> parse_parallel(const std::string& text) {
+  int value = 0;
+  std::size_t used = 0;
+  try {
+    value = std::stoi(text, &used);
+  } catch (...) {
+    used = 0;
+  }
+  if (used != text.size() || text.empty() || value <= 0) {
+    return std::unexpected(usage(fmt::format("--parallel \"{}\": give a number of databases at a time, 1 or more",
+                                             core::printable(text))));
+  }
+  return value;
+}
+
+// --all-dbs without --match on a writing command: asks on a terminal,
+// needs --yes elsewhere (CI). Returns an Error when refused.
+Result<void> confirm_all(const GlobalOptions& o, const FanOutCommand& command, std::size_t count,
+                         const std::string& redacted_uri) {
+  if (!o.all_dbs || !o.match.empty() || !command.writes || o.yes) return {};
+  std::string question = fmt::format("{} on all {} databases on {}", command.name, count, redacted_uri);
+  if (!isatty(0)) {
+    return std::unexpected(usage(fmt::format("refusing to run {} without --yes (or --match to narrow it)",
+                                             question)));
+  }
+  write_stderr(fmt::format("Apply {}? [y/N] ", question));
+  std::string answer;
+  std::getline(std::cin, answer);
+  if (answer == "y" || answer == "Y" || answer == "yes") return {};
+  return std::unexpected(usage("not confirmed: nothing was done"));
+}
+
+std::string counts_line(const DatabaseOutcome& outcome) {
+  std::string line;
+  for (const auto& [name, count] : outcome.counts) {
+    line += fmt::format("{}{} {}", line.empty() ? "" : ", ", name, count);
+  }
+  return line;
+}
+
+// A database's outcome; an Error the fan-out itself gave (a database that
+// does not exist, one that could not be opened) as error_outcome says.
+DatabaseOutcome outcome_of(const DatabaseResult<DatabaseOutcome>& r) {
+  if (r.skipped()) return DatabaseOutcome{.line = "skipped (not started)"};
+  if (!*r.result) return error_outcome(r.result->error());
+  return **r.result;
+}
+
+}  // namespace
+
+bool fan_out_requested(const GlobalOptions& o) { return o.dbs_given || !o.dbs_from.empty() || o.all_dbs; }
+
+DatabaseOutcome error_outcome(const Error& error) {
+  int code = exit_code(error.kind);
+  if (error.kind == ErrorKind::kInterrupted && stop_signal().load() > 0) code = 128 + stop_signal().load();
+  std::string message = core::printable(error.message);
+  DatabaseOutcome outcome{.exit_code = code, .line = "error: " + message};
+  outcome.json = json_document(false);
+  outcome.json["error"] = {{"message", message}, {"exitCode", code}};
+  return outcome;
+}
+
+DatabaseOutcome run_outcome(const Result<RunReport>& report, bool reverting, long long skipped) {
+  if (!report) return error_outcome(report.error());
+  RunCounts counts = count_steps(*report);
+  DatabaseOutcome outcome{.exit_code = report->ok() ? 0 : 1, .json = run_report_json(*report)};
+  if (report->dry_run) {
+    outcome.counts = {{reverting ? "would revert" : "would apply", counts.planned}};
+  } else {
+    outcome.counts = {{reverting ? "reverted" : "applied", reverting ? counts.reverted : counts.applied},
+                      {"failed", counts.failed}};
+    if (!reverting) outcome.counts.emplace_back("skipped", skipped);
+  }
+  if (report->blocked_by) {
+    outcome.line = fmt::format("{}; blocked by {}", counts_line(outcome), core::printable(*report->blocked_by));
+  }
+  return outcome;
+}
+
+int run_fan_out(const GlobalOptions& o, const FanOutCommand& command) {
+  auto selection = selection_from(o);
+  if (!selection) return report_error(selection.error(), o);
+  auto parallel = parse_parallel(o.parallel);
+  if (!parallel) return report_error(parallel.error(), o);
+  auto migrator_options = migrator_options_from(o);
+  if (!migrator_options) return report_error(migrator_options.error(), o);
+  migrator_options->on_lock_wait = {};  // many databases wait at once: each reports its own outcome
+  auto fan = FanOut::open({.migrator = std::move(*migrator_options), .parallel = *parallel, .fail_fast = o.fail_fast});
+  if (!fan) return report_error(fan.error(), o);
+  auto names = fan->select(*selection);
+  if (!names) return report_error(names.error(), o);
+  if (auto confirmed = confirm_all(o, command, names->size(), fan->redacted_uri()); !confirmed) {
+    return report_error(confirmed.error(), o);
+  }
+
+  std::size_t width = 0;
+  for (const std::string& n : *names) width = std::max(width, display_width(core::printable(n)));
+  bool progress = !o.json && !o.quiet && isatty(2);
+  bool color = use_color(1);
+  std::size_t done = 0, failures = 0;
+  auto print_done = [&](const DatabaseResult<DatabaseOutcome>& r) {
+    ++done;
+    DatabaseOutcome outcome = outcome_of(r);
+    int code = outcome.exit_code;
+    if (code != 0 && code != 5) ++failures;
+    if (o.json) return;
+    std::string name = core::printable(r.database);
+    std::string pad(width - std::min(width, display_width(name)), ' ');
+    std::string line = outcome.line.empty() ? counts_line(outcome) : outcome.line;
+    Color c = r.skipped() ? Color::kDim : code == 0 ? Color::kNone : code == 5 ? Color::kYellow : Color::kRed;
+    if (progress) write_stderr("\033[2K");  // the progress line goes; stdout may be a file
+    write_stdout(fmt::format("{}{}  {}\n", name, pad, paint(line, c, color)));
+    if (progress) {
+      write_stderr(fmt::format("\033[2K  {}/{} databases done, {} failed\r", done, names->size(), failures));
+    }
+  };
+  auto results = fan->for_each_database<DatabaseOutcome>(
+      DatabaseSelection{.names = *names},
+      {.body = [&](Migrator& m) -> Result<DatabaseOutcome> { return command.body(m); },
+       .failed = [](const Result<DatabaseOutcome>& r) { return !r || (r->exit_code != 0 && r->exit_code != 5); },
+       .on_done = print_done,
+       .existing_only = command.existing_only});
+  if (progress) write_stderr("\033[2K");
+  if (!results) return report_error(results.error(), o);
+
+  std::vector<int> codes;
+  std::map<std::string, long long> sums;
+  std::vector<std::string> order;  // the counts' names in the order the command gives them
+  std::size_t ok = 0, failed = 0, skipped = 0;
+  Json databases = Json::array();
+  for (const DatabaseResult<DatabaseOutcome>& r : *results) {
+    DatabaseOutcome outcome = outcome_of(r);
+    int code = outcome.exit_code;
+    codes.push_back(code);
+    if (r.skipped()) {
+      ++skipped;
+    } else if (code == 0 || code == 5) {
+      ++ok;
+    } else {
+      ++failed;
+    }
+    Json entry = {{"database", json_name(r.database)}, {"exitCode", code}, {"skipped", r.skipped()}};
+    if (!r.skipped()) {
+      for (const auto& [name, count] : outcome.counts) {
+        if (!sums.contains(name)) order.push_back(name);
+        sums[name] += count;
+      }
+      for (auto& [key, value] : outcome.json.items()) {
+        if (key != "schema") entry[key] = std::move(value);
+      }
+    }
+    databases.push_back(std::move(entry));
+  }
+  int signo = stop_signal().load();
+  if (signo > 0) codes.push_back(128 + signo);  // stopped between databases: still a stopped run
+  int code = core::worst_exit_code(codes);
+  if (o.json) {
+    Json json = json_document(code == 0);
+    json["databases"] = std::move(databases);
+    Json totals = {{"databases", results->size()}, {"ok", ok}, {"failed", failed}, {"skipped", skipped}};
+    for (const std::string& name : order) totals[name] = sums[name];
+    json["totals"] = std::move(totals);
+    json["exitCode"] = code;
+    write_stdout(json_line(std::move(json)));
+    return code;
+  }
+  std::string totals = fmt::format("{} database{}: {} ok, {} failed, {} skipped", results->size(),
+                                   results->size() == 1 ? "" : "s", ok, failed, skipped);
+  for (const std::string& name : order) totals += fmt::format(" · {} {}", name, sums[name]);
+  write_stdout(fmt::format("{}\n", paint(totals, Color::kBold, color)));
+  if (code != 0 && code != 5) {
+    write_stderr(fmt::format("{} {} of {} databases did not finish (exit {}); run the same command again to "
+                             "continue\n",
+                             paint("mongo-migrate:", Color::kRed, use_color(2)), failed + skipped, results->size(),
+                             code));
+  }
+  return code;
+}
+
+}  // namespace mongomigrate::cli

@@ -1,0 +1,56 @@
+// The command line's fan-out over many databases (issue 18): --dbs,
+// --dbs-from, --all-dbs [--match] [--exclude], --parallel, --fail-fast,
+// --yes. Every command that takes them (up, status, validate, down,
+// history, unlock, mark, baseline, import) hands its per-database body to
+// run_fan_out, which prints one line per database as it finishes, a
+// totals line, a progress line on a terminal, or (--json) one document for
+// the whole run; the exit code is the worst of the databases'
+// (core::worst_exit_code).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "json_output.h"
+#include "options.h"
+
+namespace mongomigrate::cli {
+
+// One database's outcome, as the command reports it.
+struct DatabaseOutcome {
+  int exit_code = 0;
+  // Counts summed into the totals ("applied", 3): the human line shows them
+  // ("applied 3, failed 0") unless `line` is set.
+  std::vector<std::pair<std::string, long long>> counts;
+  std::string line;
+  // The command's usual --json document (its "schema" member is dropped).
+  Json json = Json::object();
+};
+
+struct FanOutCommand {
+  const char* name;  // "up"
+  // Writes to the databases: --all-dbs without --match asks first (on a
+  // terminal) or needs --yes.
+  bool writes = false;
+  // Reads only: a database that does not exist is reported, not created.
+  bool existing_only = false;
+  std::function<DatabaseOutcome(Migrator&)> body;
+};
+
+// Whether --dbs, --dbs-from or --all-dbs was given.
+bool fan_out_requested(const GlobalOptions& options);
+
+// Runs `command` on the selected databases; returns the exit code.
+int run_fan_out(const GlobalOptions& options, const FanOutCommand& command);
+
+// A Migrator's Error as a database's outcome (its exit code, "error: ..."
+// and the error object of --json).
+DatabaseOutcome error_outcome(const Error& error);
+
+// A run's outcome (up, down): its exit code, its counts (applied or
+// reverted, failed, and `skipped`: left to do) and run_report_json.
+DatabaseOutcome run_outcome(const Result<RunReport>& report, bool reverting, long long skipped);
+
+}  // namespace mongomigrate::cli

@@ -1,0 +1,141 @@
+// The same operation on many databases at once (issue 18): tenant databases
+// that all run the same migrations.
+//
+//   auto fan = mongomigrate::FanOut::open({.migrator = {.uri = "...", .directory = "migrations"}});
+//   auto reports = fan->run_pending_all({.all = true, .match = "^tenant_"});
+//   for (const auto& r : *reports) { ... r.database, r.result ... }
+//
+// Each database gets a Migrator of its own, with its own log, events and
+// lock, exactly as if the operation ran on it alone; running the same call
+// again continues where a run stopped, since every database's log says what
+// is done. The Migrators' connections come from one pool.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mongomigrate/error.h"
+#include "mongomigrate/migrator.h"
+
+namespace mongomigrate {
+
+// Which databases: the names given, or (`all`) every database the server
+// lists except admin, local and config. `match` / `exclude` are ECMAScript
+// regular expressions tested with std::regex_search (anywhere in the name:
+// anchor with ^ and $); they filter the names given too. The result is
+// sorted by name, without duplicates.
+struct DatabaseSelection {
+  std::vector<std::string> names;
+  bool all = false;
+  std::string match;
+  std::string exclude;
+};
+
+struct FanOutOptions {
+  // uri, directory, collection, lock, stop, on_lock_wait: as for one
+  // database; `database` is ignored (the selection says).
+  MigratorOptions migrator;
+  int parallel = 4;  // databases at a time; 0 or less is kUsage
+  // After the first database that fails, start no other (they are
+  // reported skipped); those in flight finish.
+  bool fail_fast = false;
+};
+
+// One database's outcome; `result` is empty when the database was never
+// started (fail_fast, or a stop request), which is not an error.
+template <class T>
+struct DatabaseResult {
+  std::string database;
+  std::optional<Result<T>> result;
+  bool skipped() const { return !result.has_value(); }
+};
+
+// What to do on each database, for FanOut::for_each_database.
+template <class T>
+struct DatabaseTask {
+  std::function<Result<T>(Migrator&)> body;
+  // Whether a finished database counts as failed (for fail_fast); empty:
+  // when it returned an Error.
+  std::function<bool(const Result<T>&)> failed;
+  // Called as each database finishes or is skipped, never two at once.
+  std::function<void(const DatabaseResult<T>&)> on_done;
+  // Reading operations: a selected database that does not exist is
+  // reported (kBadInput, "database X does not exist") and never opened,
+  // so that it is not created.
+  bool existing_only = false;
+};
+
+class FanOut {
+ public:
+  // Checks the options (URI, parallel, lock settings, the directory);
+  // does not contact the server.
+  static Result<FanOut> open(FanOutOptions options);
+  FanOut(FanOut&&) noexcept;
+  FanOut& operator=(FanOut&&) noexcept;
+  ~FanOut();
+
+  // The selected names (listDatabases for `all`); kUsage for an invalid
+  // regular expression or database name, before any connection.
+  Result<std::vector<std::string>> select(const DatabaseSelection& selection);
+
+  // Runs `task` on every selected database, up to `parallel` at a time;
+  // one result per database, in selection order. An Error here is about
+  // the whole run (bad selection, server refused or unreachable); each
+  // database's own errors are in its result.
+  template <class T>
+  Result<std::vector<DatabaseResult<T>>> for_each_database(const DatabaseSelection& selection,
+                                                           const DatabaseTask<T>& task) {
+    auto names = prepare(selection, task.existing_only);
+    if (!names) return std::unexpected(names.error());
+    std::vector<DatabaseResult<T>> results;
+    results.reserve(names->size());
+    for (Selected& s : *names) results.push_back({std::move(s.name), std::nullopt});
+    run_workers(
+        results.size(),
+        [&](std::size_t i) {
+          DatabaseResult<T>& r = results[i];
+          auto migrator = (*names)[i].exists ? migrator_for(r.database)
+                                             : Result<Migrator>(std::unexpected(missing(r.database)));
+          r.result = migrator ? task.body(*migrator) : Result<T>(std::unexpected(migrator.error()));
+          return task.failed ? task.failed(*r.result) : !r.result->has_value();
+        },
+        [&](std::size_t i) {
+          if (task.on_done) task.on_done(results[i]);
+        });
+    return results;
+  }
+
+  // up on every database: failed when the report is not ok.
+  Result<std::vector<DatabaseResult<RunReport>>> run_pending_all(
+      const DatabaseSelection& selection, const RunOptions& options = {},
+      std::function<void(const DatabaseResult<RunReport>&)> on_done = {});
+  // status of every database (missing ones reported, not created).
+  Result<std::vector<DatabaseResult<StatusReport>>> status_all(
+      const DatabaseSelection& selection, std::function<void(const DatabaseResult<StatusReport>&)> on_done = {});
+
+  // The URI with its password replaced by "*****".
+  const std::string& redacted_uri() const;
+
+ private:
+  struct Impl;
+  struct Selected {
+    std::string name;
+    bool exists = true;
+  };
+  explicit FanOut(std::unique_ptr<Impl> impl);
+  Result<std::vector<Selected>> prepare(const DatabaseSelection& selection, bool existing_only);
+  Result<Migrator> migrator_for(const std::string& database);
+  static Error missing(const std::string& database);
+  // Runs work(i) for i in [0, count) on up to `parallel` threads, in
+  // order of i; work returns whether i failed. done(i) follows each work(i)
+  // and is called for each i never started, one at a time.
+  void run_workers(std::size_t count, const std::function<bool(std::size_t)>& work,
+                   const std::function<void(std::size_t)>& done);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mongomigrate

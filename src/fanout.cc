@@ -1,0 +1,148 @@
+#include "mongomigrate/fanout.h"
+
+// The fan-out over many databases: one connection pool, a Migrator per
+// database on connections from it, and up to `parallel` worker threads
+// taking the databases in order.
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "core/database_selection.h"
+#include "core/names.h"
+#include "migrator_impl.h"
+#include "mongo/client_pool.h"
+#include "source/directory_source.h"
+
+namespace mongomigrate {
+
+struct FanOut::Impl {
+  FanOutOptions options;
+  std::shared_ptr<mongo::ClientPool> pool;
+};
+
+FanOut::FanOut(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+FanOut::FanOut(FanOut&&) noexcept = default;
+FanOut& FanOut::operator=(FanOut&&) noexcept = default;
+FanOut::~FanOut() = default;
+
+Result<FanOut> FanOut::open(FanOutOptions options) {
+  if (options.parallel <= 0) {
+    return std::unexpected(Error{ErrorKind::kUsage, fmt::format("--parallel {}: give a number of databases "
+                                                                "at a time, 1 or more", options.parallel)});
+  }
+  if (auto lock = check_lock_options(options.migrator.lock); !lock) return std::unexpected(lock.error());
+  // Each worker holds at most three connections (its Migrator's, the lease
+  // renewer's, the event sender's), and select() one more.
+  auto pool = mongo::ClientPool::open(options.migrator.uri, static_cast<std::size_t>(options.parallel) * 3 + 1);
+  if (!pool) return std::unexpected(pool.error());
+  if (auto dir = source::check_directory(options.migrator.directory); !dir) return std::unexpected(dir.error());
+  return FanOut(std::make_unique<Impl>(Impl{std::move(options), std::move(*pool)}));
+}
+
+const std::string& FanOut::redacted_uri() const { return impl_->pool->redacted_uri(); }
+
+Result<std::vector<std::string>> FanOut::select(const DatabaseSelection& selection) {
+  auto filter = core::DatabaseFilter::make(selection.match, selection.exclude);
+  if (!filter) return std::unexpected(Error{ErrorKind::kUsage, filter.error()});
+  for (const std::string& name : selection.names) {
+    if (std::string problem = core::database_name_problem(name); !problem.empty()) {
+      return std::unexpected(Error{ErrorKind::kUsage, fmt::format("database \"{}\": {}", name, problem)});
+    }
+  }
+  if (!selection.all) return core::select_databases(selection.names, *filter, false);
+  if (auto checked = impl_->pool->check_server(); !checked) return std::unexpected(checked.error());
+  auto listed = impl_->pool->list_databases();
+  if (!listed) return std::unexpected(listed.error());
+  return core::select_databases(std::move(*listed), *filter, true);
+}
+
+Result<std::vector<FanOut::Selected>> FanOut::prepare(const DatabaseSelection& selection, bool existing_only) {
+  auto names = select(selection);
+  if (!names) return std::unexpected(names.error());
+  // Once for the pool: every database is on the same server.
+  if (auto checked = impl_->pool->check_server(); !checked) return std::unexpected(checked.error());
+  std::set<std::string> existing;
+  if (existing_only && !selection.all) {
+    auto listed = impl_->pool->list_databases();
+    if (!listed) return std::unexpected(listed.error());
+    existing.insert(listed->begin(), listed->end());
+  }
+  std::vector<Selected> selected;
+  selected.reserve(names->size());
+  for (std::string& name : *names) {
+    bool exists = !existing_only || selection.all || existing.contains(name);
+    selected.push_back({std::move(name), exists});
+  }
+  return selected;
+}
+
+Error FanOut::missing(const std::string& database) {
+  return Error{ErrorKind::kBadInput, fmt::format("database {} does not exist", core::printable(database))};
+}
+
+Result<Migrator> FanOut::migrator_for(const std::string& database) {
+  MigratorOptions options = impl_->options.migrator;
+  options.database = database;
+  if (std::string problem = core::tracking_namespace_problem(database, options.collection); !problem.empty()) {
+    return std::unexpected(Error{ErrorKind::kUsage, std::move(problem)});
+  }
+  auto client = impl_->pool->pop(database);
+  if (!client) return std::unexpected(client.error());
+  std::shared_ptr<mongo::ClientPool> pool = impl_->pool;
+  auto impl = std::make_unique<Migrator::Impl>(std::move(options), std::move(*client),
+                                               [pool, database] { return pool->pop(database); });
+  impl->seams.check_server = [pool] { return pool->check_server(); };
+  return Migrator(std::move(impl));
+}
+
+void FanOut::run_workers(std::size_t count, const std::function<bool(std::size_t)>& work,
+                         const std::function<void(std::size_t)>& done) {
+  const std::atomic<int>* stop = impl_->options.migrator.stop;
+  bool fail_fast = impl_->options.fail_fast;
+  std::mutex mutex;  // guards next, failed, and serialises done()
+  std::size_t next = 0;
+  bool failed = false;
+  auto take = [&]() -> std::optional<std::size_t> {
+    std::lock_guard lock(mutex);
+    // A stop request or (fail_fast) a failure: no new database starts.
+    if (next >= count || (stop && stop->load() != 0) || (fail_fast && failed)) return std::nullopt;
+    return next++;
+  };
+  {
+    std::size_t threads = std::min(count, static_cast<std::size_t>(impl_->options.parallel));
+    std::vector<std::jthread> workers;
+    workers.reserve(threads);
+    for (std::size_t t = 0; t < threads; ++t) {
+      workers.emplace_back([&] {
+        while (auto i = take()) {
+          bool this_failed = work(*i);
+          std::lock_guard lock(mutex);
+          failed = failed || this_failed;
+          done(*i);
+        }
+      });
+    }
+  }  // joined
+  for (std::size_t i = next; i < count; ++i) done(i);  // never started: skipped
+}
+
+Result<std::vector<DatabaseResult<RunReport>>> FanOut::run_pending_all(
+    const DatabaseSelection& selection, const RunOptions& options,
+    std::function<void(const DatabaseResult<RunReport>&)> on_done) {
+  return for_each_database<RunReport>(
+      selection, {.body = [&options](Migrator& m) { return m.run_pending(options); },
+                  .failed = [](const Result<RunReport>& r) { return !r || !r->ok(); },
+                  .on_done = std::move(on_done)});
+}
+
+Result<std::vector<DatabaseResult<StatusReport>>> FanOut::status_all(
+    const DatabaseSelection& selection, std::function<void(const DatabaseResult<StatusReport>&)> on_done) {
+  return for_each_database<StatusReport>(selection, {.body = [](Migrator& m) { return m.status(); },
+                                                     .on_done = std::move(on_done),
+                                                     .existing_only = true});
+}
+
+}  // namespace mongomigrate

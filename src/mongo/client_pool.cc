@@ -1,0 +1,81 @@
+#include "mongo/client_pool.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "core/server_text.h"
+#include "core/uri_redaction.h"
+#include "mongo/value_bson.h"
+
+namespace mongomigrate::mongo {
+
+Result<std::shared_ptr<ClientPool>> ClientPool::open(const std::string& uri_text, std::size_t max_clients) {
+  auto prepared = prepare_uri(uri_text);
+  if (!prepared) return std::unexpected(prepared.error());
+  std::shared_ptr<ClientPool> pool(new ClientPool());
+  pool->redacted_uri_ = std::move(prepared->redacted);
+  pool->secrets_ = std::move(prepared->secrets);
+  // A single client tries the server once and fails at once when it is
+  // down; a pool cannot (serverSelectionTryOnce is single-threaded only) and
+  // would wait 30 s per database. 5 s, unless the URI says otherwise.
+  if (!mongoc_uri_has_option(prepared->uri.get(), MONGOC_URI_SERVERSELECTIONTIMEOUTMS)) {
+    mongoc_uri_set_option_as_int32(prepared->uri.get(), MONGOC_URI_SERVERSELECTIONTIMEOUTMS, 5000);
+  }
+  bson_error_t error;
+  pool->pool_.reset(mongoc_client_pool_new_with_error(prepared->uri.get(), &error));
+  if (!pool->pool_) {
+    return std::unexpected(Error{ErrorKind::kUsage,
+                                 core::one_line(core::scrub(fmt::format("cannot use MongoDB URI \"{}\": {}",
+                                                                        pool->redacted_uri_, error.message),
+                                                            pool->secrets_))});
+  }
+  mongoc_client_pool_set_error_api(pool->pool_.get(), MONGOC_ERROR_API_VERSION_2);
+  // A worker holds up to three connections at once (main, lease renewer,
+  // event sender): a pool smaller than that would leave workers waiting on
+  // each other for ever.
+  auto uri_max = static_cast<std::size_t>(std::max(0, mongoc_uri_get_option_as_int32(
+                                                          prepared->uri.get(), MONGOC_URI_MAXPOOLSIZE, 0)));
+  mongoc_client_pool_max_size(pool->pool_.get(), static_cast<uint32_t>(std::max({max_clients, uri_max,
+                                                                                 std::size_t{100}})));
+  return pool;
+}
+
+Result<Client> ClientPool::pop(const std::string& database) {
+  if (auto named = check_database_name(database); !named) return std::unexpected(named.error());
+  ClientPtr handle(mongoc_client_pool_pop(pool_.get()), ClientDeleter{pool_.get()});
+  return Client::pooled(std::move(handle), database, redacted_uri_, secrets_, shared_from_this());
+}
+
+Result<void> ClientPool::check_server() {
+  std::lock_guard lock(check_mutex_);
+  if (server_checked_) return *server_checked_;
+  auto client = pop("admin");
+  if (!client) return std::unexpected(client.error());
+  auto checked = client->check_server();
+  if (checked) server_checked_ = checked;  // a refusal is asked again (it ends the fan-out anyway)
+  return checked;
+}
+
+Result<std::vector<std::string>> ClientPool::list_databases() {
+  auto client = pop("admin");
+  if (!client) return std::unexpected(client.error());
+  OwnedBson command = to_bson(Doc{{"listDatabases", 1}, {"nameOnly", true}});
+  ScopedBson reply;
+  if (auto r = client->run_command(command.get(), reply.get()); !r) return std::unexpected(r.error());
+  std::vector<std::string> names;
+  bson_iter_t it, databases;
+  if (bson_iter_init_find(&it, reply.get(), "databases") && BSON_ITER_HOLDS_ARRAY(&it) &&
+      bson_iter_recurse(&it, &databases)) {
+    while (bson_iter_next(&databases)) {
+      bson_iter_t entry;
+      if (BSON_ITER_HOLDS_DOCUMENT(&databases) && bson_iter_recurse(&databases, &entry) &&
+          bson_iter_find(&entry, "name") && BSON_ITER_HOLDS_UTF8(&entry)) {
+        names.emplace_back(bson_iter_utf8(&entry, nullptr));
+      }
+    }
+  }
+  return names;
+}
+
+}  // namespace mongomigrate::mongo

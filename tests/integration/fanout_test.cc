@@ -1,0 +1,242 @@
+// The same command on many databases (issue 18) through the real binary and
+// the library, against the real server: one line per database, the worst
+// exit code, a second run that continues, each database's own lock, and
+// every bad input refused with nothing written.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+
+#include "mongomigrate/fanout.h"
+#include "support/counter_migrations.h"
+#include "support/fanout_fixture.h"
+#include "support/file_checks.h"
+#include "support/json_schema_check.h"
+#include "support/lock_docs.h"
+#include "support/temp_dir.h"
+
+namespace mongomigrate::testing {
+namespace {
+
+// Inserts {_id: "x"} into "things": fails on a database that already has it.
+const char* kInsertX = R"({"up": [{"insert": "things", "documents": [{"_id": "x"}]}]})";
+
+TEST_F(FanOutTest, UpAppliesEveryDatabaseAndASecondRunContinuesWhereTheFirstStopped) {
+  write_migration("001-step.json", counter_migration(1));
+  write_migration("002-x.json", kInsertX);
+  write_migration("003-step.json", counter_migration(3));
+  on(3).insert("things", R"({"_id": "x"})");  // 002 fails on the third database only
+
+  ProcessResult first = cli({"up", "--dbs", names(5), "--parallel", "1", "--fail-fast"});
+  EXPECT_EQ(first.exit_code, 1) << describe(first);
+  EXPECT_TRUE(contains(first.out, name(1) + "  applied 3, failed 0, skipped 0")) << first.out;
+  EXPECT_TRUE(contains(first.out, name(3) + "  applied 1, failed 1, skipped 1")) << first.out;
+  EXPECT_TRUE(contains(first.out, name(4) + "  skipped (not started)")) << first.out;
+  EXPECT_TRUE(contains(first.out, "5 databases: 2 ok, 1 failed, 2 skipped")) << first.out;
+  EXPECT_TRUE(contains(first.err, "run the same command again to continue")) << first.err;
+  EXPECT_FALSE(exists(name(4))) << "--fail-fast: never started, never created";
+  EXPECT_EQ(counter(on(1), 3), 1);
+  EXPECT_EQ(log_status(on(3), "002-x.json"), "failed");
+
+  // The operator repairs the third database and re-runs its migration there.
+  on(3).command(R"({"delete": "things", "deletes": [{"q": {"_id": "x"}, "limit": 1}]})");
+  ProcessResult fixed = cli({"run", "002-x.json", "--db", name(3)});
+  ASSERT_EQ(fixed.exit_code, 0) << describe(fixed);
+
+  ProcessResult again = cli({"up", "--dbs", names(5)});
+  ASSERT_EQ(again.exit_code, 0) << describe(again);
+  EXPECT_TRUE(contains(again.out, name(1) + "  applied 0, failed 0, skipped 0")) << again.out;
+  EXPECT_TRUE(contains(again.out, name(5) + "  applied 3, failed 0, skipped 0")) << again.out;
+  for (int i = 1; i <= 5; ++i) {
+    EXPECT_EQ(counter(on(i), 1), 1) << name(i) << ": 001 ran once, never again";
+    EXPECT_EQ(counter(on(i), 3), 1) << name(i);
+    EXPECT_EQ(on(i).count("migrationlogs", R"({"status": "applied"})"), 3) << name(i);
+    EXPECT_EQ(on(i).count("migrationlogs_events", R"({"action": "applied", "name": "001-step.json"})"), 1);
+  }
+}
+
+TEST_F(FanOutTest, JsonIsOneDocumentWithAnEntryPerDatabaseAndTotals) {
+  write_migration("001-step.json", counter_migration(1));
+  ProcessResult up = cli({"up", "--dbs", names(3), "--json"});
+  ASSERT_EQ(up.exit_code, 0) << describe(up);
+  EXPECT_EQ(json_schema_problems(up.out, "fanout"), "") << up.out;
+  EXPECT_TRUE(contains(up.out, R"("database":")" + name(2) + R"(","exitCode":0,"skipped":false,"ok":true)")) << up.out;
+  EXPECT_TRUE(contains(up.out, R"("totals":{"databases":3,"ok":3,"failed":0,"skipped":0,"applied":3)")) << up.out;
+
+  ProcessResult status = cli({"status", "--all-dbs", "--match", "^" + prefix(), "--json"});
+  ASSERT_EQ(status.exit_code, 0) << describe(status);
+  EXPECT_EQ(json_schema_problems(status.out, "fanout"), "") << status.out;
+  EXPECT_TRUE(contains(status.out, R"("summary":{"total":1,"applied":1)")) << status.out;
+}
+
+TEST_F(FanOutTest, ReadCommandsReportAMissingDatabaseAndNeverCreateIt) {
+  write_migration("001-step.json", counter_migration(1));
+  ASSERT_EQ(cli({"up", "--dbs", name(1)}).exit_code, 0);
+  const std::string missing = name(2);
+  for (std::vector<std::string> command : std::vector<std::vector<std::string>>{
+           {"status"}, {"validate"}, {"history"}, {"down"}, {"unlock"}}) {
+    command.insert(command.end(), {"--dbs", name(1) + "," + missing});
+    ProcessResult r = cli(command);
+    EXPECT_EQ(r.exit_code, 2) << command[0] << ": " << describe(r);
+    EXPECT_TRUE(contains(r.out, missing + "  error: database " + missing + " does not exist")) << r.out;
+    EXPECT_TRUE(contains(r.out, name(1) + "  ")) << r.out;
+    EXPECT_FALSE(exists(missing)) << command[0] << " created it";
+  }
+  EXPECT_EQ(counter(on(1), 1), 1) << "down stopped at the missing database only? it reverts the existing one";
+}
+
+TEST_F(FanOutTest, ADatabaseWhoseLockIsHeldWaitsThenReports4WhileTheOthersApply) {
+  write_migration("001-step.json", counter_migration(1));
+  on(2).insert("seed", R"({"_id": 1})");
+  write_lease(on(2), HandWrittenLease{});  // live for an hour, held by another runner
+  ProcessResult up = cli({"up", "--dbs", names(3), "--lock-timeout", "1s"});
+  EXPECT_EQ(up.exit_code, 4) << describe(up);
+  EXPECT_TRUE(contains(up.out, name(2) + "  error: ")) << up.out;
+  EXPECT_EQ(counter(on(1), 1), 1);
+  EXPECT_EQ(counter(on(3), 1), 1);
+  EXPECT_EQ(counter(on(2), 1), 0) << "the locked database was not touched";
+  EXPECT_EQ(on(2).count("migrationlogs"), 0);
+}
+
+TEST_F(FanOutTest, DbsFromReadsNamesSkippingCommentsAndTheMatchFiltersThem) {
+  write_migration("001-step.json", counter_migration(1));
+  TempDir files;
+  std::string list = files.write("dbs.txt", "# tenants\n" + name(1) + "\n\n" + name(2) + "\n" + name(3) + "\n");
+  ProcessResult up = cli({"up", "--dbs-from", list, "--exclude", "3$"});
+  ASSERT_EQ(up.exit_code, 0) << describe(up);
+  EXPECT_TRUE(contains(up.out, "2 databases: 2 ok")) << up.out;
+  EXPECT_EQ(counter(on(1), 1), 1);
+  EXPECT_FALSE(exists(name(3)));
+}
+
+TEST_F(FanOutTest, BadInputsExit2AndWriteNothing) {
+  write_migration("001-step.json", counter_migration(1));
+  on(1).insert("seed", R"({"_id": 1})");
+  std::vector<std::string> before = on(1).snapshot();
+  TempDir files;
+  std::string empty_list = files.write("none.txt", "# nobody yet\n");
+  const std::vector<std::vector<std::string>> bad = {
+      {"up", "--all-dbs", "--match", "(unclosed"},
+      {"up", "--all-dbs", "--exclude", "[a-"},
+      {"up", "--dbs", name(1), "--parallel", "0"},
+      {"up", "--dbs", name(1), "--parallel", "many"},
+      {"up", "--dbs", ""},
+      {"up", "--dbs", name(1) + ",,"},
+      {"up", "--dbs", name(1) + "/x"},
+      {"up", "--dbs", name(1) + ".x"},
+      {"up", "--dbs-from", files.path() + "/no-such-file"},
+      {"up", "--dbs-from", empty_list},
+      {"up", "--all-dbs"},  // every database, not on a terminal, no --yes
+      {"up", "--all-dbs", "--dbs", name(1)},
+      {"up", "--match", "^" + prefix()},
+      {"run", "001-step.json", "--dbs", name(1)},
+  };
+  for (const std::vector<std::string>& args : bad) {
+    ProcessResult r = cli(args);
+    EXPECT_EQ(r.exit_code, 2) << args[1] << " " << (args.size() > 2 ? args[2] : "") << ": " << describe(r);
+    EXPECT_TRUE(contains(r.err, "mongo-migrate: ")) << describe(r);
+    EXPECT_EQ(r.out, "") << describe(r);
+  }
+  EXPECT_EQ(on(1).snapshot(), before);
+  EXPECT_FALSE(exists(name(2)));
+  ProcessResult refused = cli({"up", "--all-dbs"});
+  EXPECT_TRUE(contains(refused.err, "without --yes")) << describe(refused);
+}
+
+TEST_F(FanOutTest, LibraryRunsEveryDatabaseInOrderSkipsAfterAFailureAndReportsStatus) {
+  write_migration("001-step.json", counter_migration(1));
+  write_migration("002-x.json", kInsertX);
+  on(2).insert("things", R"({"_id": "x"})");
+  std::atomic<int> stop{0};
+  auto fan = FanOut::open({.migrator = {.uri = uri(), .directory = dir(), .stop = &stop},
+                           .parallel = 1, .fail_fast = true});
+  ASSERT_TRUE(fan) << fan.error().message;
+  std::vector<std::string> finished;
+  auto reports = fan->run_pending_all({.names = {name(3), name(1), name(2)}}, {},
+                                      [&](const DatabaseResult<RunReport>& r) { finished.push_back(r.database); });
+  ASSERT_TRUE(reports) << reports.error().message;
+  ASSERT_EQ(reports->size(), 3u);
+  EXPECT_EQ(finished, (std::vector<std::string>{name(1), name(2), name(3)}));
+  EXPECT_EQ((*reports)[0].database, name(1));
+  ASSERT_FALSE((*reports)[0].skipped());
+  ASSERT_TRUE(*(*reports)[0].result);
+  EXPECT_TRUE((*(*reports)[0].result)->ok());
+  ASSERT_TRUE((*reports)[1].result && *(*reports)[1].result);
+  EXPECT_FALSE((*(*reports)[1].result)->ok()) << "002 fails on the second";
+  EXPECT_TRUE((*reports)[2].skipped()) << "fail_fast: the third never started";
+
+  auto states = fan->status_all({.names = {name(1), name(2), name(3)}});
+  ASSERT_TRUE(states) << states.error().message;
+  ASSERT_EQ(states->size(), 3u);
+  ASSERT_TRUE((*states)[0].result && *(*states)[0].result);
+  EXPECT_EQ((*(*states)[0].result)->summary.applied, 2);
+  ASSERT_TRUE((*states)[1].result && *(*states)[1].result);
+  EXPECT_EQ((*(*states)[1].result)->summary.failed, 1);
+  ASSERT_TRUE((*states)[2].result);
+  ASSERT_FALSE(*(*states)[2].result) << "never created: reported missing";
+  EXPECT_EQ((*states)[2].result->error().kind, ErrorKind::kBadInput);
+  EXPECT_FALSE(exists(name(3)));
+
+  stop = 2;  // a stop request: nothing starts
+  auto stopped = fan->run_pending_all({.names = {name(3)}});
+  ASSERT_TRUE(stopped);
+  EXPECT_TRUE((*stopped)[0].skipped());
+  EXPECT_FALSE(exists(name(3)));
+}
+
+TEST_F(FanOutTest, LibraryRefusesParallelZeroAndAnInvalidRegexBeforeConnecting) {
+  auto zero = FanOut::open({.migrator = {.uri = uri(), .directory = dir()}, .parallel = 0});
+  ASSERT_FALSE(zero);
+  EXPECT_EQ(zero.error().kind, ErrorKind::kUsage);
+  auto fan = FanOut::open(
+      {.migrator = {.uri = "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=100", .directory = dir()}});
+  ASSERT_TRUE(fan) << fan.error().message;
+  auto selected = fan->select({.all = true, .match = "(("});
+  ASSERT_FALSE(selected);
+  EXPECT_EQ(selected.error().kind, ErrorKind::kUsage) << selected.error().message;
+}
+
+}  // namespace
+}  // namespace mongomigrate::testing
+
+namespace mongomigrate::testing {
+namespace {
+
+class FanOutSignalTest : public FanOutTest, public ::testing::WithParamInterface<int> {};
+
+TEST_P(FanOutSignalTest, StartsNoNewDatabaseStopsTheOneInFlightAndExits128PlusTheSignal) {
+  const int signo = GetParam();
+  for (int n = 1; n <= 3; ++n) write_migration(migration_name(n), slow_migration(n, 40, 200));
+  auto runner = cli_background({"up", "--dbs", names(3), "--parallel", "1", "--uri", uri(), "--dir", dir()},
+                               bounded(), false);
+  // The first database is inside a migration.
+  auto in_flight = [&] { return on(1).count("migrationlogs", R"({"status": "running"})") > 0; };
+  ASSERT_TRUE(wait_until([&] { return in_flight() || runner->finished(); }, std::chrono::seconds(60)))
+      << runner->err();
+  ASSERT_TRUE(in_flight()) << runner->out() << runner->err();
+  ASSERT_TRUE(runner->signal(signo));
+  ProcessResult stopped = runner->wait();
+  EXPECT_EQ(stopped.exit_code, 128 + signo) << describe(stopped);
+  EXPECT_TRUE(contains(stopped.out, name(2) + "  skipped (not started)")) << stopped.out;
+  EXPECT_TRUE(contains(stopped.out, name(3) + "  skipped (not started)")) << stopped.out;
+  EXPECT_FALSE(exists(name(2))) << "no database starts after the signal";
+  // The one in flight stopped as a single run does: nothing running, the lock released.
+  EXPECT_EQ(on(1).count("migrationlogs", R"({"status": "running"})"), 0);
+  EXPECT_EQ(lock_leftovers(on(1)), 0);
+  for (int n = 1; n <= 3; ++n) {
+    if (log_status(on(1), migration_name(n)) == "applied") {
+      EXPECT_EQ(counter(on(1), n), 1);
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Signals, FanOutSignalTest, ::testing::Values(SIGTERM, SIGINT),
+                         [](const ::testing::TestParamInfo<int>& info) {
+                           return info.param == SIGTERM ? std::string("SIGTERM") : std::string("SIGINT");
+                         });
+
+}  // namespace
+}  // namespace mongomigrate::testing
