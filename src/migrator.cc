@@ -117,7 +117,8 @@ Migrator::Impl::Impl(MigratorOptions opts, mongo::Client c)
   std::string lock_collection = options.collection + "_lock";
   seams.log = std::make_shared<mongo::MongoLogStore>(*client, options.collection);
   seams.lock = std::make_shared<mongo::MongoLockStore>(*client, lock_collection);
-  seams.target = std::make_shared<mongo::MongoTarget>(*client);
+  seams.target = std::make_shared<mongo::MongoTarget>(
+      *client, [uri = options.uri, db = database] { return mongo::Client::open(uri, db); });
   // FerretDB 1.x and other servers that break the model are refused.
   seams.check_server = [c = client.get()] { return c->check_server(); };
   seams.max_command_bytes = [c = client.get()] { return c->max_bson_object_size(); };
