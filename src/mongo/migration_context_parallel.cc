@@ -14,7 +14,11 @@ namespace mongomigrate::mongo {
 // comparison bracket; when the sample or a count says otherwise, one range.
 std::vector<PartitionProgress> MigrationContext::split(const BatchQuery& query) {
   int size = core::sample_size_for(query.parallel);
-  Array pipeline{Doc{{"$match", query.filter}}, Doc{{"$sample", Doc{{"size", size}}}},
+  // Never an empty $match: FerretDB 2 then samples storage blocks (a few
+  // contiguous runs of _ids, useless for quantiles); with a condition, it
+  // samples documents. `_id` always exists, so the condition keeps them all.
+  Value match = Doc{{"$and", Array{query.filter, Doc{{"_id", Doc{{"$exists", true}}}}}}};
+  Array pipeline{Doc{{"$match", std::move(match)}}, Doc{{"$sample", Doc{{"size", size}}}},
                  Doc{{"$sort", Doc{{"_id", 1}}}}, Doc{{"$project", Doc{{"_id", 1}}}}};
   Document reply = command(Doc{{"aggregate", query.collection}, {"pipeline", std::move(pipeline)},
                                {"cursor", Doc{{"batchSize", size}}}});
