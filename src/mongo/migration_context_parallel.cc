@@ -99,8 +99,11 @@ BatchResult MigrationContext::run_parallel(const BatchQuery& query, const BatchF
     report_progress(sum(parts), total, start, resumed);
   };
   workers_running_ = std::this_thread::get_id();
+  struct WorkersEnded {
+    std::optional<std::thread::id>& running;
+    ~WorkersEnded() { running.reset(); }
+  } ended{workers_running_};
   ParallelOutcome outcome = run_parallel_batches(std::move(run));
-  workers_running_.reset();
 
   BatchResult totals = sum(outcome.partitions);
   if (outcome.failure) {
