@@ -117,13 +117,15 @@ Migrator::Impl::Impl(MigratorOptions opts, mongo::Client c, Connector connect)
   std::string lock_collection = options.collection + "_lock";
   seams.log = std::make_shared<mongo::MongoLogStore>(*client, options.collection);
   seams.lock = std::make_shared<mongo::MongoLockStore>(*client, lock_collection);
-  seams.target = std::make_shared<mongo::MongoTarget>(*client);
-  // FerretDB 1.x and other servers that break the model are refused.
-  seams.check_server = [c = client.get()] { return c->check_server(); };
-  seams.max_command_bytes = [c = client.get()] { return c->max_bson_object_size(); };
   if (!connect) {
     connect = [uri = options.uri, db = database] { return mongo::Client::open(uri, db); };
   }
+  // Parallel batch workers open their connections as the renewer does (from
+  // the fan-out's pool when there is one).
+  seams.target = std::make_shared<mongo::MongoTarget>(*client, connect);
+  // FerretDB 1.x and other servers that break the model are refused.
+  seams.check_server = [c = client.get()] { return c->check_server(); };
+  seams.max_command_bytes = [c = client.get()] { return c->max_bson_object_size(); };
   // The renewer's and the event sender's own connections: a mongoc client
   // is single-threaded.
   seams.open_lock = [connect, lock_collection]() -> Result<std::unique_ptr<store::LockStore>> {

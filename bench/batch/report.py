@@ -18,8 +18,12 @@ STRATEGIES = {
     "per-doc": "per-document loop (the seed's: one awaited `updateOne` each)",
     "server-side": "server-side `updateMany` (pipeline, `$replaceAll`)",
     "server-floor": "floor: `updateMany` with a constant `$set` (not the migration)",
+    "parallel-1": "batch helper, `.parallel = 1`",
+    "parallel-2": "batch helper, `.parallel = 2`",
+    "parallel-4": "batch helper, `.parallel = 4`",
 }
-ORDER = ["batch-helper", "per-doc", "server-side", "server-floor"]
+ORDER = ["batch-helper", "per-doc", "server-side", "server-floor", "parallel-1", "parallel-2", "parallel-4"]
+PARALLEL = ["parallel-1", "parallel-2", "parallel-4"]
 
 
 def read_meta(path):
@@ -75,6 +79,33 @@ def cpu_cells(r):
     if r["scpu"] is None:
         return mig, "not measured", f"{r['cpu'] / r['n'] * 1e6:,.0f} / ?"
     return mig, cpu_s(r["scpu"]), f"{r['cpu'] / r['n'] * 1e6:,.0f} / {r['scpu'] / r['n'] * 1e6:,.0f}"
+
+
+def parallel_table(rows, w):
+    """The batch helper with .parallel 1, 2, 4: speed-up over .parallel 1 and
+    where the time goes (CPU seconds of the migrator and the server, and the
+    cores they kept busy on average: CPU seconds / wall seconds)."""
+    runs = {r["strategy"]: r for r in rows if r["strategy"] in PARALLEL and r["status"] == "ok"}
+    if not runs:
+        return
+    one = runs.get("parallel-1")
+    w("Parallel batches (`BatchQuery::parallel`, same migration, each on a fresh collection):")
+    w("")
+    w("| `.parallel` | clients | wall | speed-up over `.parallel = 1` | CPU: migrator | CPU: server "
+      "| cores busy: migrator + server | peak RSS | check |")
+    w("|--:|--:|--:|--:|--:|--:|--:|--:|---|")
+    for strategy in PARALLEL:
+        r = runs.get(strategy)
+        if r is None:
+            continue
+        speedup = f"{one['wall'] / r['wall']:,.2f}×" if one else ""
+        busy = ""
+        if r["cpu"] is not None and r["scpu"] is not None:
+            busy = f"{r['cpu'] / r['wall']:.2f} + {r['scpu'] / r['wall']:.2f} = {(r['cpu'] + r['scpu']) / r['wall']:.2f}"
+        mig, srv, _ = cpu_cells(r)
+        w(f"| {strategy.split('-')[1]} | {r['n']:,} | {secs(r['wall'])} | {speedup} | {mig} | {srv} | {busy} | "
+          f"{r['rss'] / 1024:.1f} MB | {check(r)} |")
+    w("")
 
 
 def main():
@@ -150,6 +181,7 @@ def main():
             w(f"| {r['n']:,} | {secs(r['wall'])} | {r['rss'] / 1024:.1f} MB | {mig} | {srv} | {per} | "
               f"{r['n'] / r['wall']:,.0f} | {check(r)} |")
         w("")
+    parallel_table(rows, w)
     if verdict:
         n, b, pd, pd_label, ref, ref_name = verdict
         w("Targets of issue 5 (batch helper ≥ 20× faster than the per-document loop, within 2× of the server-side "

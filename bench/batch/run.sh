@@ -13,6 +13,10 @@
 #                  ($replaceAll): no document leaves the server
 #   server-floor   NOT the migration: one updateMany with a constant $set over
 #                  the same documents, the server's own cost of rewriting them
+#   parallel-N     the batch helper with BatchQuery::parallel = N (1, 2, 4):
+#                  N workers over `_id` ranges, each with its own connection,
+#                  cursor and bulk writes (migrations/parallel/; parallel-1
+#                  is the batch helper again, built from that file)
 #
 # Server: the FerretDB 2 on PostgreSQL 15 + DocumentDB of the tests
 # (scripts/lib/server.sh: its settings, synchronous_commit on), started here on
@@ -35,6 +39,10 @@
 #   bench/batch/run.sh --smoke    2,000 clients (about a minute once installed
 #                                 and built): bench/.cache/batch-smoke/
 #   --uri URI                     run on the server at URI instead
+#   --strategies LIST             only these, comma-separated, in this order
+#                                 (default: probe,server-side,server-floor,
+#                                 batch-helper,parallel-1,parallel-2,parallel-4,
+#                                 per-doc; `probe` is the probes)
 #   --docs N                      clients (default 1000000)
 #   --per-doc-limit S             run the per-doc loop on all N clients only if
 #                                 a pilot run predicts at most S seconds (default
@@ -53,18 +61,28 @@ CACHE=$ROOT/bench/.cache
 JOBS=${BENCH_JOBS:-1}
 
 MODE=full DOCS=1000000 PER_DOC_LIMIT=1200 GIVEN_URI=
-usage() { echo "usage: bench/batch/run.sh [--smoke] [--uri URI] [--docs N] [--per-doc-limit S]" >&2; exit 2; }
+STRATEGIES=probe,server-side,server-floor,batch-helper,parallel-1,parallel-2,parallel-4,per-doc
+usage() {
+  echo "usage: bench/batch/run.sh [--smoke] [--uri URI] [--docs N] [--per-doc-limit S] [--strategies LIST]" >&2
+  exit 2
+}
 while [ $# -gt 0 ]; do
   case "$1" in
     --smoke) MODE=smoke DOCS=2000 ;;
     --uri) [ $# -ge 2 ] || usage; GIVEN_URI=$2; shift ;;
     --docs) [ $# -ge 2 ] || usage; DOCS=$2; shift ;;
     --per-doc-limit) [ $# -ge 2 ] || usage; PER_DOC_LIMIT=$2; shift ;;
+    --strategies) [ $# -ge 2 ] || usage; STRATEGIES=$2; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) usage ;;
   esac
   shift
 done
+for s in ${STRATEGIES//,/ }; do
+  case "$s" in probe|server-side|server-floor|batch-helper|parallel-1|parallel-2|parallel-4|per-doc) ;;
+    *) echo "bench/batch/run.sh: unknown strategy \"$s\"" >&2; usage ;; esac
+done
+wants() { case ",$STRATEGIES," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 if [ "$MODE" = smoke ]; then OUT=$CACHE/batch-smoke PROBE_SIZES=(1000); else OUT=$CACHE/batch-results PROBE_SIZES=(1000 10000 100000); fi
 
 step() { echo; echo "== $*"; }
@@ -92,7 +110,8 @@ BUILD=$CACHE/batch-build
 mkdir -p "$CACHE"
 cmake -S bench/batch -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >"$CACHE/batch-configure.log" 2>&1 ||
   { cat "$CACHE/batch-configure.log" >&2; exit 1; }
-ninja -C "$BUILD" -j"$JOBS" batch-helper-migrate per-doc-migrate server-side-migrate server-floor-migrate clients-tool
+ninja -C "$BUILD" -j"$JOBS" batch-helper-migrate per-doc-migrate server-side-migrate server-floor-migrate \
+  parallel-1-migrate parallel-2-migrate parallel-4-migrate clients-tool
 TOOL=$BUILD/clients-tool
 
 # ---------------------------------------------------------------- server
@@ -121,6 +140,7 @@ bench_server "$WORK" "$GIVEN_URI"
   echo "server_cpu=$([ -z "$GIVEN_URI" ] && echo measured || echo 'not measured')"
   echo "docs=$DOCS"
   echo "per_doc_limit=$PER_DOC_LIMIT"
+  echo "strategies=$STRATEGIES"
 } >"$OUT/meta.env"
 
 # ---------------------------------------------------------------- runs
@@ -180,7 +200,7 @@ run_strategy() {
   printf '%s %s: %s s (CPU: migrator %s s, server %s), peak RSS %s KB, %s %s\n' "$strategy" "$n" "$wall" \
     "$cpu" "$([ -n "$scpu" ] && echo "$scpu s" || echo 'not measured')" "$rss" "$status" "$note"
   # The probe on the biggest collection, once it is checked.
-  if [ "$strategy" = server-floor ] && [ "$n" = "$DOCS" ]; then probe "$db" "$n"; fi
+  if [ "$strategy" = server-floor ] && [ "$n" = "$DOCS" ] && wants probe; then probe "$db" "$n"; fi
   "$TOOL" drop "$URI" "$db"   # free the server's memory and disk
 }
 last_wall() { tail -1 "$OUT/rows.tsv" | cut -f3; }
@@ -206,21 +226,28 @@ run_per_doc() {  # N
   fi
 }
 
-step "probe: one updateOne by _id (median of 21) by collection size (${PROBE_SIZES[*]}, and $DOCS below);" \
-  "one update command of 1, 40, 1000 statements by _id (median of 5)"
-for n in "${PROBE_SIZES[@]}"; do
-  seed "probe_$n" "$n" >/dev/null
-  probe "probe_$n" "$n"
-done
-n=${PROBE_SIZES[-1]}
-for k in 1 40 1000; do
-  printf '%s\t%s\t%s\n' "$n" "$k" "$("$TOOL" bulk-probe "$URI" "probe_$n" "$n" "$k")" | tee -a "$OUT/bulk.tsv"
-done
-for n in "${PROBE_SIZES[@]}"; do "$TOOL" drop "$URI" "probe_$n"; done
+if wants probe; then
+  step "probe: one updateOne by _id (median of 21) by collection size (${PROBE_SIZES[*]}, and $DOCS below);" \
+    "one update command of 1, 40, 1000 statements by _id (median of 5)"
+  for n in "${PROBE_SIZES[@]}"; do
+    seed "probe_$n" "$n" >/dev/null
+    probe "probe_$n" "$n"
+  done
+  n=${PROBE_SIZES[-1]}
+  for k in 1 40 1000; do
+    printf '%s\t%s\t%s\n' "$n" "$k" "$("$TOOL" bulk-probe "$URI" "probe_$n" "$n" "$k")" | tee -a "$OUT/bulk.tsv"
+  done
+  for n in "${PROBE_SIZES[@]}"; do "$TOOL" drop "$URI" "probe_$n"; done
+fi
 
-step "$DOCS clients, each strategy on a fresh database"
-for s in server-side server-floor batch-helper; do run_strategy "$s" "$DOCS"; done
-run_per_doc "$DOCS"
+step "$DOCS clients, each strategy on a fresh database ($STRATEGIES)"
+for s in ${STRATEGIES//,/ }; do
+  case "$s" in
+    probe) ;;
+    per-doc) run_per_doc "$DOCS" ;;
+    *) run_strategy "$s" "$DOCS" ;;
+  esac
+done
 
 echo "loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/meta.env"
 echo "duration_s=$(( $(date +%s) - T0 ))" >>"$OUT/meta.env"

@@ -60,11 +60,30 @@ struct WriteOp {
 
 // What for_each_batch streams: documents of `collection` matching `filter`,
 // in `_id` order, `batch_size` at a time.
+//
+// `parallel` = N > 1 splits the work into up to N partitions by `_id` range,
+// each run by a worker thread with its own connection, cursor (in `_id`
+// order) and unordered bulk writes, so at most N × batch_size documents are
+// held. How the split is made: a sample of the matching `_id`s ($match,
+// $sample of 64·N, at most 4,096; the server sorts it by `_id`), cut at its
+// quantiles; partition i is [bound i-1, bound i), the first and last open
+// ended. Partitions are even only as far as the sample is: skewed `_id`s make
+// uneven ones. Fewer distinct `_id`s sampled than N: that many partitions; no
+// matching document: nothing to do. MongoDB compares values of one type only
+// in queries, so if the `_id`s are not all of one kind (all numbers, all
+// strings, all ObjectIds, all dates...) the run is not split (one partition).
+// As with one cursor, a document inserted during the run into a range behind
+// its cursor is not seen.
+// Each partition has its own checkpoint; a failed or interrupted run resumes
+// every partition after its last completed batch, with the partitions it
+// recorded (whatever `parallel` says then; --restart splits afresh). N < 1 or
+// N > 64 is a MigrationError.
 struct BatchQuery {
   std::string collection;
   Value filter = Doc{};
   Value projection;  // null: whole documents
   int batch_size = 1000;
+  int parallel = 1;
 };
 
 struct UpdateResult {
@@ -82,6 +101,10 @@ struct BatchResult {
 };
 
 // Returns the writes for one batch; executed as one unordered bulk write.
+// With BatchQuery::parallel > 1 it is called from several worker threads at
+// once (one batch at a time per worker), so it must be thread-safe, and it
+// must not use the Context (which then throws MigrationError): whatever it
+// needs from the database, read it before the call.
 using BatchFunction = std::function<std::vector<WriteOp>(std::span<const Document> batch)>;
 
 // What a migration body gets. Not thread-safe; valid only during the call.
@@ -104,7 +127,10 @@ class Context {
   // size, not the collection) and applies the writes `fn` returns for each
   // batch as one unordered bulk write. Shows progress on a terminal, stops
   // after the current batch when asked to (SIGINT), and records its totals in
-  // the migration's log `metadata`.
+  // the migration's log `metadata`. With query.parallel > 1 (see BatchQuery),
+  // the first failure of any worker stops the others after their current
+  // batch and is the call's failure; a SIGINT stops every worker after its
+  // current batch; progress and totals are summed over the partitions.
   virtual BatchResult for_each_batch(const BatchQuery& query, const BatchFunction& fn) = 0;
 
   // A progress line for people (stderr, not in --json output).

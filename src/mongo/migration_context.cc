@@ -9,11 +9,12 @@
 namespace mongomigrate::mongo {
 
 Result<std::unique_ptr<store::BodyContext>> MongoTarget::open_context(store::ContextRequest request) {
-  return std::make_unique<MigrationContext>(client_, std::move(request));
+  return std::make_unique<MigrationContext>(client_, open_client_, std::move(request));
 }
 
-MigrationContext::MigrationContext(Client& client, store::ContextRequest request)
+MigrationContext::MigrationContext(Client& client, ClientOpener open_client, store::ContextRequest request)
     : client_(client),
+      open_client_(std::move(open_client)),
       store_(request.log),
       claim_(std::move(request.claim)),
       migration_(request.migration),
@@ -21,22 +22,24 @@ MigrationContext::MigrationContext(Client& client, store::ContextRequest request
       checkpoint_(std::move(request.checkpoint)),
       save_checkpoints_(request.save_checkpoints) {}
 
-template <class T>
-T MigrationContext::value_or_throw(Result<T> result) {
-  if (result) return std::move(*result);
-  if (result.error().kind == ErrorKind::kDatabase) transport_error_ = result.error();
-  throw MigrationError(result.error().message);
-}
-
 void MigrationContext::check_or_throw(Result<void> result) {
   if (result) return;
   if (result.error().kind == ErrorKind::kDatabase) transport_error_ = result.error();
   throw MigrationError(result.error().message);
 }
 
+void MigrationContext::require_body_thread() const {
+  if (workers_running_ && std::this_thread::get_id() != *workers_running_) {
+    throw MigrationError(
+        "the Context cannot be used from a parallel for_each_batch function (it runs on worker threads and the "
+        "Context is not thread-safe): return the writes instead");
+  }
+}
+
 const std::string& MigrationContext::database() const { return client_.database(); }
 
 Document MigrationContext::command(const Value& command) {
+  require_body_thread();
   return value_or_throw(mongo::run_value_command(client_, command));
 }
 
@@ -52,33 +55,54 @@ void MigrationContext::drop_index(std::string_view collection, std::string_view 
 }
 
 UpdateResult MigrationContext::update_many(std::string_view collection, const Value& filter, const Value& update) {
+  require_body_thread();
   return value_or_throw(mongo::update_many(client_, collection, filter, update));
 }
 
 std::int64_t MigrationContext::insert_many(std::string_view collection, const std::vector<Value>& documents) {
+  require_body_thread();
   return value_or_throw(mongo::insert_many(client_, collection, documents));
 }
 
 void MigrationContext::log(std::string_view message) {
+  require_body_thread();
   if (hooks_.on_log) hooks_.on_log(message);
 }
 
 BatchResult MigrationContext::for_each_batch(const BatchQuery& query, const BatchFunction& fn) {
+  require_body_thread();
+  if (query.parallel < 1 || query.parallel > kMaxParallel) {
+    throw MigrationError(fmt::format("BatchQuery.parallel must be between 1 and {} (got {})", kMaxParallel,
+                                     query.parallel));
+  }
   int call = batch_calls_++;
-  BatchResult totals;
-  Value after_id;
-  bool resumed = false;
   // Resume only the call the checkpoint belongs to; earlier calls of the
   // body completed before it was written and run again from scratch only
   // if the body itself does not guard against that (it should be idempotent).
+  std::optional<Document> recorded;
+  if (checkpoint_ && checkpoint_->integer("call") == call) recorded = checkpoint_;
+  // A checkpoint is resumed as it was split, whatever `parallel` asks now:
+  // re-splitting could hand a document done in one partition to another.
+  if (recorded) {
+    if (auto partitions = partitions_of(*recorded)) return run_parallel(query, fn, call, std::move(partitions));
+    if (query.parallel > 1 && recorded->has("lastId")) {
+      log(fmt::format("the interrupted run was not split (parallel {} now): resuming it as one partition; "
+                      "--restart splits it afresh",
+                      query.parallel));
+    }
+  } else if (query.parallel > 1) {
+    return run_parallel(query, fn, call, std::nullopt);
+  }
+  return run_sequential(query, fn, call);
+}
+
+BatchResult MigrationContext::run_sequential(const BatchQuery& query, const BatchFunction& fn, int call) {
+  BatchResult totals;
+  Value after_id;
+  bool resumed = false;
   if (checkpoint_ && checkpoint_->integer("call") == call && checkpoint_->has("lastId")) {
     after_id = *checkpoint_->get("lastId");
-    totals.scanned = checkpoint_->integer("scanned").value_or(0);
-    totals.matched = checkpoint_->integer("matched").value_or(0);
-    totals.modified = checkpoint_->integer("modified").value_or(0);
-    totals.inserted = checkpoint_->integer("inserted").value_or(0);
-    totals.deleted = checkpoint_->integer("deleted").value_or(0);
-    totals.batches = checkpoint_->integer("batches").value_or(0);
+    totals = totals_of(*checkpoint_);
     resumed = true;
     log(fmt::format("resuming after batch {} ({} documents done)", totals.batches, totals.scanned));
   }
@@ -91,49 +115,45 @@ BatchResult MigrationContext::for_each_batch(const BatchQuery& query, const Batc
     if (batch.empty()) break;
     std::vector<WriteOp> writes = fn(std::span<const Document>(batch));
     mongo::BulkResult r = value_or_throw(mongo::bulk_write(client_, query.collection, writes));
-    totals.scanned += static_cast<std::int64_t>(batch.size());
-    totals.matched += r.matched;
-    totals.modified += r.modified;
-    totals.inserted += r.inserted + r.upserted;
-    totals.deleted += r.deleted;
-    ++totals.batches;
-    Value last_id = batch.back().id();
+    totals += BatchResult{.scanned = static_cast<std::int64_t>(batch.size()),
+                          .matched = r.matched,
+                          .modified = r.modified,
+                          .inserted = r.inserted + r.upserted,
+                          .deleted = r.deleted,
+                          .batches = 1};
     if (save_checkpoints_) {
       check_or_throw(store_.set_metadata(claim_, "checkpoint",
-                                         Doc{{"call", call},
-                                             {"lastId", last_id},
-                                             {"scanned", static_cast<long long>(totals.scanned)},
-                                             {"matched", static_cast<long long>(totals.matched)},
-                                             {"modified", static_cast<long long>(totals.modified)},
-                                             {"inserted", static_cast<long long>(totals.inserted)},
-                                             {"deleted", static_cast<long long>(totals.deleted)},
-                                             {"batches", static_cast<long long>(totals.batches)}}));
+                                         with_totals(Doc{{"call", call}, {"lastId", batch.back().id()}}, totals)));
     }
-    if (hooks_.on_batch) {
-      hooks_.on_batch(BatchProgress{
-          .migration = migration_.name,
-          .done = totals.scanned,
-          .total = std::max(total, totals.scanned),
-          .batches = totals.batches,
-          .elapsed_ms =
-              std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count(),
-          .resumed = resumed});
-    }
+    report_progress(totals, total, start, resumed);
     if (hooks_.stop && hooks_.stop->load() != 0) {
       throw MigrationError(fmt::format("interrupted by signal {} after batch {} ({} documents); run it again to "
                                        "continue from there",
                                        hooks_.stop->load(), totals.batches, totals.scanned));
     }
   }
-  check_or_throw(store_.set_metadata(claim_,
-                                     (save_checkpoints_ ? "up.batch" : "down.batch") + std::to_string(call),
-                                     Doc{{"scanned", static_cast<long long>(totals.scanned)},
-                                         {"matched", static_cast<long long>(totals.matched)},
-                                         {"modified", static_cast<long long>(totals.modified)},
-                                         {"inserted", static_cast<long long>(totals.inserted)},
-                                         {"deleted", static_cast<long long>(totals.deleted)},
-                                         {"batches", static_cast<long long>(totals.batches)}}));
+  save_totals(call, totals);
   return totals;
+}
+
+void MigrationContext::report_progress(const BatchResult& totals, std::int64_t total,
+                                       std::chrono::steady_clock::time_point start, bool resumed) {
+  if (!hooks_.on_batch) return;
+  hooks_.on_batch(BatchProgress{
+      .migration = migration_.name,
+      .done = totals.scanned,
+      .total = std::max(total, totals.scanned),
+      .batches = totals.batches,
+      .elapsed_ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count(),
+      .resumed = resumed});
+}
+
+void MigrationContext::save_totals(int call, const BatchResult& totals, const Value& partitions) {
+  Doc fields = with_totals(Doc{}, totals);
+  if (!partitions.is_null()) fields.emplace_back("partitions", partitions);
+  check_or_throw(store_.set_metadata(claim_, (save_checkpoints_ ? "up.batch" : "down.batch") + std::to_string(call),
+                                     std::move(fields)));
 }
 
 }  // namespace mongomigrate::mongo

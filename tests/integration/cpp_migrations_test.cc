@@ -28,6 +28,7 @@
 #include "support/file_checks.h"
 #include "support/integration.h"
 #include "support/lock_docs.h"
+#include "support/phone_clients.h"
 
 namespace mongomigrate::testing {
 namespace {
@@ -75,18 +76,8 @@ class CppMigrationsTest : public IntegrationTest {
     return record ? std::string(record->string("status").value_or("?")) : "(none)";
   }
 
-  // Inserts documents (Extended JSON) with one insert command per 500.
   void seed(const std::string& collection, const std::vector<std::string>& docs) {
-    for (std::size_t start = 0; start < docs.size(); start += 500) {
-      std::size_t end = std::min(docs.size(), start + 500);
-      std::string command = fmt::format(R"({{"insert": "{}", "documents": [)", collection);
-      for (std::size_t i = start; i < end; ++i) command += (i > start ? "," : "") + docs[i];
-      command += "]}";
-      Document reply = parse_document(probe().command(command));
-      if (reply.integer("n") != static_cast<std::int64_t>(end - start) || reply.has("writeErrors")) {
-        throw std::runtime_error("seeding " + collection + " failed: " + reply.json());
-      }
-    }
+    probe().insert_all(collection, docs);
   }
 
   // The names the test migrations' bodies appended to trail.order, in order.
@@ -250,48 +241,10 @@ TEST_F(CppExamplesTest, UserPreferencesOnThousandsOfUsersAndBack) {
 
 TEST_F(CppExamplesTest, PhoneNumbersOnThousandsOfClientsIrreversible) {
   const int kClients = 5000;
-  std::vector<std::string> original, expected;
-  std::int64_t strings = 0, changed = 0;
-  for (int i = 1; i <= kClients; ++i) {
-    std::string digits = fmt::format("05{:08d}", i);                                       // 0500000001
-    std::string a = digits.substr(0, 3), b = digits.substr(3, 3), c = digits.substr(6);  // 050 000 0001
-    std::string raw, normalized;  // normalized empty: unchanged
-    // Kinds 0-4 (to change) for 5 in 200; the others by i % 100, kinds 0-4 there normalised.
-    int kind = i % 200 < 5 ? i % 200 : (i % 100 < 5 ? 99 : i % 100);
-    if (kind == 0) {
-      raw = a + " " + b + " " + c, normalized = digits;
-    } else if (kind == 1) {
-      raw = a + "-" + b + "-" + c, normalized = digits;
-    } else if (kind == 2) {
-      raw = "+966 " + digits.substr(1, 2) + "-" + b + " " + c, normalized = "+966" + digits.substr(1);
-    } else if (kind == 3) {
-      raw = " " + a + " - " + b + " - " + c + " ", normalized = digits;
-    } else if (kind == 4) {
-      raw = "(" + a + ") " + b + "-" + c, normalized = "(" + a + ")" + b + c;
-    } else if (kind < 10) {
-      // no phone number
-    } else if (kind < 15) {
-      raw = "#int";  // not a string
-    } else if (kind < 20) {
-      raw = "#null";
-    } else if (kind < 25) {
-      raw = a + "\\t" + b + c;  // a tab is neither a space nor a dash
-    } else {
-      raw = digits;  // already normalised
-    }
-    std::string base = fmt::format(R"("_id": {}, "name": "Client {}")", i, i);
-    auto doc = [&](const std::string& phone) {
-      if (phone.empty()) return "{" + base + "}";
-      if (phone == "#int") return "{" + base + fmt::format(R"(, "phoneNumber": {}, "tier": 1)", 500000000 + i) + "}";
-      if (phone == "#null") return "{" + base + R"(, "phoneNumber": null})";
-      return "{" + base + R"(, "phoneNumber": ")" + phone + R"(", "tier": 2})";
-    };
-    original.push_back(doc(raw));
-    expected.push_back(doc(normalized.empty() ? raw : normalized));
-    if (!raw.empty() && raw[0] != '#') ++strings;
-    if (!normalized.empty()) ++changed;
-  }
-  seed("clients", original);
+  PhoneClients clients = phone_clients(kClients);
+  const std::vector<std::string>& expected = clients.expected;
+  std::int64_t strings = clients.strings, changed = clients.changed;
+  seed("clients", clients.original);
 
   ProcessResult up = example_migrate({"up"});
   ASSERT_EQ(up.exit_code, 0) << describe(up);

@@ -7,6 +7,7 @@
 
 #include "mongo/bson_handles.h"
 #include "mongo/handles.h"
+#include "support/file_checks.h"
 
 namespace mongomigrate::testing {
 
@@ -106,6 +107,19 @@ void DbProbe::insert(const std::string& collection, const std::string& document_
   bson_error_t error;
   if (!mongoc_collection_insert_one(coll.get(), doc.get(), nullptr, nullptr, &error)) {
     throw std::runtime_error(std::string("insert failed: ") + error.message);
+  }
+}
+
+void DbProbe::insert_all(const std::string& collection, const std::vector<std::string>& documents_json) {
+  for (std::size_t start = 0; start < documents_json.size(); start += 500) {
+    std::size_t end = std::min(documents_json.size(), start + 500);
+    std::string insert = R"({"insert": ")" + collection + R"(", "documents": [)";
+    for (std::size_t i = start; i < end; ++i) insert += (i > start ? "," : "") + documents_json[i];
+    insert += "]}";
+    Document reply = parse_document(command(insert));
+    if (reply.integer("n") != static_cast<std::int64_t>(end - start) || reply.has("writeErrors")) {
+      throw std::runtime_error("inserting into " + collection + " failed: " + reply.json());
+    }
   }
 }
 

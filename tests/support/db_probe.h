@@ -25,6 +25,8 @@ class DbProbe {
   // before/after comparisons ("nothing was written").
   std::vector<std::string> snapshot();
   void insert(const std::string& collection, const std::string& document_json);
+  // Inserts documents (Extended JSON), 500 an insert command; throws unless all are written.
+  void insert_all(const std::string& collection, const std::vector<std::string>& documents_json);
   // Runs a command; throws on failure. Returns the reply as relaxed JSON.
   std::string command(const std::string& command_json);
   // The names of the collection's indexes.

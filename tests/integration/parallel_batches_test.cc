@@ -1,0 +1,349 @@
+// Parallel batches end to end (BatchQuery::parallel): `parallel-test-migrate`
+// holds one test migration (tests/parallel_migrations) that increments
+// `seen` on every `records` document, so a document handled twice shows;
+// its scenario comes from a `control` document. `example-parallel-migrate` is
+// the phone-number example's parallel variant (examples/cpp-parallel),
+// compared with the sequential one (`example-migrate`).
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "mongomigrate/value.h"
+#include "support/file_checks.h"
+#include "support/integration.h"
+#include "support/lock_docs.h"
+#include "support/phone_clients.h"
+
+namespace mongomigrate::testing {
+namespace {
+
+const char* kMigration = "001-parallel-batches.cc";
+
+class ParallelBatchesTest : public IntegrationTest {
+ protected:
+  ProcessResult migrate(std::vector<std::string> args) {
+    return run_binary(MONGOMIGRATE_PARALLEL_TEST_MIGRATE_BIN, std::move(args));
+  }
+
+  void control(const std::string& fields) {
+    probe().command(fmt::format(
+        R"({{"update": "control", "updates": [{{"q": {{"_id": "001-parallel-batches"}}, "u": {}, "upsert": true}}]}})",
+        fields));
+  }
+
+  void seed_records(int n) {
+    std::vector<std::string> docs;
+    for (int i = 1; i <= n; ++i) docs.push_back(fmt::format(R"({{"_id": {}}})", i));
+    probe().insert_all("records", docs);
+  }
+
+  Document record() {
+    std::vector<std::string> found = probe().find("migrationlogs", fmt::format(R"({{"name": "{}"}})", kMigration));
+    if (found.size() != 1) throw std::runtime_error(fmt::format("{} log records of {}", found.size(), kMigration));
+    return parse_document(found[0]);
+  }
+
+  // The partitions of the record's checkpoint, each checked: the documents of
+  // its range handled are exactly those up to its lastId, each once, as many
+  // as it counted. Returns the documents the checkpoint says are done.
+  std::int64_t check_partitions(std::size_t expected_partitions) {
+    Document r = record();
+    std::int64_t done = 0;
+    std::size_t n = 0;
+    for (;; ++n) {
+      std::optional<Document> p = r.document(fmt::format("metadata.checkpoint.partitions.{}", n));
+      if (!p) break;
+      std::string range = "{}";
+      std::optional<std::int64_t> min = p->integer("min"), max = p->integer("max");
+      std::int64_t lo = min.value_or(0), hi = max.value_or(1LL << 40);
+      std::int64_t last = p->integer("lastId").value_or(lo - 1);
+      std::int64_t scanned = p->integer("scanned").value_or(-1);
+      std::string in_range = fmt::format(R"("_id": {{"$gte": {}, "$lt": {}}})", lo, hi);
+      EXPECT_EQ(probe().count("records", fmt::format(R"({{{}, "seen": {{"$exists": true}}}})", in_range)), scanned)
+          << "partition " << n << ": " << p->json();
+      EXPECT_EQ(probe().count("records", fmt::format(R"({{"_id": {{"$gte": {}, "$lte": {}}}, "seen": 1}})", lo, last)),
+                scanned)
+          << "partition " << n << ": " << p->json();
+      EXPECT_EQ(probe().count("records", fmt::format(R"({{"_id": {{"$gt": {}, "$lt": {}}}, "seen": {{"$exists": true}}}})",
+                                                     last, hi)),
+                0)
+          << "partition " << n << ": " << p->json();
+      done += scanned;
+    }
+    EXPECT_EQ(n, expected_partitions) << r.json();
+    EXPECT_EQ(probe().count("records", R"({"seen": {"$exists": true}})"), done);
+    EXPECT_EQ(probe().count("records", R"({"seen": {"$gt": 1}})"), 0);
+    return done;
+  }
+
+  // After a complete run: every record handled once, the totals and one
+  // entry per partition in the record, no checkpoint left.
+  void expect_all_once(int n, std::size_t partitions) {
+    Document r = record();
+    EXPECT_EQ(r.string("status"), "applied") << r.json();
+    EXPECT_FALSE(r.has("metadata.checkpoint")) << r.json();
+    EXPECT_EQ(r.integer("metadata.up.batch0.scanned"), n) << r.json();
+    EXPECT_EQ(r.integer("metadata.up.batch0.modified"), n) << r.json();
+    std::int64_t sum = 0;
+    std::size_t count = 0;
+    for (; r.has(fmt::format("metadata.up.batch0.partitions.{}", count)); ++count) {
+      sum += r.integer(fmt::format("metadata.up.batch0.partitions.{}.scanned", count)).value_or(-1);
+    }
+    EXPECT_EQ(count, partitions) << r.json();
+    EXPECT_EQ(sum, n) << r.json();
+    EXPECT_EQ(probe().count("records", R"({"seen": 1})"), n);
+    EXPECT_EQ(probe().count("records"), n);
+    EXPECT_EQ(lock_leftovers(probe()), 0);
+  }
+};
+
+TEST_F(ParallelBatchesTest, FourWorkersHandleEveryRecordOnce) {
+  seed_records(2000);
+  ProcessResult run = migrate({"up"});
+  ASSERT_EQ(run.exit_code, 0) << describe(run);
+  EXPECT_TRUE(contains(run.err, "scanned 2000 in ")) << run.err;
+  expect_all_once(2000, 4);
+  // Every partition did about a quarter of the work (a sample of 256 _ids:
+  // below 200 of 2,000 is far outside its spread; a sample of a few
+  // contiguous runs of _ids, as FerretDB's $sample after an empty $match,
+  // makes partitions of 64).
+  Document r = record();
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_GT(r.integer(fmt::format("metadata.up.batch0.partitions.{}.scanned", i)).value_or(0), 200) << r.json();
+  }
+}
+
+TEST_F(ParallelBatchesTest, AFailureInOnePartitionStopsTheOthersAndEachResumesAfterItsCheckpoint) {
+  seed_records(2000);
+  control(R"({"throwAtId": 1700, "sleepMs": 20})");
+  ProcessResult first = migrate({"up"});
+  ASSERT_EQ(first.exit_code, 1) << describe(first);
+  Document r = record();
+  EXPECT_EQ(r.string("status"), "failed");
+  EXPECT_TRUE(contains(std::string(r.string("error").value_or("")), "thrown at record 1700")) << r.json();
+  EXPECT_EQ(r.integer("metadata.checkpoint.call"), 0);
+  EXPECT_EQ(r.integer("metadata.checkpoint.parallel"), 4);
+  std::int64_t done = check_partitions(4);
+  EXPECT_LT(done, 2000);
+  EXPECT_EQ(probe().count("records", R"({"_id": 1700, "seen": {"$exists": true}})"), 0);
+  EXPECT_EQ(lock_leftovers(probe()), 0);
+
+  control(R"({"$unset": {"throwAtId": ""}})");
+  ProcessResult second = migrate({"run", kMigration});
+  ASSERT_EQ(second.exit_code, 0) << describe(second);
+  EXPECT_TRUE(contains(second.err, fmt::format("resuming 4 partitions as recorded ({} documents done)", done)))
+      << second.err;
+  expect_all_once(2000, 4);  // no record handled twice: each partition went on after its lastId
+}
+
+TEST_F(ParallelBatchesTest, RestartSplitsAfreshAndStartsOver) {
+  seed_records(2000);
+  control(R"({"throwAtId": 1700, "sleepMs": 20})");
+  ProcessResult first = migrate({"up"});
+  ASSERT_EQ(first.exit_code, 1) << describe(first);
+  std::int64_t done = check_partitions(4);
+
+  control(R"({"$unset": {"throwAtId": ""}})");
+  ProcessResult restart = migrate({"run", kMigration, "--restart"});
+  ASSERT_EQ(restart.exit_code, 0) << describe(restart);
+  EXPECT_FALSE(contains(restart.err, "resuming")) << restart.err;
+  Document r = record();
+  EXPECT_EQ(r.string("status"), "applied");
+  EXPECT_FALSE(r.has("metadata.checkpoint"));
+  EXPECT_EQ(r.integer("metadata.up.batch0.scanned"), 2000);  // this run's totals only
+  // What the first run did was done again; the rest once.
+  EXPECT_EQ(probe().count("records", R"({"seen": 2})"), done);
+  EXPECT_EQ(probe().count("records", R"({"seen": 1})"), 2000 - done);
+}
+
+TEST_F(ParallelBatchesTest, SigintStopsEveryWorkerAfterItsBatchAndTheRunResumes) {
+  seed_records(2000);
+  TempDir files;
+  control(fmt::format(R"({{"holdAtId": 1100, "dir": "{}", "sleepMs": 20}})", files.path()));
+  std::string log_path = files.path() + "/run.log";
+  pid_t pid = spawn_background(
+      {MONGOMIGRATE_PARALLEL_TEST_MIGRATE_BIN, "up", "--uri", uri(), "--dir", dir()}, log_path);
+  bool reached = false;
+  for (int i = 0; i < 6000 && !reached; ++i) {  // a safety bound, not a timing assertion
+    reached = std::filesystem::exists(files.path() + "/reached");
+    if (!reached) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (!reached) {
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    FAIL() << "the batch holding record 1100 never started; log:\n" << read_file(log_path);
+  }
+  ASSERT_EQ(kill(pid, SIGINT), 0);
+  std::ofstream(files.path() + "/release") << "go\n";
+  int wait_status = 0;
+  ASSERT_EQ(waitpid(pid, &wait_status, 0), pid);
+  std::string log = read_file(log_path);
+  ASSERT_TRUE(WIFEXITED(wait_status)) << log;
+  EXPECT_EQ(WEXITSTATUS(wait_status), 130) << log;
+
+  Document r = record();
+  EXPECT_EQ(r.string("status"), "failed");
+  EXPECT_TRUE(contains(std::string(r.string("error").value_or("")), "interrupted by signal 2 after")) << r.json();
+  std::int64_t done = check_partitions(4);
+  // The held batch was completed (its writes and checkpoint), nothing after it.
+  EXPECT_EQ(probe().count("records", R"({"_id": 1100, "seen": 1})"), 1);
+  EXPECT_LT(done, 2000);
+  EXPECT_EQ(lock_leftovers(probe()), 0);
+
+  control(R"({"$unset": {"holdAtId": ""}})");
+  ProcessResult resumed = migrate({"run", kMigration});
+  ASSERT_EQ(resumed.exit_code, 0) << describe(resumed);
+  EXPECT_TRUE(contains(resumed.err, "resuming 4 partitions as recorded")) << resumed.err;
+  expect_all_once(2000, 4);
+}
+
+TEST_F(ParallelBatchesTest, AResumeKeepsTheRecordedPartitionsWhateverParallelSaysNow) {
+  seed_records(2000);
+  control(R"({"throwAtId": 1700, "sleepMs": 20})");
+  ASSERT_EQ(migrate({"up"}).exit_code, 1);
+  check_partitions(4);
+  control(R"({"$unset": {"throwAtId": ""}, "$set": {"parallel": 2}})");
+  ProcessResult second = migrate({"run", kMigration});
+  ASSERT_EQ(second.exit_code, 0) << describe(second);
+  EXPECT_TRUE(contains(second.err, "resuming 4 partitions as recorded, not the 2 asked")) << second.err;
+  expect_all_once(2000, 4);
+}
+
+TEST_F(ParallelBatchesTest, ASequentialCheckpointIsResumedAsOnePartition) {
+  seed_records(500);
+  control(R"({"throwAtId": 125, "parallel": 1})");
+  ASSERT_EQ(migrate({"up"}).exit_code, 1);
+  ASSERT_EQ(record().integer("metadata.checkpoint.lastId"), 100);  // today's format: batches of 50
+  control(R"({"$unset": {"throwAtId": ""}, "$set": {"parallel": 4}})");
+  ProcessResult second = migrate({"run", kMigration});
+  ASSERT_EQ(second.exit_code, 0) << describe(second);
+  EXPECT_TRUE(contains(second.err, "resuming it as one partition")) << second.err;
+  EXPECT_TRUE(contains(second.err, "resuming after batch 2 (100 documents done)")) << second.err;
+  Document r = record();
+  EXPECT_EQ(r.string("status"), "applied");
+  EXPECT_EQ(r.integer("metadata.up.batch0.scanned"), 500);
+  EXPECT_EQ(probe().count("records", R"({"seen": 1})"), 500);
+}
+
+TEST_F(ParallelBatchesTest, FewerDistinctIdsThanWorkersMakeFewerPartitions) {
+  seed_records(3);
+  control(R"({"parallel": 8})");
+  ProcessResult run = migrate({"up"});
+  ASSERT_EQ(run.exit_code, 0) << describe(run);
+  EXPECT_TRUE(contains(run.err, "3 partitions (parallel 8 asked; fewer distinct _ids sampled)")) << run.err;
+  expect_all_once(3, 3);
+}
+
+TEST_F(ParallelBatchesTest, AnEmptyCollectionIsNothingToDo) {
+  ProcessResult run = migrate({"up"});
+  ASSERT_EQ(run.exit_code, 0) << describe(run);
+  EXPECT_TRUE(contains(run.err, "scanned 0 in 0 batches")) << run.err;
+  Document r = record();
+  EXPECT_EQ(r.string("status"), "applied");
+  EXPECT_EQ(r.integer("metadata.up.batch0.scanned"), 0);
+  EXPECT_FALSE(r.has("metadata.up.batch0.partitions.0"));
+  EXPECT_FALSE(probe().has_collection("records"));
+}
+
+TEST_F(ParallelBatchesTest, IdsOfSeveralTypesAreNotSplit) {
+  // {_id: {$lt: 5}} never matches a string: ranges would lose documents.
+  std::vector<std::string> docs;
+  for (int i = 1; i <= 300; ++i) docs.push_back(fmt::format(R"({{"_id": {}}})", i));
+  docs.push_back(R"({"_id": "a-string"})");
+  probe().insert_all("records", docs);
+  ProcessResult run = migrate({"up"});
+  ASSERT_EQ(run.exit_code, 0) << describe(run);
+  EXPECT_TRUE(contains(run.err, "not split")) << run.err;
+  expect_all_once(301, 1);
+}
+
+TEST_F(ParallelBatchesTest, TheBatchFunctionCannotUseTheContext) {
+  seed_records(200);
+  control(R"({"useContext": true})");
+  ProcessResult run = migrate({"up"});
+  EXPECT_EQ(run.exit_code, 1) << describe(run);
+  Document r = record();
+  EXPECT_EQ(r.string("status"), "failed");
+  EXPECT_TRUE(contains(std::string(r.string("error").value_or("")),
+                       "the Context cannot be used from a parallel for_each_batch function"))
+      << r.json();
+  EXPECT_EQ(probe().count("records", R"({"seen": {"$exists": true}})"), 0);
+}
+
+TEST_F(ParallelBatchesTest, ParallelBelowOneIsRefusedBeforeAnythingIsRead) {
+  seed_records(200);
+  for (int bad : {0, -3, 65}) {
+    control(fmt::format(R"({{"parallel": {}}})", bad));
+    ProcessResult run = migrate({"run", kMigration});
+    EXPECT_EQ(run.exit_code, 1) << describe(run);
+    Document r = record();
+    EXPECT_EQ(r.string("status"), "failed");
+    EXPECT_TRUE(contains(std::string(r.string("error").value_or("")),
+                         fmt::format("BatchQuery.parallel must be between 1 and 64 (got {})", bad)))
+        << r.json();
+    EXPECT_FALSE(r.has("metadata.checkpoint"));
+    EXPECT_EQ(probe().count("records", R"({"seen": {"$exists": true}})"), 0);
+  }
+}
+
+// ---- the phone-number example's parallel variant ----
+
+class ParallelExampleTest : public IntegrationTest {
+ protected:
+  void SetUp() override {
+#ifndef MONGOMIGRATE_EXAMPLE_PARALLEL_MIGRATE_BIN
+    GTEST_SKIP() << "the examples are not built (MONGOMIGRATE_BUILD_EXAMPLES=OFF)";
+#endif
+    IntegrationTest::SetUp();
+  }
+};
+
+TEST_F(ParallelExampleTest, PhoneNumbersComeOutAsWithTheSequentialExample) {
+#ifdef MONGOMIGRATE_EXAMPLE_PARALLEL_MIGRATE_BIN
+  PhoneClients clients = phone_clients(5000);
+  probe().insert_all("clients", clients.original);
+  std::string sequential_db = unique_database_name();
+  DbProbe sequential(server().uri(sequential_db), sequential_db);
+  sequential.insert_all("clients", clients.original);
+
+  ProcessResult parallel = run_binary(MONGOMIGRATE_EXAMPLE_PARALLEL_MIGRATE_BIN, {"up"});
+  ASSERT_EQ(parallel.exit_code, 0) << describe(parallel);
+  EXPECT_TRUE(contains(parallel.err, fmt::format("normalised {} of {} phone numbers", clients.changed,
+                                                 clients.strings)))
+      << parallel.err;
+  ProcessResult one = run_binary(MONGOMIGRATE_EXAMPLE_MIGRATE_BIN,
+                                 {"up", "--uri", server().uri(sequential_db), "--dir", dir()}, {}, false);
+  ASSERT_EQ(one.exit_code, 0) << describe(one);
+
+  std::vector<std::string> found = probe().find("clients");
+  EXPECT_EQ(found, sequential.find("clients"));
+  ASSERT_EQ(found.size(), clients.expected.size());
+  int mismatches = 0;
+  for (std::size_t i = 0; i < found.size(); ++i) {
+    if (!(json(found[i]) == json(clients.expected[i])) && ++mismatches <= 5) {
+      ADD_FAILURE() << "client #" << i << ": " << found[i] << ", expected " << clients.expected[i];
+    }
+  }
+  EXPECT_EQ(mismatches, 0);
+
+  std::vector<std::string> records = probe().find("migrationlogs");
+  ASSERT_EQ(records.size(), 1u);
+  Document r = parse_document(records[0]);
+  EXPECT_EQ(r.string("name"), "002-normalize-phone-numbers.cc");
+  EXPECT_EQ(r.string("status"), "applied");
+  EXPECT_EQ(r.integer("metadata.up.batch0.scanned"), clients.strings);
+  EXPECT_EQ(r.integer("metadata.up.batch0.modified"), clients.changed);
+  EXPECT_TRUE(r.has("metadata.up.batch0.partitions.3")) << r.json();
+  EXPECT_FALSE(r.has("metadata.up.batch0.partitions.4")) << r.json();
+  EXPECT_FALSE(r.has("metadata.checkpoint"));
+#endif
+}
+
+}  // namespace
+}  // namespace mongomigrate::testing

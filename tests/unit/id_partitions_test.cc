@@ -1,0 +1,108 @@
+#include "core/id_partitions.h"
+
+#include <gtest/gtest.h>
+
+namespace mongomigrate::core {
+namespace {
+
+std::vector<Value> ints(std::initializer_list<int> values) {
+  std::vector<Value> out;
+  for (int v : values) out.emplace_back(v);
+  return out;
+}
+
+TEST(SplitBySample, TakesBoundsAtTheQuantilesOfTheSample) {
+  std::vector<Value> sample = ints({10, 20, 30, 40, 50, 60, 70, 80});
+  std::vector<IdRange> ranges = split_by_sample(sample, 4);
+  ASSERT_EQ(ranges.size(), 4u);
+  EXPECT_EQ(ranges[0], (IdRange{std::nullopt, Value(30)}));
+  EXPECT_EQ(ranges[1], (IdRange{Value(30), Value(50)}));
+  EXPECT_EQ(ranges[2], (IdRange{Value(50), Value(70)}));
+  EXPECT_EQ(ranges[3], (IdRange{Value(70), std::nullopt}));
+}
+
+TEST(SplitBySample, OnePartitionIsTheWholeRange) {
+  std::vector<Value> sample = ints({1, 2, 3});
+  EXPECT_EQ(split_by_sample(sample, 1), (std::vector<IdRange>{IdRange{}}));
+}
+
+TEST(SplitBySample, DuplicatesInTheSampleCountOnce) {
+  // $sample may return a document twice: 3 distinct ids make 3 ranges, not 4.
+  std::vector<Value> sample = ints({5, 5, 5, 7, 7, 9});
+  std::vector<IdRange> ranges = split_by_sample(sample, 4);
+  ASSERT_EQ(ranges.size(), 3u);
+  EXPECT_EQ(ranges[0], (IdRange{std::nullopt, Value(7)}));
+  EXPECT_EQ(ranges[1], (IdRange{Value(7), Value(9)}));
+  EXPECT_EQ(ranges[2], (IdRange{Value(9), std::nullopt}));
+}
+
+TEST(SplitBySample, FewerSamplesThanPartitionsMakeFewerPartitions) {
+  std::vector<Value> one = ints({42});
+  EXPECT_EQ(split_by_sample(one, 8), (std::vector<IdRange>{IdRange{}}));
+  std::vector<Value> two = {Value("a"), Value("b")};
+  std::vector<IdRange> ranges = split_by_sample(two, 8);
+  ASSERT_EQ(ranges.size(), 2u);
+  EXPECT_EQ(ranges[0], (IdRange{std::nullopt, Value("b")}));
+  EXPECT_EQ(ranges[1], (IdRange{Value("b"), std::nullopt}));
+}
+
+TEST(SplitBySample, AnEmptySampleIsOneUnboundedRange) {
+  EXPECT_EQ(split_by_sample({}, 4), (std::vector<IdRange>{IdRange{}}));
+}
+
+TEST(SplitBySample, BoundsStrictlyIncreaseAndEveryRangeHoldsASample) {
+  for (int k = 1; k <= 40; ++k) {
+    std::vector<Value> sample;
+    for (int i = 0; i < k; ++i) sample.emplace_back(i * 3);
+    for (int p = 1; p <= 12; ++p) {
+      std::vector<IdRange> ranges = split_by_sample(sample, p);
+      ASSERT_EQ(ranges.size(), static_cast<std::size_t>(std::min(k, p))) << k << " " << p;
+      EXPECT_FALSE(ranges.front().min);
+      EXPECT_FALSE(ranges.back().max);
+      for (std::size_t i = 0; i < ranges.size(); ++i) {
+        int lo = ranges[i].min ? std::get<std::int32_t>(ranges[i].min->variant()) : -1;
+        int hi = ranges[i].max ? std::get<std::int32_t>(ranges[i].max->variant()) : 1 << 30;
+        EXPECT_LT(lo, hi);
+        if (i + 1 < ranges.size()) {
+          EXPECT_EQ(ranges[i].max, ranges[i + 1].min);
+        }
+        bool holds = false;
+        for (const Value& v : sample) {
+          int x = std::get<std::int32_t>(v.variant());
+          holds = holds || (x >= lo && x < hi);
+        }
+        EXPECT_TRUE(holds) << "range " << i << " of " << p << " over " << k << " samples";
+      }
+    }
+  }
+}
+
+TEST(SampleSizeFor, SixtyFourPerPartitionCapped) {
+  EXPECT_EQ(sample_size_for(1), 64);
+  EXPECT_EQ(sample_size_for(4), 256);
+  EXPECT_EQ(sample_size_for(1000), 4096);
+}
+
+TEST(RangeFilter, AndsTheUsersFilterWithTheRangeAndTheResumePoint) {
+  Value filter = Doc{{"phone", Doc{{"$type", "string"}}}};
+  EXPECT_EQ(range_filter(filter, IdRange{}, std::nullopt), filter);
+  EXPECT_EQ(range_filter(filter, IdRange{Value(10), Value(20)}, std::nullopt),
+            Value(Doc{{"$and", Array{filter, Doc{{"_id", Doc{{"$gte", 10}}}}, Doc{{"_id", Doc{{"$lt", 20}}}}}}}));
+  EXPECT_EQ(range_filter(filter, IdRange{std::nullopt, Value(20)}, Value(15)),
+            Value(Doc{{"$and", Array{filter, Doc{{"_id", Doc{{"$lt", 20}}}}, Doc{{"_id", Doc{{"$gt", 15}}}}}}}));
+  EXPECT_EQ(range_filter(filter, IdRange{Value(10), std::nullopt}, std::nullopt),
+            Value(Doc{{"$and", Array{filter, Doc{{"_id", Doc{{"$gte", 10}}}}}}}));
+}
+
+TEST(TypeBracket, GroupsWhatQueriesCompareTogether) {
+  Array numbers{"int", "long", "double", "decimal"};
+  EXPECT_EQ(type_bracket(Value(1)), numbers);
+  EXPECT_EQ(type_bracket(Value(1LL)), numbers);
+  EXPECT_EQ(type_bracket(Value(1.5)), numbers);
+  EXPECT_EQ(type_bracket(Value("a")), (Array{"string", "symbol"}));
+  EXPECT_EQ(type_bracket(Value(ObjectId{})), Array{"objectId"});
+  EXPECT_TRUE(type_bracket(Value()).empty());  // null: not split
+}
+
+}  // namespace
+}  // namespace mongomigrate::core
