@@ -48,6 +48,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . bench/lib/machine_meta.sh
+. bench/lib/server_cpu.sh
 ROOT=$PWD
 CACHE=$ROOT/bench/.cache
 JOBS=${BENCH_JOBS:-1}
@@ -124,18 +125,10 @@ bench_server "$WORK" "$GIVEN_URI"
 } >"$OUT/meta.env"
 
 # ---------------------------------------------------------------- runs
-# CPU seconds used so far by the server: FerretDB, the postmaster, its live
-# children (backends and workers) and, through the postmaster's cutime and
-# cstime, the children that have exited. Empty with --uri.
+# CPU seconds used so far by the server (bench/lib/server_cpu.sh). Empty with --uri.
 server_cpu() {
   [ -z "$GIVEN_URI" ] || return 0
-  local state=$WORK/server postmaster ferretdb
-  postmaster=$(head -1 "$state/pg/postmaster.pid") ferretdb=$(cat "$state/ferretdb.pid")
-  {
-    awk '{ print $14 + $15 }' "/proc/$ferretdb/stat"
-    awk '{ print $14 + $15 + $16 + $17 }' "/proc/$postmaster/stat"
-    for pid in $(pgrep -P "$postmaster" || true); do awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || true; done
-  } | awk -v hz="$(getconf CLK_TCK)" '{ t += $1 } END { printf "%.2f", t / hz }'
+  server_cpu_seconds "$WORK/server"
 }
 seed() {  # DB N
   DBS+=("$1")
