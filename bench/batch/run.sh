@@ -49,6 +49,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 . bench/lib/machine_meta.sh
 . bench/lib/server_cpu.sh
+. bench/lib/setup.sh
 ROOT=$PWD
 CACHE=$ROOT/bench/.cache
 JOBS=${BENCH_JOBS:-1}
@@ -68,24 +69,11 @@ while [ $# -gt 0 ]; do
 done
 if [ "$MODE" = smoke ]; then OUT=$CACHE/batch-smoke PROBE_SIZES=(1000); else OUT=$CACHE/batch-results PROBE_SIZES=(1000 10000 100000); fi
 
-step() { echo; echo "== $*"; }
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 T0=$(date +%s)
 
 # ---------------------------------------------------------------- set-up
-step "installing (cached after the first run)"
-if [ -n "$GIVEN_URI" ]; then
-  scripts/install-deps.sh --no-server
-else
-  scripts/install-deps.sh
-  set -a; . .local/test-server.env; set +a
-  . scripts/lib/server.sh
-fi
-if [ ! -x /usr/bin/time ]; then
-  echo "installing Debian packages: time"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends time >/dev/null
-fi
+bench_install "$GIVEN_URI"
+[ -x /usr/bin/time ] || apt_install time
 
 # ---------------------------------------------------------------- build
 step "building the migrators (Release) into bench/.cache/batch-build"

@@ -49,6 +49,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 . bench/lib/machine_meta.sh
 . bench/lib/server_cpu.sh
+. bench/lib/setup.sh
 ROOT=$PWD
 CACHE=$ROOT/bench/.cache
 JOBS=${BENCH_JOBS:-1}
@@ -73,36 +74,17 @@ if [ -n "$BIN" ]; then
   BIN=$(realpath "$BIN") BIN_DESC="given with --bin"
 fi
 OUT=$CACHE/fanout-results
-step() { echo; echo "== $*"; }
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 T0=$(date +%s)
 
 # ---------------------------------------------------------------- set-up
-step "installing (cached after the first run)"
-if [ -n "$GIVEN_URI" ]; then
-  scripts/install-deps.sh --no-server
-else
-  scripts/install-deps.sh
-  set -a; . .local/test-server.env; set +a
-  . scripts/lib/server.sh
-fi
+bench_install "$GIVEN_URI"
 missing=()
 [ -x /usr/bin/time ] || missing+=(time)
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "installing Debian packages: ${missing[*]}"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+[ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+install_migrate_mongo "$CACHE/node" "$MIGRATE_MONGO_VERSION"
 MM=$CACHE/node/node_modules/.bin/migrate-mongo
-mkdir -p "$CACHE/node"
-if ! cmp -s bench/lib/node/package-lock.json "$CACHE/node/package-lock.json" ||
-   [ "$("$MM" --version 2>/dev/null)" != "$MIGRATE_MONGO_VERSION" ]; then
-  echo "installing migrate-mongo $MIGRATE_MONGO_VERSION"
-  cp bench/lib/node/package.json bench/lib/node/package-lock.json "$CACHE/node/"
-  (cd "$CACHE/node" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-fi
 export NODE_PATH=$CACHE/node/node_modules   # for tenants.mjs
 
 if [ -z "$BIN" ]; then
@@ -225,11 +207,26 @@ fresh() {  # VARIANT: seeds N fresh tenant databases, prints their prefix
 ours_dir=$MIGRATIONS/ours
 NO_FANOUT="$("$BIN" --version | head -1) has no --all-dbs"
 
+# Both status variants over PREFIX's migrated databases.
+status_variants() {  # PREFIX
+  step "status over the $DBS migrated databases ($1*)"
+  measure status-loop "shell loop: mongo-migrate status --exit-code, one process per database" "$1" status \
+    bash -c "$LOOP_STATUS" "$BIN" "$URI" "$ours_dir" "$(names "$1")"
+  if [ "$FANOUT" = no ]; then
+    not_measured status-all "mongo-migrate status --all-dbs" "$NO_FANOUT"
+  else
+    measure status-all "mongo-migrate status --exit-code --all-dbs (--parallel 4, the default)" "$1" status \
+      "$BIN" status --exit-code --all-dbs --match "^$1" --uri "$URI" --dir "$ours_dir"
+  fi
+}
+
+# Every `up` variant runs with only its own N databases on the server.
 step "$DBS databases, 5 migrations each: a shell loop of single-database mongo-migrate up"
 p=$(fresh loopup)
 measure loop-up "shell loop: mongo-migrate up, one process per database" "$p" mongo-migrate \
   bash -c "$LOOP_UP" "$BIN" "$URI" "$ours_dir" "$(names "$p")"
-status_prefix=$p
+[ "$FANOUT" = yes ] || status_variants "$p"
+tenants drop "$p"
 
 for n in 1 4 16; do
   step "$DBS databases: mongo-migrate up --all-dbs --parallel $n"
@@ -240,24 +237,9 @@ for n in 1 4 16; do
   p=$(fresh "p$n")
   measure "fanout-p$n" "mongo-migrate up --all-dbs --parallel $n" "$p" mongo-migrate \
     "$BIN" up --all-dbs --match "^$p" --yes --parallel "$n" --uri "$URI" --dir "$ours_dir"
-  if [ "$n" = 4 ]; then
-    tenants drop "$status_prefix"
-    status_prefix=$p
-  else
-    tenants drop "$p"
-  fi
+  [ "$n" != 4 ] || status_variants "$p"
+  tenants drop "$p"
 done
-
-step "status over the $DBS migrated databases ($status_prefix*)"
-measure status-loop "shell loop: mongo-migrate status --exit-code, one process per database" "$status_prefix" status \
-  bash -c "$LOOP_STATUS" "$BIN" "$URI" "$ours_dir" "$(names "$status_prefix")"
-if [ "$FANOUT" = no ]; then
-  not_measured status-all "mongo-migrate status --all-dbs" "$NO_FANOUT"
-else
-  measure status-all "mongo-migrate status --exit-code --all-dbs (--parallel 4, the default)" "$status_prefix" status \
-    "$BIN" status --exit-code --all-dbs --match "^$status_prefix" --uri "$URI" --dir "$ours_dir"
-fi
-tenants drop "$status_prefix"
 
 step "$DBS databases: a shell loop of migrate-mongo up"
 p=$(fresh mm)
