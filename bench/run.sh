@@ -37,6 +37,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib/machine_meta.sh
+. bench/lib/setup.sh
 ROOT=$PWD
 CACHE=$ROOT/bench/.cache
 
@@ -76,23 +77,9 @@ else
   REPORT_MD=$OUT/benchmarks.md REPORT_PNG=$OUT/benchmarks.png
 fi
 
-step() { echo; echo "== $*"; }
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
-apt_install() {
-  echo "installing Debian packages: $*"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-}
 
 # ---------------------------------------------------------------- set-up
-step "installing (cached in bench/.cache after the first run)"
-if [ -n "$GIVEN_URI" ]; then
-  scripts/install-deps.sh --no-server
-else
-  scripts/install-deps.sh
-  set -a; . .local/test-server.env; set +a
-  . scripts/lib/server.sh
-fi
+bench_install "$GIVEN_URI"
 missing=()
 command -v hyperfine >/dev/null || missing+=(hyperfine)
 [ -x /usr/bin/time ] || missing+=(time)
@@ -108,13 +95,8 @@ fi
 mkdir -p "$CACHE/node" "$CACHE/bin" "$OUT"
 
 # migrate-mongo, exactly as locked in bench/lib/node.
+install_migrate_mongo "$CACHE/node" "$MIGRATE_MONGO_VERSION"
 MM=$CACHE/node/node_modules/.bin/migrate-mongo
-if ! cmp -s bench/lib/node/package-lock.json "$CACHE/node/package-lock.json" ||
-   [ "$("$MM" --version 2>/dev/null)" != "$MIGRATE_MONGO_VERSION" ]; then
-  echo "installing migrate-mongo $MIGRATE_MONGO_VERSION"
-  cp bench/lib/node/package.json bench/lib/node/package-lock.json "$CACHE/node/"
-  (cd "$CACHE/node" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-fi
 export NODE_PATH=$CACHE/node/node_modules   # for bench/lib/*.mjs
 
 # golang-migrate with its mongodb driver; -X sets the version that -version prints.

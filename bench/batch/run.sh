@@ -56,6 +56,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . bench/lib/machine_meta.sh
+. bench/lib/server_cpu.sh
+. bench/lib/setup.sh
 ROOT=$PWD
 CACHE=$ROOT/bench/.cache
 JOBS=${BENCH_JOBS:-1}
@@ -85,24 +87,11 @@ done
 wants() { case ",$STRATEGIES," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 if [ "$MODE" = smoke ]; then OUT=$CACHE/batch-smoke PROBE_SIZES=(1000); else OUT=$CACHE/batch-results PROBE_SIZES=(1000 10000 100000); fi
 
-step() { echo; echo "== $*"; }
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 T0=$(date +%s)
 
 # ---------------------------------------------------------------- set-up
-step "installing (cached after the first run)"
-if [ -n "$GIVEN_URI" ]; then
-  scripts/install-deps.sh --no-server
-else
-  scripts/install-deps.sh
-  set -a; . .local/test-server.env; set +a
-  . scripts/lib/server.sh
-fi
-if [ ! -x /usr/bin/time ]; then
-  echo "installing Debian packages: time"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends time >/dev/null
-fi
+bench_install "$GIVEN_URI"
+[ -x /usr/bin/time ] || apt_install time
 
 # ---------------------------------------------------------------- build
 step "building the migrators (Release) into bench/.cache/batch-build"
@@ -144,18 +133,10 @@ bench_server "$WORK" "$GIVEN_URI"
 } >"$OUT/meta.env"
 
 # ---------------------------------------------------------------- runs
-# CPU seconds used so far by the server: FerretDB, the postmaster, its live
-# children (backends and workers) and, through the postmaster's cutime and
-# cstime, the children that have exited. Empty with --uri.
+# CPU seconds used so far by the server (bench/lib/server_cpu.sh). Empty with --uri.
 server_cpu() {
   [ -z "$GIVEN_URI" ] || return 0
-  local state=$WORK/server postmaster ferretdb
-  postmaster=$(head -1 "$state/pg/postmaster.pid") ferretdb=$(cat "$state/ferretdb.pid")
-  {
-    awk '{ print $14 + $15 }' "/proc/$ferretdb/stat"
-    awk '{ print $14 + $15 + $16 + $17 }' "/proc/$postmaster/stat"
-    for pid in $(pgrep -P "$postmaster" || true); do awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || true; done
-  } | awk -v hz="$(getconf CLK_TCK)" '{ t += $1 } END { printf "%.2f", t / hz }'
+  server_cpu_seconds "$WORK/server"
 }
 seed() {  # DB N
   DBS+=("$1")
