@@ -54,6 +54,38 @@ StepReport planned_step(const core::Migration& m, const std::vector<core::Comman
   return step;
 }
 
+Result<void> Migrator::Impl::apply_in_order(runner::Runner& runner, LockSession& session, const core::UpPlan& plan,
+                                            const std::vector<core::LogRecord>& records, const RunOptions& options,
+                                            RunReport& report) {
+  for (std::size_t i = 0; i < plan.to_apply.size(); ++i) {
+    const core::Migration* m = plan.to_apply[i];
+    if (session.lost()) {
+      return std::unexpected(lease_lost(m->name, session.lost_reason(), options.applied_by, report.steps.size(), false));
+    }
+    if (stop_requested()) return std::unexpected(interrupted("stopped before " + m->name));
+    const core::Migration* next = i + 1 < plan.to_apply.size() ? plan.to_apply[i + 1] : nullptr;
+    if (next && record_named(records, next->name)) next = nullptr;  // a record to claim as read: on its own
+    auto step = runner.apply(*m, kUpRefuses, record_named(records, m->name), next);
+    if (!step && step.error().kind == ErrorKind::kLockLost) {
+      return std::unexpected(lease_lost(m->name, step.error().message, options.applied_by, report.steps.size(), true));
+    }
+    if (!step) return std::unexpected(step.error());
+    report.steps.push_back(std::move(*step));
+    if (report.steps.back().outcome == StepOutcome::kApplied &&
+        std::ranges::find(plan.out_of_order, m) != plan.out_of_order.end()) {
+      report.out_of_order.push_back(m->name);
+    }
+    if (auto stop = stop_after(report.steps.back())) return std::unexpected(*stop);
+    if (report.steps.back().outcome == StepOutcome::kFailed) {
+      // Stopped by this failure, not by an earlier blocker.
+      report.blocked_by.reset();
+      report.blocked_reason.clear();
+      break;
+    }
+  }
+  return {};
+}
+
 Result<RunReport> Migrator::run_pending(const RunOptions& options) {
   // A dry run reads as every reader does (the lock, then the log), to tell
   // a live runner's migration from an interrupted one. A real run reads the
@@ -127,31 +159,13 @@ Result<RunReport> Migrator::run_pending(const RunOptions& options) {
       };
     }
     runner::Runner runner = impl_->make_runner(options.applied_by, session, std::move(hooks), /*background_events=*/true);
-    for (const core::Migration* m : plan.to_apply) {
-      if (session.lost()) {
-        return std::unexpected(
-            impl_->lease_lost(m->name, session.lost_reason(), options.applied_by, report.steps.size(), false));
-      }
-      if (impl_->stop_requested()) return std::unexpected(impl_->interrupted("stopped before " + m->name));
-      auto step = runner.apply(*m, kUpRefuses, record_named(*records, m->name));
-      if (!step && step.error().kind == ErrorKind::kLockLost) {
-        return std::unexpected(
-            impl_->lease_lost(m->name, step.error().message, options.applied_by, report.steps.size(), true));
-      }
-      if (!step) return std::unexpected(step.error());
-      report.steps.push_back(std::move(*step));
-      if (report.steps.back().outcome == StepOutcome::kApplied && std::ranges::find(plan.out_of_order, m) !=
-                                                                      plan.out_of_order.end()) {
-        report.out_of_order.push_back(m->name);
-      }
-      if (auto stop = impl_->stop_after(report.steps.back())) return std::unexpected(*stop);
-      if (report.steps.back().outcome == StepOutcome::kFailed) {
-        // Stopped by this failure, not by an earlier blocker.
-        report.blocked_by.reset();
-        report.blocked_reason.clear();
-        break;
-      }
+    auto applied = impl_->apply_in_order(runner, session, plan, *records, options, report);
+    // A claim written with the last outcome, of a migration not started.
+    if (auto back = runner.give_back_held_claim(); !back) {
+      if (applied) return std::unexpected(back.error());
+      applied.error().message += "; " + back.error().message;
     }
+    if (!applied) return std::unexpected(applied.error());
     if (auto events = runner.finish_events(); !events) return std::unexpected(events.error());
     return report;
   });

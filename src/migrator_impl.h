@@ -153,6 +153,14 @@ struct Migrator::Impl {
   runner::Runner make_runner(const std::string& actor, LockSession& session, runner::RunnerHooks hooks,
                              bool background_events = false);
 
+  // up: applies plan.to_apply in order with `runner` under `session`,
+  // adding a step to `report` for each; stops at a failure, a lost lease or
+  // a stop request. A migration with no record is claimed with the outcome
+  // of the one before it (runner::Runner::apply's `next`).
+  Result<void> apply_in_order(runner::Runner& runner, LockSession& session, const core::UpPlan& plan,
+                              const std::vector<core::LogRecord>& records, const RunOptions& options,
+                              RunReport& report);
+
   bool stop_requested() const { return options.stop && options.stop->load() != 0; }
   Error interrupted(const std::string& what) const;
   // After a step: a stop request ends the run here.

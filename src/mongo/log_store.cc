@@ -131,6 +131,16 @@ Value or_null(const std::string& value) { return value.empty() ? Value() : Value
 
 }  // namespace
 
+Error MongoLogStore::not_ours(const std::string& context) {
+  return Error{ErrorKind::kLockLost, fmt::format("{}: the record is no longer this runner's (its lock was taken over "
+                                                 "and the record claimed or changed since)",
+                                                 context)};
+}
+
+Error MongoLogStore::got_there_first(const std::string& context) {
+  return Error{ErrorKind::kRefused, fmt::format("{}: another runner got there first", context)};
+}
+
 Doc LogUpdate::document() const {
   Doc update;
   if (!set.empty()) update.emplace_back("$set", set);
@@ -185,7 +195,7 @@ Result<store::Claim> MongoLogStore::claim(const std::string& name, const store::
   bson_error_t error;
   if (mongoc_collection_insert_one(coll.get(), doc.get(), opts.get(), nullptr, &error)) return claimed;
   if (error.code == kDuplicateKey) {
-    return std::unexpected(Error{ErrorKind::kRefused, fmt::format("{}: another runner got there first", context)});
+    return std::unexpected(got_there_first(context));
   }
   return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, context));
 }
@@ -197,37 +207,43 @@ Result<void> MongoLogStore::fenced_update(const store::Claim& claim, const LogUp
   auto matched = update(to_bson(filter).get(), to_bson(change.document()).get(), context);
   if (!matched) return std::unexpected(matched.error());
   if (*matched == 0) {
-    return std::unexpected(Error{ErrorKind::kLockLost,
-                                 fmt::format("{}: the record is no longer this runner's (its lock was taken over "
-                                             "and the record claimed or changed since)",
-                                             context)});
+    return std::unexpected(not_ours(context));
   }
   return {};
 }
 
+LogUpdate MongoLogStore::run_claim_change(const core::Migration& m, const store::ClaimRequest& request) {
+  return LogUpdate{.set = {{"version", m.version},
+                           {"status", core::kStatusRunning},
+                           {"checksum", m.checksum},
+                           {"appliedBy", request.by},
+                           {"lockOwner", request.owner}},
+                   // A revert interrupted before (run again now): this is an `up`.
+                   .unset = {"reverting"}};
+}
+
+LogUpdate MongoLogStore::applied_change(const core::Migration& m, const std::string& by, TimestampMs applied_at,
+                                        std::int64_t duration_ms) {
+  LogUpdate change{.set = {{"status", core::kStatusApplied},
+                           {"appliedAt", DateTime{applied_at}},
+                           {"duration", duration_ms},
+                           {"checksum", m.checksum},
+                           {"appliedBy", by}},
+                   .unset = {"error", "revertedAt", "revertedBy", "lockOwner", "reverting"}};
+  // A finished batch run needs no checkpoint; only C++ migrations write one
+  // (and only they can be sure `metadata` is a document).
+  if (m.compiled) change.unset.push_back("metadata.checkpoint");
+  return change;
+}
+
 Result<store::Claim> MongoLogStore::claim_run(const core::Migration& m, const store::ClaimRequest& request) {
-  LogUpdate change{.set = {{"version", m.version},
-                            {"status", core::kStatusRunning},
-                            {"checksum", m.checksum},
-                            {"appliedBy", request.by},
-                            {"lockOwner", request.owner}},
-                    // A revert interrupted before (run again now): this is an `up`.
-                    .unset = {"reverting"}};
-  return claim(m.name, request, change, fmt::format("cannot start {}", m.name));
+  return claim(m.name, request, run_claim_change(m, request), fmt::format("cannot start {}", m.name));
 }
 
 Result<void> MongoLogStore::finish_applied(const core::Migration& m, const store::Claim& claim, const std::string& by,
                                            TimestampMs applied_at, std::int64_t duration_ms) {
-  LogUpdate change{.set = {{"status", core::kStatusApplied},
-                            {"appliedAt", DateTime{applied_at}},
-                            {"duration", duration_ms},
-                            {"checksum", m.checksum},
-                            {"appliedBy", by}},
-                    .unset = {"error", "revertedAt", "revertedBy", "lockOwner", "reverting"}};
-  // A finished batch run needs no checkpoint; only C++ migrations write one
-  // (and only they can be sure `metadata` is a document).
-  if (m.compiled) change.unset.push_back("metadata.checkpoint");
-  return fenced_update(claim, change, fmt::format("cannot record {} as applied", m.name));
+  return fenced_update(claim, applied_change(m, by, applied_at, duration_ms),
+                       fmt::format("cannot record {} as applied", m.name));
 }
 
 Result<void> MongoLogStore::finish_failed(const core::Migration& m, const store::Claim& claim,

@@ -49,6 +49,12 @@ class MongoLogStore final : public store::LogStore {
                               TimestampMs applied_at, std::int64_t duration_ms) override;
   Result<void> finish_failed(const core::Migration& migration, const store::Claim& claim, const std::string& error,
                              std::int64_t duration_ms) override;
+  // One ordered `update` command of two upserts (log_store_batch.cc).
+  Result<Result<store::Claim>> finish_applied_and_claim_run(const core::Migration& migration,
+                                                            const store::Claim& claim, const std::string& by,
+                                                            TimestampMs applied_at, std::int64_t duration_ms,
+                                                            const core::Migration& next,
+                                                            const store::ClaimRequest& next_request) override;
   Result<store::Claim> claim_revert(const core::Migration& migration, const store::ClaimRequest& request) override;
   Result<void> finish_reverted(const core::Migration& migration, const store::Claim& claim, const std::string& by,
                                TimestampMs reverted_at) override;
@@ -75,6 +81,14 @@ class MongoLogStore final : public store::LogStore {
                              const std::string& context);
   // A write fenced by `claim`: kLockLost if the record is no longer its.
   Result<void> fenced_update(const store::Claim& claim, const LogUpdate& change, const std::string& context);
+  // What claim_run() and finish_applied() write.
+  static LogUpdate run_claim_change(const core::Migration& m, const store::ClaimRequest& request);
+  static LogUpdate applied_change(const core::Migration& m, const std::string& by, TimestampMs applied_at,
+                                  std::int64_t duration_ms);
+  // kLockLost: a fenced write found the record no longer the runner's.
+  static Error not_ours(const std::string& context);
+  // kRefused: a claim's insert met another runner's record of that name.
+  static Error got_there_first(const std::string& context);
 
   std::unique_ptr<Client> owned_;
   Client& client_;

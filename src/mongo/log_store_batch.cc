@@ -1,6 +1,8 @@
-// The tracking log's writes of many documents at once (MongoLogStore, see
-// mongo/log_store.h): baseline's records and events, one ordered bulk insert
-// each per batch, ordered, so what is written is always the start of the batch.
+// The tracking log's writes of several documents in one command
+// (MongoLogStore, see mongo/log_store.h), each an ordered bulk write, so what
+// is written is always the start of it: baseline's records and events (one
+// insert per batch), and up's outcome of one migration with the claim of the
+// next (one update of two statements).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -52,6 +54,22 @@ Inserted insert_ordered(mongoc_collection_t* coll, const std::vector<OwnedBson>&
   return result;
 }
 
+// The first write error of a bulk write's reply: its statement's index and
+// code, or nullopt if there is none (the failure was not a statement's).
+struct WriteError {
+  std::int64_t index = 0;
+  std::int64_t code = 0;
+};
+
+std::optional<WriteError> first_write_error(const bson_t* reply) {
+  bson_iter_t it, index, code;
+  if (!bson_iter_init(&it, reply) || !bson_iter_find_descendant(&it, "writeErrors.0.index", &index)) {
+    return std::nullopt;
+  }
+  if (!bson_iter_init(&it, reply) || !bson_iter_find_descendant(&it, "writeErrors.0.code", &code)) return std::nullopt;
+  return WriteError{bson_iter_as_int64(&index), bson_iter_as_int64(&code)};
+}
+
 }  // namespace
 
 Result<std::size_t> MongoLogStore::insert_applied(std::span<const core::Migration* const> migrations,
@@ -89,6 +107,58 @@ Result<void> MongoLogStore::append_events(std::span<const HistoryEvent> events) 
       inserted.error, ErrorKind::kDatabase,
       fmt::format("cannot record the {} event of {} ({} of {} events recorded)", events[inserted.count].action,
                   events[inserted.count].name, inserted.count, events.size())));
+}
+
+Result<Result<store::Claim>> MongoLogStore::finish_applied_and_claim_run(
+    const core::Migration& m, const store::Claim& claim, const std::string& by, TimestampMs applied_at,
+    std::int64_t duration_ms, const core::Migration& next, const store::ClaimRequest& next_request) {
+  std::optional<ObjectId> record = object_id(claim.id);
+  if (!record || next_request.seen) {
+    return LogStore::finish_applied_and_claim_run(m, claim, by, applied_at, duration_ms, next, next_request);
+  }
+  const std::string outcome_context = fmt::format("cannot record {} as applied", m.name);
+  const std::string claim_context = fmt::format("cannot start {}", next.name);
+
+  // 1. The outcome, filtered on the record's `_id` and this runner's owner id
+  // as fenced_update() is, but as an upsert: if the record is no longer this
+  // runner's, the upsert's insert collides with the record's own `_id`, so
+  // the statement fails with a duplicate key and the ordered command writes
+  // nothing after it. (A record deleted by hand meanwhile is written anew,
+  // applied, with its name: what is true.)
+  LogUpdate outcome = applied_change(m, by, applied_at, duration_ms);
+  outcome.set.emplace_back("name", m.name);
+  OwnedBson outcome_filter = to_bson(Doc{{"_id", *record}, {"lockOwner", claim.owner}});
+  // 2. The claim of a migration that has no record: an upsert on a new `_id`
+  // is an insert, which the unique index on `name` refuses if another
+  // runner got there first.
+  store::Claim claimed{.name = next.name, .id = new_object_id(), .owner = next_request.owner};
+  LogUpdate claim_change = run_claim_change(next, next_request);
+  claim_change.set.emplace_back("name", next.name);
+  OwnedBson claim_filter = to_bson(Doc{{"_id", *object_id(claimed.id)}});
+
+  CollectionPtr coll = client_.open_collection(collection_);
+  ScopedBson opts, reply;
+  mongoc_write_concern_append(write_concern_.get(), opts.get());
+  BSON_APPEND_BOOL(opts.get(), "ordered", true);
+  BulkPtr bulk(mongoc_collection_create_bulk_operation_with_opts(coll.get(), opts.get()));
+  OwnedBson upsert = to_bson(Doc{{"upsert", true}});
+  bson_error_t error;
+  if (!mongoc_bulk_operation_update_one_with_opts(bulk.get(), outcome_filter.get(),
+                                                  to_bson(outcome.document()).get(), upsert.get(), &error) ||
+      !mongoc_bulk_operation_update_one_with_opts(bulk.get(), claim_filter.get(),
+                                                  to_bson(claim_change.document()).get(), upsert.get(), &error)) {
+    return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, outcome_context));
+  }
+  bson_destroy(reply.get());
+  if (mongoc_bulk_operation_execute(bulk.get(), reply.get(), &error) != 0) return Result<store::Claim>(claimed);
+  std::optional<WriteError> failed = first_write_error(reply.get());
+  if (failed && failed->index == 0 && failed->code == kDuplicateKey) return std::unexpected(not_ours(outcome_context));
+  if (failed && failed->index == 1) {
+    // The outcome is written; the claim is not.
+    if (failed->code == kDuplicateKey) return Result<store::Claim>(std::unexpected(got_there_first(claim_context)));
+    return Result<store::Claim>(std::unexpected(client_.error_from(error, ErrorKind::kDatabase, claim_context)));
+  }
+  return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, outcome_context));
 }
 
 }  // namespace mongomigrate::mongo

@@ -1,12 +1,11 @@
 // Writes a run's events (`<collection>_events`, the audit trail of
 // `history`) on a connection and a thread of their own, so that a
-// migration's event is written while the next migration is claimed. The log
+// migration's event is written while the next migration runs. The log
 // itself is not affected: a migration's claim and outcome are written in
 // line and the log is never behind. The runner waits for the event before
-// the next migration's first command (Runner::apply), so a runner killed
-// mid-migration has left the events of every migration before it; only the
-// last migration's event can be lost, between its outcome and the end of
-// the run, as when it was written in line.
+// writing the next migration's outcome (Runner::apply), so the trail is at
+// most one event behind the log: a runner killed has left every event but,
+// perhaps, that of the last outcome it recorded.
 //
 // Contract: send() queues the event and returns at once. finish() waits
 // until every event sent has been written or has failed, and returns the

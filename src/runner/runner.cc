@@ -135,70 +135,114 @@ Result<void> Runner::lease_held(std::future<Result<void>>& check, const std::str
   return std::unexpected(std::move(lost));
 }
 
+Result<void> Runner::give_back_held_claim() {
+  if (!held_) return {};
+  HeldClaim held = std::move(*held_);
+  held_.reset();
+  if (auto back = store_.release_claim(held.claim, held.request); !back) {
+    Error error = back.error();
+    error.message = fmt::format("{} was claimed but not started, and stays marked running: giving its claim back "
+                                "failed: {}",
+                                held.claim.name, error.message);
+    return std::unexpected(std::move(error));
+  }
+  return {};
+}
+
+Runner::~Runner() { (void)give_back_held_claim(); }
+
 Result<StepReport> Runner::apply(const core::Migration& m, const std::vector<std::string>& refuse_statuses,
-                                 const std::optional<core::LogRecord>& seen) {
-  if (seen && std::ranges::find(refuse_statuses, seen->status) != refuse_statuses.end()) {
+                                 const std::optional<core::LogRecord>& seen, const core::Migration* next) {
+  std::optional<HeldClaim> held;
+  if (held_ && held_->claim.name == m.name) {
+    held = std::move(held_);
+    held_.reset();
+  } else if (auto back = give_back_held_claim(); !back) {
+    return std::unexpected(back.error());
+  }
+  if (!held && seen && std::ranges::find(refuse_statuses, seen->status) != refuse_statuses.end()) {
     return std::unexpected(Error{ErrorKind::kRefused, fmt::format("cannot start {}: it is {}", m.name, seen->status)});
   }
   StepReport step;
   step.name = m.name;
   notify(ProgressEvent::Kind::kStarting, step);
   store::ClaimRequest request{.seen = seen, .owner = lock_owner_, .by = identity_.actor};
-  auto lease_check = start_lease_check();
-  auto claim = store_.claim_run(m, request);
-  if (!claim) return std::unexpected(claim.error());
+  std::future<Result<void>> lease_check;
+  store::Claim claim;
+  if (held) {
+    // Claimed with the previous migration's outcome.
+    request = std::move(held->request);
+    claim = std::move(held->claim);
+    lease_check = std::move(held->lease_check);
+  } else {
+    lease_check = start_lease_check();
+    auto claimed = store_.claim_run(m, request);
+    if (!claimed) return std::unexpected(claimed.error());
+    claim = std::move(*claimed);
+  }
   if (auto r = lease_held(lease_check, m.name + " was not started"); !r) {
     // Nothing ran: the record goes back to what it was, as if never claimed
     // (a successor that read it meanwhile may show it interrupted once).
     Error lost = r.error();
-    if (auto back = store_.release_claim(*claim, request); !back) {
+    if (auto back = store_.release_claim(claim, request); !back) {
       lost.message += fmt::format(" and stays marked running ({})", back.error().message);
     }
     return std::unexpected(std::move(lost));
   }
-  // The previous migration's event, sent while this one was claimed, is
-  // written before this one changes anything: a runner killed during this
-  // migration has left the whole trail of the ones before it.
-  if (auto written = finish_events(); !written) {
-    Error error = written.error();
-    if (auto back = store_.release_claim(*claim, request); !back) {
-      error.message = fmt::format("{} did not finish (it had not started) and stays recorded as running: {}; giving "
-                                  "back its claim failed too: {}",
-                                  m.name, error.message, back.error().message);
-    }
-    return std::unexpected(std::move(error));
-  }
-
   auto start = std::chrono::steady_clock::now();
-  auto failure = execute(m, *claim, /*down=*/false, /*fresh=*/!seen);
+  auto failure = execute(m, claim, /*down=*/false, /*fresh=*/!seen);
   if (!failure) {  // server lost: the record stays `running` as evidence
     Error lost = failure.error();
     lost.message = fmt::format("{} did not finish and stays recorded as running: {}", m.name, lost.message);
     return std::unexpected(std::move(lost));
   }
   step.duration_ms = elapsed_ms(start);
+  // The previous migration's event, written while this one ran, is waited
+  // for before this one's outcome: the audit trail is at most one event
+  // behind the log (a runner killed now has left every event but, perhaps,
+  // that of the last outcome it recorded). The outcome is written whatever
+  // became of the event: the log is never behind.
+  auto previous_event = finish_events();
 
   if (failure->empty()) {
     step.outcome = StepOutcome::kApplied;
-    if (auto r = store_.finish_applied(m, *claim, identity_.actor, core::now_ms(), step.duration_ms); !r) {
+    if (auto r = record_applied(m, claim, step.duration_ms, previous_event ? next : nullptr); !r) {
       Error error = r.error();
       error.message = fmt::format("{} ran to its end, but recording it applied failed: {}", m.name, error.message);
       return std::unexpected(std::move(error));
     }
-    if (auto r = record_event(m, "applied", step.duration_ms, ""); !r) return std::unexpected(r.error());
   } else {
     step.outcome = StepOutcome::kFailed;
     step.error = *failure;
-    if (auto r = store_.finish_failed(m, *claim, step.error, step.duration_ms); !r) {
+    if (auto r = store_.finish_failed(m, claim, step.error, step.duration_ms); !r) {
       Error error = r.error();
       error.message = fmt::format("{} failed ({}), and recording it failed too: {}", m.name, step.error,
                                   error.message);
       return std::unexpected(std::move(error));
     }
-    if (auto r = record_event(m, "failed", step.duration_ms, step.error); !r) return std::unexpected(r.error());
+  }
+  if (!previous_event) return std::unexpected(previous_event.error());
+  if (auto r = record_event(m, step.outcome == StepOutcome::kApplied ? "applied" : "failed", step.duration_ms,
+                            step.error);
+      !r) {
+    return std::unexpected(r.error());
   }
   notify(ProgressEvent::Kind::kFinished, step);
   return step;
+}
+
+Result<void> Runner::record_applied(const core::Migration& m, const store::Claim& claim, std::int64_t duration_ms,
+                                    const core::Migration* next) {
+  bool stopping = hooks_.stop && hooks_.stop->load() != 0;
+  if (!next || stopping) return store_.finish_applied(m, claim, identity_.actor, core::now_ms(), duration_ms);
+  store::ClaimRequest next_request{.seen = std::nullopt, .owner = lock_owner_, .by = identity_.actor};
+  auto lease_check = start_lease_check();
+  auto written = store_.finish_applied_and_claim_run(m, claim, identity_.actor, core::now_ms(), duration_ms, *next,
+                                                     next_request);
+  if (!written) return std::unexpected(written.error());
+  // A claim refused or failed here is made again, and reported, by apply(next).
+  if (*written) held_ = HeldClaim{std::move(**written), std::move(next_request), std::move(lease_check)};
+  return {};
 }
 
 Result<StepReport> Runner::revert(const core::Migration& m, const core::LogRecord& seen) {

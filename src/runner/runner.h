@@ -3,7 +3,9 @@
 // besides its own commands (store/log_store.h): the claim that marks it
 // `running` under this runner's lease owner id, the outcome (fenced by that
 // owner id), the event. The log is never behind: a reader sees `running`
-// before the first command and the outcome as soon as it is known.
+// before the first command and the outcome as soon as it is known. In a
+// sequence (`up`), one migration's outcome and the next one's claim go in
+// one command, and the event on a connection of its own.
 #pragma once
 
 #include <atomic>
@@ -56,6 +58,8 @@ class Runner {
   // migration runs (finish_events() waits for them); without, in line.
   Runner(store::Target& target, store::LogStore& store, RunnerIdentity identity, std::string lock_owner,
          RunnerHooks hooks, LeaseCheck check_lease, EventSender::StoreOpener open_events = {});
+  ~Runner();
+  Runner(Runner&&) = default;
 
   // Waits until every event of this runner is written; the first failure.
   // (The destructor waits too, and ignores failures.)
@@ -68,8 +72,17 @@ class Runner {
   // Error and leaves the record `running` as evidence; a lease lost before
   // the first command yields kLockLost, runs nothing and gives the claim
   // back (store::LogStore::release_claim).
+  // `next`: the migration the caller applies right after this one, which
+  // has no record. If this one is applied and no stop was asked for, next's
+  // claim is written with this one's outcome (one round trip), the runner
+  // holds it, and apply(next) starts from it instead of claiming.
   Result<StepReport> apply(const core::Migration& migration, const std::vector<std::string>& refuse_statuses,
-                           const std::optional<core::LogRecord>& seen);
+                           const std::optional<core::LogRecord>& seen, const core::Migration* next = nullptr);
+
+  // Gives back a claim apply() made for a next migration the caller did not
+  // apply (it stopped first): its record is deleted, as if never claimed.
+  // Nothing to do without one. The destructor does it too, ignoring failure.
+  Result<void> give_back_held_claim();
 
   // Claims an applied migration (or one whose revert was interrupted),
   // `seen` as read under the lease, as running, reverting; checks the lease
@@ -87,6 +100,10 @@ class Runner {
   Result<std::string> run_body(const core::Migration& m, const store::Claim& claim, bool down, bool fresh);
   // JSON commands or compiled body, whichever `m` has.
   Result<std::string> execute(const core::Migration& m, const store::Claim& claim, bool down, bool fresh = false);
+  // The outcome of an applied migration; with `next`, and no stop asked
+  // for, together with next's claim, which held_ then keeps.
+  Result<void> record_applied(const core::Migration& m, const store::Claim& claim, std::int64_t duration_ms,
+                              const core::Migration* next);
   // A check of the lease, started before a claim (none: always ours).
   std::future<Result<void>> start_lease_check();
   // After the claim: kLockLost unless `check` found the lease still ours,
@@ -98,6 +115,13 @@ class Runner {
                             const std::string& error);
   void notify(ProgressEvent::Kind kind, const StepReport& step) const;
 
+  // A claim written with the previous migration's outcome, and its lease check.
+  struct HeldClaim {
+    store::Claim claim;
+    store::ClaimRequest request;
+    std::future<Result<void>> lease_check;
+  };
+
   store::Target& target_;
   store::LogStore& store_;
   RunnerIdentity identity_;
@@ -105,6 +129,7 @@ class Runner {
   RunnerHooks hooks_;
   LeaseCheck check_lease_;
   std::unique_ptr<EventSender> events_;  // null: events are written in line
+  std::optional<HeldClaim> held_;
 };
 
 }  // namespace mongomigrate::runner

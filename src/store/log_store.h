@@ -14,6 +14,8 @@
 //    (fencing): if the record is no longer this runner's, nothing is written
 //    and the call fails with kLockLost.
 // 3. One event.
+// `up` writes one migration's outcome and the next one's claim together
+// (finish_applied_and_claim_run): still two writes, in one round trip.
 // `mark` and `baseline` write a status by the same claim (one write: the
 // status is the outcome). `baseline` inserts the records of migrations that
 // have none many at a time (insert_applied): the unique index on `name` is
@@ -87,6 +89,23 @@ class LogStore {
                                       TimestampMs applied_at, std::int64_t duration_ms) = 0;
   virtual Result<void> finish_failed(const core::Migration& migration, const Claim& claim, const std::string& error,
                                      std::int64_t duration_ms) = 0;
+  // finish_applied() of `migration`, then claim_run() of `next`, a migration
+  // with no record (next_request.seen is empty), as one write where the
+  // store can: `up` records each migration's outcome and claims the next in
+  // one round trip. In that order, and the first failure stops it: if the
+  // outcome's fence fails nothing is written (kLockLost, as finish_applied);
+  // otherwise the outcome is written and the inner result is the claim's,
+  // as claim_run() gives it (kRefused: another runner got there first).
+  // The default makes the two calls.
+  virtual Result<Result<Claim>> finish_applied_and_claim_run(const core::Migration& migration, const Claim& claim,
+                                                             const std::string& by, TimestampMs applied_at,
+                                                             std::int64_t duration_ms, const core::Migration& next,
+                                                             const ClaimRequest& next_request) {
+    if (auto finished = finish_applied(migration, claim, by, applied_at, duration_ms); !finished) {
+      return std::unexpected(finished.error());
+    }
+    return claim_run(next, next_request);
+  }
 
   // `down`: the record (applied, or a revert left `running`) becomes
   // `running`, reverting, under request.owner; an old error and (C++

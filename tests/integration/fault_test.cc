@@ -81,9 +81,17 @@ class FaultTest : public IntegrationTest {
   // The invariant every test ends with: for migrations 1..count, each applied
   // record ran exactly once to its end (counter 1, one `applied` event), and
   // nothing not recorded applied ran to its end (counter 0, no `applied`
-  // event) unless `allow_unrecorded` names it. Returns how many are applied.
+  // event) unless `allow_unrecorded` names it. The event of the migration
+  // before `allow_unrecorded` (the one a crash left running) may be missing:
+  // a migration's event is written while the next one runs, so the trail is
+  // at most one event behind the log. Returns how many are applied.
   int check_consistent(DbProbe& p, int count, std::optional<int> allow_unrecorded = std::nullopt) {
+    return check_consistent(p, count, allow_unrecorded,
+                            allow_unrecorded ? std::optional<int>(*allow_unrecorded - 1) : std::nullopt);
+  }
+  int check_consistent(DbProbe& p, int count, std::optional<int> allow_unrecorded, std::optional<int> event_may_lack) {
     int applied = 0;
+    int lacking = 0;
     for (int n = 1; n <= count; ++n) {
       std::string name = migration_name(n);
       std::string status = log_status(p, name);
@@ -91,7 +99,12 @@ class FaultTest : public IntegrationTest {
       if (status == "applied") {
         ++applied;
         EXPECT_EQ(counter(p, n), 1) << name << " is recorded applied: its effect is there, once";
-        EXPECT_EQ(events(p, name, "applied"), 1) << name << ": one applied event";
+        std::int64_t applied_events = events(p, name, "applied");
+        if (event_may_lack == n && applied_events == 0) {
+          ++lacking;
+        } else {
+          EXPECT_EQ(applied_events, 1) << name << ": one applied event";
+        }
       } else {
         EXPECT_EQ(events(p, name, "applied"), 0) << name << " (" << status << ") has no applied event";
         if (allow_unrecorded != n) {
@@ -99,7 +112,7 @@ class FaultTest : public IntegrationTest {
         }
       }
     }
-    EXPECT_EQ(p.count("migrationlogs_events", R"({"action": "applied"})"), applied)
+    EXPECT_EQ(p.count("migrationlogs_events", R"({"action": "applied"})"), applied - lacking)
         << "no applied event of a migration not applied";
     return applied;
   }
@@ -268,7 +281,9 @@ TEST_P(KilledRunnerTest, FinishedMigrationsReachTheLogOnceAndTheStartedOneIsInte
        at = history.out.find(R"("action":"applied")", at + 1)) {
     ++applied_events;
   }
-  EXPECT_EQ(applied_events, static_cast<std::size_t>(kFast)) << history.out;
+  // The last one's event was written while the slow one ran: it may be lost.
+  EXPECT_GE(applied_events, static_cast<std::size_t>(kFast - 1)) << history.out;
+  EXPECT_LE(applied_events, static_cast<std::size_t>(kFast)) << history.out;
   check_consistent(probe(), kFast + 2, kFast + 1);
 
   if (by_unlock) {
@@ -293,7 +308,7 @@ TEST_P(KilledRunnerTest, FinishedMigrationsReachTheLogOnceAndTheStartedOneIsInte
   for (int n = 1; n <= kFast; ++n) {
     EXPECT_EQ(log_status(probe(), migration_name(n)), "applied") << n;
     EXPECT_EQ(probe().count("migrationlogs_events", R"({"name": ")" + migration_name(n) + R"(", "action": "applied"})"),
-              1)
+              n == kFast ? applied_events - (kFast - 1) : 1)
         << n;
   }
   EXPECT_EQ(log_status(probe(), slow), "running") << "the crash evidence";
@@ -303,7 +318,7 @@ TEST_P(KilledRunnerTest, FinishedMigrationsReachTheLogOnceAndTheStartedOneIsInte
   ASSERT_EQ(run.exit_code, 0) << describe(run);
   ProcessResult rest = cli(with_short_lease({"up"}), bounded());
   ASSERT_EQ(rest.exit_code, 0) << describe(rest);
-  EXPECT_EQ(check_consistent(probe(), kFast + 2), kFast + 2);
+  EXPECT_EQ(check_consistent(probe(), kFast + 2, std::nullopt, kFast), kFast + 2);
   EXPECT_EQ(lock_leftovers(probe()), 0);
 }
 
@@ -397,7 +412,9 @@ TEST_F(FaultTest, ServerKilledMidRunExits3AndTheLogStaysConsistentAfterRestart) 
   }
   ProcessResult up = own_cli({"up"});
   ASSERT_EQ(up.exit_code, 0) << describe(up);
-  EXPECT_EQ(check_consistent(p, kCount), kCount);
+  EXPECT_EQ(check_consistent(p, kCount, std::nullopt,
+                             left_running ? std::optional<int>(*left_running - 1) : std::nullopt),
+            kCount);
   EXPECT_EQ(lock_leftovers(p), 0);
   ProcessResult validate = own_cli({"validate"});
   EXPECT_EQ(validate.exit_code, 0) << describe(validate);

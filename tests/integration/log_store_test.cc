@@ -129,6 +129,70 @@ TEST_F(LogStoreTest, ARunnerTakenOverCannotWriteOverItsSuccessorsRecord) {
   EXPECT_EQ(field(m.name, "status"), "applied") << "nor over its outcome";
 }
 
+// `up` writes one migration's outcome and the next one's claim in one
+// command (two upserts, ordered): both land, as the two calls would write them.
+TEST_F(LogStoreTest, AnOutcomeAndTheNextClaimGoInOneWrite) {
+  core::Migration a = migration("001-a.json");
+  core::Migration b = migration("002-b.json");
+  auto claim_a = store().claim_run(a, {.seen = std::nullopt, .owner = "owner-1", .by = "ci"});
+  ASSERT_TRUE(claim_a) << claim_a.error().message;
+  auto claim_b = store().finish_applied_and_claim_run(a, *claim_a, "ci", 1700000000000, 5, b,
+                                                      {.seen = std::nullopt, .owner = "owner-1", .by = "ci"});
+  ASSERT_TRUE(claim_b) << claim_b.error().message;
+  ASSERT_TRUE(*claim_b) << claim_b->error().message;
+  EXPECT_EQ(field(a.name, "status"), "applied");
+  EXPECT_EQ(probe().count("migrationlogs", R"({"name": "001-a.json", "lockOwner": {"$exists": true}})"), 0);
+  EXPECT_EQ(probe().count("migrationlogs", R"({"name": "001-a.json", "duration": 5})"), 1);
+  EXPECT_EQ(field(b.name, "status"), "running");
+  EXPECT_EQ(field(b.name, "lockOwner"), "owner-1");
+  EXPECT_EQ(field(b.name, "version"), "002");
+  EXPECT_EQ(field(b.name, "appliedBy"), "ci");
+  auto record_b = read(b.name);
+  ASSERT_TRUE(record_b);
+  EXPECT_EQ(record_b->id, (*claim_b)->id) << "the claim names the record it inserted";
+  ASSERT_TRUE(store().finish_applied(b, **claim_b, "ci", 1700000000000, 6));
+  EXPECT_EQ(field(b.name, "status"), "applied");
+  EXPECT_EQ(probe().count("migrationlogs"), 2);
+}
+
+// Fenced as finish_applied(): a runner taken over (its record claimed again
+// by its successor) writes neither the outcome nor the next claim.
+TEST_F(LogStoreTest, AnOutcomeAndClaimOfARunnerTakenOverWriteNothing) {
+  core::Migration a = migration("001-a.json");
+  core::Migration b = migration("002-b.json");
+  auto paused = store().claim_run(a, {.seen = std::nullopt, .owner = "owner-a", .by = "a"});
+  ASSERT_TRUE(paused) << paused.error().message;
+  auto successor = store().claim_run(a, {.seen = read(a.name), .owner = "owner-b", .by = "b"});
+  ASSERT_TRUE(successor) << successor.error().message;
+  std::vector<std::string> before = probe().find("migrationlogs");
+
+  auto late = store().finish_applied_and_claim_run(a, *paused, "a", 1700000000000, 5, b,
+                                                   {.seen = std::nullopt, .owner = "owner-a", .by = "a"});
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error().kind, ErrorKind::kLockLost) << late.error().message;
+  EXPECT_EQ(probe().find("migrationlogs"), before) << "nothing written: not the outcome, not b's claim";
+  EXPECT_EQ(probe().count("migrationlogs", R"({"name": "002-b.json"})"), 0);
+}
+
+// The next migration claimed by another runner meanwhile: the outcome is
+// written, the claim refused (the unique index on `name`).
+TEST_F(LogStoreTest, AnOutcomeIsWrittenEvenWhenTheNextClaimIsRefused) {
+  core::Migration a = migration("001-a.json");
+  core::Migration b = migration("002-b.json");
+  auto claim_a = store().claim_run(a, {.seen = std::nullopt, .owner = "owner-1", .by = "ci"});
+  ASSERT_TRUE(claim_a) << claim_a.error().message;
+  ASSERT_TRUE(store().claim_run(b, {.seen = std::nullopt, .owner = "owner-2", .by = "other"}));
+
+  auto written = store().finish_applied_and_claim_run(a, *claim_a, "ci", 1700000000000, 5, b,
+                                                      {.seen = std::nullopt, .owner = "owner-1", .by = "ci"});
+  ASSERT_TRUE(written) << written.error().message;
+  ASSERT_FALSE(*written);
+  EXPECT_EQ(written->error().kind, ErrorKind::kRefused) << written->error().message;
+  EXPECT_EQ(field(a.name, "status"), "applied");
+  EXPECT_EQ(field(b.name, "lockOwner"), "owner-2") << "the other runner's claim stands";
+  EXPECT_EQ(probe().count("migrationlogs"), 2);
+}
+
 TEST_F(LogStoreTest, ARevertIsClaimedAndFencedTheSameWay) {
   probe().insert("migrationlogs", R"({"name": "001-a.json", "status": "applied", "appliedBy": "ci"})");
   core::Migration m = migration("001-a.json");

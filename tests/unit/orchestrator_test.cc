@@ -164,21 +164,21 @@ TEST_F(OrchestratorTest, ALeaseTakenOverStopsTheRunBeforeItsNextMigration) {
   write("001-a.json", migration("a"));
   write("002-b.json", migration("b"));
   Migrator m = migrator();
-  RunOptions options;
-  int started = 0;
-  options.on_progress = [&](const ProgressEvent& e) {
-    // As the second one starts, another process takes the lease over.
-    if (e.kind == ProgressEvent::Kind::kStarting && ++started == 2) {
-      MemoryLockStore store(db_.lock);
-      auto holder = *db_.lock->holder();
-      ASSERT_TRUE(*store.clear(holder));
-      hold_lease(60'000);
-    }
+  // While the first one runs, another process takes the lease over. The
+  // second one's claim, written with the first one's outcome, is checked
+  // against the lease and given back.
+  int commands = 0;
+  db_.target->on_command = [&](const std::string&) {
+    if (++commands != 1) return;
+    MemoryLockStore store(db_.lock);
+    auto holder = *db_.lock->holder();
+    ASSERT_TRUE(*store.clear(holder));
+    hold_lease(60'000);
   };
-  auto report = m.run_pending(options);
+  auto report = m.run_pending();
   ASSERT_FALSE(report);
   EXPECT_EQ(report.error().kind, ErrorKind::kLockLost) << report.error().message;
-  EXPECT_EQ(status("001-a.json"), "applied");
+  EXPECT_EQ(status("001-a.json"), "applied") << "its record is still its runner's: the fence lets the outcome in";
   EXPECT_EQ(db_.target->commands().size(), 1u) << "the second one is not run";
   EXPECT_EQ(status("002-b.json"), "") << "claimed, then found the lease lost: the claim is given back";
   EXPECT_EQ(events("stopped"), 1);
@@ -307,6 +307,53 @@ TEST_F(OrchestratorTest, AStopRequestEndsTheSequenceAfterTheCurrentRevert) {
   EXPECT_EQ(status("003-c.json"), "reverted");
   EXPECT_EQ(status("002-b.json"), "applied");
   EXPECT_FALSE(db_.lock->holder()) << "released";
+}
+
+// `up` claims a migration with the outcome of the one before it; a stop
+// asked for once that is written gives the claim back, and the next run
+// starts from a log with no trace of it.
+TEST_F(OrchestratorTest, AStopAfterTheNextClaimIsWrittenGivesTheClaimBack) {
+  write("001-a.json", migration("a"));
+  write("002-b.json", migration("b"));
+  std::atomic<int> stop{0};
+  Migrator m = MigratorTesting::make(
+      {.uri = "memory://", .database = "test", .directory = dir_.path(), .stop = &stop}, db_);
+  std::string b_when_a_finished;
+  auto report = m.run_pending({.on_progress = [&](const ProgressEvent& e) {
+    if (e.kind != ProgressEvent::Kind::kFinished) return;
+    b_when_a_finished = status("002-b.json");
+    stop = 15;
+  }});
+  ASSERT_FALSE(report);
+  EXPECT_EQ(report.error().kind, ErrorKind::kInterrupted) << report.error().message;
+  EXPECT_EQ(b_when_a_finished, "running") << "claimed with a's outcome";
+  EXPECT_EQ(status("001-a.json"), "applied");
+  EXPECT_EQ(status("002-b.json"), "") << "given back: the record the claim inserted is gone";
+  EXPECT_EQ(db_.target->commands().size(), 1u);
+  EXPECT_FALSE(db_.lock->holder()) << "released";
+
+  stop = 0;
+  auto rest = m.run_pending();
+  ASSERT_TRUE(rest) << rest.error().message;
+  EXPECT_EQ(status("002-b.json"), "applied");
+  EXPECT_EQ(events("applied"), 2);
+}
+
+// A stop asked for while a migration runs: its outcome is written alone,
+// and the next one is not claimed.
+TEST_F(OrchestratorTest, AStopDuringAMigrationClaimsNothingMore) {
+  write("001-a.json", migration("a"));
+  write("002-b.json", migration("b"));
+  std::atomic<int> stop{0};
+  Migrator m = MigratorTesting::make(
+      {.uri = "memory://", .database = "test", .directory = dir_.path(), .stop = &stop}, db_);
+  db_.target->on_command = [&](const std::string&) { stop = 2; };
+  auto report = m.run_pending();
+  ASSERT_FALSE(report);
+  EXPECT_EQ(report.error().kind, ErrorKind::kInterrupted) << report.error().message;
+  EXPECT_EQ(status("001-a.json"), "applied");
+  EXPECT_EQ(status("002-b.json"), "");
+  EXPECT_EQ(db_.log->record_writes(), 2) << "a's claim and outcome, and no claim of b";
 }
 
 TEST_F(OrchestratorTest, StrictOrderRefusesBeforeAnyWriteAndOtherwiseUpSaysOutOfOrder) {
