@@ -13,7 +13,7 @@ namespace mongomigrate::mongo {
 Result<std::shared_ptr<ClientPool>> ClientPool::open(const std::string& uri_text, std::size_t max_clients) {
   auto prepared = prepare_uri(uri_text);
   if (!prepared) return std::unexpected(prepared.error());
-  std::shared_ptr<ClientPool> pool(new ClientPool());
+  auto pool = std::make_shared<ClientPool>(Key{});
   pool->redacted_uri_ = std::move(prepared->redacted);
   pool->secrets_ = std::move(prepared->secrets);
   // A single client tries the server once and fails at once when it is

@@ -41,8 +41,14 @@ class ClientPool : public std::enable_shared_from_this<ClientPool> {
 
   const std::string& redacted_uri() const { return redacted_uri_; }
 
+  // Only open() can make the key: a ClientPool always holds a pool.
+  class Key {
+    friend class ClientPool;
+    Key() = default;
+  };
+  explicit ClientPool(Key) {}
+
  private:
-  ClientPool() = default;
   ClientPoolPtr pool_;
   std::string redacted_uri_;
   std::vector<std::string> secrets_;
