@@ -15,6 +15,7 @@
 
 #include "core/database_selection.h"
 #include "core/names.h"
+#include "core/settings.h"
 #include "mongomigrate/fanout.h"
 #include "output.h"
 #include "signals.h"
@@ -40,9 +41,21 @@ Result<std::string> read_names_file(const std::string& path) {
   return text.str();
 }
 
+// The flag that selected the databases, for messages.
+const char* selection_flag(const GlobalOptions& o) {
+  if (o.all_dbs) return "--all-dbs";
+  return o.dbs_given ? "--dbs" : "--dbs-from";
+}
+
 Result<DatabaseSelection> selection_from(const GlobalOptions& o) {
   if (o.all_dbs && (!o.dbs.empty() || !o.dbs_from.empty())) {
     return std::unexpected(usage("--all-dbs selects every database: give it without --dbs or --dbs-from"));
+  }
+  // A --db beside a selection would be ignored; the URI's path (often the
+  // auth source too) and a config file's `db` are defaults and stay allowed.
+  if (o.settings && o.settings->get("db").source == core::SettingSource::kFlag) {
+    return std::unexpected(usage(fmt::format("--db names one database and {} selects the databases: give one of "
+                                             "them", selection_flag(o))));
   }
   if (auto filter = core::DatabaseFilter::make(o.match, o.exclude); !filter) {
     return std::unexpected(usage(filter.error()));

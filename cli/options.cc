@@ -22,7 +22,8 @@ namespace mongomigrate::cli {
 void add_global_options(CLI::App& app, GlobalOptions& o) {
   // MONGODB_URI is read by the config layer (config_layer.h), which must tell a flag from the environment.
   app.add_option("--uri", o.uri, "MongoDB connection string (env MONGODB_URI)")->capture_default_str();
-  app.add_option("--db", o.database, "database (default: the one in the URI path)");
+  app.add_option("--db", o.database,
+                 "database (default: the one in the URI path); not with --dbs, --dbs-from, --all-dbs");
   app.add_option("--dir", o.directory, "migration directory")->capture_default_str();
   app.add_option("--collection", o.collection, "tracking collection")->capture_default_str();
   app.add_option("--by", o.by, "who runs it, recorded in the log (default: $USER@hostname)");

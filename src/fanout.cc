@@ -34,9 +34,7 @@ Result<FanOut> FanOut::open(FanOutOptions options) {
                                                                 "at a time, 1 or more", options.parallel)});
   }
   if (auto lock = check_lock_options(options.migrator.lock); !lock) return std::unexpected(lock.error());
-  // Each worker holds at most three connections (its Migrator's, the lease
-  // renewer's, the event sender's), and select() one more.
-  auto pool = mongo::ClientPool::open(options.migrator.uri, static_cast<std::size_t>(options.parallel) * 3 + 1);
+  auto pool = mongo::ClientPool::open(options.migrator.uri, mongo::fan_out_pool_size(options.parallel));
   if (!pool) return std::unexpected(pool.error());
   if (auto dir = source::check_directory(options.migrator.directory); !dir) return std::unexpected(dir.error());
   return FanOut(std::make_unique<Impl>(Impl{std::move(options), std::move(*pool)}));

@@ -39,7 +39,11 @@ struct FanOutOptions {
   // uri, directory, collection, lock, stop, on_lock_wait: as for one
   // database; `database` is ignored (the selection says).
   MigratorOptions migrator;
-  int parallel = 4;  // databases at a time; 0 or less is kUsage
+  // Databases at a time; 0 or less is kUsage. Their connections come from
+  // one pool with room for all they can hold at once, parallel x 67 + 1
+  // (each database's own, its lease renewer's, its event sender's and up
+  // to 64 parallel batch workers'), opened only as they are used.
+  int parallel = 4;
   // After the first database that fails, start no other (they are
   // reported skipped); those in flight finish.
   bool fail_fast = false;

@@ -1,19 +1,28 @@
 #include "mongo/client_pool.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <limits>
 
 #include <fmt/format.h>
 
+#include "core/names.h"
 #include "core/server_text.h"
 #include "core/uri_redaction.h"
+#include "mongo/migration_context.h"
 #include "mongo/value_bson.h"
 
 namespace mongomigrate::mongo {
 
+std::size_t fan_out_pool_size(int parallel) {
+  constexpr std::size_t kPerDatabase = 3 + MigrationContext::kMaxParallel;
+  return static_cast<std::size_t>(std::max(parallel, 1)) * kPerDatabase + 1;
+}
+
 Result<std::shared_ptr<ClientPool>> ClientPool::open(const std::string& uri_text, std::size_t max_clients) {
   auto prepared = prepare_uri(uri_text);
   if (!prepared) return std::unexpected(prepared.error());
-  std::shared_ptr<ClientPool> pool(new ClientPool());
+  auto pool = std::make_shared<ClientPool>(Key{});
   pool->redacted_uri_ = std::move(prepared->redacted);
   pool->secrets_ = std::move(prepared->secrets);
   // A single client tries the server once and fails at once when it is
@@ -31,19 +40,24 @@ Result<std::shared_ptr<ClientPool>> ClientPool::open(const std::string& uri_text
                                                             pool->secrets_))});
   }
   mongoc_client_pool_set_error_api(pool->pool_.get(), MONGOC_ERROR_API_VERSION_2);
-  // A worker holds up to three connections at once (main, lease renewer,
-  // event sender): a pool smaller than that would leave workers waiting on
-  // each other for ever.
+  // The URI's maxPoolSize may only raise the size the owner counted.
   auto uri_max = static_cast<std::size_t>(std::max(0, mongoc_uri_get_option_as_int32(
                                                           prepared->uri.get(), MONGOC_URI_MAXPOOLSIZE, 0)));
-  mongoc_client_pool_max_size(pool->pool_.get(), static_cast<uint32_t>(std::max({max_clients, uri_max,
-                                                                                 std::size_t{100}})));
+  // libmongoc takes a 32-bit size: only --parallel above 64 million could reach it.
+  pool->max_clients_ = std::min(std::max(max_clients, uri_max), std::size_t{std::numeric_limits<uint32_t>::max()});
+  mongoc_client_pool_max_size(pool->pool_.get(), static_cast<uint32_t>(pool->max_clients_));
   return pool;
 }
 
 Result<Client> ClientPool::pop(const std::string& database) {
   if (auto named = check_database_name(database); !named) return std::unexpected(named.error());
-  ClientPtr handle(mongoc_client_pool_pop(pool_.get()), ClientDeleter{pool_.get()});
+  ClientPtr handle(mongoc_client_pool_try_pop(pool_.get()), ClientDeleter{pool_.get()});
+  if (!handle) {
+    return std::unexpected(Error{ErrorKind::kRefused,
+                                 fmt::format("all {} connections of the fan-out's pool are in use: none is left "
+                                             "for database {}",
+                                             max_clients_, core::printable(database))});
+  }
   return Client::pooled(std::move(handle), database, redacted_uri_, secrets_, shared_from_this());
 }
 

@@ -4,7 +4,11 @@
 // answer `hello` with CommandNotFound (old MongoDB releases), is tested
 // against a fake wire server, since no such server is part of the suite;
 // so is a server whose maxBsonObjectSize is below the parser's 16 MiB cap.
+// The fan-out's ClientPool: a pool with every connection lent refuses at
+// once instead of waiting.
 #include "mongo/client.h"
+#include "mongo/client_pool.h"
+#include "mongo/migration_context.h"
 
 #include <gtest/gtest.h>
 
@@ -38,6 +42,50 @@ TEST_F(ClientTest, ServerNowReadsTheClockWithHelloOnAServerThatHasIt) {
   ASSERT_TRUE(second) << second.error().message;
   EXPECT_GE(*second, *first);
   EXPECT_EQ(client->clock_command(), "hello");
+}
+
+// The fan-out's pool never waits (mongo/client_pool.h): with every
+// connection lent, pop() fails at once, saying so, where libmongoc's own pop
+// would block until one came back (for ever, if the holders wait on each
+// other); a connection given back is lent again. The URI's maxPoolSize may
+// raise the size, never lower it.
+TEST_F(ClientTest, APoolWithEveryConnectionLentRefusesAtOnceInsteadOfWaiting) {
+  auto pool = mongo::ClientPool::open(uri(), 2);
+  ASSERT_TRUE(pool) << pool.error().message;
+  EXPECT_EQ((*pool)->max_clients(), 2u);
+  std::vector<mongo::Client> lent;
+  for (int i = 0; i < 2; ++i) {
+    auto client = (*pool)->pop(db());
+    ASSERT_TRUE(client) << client.error().message;
+    EXPECT_TRUE(client->server_now()) << "a lent connection works";
+    lent.push_back(std::move(*client));
+  }
+  auto third = (*pool)->pop(db());
+  ASSERT_FALSE(third);
+  EXPECT_EQ(third.error().kind, ErrorKind::kRefused);
+  EXPECT_EQ(third.error().message,
+            "all 2 connections of the fan-out's pool are in use: none is left for database " + db());
+  lent.pop_back();
+  auto again = (*pool)->pop(db());
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_TRUE(again->server_now());
+
+  std::string separator = uri().find('?') == std::string::npos ? "?" : "&";
+  auto raised = mongo::ClientPool::open(uri() + separator + "maxPoolSize=5", 2);
+  ASSERT_TRUE(raised) << raised.error().message;
+  EXPECT_EQ((*raised)->max_clients(), 5u);
+  auto lowered = mongo::ClientPool::open(uri() + separator + "maxPoolSize=1", 2);
+  ASSERT_TRUE(lowered) << lowered.error().message;
+  EXPECT_EQ((*lowered)->max_clients(), 2u);
+}
+
+// A fan-out's pool has room for each of its `parallel` databases' own
+// connection, lease renewer, event sender and the most parallel batch
+// workers a BatchQuery may ask, and one for the pool's own checks.
+TEST_F(ClientTest, TheFanOutPoolSizeCountsEveryConnectionADatabaseMayHold) {
+  EXPECT_EQ(mongo::fan_out_pool_size(1), 3u + mongo::MigrationContext::kMaxParallel + 1);
+  EXPECT_EQ(mongo::fan_out_pool_size(4), 4u * (3 + mongo::MigrationContext::kMaxParallel) + 1);
+  EXPECT_GT(mongo::fan_out_pool_size(2), 100u) << "more than libmongoc's default: 2 databases x 64 workers";
 }
 
 // Issue 15 item 6: the size limit comes from the same `hello` as the clock.

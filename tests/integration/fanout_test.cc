@@ -133,6 +133,10 @@ TEST_F(FanOutTest, BadInputsExit2AndWriteNothing) {
       {"up", "--all-dbs", "--dbs", name(1)},
       {"up", "--match", "^" + prefix()},
       {"run", "001-step.json", "--dbs", name(1)},
+      {"up", "--dbs", name(1), "--db", name(1)},
+      {"up", "--db", name(1), "--dbs-from", files.write("one.txt", name(1) + "\n")},
+      {"status", "--all-dbs", "--match", "^" + prefix(), "--db", name(1)},
+      {"mark", "001-step.json", "--as", "applied", "--dbs", name(1), "--db", name(2)},
   };
   for (const std::vector<std::string>& args : bad) {
     ProcessResult r = cli(args);
@@ -144,6 +148,24 @@ TEST_F(FanOutTest, BadInputsExit2AndWriteNothing) {
   EXPECT_FALSE(exists(name(2)));
   ProcessResult refused = cli({"up", "--all-dbs"});
   EXPECT_TRUE(contains(refused.err, "without --yes")) << describe(refused);
+}
+
+TEST_F(FanOutTest, DbBesideASelectionIsRefusedNamingBothButTheUrisDatabaseSelectsNothing) {
+  write_migration("001-step.json", counter_migration(1));
+  ProcessResult both = cli({"up", "--db", name(2), "--dbs", name(1)});
+  EXPECT_EQ(both.exit_code, 2) << describe(both);
+  EXPECT_EQ(both.err, "mongo-migrate: --db names one database and --dbs selects the databases: give one of them\n");
+  ProcessResult all = cli({"up", "--all-dbs", "--match", "^" + prefix(), "--db", name(1)});
+  EXPECT_TRUE(contains(all.err, "--db names one database and --all-dbs selects")) << describe(all);
+  EXPECT_FALSE(exists(name(1)));
+  EXPECT_FALSE(exists(name(2)));
+
+  // The fixture's URI names db() in its path: with --dbs it is not a target.
+  ProcessResult up = cli({"up", "--dbs", name(1)});
+  ASSERT_EQ(up.exit_code, 0) << describe(up);
+  EXPECT_TRUE(contains(uri(), "/" + db())) << uri();
+  EXPECT_EQ(counter(on(1), 1), 1);
+  EXPECT_EQ(probe().count("migrationlogs"), 0) << "the URI's database got a log";
 }
 
 TEST_F(FanOutTest, LibraryRunsEveryDatabaseInOrderSkipsAfterAFailureAndReportsStatus) {

@@ -203,6 +203,61 @@ TEST_F(ParallelBatchesTest, SigintStopsEveryWorkerAfterItsBatchAndTheRunResumes)
   expect_all_once(2000, 4);
 }
 
+// The fan-out's pool (mongo/client_pool.h) has room for every connection
+// its databases can hold at once: here two databases at a time, each with
+// the most batch workers a BatchQuery may ask (64), its own connection and
+// its lease renewer's: 2 x 66 lent together, more than libmongoc's default
+// pool of 100 (with a pool that small, the second database's workers would
+// find none free, or before the pool refused to wait, wait for ever). Both
+// databases hold a batch until each has reached it, so every worker of
+// both holds its connection at once.
+TEST_F(ParallelBatchesTest, AFanOutOfDatabasesEachWithTheMostWorkersNeverRunsOutOfConnections) {
+  const int records = 64 * 20;
+  std::vector<std::string> docs;
+  for (int i = 1; i <= records; ++i) docs.push_back(fmt::format(R"({{"_id": {}}})", i));
+  TempDir files;
+  std::vector<std::string> names;
+  std::vector<std::unique_ptr<DbProbe>> probes;
+  for (int d = 1; d <= 2; ++d) {
+    names.push_back(fmt::format("{}_p{}", db(), d));
+    probes.push_back(std::make_unique<DbProbe>(server().uri(names.back()), names.back()));
+    probes.back()->insert_all("records", docs);
+    std::filesystem::create_directory(files.path() + "/" + names.back());
+    probes.back()->insert("control", fmt::format(R"({{"_id": "001-parallel-batches", "parallel": 64, "batchSize": 10,
+                                                   "holdAtId": 1, "dir": "{}/{}"}})",
+                                                 files.path(), names.back()));
+  }
+  std::string log_path = files.path() + "/run.log";
+  pid_t pid = spawn_background({MONGOMIGRATE_PARALLEL_TEST_MIGRATE_BIN, "up", "--dbs", names[0] + "," + names[1],
+                                "--parallel", "2", "--uri", uri(), "--dir", dir()},
+                               log_path);
+  auto reached = [&](const std::string& name) { return std::filesystem::exists(files.path() + "/" + name + "/reached"); };
+  auto failed = [&] {
+    return probes[0]->count("migrationlogs", R"({"status": "failed"})") +
+               probes[1]->count("migrationlogs", R"({"status": "failed"})") > 0;
+  };
+  bool both = false;
+  for (int i = 0; i < 6000 && !both && !failed(); ++i) {  // a safety bound, not a timing assertion
+    both = reached(names[0]) && reached(names[1]);
+    if (!both) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  for (const std::string& name : names) std::ofstream(files.path() + "/" + name + "/release") << "go\n";
+  int wait_status = 0;
+  ASSERT_EQ(waitpid(pid, &wait_status, 0), pid);
+  std::string log = read_file(log_path);
+  EXPECT_TRUE(both) << "both databases' workers never ran at once; log:\n" << log;
+  ASSERT_TRUE(WIFEXITED(wait_status)) << log;
+  EXPECT_EQ(WEXITSTATUS(wait_status), 0) << log;
+  EXPECT_FALSE(contains(log, "connections of the fan-out's pool are in use")) << log;
+  for (std::size_t d = 0; d < names.size(); ++d) {
+    EXPECT_EQ(probes[d]->count("records", R"({"seen": 1})"), records) << names[d];
+    Document r = parse_document(probes[d]->find("migrationlogs")[0]);
+    EXPECT_EQ(r.string("status"), "applied") << r.string("error").value_or("");
+    EXPECT_TRUE(r.has("metadata.up.batch0.partitions.63")) << names[d] << ": fewer than 64 workers";
+    EXPECT_EQ(lock_leftovers(*probes[d]), 0);
+  }
+}
+
 TEST_F(ParallelBatchesTest, AResumeKeepsTheRecordedPartitionsWhateverParallelSaysNow) {
   seed_records(2000);
   control(R"({"throwAtId": 1700, "sleepMs": 20})");
