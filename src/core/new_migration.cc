@@ -1,5 +1,7 @@
 #include "core/new_migration.h"
 
+#include <fmt/format.h>
+
 #include <cstdint>
 #include <cstdio>
 #include <optional>
@@ -180,12 +182,12 @@ std::expected<NextPrefix, std::string> next_prefix(const std::vector<std::string
     next.naming = Naming::kTimestamp;
   }
   if (sequences > 0 && timestamps > 0) {
-    std::string counts = "(" + std::to_string(timestamps) + " named by timestamp, " + std::to_string(sequences) +
-                         " by sequence number)";
-    next.note = "the directory mixes naming conventions " + counts + "; using " +
-                (next.naming == Naming::kSequence ? std::string("a sequence number, the majority")
-                 : sequences == timestamps        ? std::string("a timestamp, as a tie goes to timestamps")
-                                                  : std::string("a timestamp, the majority"));
+    next.note = fmt::format("the directory mixes naming conventions ({} named by timestamp, {} by sequence number); "
+                            "using {}",
+                            timestamps, sequences,
+                            next.naming == Naming::kSequence ? "a sequence number, the majority"
+                            : sequences == timestamps        ? "a timestamp, as a tie goes to timestamps"
+                                                             : "a timestamp, the majority");
   }
 
   if (next.naming == Naming::kSequence) {
@@ -193,9 +195,9 @@ std::expected<NextPrefix, std::string> next_prefix(const std::vector<std::string
     std::size_t width = top_sequence ? top_sequence->width : 3;
     std::string digits = std::to_string(value);
     if (digits.size() > width) {
-      return std::unexpected("the sequence is full: " + std::to_string(top_sequence->value) + " is the highest " +
-                             std::to_string(width) + "-digit number, and " + digits +
-                             " would sort before it; rename the files to a wider sequence or use timestamps");
+      return std::unexpected(fmt::format("the sequence is full: {} is the highest {}-digit number, and {} would sort "
+                                         "before it; rename the files to a wider sequence or use timestamps",
+                                         top_sequence->value, width, digits));
     }
     next.prefix = std::string(width - digits.size(), '0') + digits;
   } else {
