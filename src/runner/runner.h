@@ -59,7 +59,8 @@ class Runner {
   Runner(store::Target& target, store::LogStore& store, RunnerIdentity identity, std::string lock_owner,
          RunnerHooks hooks, LeaseCheck check_lease, EventSender::StoreOpener open_events = {});
   ~Runner();
-  Runner(Runner&&) = default;
+  Runner(const Runner&) = delete;
+  Runner& operator=(const Runner&) = delete;
 
   // Waits until every event of this runner is written; the first failure.
   // (The destructor waits too, and ignores failures.)
