@@ -317,9 +317,10 @@ def main() -> None:
   run their whole program for both.
 - Tracking writes per migration in W3, as each tool makes them: mongo-migrate 3, majority
   write concern (docs/design.md): before the migration's first command its record is
-  claimed `running` (an insert), then the lease is checked (a find by `_id`), after it the
-  outcome is written (an update by `_id` and lease owner) and the event inserted, on a
-  connection of its own while the next migration is claimed; migrate-mongo 1 (insert into
+  claimed `running`, in the same `update` command as the outcome of the migration before it
+  (two upserts: by `_id` and lease owner, and on a new `_id`), while the lease is checked (a
+  find by `_id`, on the lease renewer's connection); the event is inserted on a connection
+  of its own while the next migration runs; migrate-mongo 1 (insert into
   `changelog`, after the migration: nothing is written before it runs); golang-migrate 4
   (drop and re-insert its one-document `schema_migrations`, before and after each migration).
 - Locks: mongo-migrate takes its lease (`migrationlogs_lock`, renewed by a background
