@@ -1,9 +1,12 @@
-// The event sender's failure path (its success path is every integration
+// The event sender's failure path, and what a runner does about it
 // test of `up`, which counts one event per migration in the server's audit
 // trail).
 #include "runner/event_sender.h"
 
 #include <gtest/gtest.h>
+
+#include "runner/runner.h"
+#include "support/memory_migrator.h"
 
 namespace mongomigrate::runner {
 namespace {
@@ -35,6 +38,32 @@ TEST(EventSender, FinishWithNothingSentSucceeds) {
     return std::unexpected(Error{ErrorKind::kDatabase, "never opened"});
   });
   EXPECT_TRUE(sender.finish());
+}
+
+// A runner writes a migration's event while the next one runs and waits
+// for it before that one's outcome. If the event could not be written, the
+// outcome is written all the same (the log is never behind) and the run
+// stops with the event's error, claiming nothing more.
+TEST(RunnerEvents, AnEventThatCannotBeWrittenStopsTheRunAfterTheNextOutcomeIsRecorded) {
+  testing::MemoryLogStore log;
+  testing::RecordingTarget target;
+  Runner runner(target, log, RunnerIdentity{.actor = "ci", .host = "h", .pid = 1}, "owner-1", {}, {},
+                []() -> Result<std::unique_ptr<store::LogStore>> {
+                  return std::unexpected(Error{ErrorKind::kDatabase, "cannot reach the database"});
+                });
+  core::Migration a{.name = "001-a.json"}, b{.name = "002-b.json"}, c{.name = "003-c.json"};
+  auto first = runner.apply(a, {}, std::nullopt, &b);
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_EQ(log.record("002-b.json").status, "running") << "claimed with a's outcome";
+
+  auto second = runner.apply(b, {}, std::nullopt, &c);
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().kind, ErrorKind::kDatabase) << second.error().message;
+  EXPECT_NE(second.error().message.find("cannot reach the database"), std::string::npos) << second.error().message;
+  EXPECT_EQ(log.record("001-a.json").status, "applied");
+  EXPECT_EQ(log.record("002-b.json").status, "applied") << "b ran to its end: its outcome is recorded";
+  EXPECT_EQ(log.record("003-c.json").status, "") << "c is not claimed";
+  EXPECT_TRUE(log.events().empty());
 }
 
 }  // namespace
