@@ -1,6 +1,6 @@
-// The event sender's failure path, and what a runner does about it
-// test of `up`, which counts one event per migration in the server's audit
-// trail).
+// The event sender's failure path, and what a runner does about it (the
+// success path is every integration test of `up`, which counts one event
+// per migration in the server's audit trail).
 #include "runner/event_sender.h"
 
 #include <gtest/gtest.h>
