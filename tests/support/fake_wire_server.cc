@@ -14,58 +14,22 @@
 #include <stdexcept>
 
 #include "mongo/bson_handles.h"
+#include "support/wire_io.h"
 
 namespace mongomigrate::testing {
 namespace {
 
-constexpr int32_t kOpReply = 1;
-constexpr int32_t kOpQuery = 2004;
-constexpr int32_t kOpMsg = 2013;
-constexpr uint32_t kChecksumPresent = 1u << 0;
-constexpr uint32_t kMoreToCome = 1u << 1;
-constexpr int32_t kMaxMessage = 48'000'000;
-
-int32_t read_i32(const uint8_t* p) {
-  uint32_t v;
-  std::memcpy(&v, p, 4);
-  return static_cast<int32_t>(BSON_UINT32_FROM_LE(v));
-}
-
-void append_i32(std::string& out, int32_t value) {
-  uint32_t v = BSON_UINT32_TO_LE(static_cast<uint32_t>(value));
-  out.append(reinterpret_cast<const char*>(&v), 4);
-}
-
-bool read_all(int fd, uint8_t* p, size_t n) {
-  while (n > 0) {
-    ssize_t got = recv(fd, p, n, 0);
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) return false;
-    p += got;
-    n -= static_cast<size_t>(got);
-  }
-  return true;
-}
-
-bool write_all(int fd, const std::string& data) {
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t sent = send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL);
-    if (sent < 0 && errno == EINTR) continue;
-    if (sent <= 0) return false;
-    done += static_cast<size_t>(sent);
-  }
-  return true;
-}
-
-// The BSON document at `p` if it fits before `end` (a static view of it).
-bool document_at(const uint8_t* p, const uint8_t* end, bson_t* doc, size_t* size) {
-  if (end - p < 5) return false;
-  int32_t length = read_i32(p);
-  if (length < 5 || length > end - p) return false;
-  *size = static_cast<size_t>(length);
-  return bson_init_static(doc, p, *size);
-}
+using wire::append_i32;
+using wire::document_at;
+using wire::kChecksumPresent;
+using wire::kMaxMessage;
+using wire::kMoreToCome;
+using wire::kOpMsg;
+using wire::kOpQuery;
+using wire::kOpReply;
+using wire::read_all;
+using wire::read_i32;
+using wire::write_all;
 
 bool log_enabled() {
   static const bool enabled = std::getenv("MONGOMIGRATE_FAKE_WIRE_LOG") != nullptr;

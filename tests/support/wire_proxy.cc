@@ -1,0 +1,232 @@
+#include "support/wire_proxy.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <map>
+#include <optional>
+#include <stdexcept>
+
+#include "support/wire_io.h"
+
+namespace mongomigrate::testing {
+
+// A command sent on a pair, kept until its reply comes back.
+struct SentCommand {
+  std::string name;
+  std::string collection;
+  std::string body;  // the command's BSON bytes
+  std::size_t statements = 0;
+};
+
+// One client connection and the proxy's connection to the server for it.
+struct WireProxy::Pair {
+  int client_fd = -1;
+  int server_fd = -1;
+  std::mutex mutex;                        // guards sent
+  std::map<int32_t, SentCommand> sent;     // by requestID
+  std::thread requests, replies;
+
+  void hang_up() {
+    shutdown(client_fd, SHUT_RDWR);
+    shutdown(server_fd, SHUT_RDWR);
+  }
+};
+
+namespace {
+
+int listen_on_loopback(int* port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || listen(fd, 16) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    std::string why = std::strerror(errno);
+    if (fd >= 0) close(fd);
+    throw std::runtime_error("wire proxy: cannot listen on 127.0.0.1: " + why);
+  }
+  *port = ntohs(addr.sin_port);
+  return fd;
+}
+
+int connect_to_loopback(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  if (fd >= 0 && connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) return fd;
+  if (fd >= 0) close(fd);
+  return -1;
+}
+
+// The kind-0 body of an OP_MSG (`message` is the whole message) and the
+// number of documents in its kind-1 sequences; false if it is not a
+// well-formed OP_MSG.
+bool op_msg_body(const std::string& message, bson_t* body, std::size_t* statements) {
+  const auto* p = reinterpret_cast<const uint8_t*>(message.data()) + wire::kHeaderSize;
+  const auto* end = reinterpret_cast<const uint8_t*>(message.data()) + message.size();
+  if (wire::read_i32(reinterpret_cast<const uint8_t*>(message.data()) + 12) != wire::kOpMsg || end - p < 4) {
+    return false;
+  }
+  if (static_cast<uint32_t>(wire::read_i32(p)) & wire::kChecksumPresent) end -= 4;
+  bool have_body = false;
+  *statements = 0;
+  for (p += 4; p < end;) {
+    uint8_t kind = *p++;
+    size_t size = 0;
+    if (kind == 0 && !have_body && wire::document_at(p, end, body, &size)) {
+      have_body = true;
+      p += size;
+    } else if (kind == 1 && end - p >= 4 && wire::read_i32(p) >= 4 && wire::read_i32(p) <= end - p) {
+      const uint8_t* section_end = p + wire::read_i32(p);
+      const void* nul = std::memchr(p + 4, 0, static_cast<size_t>(section_end - p - 4));  // the identifier
+      if (!nul) return false;
+      bson_t doc;
+      for (const auto* d = static_cast<const uint8_t*>(nul) + 1; d < section_end; d += size, ++*statements) {
+        if (!wire::document_at(d, section_end, &doc, &size)) return false;
+      }
+      p = section_end;
+    } else {
+      return false;
+    }
+  }
+  return have_body;
+}
+
+// An OP_MSG reply with `body` as its only section, answering `response_to`.
+std::string op_msg_reply(int32_t request_id, int32_t response_to, const bson_t& body) {
+  std::string out;
+  wire::append_i32(out, static_cast<int32_t>(wire::kHeaderSize + 4 + 1 + body.len));
+  wire::append_i32(out, request_id);
+  wire::append_i32(out, response_to);
+  wire::append_i32(out, wire::kOpMsg);
+  wire::append_i32(out, 0);  // flags: no checksum, no moreToCome
+  out.push_back('\0');       // a kind-0 section
+  out.append(reinterpret_cast<const char*>(bson_get_data(&body)), body.len);
+  return out;
+}
+
+}  // namespace
+
+WireProxy::WireProxy(int server_port, Hook hook) : server_port_(server_port), hook_(std::move(hook)) {
+  listen_fd_ = listen_on_loopback(&port_);
+  acceptor_ = std::thread([this] { accept_loop(); });
+}
+
+WireProxy::~WireProxy() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    for (auto& pair : pairs_) pair->hang_up();
+  }
+  shutdown(listen_fd_, SHUT_RDWR);  // wakes accept() (Linux)
+  acceptor_.join();
+  for (auto& pair : pairs_) {  // the acceptor, which adds to these, is gone
+    pair->requests.join();
+    pair->replies.join();
+    close(pair->client_fd);
+    close(pair->server_fd);
+  }
+  close(listen_fd_);
+}
+
+std::string WireProxy::uri(const std::string& database) const {
+  return "mongodb://127.0.0.1:" + std::to_string(port_) + "/" + database +
+         "?serverSelectionTimeoutMS=2000&connectTimeoutMS=2000";
+}
+
+void WireProxy::accept_loop() {
+  while (true) {
+    int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      return;  // closed by the destructor
+    }
+    auto pair = std::make_unique<Pair>();
+    pair->client_fd = fd;
+    pair->server_fd = connect_to_loopback(server_port_);
+    if (pair->server_fd < 0) {
+      close(fd);
+      continue;
+    }
+    std::lock_guard lock(mutex_);
+    if (stopping_) {
+      pair->hang_up();
+      close(pair->client_fd);
+      close(pair->server_fd);
+      return;
+    }
+    Pair& p = *pair;
+    pairs_.push_back(std::move(pair));
+    p.requests = std::thread([this, &p] { pump_requests(p); });
+    p.replies = std::thread([this, &p] { pump_replies(p); });
+  }
+}
+
+void WireProxy::pump_requests(Pair& pair) {
+  std::string message;
+  while (wire::read_message(pair.client_fd, message)) {
+    bson_t body;
+    SentCommand sent;
+    if (op_msg_body(message, &body, &sent.statements)) {
+      bson_iter_t it;
+      if (bson_iter_init(&it, &body) && bson_iter_next(&it)) {
+        sent.name = bson_iter_key(&it);
+        if (BSON_ITER_HOLDS_UTF8(&it)) sent.collection = bson_iter_utf8(&it, nullptr);
+      }
+      sent.body.assign(reinterpret_cast<const char*>(bson_get_data(&body)), body.len);
+      std::lock_guard lock(pair.mutex);
+      pair.sent[wire::read_i32(reinterpret_cast<const uint8_t*>(message.data()) + 4)] = std::move(sent);
+    }
+    if (!wire::write_all(pair.server_fd, message)) break;
+  }
+  pair.hang_up();
+}
+
+void WireProxy::pump_replies(Pair& pair) {
+  std::string message;
+  while (wire::read_message(pair.server_fd, message)) {
+    const auto* header = reinterpret_cast<const uint8_t*>(message.data());
+    int32_t response_to = wire::read_i32(header + 8);
+    std::optional<SentCommand> sent;
+    {
+      std::lock_guard lock(pair.mutex);
+      if (auto found = pair.sent.find(response_to); found != pair.sent.end()) {
+        sent = std::move(found->second);
+        pair.sent.erase(found);
+      }
+    }
+    bson_t body;
+    std::size_t ignored = 0;
+    if (sent && op_msg_body(message, &body, &ignored)) {
+      bson_t command;
+      bson_init_static(&command, reinterpret_cast<const uint8_t*>(sent->body.data()), sent->body.size());
+      bson_t reply;
+      bson_copy_to(&body, &reply);
+      Exchange exchange{sent->name, sent->collection, &command, sent->statements, &reply};
+      Verdict verdict = hook_(exchange);
+      if (verdict == Verdict::kEdited) message = op_msg_reply(wire::read_i32(header + 4), response_to, reply);
+      bson_destroy(&reply);
+      if (verdict == Verdict::kHangUp) break;
+    }
+    if (!wire::write_all(pair.client_fd, message)) break;
+  }
+  pair.hang_up();
+}
+
+void add_write_concern_timeout(bson_t* reply) {
+  bson_t error;
+  BSON_APPEND_DOCUMENT_BEGIN(reply, "writeConcernError", &error);
+  BSON_APPEND_INT32(&error, "code", 64);
+  BSON_APPEND_UTF8(&error, "codeName", "WriteConcernFailed");
+  BSON_APPEND_UTF8(&error, "errmsg", "waiting for replication timed out");
+  bson_append_document_end(reply, &error);
+}
+
+}  // namespace mongomigrate::testing
