@@ -163,8 +163,17 @@ Result<PreparedUri> prepare_uri(const std::string& uri_text) {
   std::unique_ptr<mongoc_read_prefs_t, decltype(&mongoc_read_prefs_destroy)> primary(
       mongoc_read_prefs_new(MONGOC_READ_PRIMARY), &mongoc_read_prefs_destroy);
   mongoc_uri_set_read_prefs_t(uri.get(), primary.get());
+  if (mongoc_uri_get_option_as_int32(uri.get(), MONGOC_URI_SOCKETTIMEOUTMS, 0) == 0) {
+    mongoc_uri_set_option_as_int32(uri.get(), MONGOC_URI_SOCKETTIMEOUTMS, kDefaultSocketTimeoutMs);
+  }
   prepared.uri = std::move(uri);
   return prepared;
+}
+
+WriteConcernPtr tracking_write_concern() {
+  WriteConcernPtr concern(mongoc_write_concern_new());
+  mongoc_write_concern_set_wmajority(concern.get(), kTrackingWriteTimeoutMs);
+  return concern;
 }
 
 Result<void> check_database_name(const std::string& database) {

@@ -113,6 +113,24 @@ struct PreparedUri {
 };
 Result<PreparedUri> prepare_uri(const std::string& uri);
 
+// How long a command may go without a reply when the URI does not say
+// (socketTimeoutMS): a day. libmongoc's own default, 5 minutes, would end an
+// index build on a large collection with a false "cannot reach the database"
+// while the server goes on building; and it ignores socketTimeoutMS=0. A
+// dead peer is still noticed by TCP keepalive, which libmongoc turns on.
+inline constexpr std::int32_t kDefaultSocketTimeoutMs = 24 * 60 * 60 * 1000;
+
+// How long a tracking write (lock, log, events) waits for a majority of a
+// replica set to confirm it (wtimeout). Past it the server answers with a
+// write concern error (applied on the primary, not confirmed) instead of
+// waiting without end for a majority that cannot be reached, such as a
+// primary-secondary-arbiter set with its secondary down.
+inline constexpr std::int32_t kTrackingWriteTimeoutMs = 30 * 1000;
+
+// The write concern of every tracking write: majority (an acknowledged
+// write survives a failover), kTrackingWriteTimeoutMs at most.
+WriteConcernPtr tracking_write_concern();
+
 // kUsage when `database` is empty or a name MongoDB cannot hold.
 Result<void> check_database_name(const std::string& database);
 

@@ -77,17 +77,13 @@ std::string describe(const bson_t* doc) {
 }  // namespace
 
 MongoLockStore::MongoLockStore(Client& client, std::string collection)
-    : client_(client), collection_(std::move(collection)), write_concern_(mongoc_write_concern_new()) {
-  mongoc_write_concern_set_wmajority(write_concern_.get(), 0);
-}
+    : client_(client), collection_(std::move(collection)), write_concern_(tracking_write_concern()) {}
 
 MongoLockStore::MongoLockStore(std::unique_ptr<Client> client, std::string collection)
     : owned_(std::move(client)),
       client_(*owned_),
       collection_(std::move(collection)),
-      write_concern_(mongoc_write_concern_new()) {
-  mongoc_write_concern_set_wmajority(write_concern_.get(), 0);
-}
+      write_concern_(tracking_write_concern()) {}
 
 Result<bool> MongoLockStore::try_acquire(const LeaseHolder& holder) {
   CollectionPtr coll = client_.open_collection(collection_);
@@ -99,7 +95,7 @@ Result<bool> MongoLockStore::try_acquire(const LeaseHolder& holder) {
   bson_error_t error;
   if (mongoc_collection_insert_one(coll.get(), doc.get(), opts.get(), nullptr, &error)) return true;
   if (error.code != kDuplicateKey) {
-    return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, "cannot take the migration lock"));
+    return std::unexpected(give_back_unknown(holder, "cannot take the migration lock", error));
   }
   // Held: take it over only if it expired before now (the server's clock, as
   // the caller read it). One update of one document: of several runners
@@ -111,9 +107,22 @@ Result<bool> MongoLockStore::try_acquire(const LeaseHolder& holder) {
   OwnedBson replacement = to_bson(holder_fields(holder));
   bson_destroy(reply.get());
   if (!mongoc_collection_replace_one(coll.get(), filter.get(), replacement.get(), opts.get(), reply.get(), &error)) {
-    return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, "cannot take over the migration lock"));
+    return std::unexpected(give_back_unknown(holder, "cannot take over the migration lock", error));
   }
   return count_in(reply.get(), "matchedCount") == 1;
+}
+
+Error MongoLockStore::give_back_unknown(const LeaseHolder& holder, const char* context, const bson_error_t& error) {
+  Error failed = client_.error_from(error, ErrorKind::kDatabase, context);
+  auto deleted = delete_lease(holder.owner, "cannot give the migration lock back");
+  if (!deleted) {
+    failed.message += fmt::format("; if the server took it, the lock stays held until its lease expires (giving it "
+                                  "back failed: {})",
+                                  deleted.error().message);
+  } else if (*deleted) {
+    failed.message += "; the server had taken it, and it was given back";
+  }
+  return failed;
 }
 
 Result<bool> MongoLockStore::renew(const LeaseHolder& holder, TimestampMs expires_at) {

@@ -23,9 +23,7 @@ OwnedBson record_read_options(Doc extra) {
 }  // namespace
 
 MongoLogStore::MongoLogStore(Client& client, std::string collection)
-    : client_(client), collection_(std::move(collection)), write_concern_(mongoc_write_concern_new()) {
-  mongoc_write_concern_set_wmajority(write_concern_.get(), 0);
-}
+    : client_(client), collection_(std::move(collection)), write_concern_(tracking_write_concern()) {}
 
 MongoLogStore::MongoLogStore(std::unique_ptr<Client> client, std::string collection)
     : MongoLogStore(*client, std::move(collection)) {
@@ -165,8 +163,22 @@ Result<std::int64_t> MongoLogStore::update(const bson_t* filter, const bson_t* u
   return bson_iter_init_find(&it, reply.get(), "matchedCount") ? bson_iter_as_int64(&it) : 0;
 }
 
+Error MongoLogStore::give_back_unknown(const store::Claim& claim, const store::ClaimRequest& request,
+                                       Error failure) {
+  auto back = release_claim(claim, request);
+  if (back || back.error().kind == ErrorKind::kLockLost) {  // given back, or it never landed
+    failure.message += fmt::format("; {} was not started and its record is as before", claim.name);
+  } else {
+    failure.message += fmt::format("; {} was not started, but if the claim reached the server its record stays "
+                                   "marked running (giving the claim back failed: {})",
+                                   claim.name, back.error().message);
+  }
+  return failure;
+}
+
 Result<store::Claim> MongoLogStore::claim(const std::string& name, const store::ClaimRequest& request,
-                                          const LogUpdate& change, const std::string& context) {
+                                          const LogUpdate& change, const std::string& context,
+                                          OnUnknown on_unknown) {
   if (request.seen) {
     // The record as read under the lease, only if it still is: a runner
     // paused past its lease finds it changed by its successor (whose claim
@@ -175,13 +187,17 @@ Result<store::Claim> MongoLogStore::claim(const std::string& name, const store::
     Doc filter = record_key(seen.id, name);
     filter.emplace_back("status", or_null(seen.status));
     filter.emplace_back("lockOwner", or_null(seen.lock_owner));
+    store::Claim claimed{.name = name, .id = seen.id, .owner = request.owner};
     auto matched = update(to_bson(filter).get(), to_bson(change.document()).get(), context);
+    if (!matched && on_unknown == OnUnknown::kGiveBack) {
+      return std::unexpected(give_back_unknown(claimed, request, matched.error()));
+    }
     if (!matched) return std::unexpected(matched.error());
     if (*matched == 0) {
       return std::unexpected(
           Error{ErrorKind::kRefused, fmt::format("{}: its record was changed by another runner meanwhile", context)});
     }
-    return store::Claim{.name = name, .id = seen.id, .owner = request.owner};
+    return claimed;
   }
   // No record: insert one. The unique index on `name` lets only one runner
   // create it.
@@ -197,7 +213,9 @@ Result<store::Claim> MongoLogStore::claim(const std::string& name, const store::
   if (error.code == kDuplicateKey) {
     return std::unexpected(got_there_first(context));
   }
-  return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, context));
+  Error failed = client_.error_from(error, ErrorKind::kDatabase, context);
+  if (on_unknown == OnUnknown::kGiveBack) return std::unexpected(give_back_unknown(claimed, request, failed));
+  return std::unexpected(std::move(failed));
 }
 
 Result<void> MongoLogStore::fenced_update(const store::Claim& claim, const LogUpdate& change,
@@ -237,7 +255,8 @@ LogUpdate MongoLogStore::applied_change(const core::Migration& m, const std::str
 }
 
 Result<store::Claim> MongoLogStore::claim_run(const core::Migration& m, const store::ClaimRequest& request) {
-  return claim(m.name, request, run_claim_change(m, request), fmt::format("cannot start {}", m.name));
+  return claim(m.name, request, run_claim_change(m, request), fmt::format("cannot start {}", m.name),
+               OnUnknown::kGiveBack);
 }
 
 Result<void> MongoLogStore::finish_applied(const core::Migration& m, const store::Claim& claim, const std::string& by,
@@ -262,7 +281,7 @@ Result<store::Claim> MongoLogStore::claim_revert(const core::Migration& m, const
   LogUpdate change{.set = {{"status", core::kStatusRunning}, {"reverting", true}, {"lockOwner", request.owner}},
                     .unset = {"error"}};
   if (m.compiled) change.unset.push_back("metadata.checkpoint");
-  return claim(m.name, request, change, fmt::format("cannot start reverting {}", m.name));
+  return claim(m.name, request, change, fmt::format("cannot start reverting {}", m.name), OnUnknown::kGiveBack);
 }
 
 Result<void> MongoLogStore::finish_reverted(const core::Migration& m, const store::Claim& claim,

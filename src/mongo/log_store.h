@@ -77,8 +77,17 @@ class MongoLogStore final : public store::LogStore {
   // The claim: `change` applied to the record request.seen, only if it is
   // still as seen; or, if none was seen, a new record of `name` with the
   // `change.set` fields.
+  // kGiveBack (a claim that takes the record for this runner: run, revert):
+  // if the write fails without saying whether it landed, the claim is given
+  // back (give_back_unknown).
+  enum class OnUnknown { kKeep, kGiveBack };
   Result<store::Claim> claim(const std::string& name, const store::ClaimRequest& request, const LogUpdate& change,
-                             const std::string& context);
+                             const std::string& context, OnUnknown on_unknown = OnUnknown::kKeep);
+  // `failure`, of a claim's write that may have landed (no reply: a lost
+  // connection; or a write concern error: applied, not confirmed), after
+  // giving `claim` back, so that a migration that never started does not
+  // show interrupted; the message says what the log holds.
+  Error give_back_unknown(const store::Claim& claim, const store::ClaimRequest& request, Error failure);
   // A write fenced by `claim`: kLockLost if the record is no longer its.
   Result<void> fenced_update(const store::Claim& claim, const LogUpdate& change, const std::string& context);
   // What claim_run() and finish_applied() write.

@@ -46,11 +46,12 @@ Inserted insert_ordered(mongoc_collection_t* coll, const std::vector<OwnedBson>&
   }
   if (ok) return result;
   result.failed = true;
-  if (result.count == docs.size()) result.count = docs.size() - 1;  // the failed one was not inserted
   bson_iter_t code;
-  result.duplicate = result.error.code == kDuplicateKey ||
-                     (bson_iter_init(&it, reply.get()) && bson_iter_find_descendant(&it, "writeErrors.0.code", &code) &&
-                      bson_iter_as_int64(&code) == kDuplicateKey);
+  bool statement_failed = bson_iter_init(&it, reply.get()) && bson_iter_find_descendant(&it, "writeErrors.0.code", &code);
+  // A write error stops the ordered insert at its document, which was not
+  // inserted; a write concern error comes after every document was.
+  if (statement_failed && result.count == docs.size()) result.count = docs.size() - 1;
+  result.duplicate = result.error.code == kDuplicateKey || (statement_failed && bson_iter_as_int64(&code) == kDuplicateKey);
   return result;
 }
 
@@ -89,10 +90,11 @@ Result<std::size_t> MongoLogStore::insert_applied(std::span<const core::Migratio
   CollectionPtr coll = client_.open_collection(collection_);
   Inserted inserted = insert_ordered(coll.get(), docs, write_concern_.get());
   if (!inserted.failed || inserted.duplicate) return inserted.count;
-  return std::unexpected(client_.error_from(
-      inserted.error, ErrorKind::kDatabase,
-      fmt::format("cannot record {} applied ({} of {} recorded)", migrations[inserted.count]->name, inserted.count,
-                  migrations.size())));
+  std::string context = inserted.count < migrations.size()
+                            ? fmt::format("cannot record {} applied ({} of {} recorded)",
+                                          migrations[inserted.count]->name, inserted.count, migrations.size())
+                            : fmt::format("{} of {} recorded applied, not confirmed", inserted.count, migrations.size());
+  return std::unexpected(client_.error_from(inserted.error, ErrorKind::kDatabase, context));
 }
 
 Result<void> MongoLogStore::append_events(std::span<const HistoryEvent> events) {
@@ -103,10 +105,12 @@ Result<void> MongoLogStore::append_events(std::span<const HistoryEvent> events) 
   CollectionPtr coll = client_.open_collection(events_collection());
   Inserted inserted = insert_ordered(coll.get(), docs, write_concern_.get());
   if (!inserted.failed) return {};
-  return std::unexpected(client_.error_from(
-      inserted.error, ErrorKind::kDatabase,
-      fmt::format("cannot record the {} event of {} ({} of {} events recorded)", events[inserted.count].action,
-                  events[inserted.count].name, inserted.count, events.size())));
+  std::string context = inserted.count < events.size()
+                            ? fmt::format("cannot record the {} event of {} ({} of {} events recorded)",
+                                          events[inserted.count].action, events[inserted.count].name, inserted.count,
+                                          events.size())
+                            : fmt::format("{} of {} events recorded, not confirmed", inserted.count, events.size());
+  return std::unexpected(client_.error_from(inserted.error, ErrorKind::kDatabase, context));
 }
 
 Result<Result<store::Claim>> MongoLogStore::finish_applied_and_claim_run(
@@ -158,7 +162,11 @@ Result<Result<store::Claim>> MongoLogStore::finish_applied_and_claim_run(
     if (failed->code == kDuplicateKey) return Result<store::Claim>(std::unexpected(got_there_first(claim_context)));
     return Result<store::Claim>(std::unexpected(client_.error_from(error, ErrorKind::kDatabase, claim_context)));
   }
-  return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, outcome_context));
+  Error failed_outcome = client_.error_from(error, ErrorKind::kDatabase, outcome_context);
+  if (failed) return std::unexpected(std::move(failed_outcome));  // statement 0 failed: nothing was written
+  // No statement's error: the connection was lost, or a write concern error
+  // says both were applied but not confirmed.
+  return std::unexpected(give_back_unknown(claimed, next_request, std::move(failed_outcome)));
 }
 
 }  // namespace mongomigrate::mongo

@@ -1,0 +1,274 @@
+// A claim whose write gets no answer that says whether it landed: the
+// connection lost after the server applied it, or a write concern error (a
+// replica set applied it but could not confirm it). Neither can be made to
+// happen on demand on a real server, so a proxy on the wire
+// (support/wire_proxy.h) changes what the tool hears while the real server
+// does the work. A migration that never started must not be left marked
+// running (it would show interrupted and block `up`): the claim is given
+// back, the run stops with exit 3, and the next run finishes.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "support/counter_migrations.h"
+#include "support/integration.h"
+#include "support/lock_docs.h"
+#include "support/wire_proxy.h"
+
+namespace mongomigrate::testing {
+namespace {
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+// Which of the tool's writes to migrationlogs the fault hits (the first of it).
+enum class Write {
+  kClaimInsert,     // the claim of a migration with no record (an insert)
+  kClaimUpdate,     // the claim of a failed migration run again (a conditional update)
+  kOutcomeAndNext,  // a migration's outcome with the next one's claim (one update of two statements)
+  kRevertClaim,     // the claim of a revert (a conditional update)
+  kLockInsert,      // taking the lock (an insert into migrationlogs_lock)
+};
+enum class Fault { kReplyLost, kWriteConcernError };
+
+struct Case {
+  Write write;
+  Fault fault;
+};
+
+std::string case_name(const ::testing::TestParamInfo<Case>& info) {
+  const char* write = info.param.write == Write::kClaimInsert       ? "ClaimInsert"
+                      : info.param.write == Write::kClaimUpdate     ? "ClaimUpdate"
+                      : info.param.write == Write::kOutcomeAndNext ? "OutcomeAndNextClaim"
+                      : info.param.write == Write::kRevertClaim    ? "RevertClaim"
+                                                                    : "LockInsert";
+  return std::string(write) + (info.param.fault == Fault::kReplyLost ? "ReplyLost" : "WriteConcernError");
+}
+
+bool is_target(const WireProxy::Exchange& e, Write write) {
+  if (write == Write::kLockInsert) return e.name == "insert" && e.collection == "migrationlogs_lock";
+  if (e.collection != "migrationlogs") return false;
+  switch (write) {
+    case Write::kClaimInsert: return e.name == "insert";
+    case Write::kClaimUpdate:
+    case Write::kRevertClaim: return e.name == "update" && e.statements == 1;
+    case Write::kOutcomeAndNext: return e.name == "update" && e.statements == 2;
+    case Write::kLockInsert: break;
+  }
+  return false;
+}
+
+std::string write_concern_of(const bson_t* command) {
+  bson_iter_t it, concern;
+  if (!bson_iter_init_find(&it, command, "writeConcern") || !bson_iter_recurse(&it, &concern)) return "none";
+  uint32_t length = 0;
+  const uint8_t* data = nullptr;
+  bson_iter_document(&it, &length, &data);
+  bson_t doc;
+  if (!bson_init_static(&doc, data, length)) return "unreadable";
+  char* json = bson_as_relaxed_extended_json(&doc, nullptr);
+  std::string text = json ? json : "unreadable";
+  bson_free(json);
+  return text;
+}
+
+// Puts the proxy between the tool and the test server; it faults the first
+// `write` it sees with `fault`.
+class ProxiedTest : public IntegrationTest {
+ protected:
+  void start_proxy(Write write, Fault fault) {
+    // The proxy forwards to one plain-TCP server; a given URI may name a
+    // replica set (whose members the driver would reach directly) or TLS.
+    const std::string hosts = server().hosts_uri();
+    const int server_port = std::stoi(hosts.substr(hosts.rfind(':') + 1));
+    proxy_ = std::make_unique<WireProxy>(server_port, [this, write, fault](WireProxy::Exchange& e) {
+      if (e.collection.starts_with("migrationlogs") &&
+          (e.name == "insert" || e.name == "update" || e.name == "delete")) {
+        std::lock_guard lock(mutex_);
+        tracking_writes_.push_back(e.name + " " + e.collection + " " + write_concern_of(e.command));
+      }
+      int none = 0;  // only the first of them
+      if (!is_target(e, write) || !faults_.compare_exchange_strong(none, 1)) return WireProxy::Verdict::kPass;
+      if (fault == Fault::kReplyLost) return WireProxy::Verdict::kHangUp;
+      add_write_concern_timeout(e.reply);
+      return WireProxy::Verdict::kEdited;
+    });
+  }
+
+  // mongo-migrate through the proxy.
+  ProcessResult via_proxy(std::vector<std::string> args) {
+    args.insert(args.end(), {"--uri", proxy_->uri(db()), "--dir", dir()});
+    return cli(std::move(args), bounded(), /*with_defaults=*/false);
+  }
+
+  std::unique_ptr<WireProxy> proxy_;
+  std::atomic<int> faults_{0};
+  std::mutex mutex_;                       // guards tracking_writes_
+  std::vector<std::string> tracking_writes_;  // each as "<command> <collection> <its writeConcern as JSON>"
+};
+
+#define SKIP_UNLESS_PROXIABLE() SKIP_UNLESS_LOCAL_SERVER("a wire proxy in front of a single plain-TCP server")
+
+class UnconfirmedWriteTest : public ProxiedTest, public ::testing::WithParamInterface<Case> {};
+
+TEST_P(UnconfirmedWriteTest, TheClaimIsGivenBackAndTheNextRunFinishes) {
+  SKIP_UNLESS_PROXIABLE();
+  const Case c = GetParam();
+  start_proxy(c.write, c.fault);
+  for (int n = 1; n <= 3; ++n) write_migration(migration_name(n), counter_migration(n));
+  const std::string first = migration_name(1), second = migration_name(2);
+  if (c.write == Write::kClaimUpdate) {
+    probe().insert("migrationlogs", R"({"name": ")" + first + R"(", "version": "001", "status": "failed",)"
+                                    R"( "error": "an earlier failure"})");
+  }
+
+  ProcessResult faulted = c.write == Write::kClaimUpdate ? via_proxy({"run", first}) : via_proxy({"up"});
+  ASSERT_EQ(faults_.load(), 1) << "the proxy saw the write it was to fault\n" << describe(faulted);
+  EXPECT_EQ(faulted.exit_code, 3) << describe(faulted);
+  const std::string claimed = c.write == Write::kOutcomeAndNext ? second : first;
+  EXPECT_TRUE(contains(faulted.err, claimed + " was not started and its record is as before")) << describe(faulted);
+  if (c.fault == Fault::kWriteConcernError) {
+    EXPECT_TRUE(contains(faulted.err, "waiting for replication timed out")) << describe(faulted);
+  }
+
+  // What the log holds: nothing marked running, the unstarted migration as
+  // it was before its claim.
+  EXPECT_EQ(probe().count("migrationlogs", R"({"status": "running"})"), 0) << "no migration shows interrupted";
+  switch (c.write) {
+    case Write::kClaimInsert:
+      EXPECT_EQ(probe().count("migrationlogs"), 0);
+      break;
+    case Write::kClaimUpdate:
+      EXPECT_EQ(log_status(probe(), first), "failed");
+      EXPECT_EQ(probe().string_field("migrationlogs", R"({"name": ")" + first + R"("})", "error"),
+                "an earlier failure");
+      EXPECT_EQ(probe().count("migrationlogs", R"({"lockOwner": {"$exists": true}})"), 0);
+      break;
+    case Write::kRevertClaim:
+    case Write::kLockInsert:
+      break;
+    case Write::kOutcomeAndNext:
+      // The outcome reached the server (a write concern error says it was
+      // applied; a lost reply comes after the server answered).
+      EXPECT_EQ(log_status(probe(), first), "applied");
+      EXPECT_EQ(probe().count("migrationlogs", R"({"name": ")" + second + R"("})"), 0);
+      break;
+  }
+  EXPECT_EQ(counter(probe(), 1), c.write == Write::kOutcomeAndNext ? 1 : 0);
+  EXPECT_EQ(counter(probe(), 2), 0) << "nothing after the fault ran";
+  EXPECT_EQ(lock_leftovers(probe()), 0) << "the lock was released";
+
+  ProcessResult rest = c.write == Write::kClaimUpdate ? cli({"run", first}, bounded()) : cli({"up"}, bounded());
+  ASSERT_EQ(rest.exit_code, 0) << describe(rest);
+  if (c.write == Write::kClaimUpdate) {
+    ProcessResult up = cli({"up"}, bounded());
+    ASSERT_EQ(up.exit_code, 0) << describe(up);
+  }
+  for (int n = 1; n <= 3; ++n) {
+    EXPECT_EQ(counter(probe(), n), 1) << migration_name(n) << " ran exactly once";
+    EXPECT_EQ(log_status(probe(), migration_name(n)), "applied");
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Faults, UnconfirmedWriteTest,
+                         ::testing::Values(Case{Write::kClaimInsert, Fault::kReplyLost},
+                                           Case{Write::kClaimInsert, Fault::kWriteConcernError},
+                                           Case{Write::kClaimUpdate, Fault::kReplyLost},
+                                           Case{Write::kClaimUpdate, Fault::kWriteConcernError},
+                                           Case{Write::kOutcomeAndNext, Fault::kReplyLost},
+                                           Case{Write::kOutcomeAndNext, Fault::kWriteConcernError}),
+                         case_name);
+
+class UnconfirmedRevertClaimTest : public ProxiedTest, public ::testing::WithParamInterface<Fault> {};
+
+TEST_P(UnconfirmedRevertClaimTest, TheClaimIsGivenBackAndTheNextRunFinishes) {
+  SKIP_UNLESS_PROXIABLE();
+  write_migration("001-a.json", insert_migration("a"));
+  write_migration("002-b.json", insert_migration("b"));
+  ProcessResult up = cli({"up"}, bounded());
+  ASSERT_EQ(up.exit_code, 0) << describe(up);
+  const std::vector<std::string> log_before = probe().find("migrationlogs");
+  start_proxy(Write::kRevertClaim, GetParam());
+
+  ProcessResult faulted = via_proxy({"down"});
+  ASSERT_EQ(faults_.load(), 1) << "the proxy saw the write it was to fault\n" << describe(faulted);
+  EXPECT_EQ(faulted.exit_code, 3) << describe(faulted);
+  EXPECT_TRUE(contains(faulted.err, "002-b.json was not started and its record is as before")) << describe(faulted);
+  EXPECT_EQ(probe().find("migrationlogs"), log_before) << "both records as they were: applied, no runner";
+  EXPECT_EQ(probe().count("things", R"({"_id": "b"})"), 1) << "its down did not run";
+  EXPECT_EQ(lock_leftovers(probe()), 0) << "the lock was released";
+
+  ProcessResult down = cli({"down"}, bounded());
+  ASSERT_EQ(down.exit_code, 0) << describe(down);
+  EXPECT_EQ(log_status(probe(), "002-b.json"), "reverted");
+  EXPECT_EQ(log_status(probe(), "001-a.json"), "applied");
+  EXPECT_EQ(probe().count("things", R"({"_id": "b"})"), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Faults, UnconfirmedRevertClaimTest,
+                         ::testing::Values(Fault::kReplyLost, Fault::kWriteConcernError),
+                         [](const ::testing::TestParamInfo<Fault>& info) {
+                           return info.param == Fault::kReplyLost ? "ReplyLost" : "WriteConcernError";
+                         });
+
+}  // namespace
+}  // namespace mongomigrate::testing
+
+namespace mongomigrate::testing {
+namespace {
+
+class UnconfirmedLockTest : public ProxiedTest {};
+
+// The lease insert reaches the server but is not confirmed: the runner
+// deletes it again, so that no other runner waits for a lock nobody holds.
+TEST_F(UnconfirmedLockTest, ALeaseTakenButNotConfirmedIsGivenBack) {
+  SKIP_UNLESS_PROXIABLE();
+  write_migration(migration_name(1), counter_migration(1));
+  start_proxy(Write::kLockInsert, Fault::kWriteConcernError);
+
+  ProcessResult faulted = via_proxy({"up"});
+  ASSERT_EQ(faults_.load(), 1) << describe(faulted);
+  EXPECT_EQ(faulted.exit_code, 3) << describe(faulted);
+  EXPECT_TRUE(contains(faulted.err, "cannot take the migration lock: waiting for replication timed out; the server "
+                                    "had taken it, and it was given back"))
+      << describe(faulted);
+  EXPECT_EQ(lock_leftovers(probe()), 0);
+  EXPECT_EQ(probe().count("migrationlogs"), 0) << "nothing ran";
+  EXPECT_EQ(counter(probe(), 1), 0);
+
+  ProcessResult up = cli({"up", "--lock-timeout", "0s"}, bounded());
+  EXPECT_EQ(up.exit_code, 0) << "the lock is free at once\n" << describe(up);
+  EXPECT_EQ(counter(probe(), 1), 1);
+}
+
+// Every tracking write asks a majority to confirm it within 30 s: on a
+// replica set that cannot reach a majority, a write concern error after
+// 30 s, not a wait without end.
+TEST_F(UnconfirmedLockTest, EveryTrackingWriteAsksForAMajorityWithATimeout) {
+  SKIP_UNLESS_PROXIABLE();
+  write_migration("001-a.json", insert_migration("a"));
+  write_migration("002-b.json", insert_migration("b"));
+  start_proxy(Write::kLockInsert, Fault::kReplyLost);
+  faults_ = 1;  // no fault: only watch
+  ProcessResult up = via_proxy({"up"});
+  ASSERT_EQ(up.exit_code, 0) << describe(up);
+  ProcessResult down = via_proxy({"down"});
+  ASSERT_EQ(down.exit_code, 0) << describe(down);
+
+  std::lock_guard lock(mutex_);
+  for (const char* expected : {"insert migrationlogs_lock", "update migrationlogs", "insert migrationlogs_events",
+                               "delete migrationlogs_lock"}) {
+    EXPECT_TRUE(std::ranges::any_of(tracking_writes_, [&](const std::string& w) { return w.starts_with(expected); }))
+        << expected << " was seen";
+  }
+  for (const std::string& w : tracking_writes_) {
+    EXPECT_TRUE(contains(w, R"({ "w" : "majority", "wtimeout" : 30000 })")) << w;
+  }
+}
+
+}  // namespace
+}  // namespace mongomigrate::testing
