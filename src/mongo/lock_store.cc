@@ -114,6 +114,7 @@ Result<bool> MongoLockStore::try_acquire(const LeaseHolder& holder) {
 
 Error MongoLockStore::give_back_unknown(const LeaseHolder& holder, const char* context, const bson_error_t& error) {
   Error failed = client_.error_from(error, ErrorKind::kDatabase, context);
+  if (!may_have_landed(error)) return failed;
   auto deleted = delete_lease(holder.owner, "cannot give the migration lock back");
   if (!deleted) {
     failed.message += fmt::format("; if the server took it, the lock stays held until its lease expires (giving it "

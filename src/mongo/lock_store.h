@@ -44,10 +44,10 @@ class MongoLockStore final : public store::LockStore {
  private:
   // Deletes the lease if its owner is `owner`; whether it did.
   Result<bool> delete_lease(const std::string& owner, const char* context);
-  // The error of a lease write (`context`) that failed without saying whether
-  // it landed (no reply; a write concern error: applied, not confirmed),
-  // after deleting the lease if it is `holder`'s, so that other runners do
-  // not wait for a lock nobody holds; the message says which.
+  // The error of a lease write (`context`); if it may have landed all the
+  // same (may_have_landed: no reply, or applied but not confirmed), after
+  // deleting the lease if it is `holder`'s, so that other runners do not
+  // wait for a lock nobody holds; the message then says which.
   Error give_back_unknown(const LeaseHolder& holder, const char* context, const bson_error_t& error);
 
   std::unique_ptr<Client> owned_;

@@ -150,13 +150,15 @@ Doc LogUpdate::document() const {
   return update;
 }
 
-Result<std::int64_t> MongoLogStore::update(const bson_t* filter, const bson_t* update, const std::string& context) {
+Result<std::int64_t> MongoLogStore::update(const bson_t* filter, const bson_t* update, const std::string& context,
+                                           bool* landed) {
   CollectionPtr coll = client_.open_collection(collection_);
   ScopedBson opts, reply;
   mongoc_write_concern_append(write_concern_.get(), opts.get());
   bson_error_t error;
   bson_destroy(reply.get());
   if (!mongoc_collection_update_one(coll.get(), filter, update, opts.get(), reply.get(), &error)) {
+    if (landed) *landed = may_have_landed(error);
     return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, context));
   }
   bson_iter_t it;
@@ -188,8 +190,9 @@ Result<store::Claim> MongoLogStore::claim(const std::string& name, const store::
     filter.emplace_back("status", or_null(seen.status));
     filter.emplace_back("lockOwner", or_null(seen.lock_owner));
     store::Claim claimed{.name = name, .id = seen.id, .owner = request.owner};
-    auto matched = update(to_bson(filter).get(), to_bson(change.document()).get(), context);
-    if (!matched && on_unknown == OnUnknown::kGiveBack) {
+    bool landed = false;
+    auto matched = update(to_bson(filter).get(), to_bson(change.document()).get(), context, &landed);
+    if (!matched && landed && on_unknown == OnUnknown::kGiveBack) {
       return std::unexpected(give_back_unknown(claimed, request, matched.error()));
     }
     if (!matched) return std::unexpected(matched.error());
@@ -214,7 +217,9 @@ Result<store::Claim> MongoLogStore::claim(const std::string& name, const store::
     return std::unexpected(got_there_first(context));
   }
   Error failed = client_.error_from(error, ErrorKind::kDatabase, context);
-  if (on_unknown == OnUnknown::kGiveBack) return std::unexpected(give_back_unknown(claimed, request, failed));
+  if (may_have_landed(error) && on_unknown == OnUnknown::kGiveBack) {
+    return std::unexpected(give_back_unknown(claimed, request, failed));
+  }
   return std::unexpected(std::move(failed));
 }
 

@@ -72,14 +72,17 @@ class MongoLogStore final : public store::LogStore {
   Result<std::vector<HistoryEvent>> history(int limit) override;
 
  private:
-  // update_one(filter, update): how many documents it matched.
-  Result<std::int64_t> update(const bson_t* filter, const bson_t* update, const std::string& context);
+  // update_one(filter, update): how many documents it matched. On an error,
+  // `landed` (if given) says whether the update may have been applied all
+  // the same (may_have_landed).
+  Result<std::int64_t> update(const bson_t* filter, const bson_t* update, const std::string& context,
+                              bool* landed = nullptr);
   // The claim: `change` applied to the record request.seen, only if it is
   // still as seen; or, if none was seen, a new record of `name` with the
   // `change.set` fields.
   // kGiveBack (a claim that takes the record for this runner: run, revert):
-  // if the write fails without saying whether it landed, the claim is given
-  // back (give_back_unknown).
+  // if its write fails but may have landed (may_have_landed), the claim is
+  // given back (give_back_unknown).
   enum class OnUnknown { kKeep, kGiveBack };
   Result<store::Claim> claim(const std::string& name, const store::ClaimRequest& request, const LogUpdate& change,
                              const std::string& context, OnUnknown on_unknown = OnUnknown::kKeep);

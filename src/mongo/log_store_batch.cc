@@ -47,11 +47,13 @@ Inserted insert_ordered(mongoc_collection_t* coll, const std::vector<OwnedBson>&
   if (ok) return result;
   result.failed = true;
   bson_iter_t code;
-  bool statement_failed = bson_iter_init(&it, reply.get()) && bson_iter_find_descendant(&it, "writeErrors.0.code", &code);
+  bool statement_failed =
+      bson_iter_init(&it, reply.get()) && bson_iter_find_descendant(&it, "writeErrors.0.code", &code);
   // A write error stops the ordered insert at its document, which was not
   // inserted; a write concern error comes after every document was.
   if (statement_failed && result.count == docs.size()) result.count = docs.size() - 1;
-  result.duplicate = result.error.code == kDuplicateKey || (statement_failed && bson_iter_as_int64(&code) == kDuplicateKey);
+  result.duplicate =
+      result.error.code == kDuplicateKey || (statement_failed && bson_iter_as_int64(&code) == kDuplicateKey);
   return result;
 }
 
@@ -163,9 +165,10 @@ Result<Result<store::Claim>> MongoLogStore::finish_applied_and_claim_run(
     return Result<store::Claim>(std::unexpected(client_.error_from(error, ErrorKind::kDatabase, claim_context)));
   }
   Error failed_outcome = client_.error_from(error, ErrorKind::kDatabase, outcome_context);
-  if (failed) return std::unexpected(std::move(failed_outcome));  // statement 0 failed: nothing was written
-  // No statement's error: the connection was lost, or a write concern error
-  // says both were applied but not confirmed.
+  // Statement 0 failed (nothing was written), or the command never ran.
+  if (failed || !may_have_landed(error)) return std::unexpected(std::move(failed_outcome));
+  // The reply was lost, or a write concern error says both statements were
+  // applied but not confirmed.
   return std::unexpected(give_back_unknown(claimed, next_request, std::move(failed_outcome)));
 }
 

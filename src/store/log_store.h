@@ -28,8 +28,8 @@
 //   first, or its status forbids it); kLockLost when a fenced write finds the
 //   record no longer the caller's.
 // - A claim (claim_run, claim_revert, the claim of
-//   finish_applied_and_claim_run) whose write fails without telling whether
-//   it landed (no reply; a write concern error: applied, not confirmed) is
+//   finish_applied_and_claim_run) whose write fails but may have landed all
+//   the same (no reply; a write concern error: applied, not confirmed) is
 //   given back as release_claim() does before its kDatabase error returns,
 //   so a migration that never started is not left `running`; the message
 //   says whether giving it back worked.

@@ -33,7 +33,11 @@ enum class Write {
   kRevertClaim,     // the claim of a revert (a conditional update)
   kLockInsert,      // taking the lock (an insert into migrationlogs_lock)
 };
-enum class Fault { kReplyLost, kWriteConcernError };
+enum class Fault {
+  kReplyLost,
+  kWriteConcernError,
+  kRefused,  // the server said no (Unauthorized): nothing was written
+};
 
 struct Case {
   Write write;
@@ -94,7 +98,15 @@ class ProxiedTest : public IntegrationTest {
       int none = 0;  // only the first of them
       if (!is_target(e, write) || !faults_.compare_exchange_strong(none, 1)) return WireProxy::Verdict::kPass;
       if (fault == Fault::kReplyLost) return WireProxy::Verdict::kHangUp;
-      add_write_concern_timeout(e.reply);
+      if (fault == Fault::kRefused) {
+        bson_reinit(e.reply);
+        BSON_APPEND_DOUBLE(e.reply, "ok", 0);
+        BSON_APPEND_UTF8(e.reply, "errmsg", "not authorized to insert");
+        BSON_APPEND_INT32(e.reply, "code", 13);
+        BSON_APPEND_UTF8(e.reply, "codeName", "Unauthorized");
+      } else {
+        add_write_concern_timeout(e.reply);
+      }
       return WireProxy::Verdict::kEdited;
     });
   }
@@ -243,6 +255,23 @@ TEST_F(UnconfirmedLockTest, ALeaseTakenButNotConfirmedIsGivenBack) {
   ProcessResult up = cli({"up", "--lock-timeout", "0s"}, bounded());
   EXPECT_EQ(up.exit_code, 0) << "the lock is free at once\n" << describe(up);
   EXPECT_EQ(counter(probe(), 1), 1);
+}
+
+// A lease write the server refused took nothing: reported as it is, with
+// nothing given back (the server was not asked to write, or said no).
+TEST_F(UnconfirmedLockTest, ARefusedLeaseWriteIsReportedAsItIs) {
+  SKIP_UNLESS_PROXIABLE();
+  write_migration(migration_name(1), counter_migration(1));
+  start_proxy(Write::kLockInsert, Fault::kRefused);
+  ProcessResult faulted = via_proxy({"up"});
+  ASSERT_EQ(faults_.load(), 1) << describe(faulted);
+  EXPECT_EQ(faulted.exit_code, 3) << describe(faulted);
+  EXPECT_TRUE(contains(faulted.err, "cannot take the migration lock: not authorized to insert")) << describe(faulted);
+  EXPECT_FALSE(contains(faulted.err, "given back")) << describe(faulted);
+  EXPECT_FALSE(contains(faulted.err, "stays held")) << describe(faulted);
+  // The real server did take the lease (only the reply the proxy rewrote
+  // says no): still there, so no delete was tried.
+  EXPECT_EQ(lock_leftovers(probe()), 1);
 }
 
 // Every tracking write asks a majority to confirm it within 30 s: on a
