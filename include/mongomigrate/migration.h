@@ -114,7 +114,9 @@ class Context {
 
   virtual const std::string& database() const = 0;
 
-  // Runs any command on the target database and returns the reply.
+  // Runs any command on the target database and returns the reply
+  // (renameCollection goes to `admin`, a name without a dot being a
+  // collection of the target database, as in JSON migrations).
   virtual Document command(const Value& command) = 0;
 
   virtual void create_index(std::string_view collection, const Value& keys, std::string_view name,

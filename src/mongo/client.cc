@@ -16,6 +16,7 @@
 #include "core/time_format.h"
 #include "core/server_text.h"
 #include "core/uri_redaction.h"
+#include "mongo/admin_command.h"
 #include "mongo/value_bson.h"
 
 namespace mongomigrate::mongo {
@@ -243,16 +244,28 @@ Result<void> Client::run_migration_command(const core::Command& command) {
   if (!bson_init_static(&cmd, command.bson.data(), command.bson.size())) {
     return std::unexpected(Error{ErrorKind::kMigrationFailed, "invalid command document"});
   }
-  return run_command(&cmd, nullptr, ErrorKind::kMigrationFailed);
+  return run_migration_command(&cmd);
+}
+
+Result<void> Client::run_migration_command(const bson_t* command, bson_t* reply) {
+  if (std::optional<OwnedBson> admin = admin_form(command, database_)) {
+    return run_command_on("admin", admin->get(), reply, ErrorKind::kMigrationFailed);
+  }
+  return run_command(command, reply, ErrorKind::kMigrationFailed);
 }
 
 Result<void> Client::run_command(const bson_t* command, bson_t* reply, ErrorKind failure_kind) {
+  return run_command_on(database_, command, reply, failure_kind);
+}
+
+Result<void> Client::run_command_on(const std::string& database, const bson_t* command, bson_t* reply,
+                                    ErrorKind failure_kind) {
   ScopedBson local_reply;
   bson_t* out = reply ? reply : local_reply.get();
   bson_destroy(out);  // mongoc initialises it again
   const char* context = failure_kind == ErrorKind::kDatabase ? "database error" : "command failed";
   bson_error_t error;
-  if (!mongoc_client_command_simple(client_.get(), database_.c_str(), command, nullptr, out, &error)) {
+  if (!mongoc_client_command_simple(client_.get(), database.c_str(), command, nullptr, out, &error)) {
     return std::unexpected(error_from(error, failure_kind, context));
   }
   // libmongoc 1.23 reports ok:1 replies with write errors as success.

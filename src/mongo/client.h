@@ -40,10 +40,13 @@ class Client {
   const std::string& database() const { return database_; }
   const std::string& redacted_uri() const { return redacted_uri_; }
 
-  // Runs one migration command on the target database. A reply counts as
-  // success only if ok:1 with no writeErrors / writeConcernError; such a
-  // failure is kMigrationFailed, a transport failure is kDatabase.
+  // Runs one migration command on the target database (or, for a command
+  // MongoDB runs only there, on `admin`: mongo/admin_command.h). A reply
+  // counts as success only if ok:1 with no writeErrors / writeConcernError;
+  // such a failure is kMigrationFailed, a transport failure is kDatabase.
+  // `reply`, if given, must be initialised; it is replaced by the server's.
   Result<void> run_migration_command(const core::Command& command);
+  Result<void> run_migration_command(const bson_t* command, bson_t* reply = nullptr);
 
   // Runs a command on the target database. A failure reply is
   // `failure_kind` (ok:0, writeErrors, writeConcernError); a transport
@@ -51,6 +54,9 @@ class Client {
   // is replaced by the server's reply.
   Result<void> run_command(const bson_t* command, bson_t* reply,
                            ErrorKind failure_kind = ErrorKind::kDatabase);
+  // The same on `database` instead of the target database.
+  Result<void> run_command_on(const std::string& database, const bson_t* command, bson_t* reply,
+                              ErrorKind failure_kind);
 
   CollectionPtr open_collection(const std::string& name);
 

@@ -31,7 +31,7 @@ Result<Document> run_value_command(Client& client, const Value& command) {
   auto cmd = as_document(command, "a command");
   if (!cmd) return std::unexpected(cmd.error());
   ScopedBson reply;
-  if (auto r = client.run_command(cmd->get(), reply.get(), ErrorKind::kMigrationFailed); !r) {
+  if (auto r = client.run_migration_command(cmd->get(), reply.get()); !r) {
     return std::unexpected(r.error());
   }
   return to_document(reply.get());

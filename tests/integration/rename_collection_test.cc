@@ -1,0 +1,87 @@
+// `renameCollection` in a JSON migration (mongo/admin_command.h): a mongod
+// runs it only against `admin`, with full namespaces, while a migration
+// file names collections of whatever database it runs on. The tool sends
+// it to `admin` with the names qualified, so one file renames a collection
+// of each database it is run on, on MongoDB as on FerretDB.
+#include <gtest/gtest.h>
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "support/fanout_fixture.h"
+#include "support/wire_proxy.h"
+
+namespace mongomigrate::testing {
+namespace {
+
+constexpr const char* kRename = R"({
+  "description": "users are customers now",
+  "up": [ { "renameCollection": "users", "to": "customers" } ],
+  "down": [ { "renameCollection": "customers", "to": "users" } ]
+})";
+
+class RenameCollectionTest : public FanOutTest {};
+
+TEST_F(RenameCollectionTest, ACollectionOfTheDatabaseItRunsOnIsRenamedAndBack) {
+  probe().insert("users", R"({"_id": 1, "name": "Ada"})");
+  write_migration("001-rename.json", kRename);
+
+  ProcessResult up = cli({"up"});
+  ASSERT_EQ(up.exit_code, 0) << describe(up);
+  EXPECT_FALSE(probe().has_collection("users"));
+  EXPECT_EQ(probe().count("customers", R"({"name": "Ada"})"), 1);
+
+  ProcessResult down = cli({"down"});
+  ASSERT_EQ(down.exit_code, 0) << describe(down);
+  EXPECT_FALSE(probe().has_collection("customers"));
+  EXPECT_EQ(probe().count("users", R"({"name": "Ada"})"), 1);
+}
+
+TEST_F(RenameCollectionTest, OneFileRenamesInEachDatabaseOfAFanOut) {
+  for (int i = 1; i <= 2; ++i) on(i).insert("users", R"({"_id": )" + std::to_string(i) + "}");
+  write_migration("001-rename.json", kRename);
+
+  ProcessResult up = cli({"up", "--dbs", names(2)});
+  ASSERT_EQ(up.exit_code, 0) << describe(up);
+  for (int i = 1; i <= 2; ++i) {
+    EXPECT_FALSE(on(i).has_collection("users")) << name(i);
+    EXPECT_EQ(on(i).count("customers", R"({"_id": )" + std::to_string(i) + "}"), 1) << name(i);
+  }
+}
+
+TEST_F(RenameCollectionTest, ARenameItCannotDoFailsTheMigration) {
+  write_migration("001-rename.json", kRename);  // there is no `users` here
+  ProcessResult up = cli({"up"});
+  EXPECT_EQ(up.exit_code, 1) << describe(up);
+  EXPECT_NE(up.err.find("001-rename.json"), std::string::npos) << describe(up);
+  EXPECT_EQ(probe().string_field("migrationlogs", R"({"name": "001-rename.json"})", "status"), "failed");
+}
+
+// What goes on the wire: the command on `admin`, with full namespaces.
+TEST_F(RenameCollectionTest, ItIsSentToAdminWithFullNamespaces) {
+  SKIP_UNLESS_LOCAL_SERVER("a wire proxy in front of a single plain-TCP server");
+  probe().insert("users", R"({"_id": 1})");
+  write_migration("001-rename.json", kRename);
+  std::mutex mutex;
+  std::vector<std::string> seen;
+  const std::string hosts = server().hosts_uri();
+  WireProxy proxy(std::stoi(hosts.substr(hosts.rfind(':') + 1)), [&](WireProxy::Exchange& e) {
+    if (e.name == "renameCollection") {
+      bson_iter_t it;
+      std::string where = bson_iter_init_find(&it, e.command, "$db") ? bson_iter_utf8(&it, nullptr) : "?";
+      std::string to = bson_iter_init_find(&it, e.command, "to") ? bson_iter_utf8(&it, nullptr) : "?";
+      std::lock_guard lock(mutex);
+      seen.push_back(where + ": " + e.collection + " -> " + to);
+    }
+    return WireProxy::Verdict::kPass;
+  });
+
+  ProcessResult up = cli({"up", "--uri", proxy.uri(db()), "--dir", dir()}, bounded(), /*with_defaults=*/false);
+  ASSERT_EQ(up.exit_code, 0) << describe(up);
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(seen, std::vector<std::string>{"admin: " + db() + ".users -> " + db() + ".customers"});
+}
+
+}  // namespace
+}  // namespace mongomigrate::testing
