@@ -22,4 +22,16 @@ std::string one_line(std::string_view text) {
   return std::regex_replace(flat, go_frame, "");
 }
 
+std::string remedy(std::string_view message, int code, bool tracking) {
+  if (message.find("Retryable writes are not supported") != std::string_view::npos) {
+    return "this server does not support retryable writes (Amazon DocumentDB): add retryWrites=false to the URI";
+  }
+  constexpr int kDocumentValidationFailure = 121;
+  if (tracking && (code == kDocumentValidationFailure || message.find("failed validation") != std::string_view::npos)) {
+    return "a schema validator on the tracking collection refuses mongo-migrate's fields (status \"running\", "
+           "lockOwner, reverting): allow them, or remove the validator";
+  }
+  return "";
+}
+
 }  // namespace mongomigrate::core

@@ -11,4 +11,15 @@ namespace mongomigrate::core {
 // dropped, so that what the server said reads as one sentence.
 std::string one_line(std::string_view text);
 
+// What to do about a server's refusal whose cause lies outside
+// mongo-migrate, or "" if it has none known: `message` and `code` are the
+// server's, `tracking` whether the refused write was mongo-migrate's own
+// (lock, log, events) rather than a migration's command.
+// - "Retryable writes are not supported" (Amazon DocumentDB): add
+//   retryWrites=false to the URI.
+// - A tracking write refused by a schema validator (121,
+//   DocumentValidationFailure), say one copied from the original system's
+//   status enum: allow mongo-migrate's fields or drop the validator.
+std::string remedy(std::string_view message, int code, bool tracking);
+
 }  // namespace mongomigrate::core

@@ -232,7 +232,12 @@ Error Client::error_from(const bson_error_t& error, ErrorKind kind, std::string_
                  scrub(fmt::format("{}: cannot reach the database at {}: {}", context, redacted_uri_,
                                    error.message))};
   }
-  return Error{kind, scrub(fmt::format("{}: {}", context, error.message))};
+  std::string text = fmt::format("{}: {}", context, error.message);
+  if (std::string fix = core::remedy(error.message, static_cast<int>(error.code), kind != ErrorKind::kMigrationFailed);
+      !fix.empty()) {
+    text += "; " + fix;
+  }
+  return Error{kind, scrub(std::move(text))};
 }
 
 CollectionPtr Client::open_collection(const std::string& name) {

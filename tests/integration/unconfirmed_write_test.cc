@@ -8,6 +8,7 @@
 // back, the run stops with exit 3, and the next run finishes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <string>
@@ -36,7 +37,8 @@ enum class Write {
 enum class Fault {
   kReplyLost,
   kWriteConcernError,
-  kRefused,  // the server said no (Unauthorized): nothing was written
+  kRefused,             // the server said no (Unauthorized): nothing was written
+  kRetryableWritesOff,  // as Amazon DocumentDB refuses a retryable write
 };
 
 struct Case {
@@ -98,12 +100,14 @@ class ProxiedTest : public IntegrationTest {
       int none = 0;  // only the first of them
       if (!is_target(e, write) || !faults_.compare_exchange_strong(none, 1)) return WireProxy::Verdict::kPass;
       if (fault == Fault::kReplyLost) return WireProxy::Verdict::kHangUp;
-      if (fault == Fault::kRefused) {
+      if (fault == Fault::kRefused || fault == Fault::kRetryableWritesOff) {
+        const bool unauthorized = fault == Fault::kRefused;
         bson_reinit(e.reply);
         BSON_APPEND_DOUBLE(e.reply, "ok", 0);
-        BSON_APPEND_UTF8(e.reply, "errmsg", "not authorized to insert");
-        BSON_APPEND_INT32(e.reply, "code", 13);
-        BSON_APPEND_UTF8(e.reply, "codeName", "Unauthorized");
+        BSON_APPEND_UTF8(e.reply, "errmsg",
+                         unauthorized ? "not authorized to insert" : "Retryable writes are not supported");
+        BSON_APPEND_INT32(e.reply, "code", unauthorized ? 13 : 301);
+        BSON_APPEND_UTF8(e.reply, "codeName", unauthorized ? "Unauthorized" : "IllegalOperation");
       } else {
         add_write_concern_timeout(e.reply);
       }
@@ -272,6 +276,21 @@ TEST_F(UnconfirmedLockTest, ARefusedLeaseWriteIsReportedAsItIs) {
   // The real server did take the lease (only the reply the proxy rewrote
   // says no): still there, so no delete was tried.
   EXPECT_EQ(lock_leftovers(probe()), 1);
+}
+
+// A server without retryable writes (Amazon DocumentDB) refuses the first
+// write: the error says what to change in the URI.
+TEST_F(UnconfirmedLockTest, AServerWithoutRetryableWritesGetsTheFixNamed) {
+  SKIP_UNLESS_PROXIABLE();
+  write_migration(migration_name(1), counter_migration(1));
+  start_proxy(Write::kLockInsert, Fault::kRetryableWritesOff);
+  ProcessResult faulted = via_proxy({"up"});
+  ASSERT_EQ(faults_.load(), 1) << describe(faulted);
+  EXPECT_EQ(faulted.exit_code, 3) << describe(faulted);
+  EXPECT_TRUE(contains(faulted.err, "Retryable writes are not supported; this server does not support retryable "
+                                    "writes (Amazon DocumentDB): add retryWrites=false to the URI"))
+      << describe(faulted);
+  EXPECT_EQ(std::count(faulted.err.begin(), faulted.err.end(), '\n'), 1) << "one line";
 }
 
 // Every tracking write asks a majority to confirm it within 30 s: on a

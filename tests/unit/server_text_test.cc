@@ -21,5 +21,25 @@ TEST(OneLine, DropsFerretDbsGoSourceLocations) {
   EXPECT_EQ(one_line("see config.go:12 for details"), "see config.go:12 for details");
 }
 
+TEST(Remedy, AmazonDocumentDbNeedsRetryWritesOff) {
+  // As Amazon DocumentDB answers a write with a transaction number.
+  std::string fix = remedy("Retryable writes are not supported", 301, /*tracking=*/true);
+  EXPECT_NE(fix.find("add retryWrites=false to the URI"), std::string::npos) << fix;
+  EXPECT_EQ(fix, remedy("Retryable writes are not supported", 301, /*tracking=*/false)) << "a migration's too";
+}
+
+TEST(Remedy, AValidatorThatRefusesTheTrackingFieldsIsNamed) {
+  std::string fix = remedy("Document failed validation", 121, /*tracking=*/true);
+  EXPECT_NE(fix.find("schema validator on the tracking collection"), std::string::npos) << fix;
+  EXPECT_EQ(remedy("Document failed validation", 121, /*tracking=*/false), "")
+      << "a migration's own write refused by a validator is the migration's failure, reported as it is";
+}
+
+TEST(Remedy, OtherRefusalsHaveNone) {
+  EXPECT_EQ(remedy("E11000 duplicate key error collection: app.users index: email_1", 11000, true), "");
+  EXPECT_EQ(remedy("not authorized on app to execute command", 13, true), "");
+  EXPECT_EQ(remedy("", 0, false), "");
+}
+
 }  // namespace
 }  // namespace mongomigrate::core
