@@ -20,8 +20,11 @@ std::vector<PartitionProgress> MigrationContext::split(const BatchQuery& query) 
   Value match = Doc{{"$and", Array{query.filter, Doc{{"_id", Doc{{"$exists", true}}}}}}};
   Array pipeline{Doc{{"$match", std::move(match)}}, Doc{{"$sample", Doc{{"size", size}}}},
                  Doc{{"$sort", Doc{{"_id", 1}}}}, Doc{{"$project", Doc{{"_id", 1}}}}};
+  // One more than the sample can hold: a mongod that fills the first batch
+  // exactly keeps the cursor open (until its 10-minute idle timeout), not
+  // knowing there is no more.
   Document reply = command(Doc{{"aggregate", query.collection}, {"pipeline", std::move(pipeline)},
-                               {"cursor", Doc{{"batchSize", size}}}});
+                               {"cursor", Doc{{"batchSize", size + 1}}}});
   std::vector<Value> sample;
   if (std::optional<Value> batch = reply.get("cursor.firstBatch")) {
     for (const Value& entry : std::get<Array>(batch->variant())) {
