@@ -28,8 +28,9 @@ std::string remedy(std::string_view message, int code, bool tracking) {
   }
   constexpr int kDocumentValidationFailure = 121;
   if (tracking && (code == kDocumentValidationFailure || message.find("failed validation") != std::string_view::npos)) {
-    return "a schema validator on the tracking collection refuses mongo-migrate's fields (status \"running\", "
-           "lockOwner, reverting): allow them, or remove the validator";
+    return "a schema validator on a tracking collection (the log, its _events or _lock) refuses what "
+           "mongo-migrate writes there (such as status \"running\", lockOwner, reverting): allow it, or remove "
+           "the validator";
   }
   return "";
 }

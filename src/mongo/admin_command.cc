@@ -1,23 +1,38 @@
 #include "mongo/admin_command.h"
 
+#include <fmt/format.h>
+
 #include <string_view>
 
 namespace mongomigrate::mongo {
 namespace {
 
-// `name` as a namespace: a collection of `database` if it has no dot.
-std::string qualified(std::string_view name, const std::string& database) {
-  if (name.find('.') != std::string_view::npos) return std::string(name);
-  return database + "." + std::string(name);
+// `name` (the value of `field`) as a namespace of `database`, or why not.
+Result<std::string> qualified(std::string_view field, std::string_view name, const std::string& database) {
+  auto refuse = [&](std::string_view why) {
+    return std::unexpected(Error{ErrorKind::kMigrationFailed,
+                                 fmt::format("renameCollection: {} \"{}\" {}", field, name, why)});
+  };
+  if (name.empty() || name.front() == '.' || name.back() == '.') {
+    return refuse("is not a collection name");
+  }
+  std::size_t dot = name.find('.');
+  if (dot == std::string_view::npos) return database + "." + std::string(name);
+  if (name.substr(0, dot) != database) {
+    return refuse(fmt::format("names database \"{}\", not the one the migration runs on (\"{}\"); write "
+                              "\"{}.{}\" for a collection of that one",
+                              name.substr(0, dot), database, database, name));
+  }
+  return std::string(name);
 }
 
 }  // namespace
 
-std::optional<OwnedBson> admin_form(const bson_t* command, const std::string& database) {
+Result<std::optional<OwnedBson>> admin_form(const bson_t* command, const std::string& database) {
   bson_iter_t it;
   if (!bson_iter_init(&it, command) || !bson_iter_next(&it) ||
       std::string_view(bson_iter_key(&it)) != "renameCollection") {
-    return std::nullopt;
+    return std::optional<OwnedBson>();
   }
   OwnedBson admin(bson_new());
   bson_iter_init(&it, command);
@@ -26,14 +41,15 @@ std::optional<OwnedBson> admin_form(const bson_t* command, const std::string& da
     if ((key == "renameCollection" || key == "to") && BSON_ITER_HOLDS_UTF8(&it)) {
       uint32_t length = 0;
       const char* value = bson_iter_utf8(&it, &length);
-      std::string name = qualified(std::string_view(value, length), database);
-      bson_append_utf8(admin.get(), key.data(), static_cast<int>(key.size()), name.data(),
-                       static_cast<int>(name.size()));
+      auto name = qualified(key, std::string_view(value, length), database);
+      if (!name) return std::unexpected(name.error());
+      bson_append_utf8(admin.get(), key.data(), static_cast<int>(key.size()), name->data(),
+                       static_cast<int>(name->size()));
     } else {
       bson_append_iter(admin.get(), key.data(), static_cast<int>(key.size()), &it);
     }
   }
-  return admin;
+  return std::optional<OwnedBson>(std::move(admin));
 }
 
 }  // namespace mongomigrate::mongo

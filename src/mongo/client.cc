@@ -103,7 +103,25 @@ bool is_transport_error(const bson_error_t& error) {
 }
 
 bool may_have_landed(const bson_error_t& error) {
-  return error.domain == MONGOC_ERROR_STREAM || error.domain == MONGOC_ERROR_WRITE_CONCERN;
+  switch (error.domain) {
+    case MONGOC_ERROR_STREAM:         // the reply was lost
+    case MONGOC_ERROR_PROTOCOL:       // the reply came back broken
+    case MONGOC_ERROR_WRITE_CONCERN:  // applied, not confirmed
+      return true;
+    case MONGOC_ERROR_SERVER:
+      // On a replica set libmongoc retries a write once after a lost reply
+      // and reports the retry's error: a step-down or shutdown then says
+      // nothing of the first attempt.
+      switch (error.code) {
+        case 6: case 7: case 89: case 91: case 189: case 262: case 9001: case 10107: case 11600: case 11602:
+        case 13435: case 13436:
+          return true;
+        default:
+          return false;
+      }
+    default:
+      return false;
+  }
 }
 
 Result<PreparedUri> prepare_uri(const std::string& uri_text) {
@@ -253,9 +271,9 @@ Result<void> Client::run_migration_command(const core::Command& command) {
 }
 
 Result<void> Client::run_migration_command(const bson_t* command, bson_t* reply) {
-  if (std::optional<OwnedBson> admin = admin_form(command, database_)) {
-    return run_command_on("admin", admin->get(), reply, ErrorKind::kMigrationFailed);
-  }
+  auto admin = admin_form(command, database_);
+  if (!admin) return std::unexpected(admin.error());
+  if (*admin) return run_command_on("admin", (*admin)->get(), reply, ErrorKind::kMigrationFailed);
   return run_command(command, reply, ErrorKind::kMigrationFailed);
 }
 

@@ -149,9 +149,10 @@ std::string unsupported_server(const bson_t* reply);
 bool is_transport_error(const bson_error_t& error);
 
 // Whether a write that failed with `error` may have been applied all the
-// same: its reply was lost on the way back (a stream error), or it came with
-// a write concern error (applied, not confirmed). A server's refusal, or a
-// server never reached, means it was not.
+// same: its reply was lost or broken on the way back, it came with a write
+// concern error (applied, not confirmed), or a retry after a lost reply met
+// a primary stepping down or shutting down. Any other refusal by the server,
+// or a server never reached, means it was not.
 bool may_have_landed(const bson_error_t& error);
 
 }  // namespace mongomigrate::mongo

@@ -117,8 +117,8 @@ Error MongoLockStore::give_back_unknown(const LeaseHolder& holder, const char* c
   if (!may_have_landed(error)) return failed;
   auto deleted = delete_lease(holder.owner, "cannot give the migration lock back");
   if (!deleted) {
-    failed.message += fmt::format("; if the server took it, the lock stays held until its lease expires (giving it "
-                                  "back failed: {})",
+    failed.message += fmt::format("; giving it back got no clear answer either ({}): if it is still held, it "
+                                  "expires by itself",
                                   deleted.error().message);
   } else if (*deleted) {
     failed.message += "; the server had taken it, and it was given back";

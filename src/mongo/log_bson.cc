@@ -110,4 +110,9 @@ std::string new_object_id() {
   return hex;
 }
 
+Doc record_key(const std::string& id, const std::string& name) {
+  if (auto oid = object_id(id)) return Doc{{"_id", *oid}};
+  return Doc{{"name", name}};
+}
+
 }  // namespace mongomigrate::mongo

@@ -25,5 +25,8 @@ Doc event_fields(const HistoryEvent& event);
 std::optional<ObjectId> object_id(const std::string& hex);
 // A new ObjectId, as hex.
 std::string new_object_id();
+// The filter of one record: `_id: ObjectId(id)`, or `name` for a record
+// whose `_id` is not one.
+Doc record_key(const std::string& id, const std::string& name);
 
 }  // namespace mongomigrate::mongo

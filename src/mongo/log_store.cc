@@ -118,12 +118,6 @@ Result<void> MongoLogStore::ensure_indexes() {
 
 namespace {
 
-// `_id: ObjectId(id)`, or `name` for a record whose `_id` is not one.
-Doc record_key(const std::string& id, const std::string& name) {
-  if (auto oid = object_id(id)) return Doc{{"_id", *oid}};
-  return Doc{{"name", name}};
-}
-
 // `value`, or null (which also matches a missing field) if empty.
 Value or_null(const std::string& value) { return value.empty() ? Value() : Value(value); }
 
@@ -163,19 +157,6 @@ Result<std::int64_t> MongoLogStore::update(const bson_t* filter, const bson_t* u
   }
   bson_iter_t it;
   return bson_iter_init_find(&it, reply.get(), "matchedCount") ? bson_iter_as_int64(&it) : 0;
-}
-
-Error MongoLogStore::give_back_unknown(const store::Claim& claim, const store::ClaimRequest& request,
-                                       Error failure) {
-  auto back = release_claim(claim, request);
-  if (back || back.error().kind == ErrorKind::kLockLost) {  // given back, or it never landed
-    failure.message += fmt::format("; {} was not started and its record is as before", claim.name);
-  } else {
-    failure.message += fmt::format("; {} was not started, but if the claim reached the server its record stays "
-                                   "marked running (giving the claim back failed: {})",
-                                   claim.name, back.error().message);
-  }
-  return failure;
 }
 
 Result<store::Claim> MongoLogStore::claim(const std::string& name, const store::ClaimRequest& request,
@@ -302,50 +283,6 @@ Result<void> MongoLogStore::note_revert_failed(const core::Migration& m, const s
   // Still `running` and `reverting`, with no runner: interrupted.
   LogUpdate change{.set = {{"error", "revert failed: " + error}}, .unset = {"lockOwner"}};
   return fenced_update(claim, change, fmt::format("cannot record the failed revert of {}", m.name));
-}
-
-Result<void> MongoLogStore::release_claim(const store::Claim& claim, const store::ClaimRequest& request) {
-  std::string context = fmt::format("cannot give back the claim of {}", claim.name);
-  if (!request.seen) {
-    // The claim inserted the record: delete it, if it is still ours.
-    CollectionPtr coll = client_.open_collection(collection_);
-    Doc owned = record_key(claim.id, claim.name);
-    owned.emplace_back("lockOwner", claim.owner);
-    OwnedBson filter = to_bson(owned);
-    ScopedBson opts, reply;
-    mongoc_write_concern_append(write_concern_.get(), opts.get());
-    bson_error_t error;
-    bson_destroy(reply.get());
-    if (!mongoc_collection_delete_one(coll.get(), filter.get(), opts.get(), reply.get(), &error)) {
-      return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, context));
-    }
-    bson_iter_t it;
-    if (!bson_iter_init_find(&it, reply.get(), "deletedCount") || bson_iter_as_int64(&it) == 0) {
-      return std::unexpected(Error{ErrorKind::kLockLost, context + ": the record is no longer this runner's"});
-    }
-    return {};
-  }
-  const core::LogRecord& seen = *request.seen;
-  LogUpdate change;
-  auto restore = [&](const char* field, const std::string& value) {
-    if (value.empty()) {
-      change.unset.push_back(field);
-    } else {
-      change.set.emplace_back(field, value);
-    }
-  };
-  restore("status", seen.status);
-  restore("version", seen.version);
-  restore("checksum", seen.checksum);
-  restore("appliedBy", seen.applied_by);
-  restore("error", seen.error);
-  restore("lockOwner", seen.lock_owner);
-  if (seen.reverting) {
-    change.set.emplace_back("reverting", true);
-  } else {
-    change.unset.push_back("reverting");
-  }
-  return fenced_update(claim, change, context);
 }
 
 Result<void> MongoLogStore::set_status(const std::string& name, const core::Migration* m, const std::string& status,

@@ -18,11 +18,14 @@ constexpr int kDuplicateKey = 11000;
 
 // One ordered bulk insert of `docs` into `coll`: how many were inserted
 // (from the first), and the driver's error if it stopped early.
-// `duplicate`: that error is a duplicate key.
+// `duplicate`: that error is a duplicate key. `unknown`: no document's own
+// error, but the insert may have landed (may_have_landed), so how many did
+// is not known (`count` is what the reply said, if it came).
 struct Inserted {
   std::size_t count = 0;
   bool failed = false;
   bool duplicate = false;
+  bool unknown = false;
   bson_error_t error{};
 };
 
@@ -54,6 +57,8 @@ Inserted insert_ordered(mongoc_collection_t* coll, const std::vector<OwnedBson>&
   if (statement_failed && result.count == docs.size()) result.count = docs.size() - 1;
   result.duplicate =
       result.error.code == kDuplicateKey || (statement_failed && bson_iter_as_int64(&code) == kDuplicateKey);
+  result.unknown = !statement_failed && may_have_landed(result.error) &&
+                   result.error.domain != MONGOC_ERROR_WRITE_CONCERN;  // a write concern error: all of them
   return result;
 }
 
@@ -92,10 +97,14 @@ Result<std::size_t> MongoLogStore::insert_applied(std::span<const core::Migratio
   CollectionPtr coll = client_.open_collection(collection_);
   Inserted inserted = insert_ordered(coll.get(), docs, write_concern_.get());
   if (!inserted.failed || inserted.duplicate) return inserted.count;
-  std::string context = inserted.count < migrations.size()
-                            ? fmt::format("cannot record {} applied ({} of {} recorded)",
-                                          migrations[inserted.count]->name, inserted.count, migrations.size())
-                            : fmt::format("{} of {} recorded applied, not confirmed", inserted.count, migrations.size());
+  std::string context =
+      inserted.unknown ? fmt::format("recording {} migrations applied got no clear answer (some or all of them may "
+                                     "be recorded)",
+                                     migrations.size())
+      : inserted.count < migrations.size()
+          ? fmt::format("cannot record {} applied ({} of {} recorded)", migrations[inserted.count]->name,
+                        inserted.count, migrations.size())
+          : fmt::format("{} of {} recorded applied, not confirmed", inserted.count, migrations.size());
   return std::unexpected(client_.error_from(inserted.error, ErrorKind::kDatabase, context));
 }
 
@@ -107,11 +116,13 @@ Result<void> MongoLogStore::append_events(std::span<const HistoryEvent> events) 
   CollectionPtr coll = client_.open_collection(events_collection());
   Inserted inserted = insert_ordered(coll.get(), docs, write_concern_.get());
   if (!inserted.failed) return {};
-  std::string context = inserted.count < events.size()
-                            ? fmt::format("cannot record the {} event of {} ({} of {} events recorded)",
-                                          events[inserted.count].action, events[inserted.count].name, inserted.count,
-                                          events.size())
-                            : fmt::format("{} of {} events recorded, not confirmed", inserted.count, events.size());
+  std::string context =
+      inserted.unknown ? fmt::format("recording {} events got no clear answer (some or all of them may be recorded)",
+                                     events.size())
+      : inserted.count < events.size()
+          ? fmt::format("cannot record the {} event of {} ({} of {} events recorded)", events[inserted.count].action,
+                        events[inserted.count].name, inserted.count, events.size())
+          : fmt::format("{} of {} events recorded, not confirmed", inserted.count, events.size());
   return std::unexpected(client_.error_from(inserted.error, ErrorKind::kDatabase, context));
 }
 

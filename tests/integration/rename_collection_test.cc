@@ -58,6 +58,19 @@ TEST_F(RenameCollectionTest, ARenameItCannotDoFailsTheMigration) {
   EXPECT_EQ(probe().string_field("migrationlogs", R"({"name": "001-rename.json"})", "status"), "failed");
 }
 
+// A rename that would move data to another database fails the migration
+// before anything is sent.
+TEST_F(RenameCollectionTest, ARenameOutOfTheDatabaseIsRefused) {
+  probe().insert("users", R"({"_id": 1})");
+  write_migration("001-rename.json", R"({"up": [ { "renameCollection": "users", "to": "users.archive" } ]})");
+  ProcessResult up = cli({"up"});
+  EXPECT_EQ(up.exit_code, 1) << describe(up);
+  EXPECT_NE(up.err.find("names database \"users\", not the one the migration runs on"), std::string::npos)
+      << describe(up);
+  EXPECT_EQ(probe().count("users"), 1) << "nothing was renamed";
+  EXPECT_EQ(probe().string_field("migrationlogs", R"({"name": "001-rename.json"})", "status"), "failed");
+}
+
 // What goes on the wire: the command on `admin`, with full namespaces.
 TEST_F(RenameCollectionTest, ItIsSentToAdminWithFullNamespaces) {
   SKIP_UNLESS_LOCAL_SERVER("a wire proxy in front of a single plain-TCP server");

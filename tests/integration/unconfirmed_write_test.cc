@@ -33,6 +33,7 @@ enum class Write {
   kOutcomeAndNext,  // a migration's outcome with the next one's claim (one update of two statements)
   kRevertClaim,     // the claim of a revert (a conditional update)
   kLockInsert,      // taking the lock (an insert into migrationlogs_lock)
+  kEveryLogWrite,   // every write to migrationlogs (the claim and its give-back alike)
 };
 enum class Fault {
   kReplyLost,
@@ -57,13 +58,17 @@ std::string case_name(const ::testing::TestParamInfo<Case>& info) {
 
 bool is_target(const WireProxy::Exchange& e, Write write) {
   if (write == Write::kLockInsert) return e.name == "insert" && e.collection == "migrationlogs_lock";
+  if (write == Write::kEveryLogWrite) {
+    return e.collection == "migrationlogs" && (e.name == "insert" || e.name == "update" || e.name == "delete");
+  }
   if (e.collection != "migrationlogs") return false;
   switch (write) {
     case Write::kClaimInsert: return e.name == "insert";
     case Write::kClaimUpdate:
     case Write::kRevertClaim: return e.name == "update" && e.statements == 1;
     case Write::kOutcomeAndNext: return e.name == "update" && e.statements == 2;
-    case Write::kLockInsert: break;
+    case Write::kLockInsert:
+    case Write::kEveryLogWrite: break;
   }
   return false;
 }
@@ -86,6 +91,12 @@ std::string write_concern_of(const bson_t* command) {
 // `write` it sees with `fault`.
 class ProxiedTest : public IntegrationTest {
  protected:
+  // The proxy's threads use the members below: stop it before they go.
+  void TearDown() override {
+    proxy_.reset();
+    IntegrationTest::TearDown();
+  }
+
   void start_proxy(Write write, Fault fault) {
     // The proxy forwards to one plain-TCP server; a given URI may name a
     // replica set (whose members the driver would reach directly) or TLS.
@@ -97,8 +108,11 @@ class ProxiedTest : public IntegrationTest {
         std::lock_guard lock(mutex_);
         tracking_writes_.push_back(e.name + " " + e.collection + " " + write_concern_of(e.command));
       }
-      int none = 0;  // only the first of them
-      if (!is_target(e, write) || !faults_.compare_exchange_strong(none, 1)) return WireProxy::Verdict::kPass;
+      if (!is_target(e, write)) return WireProxy::Verdict::kPass;
+      int none = 0;  // only the first of them, unless every one
+      if (!faults_.compare_exchange_strong(none, 1) && write != Write::kEveryLogWrite) {
+        return WireProxy::Verdict::kPass;
+      }
       if (fault == Fault::kReplyLost) return WireProxy::Verdict::kHangUp;
       if (fault == Fault::kRefused || fault == Fault::kRetryableWritesOff) {
         const bool unauthorized = fault == Fault::kRefused;
@@ -146,7 +160,7 @@ TEST_P(UnconfirmedWriteTest, TheClaimIsGivenBackAndTheNextRunFinishes) {
   ASSERT_EQ(faults_.load(), 1) << "the proxy saw the write it was to fault\n" << describe(faulted);
   EXPECT_EQ(faulted.exit_code, 3) << describe(faulted);
   const std::string claimed = c.write == Write::kOutcomeAndNext ? second : first;
-  EXPECT_TRUE(contains(faulted.err, claimed + " was not started and its record is as before")) << describe(faulted);
+  EXPECT_TRUE(contains(faulted.err, claimed + " was not started, and no claim of this runner's is left on its record")) << describe(faulted);
   if (c.fault == Fault::kWriteConcernError) {
     EXPECT_TRUE(contains(faulted.err, "waiting for replication timed out")) << describe(faulted);
   }
@@ -166,6 +180,7 @@ TEST_P(UnconfirmedWriteTest, TheClaimIsGivenBackAndTheNextRunFinishes) {
       break;
     case Write::kRevertClaim:
     case Write::kLockInsert:
+    case Write::kEveryLogWrite:
       break;
     case Write::kOutcomeAndNext:
       // The outcome reached the server (a write concern error says it was
@@ -213,7 +228,7 @@ TEST_P(UnconfirmedRevertClaimTest, TheClaimIsGivenBackAndTheNextRunFinishes) {
   ProcessResult faulted = via_proxy({"down"});
   ASSERT_EQ(faults_.load(), 1) << "the proxy saw the write it was to fault\n" << describe(faulted);
   EXPECT_EQ(faulted.exit_code, 3) << describe(faulted);
-  EXPECT_TRUE(contains(faulted.err, "002-b.json was not started and its record is as before")) << describe(faulted);
+  EXPECT_TRUE(contains(faulted.err, "002-b.json was not started, and no claim of this runner's is left on its record")) << describe(faulted);
   EXPECT_EQ(probe().find("migrationlogs"), log_before) << "both records as they were: applied, no runner";
   EXPECT_EQ(probe().count("things", R"({"_id": "b"})"), 1) << "its down did not run";
   EXPECT_EQ(lock_leftovers(probe()), 0) << "the lock was released";
@@ -291,6 +306,24 @@ TEST_F(UnconfirmedLockTest, AServerWithoutRetryableWritesGetsTheFixNamed) {
                                     "writes (Amazon DocumentDB): add retryWrites=false to the URI"))
       << describe(faulted);
   EXPECT_EQ(std::count(faulted.err.begin(), faulted.err.end(), '\n'), 1) << "one line";
+}
+
+// A replica set that confirms nothing: the claim's give-back gets a write
+// concern error too, and the message says what holds either way.
+TEST_F(UnconfirmedLockTest, AGiveBackWithoutAClearAnswerSaysWhatHoldsEitherWay) {
+  SKIP_UNLESS_PROXIABLE();
+  write_migration(migration_name(1), counter_migration(1));
+  start_proxy(Write::kEveryLogWrite, Fault::kWriteConcernError);
+  ProcessResult faulted = via_proxy({"up"});
+  EXPECT_EQ(faulted.exit_code, 3) << describe(faulted);
+  EXPECT_TRUE(contains(faulted.err, "001-step.json was not started, and giving its claim back got no clear answer "
+                                    "either (cannot give back the claim of 001-step.json: waiting for replication "
+                                    "timed out): if its record says running, nothing of it ran (`run "
+                                    "001-step.json` starts it)"))
+      << describe(faulted);
+  EXPECT_EQ(probe().count("migrationlogs"), 0) << "both writes were applied, only not confirmed";
+  EXPECT_EQ(counter(probe(), 1), 0);
+  EXPECT_EQ(lock_leftovers(probe()), 0);
 }
 
 // Every tracking write asks a majority to confirm it within 30 s: on a

@@ -14,7 +14,12 @@
 // connections of that pair are closed without the reply: the server has run
 // the command, the client gets a network error). Hooks run on the
 // connections' threads, concurrently. The destructor closes everything and
-// joins every thread.
+// joins every thread. Not handled (the tool does not use them): an edited
+// reply is re-encoded without moreToCome or a checksum, and a request sent
+// with moreToCome is never matched to a reply.
+// A fixture that holds a proxy whose hook uses other members of it stops the
+// proxy first (in TearDown).
+
 #pragma once
 
 #include <bson/bson.h>

@@ -24,8 +24,9 @@ std::string json_of(const bson_t* doc) {
 
 std::string admin_json(const std::string& command, const std::string& database = "tenant1") {
   OwnedBson parsed = parse(command);
-  std::optional<OwnedBson> admin = admin_form(parsed.get(), database);
-  return admin ? json_of(admin->get()) : "(as it is)";
+  auto admin = admin_form(parsed.get(), database);
+  if (!admin) return "refused: " + admin.error().message;
+  return *admin ? json_of((*admin)->get()) : "(as it is)";
 }
 
 TEST(AdminCommand, ARenameOfCollectionsOfItsOwnDatabaseGetsFullNamespaces) {
@@ -35,11 +36,28 @@ TEST(AdminCommand, ARenameOfCollectionsOfItsOwnDatabaseGetsFullNamespaces) {
             R"({ "renameCollection" : "app.users", "to" : "app.customers", "dropTarget" : true })");
 }
 
-TEST(AdminCommand, ANameWithADotIsAFullNamespaceAsMongoDbReadsIt) {
-  EXPECT_EQ(admin_json(R"({"renameCollection": "app.users", "to": "app.users.archive"})"),
+TEST(AdminCommand, ANameWithADotIsAFullNamespaceOfTheSameDatabase) {
+  EXPECT_EQ(admin_json(R"({"renameCollection": "app.users", "to": "app.users.archive"})", "app"),
             R"({ "renameCollection" : "app.users", "to" : "app.users.archive" })");
-  EXPECT_EQ(admin_json(R"({"renameCollection": "users", "to": "archive.users"})"),
-            R"({ "renameCollection" : "tenant1.users", "to" : "archive.users" })");
+  EXPECT_EQ(admin_json(R"({"renameCollection": "users", "to": "tenant1.users.archive"})"),
+            R"({ "renameCollection" : "tenant1.users", "to" : "tenant1.users.archive" })");
+}
+
+// A migration's log is per database: a rename must not move data out of it.
+TEST(AdminCommand, ARenameOutOfTheDatabaseIsRefused) {
+  EXPECT_EQ(admin_json(R"({"renameCollection": "users", "to": "users.archive"})"),
+            "refused: renameCollection: to \"users.archive\" names database \"users\", not the one the migration "
+            "runs on (\"tenant1\"); write \"tenant1.users.archive\" for a collection of that one");
+  EXPECT_EQ(admin_json(R"({"renameCollection": "other.users", "to": "customers"})").rfind("refused: ", 0), 0u);
+}
+
+TEST(AdminCommand, AnEmptyOrDotEdgedNameIsRefused) {
+  for (const char* name : {"", ".users", "users.", "."}) {
+    std::string command = std::string(R"({"renameCollection": "users", "to": ")") + name + R"("})";
+    EXPECT_EQ(admin_json(command), std::string("refused: renameCollection: to \"") + name +
+                                       "\" is not a collection name")
+        << command;
+  }
 }
 
 TEST(AdminCommand, OtherCommandsGoToTheirDatabaseAsTheyAre) {

@@ -30,7 +30,7 @@ TEST(Remedy, AmazonDocumentDbNeedsRetryWritesOff) {
 
 TEST(Remedy, AValidatorThatRefusesTheTrackingFieldsIsNamed) {
   std::string fix = remedy("Document failed validation", 121, /*tracking=*/true);
-  EXPECT_NE(fix.find("schema validator on the tracking collection"), std::string::npos) << fix;
+  EXPECT_NE(fix.find("schema validator on a tracking collection"), std::string::npos) << fix;
   EXPECT_EQ(remedy("Document failed validation", 121, /*tracking=*/false), "")
       << "a migration's own write refused by a validator is the migration's failure, reported as it is";
 }

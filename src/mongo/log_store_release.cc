@@ -1,0 +1,71 @@
+// Giving a claim back (MongoLogStore, see mongo/log_store.h): the record as
+// it was before a migration that did not start was claimed, fenced on the
+// claimer's owner id like every write of a claim.
+#include <fmt/format.h>
+
+#include "mongo/log_bson.h"
+#include "mongo/log_store.h"
+#include "mongo/value_bson.h"
+
+namespace mongomigrate::mongo {
+
+Result<void> MongoLogStore::release_claim(const store::Claim& claim, const store::ClaimRequest& request) {
+  std::string context = fmt::format("cannot give back the claim of {}", claim.name);
+  if (!request.seen) {
+    // The claim inserted the record: delete it, if it is still ours.
+    CollectionPtr coll = client_.open_collection(collection_);
+    Doc owned = record_key(claim.id, claim.name);
+    owned.emplace_back("lockOwner", claim.owner);
+    OwnedBson filter = to_bson(owned);
+    ScopedBson opts, reply;
+    mongoc_write_concern_append(write_concern_.get(), opts.get());
+    bson_error_t error;
+    bson_destroy(reply.get());
+    if (!mongoc_collection_delete_one(coll.get(), filter.get(), opts.get(), reply.get(), &error)) {
+      return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, context));
+    }
+    bson_iter_t it;
+    if (!bson_iter_init_find(&it, reply.get(), "deletedCount") || bson_iter_as_int64(&it) == 0) {
+      return std::unexpected(Error{ErrorKind::kLockLost, context + ": the record is no longer this runner's"});
+    }
+    return {};
+  }
+  const core::LogRecord& seen = *request.seen;
+  LogUpdate change;
+  auto restore = [&](const char* field, const std::string& value) {
+    if (value.empty()) {
+      change.unset.push_back(field);
+    } else {
+      change.set.emplace_back(field, value);
+    }
+  };
+  restore("status", seen.status);
+  restore("version", seen.version);
+  restore("checksum", seen.checksum);
+  restore("appliedBy", seen.applied_by);
+  restore("error", seen.error);
+  restore("lockOwner", seen.lock_owner);
+  if (seen.reverting) {
+    change.set.emplace_back("reverting", true);
+  } else {
+    change.unset.push_back("reverting");
+  }
+  return fenced_update(claim, change, context);
+}
+
+Error MongoLogStore::give_back_unknown(const store::Claim& claim, const store::ClaimRequest& request,
+                                       Error failure) {
+  auto back = release_claim(claim, request);
+  if (back || back.error().kind == ErrorKind::kLockLost) {  // given back, or there was nothing of ours
+    failure.message += fmt::format("; {} was not started, and no claim of this runner's is left on its record",
+                                   claim.name);
+  } else {
+    // The give-back may have landed unconfirmed too: say what holds either way.
+    failure.message += fmt::format("; {} was not started, and giving its claim back got no clear answer either "
+                                   "({}): if its record says running, nothing of it ran (`run {}` starts it)",
+                                   claim.name, back.error().message, claim.name);
+  }
+  return failure;
+}
+
+}  // namespace mongomigrate::mongo
