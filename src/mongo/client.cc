@@ -262,6 +262,20 @@ CollectionPtr Client::open_collection(const std::string& name) {
   return CollectionPtr(mongoc_client_get_collection(client_.get(), database_.c_str(), name.c_str()));
 }
 
+Result<std::int64_t> Client::delete_one(const std::string& collection, const bson_t* filter,
+                                        mongoc_write_concern_t* write_concern, std::string_view context) {
+  CollectionPtr coll = open_collection(collection);
+  ScopedBson opts, reply;
+  mongoc_write_concern_append(write_concern, opts.get());
+  bson_error_t error;
+  bson_destroy(reply.get());
+  if (!mongoc_collection_delete_one(coll.get(), filter, opts.get(), reply.get(), &error)) {
+    return std::unexpected(error_from(error, ErrorKind::kDatabase, context));
+  }
+  bson_iter_t it;
+  return bson_iter_init_find(&it, reply.get(), "deletedCount") ? bson_iter_as_int64(&it) : 0;
+}
+
 Result<void> Client::run_migration_command(const core::Command& command) {
   bson_t cmd;
   if (!bson_init_static(&cmd, command.bson.data(), command.bson.size())) {

@@ -59,6 +59,10 @@ class Client {
                               ErrorKind failure_kind);
 
   CollectionPtr open_collection(const std::string& name);
+  // delete_one(filter) on `collection` with `write_concern`: how many
+  // documents it deleted (0 or 1); a failure is kDatabase, with `context`.
+  Result<std::int64_t> delete_one(const std::string& collection, const bson_t* filter,
+                                  mongoc_write_concern_t* write_concern, std::string_view context);
 
   // Turns a driver error into an Error of `kind` (or kDatabase for transport
   // and authentication problems), scrubbed of the password.

@@ -155,16 +155,9 @@ Result<bool> MongoLockStore::holds(const LeaseHolder& holder) {
 }
 
 Result<bool> MongoLockStore::delete_lease(const std::string& owner, const char* context) {
-  CollectionPtr coll = client_.open_collection(collection_);
-  OwnedBson filter = owned_filter(owner);
-  ScopedBson opts, reply;
-  mongoc_write_concern_append(write_concern_.get(), opts.get());
-  bson_error_t error;
-  bson_destroy(reply.get());
-  if (!mongoc_collection_delete_one(coll.get(), filter.get(), opts.get(), reply.get(), &error)) {
-    return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, context));
-  }
-  return count_in(reply.get(), "deletedCount") == 1;
+  auto deleted = client_.delete_one(collection_, owned_filter(owner).get(), write_concern_.get(), context);
+  if (!deleted) return std::unexpected(deleted.error());
+  return *deleted == 1;
 }
 
 Result<void> MongoLockStore::release(const LeaseHolder& holder) {

@@ -13,19 +13,11 @@ Result<void> MongoLogStore::release_claim(const store::Claim& claim, const store
   std::string context = fmt::format("cannot give back the claim of {}", claim.name);
   if (!request.seen) {
     // The claim inserted the record: delete it, if it is still ours.
-    CollectionPtr coll = client_.open_collection(collection_);
     Doc owned = record_key(claim.id, claim.name);
     owned.emplace_back("lockOwner", claim.owner);
-    OwnedBson filter = to_bson(owned);
-    ScopedBson opts, reply;
-    mongoc_write_concern_append(write_concern_.get(), opts.get());
-    bson_error_t error;
-    bson_destroy(reply.get());
-    if (!mongoc_collection_delete_one(coll.get(), filter.get(), opts.get(), reply.get(), &error)) {
-      return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, context));
-    }
-    bson_iter_t it;
-    if (!bson_iter_init_find(&it, reply.get(), "deletedCount") || bson_iter_as_int64(&it) == 0) {
+    auto deleted = client_.delete_one(collection_, to_bson(owned).get(), write_concern_.get(), context);
+    if (!deleted) return std::unexpected(deleted.error());
+    if (*deleted == 0) {
       return std::unexpected(Error{ErrorKind::kLockLost, context + ": the record is no longer this runner's"});
     }
     return {};
