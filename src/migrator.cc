@@ -62,6 +62,18 @@ const char* to_string(StepOutcome outcome) {
   return "unknown";
 }
 
+std::string what_was_done(const RunReport& report) {
+  std::size_t done = 0, failed = 0;
+  for (const StepReport& step : report.steps) {
+    if (step.outcome == StepOutcome::kFailed) {
+      ++failed;
+    } else if (step.outcome != StepOutcome::kPlanned) {
+      ++done;
+    }
+  }
+  return fmt::format(" ({} {}, {} failed)", done, report.reverts ? "reverted" : "applied", failed);
+}
+
 bool RunReport::ok() const {
   if (blocked_by) return false;
   for (const StepReport& s : steps) {

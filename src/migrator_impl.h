@@ -7,6 +7,8 @@
 // they are MongoDB's.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <functional>
 #include <future>
 #include <memory>
@@ -73,6 +75,14 @@ struct Seams {
   // empty: no limit beyond the parser's.
   std::function<Result<std::size_t>()> max_command_bytes;
 };
+
+// For the message of a lease that could not be released after a body that
+// finished: " (N applied, M failed)" of a run's steps, else "".
+std::string what_was_done(const RunReport& report);
+template <class T>
+std::string what_was_done(const T&) {
+  return "";
+}
 
 struct Migrator::Impl {
   MigratorOptions options;
@@ -144,7 +154,13 @@ struct Migrator::Impl {
     LockSession session(**keeper);
     Result<T> result = body(session);
     if (!result) return result;
-    if (auto released = (*keeper)->release(); !released) return std::unexpected(released.error());
+    if (auto released = (*keeper)->release(); !released) {
+      // The work is done and recorded: say so, or the error reads as if not.
+      Error error = released.error();
+      error.message += fmt::format("; the work itself finished and is recorded{}; the lease expires by itself",
+                                   what_was_done(*result));
+      return std::unexpected(std::move(error));
+    }
     return result;
   }
 
@@ -201,6 +217,7 @@ struct Migrator::Impl {
 
 // A dry run's step: `commands` as JSON.
 StepReport planned_step(const core::Migration& m, const std::vector<core::Command>& commands);
+
 
 // kUsage unless the lease and renewal interval are positive, the renewal
 // shorter than the lease, and the timeout not negative.

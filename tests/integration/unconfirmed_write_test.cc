@@ -34,6 +34,7 @@ enum class Write {
   kRevertClaim,     // the claim of a revert (a conditional update)
   kLockInsert,      // taking the lock (an insert into migrationlogs_lock)
   kEveryLogWrite,   // every write to migrationlogs (the claim and its give-back alike)
+  kLockRelease,     // releasing the lock (a delete from migrationlogs_lock)
 };
 enum class Fault {
   kReplyLost,
@@ -58,6 +59,7 @@ std::string case_name(const ::testing::TestParamInfo<Case>& info) {
 
 bool is_target(const WireProxy::Exchange& e, Write write) {
   if (write == Write::kLockInsert) return e.name == "insert" && e.collection == "migrationlogs_lock";
+  if (write == Write::kLockRelease) return e.name == "delete" && e.collection == "migrationlogs_lock";
   if (write == Write::kEveryLogWrite) {
     return e.collection == "migrationlogs" && (e.name == "insert" || e.name == "update" || e.name == "delete");
   }
@@ -68,7 +70,8 @@ bool is_target(const WireProxy::Exchange& e, Write write) {
     case Write::kRevertClaim: return e.name == "update" && e.statements == 1;
     case Write::kOutcomeAndNext: return e.name == "update" && e.statements == 2;
     case Write::kLockInsert:
-    case Write::kEveryLogWrite: break;
+    case Write::kEveryLogWrite:
+    case Write::kLockRelease: break;
   }
   return false;
 }
@@ -119,7 +122,7 @@ class ProxiedTest : public IntegrationTest {
         bson_reinit(e.reply);
         BSON_APPEND_DOUBLE(e.reply, "ok", 0);
         BSON_APPEND_UTF8(e.reply, "errmsg",
-                         unauthorized ? "not authorized to insert" : "Retryable writes are not supported");
+                         unauthorized ? "not authorized on this database" : "Retryable writes are not supported");
         BSON_APPEND_INT32(e.reply, "code", unauthorized ? 13 : 301);
         BSON_APPEND_UTF8(e.reply, "codeName", unauthorized ? "Unauthorized" : "IllegalOperation");
       } else {
@@ -181,6 +184,7 @@ TEST_P(UnconfirmedWriteTest, TheClaimIsGivenBackAndTheNextRunFinishes) {
     case Write::kRevertClaim:
     case Write::kLockInsert:
     case Write::kEveryLogWrite:
+    case Write::kLockRelease:
       break;
     case Write::kOutcomeAndNext:
       // The outcome reached the server (a write concern error says it was
@@ -285,7 +289,7 @@ TEST_F(UnconfirmedLockTest, ARefusedLeaseWriteIsReportedAsItIs) {
   ProcessResult faulted = via_proxy({"up"});
   ASSERT_EQ(faults_.load(), 1) << describe(faulted);
   EXPECT_EQ(faulted.exit_code, 3) << describe(faulted);
-  EXPECT_TRUE(contains(faulted.err, "cannot take the migration lock: not authorized to insert")) << describe(faulted);
+  EXPECT_TRUE(contains(faulted.err, "cannot take the migration lock: not authorized on this database")) << describe(faulted);
   EXPECT_FALSE(contains(faulted.err, "given back")) << describe(faulted);
   EXPECT_FALSE(contains(faulted.err, "stays held")) << describe(faulted);
   // The real server did take the lease (only the reply the proxy rewrote
@@ -324,6 +328,22 @@ TEST_F(UnconfirmedLockTest, AGiveBackWithoutAClearAnswerSaysWhatHoldsEitherWay) 
   EXPECT_EQ(probe().count("migrationlogs"), 0) << "both writes were applied, only not confirmed";
   EXPECT_EQ(counter(probe(), 1), 0);
   EXPECT_EQ(lock_leftovers(probe()), 0);
+}
+
+// The lease cannot be released after every migration was applied: the
+// error says the work is done and recorded, and what it did.
+TEST_F(UnconfirmedLockTest, ALeaseThatCannotBeReleasedSaysTheWorkIsDone) {
+  SKIP_UNLESS_PROXIABLE();
+  for (int n = 1; n <= 2; ++n) write_migration(migration_name(n), counter_migration(n));
+  start_proxy(Write::kLockRelease, Fault::kRefused);
+  ProcessResult faulted = via_proxy({"up"});
+  ASSERT_EQ(faults_.load(), 1) << describe(faulted);
+  EXPECT_EQ(faulted.exit_code, 3) << describe(faulted);
+  EXPECT_TRUE(contains(faulted.err, "cannot release the migration lock: not authorized on this database; the work "
+                                    "itself finished and is recorded (2 applied, 0 failed); the lease expires by "
+                                    "itself"))
+      << describe(faulted);
+  for (int n = 1; n <= 2; ++n) EXPECT_EQ(log_status(probe(), migration_name(n)), "applied");
 }
 
 // Every tracking write asks a majority to confirm it within 30 s: on a
