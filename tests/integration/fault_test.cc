@@ -346,8 +346,8 @@ TEST_F(FaultTest, ServerKilledMidRunExits3AndTheLogStaysConsistentAfterRestart) 
   const std::string second = migration_name(2);
   // Inside the second migration: claimed, and its first insert sent.
   auto in_flight = [&] { return log_status(p, second) == "running" && p.count("bulk", R"({"m": 2})") > 0; };
-  ASSERT_TRUE(wait_until([&] { return in_flight() || runner->finished(); }, 30s)) << runner->err();
-  ASSERT_TRUE(in_flight()) << "stdout: " << runner->out() << "\nstderr: " << runner->err();
+  ASSERT_TRUE(caught(in_flight, [&] { return runner->finished(); }, 30s))
+      << "stdout: " << runner->out() << "\nstderr: " << runner->err();
   own.crash();  // not stop(): FerretDB would finish serving the open connection
 
   ProcessResult crashed = runner->wait();
@@ -431,8 +431,8 @@ TEST_F(FaultTest, RunnerThatLosesItsLeaseStopsBeforeTheNextMigration) {
   const std::string second = migration_name(2);
   // In flight: claimed, and its lease check passed (its first insert is in).
   auto in_flight = [&] { return log_status(probe(), second) == "running" && probe().count("bulk", R"({"m": 2})") > 0; };
-  ASSERT_TRUE(wait_until([&] { return in_flight() || runner->finished(); }, 30s)) << runner->err();
-  ASSERT_TRUE(in_flight()) << "stdout: " << runner->out() << "\nstderr: " << runner->err();
+  ASSERT_TRUE(caught(in_flight, [&] { return runner->finished(); }, 30s))
+      << "stdout: " << runner->out() << "\nstderr: " << runner->err();
 
   // Another process takes the lease over (as after an expiry, or a forced unlock).
   steal_lease(probe());

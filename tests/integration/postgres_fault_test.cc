@@ -91,8 +91,8 @@ TEST_F(PostgresFaultTest, PostgresKilledMidRunExits3AndNothingUnfinishedIsRecord
   const std::string second = migration_name(2);
   // Inside the second migration: claimed, and its first insert sent.
   auto in_flight = [&] { return log_status(*p_, second) == "running" && p_->count("bulk", R"({"m": 2})") > 0; };
-  ASSERT_TRUE(wait_until([&] { return in_flight() || runner->finished(); }, 30s)) << runner->err();
-  ASSERT_TRUE(in_flight()) << "stdout: " << runner->out() << "\nstderr: " << runner->err();
+  ASSERT_TRUE(caught(in_flight, [&] { return runner->finished(); }, 30s))
+      << "stdout: " << runner->out() << "\nstderr: " << runner->err();
   own_->postgres().crash();
 
   ProcessResult crashed = runner->wait();

@@ -23,6 +23,13 @@ bool wait_until(const std::function<bool()>& condition, std::chrono::millisecond
   return condition();
 }
 
+bool caught(const std::function<bool()>& moment, const std::function<bool()>& finished,
+            std::chrono::milliseconds timeout) {
+  bool seen = false;
+  wait_until([&] { return (seen = moment()) || finished(); }, timeout);
+  return seen;
+}
+
 mongo::OwnedBson parse_json(const std::string& text) {
   bson_error_t error;
   return mongo::OwnedBson(

@@ -16,6 +16,12 @@ namespace mongomigrate::testing {
 
 // Polls `condition` every 10 ms until it holds or `timeout` passes.
 bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
+// Polls `moment` (a runner inside some step) until it is seen to hold, or
+// `finished` (the runner is done) holds first, or `timeout` passes. True if
+// `moment` was seen: a fast runner may be past it again by the time the
+// caller acts, so the caller must not test `moment` a second time.
+bool caught(const std::function<bool()>& moment, const std::function<bool()>& finished,
+            std::chrono::milliseconds timeout);
 
 mongo::OwnedBson parse_json(const std::string& text);
 // Field `field` (a number) of a document given as JSON, if present.
