@@ -1,5 +1,7 @@
 #include "core/server_text.h"
 
+#include <algorithm>
+#include <iterator>
 #include <regex>
 
 namespace mongomigrate::core {
@@ -31,6 +33,17 @@ std::string remedy(std::string_view message, int code, bool tracking) {
     return "a schema validator on a tracking collection (the log, its _events or _lock) refuses what "
            "mongo-migrate writes there (such as status \"running\", lockOwner, reverting): allow it, or remove "
            "the validator";
+  }
+  // The codes a primary sends as it steps down or has stepped down.
+  constexpr int kFailover[] = {10107 /* NotWritablePrimary */, 13435 /* NotPrimaryNoSecondaryOk */,
+                               13436 /* NotPrimaryOrSecondary */, 189 /* PrimarySteppedDown */,
+                               11602 /* InterruptedDueToReplStateChange */};
+  if (std::ranges::find(kFailover, code) != std::end(kFailover)) {
+    // A tracking write is retried once a new primary is elected: refused
+    // still, the election outlasted the driver's wait.
+    return tracking ? "the replica set had no primary for longer than serverSelectionTimeoutMS (an election): run "
+                      "the command again once it has one"
+                    : "the replica set's primary stepped down as it ran (an election)";
   }
   return "";
 }

@@ -35,6 +35,16 @@ TEST(Remedy, AValidatorThatRefusesTheTrackingFieldsIsNamed) {
       << "a migration's own write refused by a validator is the migration's failure, reported as it is";
 }
 
+TEST(Remedy, AStepDownIsNamedAnElection) {
+  for (int code : {10107, 13435, 13436, 189, 11602}) {
+    EXPECT_EQ(remedy("not primary", code, /*tracking=*/false),
+              "the replica set's primary stepped down as it ran (an election)")
+        << code;
+    EXPECT_NE(remedy("not primary", code, /*tracking=*/true).find("serverSelectionTimeoutMS"), std::string::npos)
+        << code;
+  }
+}
+
 TEST(Remedy, OtherRefusalsHaveNone) {
   EXPECT_EQ(remedy("E11000 duplicate key error collection: app.users index: email_1", 11000, true), "");
   EXPECT_EQ(remedy("not authorized on app to execute command", 13, true), "");
