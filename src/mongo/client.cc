@@ -189,6 +189,14 @@ Result<PreparedUri> prepare_uri(const std::string& uri_text) {
   if (mongoc_uri_get_option_as_int32(uri.get(), MONGOC_URI_SOCKETTIMEOUTMS, 0) == 0) {
     mongoc_uri_set_option_as_int32(uri.get(), MONGOC_URI_SOCKETTIMEOUTMS, kDefaultSocketTimeoutMs);
   }
+  // A single client's server selection tries once by default: during a
+  // replica set election (seconds without a primary) the driver's one retry
+  // of a tracking write would fail, leaving a migration that finished marked
+  // running. Wait for a primary up to serverSelectionTimeoutMS instead, as a
+  // pool does; the cost is that a wrong host fails only after that timeout.
+  if (!mongoc_uri_has_option(uri.get(), MONGOC_URI_SERVERSELECTIONTRYONCE)) {
+    mongoc_uri_set_option_as_bool(uri.get(), MONGOC_URI_SERVERSELECTIONTRYONCE, false);
+  }
   prepared.uri = std::move(uri);
   return prepared;
 }

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <optional>
@@ -16,6 +17,7 @@ namespace mongomigrate::testing {
 
 // A command sent on a pair, kept until its reply comes back.
 struct SentCommand {
+  int32_t op = 0;  // the request's opcode: OP_MSG, or OP_QUERY (answered by an OP_REPLY)
   std::string name;
   std::string collection;
   std::string body;  // the command's BSON bytes
@@ -28,7 +30,13 @@ struct WireProxy::Pair {
   int server_fd = -1;
   std::mutex mutex;                        // guards sent
   std::map<int32_t, SentCommand> sent;     // by requestID
+  std::mutex client_writes;                // both threads write to client_fd
   std::thread requests, replies;
+
+  bool to_client(const std::string& message) {
+    std::lock_guard lock(client_writes);
+    return wire::write_all(client_fd, message);
+  }
 
   void hang_up() {
     shutdown(client_fd, SHUT_RDWR);
@@ -37,6 +45,13 @@ struct WireProxy::Pair {
 };
 
 namespace {
+
+// An election id (an ObjectId) that grows with `term`.
+std::string fmt_election_id(int term) {
+  char hex[25];
+  std::snprintf(hex, sizeof hex, "7fffffff%016x", static_cast<unsigned>(term));
+  return hex;
+}
 
 int listen_on_loopback(int* port) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -99,22 +114,71 @@ bool op_msg_body(const std::string& message, bson_t* body, std::size_t* statemen
   return have_body;
 }
 
-// An OP_MSG reply with `body` as its only section, answering `response_to`.
-std::string op_msg_reply(int32_t request_id, int32_t response_to, const bson_t& body) {
+// The command document of an OP_QUERY on `<db>.$cmd` (a connection's
+// handshake is sent so), unwrapped from `$query`.
+bool op_query_body(const std::string& message, bson_t* body) {
+  const auto* p = reinterpret_cast<const uint8_t*>(message.data()) + wire::kHeaderSize;
+  const auto* end = reinterpret_cast<const uint8_t*>(message.data()) + message.size();
+  if (wire::read_i32(reinterpret_cast<const uint8_t*>(message.data()) + 12) != wire::kOpQuery || end - p < 4) {
+    return false;
+  }
+  p += 4;  // flags
+  const void* nul = std::memchr(p, 0, static_cast<size_t>(end - p));  // the namespace
+  if (!nul) return false;
+  p = static_cast<const uint8_t*>(nul) + 1;
+  if (end - p < 8) return false;
+  p += 8;  // numberToSkip, numberToReturn
+  size_t size = 0;
+  if (!wire::document_at(p, end, body, &size)) return false;
+  bson_iter_t it;
+  if (bson_iter_init_find(&it, body, "$query") && BSON_ITER_HOLDS_DOCUMENT(&it)) {
+    uint32_t length = 0;
+    const uint8_t* data = nullptr;
+    bson_iter_document(&it, &length, &data);
+    return bson_init_static(body, data, length);
+  }
+  return true;
+}
+
+// The first document of an OP_REPLY.
+bool op_reply_body(const std::string& message, bson_t* body) {
+  const auto* p = reinterpret_cast<const uint8_t*>(message.data()) + wire::kHeaderSize;
+  const auto* end = reinterpret_cast<const uint8_t*>(message.data()) + message.size();
+  constexpr size_t kFields = 4 + 8 + 4 + 4;  // responseFlags, cursorID, startingFrom, numberReturned
+  if (wire::read_i32(reinterpret_cast<const uint8_t*>(message.data()) + 12) != wire::kOpReply ||
+      static_cast<size_t>(end - p) < kFields) {
+    return false;
+  }
+  size_t size = 0;
+  return wire::document_at(p + kFields, end, body, &size);
+}
+
+// A reply with `body` as its one document, answering the request
+// `response_to` in the form its opcode `request_op` asks for.
+std::string reply_message(int32_t request_op, int32_t request_id, int32_t response_to, const bson_t& body) {
   std::string out;
-  wire::append_i32(out, static_cast<int32_t>(wire::kHeaderSize + 4 + 1 + body.len));
+  const bool legacy = request_op == wire::kOpQuery;
+  const int32_t fields = legacy ? 4 + 8 + 4 + 4 : 4 + 1;
+  wire::append_i32(out, static_cast<int32_t>(wire::kHeaderSize) + fields + static_cast<int32_t>(body.len));
   wire::append_i32(out, request_id);
   wire::append_i32(out, response_to);
-  wire::append_i32(out, wire::kOpMsg);
-  wire::append_i32(out, 0);  // flags: no checksum, no moreToCome
-  out.push_back('\0');       // a kind-0 section
+  wire::append_i32(out, legacy ? wire::kOpReply : wire::kOpMsg);
+  wire::append_i32(out, 0);  // OP_REPLY's responseFlags or OP_MSG's flags: nothing set
+  if (legacy) {
+    out.append(8, '\0');     // cursorID
+    wire::append_i32(out, 0);  // startingFrom
+    wire::append_i32(out, 1);  // numberReturned
+  } else {
+    out.push_back('\0');  // a kind-0 section
+  }
   out.append(reinterpret_cast<const char*>(bson_get_data(&body)), body.len);
   return out;
 }
 
 }  // namespace
 
-WireProxy::WireProxy(int server_port, Hook hook) : server_port_(server_port), hook_(std::move(hook)) {
+WireProxy::WireProxy(int server_port, Hook hook, Interceptor interceptor)
+    : server_port_(server_port), hook_(std::move(hook)), interceptor_(std::move(interceptor)) {
   listen_fd_ = listen_on_loopback(&port_);
   acceptor_ = std::thread([this] { accept_loop(); });
 }
@@ -172,17 +236,27 @@ void WireProxy::accept_loop() {
 void WireProxy::pump_requests(Pair& pair) {
   std::string message;
   while (wire::read_message(pair.client_fd, message)) {
+    const auto* header = reinterpret_cast<const uint8_t*>(message.data());
     bson_t body;
     SentCommand sent;
-    if (op_msg_body(message, &body, &sent.statements)) {
+    sent.op = wire::read_i32(header + 12);
+    if (op_msg_body(message, &body, &sent.statements) || op_query_body(message, &body)) {
       bson_iter_t it;
       if (bson_iter_init(&it, &body) && bson_iter_next(&it)) {
         sent.name = bson_iter_key(&it);
         if (BSON_ITER_HOLDS_UTF8(&it)) sent.collection = bson_iter_utf8(&it, nullptr);
       }
+      if (interceptor_) {
+        bson_t answer = BSON_INITIALIZER;
+        Exchange exchange{sent.name, sent.collection, &body, sent.statements, &answer};
+        bool answered = interceptor_(exchange) &&
+                        pair.to_client(reply_message(sent.op, 0, wire::read_i32(header + 4), answer));
+        bson_destroy(&answer);
+        if (answered) continue;
+      }
       sent.body.assign(reinterpret_cast<const char*>(bson_get_data(&body)), body.len);
       std::lock_guard lock(pair.mutex);
-      pair.sent[wire::read_i32(reinterpret_cast<const uint8_t*>(message.data()) + 4)] = std::move(sent);
+      pair.sent[wire::read_i32(header + 4)] = std::move(sent);
     }
     if (!wire::write_all(pair.server_fd, message)) break;
   }
@@ -204,20 +278,65 @@ void WireProxy::pump_replies(Pair& pair) {
     }
     bson_t body;
     std::size_t ignored = 0;
-    if (sent && op_msg_body(message, &body, &ignored)) {
+    if (sent && (op_msg_body(message, &body, &ignored) || op_reply_body(message, &body))) {
       bson_t command;
       bson_init_static(&command, reinterpret_cast<const uint8_t*>(sent->body.data()), sent->body.size());
       bson_t reply;
       bson_copy_to(&body, &reply);
       Exchange exchange{sent->name, sent->collection, &command, sent->statements, &reply};
       Verdict verdict = hook_(exchange);
-      if (verdict == Verdict::kEdited) message = op_msg_reply(wire::read_i32(header + 4), response_to, reply);
+      if (verdict == Verdict::kEdited) message = reply_message(sent->op, wire::read_i32(header + 4), response_to, reply);
       bson_destroy(&reply);
       if (verdict == Verdict::kHangUp) break;
     }
-    if (!wire::write_all(pair.client_fd, message)) break;
+    if (!pair.to_client(message)) break;
   }
   pair.hang_up();
+}
+
+bool is_hello(const std::string& name) { return name == "hello" || name == "isMaster" || name == "ismaster"; }
+
+void as_replica_set_member(bson_t* reply, const std::string& hello_name, int port, bool primary, int term) {
+  const std::string address = "127.0.0.1:" + std::to_string(port);
+  bson_t member = BSON_INITIALIZER;
+  bson_copy_to_excluding_noinit(reply, &member, "isWritablePrimary", "ismaster", "secondary", "setName", "hosts",
+                                "me", "primary", "setVersion", "electionId", nullptr);
+  // hello answers isWritablePrimary, the legacy isMaster ismaster.
+  BSON_APPEND_BOOL(&member, hello_name == "hello" ? "isWritablePrimary" : "ismaster", primary);
+  BSON_APPEND_BOOL(&member, "secondary", !primary);
+  BSON_APPEND_UTF8(&member, "setName", "rs0");
+  bson_t hosts;
+  BSON_APPEND_ARRAY_BEGIN(&member, "hosts", &hosts);
+  BSON_APPEND_UTF8(&hosts, "0", address.c_str());
+  bson_append_array_end(&member, &hosts);
+  BSON_APPEND_UTF8(&member, "me", address.c_str());
+  if (primary) {
+    BSON_APPEND_UTF8(&member, "primary", address.c_str());
+    // A later election's id is greater: the driver takes an older one for a
+    // stale primary.
+    bson_oid_t election;
+    bson_oid_init_from_string(&election, fmt_election_id(term).c_str());
+    BSON_APPEND_OID(&member, "electionId", &election);
+  }
+  BSON_APPEND_INT32(&member, "setVersion", 1);
+  bson_destroy(reply);
+  bson_copy_to(&member, reply);
+  bson_destroy(&member);
+}
+
+void refuse_as_not_primary(const bson_t* command, bson_t* reply) {
+  BSON_APPEND_DOUBLE(reply, "ok", 0);
+  BSON_APPEND_UTF8(reply, "errmsg", "not primary");
+  BSON_APPEND_INT32(reply, "code", 10107);
+  BSON_APPEND_UTF8(reply, "codeName", "NotWritablePrimary");
+  // MongoDB 4.4+ labels the error of a retryable write (one sent with a
+  // txnNumber); drivers retry on the label, not on the code.
+  if (bson_has_field(command, "txnNumber")) {
+    bson_t labels;
+    BSON_APPEND_ARRAY_BEGIN(reply, "errorLabels", &labels);
+    BSON_APPEND_UTF8(&labels, "0", "RetryableWriteError");
+    bson_append_array_end(reply, &labels);
+  }
 }
 
 void add_write_concern_timeout(bson_t* reply) {

@@ -8,15 +8,18 @@
 //
 // Contract: it listens on a free 127.0.0.1 port; each connection accepted is
 // paired with one of its own to the server at 127.0.0.1:`server_port`, and
-// every message goes through as it is, in both directions. Each OP_MSG reply
-// to a command is first shown to the hook with the command: the hook may let
-// it pass, edit it (the reply is then sent re-encoded), or hang up (both
+// every message goes through as it is, in both directions. A command (an
+// OP_MSG, or the OP_QUERY that opens a connection's handshake) is first shown
+// to the interceptor, if there is one: it may answer it itself (the server
+// never sees it: a primary stepping down refuses a write so). Each reply
+// from the server is shown to the hook with its command: the hook may let it
+// pass, edit it (the reply is then sent re-encoded), or hang up (both
 // connections of that pair are closed without the reply: the server has run
 // the command, the client gets a network error). Hooks run on the
 // connections' threads, concurrently. The destructor closes everything and
-// joins every thread. Not handled (the tool does not use them): an edited
-// reply is re-encoded without moreToCome or a checksum, and a request sent
-// with moreToCome is never matched to a reply.
+// joins every thread. Not handled (the tool does not use them): a reply is
+// re-encoded without moreToCome or a checksum, and a request sent with
+// moreToCome is never matched to a reply.
 // A fixture that holds a proxy whose hook uses other members of it stops the
 // proxy first (in TearDown).
 
@@ -44,8 +47,11 @@ class WireProxy {
   };
   enum class Verdict { kPass, kEdited, kHangUp };
   using Hook = std::function<Verdict(Exchange&)>;
+  // Sees a command before the server does, with `reply` empty: true sends
+  // `reply`, as the hook filled it, back instead of the command.
+  using Interceptor = std::function<bool(Exchange&)>;
 
-  WireProxy(int server_port, Hook hook);
+  WireProxy(int server_port, Hook hook, Interceptor interceptor = {});
   ~WireProxy();
   WireProxy(const WireProxy&) = delete;
   WireProxy& operator=(const WireProxy&) = delete;
@@ -62,6 +68,7 @@ class WireProxy {
 
   int server_port_;
   Hook hook_;
+  Interceptor interceptor_;
   int listen_fd_ = -1;
   int port_ = 0;
   bool stopping_ = false;  // guarded by mutex_
@@ -69,6 +76,20 @@ class WireProxy {
   std::mutex mutex_;  // guards stopping_ and pairs_
   std::vector<std::unique_ptr<Pair>> pairs_;
 };
+
+// Whether `name` is a handshake or monitoring command: hello, isMaster.
+bool is_hello(const std::string& name);
+
+// Rewrites a server's reply to hello or isMaster (`hello_name`) as the one
+// member of replica set "rs0", at 127.0.0.1:`port`, would send it: the
+// primary elected in `term` or, when `primary` is false, a secondary with no
+// primary in sight (an election under way). The client must name the set
+// (replicaSet=rs0) to read it as one.
+void as_replica_set_member(bson_t* reply, const std::string& hello_name, int port, bool primary, int term);
+
+// Fills an empty reply with the refusal a primary that stepped down sends
+// for `command`: NotWritablePrimary (10107), nothing done.
+void refuse_as_not_primary(const bson_t* command, bson_t* reply);
 
 // Appends a writeConcernError as a replica set sends one when its write
 // concern times out: the write is applied on the primary, not confirmed.
