@@ -103,11 +103,18 @@ void FanOut::run_workers(std::size_t count, const std::function<bool(std::size_t
   std::mutex mutex;  // guards next, failed, and serialises done()
   std::size_t next = 0;
   bool failed = false;
+  std::atomic<bool> server_gone = false;
   auto take = [&]() -> std::optional<std::size_t> {
     std::lock_guard lock(mutex);
-    // A stop request or (fail_fast) a failure: no new database starts.
-    if (next >= count || (stop && stop->load() != 0) || (fail_fast && failed)) return std::nullopt;
+    // A stop request, (fail_fast) a failure, or a server that no longer
+    // answers: no new database starts.
+    if (next >= count || (stop && stop->load() != 0) || (fail_fast && failed) || server_gone) return std::nullopt;
     return next++;
+  };
+  // After a database fails: is the server still there? Each database would
+  // otherwise wait serverSelectionTimeoutMS for one that is gone.
+  auto check_server_after_failure = [&] {
+    if (!server_gone && !impl_->pool->ping()) server_gone = true;
   };
   {
     std::size_t threads = std::min(count, static_cast<std::size_t>(impl_->options.parallel));
@@ -117,6 +124,7 @@ void FanOut::run_workers(std::size_t count, const std::function<bool(std::size_t
       workers.emplace_back([&] {
         while (auto i = take()) {
           bool this_failed = work(*i);
+          if (this_failed) check_server_after_failure();
           std::lock_guard lock(mutex);
           failed = failed || this_failed;
           done(*i);

@@ -45,12 +45,15 @@ struct FanOutOptions {
   // to 64 parallel batch workers'), opened only as they are used.
   int parallel = 4;
   // After the first database that fails, start no other (they are
-  // reported skipped); those in flight finish.
+  // reported skipped); those in flight finish. Without it, a failure is
+  // followed by a `ping`: if the server no longer answers (within
+  // serverSelectionTimeoutMS), no other database starts either.
   bool fail_fast = false;
 };
 
 // One database's outcome; `result` is empty when the database was never
-// started (fail_fast, or a stop request), which is not an error.
+// started (fail_fast, a stop request, or a server gone), which is not an
+// error in itself.
 template <class T>
 struct DatabaseResult {
   std::string database;

@@ -25,12 +25,10 @@ Result<std::shared_ptr<ClientPool>> ClientPool::open(const std::string& uri_text
   auto pool = std::make_shared<ClientPool>(Key{});
   pool->redacted_uri_ = std::move(prepared->redacted);
   pool->secrets_ = std::move(prepared->secrets);
-  // A single client tries the server once and fails at once when it is
-  // down; a pool cannot (serverSelectionTryOnce is single-threaded only) and
-  // would wait 30 s per database. 5 s, unless the URI says otherwise.
-  if (!mongoc_uri_has_option(prepared->uri.get(), MONGOC_URI_SERVERSELECTIONTIMEOUTMS)) {
-    mongoc_uri_set_option_as_int32(prepared->uri.get(), MONGOC_URI_SERVERSELECTIONTIMEOUTMS, 5000);
-  }
+  // Server selection waits up to serverSelectionTimeoutMS (30 s unless the
+  // URI says otherwise), as a single client's does (prepare_uri): long
+  // enough for an election. A server that is gone costs that wait once per
+  // database in flight, not per database: the fan-out then starts no other.
   bson_error_t error;
   pool->pool_.reset(mongoc_client_pool_new_with_error(prepared->uri.get(), &error));
   if (!pool->pool_) {
@@ -69,6 +67,14 @@ Result<void> ClientPool::check_server() {
   auto checked = client->check_server();
   if (checked) server_checked_ = checked;  // a refusal is asked again (it ends the fan-out anyway)
   return checked;
+}
+
+Result<void> ClientPool::ping() {
+  auto client = pop("admin");
+  if (!client) return std::unexpected(client.error());
+  OwnedBson command = to_bson(Doc{{"ping", 1}});
+  ScopedBson reply;
+  return client->run_command(command.get(), reply.get());
 }
 
 Result<std::vector<std::string>> ClientPool::list_databases() {

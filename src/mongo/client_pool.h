@@ -52,6 +52,10 @@ class ClientPool : public std::enable_shared_from_this<ClientPool> {
   // calls cost nothing (a refusal or a transport failure is asked again).
   Result<void> check_server();
 
+  // One `ping`, waiting for a server as any command does: kDatabase when
+  // none answers within serverSelectionTimeoutMS.
+  Result<void> ping();
+
   // The databases on the server (listDatabases, nameOnly), unsorted.
   Result<std::vector<std::string>> list_databases();
 
