@@ -35,15 +35,16 @@ std::string remedy(std::string_view message, int code, bool tracking) {
            "the validator";
   }
   // The codes a primary sends as it steps down or has stepped down.
-  constexpr int kFailover[] = {10107 /* NotWritablePrimary */, 13435 /* NotPrimaryNoSecondaryOk */,
+  constexpr int kFailover[] = {10107 /* NotWritablePrimary */,    13435 /* NotPrimaryNoSecondaryOk */,
                                13436 /* NotPrimaryOrSecondary */, 189 /* PrimarySteppedDown */,
-                               11602 /* InterruptedDueToReplStateChange */};
+                               11602 /* InterruptedDueToReplStateChange */,
+                               91 /* ShutdownInProgress */,        11600 /* InterruptedAtShutdown */};
   if (std::ranges::find(kFailover, code) != std::end(kFailover)) {
     // A tracking write is retried once a new primary is elected: refused
-    // still, the election outlasted the driver's wait.
-    return tracking ? "the replica set had no primary for longer than serverSelectionTimeoutMS (an election): run "
-                      "the command again once it has one"
-                    : "the replica set's primary stepped down as it ran (an election)";
+    // still, none was found in time. What to do next depends on the write,
+    // and its caller says it.
+    return tracking ? "no primary was found in time (an election or a restart; see serverSelectionTimeoutMS)"
+                    : "the replica set's primary stepped down as it ran (an election or a restart)";
   }
   return "";
 }

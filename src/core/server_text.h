@@ -20,9 +20,9 @@ std::string one_line(std::string_view text);
 // - A tracking write refused by a schema validator (121,
 //   DocumentValidationFailure), say one copied from the original system's
 //   status enum: allow mongo-migrate's fields or drop the validator.
-// - A primary stepping down (NotWritablePrimary and its kin): an election.
-//   A tracking write meets it only once the driver's wait for a new primary
-//   (serverSelectionTimeoutMS) has run out.
+// - A primary stepping down or shutting down (NotWritablePrimary and its
+//   kin): an election or a restart. A tracking write meets it only once the
+//   driver's retry found no new primary in time.
 std::string remedy(std::string_view message, int code, bool tracking);
 
 }  // namespace mongomigrate::core

@@ -208,7 +208,15 @@ Result<StepReport> Runner::apply(const core::Migration& m, const std::vector<std
     step.outcome = StepOutcome::kApplied;
     if (auto r = record_applied(m, claim, step.duration_ms, previous_event ? next : nullptr); !r) {
       Error error = r.error();
-      error.message = fmt::format("{} ran to its end, but recording it applied failed: {}", m.name, error.message);
+      // A fenced write (kLockLost) says why itself; any other failure may
+      // have left the record `running`, which blocks `up` until a person
+      // has looked.
+      error.message = error.kind == ErrorKind::kLockLost
+                          ? fmt::format("{} ran to its end, but recording it applied failed: {}", m.name,
+                                        error.message)
+                          : fmt::format("{} ran to its end, but recording it applied failed: {}; if its record "
+                                        "still says running, check, then `mark {} --as applied`",
+                                        m.name, error.message, m.name);
       return std::unexpected(std::move(error));
     }
   } else {

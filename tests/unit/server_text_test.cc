@@ -36,9 +36,9 @@ TEST(Remedy, AValidatorThatRefusesTheTrackingFieldsIsNamed) {
 }
 
 TEST(Remedy, AStepDownIsNamedAnElection) {
-  for (int code : {10107, 13435, 13436, 189, 11602}) {
+  for (int code : {10107, 13435, 13436, 189, 11602, 91, 11600}) {
     EXPECT_EQ(remedy("not primary", code, /*tracking=*/false),
-              "the replica set's primary stepped down as it ran (an election)")
+              "the replica set's primary stepped down as it ran (an election or a restart)")
         << code;
     EXPECT_NE(remedy("not primary", code, /*tracking=*/true).find("serverSelectionTimeoutMS"), std::string::npos)
         << code;
