@@ -47,7 +47,7 @@ struct WireProxy::Pair {
 namespace {
 
 // An election id (an ObjectId) that grows with `term`.
-std::string fmt_election_id(int term) {
+std::string election_id_hex(int term) {
   char hex[25];
   std::snprintf(hex, sizeof hex, "7fffffff%016x", static_cast<unsigned>(term));
   return hex;
@@ -114,8 +114,9 @@ bool op_msg_body(const std::string& message, bson_t* body, std::size_t* statemen
   return have_body;
 }
 
-// The command document of an OP_QUERY on `<db>.$cmd` (a connection's
-// handshake is sent so), unwrapped from `$query`.
+// The query document of an OP_QUERY, unwrapped from `$query`: a
+// connection's handshake is sent so, to `admin.$cmd` (the namespace is not
+// checked: libmongoc 1.23 sends nothing else as OP_QUERY).
 bool op_query_body(const std::string& message, bson_t* body) {
   const auto* p = reinterpret_cast<const uint8_t*>(message.data()) + wire::kHeaderSize;
   const auto* end = reinterpret_cast<const uint8_t*>(message.data()) + message.size();
@@ -246,13 +247,20 @@ void WireProxy::pump_requests(Pair& pair) {
         sent.name = bson_iter_key(&it);
         if (BSON_ITER_HOLDS_UTF8(&it)) sent.collection = bson_iter_utf8(&it, nullptr);
       }
-      if (interceptor_) {
+      // A request sent with moreToCome expects no reply: never answered here.
+      const bool more_to_come = sent.op == wire::kOpMsg &&
+                                (static_cast<uint32_t>(wire::read_i32(header + wire::kHeaderSize)) & wire::kMoreToCome);
+      if (interceptor_ && !more_to_come) {
         bson_t answer = BSON_INITIALIZER;
         Exchange exchange{sent.name, sent.collection, &body, sent.statements, &answer};
-        bool answered = interceptor_(exchange) &&
-                        pair.to_client(reply_message(sent.op, 0, wire::read_i32(header + 4), answer));
+        if (interceptor_(exchange)) {
+          // Answered: the server never sees it, even if the client is gone.
+          bool delivered = pair.to_client(reply_message(sent.op, 0, wire::read_i32(header + 4), answer));
+          bson_destroy(&answer);
+          if (!delivered) break;
+          continue;
+        }
         bson_destroy(&answer);
-        if (answered) continue;
       }
       sent.body.assign(reinterpret_cast<const char*>(bson_get_data(&body)), body.len);
       std::lock_guard lock(pair.mutex);
@@ -315,7 +323,7 @@ void as_replica_set_member(bson_t* reply, const std::string& hello_name, int por
     // A later election's id is greater: the driver takes an older one for a
     // stale primary.
     bson_oid_t election;
-    bson_oid_init_from_string(&election, fmt_election_id(term).c_str());
+    bson_oid_init_from_string(&election, election_id_hex(term).c_str());
     BSON_APPEND_OID(&member, "electionId", &election);
   }
   BSON_APPEND_INT32(&member, "setVersion", 1);

@@ -48,7 +48,8 @@ class WireProxy {
   enum class Verdict { kPass, kEdited, kHangUp };
   using Hook = std::function<Verdict(Exchange&)>;
   // Sees a command before the server does, with `reply` empty: true sends
-  // `reply`, as the hook filled it, back instead of the command.
+  // `reply`, as the interceptor filled it, back instead of the command
+  // (never asked of a request sent with moreToCome, which wants no reply).
   using Interceptor = std::function<bool(Exchange&)>;
 
   WireProxy(int server_port, Hook hook, Interceptor interceptor = {});
