@@ -111,6 +111,12 @@ Result<MigratorOptions> migrator_options_from(const GlobalOptions& o) {
                                      core::printable(holder.user), core::printable(holder.host), holder.pid,
                                      core::iso8601(holder.expires_at)));
           },
+      // A person at a terminal is told why nothing happens; a log gets the
+      // error at the end.
+      .on_server_wait = quiet || !isatty(2) ? std::function<void(const std::string&)>{}
+                                            : [](const std::string& why) {
+                                                write_stderr(fmt::format("mongo-migrate: {}\n", core::printable(why)));
+                                              },
       .stop = &stop_signal()};
 }
 

@@ -285,6 +285,7 @@ Result<Migrator> Migrator::open(MigratorOptions options) {
   if (auto lock = check_lock_options(options.lock); !lock) return std::unexpected(lock.error());
   auto client = mongo::Client::open(options.uri, options.database);
   if (!client) return std::unexpected(client.error());
+  client->on_server_wait(options.on_server_wait);
   // Before connecting: names the server cannot hold (issue 15, item 7).
   if (std::string problem = core::tracking_namespace_problem(client->database(), options.collection);
       !problem.empty()) {

@@ -35,6 +35,11 @@ struct MigratorOptions {
   LockOptions lock;
   // Called once when a writing operation has to wait for the lock.
   std::function<void(const LeaseHolder&)> on_lock_wait;
+  // Called once, with one sentence, when the server does not answer and the
+  // driver waits for one (up to the URI's serverSelectionTimeoutMS, 30 s by
+  // default: a wrong host or port, a server down, an election). Not used by
+  // a fan-out, whose pool waits on a thread of its own.
+  std::function<void(const std::string&)> on_server_wait;
   // Raised (non-zero, e.g. a signal number) to ask a writing operation to
   // stop: the current command finishes, the migration it belongs to is
   // recorded failed ("interrupted by signal N") unless it had completed, the

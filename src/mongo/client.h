@@ -10,6 +10,7 @@
 
 #include <mongoc/mongoc.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,6 +40,15 @@ class Client {
 
   const std::string& database() const { return database_; }
   const std::string& redacted_uri() const { return redacted_uri_; }
+
+  // Calls `on_wait` with one sentence the first time a check of the server
+  // fails (a host that refuses, does not answer, or is not known) while the
+  // driver goes on waiting for one, up to serverSelectionTimeoutMS: so that
+  // a person at a terminal knows why nothing happens. Single clients only
+  // (a pool checks on a thread of its own); nothing when the URI asks for
+  // serverSelectionTryOnce=true (no wait). Called on the calling thread,
+  // inside the command that waits.
+  void on_server_wait(std::function<void(const std::string&)> on_wait);
 
   // Runs one migration command on the target database (or, for a command
   // MongoDB runs only there, on `admin`: mongo/admin_command.h). A reply
@@ -100,6 +110,11 @@ class Client {
  private:
   Client() = default;
   std::shared_ptr<const void> pool_;  // declared before client_: outlives it
+  struct ServerWait;
+  // The context of client_'s monitoring callbacks: declared before client_,
+  // which must go first; on the heap, so that a moved Client keeps it
+  // (shared_ptr: its deleter needs no complete type here).
+  std::shared_ptr<ServerWait> server_wait_;
   ClientPtr client_;
   std::string database_;
   std::string redacted_uri_;

@@ -280,6 +280,26 @@ TEST_F(CliOutputTest, UpOnATerminalShowsOneProgressLineAndNoneElsewhere) {
   EXPECT_FALSE(contains(piped.out, "done,")) << describe(piped);
 }
 
+// A server that does not answer: on a terminal a line says what the wait
+// is for before the error ends it; a pipe gets only the one-line error.
+TEST_F(CliOutputTest, AServerThatDoesNotAnswerIsAnnouncedOnATerminalOnly) {
+  const std::string hosts = "127.0.0.1:" + std::to_string(free_loopback_port());
+  const std::string silent = "mongodb://" + hosts + "/db?serverSelectionTimeoutMS=1500&connectTimeoutMS=500";
+  std::string command =
+      fmt::format("'{}' status --color never --uri '{}' --dir '{}'", cli_binary(), silent, dir());
+  ProcessResult tty = run_process({"/usr/bin/script", "-qefc", command, "/dev/null"});
+  EXPECT_EQ(tty.exit_code, 3) << describe(tty);
+  const std::string waiting = "mongo-migrate: no answer from " + hosts + " (";
+  EXPECT_TRUE(contains(tty.out, waiting)) << describe(tty);
+  EXPECT_TRUE(contains(tty.out, "waiting up to 1.5 s for a server (serverSelectionTimeoutMS)")) << describe(tty);
+  EXPECT_LT(tty.out.find(waiting), tty.out.find("cannot reach the database")) << "said before the error";
+
+  ProcessResult piped = cli({"status", "--uri", silent, "--dir", dir()}, {}, false);
+  EXPECT_EQ(piped.exit_code, 3) << describe(piped);
+  EXPECT_FALSE(contains(piped.err, "no answer from")) << describe(piped);
+  EXPECT_EQ(std::count(piped.err.begin(), piped.err.end(), '\n'), 1) << describe(piped);
+}
+
 // ---- item 9: help and hints -----------------------------------------------
 
 TEST_F(CliOutputTest, EveryCommandsHelpListsTheGlobalOptions) {

@@ -185,3 +185,37 @@ TEST_F(ClientTest, AnUnreachableServerIsADatabaseErrorNotAMissingHello) {
 
 }  // namespace
 }  // namespace mongomigrate::testing
+
+namespace mongomigrate::testing {
+namespace {
+
+// A host that refuses: the driver goes on looking for a server (up to
+// serverSelectionTimeoutMS), and the client says so once, naming the host.
+TEST(ClientServerWait, AHostThatRefusesIsReportedOnceWhileTheDriverWaits) {
+  const std::string hosts = "127.0.0.1:" + std::to_string(free_loopback_port());
+  auto client = mongo::Client::open("mongodb://" + hosts + "/db?serverSelectionTimeoutMS=1500&connectTimeoutMS=500", "");
+  ASSERT_TRUE(client) << client.error().message;
+  std::vector<std::string> told;
+  client->on_server_wait([&](const std::string& why) { told.push_back(why); });
+  auto checked = client->check_server();
+  ASSERT_FALSE(checked);
+  EXPECT_EQ(checked.error().kind, ErrorKind::kDatabase);
+  ASSERT_EQ(told.size(), 1u) << "once, however many times the driver looks";
+  EXPECT_TRUE(told[0].starts_with("no answer from " + hosts + " (")) << told[0];
+  EXPECT_TRUE(told[0].ends_with("); waiting up to 1.5 s for a server (serverSelectionTimeoutMS)")) << told[0];
+}
+
+// With serverSelectionTryOnce=true the driver does not wait: nothing to say.
+TEST(ClientServerWait, NothingIsSaidWhenTheUriAsksForOneLook) {
+  auto client = mongo::Client::open("mongodb://127.0.0.1:" + std::to_string(free_loopback_port()) +
+                                        "/db?serverSelectionTryOnce=true&connectTimeoutMS=500",
+                                    "");
+  ASSERT_TRUE(client) << client.error().message;
+  int told = 0;
+  client->on_server_wait([&](const std::string&) { ++told; });
+  EXPECT_FALSE(client->check_server());
+  EXPECT_EQ(told, 0);
+}
+
+}  // namespace
+}  // namespace mongomigrate::testing
