@@ -115,7 +115,9 @@ Result<MigratorOptions> migrator_options_from(const GlobalOptions& o) {
       // error at the end.
       .on_server_wait = quiet || !isatty(2) ? std::function<void(const std::string&)>{}
                                             : [](const std::string& why) {
-                                                write_stderr(fmt::format("mongo-migrate: {}\n", core::printable(why)));
+                                                // Over a progress line, if one is shown.
+                                                write_stderr(
+                                                    fmt::format("\033[2Kmongo-migrate: {}\n", core::printable(why)));
                                               },
       .stop = &stop_signal()};
 }
