@@ -129,6 +129,56 @@ TEST_F(ElectionTest, AnElectionDuringATrackingWriteIsWaitedOut) {
   EXPECT_EQ(lock_leftovers(probe()), 0) << "the lock was released";
 }
 
+// The election starts at each other kind of tracking write of `up` and
+// `down`: every one is retried on the new primary, and both runs finish.
+struct ElectionAt {
+  const char* name;
+  const char* command;     // the command the election starts at
+  const char* collection;  // ... on this collection
+  bool in_down;            // during `down` rather than `up`
+};
+
+class ElectionAtEveryWriteTest : public ElectionTest, public ::testing::WithParamInterface<ElectionAt> {};
+
+TEST_P(ElectionAtEveryWriteTest, IsWaitedOut) {
+  SKIP_UNLESS_PROXIABLE();
+  const ElectionAt at = GetParam();
+  constexpr int kCount = 3;
+  // Each counts its run; its down deletes the counter.
+  for (int n = 1; n <= kCount; ++n) {
+    write_migration(migration_name(n), R"({"up": [)" + counter_command(n) +
+                                           R"(], "down": [{"delete": "counters", "deletes": [{"q": {"_id": ")" +
+                                           counter_id(n) + R"("}, "limit": 1}]}]})");
+  }
+  if (at.in_down) {
+    ASSERT_EQ(cli({"up"}, bounded()).exit_code, 0);
+  }
+  start_set([at](const WireProxy::Exchange& e) { return e.name == at.command && e.collection == at.collection; },
+            2s);
+
+  ProcessResult run = at.in_down ? via_set({"down"}) : via_set({"up"});
+  EXPECT_EQ(run.exit_code, 0) << describe(run);
+  const std::vector<std::string> seen = refused();
+  ASSERT_FALSE(seen.empty()) << "the election happened\n" << describe(run);
+  EXPECT_EQ(seen.front(), std::string(at.command) + " " + at.collection);
+  for (int n = 1; n <= kCount; ++n) {
+    const bool reverted = at.in_down && n == kCount;
+    EXPECT_EQ(counter(probe(), n), reverted ? 0 : 1) << migration_name(n) << " ran once (and was reverted)";
+    EXPECT_EQ(log_status(probe(), migration_name(n)), reverted ? "reverted" : "applied") << migration_name(n);
+  }
+  EXPECT_EQ(probe().count("migrationlogs", R"({"status": "running"})"), 0);
+  EXPECT_EQ(lock_leftovers(probe()), 0) << "the lock was released";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Writes, ElectionAtEveryWriteTest,
+    ::testing::Values(ElectionAt{"LeaseInsert", "insert", "migrationlogs_lock", false},
+                      ElectionAt{"FirstClaim", "insert", "migrationlogs", false},
+                      ElectionAt{"Event", "insert", "migrationlogs_events", false},
+                      ElectionAt{"LeaseRelease", "delete", "migrationlogs_lock", false},
+                      ElectionAt{"RevertClaim", "update", "migrationlogs", true}),
+    [](const ::testing::TestParamInfo<ElectionAt>& info) { return std::string(info.param.name); });
+
 // The same election with the driver's single-threaded default, which the
 // URI can still ask for: the retry finds no primary, and a migration that
 // ran to its end is left marked running (what waiting prevents). Reads are
