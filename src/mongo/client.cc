@@ -124,6 +124,10 @@ bool may_have_landed(const bson_error_t& error) {
   }
 }
 
+bool reply_lost(const bson_error_t& error) {
+  return error.domain != MONGOC_ERROR_WRITE_CONCERN && may_have_landed(error);
+}
+
 Result<PreparedUri> prepare_uri(const std::string& uri_text) {
   // Before the driver sees it: an over-long URI costs seconds in its parser,
   // and an ambiguous user-info would be half taken for a host name.

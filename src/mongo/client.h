@@ -174,4 +174,11 @@ bool is_transport_error(const bson_error_t& error);
 // or a server never reached, means it was not.
 bool may_have_landed(const bson_error_t& error);
 
+// Whether `error` says a command's reply was lost or broken on the way back
+// (the connection failed after the command was sent), or a retry after such
+// a loss met a primary stepping down: the command may have been applied.
+// Unlike may_have_landed, not a write concern error, which says it was
+// applied but not confirmed (and so may yet be rolled back).
+bool reply_lost(const bson_error_t& error);
+
 }  // namespace mongomigrate::mongo

@@ -145,14 +145,14 @@ Doc LogUpdate::document() const {
 }
 
 Result<std::int64_t> MongoLogStore::update(const bson_t* filter, const bson_t* update, const std::string& context,
-                                           bool* landed) {
+                                           bson_error_t* failure) {
   CollectionPtr coll = client_.open_collection(collection_);
   ScopedBson opts, reply;
   mongoc_write_concern_append(write_concern_.get(), opts.get());
   bson_error_t error;
   bson_destroy(reply.get());
   if (!mongoc_collection_update_one(coll.get(), filter, update, opts.get(), reply.get(), &error)) {
-    if (landed) *landed = may_have_landed(error);
+    if (failure) *failure = error;
     return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, context));
   }
   bson_iter_t it;
@@ -171,9 +171,9 @@ Result<store::Claim> MongoLogStore::claim(const std::string& name, const store::
     filter.emplace_back("status", or_null(seen.status));
     filter.emplace_back("lockOwner", or_null(seen.lock_owner));
     store::Claim claimed{.name = name, .id = seen.id, .owner = request.owner};
-    bool landed = false;
-    auto matched = update(to_bson(filter).get(), to_bson(change.document()).get(), context, &landed);
-    if (!matched && landed && on_unknown == OnUnknown::kGiveBack) {
+    bson_error_t failure{};
+    auto matched = update(to_bson(filter).get(), to_bson(change.document()).get(), context, &failure);
+    if (!matched && may_have_landed(failure) && on_unknown == OnUnknown::kGiveBack) {
       return std::unexpected(give_back_unknown(claimed, request, matched.error()));
     }
     if (!matched) return std::unexpected(matched.error());
@@ -208,7 +208,17 @@ Result<void> MongoLogStore::fenced_update(const store::Claim& claim, const LogUp
                                           const std::string& context) {
   Doc filter = record_key(claim.id, claim.name);
   filter.emplace_back("lockOwner", claim.owner);
-  auto matched = update(to_bson(filter).get(), to_bson(change.document()).get(), context);
+  OwnedBson filter_bson = to_bson(filter), update_bson = to_bson(change.document());
+  bson_error_t failure{};
+  auto matched = update(filter_bson.get(), update_bson.get(), context, &failure);
+  if (!matched && reply_lost(failure)) {
+    // The write may have been applied. Sent again (the same values: no harm
+    // if it was), it matches nothing if the first one took the record out of
+    // this runner's hands; the record then says whether that was this write.
+    auto again = update(filter_bson.get(), update_bson.get(), context);
+    if (again && *again == 0 && wrote(claim, change)) return {};
+    if (again) matched = again;
+  }
   if (!matched) return std::unexpected(matched.error());
   if (*matched == 0) {
     return std::unexpected(not_ours(context));

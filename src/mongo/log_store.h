@@ -73,10 +73,10 @@ class MongoLogStore final : public store::LogStore {
 
  private:
   // update_one(filter, update): how many documents it matched. On an error,
-  // `landed` (if given) says whether the update may have been applied all
-  // the same (may_have_landed).
+  // `failure` (if given) gets the driver's, to tell whether the update may
+  // have been applied all the same (may_have_landed, reply_lost).
   Result<std::int64_t> update(const bson_t* filter, const bson_t* update, const std::string& context,
-                              bool* landed = nullptr);
+                              bson_error_t* failure = nullptr);
   // The claim: `change` applied to the record request.seen, only if it is
   // still as seen; or, if none was seen, a new record of `name` with the
   // `change.set` fields.
@@ -91,8 +91,14 @@ class MongoLogStore final : public store::LogStore {
   // giving `claim` back, so that a migration that never started does not
   // show interrupted; the message says what the log holds.
   Error give_back_unknown(const store::Claim& claim, const store::ClaimRequest& request, Error failure);
-  // A write fenced by `claim`: kLockLost if the record is no longer its.
+  // A write fenced by `claim`: kLockLost if the record is no longer its. A
+  // reply lost on the way back (reply_lost) is answered by sending the write
+  // again, and, if that matches nothing, by reading the record (wrote()).
   Result<void> fenced_update(const store::Claim& claim, const LogUpdate& change, const std::string& context);
+  // Whether the record shows `change`, fenced by `claim`, applied: it has
+  // the status `change` sets and is no longer the claim's. False when
+  // `change` sets no status, or the record cannot be read.
+  bool wrote(const store::Claim& claim, const LogUpdate& change);
   // What claim_run() and finish_applied() write.
   static LogUpdate run_claim_change(const core::Migration& m, const store::ClaimRequest& request);
   static LogUpdate applied_change(const core::Migration& m, const std::string& by, TimestampMs applied_at,

@@ -178,8 +178,25 @@ Result<Result<store::Claim>> MongoLogStore::finish_applied_and_claim_run(
   Error failed_outcome = client_.error_from(error, ErrorKind::kDatabase, outcome_context);
   // Statement 0 failed (nothing was written), or the command never ran.
   if (failed || !may_have_landed(error)) return std::unexpected(std::move(failed_outcome));
-  // The reply was lost, or a write concern error says both statements were
-  // applied but not confirmed.
+  if (reply_lost(error)) {
+    // Both statements were applied, the outcome alone, or neither (the
+    // command is ordered): the records say which. A claim not found is
+    // made again by the caller (apply()), as after any refused claim.
+    Result<store::Claim> claim_again = std::unexpected(Error{ErrorKind::kDatabase, claim_context});
+    if (wrote(claim, outcome)) {
+      auto record = find(next.name);
+      bool ours = record && *record && (*record)->id == claimed.id && (*record)->lock_owner == claimed.owner;
+      return ours ? Result<store::Claim>(claimed) : claim_again;
+    }
+    // Not applied, or the record cannot be read: the outcome alone, as
+    // finish_applied() writes it.
+    auto outcome_alone = fenced_update(claim, applied_change(m, by, applied_at, duration_ms), outcome_context);
+    if (outcome_alone) return claim_again;
+    // The first failure says why; a later one adds only "still out of reach".
+    if (outcome_alone.error().kind == ErrorKind::kLockLost) failed_outcome = outcome_alone.error();
+  }
+  // A write concern error says both statements were applied but not
+  // confirmed; or the reply was lost and the server is still out of reach.
   return std::unexpected(give_back_unknown(claimed, next_request, std::move(failed_outcome)));
 }
 

@@ -1,7 +1,12 @@
-// Giving a claim back (MongoLogStore, see mongo/log_store.h): the record as
-// it was before a migration that did not start was claimed, fenced on the
-// claimer's owner id like every write of a claim.
+// Writes that may have landed without a clear answer (MongoLogStore, see
+// mongo/log_store.h): giving a claim back (the record as it was before a
+// migration that did not start was claimed, fenced on the claimer's owner
+// id like every write of a claim), and telling from the record whether a
+// fenced write whose reply was lost was applied.
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <variant>
 
 #include "mongo/log_bson.h"
 #include "mongo/log_store.h"
@@ -58,6 +63,18 @@ Error MongoLogStore::give_back_unknown(const store::Claim& claim, const store::C
                                    claim.name, back.error().message, claim.name);
   }
   return failure;
+}
+
+bool MongoLogStore::wrote(const store::Claim& claim, const LogUpdate& change) {
+  auto status = std::ranges::find(change.set, std::string("status"), &Doc::value_type::first);
+  if (status == change.set.end()) return false;
+  const auto* value = std::get_if<std::string>(&status->second.variant());
+  auto record = find(claim.name);
+  // Only this runner writes the record while its claim holds: once the
+  // record is out of its hands with the status this write sets, this write
+  // did it.
+  return value && record && *record && (*record)->id == claim.id && (*record)->status == *value &&
+         (*record)->lock_owner != claim.owner;
 }
 
 }  // namespace mongomigrate::mongo

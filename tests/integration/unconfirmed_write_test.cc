@@ -35,6 +35,8 @@ enum class Write {
   kLockInsert,      // taking the lock (an insert into migrationlogs_lock)
   kEveryLogWrite,   // every write to migrationlogs (the claim and its give-back alike)
   kLockRelease,     // releasing the lock (a delete from migrationlogs_lock)
+  kLastOutcome,     // the outcome of the last migration of `up` (an update of one statement)
+  kRevertOutcome,   // the outcome of a revert (the second update of one statement of `down`)
 };
 enum class Fault {
   kReplyLost,
@@ -67,7 +69,9 @@ bool is_target(const WireProxy::Exchange& e, Write write) {
   switch (write) {
     case Write::kClaimInsert: return e.name == "insert";
     case Write::kClaimUpdate:
-    case Write::kRevertClaim: return e.name == "update" && e.statements == 1;
+    case Write::kRevertClaim:
+    case Write::kLastOutcome:
+    case Write::kRevertOutcome: return e.name == "update" && e.statements == 1;
     case Write::kOutcomeAndNext: return e.name == "update" && e.statements == 2;
     case Write::kLockInsert:
     case Write::kEveryLogWrite:
@@ -112,6 +116,8 @@ class ProxiedTest : public IntegrationTest {
         tracking_writes_.push_back(e.name + " " + e.collection + " " + write_concern_of(e.command));
       }
       if (!is_target(e, write)) return WireProxy::Verdict::kPass;
+      // A revert's outcome follows its claim, an update of the same shape.
+      if (write == Write::kRevertOutcome && ++targets_seen_ < 2) return WireProxy::Verdict::kPass;
       int none = 0;  // only the first of them, unless every one
       if (!faults_.compare_exchange_strong(none, 1) && write != Write::kEveryLogWrite) {
         return WireProxy::Verdict::kPass;
@@ -140,6 +146,7 @@ class ProxiedTest : public IntegrationTest {
 
   std::unique_ptr<WireProxy> proxy_;
   std::atomic<int> faults_{0};
+  std::atomic<int> targets_seen_{0};
   std::mutex mutex_;                       // guards tracking_writes_
   std::vector<std::string> tracking_writes_;  // each as "<command> <collection> <its writeConcern as JSON>"
 };
@@ -185,10 +192,12 @@ TEST_P(UnconfirmedWriteTest, TheClaimIsGivenBackAndTheNextRunFinishes) {
     case Write::kLockInsert:
     case Write::kEveryLogWrite:
     case Write::kLockRelease:
+    case Write::kLastOutcome:
+    case Write::kRevertOutcome:
       break;
     case Write::kOutcomeAndNext:
       // The outcome reached the server (a write concern error says it was
-      // applied; a lost reply comes after the server answered).
+      // applied, not confirmed).
       EXPECT_EQ(log_status(probe(), first), "applied");
       EXPECT_EQ(probe().count("migrationlogs", R"({"name": ")" + second + R"("})"), 0);
       break;
@@ -214,9 +223,49 @@ INSTANTIATE_TEST_SUITE_P(Faults, UnconfirmedWriteTest,
                                            Case{Write::kClaimInsert, Fault::kWriteConcernError},
                                            Case{Write::kClaimUpdate, Fault::kReplyLost},
                                            Case{Write::kClaimUpdate, Fault::kWriteConcernError},
-                                           Case{Write::kOutcomeAndNext, Fault::kReplyLost},
                                            Case{Write::kOutcomeAndNext, Fault::kWriteConcernError}),
                          case_name);
+
+// An outcome whose reply is lost after the server applied it: the runner
+// reads it back (sending it again first, harmless if it landed) and goes
+// on; nothing is left marked running, nothing runs twice. The same write
+// with a write concern error (applied, not confirmed) stops the run (above).
+class LostOutcomeReplyTest : public ProxiedTest, public ::testing::WithParamInterface<Write> {};
+
+TEST_P(LostOutcomeReplyTest, IsReadBackAndTheRunGoesOn) {
+  SKIP_UNLESS_PROXIABLE();
+  const Write write = GetParam();
+  constexpr int kCount = 3;
+  for (int n = 1; n <= kCount; ++n) {
+    write_migration(migration_name(n), R"({"up": [)" + counter_command(n) +
+                                           R"(], "down": [{"delete": "counters", "deletes": [{"q": {"_id": ")" +
+                                           counter_id(n) + R"("}, "limit": 1}]}]})");
+  }
+  const bool reverting = write == Write::kRevertOutcome;
+  if (reverting) {
+    ASSERT_EQ(cli({"up"}, bounded()).exit_code, 0);
+  }
+  start_proxy(write, Fault::kReplyLost);
+
+  ProcessResult run = via_proxy({reverting ? "down" : "up"});
+  ASSERT_EQ(faults_.load(), 1) << "the proxy hung up on the write\n" << describe(run);
+  EXPECT_EQ(run.exit_code, 0) << describe(run);
+  for (int n = 1; n <= kCount; ++n) {
+    const bool reverted = reverting && n == kCount;
+    EXPECT_EQ(log_status(probe(), migration_name(n)), reverted ? "reverted" : "applied") << migration_name(n);
+    EXPECT_EQ(counter(probe(), n), reverted ? 0 : 1) << migration_name(n) << " ran once";
+  }
+  EXPECT_EQ(probe().count("migrationlogs", R"({"lockOwner": {"$exists": true}})"), 0) << "no claim is left";
+  EXPECT_EQ(lock_leftovers(probe()), 0) << "the lock was released";
+}
+
+INSTANTIATE_TEST_SUITE_P(Writes, LostOutcomeReplyTest,
+                         ::testing::Values(Write::kOutcomeAndNext, Write::kLastOutcome, Write::kRevertOutcome),
+                         [](const ::testing::TestParamInfo<Write>& info) {
+                           return info.param == Write::kOutcomeAndNext ? "OutcomeAndNextClaim"
+                                  : info.param == Write::kLastOutcome ? "LastOutcome"
+                                                                      : "RevertOutcome";
+                         });
 
 class UnconfirmedRevertClaimTest : public ProxiedTest, public ::testing::WithParamInterface<Fault> {};
 
