@@ -290,8 +290,8 @@ Result<StepReport> Runner::revert(const core::Migration& m, const core::LogRecor
                                         "lock was lost and the write, fenced on this runner's lease, matched "
                                         "nothing (another runner has claimed the record since)",
                                         m.name)
-                          : fmt::format("{}'s down ran to its end, but recording it reverted failed: {}; it stays "
-                                        "recorded as running: check, then `mark {} --as reverted`",
+                          : fmt::format("{}'s down ran to its end, but recording it reverted failed: {}; if its "
+                                        "record still says running, check, then `mark {} --as reverted`",
                                         m.name, error.message, m.name);
       return std::unexpected(std::move(error));
     }
