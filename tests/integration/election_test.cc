@@ -145,12 +145,7 @@ TEST_P(ElectionAtEveryWriteTest, IsWaitedOut) {
   SKIP_UNLESS_PROXIABLE();
   const ElectionAt at = GetParam();
   constexpr int kCount = 3;
-  // Each counts its run; its down deletes the counter.
-  for (int n = 1; n <= kCount; ++n) {
-    write_migration(migration_name(n), R"({"up": [)" + counter_command(n) +
-                                           R"(], "down": [{"delete": "counters", "deletes": [{"q": {"_id": ")" +
-                                           counter_id(n) + R"("}, "limit": 1}]}]})");
-  }
+  for (int n = 1; n <= kCount; ++n) write_migration(migration_name(n), revertible_counter_migration(n));
   if (at.in_down) {
     ASSERT_EQ(cli({"up"}, bounded()).exit_code, 0);
   }

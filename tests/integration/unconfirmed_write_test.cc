@@ -236,11 +236,7 @@ TEST_P(LostOutcomeReplyTest, IsReadBackAndTheRunGoesOn) {
   SKIP_UNLESS_PROXIABLE();
   const Write write = GetParam();
   constexpr int kCount = 3;
-  for (int n = 1; n <= kCount; ++n) {
-    write_migration(migration_name(n), R"({"up": [)" + counter_command(n) +
-                                           R"(], "down": [{"delete": "counters", "deletes": [{"q": {"_id": ")" +
-                                           counter_id(n) + R"("}, "limit": 1}]}]})");
-  }
+  for (int n = 1; n <= kCount; ++n) write_migration(migration_name(n), revertible_counter_migration(n));
   const bool reverting = write == Write::kRevertOutcome;
   if (reverting) {
     ASSERT_EQ(cli({"up"}, bounded()).exit_code, 0);

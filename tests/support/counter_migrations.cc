@@ -55,6 +55,12 @@ std::string counter_command(int n) {
 
 std::string counter_migration(int n) { return R"({"up": [)" + counter_command(n) + "]}"; }
 
+std::string revertible_counter_migration(int n) {
+  return fmt::format(R"({{"up": [{}], "down": [{{"delete": "counters", "deletes": [{{"q": {{"_id": "{}"}}, )"
+                     R"("limit": 1}}]}}]}})",
+                     counter_command(n), counter_id(n));
+}
+
 std::string slow_migration(int n, int commands, int docs) {
   std::string up = "[";
   for (int c = 0; c < commands; ++c) {

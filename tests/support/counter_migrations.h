@@ -33,6 +33,8 @@ std::string migration_name(int n);  // "001-step.json"
 std::string counter_command(int n);
 // A migration whose only command is counter_command(n).
 std::string counter_migration(int n);
+// The same with a down that deletes the counter (counter() is 0 again).
+std::string revertible_counter_migration(int n);
 // `commands` inserts of `docs` small documents each into "bulk": slow enough
 // to be caught mid-run, then the counter as the last command (so a counter
 // of 1 means the migration ran to its end).
