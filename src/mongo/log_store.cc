@@ -216,7 +216,13 @@ Result<void> MongoLogStore::fenced_update(const store::Claim& claim, const LogUp
     // if it was), it matches nothing if the first one took the record out of
     // this runner's hands; the record then says whether that was this write.
     auto again = update(filter_bson.get(), update_bson.get(), context);
-    if (again && *again == 0 && wrote(claim, change)) return {};
+    if (again && *again == 0) {
+      switch (wrote(claim, change)) {
+        case Landed::kYes: return {};
+        case Landed::kNo: break;  // out of this runner's hands, not by this write
+        case Landed::kUnknown: return std::unexpected(matched.error());  // the lost reply, as it is
+      }
+    }
     if (again) matched = again;
   }
   if (!matched) return std::unexpected(matched.error());

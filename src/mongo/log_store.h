@@ -93,12 +93,15 @@ class MongoLogStore final : public store::LogStore {
   Error give_back_unknown(const store::Claim& claim, const store::ClaimRequest& request, Error failure);
   // A write fenced by `claim`: kLockLost if the record is no longer its. A
   // reply lost on the way back (reply_lost) is answered by sending the write
-  // again, and, if that matches nothing, by reading the record (wrote()).
+  // again, and, if that matches nothing, by reading the record (wrote());
+  // when the record cannot tell, the lost reply's error is returned.
   Result<void> fenced_update(const store::Claim& claim, const LogUpdate& change, const std::string& context);
-  // Whether the record shows `change`, fenced by `claim`, applied: it has
-  // the status `change` sets and is no longer the claim's. False when
-  // `change` sets no status, or the record cannot be read.
-  bool wrote(const store::Claim& claim, const LogUpdate& change);
+  // Whether the record shows `change`, fenced by `claim`, applied: kYes if
+  // it has the status `change` sets and is no longer the claim's, kNo if it
+  // has not, kUnknown if `change` sets no status (nothing to tell it by) or
+  // the record cannot be read.
+  enum class Landed { kYes, kNo, kUnknown };
+  Landed wrote(const store::Claim& claim, const LogUpdate& change);
   // What claim_run() and finish_applied() write.
   static LogUpdate run_claim_change(const core::Migration& m, const store::ClaimRequest& request);
   static LogUpdate applied_change(const core::Migration& m, const std::string& by, TimestampMs applied_at,

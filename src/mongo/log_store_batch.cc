@@ -183,17 +183,30 @@ Result<Result<store::Claim>> MongoLogStore::finish_applied_and_claim_run(
     // command is ordered): the records say which. A claim not found is
     // made again by the caller (apply()), as after any refused claim.
     Result<store::Claim> claim_again = std::unexpected(Error{ErrorKind::kDatabase, claim_context});
-    if (wrote(claim, outcome)) {
-      auto record = find(next.name);
-      bool ours = record && *record && (*record)->id == claimed.id && (*record)->lock_owner == claimed.owner;
-      return ours ? Result<store::Claim>(claimed) : claim_again;
+    switch (wrote(claim, outcome)) {
+      case Landed::kYes: {
+        auto record = find(next.name);
+        if (record && *record && (*record)->id == claimed.id && (*record)->lock_owner == claimed.owner) {
+          return Result<store::Claim>(claimed);
+        }
+        // Not found (or not readable): make sure no claim of ours is left
+        // to collide with the next one (a delete fenced on the owner id).
+        if (auto back = release_claim(claimed, next_request); back || back.error().kind == ErrorKind::kLockLost) {
+          return claim_again;
+        }
+        break;
+      }
+      case Landed::kNo: {
+        // Not applied: the outcome alone, as finish_applied() writes it.
+        auto outcome_alone =
+            fenced_update(claim, applied_change(m, by, applied_at, duration_ms), outcome_context);
+        if (outcome_alone) return claim_again;
+        // The first failure says why; a later one adds only "still out of reach".
+        if (outcome_alone.error().kind == ErrorKind::kLockLost) failed_outcome = outcome_alone.error();
+        break;
+      }
+      case Landed::kUnknown: break;
     }
-    // Not applied, or the record cannot be read: the outcome alone, as
-    // finish_applied() writes it.
-    auto outcome_alone = fenced_update(claim, applied_change(m, by, applied_at, duration_ms), outcome_context);
-    if (outcome_alone) return claim_again;
-    // The first failure says why; a later one adds only "still out of reach".
-    if (outcome_alone.error().kind == ErrorKind::kLockLost) failed_outcome = outcome_alone.error();
   }
   // A write concern error says both statements were applied but not
   // confirmed; or the reply was lost and the server is still out of reach.

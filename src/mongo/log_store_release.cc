@@ -65,16 +65,18 @@ Error MongoLogStore::give_back_unknown(const store::Claim& claim, const store::C
   return failure;
 }
 
-bool MongoLogStore::wrote(const store::Claim& claim, const LogUpdate& change) {
+MongoLogStore::Landed MongoLogStore::wrote(const store::Claim& claim, const LogUpdate& change) {
   auto status = std::ranges::find(change.set, std::string("status"), &Doc::value_type::first);
-  if (status == change.set.end()) return false;
-  const auto* value = std::get_if<std::string>(&status->second.variant());
+  const auto* value = status == change.set.end() ? nullptr : std::get_if<std::string>(&status->second.variant());
+  if (!value) return Landed::kUnknown;
   auto record = find(claim.name);
+  if (!record) return Landed::kUnknown;
   // Only this runner writes the record while its claim holds: once the
   // record is out of its hands with the status this write sets, this write
   // did it.
-  return value && record && *record && (*record)->id == claim.id && (*record)->status == *value &&
-         (*record)->lock_owner != claim.owner;
+  const std::optional<core::LogRecord>& r = *record;
+  bool landed = r && r->id == claim.id && r->status == *value && r->lock_owner != claim.owner;
+  return landed ? Landed::kYes : Landed::kNo;
 }
 
 }  // namespace mongomigrate::mongo

@@ -253,6 +253,35 @@ TEST_P(LostOutcomeReplyTest, IsReadBackAndTheRunGoesOn) {
   }
   EXPECT_EQ(probe().count("migrationlogs", R"({"lockOwner": {"$exists": true}})"), 0) << "no claim is left";
   EXPECT_EQ(lock_leftovers(probe()), 0) << "the lock was released";
+  for (int n = 1; n <= kCount; ++n) {
+    EXPECT_EQ(probe().count("migrationlogs_events", R"({"action": "applied", "name": ")" + migration_name(n) + "\"}"),
+              1)
+        << migration_name(n) << ": one event";
+  }
+}
+
+// A failed revert's note sets no status, so a lost reply cannot be read
+// back from the record: it is reported as it is (exit 3), not as a lock
+// lost to another runner.
+class LostNoteReplyTest : public ProxiedTest {};
+
+TEST_F(LostNoteReplyTest, AFailedRevertsNoteIsReportedAsItIs) {
+  SKIP_UNLESS_PROXIABLE();
+  const std::string name = migration_name(1);
+  write_migration(name, R"({"up": [)" + counter_command(1) +
+                            R"(], "down": [{"renameCollection": "missing", "to": "elsewhere"}]})");
+  ASSERT_EQ(cli({"up"}, bounded()).exit_code, 0);
+  start_proxy(Write::kRevertOutcome, Fault::kReplyLost);
+
+  ProcessResult down = via_proxy({"down"});
+  ASSERT_EQ(faults_.load(), 1) << describe(down);
+  EXPECT_EQ(down.exit_code, 3) << describe(down);
+  EXPECT_TRUE(contains(down.err, "cannot record the failed revert of " + name)) << describe(down);
+  EXPECT_FALSE(contains(down.err, "lock was lost")) << describe(down);
+  EXPECT_EQ(probe().count("migrationlogs_events", R"({"action": "stopped"})"), 0) << "no false lease-lost event";
+  // The note did land: the revert shows failed half-way, no claim left.
+  EXPECT_EQ(probe().count("migrationlogs", R"({"reverting": true, "lockOwner": {"$exists": false}})"), 1);
+  EXPECT_EQ(lock_leftovers(probe()), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Writes, LostOutcomeReplyTest,
