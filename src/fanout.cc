@@ -111,10 +111,14 @@ void FanOut::run_workers(std::size_t count, const std::function<bool(std::size_t
     if (next >= count || (stop && stop->load() != 0) || (fail_fast && failed) || server_gone) return std::nullopt;
     return next++;
   };
-  // After a database fails: is the server still there? Each database would
-  // otherwise wait serverSelectionTimeoutMS for one that is gone.
+  // After a database fails, when others are still to start: is the server
+  // still there? Each would otherwise wait serverSelectionTimeoutMS for one
+  // that is gone. (A refusal, such as of the credentials, ends them too; a
+  // pool with no connection left to lend says nothing of the server.)
   auto check_server_after_failure = [&] {
-    if (!server_gone && !impl_->pool->ping()) server_gone = true;
+    if (server_gone) return;
+    auto pinged = impl_->pool->ping();
+    if (!pinged && pinged.error().kind == ErrorKind::kDatabase) server_gone = true;
   };
   {
     std::size_t threads = std::min(count, static_cast<std::size_t>(impl_->options.parallel));
@@ -124,10 +128,14 @@ void FanOut::run_workers(std::size_t count, const std::function<bool(std::size_t
       workers.emplace_back([&] {
         while (auto i = take()) {
           bool this_failed = work(*i);
-          if (this_failed) check_server_after_failure();
-          std::lock_guard lock(mutex);
-          failed = failed || this_failed;
-          done(*i);
+          bool others_to_start = false;
+          {
+            std::lock_guard lock(mutex);
+            failed = failed || this_failed;
+            done(*i);  // reported before any ping
+            others_to_start = next < count && !fail_fast && !(stop && stop->load() != 0);
+          }
+          if (this_failed && others_to_start) check_server_after_failure();
         }
       });
     }
