@@ -35,10 +35,13 @@ struct MigratorOptions {
   LockOptions lock;
   // Called once when a writing operation has to wait for the lock.
   std::function<void(const LeaseHolder&)> on_lock_wait;
-  // Called once, with one sentence, when the server does not answer and the
-  // driver waits for one (up to the URI's serverSelectionTimeoutMS, 30 s by
-  // default: a wrong host or port, a server down, an election). Not used by
-  // a fan-out, whose pool waits on a thread of its own.
+  // Called once, with one sentence, when no server answers and the driver
+  // waits for one (up to the URI's serverSelectionTimeoutMS, 30 s by
+  // default: a wrong host or port, a server down). Not for an election
+  // (every member answers) nor a member down while the primary answers; not
+  // used by a fan-out, whose pool waits on a thread of its own. It runs
+  // inside the operation that waits: it must not use the Migrator.
+  // Exceptions it throws are dropped.
   std::function<void(const std::string&)> on_server_wait;
   // Raised (non-zero, e.g. a signal number) to ask a writing operation to
   // stop: the current command finishes, the migration it belongs to is

@@ -37,17 +37,24 @@ class Client {
   // (the pool's owner) is kept alive until then.
   static Client pooled(ClientPtr handle, std::string database, std::string redacted_uri,
                        std::vector<std::string> secrets, std::shared_ptr<const void> pool);
+  Client(Client&&) = default;
+  // Not assignable: member-wise assignment would free the old client's
+  // monitoring context (server_wait_) before the old client (which may
+  // still report to it as it ends its sessions).
+  Client& operator=(Client&&) = delete;
 
   const std::string& database() const { return database_; }
   const std::string& redacted_uri() const { return redacted_uri_; }
 
-  // Calls `on_wait` with one sentence the first time a check of the server
-  // fails (a host that refuses, does not answer, or is not known) while the
-  // driver goes on waiting for one, up to serverSelectionTimeoutMS: so that
-  // a person at a terminal knows why nothing happens. Single clients only
-  // (a pool checks on a thread of its own); nothing when the URI asks for
-  // serverSelectionTryOnce=true (no wait). Called on the calling thread,
-  // inside the command that waits.
+  // Calls `on_wait` with one sentence once the checks of the servers keep
+  // failing (a host that refuses, does not answer, or is not known) with no
+  // server to write to known, while the driver goes on waiting for one, up
+  // to serverSelectionTimeoutMS: so that a person at a terminal knows why
+  // nothing happens. Not for a member that is down while the primary
+  // answers, nor for an election (every member answers). Single clients
+  // only (a pool checks on a thread of its own); nothing when the URI asks
+  // for serverSelectionTryOnce=true (no wait). Called on the calling
+  // thread, inside the command that waits; what it throws is dropped.
   void on_server_wait(std::function<void(const std::string&)> on_wait);
 
   // Runs one migration command on the target database (or, for a command

@@ -16,8 +16,10 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "mongomigrate/migrator.h"
 #include "support/counter_migrations.h"
 #include "support/integration.h"
 #include "support/lock_docs.h"
@@ -54,7 +56,7 @@ class ElectionTest : public IntegrationTest {
         [this](WireProxy::Exchange& e) {
           if (!is_hello(e.name)) return WireProxy::Verdict::kPass;
           std::lock_guard lock(mutex_);
-          as_replica_set_member(e.reply, e.name, port_.load(), !electing(), term_);
+          as_replica_set_member(e.reply, e.name, port_.load(), !electing(), term_, other_members_);
           return WireProxy::Verdict::kEdited;
         },
         [this, starts = std::move(starts), length](WireProxy::Exchange& e) {
@@ -69,12 +71,16 @@ class ElectionTest : public IntegrationTest {
     port_ = proxy_->port();
   }
 
-  // mongo-migrate through the proxy, which it takes for set rs0. Server
-  // selection may wait 10 s, longer than the election.
+  // The proxy's URI as set rs0. Server selection may wait 10 s, longer than
+  // the election.
+  std::string set_uri(const std::string& options = "") {
+    return "mongodb://127.0.0.1:" + std::to_string(port_.load()) + "/" + db() +
+           "?replicaSet=rs0&serverSelectionTimeoutMS=10000&connectTimeoutMS=2000" + options;
+  }
+
+  // mongo-migrate through the proxy, which it takes for set rs0.
   ProcessResult via_set(std::vector<std::string> args, const std::string& options = "") {
-    const std::string uri = "mongodb://127.0.0.1:" + std::to_string(port_.load()) + "/" + db() +
-                            "?replicaSet=rs0&serverSelectionTimeoutMS=10000&connectTimeoutMS=2000" + options;
-    args.insert(args.end(), {"--uri", uri, "--dir", dir()});
+    args.insert(args.end(), {"--uri", set_uri(options), "--dir", dir()});
     return cli(std::move(args), bounded(), /*with_defaults=*/false);
   }
 
@@ -98,6 +104,11 @@ class ElectionTest : public IntegrationTest {
 
   std::unique_ptr<WireProxy> proxy_;
   std::atomic<int> port_{0};
+
+ protected:
+  std::vector<std::string> other_members_;  // set before start_set(): listed in every hello
+
+ private:
   std::mutex mutex_;  // guards the members below
   std::optional<std::chrono::steady_clock::time_point> election_ends_at_;
   bool elected_ = false;
@@ -177,6 +188,36 @@ INSTANTIATE_TEST_SUITE_P(
                       ElectionAt{"LeaseRelease", "delete", "migrationlogs_lock", false},
                       ElectionAt{"RevertClaim", "update", "migrationlogs", true}),
     [](const ::testing::TestParamInfo<ElectionAt>& info) { return std::string(info.param.name); });
+
+// A member of the set that is down fails every check of it, while the
+// primary answers: nothing waits, so nothing is announced (on_server_wait);
+// with no writable server in sight it would be.
+TEST_F(ElectionTest, AMemberThatIsDownIsNotAnnouncedWhileThePrimaryAnswers) {
+  SKIP_UNLESS_PROXIABLE();
+  for (int n = 1; n <= 2; ++n) write_migration(migration_name(n), counter_migration(n));
+  other_members_ = {"127.0.0.1:" + std::to_string(free_loopback_port())};
+  start_set([](const WireProxy::Exchange&) { return false; }, 0s);
+  std::vector<std::string> told;
+  MigratorOptions options;
+  // Checked every half second, a member that failed after 5 s (libmongoc's
+  // cooldown): the member that is down fails again and again while the run
+  // and the reads after it go on.
+  options.uri = set_uri("&heartbeatFrequencyMS=500");
+  options.directory = dir();
+  options.on_server_wait = [&](const std::string& why) { told.push_back(why); };
+  auto migrator = Migrator::open(options);
+  ASSERT_TRUE(migrator) << migrator.error().message;
+  auto report = migrator->run_pending();
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_TRUE(report->ok());
+  EXPECT_EQ(counter(probe(), 2), 1);
+  for (int i = 0; i < 3; ++i) {
+    std::this_thread::sleep_for(2700ms);
+    auto status = migrator->status();
+    ASSERT_TRUE(status) << status.error().message;
+  }
+  EXPECT_TRUE(told.empty()) << told.front();
+}
 
 // The same election with the driver's single-threaded default, which the
 // URI can still ask for: the retry finds no primary, and a migration that

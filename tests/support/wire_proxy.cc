@@ -304,7 +304,8 @@ void WireProxy::pump_replies(Pair& pair) {
 
 bool is_hello(const std::string& name) { return name == "hello" || name == "isMaster" || name == "ismaster"; }
 
-void as_replica_set_member(bson_t* reply, const std::string& hello_name, int port, bool primary, int term) {
+void as_replica_set_member(bson_t* reply, const std::string& hello_name, int port, bool primary, int term,
+                           const std::vector<std::string>& other_members) {
   const std::string address = "127.0.0.1:" + std::to_string(port);
   bson_t member = BSON_INITIALIZER;
   bson_copy_to_excluding_noinit(reply, &member, "isWritablePrimary", "ismaster", "secondary", "setName", "hosts",
@@ -316,6 +317,9 @@ void as_replica_set_member(bson_t* reply, const std::string& hello_name, int por
   bson_t hosts;
   BSON_APPEND_ARRAY_BEGIN(&member, "hosts", &hosts);
   BSON_APPEND_UTF8(&hosts, "0", address.c_str());
+  for (std::size_t i = 0; i < other_members.size(); ++i) {
+    BSON_APPEND_UTF8(&hosts, std::to_string(i + 1).c_str(), other_members[i].c_str());
+  }
   bson_append_array_end(&member, &hosts);
   BSON_APPEND_UTF8(&member, "me", address.c_str());
   if (primary) {

@@ -81,12 +81,14 @@ class WireProxy {
 // Whether `name` is a handshake or monitoring command: hello, isMaster.
 bool is_hello(const std::string& name);
 
-// Rewrites a server's reply to hello or isMaster (`hello_name`) as the one
-// member of replica set "rs0", at 127.0.0.1:`port`, would send it: the
+// Rewrites a server's reply to hello or isMaster (`hello_name`) as the
+// member of replica set "rs0" at 127.0.0.1:`port` would send it: the
 // primary elected in `term` or, when `primary` is false, a secondary with no
-// primary in sight (an election under way). The client must name the set
-// (replicaSet=rs0) to read it as one.
-void as_replica_set_member(bson_t* reply, const std::string& hello_name, int port, bool primary, int term);
+// primary in sight (an election under way). `other_members` ("host:port")
+// are listed in the set too. The client must name the set (replicaSet=rs0)
+// to read it as one.
+void as_replica_set_member(bson_t* reply, const std::string& hello_name, int port, bool primary, int term,
+                           const std::vector<std::string>& other_members = {});
 
 // Fills an empty reply with the refusal a primary that stepped down sends
 // for `command`: NotWritablePrimary (10107), nothing done.
