@@ -218,7 +218,6 @@ struct Migrator::Impl {
 // A dry run's step: `commands` as JSON.
 StepReport planned_step(const core::Migration& m, const std::vector<core::Command>& commands);
 
-
 // kUsage unless the lease and renewal interval are positive, the renewal
 // shorter than the lease, and the timeout not negative.
 Result<void> check_lock_options(const LockOptions& lock);

@@ -24,6 +24,14 @@ std::string one_line(std::string_view text) {
   return std::regex_replace(flat, go_frame, "");
 }
 
+bool is_failover_code(int code) {
+  constexpr int kFailover[] = {10107 /* NotWritablePrimary */,    13435 /* NotPrimaryNoSecondaryOk */,
+                               13436 /* NotPrimaryOrSecondary */, 189 /* PrimarySteppedDown */,
+                               11602 /* InterruptedDueToReplStateChange */,
+                               91 /* ShutdownInProgress */,        11600 /* InterruptedAtShutdown */};
+  return std::ranges::find(kFailover, code) != std::end(kFailover);
+}
+
 std::string remedy(std::string_view message, int code, bool tracking) {
   if (message.find("Retryable writes are not supported") != std::string_view::npos) {
     return "this server does not support retryable writes (Amazon DocumentDB): add retryWrites=false to the URI";
@@ -34,12 +42,7 @@ std::string remedy(std::string_view message, int code, bool tracking) {
            "mongo-migrate writes there (such as status \"running\", lockOwner, reverting): allow it, or remove "
            "the validator";
   }
-  // The codes a primary sends as it steps down or has stepped down.
-  constexpr int kFailover[] = {10107 /* NotWritablePrimary */,    13435 /* NotPrimaryNoSecondaryOk */,
-                               13436 /* NotPrimaryOrSecondary */, 189 /* PrimarySteppedDown */,
-                               11602 /* InterruptedDueToReplStateChange */,
-                               91 /* ShutdownInProgress */,        11600 /* InterruptedAtShutdown */};
-  if (std::ranges::find(kFailover, code) != std::end(kFailover)) {
+  if (is_failover_code(code)) {
     // A tracking write is retried once a new primary is elected: refused
     // still, none was found in time. What to do next depends on the write,
     // and its caller says it.

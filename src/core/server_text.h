@@ -11,6 +11,10 @@ namespace mongomigrate::core {
 // dropped, so that what the server said reads as one sentence.
 std::string one_line(std::string_view text);
 
+// Whether `code` is one a primary sends as it steps down, has stepped
+// down or shuts down (NotWritablePrimary and its kin).
+bool is_failover_code(int code);
+
 // What to do about a server's refusal whose cause lies outside
 // mongo-migrate, or "" if it has none known: `message` and `code` are the
 // server's, `tracking` whether the refused write was mongo-migrate's own

@@ -110,11 +110,15 @@ bool may_have_landed(const bson_error_t& error) {
       return true;
     case MONGOC_ERROR_SERVER:
       // On a replica set libmongoc retries a write once after a lost reply
-      // and reports the retry's error: a step-down or shutdown then says
-      // nothing of the first attempt.
+      // and reports the retry's error: a step-down, a shutdown or a network
+      // failure seen by the server then says nothing of the first attempt.
+      if (core::is_failover_code(static_cast<int>(error.code))) return true;
       switch (error.code) {
-        case 6: case 7: case 89: case 91: case 189: case 262: case 9001: case 10107: case 11600: case 11602:
-        case 13435: case 13436:
+        case 6:     // HostUnreachable
+        case 7:     // HostNotFound
+        case 89:    // NetworkTimeout
+        case 262:   // ExceededTimeLimit
+        case 9001:  // SocketException
           return true;
         default:
           return false;

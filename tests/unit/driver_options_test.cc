@@ -1,5 +1,6 @@
 // The driver options every connection of mongo-migrate gets from
-// mongo::prepare_uri (mongo/client.h), whatever the URI leaves out.
+// mongo::prepare_uri (mongo/client.h), whatever the URI leaves out, and how
+// a failed write is read (may_have_landed, reply_lost).
 #include <gtest/gtest.h>
 #include <mongoc/mongoc.h>
 
@@ -40,6 +41,39 @@ TEST(DriverOptions, TrackingWritesAskAMajorityWithinThirtySeconds) {
   WriteConcernPtr concern = tracking_write_concern();
   EXPECT_TRUE(mongoc_write_concern_get_wmajority(concern.get()));
   EXPECT_EQ(mongoc_write_concern_get_wtimeout_int64(concern.get()), 30'000);
+}
+
+}  // namespace
+}  // namespace mongomigrate::mongo
+
+namespace mongomigrate::mongo {
+namespace {
+
+bson_error_t error_of(uint32_t domain, uint32_t code) {
+  bson_error_t error{};
+  error.domain = domain;
+  error.code = code;
+  return error;
+}
+
+// Which failed writes may have been applied all the same, and which of
+// those a resend may settle (a lost reply, not an unconfirmed write).
+TEST(WriteFailures, ALostOrBrokenReplyOrAStepDownMayHaveLandedARefusalNot) {
+  for (const bson_error_t& maybe : {error_of(MONGOC_ERROR_STREAM, MONGOC_ERROR_STREAM_SOCKET),
+                                    error_of(MONGOC_ERROR_PROTOCOL, MONGOC_ERROR_PROTOCOL_INVALID_REPLY),
+                                    error_of(MONGOC_ERROR_SERVER, 10107), error_of(MONGOC_ERROR_SERVER, 11600),
+                                    error_of(MONGOC_ERROR_SERVER, 9001)}) {
+    EXPECT_TRUE(may_have_landed(maybe)) << maybe.domain << "/" << maybe.code;
+    EXPECT_TRUE(reply_lost(maybe)) << maybe.domain << "/" << maybe.code;
+  }
+  const bson_error_t unconfirmed = error_of(MONGOC_ERROR_WRITE_CONCERN, 64);
+  EXPECT_TRUE(may_have_landed(unconfirmed));
+  EXPECT_FALSE(reply_lost(unconfirmed)) << "applied, not confirmed: not settled by a resend";
+  for (const bson_error_t& refused : {error_of(MONGOC_ERROR_SERVER, 11000), error_of(MONGOC_ERROR_SERVER, 13),
+                                      error_of(MONGOC_ERROR_SERVER_SELECTION, MONGOC_ERROR_SERVER_SELECTION_FAILURE)}) {
+    EXPECT_FALSE(may_have_landed(refused)) << refused.domain << "/" << refused.code;
+    EXPECT_FALSE(reply_lost(refused)) << refused.domain << "/" << refused.code;
+  }
 }
 
 }  // namespace
