@@ -119,10 +119,32 @@ std::string counts_line(const DatabaseOutcome& outcome) {
   return line;
 }
 
+// Why a database was not started, in the CLI's words (its stop is a
+// signal) and as its --json "skipReason".
+const char* skip_words(SkipReason reason) {
+  switch (reason) {
+    case SkipReason::kFailFast: return "--fail-fast";
+    case SkipReason::kStopped: return "stopped by a signal";
+    case SkipReason::kServerGone: return "the server no longer answers";
+    case SkipReason::kNotSkipped: break;
+  }
+  return "";
+}
+
+const char* skip_json(SkipReason reason) {
+  switch (reason) {
+    case SkipReason::kFailFast: return "fail-fast";
+    case SkipReason::kStopped: return "stopped";
+    case SkipReason::kServerGone: return "server-gone";
+    case SkipReason::kNotSkipped: break;
+  }
+  return "";
+}
+
 // A database's outcome; an Error the fan-out itself gave (a database that
 // does not exist, one that could not be opened) as error_outcome says.
 DatabaseOutcome outcome_of(const DatabaseResult<DatabaseOutcome>& r) {
-  if (r.skipped()) return DatabaseOutcome{.line = "skipped (not started)"};
+  if (r.skipped()) return DatabaseOutcome{.line = fmt::format("skipped (not started: {})", skip_words(r.skip_reason))};
   if (!*r.result) return error_outcome(r.result->error());
   return **r.result;
 }
@@ -208,6 +230,7 @@ int run_fan_out(const GlobalOptions& o, const FanOutCommand& command) {
   std::map<std::string, long long> sums;
   std::vector<std::string> order;  // the counts' names in the order the command gives them
   std::size_t ok = 0, failed = 0, skipped = 0;
+  std::string server_gone;  // the ping's error, when the server stopped answering
   Json databases = Json::array();
   for (const DatabaseResult<DatabaseOutcome>& r : *results) {
     DatabaseOutcome outcome = outcome_of(r);
@@ -221,7 +244,13 @@ int run_fan_out(const GlobalOptions& o, const FanOutCommand& command) {
       ++failed;
     }
     Json entry = {{"database", json_name(r.database)}, {"exitCode", code}, {"skipped", r.skipped()}};
-    if (!r.skipped()) {
+    if (r.skipped()) {
+      entry["skipReason"] = skip_json(r.skip_reason);
+      if (r.skip_reason == SkipReason::kServerGone) {
+        server_gone = core::printable(r.skip_detail);
+        entry["skipDetail"] = server_gone;
+      }
+    } else {
       for (const auto& [name, count] : outcome.counts) {
         if (!sums.contains(name)) order.push_back(name);
         sums[name] += count;
@@ -249,6 +278,10 @@ int run_fan_out(const GlobalOptions& o, const FanOutCommand& command) {
                                    results->size() == 1 ? "" : "s", ok, failed, skipped);
   for (const std::string& name : order) totals += fmt::format(" · {} {}", name, sums[name]);
   write_stdout(fmt::format("{}\n", paint(totals, Color::kBold, color)));
+  if (!server_gone.empty()) {
+    write_stderr(fmt::format("{} no database was started after the server stopped answering: {}\n",
+                             paint("mongo-migrate:", Color::kRed, use_color(2)), server_gone));
+  }
   if (code != 0 && code != 5) {
     write_stderr(fmt::format("{} {} of {} databases did not finish (exit {}); run the same command again to "
                              "continue\n",

@@ -96,19 +96,36 @@ Result<Migrator> FanOut::migrator_for(const std::string& database) {
   return Migrator(std::move(impl));
 }
 
+std::string_view describe(SkipReason reason) {
+  switch (reason) {
+    case SkipReason::kNotSkipped: return "";
+    case SkipReason::kFailFast: return "a database failed and fail_fast is set";
+    case SkipReason::kStopped: return "a stop was requested";
+    case SkipReason::kServerGone: return "the server no longer answers";
+  }
+  return "";
+}
+
 void FanOut::run_workers(std::size_t count, const std::function<bool(std::size_t)>& work,
-                         const std::function<void(std::size_t)>& done) {
+                         const std::function<void(std::size_t, const NotStarted*)>& done) {
   const std::atomic<int>* stop = impl_->options.migrator.stop;
   bool fail_fast = impl_->options.fail_fast;
-  std::mutex mutex;  // guards next, failed, and serialises done()
+  std::mutex mutex;  // guards next, failed, why, and serialises done()
   std::size_t next = 0;
   bool failed = false;
-  std::atomic<bool> server_gone = false;
+  NotStarted why;  // the first reason that held: set once, under the mutex
+  auto stop_starting = [&](SkipReason reason, std::string detail = {}) {
+    if (why.reason == SkipReason::kNotSkipped) why = {reason, std::move(detail)};
+  };
   auto take = [&]() -> std::optional<std::size_t> {
     std::lock_guard lock(mutex);
     // A stop request, (fail_fast) a failure, or a server that no longer
     // answers: no new database starts.
-    if (next >= count || (stop && stop->load() != 0) || (fail_fast && failed) || server_gone) return std::nullopt;
+    if (next < count && why.reason == SkipReason::kNotSkipped) {
+      if (stop && stop->load() != 0) stop_starting(SkipReason::kStopped);
+      if (fail_fast && failed) stop_starting(SkipReason::kFailFast);
+    }
+    if (next >= count || why.reason != SkipReason::kNotSkipped) return std::nullopt;
     return next++;
   };
   // After a database fails, when others are still to start: is the server
@@ -116,9 +133,15 @@ void FanOut::run_workers(std::size_t count, const std::function<bool(std::size_t
   // that is gone. (A refusal, such as of the credentials, ends them too; a
   // pool with no connection left to lend says nothing of the server.)
   auto check_server_after_failure = [&] {
-    if (server_gone) return;
+    {
+      std::lock_guard lock(mutex);
+      if (why.reason != SkipReason::kNotSkipped) return;
+    }
     auto pinged = impl_->pool->ping();
-    if (!pinged && pinged.error().kind == ErrorKind::kDatabase) server_gone = true;
+    if (!pinged && pinged.error().kind == ErrorKind::kDatabase) {
+      std::lock_guard lock(mutex);
+      stop_starting(SkipReason::kServerGone, pinged.error().message);
+    }
   };
   {
     std::size_t threads = std::min(count, static_cast<std::size_t>(impl_->options.parallel));
@@ -132,7 +155,7 @@ void FanOut::run_workers(std::size_t count, const std::function<bool(std::size_t
           {
             std::lock_guard lock(mutex);
             failed = failed || this_failed;
-            done(*i);  // reported before any ping
+            done(*i, nullptr);  // reported before any ping
             others_to_start = next < count && !fail_fast && !(stop && stop->load() != 0);
           }
           if (this_failed && others_to_start) check_server_after_failure();
@@ -140,7 +163,7 @@ void FanOut::run_workers(std::size_t count, const std::function<bool(std::size_t
       });
     }
   }  // joined
-  for (std::size_t i = next; i < count; ++i) done(i);  // never started: skipped
+  for (std::size_t i = next; i < count; ++i) done(i, &why);  // never started: skipped
 }
 
 Result<std::vector<DatabaseResult<RunReport>>> FanOut::run_pending_all(

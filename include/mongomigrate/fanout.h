@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mongomigrate/error.h"
@@ -52,15 +53,29 @@ struct FanOutOptions {
   bool fail_fast = false;
 };
 
+// Why a database was never started: the first of these that held.
+enum class SkipReason {
+  kNotSkipped,
+  kFailFast,    // fail_fast, after a database failed
+  kStopped,     // the `stop` flag was set (a signal, in the CLI)
+  kServerGone,  // after a database failed, the server did not answer a ping
+};
+
 // One database's outcome; `result` is empty when the database was never
-// started (fail_fast, a stop request, or a server gone), which is not an
-// error in itself.
+// started, which is not an error in itself: `skip_reason` says why, and
+// for kServerGone `skip_detail` holds the ping's error message.
 template <class T>
 struct DatabaseResult {
   std::string database;
   std::optional<Result<T>> result;
+  SkipReason skip_reason = SkipReason::kNotSkipped;
+  std::string skip_detail;
   bool skipped() const { return !result.has_value(); }
 };
+
+// "a database failed and fail_fast is set", "a stop was requested", "the
+// server no longer answers": for messages; "" for kNotSkipped.
+std::string_view describe(SkipReason reason);
 
 // What to do on each database, for FanOut::for_each_database.
 template <class T>
@@ -111,7 +126,11 @@ class FanOut {
           r.result = migrator ? task.body(*migrator) : Result<T>(std::unexpected(migrator.error()));
           return task.failed ? task.failed(*r.result) : !r.result->has_value();
         },
-        [&](std::size_t i) {
+        [&](std::size_t i, const NotStarted* why) {
+          if (why) {
+            results[i].skip_reason = why->reason;
+            results[i].skip_detail = why->detail;
+          }
           if (task.on_done) task.on_done(results[i]);
         });
     return results;
@@ -138,11 +157,17 @@ class FanOut {
   Result<std::vector<Selected>> prepare(const DatabaseSelection& selection, bool existing_only);
   Result<Migrator> migrator_for(const std::string& database);
   static Error missing(const std::string& database);
+  // Why the databases not started were not.
+  struct NotStarted {
+    SkipReason reason = SkipReason::kNotSkipped;
+    std::string detail;
+  };
   // Runs work(i) for i in [0, count) on up to `parallel` threads, in
-  // order of i; work returns whether i failed. done(i) follows each work(i)
-  // and is called for each i never started, one at a time.
+  // order of i; work returns whether i failed. done(i, nullptr) follows
+  // each work(i); done(i, why) is called for each i never started; one
+  // call at a time.
   void run_workers(std::size_t count, const std::function<bool(std::size_t)>& work,
-                   const std::function<void(std::size_t)>& done);
+                   const std::function<void(std::size_t, const NotStarted*)>& done);
   std::unique_ptr<Impl> impl_;
 };
 

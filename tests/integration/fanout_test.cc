@@ -34,7 +34,7 @@ TEST_F(FanOutTest, UpAppliesEveryDatabaseAndASecondRunContinuesWhereTheFirstStop
   EXPECT_EQ(first.exit_code, 1) << describe(first);
   EXPECT_TRUE(contains(first.out, name(1) + "  applied 3, failed 0, skipped 0")) << first.out;
   EXPECT_TRUE(contains(first.out, name(3) + "  applied 1, failed 1, skipped 1")) << first.out;
-  EXPECT_TRUE(contains(first.out, name(4) + "  skipped (not started)")) << first.out;
+  EXPECT_TRUE(contains(first.out, name(4) + "  skipped (not started: --fail-fast)")) << first.out;
   EXPECT_TRUE(contains(first.out, "5 databases: 2 ok, 1 failed, 2 skipped")) << first.out;
   EXPECT_TRUE(contains(first.err, "run the same command again to continue")) << first.err;
   EXPECT_FALSE(exists(name(4))) << "--fail-fast: never started, never created";
@@ -70,6 +70,15 @@ TEST_F(FanOutTest, JsonIsOneDocumentWithAnEntryPerDatabaseAndTotals) {
   ASSERT_EQ(status.exit_code, 0) << describe(status);
   EXPECT_EQ(json_schema_problems(status.out, "fanout"), "") << status.out;
   EXPECT_TRUE(contains(status.out, R"("summary":{"total":1,"applied":1)")) << status.out;
+
+  // A database never started says why.
+  write_migration("002-x.json", kInsertX);
+  on(1).insert("things", R"({"_id": "x"})");
+  ProcessResult stopped = cli({"up", "--dbs", names(3), "--parallel", "1", "--fail-fast", "--json"});
+  EXPECT_EQ(stopped.exit_code, 1) << describe(stopped);
+  EXPECT_EQ(json_schema_problems(stopped.out, "fanout"), "") << stopped.out;
+  EXPECT_TRUE(contains(stopped.out, R"("database":")" + name(3) + R"(","exitCode":0,"skipped":true,)"
+                                    R"("skipReason":"fail-fast"})")) << stopped.out;
 }
 
 TEST_F(FanOutTest, ReadCommandsReportAMissingDatabaseAndNeverCreateIt) {
@@ -191,6 +200,8 @@ TEST_F(FanOutTest, LibraryRunsEveryDatabaseInOrderSkipsAfterAFailureAndReportsSt
   ASSERT_TRUE((*reports)[1].result && *(*reports)[1].result);
   EXPECT_FALSE((*(*reports)[1].result)->ok()) << "002 fails on the second";
   EXPECT_TRUE((*reports)[2].skipped()) << "fail_fast: the third never started";
+  EXPECT_EQ((*reports)[2].skip_reason, SkipReason::kFailFast);
+  EXPECT_EQ((*reports)[1].skip_reason, SkipReason::kNotSkipped);
 
   auto states = fan->status_all({.names = {name(1), name(2), name(3)}});
   ASSERT_TRUE(states) << states.error().message;
@@ -208,6 +219,8 @@ TEST_F(FanOutTest, LibraryRunsEveryDatabaseInOrderSkipsAfterAFailureAndReportsSt
   auto stopped = fan->run_pending_all({.names = {name(3)}});
   ASSERT_TRUE(stopped);
   EXPECT_TRUE((*stopped)[0].skipped());
+  EXPECT_EQ((*stopped)[0].skip_reason, SkipReason::kStopped);
+  EXPECT_EQ(describe((*stopped)[0].skip_reason), "a stop was requested");
   EXPECT_FALSE(exists(name(3)));
 }
 
@@ -243,8 +256,8 @@ TEST_P(FanOutSignalTest, StartsNoNewDatabaseStopsTheOneInFlightAndExits128PlusTh
   ASSERT_TRUE(runner->signal(signo));
   ProcessResult stopped = runner->wait();
   EXPECT_EQ(stopped.exit_code, 128 + signo) << describe(stopped);
-  EXPECT_TRUE(contains(stopped.out, name(2) + "  skipped (not started)")) << stopped.out;
-  EXPECT_TRUE(contains(stopped.out, name(3) + "  skipped (not started)")) << stopped.out;
+  EXPECT_TRUE(contains(stopped.out, name(2) + "  skipped (not started: stopped by a signal)")) << stopped.out;
+  EXPECT_TRUE(contains(stopped.out, name(3) + "  skipped (not started: stopped by a signal)")) << stopped.out;
   EXPECT_FALSE(exists(name(2))) << "no database starts after the signal";
   // The one in flight stopped as a single run does: nothing running, the lock released.
   EXPECT_EQ(on(1).count("migrationlogs", R"({"status": "running"})"), 0);
