@@ -306,6 +306,10 @@ int format_run_report(const RunReport& report, const GlobalOptions& options, con
     for (const StepReport& s : report.steps) {
       fmt::format_to(out, "{}\n", step_line(s, color, report.reverts));
       for (const std::string& c : s.commands) fmt::format_to(out, "      {}\n", c);
+      for (const std::string& w : s.warnings) {
+        fmt::format_to(err, "{} {}: {}\n", paint("warning:", Color::kYellow, use_color(2)), core::printable(s.name),
+                       core::printable(w));
+      }
     }
     if (!report.steps.empty()) {
       fmt::format_to(out, "Dry run: {} migration{} would {}; nothing was written.\n", report.steps.size(),

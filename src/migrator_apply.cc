@@ -10,6 +10,8 @@
 #include "core/names.h"
 #include "core/recovery_plan.h"
 #include "migrator_impl.h"
+#include "mongo/admin_command.h"
+#include "mongo/value_bson.h"
 #include "source/json_migration.h"
 
 namespace mongomigrate {
@@ -46,11 +48,27 @@ Result<void> check_order(const core::UpPlan& plan, const RunOptions& options) {
 
 }  // namespace
 
-StepReport planned_step(const core::Migration& m, const std::vector<core::Command>& commands) {
+StepReport planned_step(const core::Migration& m, const std::vector<core::Command>& commands,
+                        const std::string& database) {
   StepReport step;
   step.name = m.name;
   step.outcome = StepOutcome::kPlanned;
-  for (const core::Command& c : commands) step.commands.push_back(source::command_json(c));
+  for (const core::Command& c : commands) {
+    bson_t doc;
+    if (database.empty() || !bson_init_static(&doc, c.bson.data(), c.bson.size())) {
+      step.commands.push_back(source::command_json(c));
+      continue;
+    }
+    auto admin = mongo::admin_form(&doc, database);
+    if (admin && *admin) {
+      step.commands.push_back(mongo::to_document((*admin)->get()).json());
+      continue;
+    }
+    step.commands.push_back(source::command_json(c));
+    if (!admin) {
+      step.warnings.push_back(fmt::format("{}: the migration would fail at this command", admin.error().message));
+    }
+  }
   return step;
 }
 
@@ -123,7 +141,7 @@ Result<RunReport> Migrator::run_pending(const RunOptions& options) {
       report.blocked_by.reset();
       report.blocked_reason.clear();
     }
-    for (const core::Migration* m : plan.to_apply) report.steps.push_back(planned_step(*m, m->up));
+    for (const core::Migration* m : plan.to_apply) report.steps.push_back(planned_step(*m, m->up, impl_->database));
     return report;
   }
   // Nothing to do, or a failed migration in the way: say so without
@@ -193,7 +211,7 @@ Result<RunReport> Migrator::run(std::string_view name, const RunOptions& options
   RunReport report;
   report.dry_run = options.dry_run;
   if (options.dry_run) {
-    report.steps.push_back(planned_step(**m, (*m)->up));
+    report.steps.push_back(planned_step(**m, (*m)->up, impl_->database));
     return report;
   }
   // Before the lock: a log that holds a name twice is refused with nothing written.

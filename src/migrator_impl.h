@@ -215,8 +215,12 @@ struct Migrator::Impl {
   Result<std::unique_ptr<runner::LeaseKeeper>> take_lock(const std::string& by);
 };
 
-// A dry run's step: `commands` as JSON.
-StepReport planned_step(const core::Migration& m, const std::vector<core::Command>& commands);
+// A dry run's step: `commands` as JSON, each as it would be sent to
+// `database`'s server (a rename as admin runs it, with full namespaces); a
+// command that would be refused before it is sent is shown as written, with
+// a warning.
+StepReport planned_step(const core::Migration& m, const std::vector<core::Command>& commands,
+                        const std::string& database);
 
 // kUsage unless the lease and renewal interval are positive, the renewal
 // shorter than the lease, and the timeout not negative.

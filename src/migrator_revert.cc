@@ -42,7 +42,7 @@ Result<RunReport> Migrator::Impl::revert_planned(core::DownRequest request, cons
   report.reverts = true;
   if (how.dry_run) {
     for (const core::Migration* m : plan.to_revert) {
-      report.steps.push_back(planned_step(*m, m->down ? *m->down : std::vector<core::Command>{}));
+      report.steps.push_back(planned_step(*m, m->down ? *m->down : std::vector<core::Command>{}, database));
     }
     return report;
   }

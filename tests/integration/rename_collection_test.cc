@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "support/fanout_fixture.h"
+#include "support/file_checks.h"
 #include "support/wire_proxy.h"
 
 namespace mongomigrate::testing {
@@ -69,6 +70,32 @@ TEST_F(RenameCollectionTest, ARenameOutOfTheDatabaseIsRefused) {
       << describe(up);
   EXPECT_EQ(probe().count("users"), 1) << "nothing was renamed";
   EXPECT_EQ(probe().string_field("migrationlogs", R"({"name": "001-rename.json"})", "status"), "failed");
+}
+
+// A dry run shows the rename as it would be sent, and warns of one that
+// would be refused; it writes nothing either way.
+TEST_F(RenameCollectionTest, ADryRunShowsTheRenameAsSentAndWarnsOfARefusal) {
+  probe().insert("users", R"({"_id": 1})");
+  write_migration("001-rename.json", kRename);
+  ProcessResult dry = cli({"up", "--dry-run"});
+  ASSERT_EQ(dry.exit_code, 0) << describe(dry);
+  EXPECT_TRUE(contains(dry.out, R"({ "renameCollection" : ")" + db() + R"(.users", "to" : ")" + db() +
+                                    R"(.customers" })")) << describe(dry);
+  EXPECT_EQ(dry.err, "") << describe(dry);
+  ProcessResult json = cli({"up", "--dry-run", "--json"});
+  ASSERT_EQ(json.exit_code, 0) << describe(json);
+  EXPECT_TRUE(contains(json.out, R"("commands":["{ \"renameCollection\" : \")" + db() + R"(.users\", \"to\" : \")" +
+                                     db() + R"(.customers\" }"])")) << describe(json);
+
+  write_migration("002-move.json", R"({"up": [ { "renameCollection": "customers", "to": "elsewhere.customers" } ]})");
+  ProcessResult both = cli({"up", "--dry-run"});
+  ASSERT_EQ(both.exit_code, 0) << describe(both);
+  EXPECT_TRUE(contains(both.out, R"({ "renameCollection" : "customers", "to" : "elsewhere.customers" })"))
+      << "a refused command is shown as written: " << describe(both);
+  EXPECT_TRUE(contains(both.err, "warning: 002-move.json: renameCollection: ")) << describe(both);
+  EXPECT_TRUE(contains(both.err, "the migration would fail at this command")) << describe(both);
+  EXPECT_TRUE(probe().has_collection("users")) << "a dry run renames nothing";
+  EXPECT_EQ(probe().count("migrationlogs"), 0) << "a dry run records nothing";
 }
 
 // What goes on the wire: the command on `admin`, with full namespaces.
