@@ -40,6 +40,7 @@ enum class Write {
 };
 enum class Fault {
   kReplyLost,
+  kRequestLost,  // the connection is lost before the write reaches the server: nothing was written
   kWriteConcernError,
   kRefused,             // the server said no (Unauthorized): nothing was written
   kRetryableWritesOff,  // as Amazon DocumentDB refuses a retryable write
@@ -109,19 +110,26 @@ class ProxiedTest : public IntegrationTest {
     // replica set (whose members the driver would reach directly) or TLS.
     const std::string hosts = server().hosts_uri();
     const int server_port = std::stoi(hosts.substr(hosts.rfind(':') + 1));
-    proxy_ = std::make_unique<WireProxy>(server_port, [this, write, fault](WireProxy::Exchange& e) {
+    // Whether `e` is the write to fault (counted once).
+    auto faulted = [this, write](const WireProxy::Exchange& e) {
+      if (!is_target(e, write)) return false;
+      // A revert's outcome follows its claim, an update of the same shape.
+      if (write == Write::kRevertOutcome && ++targets_seen_ < 2) return false;
+      int none = 0;  // only the first of them, unless every one
+      return faults_.compare_exchange_strong(none, 1) || write == Write::kEveryLogWrite;
+    };
+    // A request lost on the way never reaches the server, nor the hook.
+    WireProxy::Interceptor lose_request;
+    if (fault == Fault::kRequestLost) {
+      lose_request = [faulted](WireProxy::Exchange& e) { return faulted(e); };  // hangs up: `reply` left empty
+    }
+    proxy_ = std::make_unique<WireProxy>(server_port, [this, fault, faulted](WireProxy::Exchange& e) {
       if (e.collection.starts_with("migrationlogs") &&
           (e.name == "insert" || e.name == "update" || e.name == "delete")) {
         std::lock_guard lock(mutex_);
         tracking_writes_.push_back(e.name + " " + e.collection + " " + write_concern_of(e.command));
       }
-      if (!is_target(e, write)) return WireProxy::Verdict::kPass;
-      // A revert's outcome follows its claim, an update of the same shape.
-      if (write == Write::kRevertOutcome && ++targets_seen_ < 2) return WireProxy::Verdict::kPass;
-      int none = 0;  // only the first of them, unless every one
-      if (!faults_.compare_exchange_strong(none, 1) && write != Write::kEveryLogWrite) {
-        return WireProxy::Verdict::kPass;
-      }
+      if (fault == Fault::kRequestLost || !faulted(e)) return WireProxy::Verdict::kPass;
       if (fault == Fault::kReplyLost) return WireProxy::Verdict::kHangUp;
       if (fault == Fault::kRefused || fault == Fault::kRetryableWritesOff) {
         const bool unauthorized = fault == Fault::kRefused;
@@ -135,7 +143,7 @@ class ProxiedTest : public IntegrationTest {
         add_write_concern_timeout(e.reply);
       }
       return WireProxy::Verdict::kEdited;
-    });
+    }, std::move(lose_request));
   }
 
   // mongo-migrate through the proxy.
@@ -230,18 +238,21 @@ INSTANTIATE_TEST_SUITE_P(Faults, UnconfirmedWriteTest,
 // reads it back (sending it again first, harmless if it landed) and goes
 // on; nothing is left marked running, nothing runs twice. The same write
 // with a write concern error (applied, not confirmed) stops the run (above).
-class LostOutcomeReplyTest : public ProxiedTest, public ::testing::WithParamInterface<Write> {};
+// An outcome whose connection was lost: after the server applied it (the
+// resend matches nothing and the record is read back) or before (the resend
+// applies it). Either way the run goes on.
+class LostOutcomeReplyTest : public ProxiedTest, public ::testing::WithParamInterface<Case> {};
 
-TEST_P(LostOutcomeReplyTest, IsReadBackAndTheRunGoesOn) {
+TEST_P(LostOutcomeReplyTest, IsSentAgainOrReadBackAndTheRunGoesOn) {
   SKIP_UNLESS_PROXIABLE();
-  const Write write = GetParam();
+  const Write write = GetParam().write;
   constexpr int kCount = 3;
   for (int n = 1; n <= kCount; ++n) write_migration(migration_name(n), revertible_counter_migration(n));
   const bool reverting = write == Write::kRevertOutcome;
   if (reverting) {
     ASSERT_EQ(cli({"up"}, bounded()).exit_code, 0);
   }
-  start_proxy(write, Fault::kReplyLost);
+  start_proxy(write, GetParam().fault);
 
   ProcessResult run = via_proxy({reverting ? "down" : "up"});
   ASSERT_EQ(faults_.load(), 1) << "the proxy hung up on the write\n" << describe(run);
@@ -285,11 +296,18 @@ TEST_F(LostNoteReplyTest, AFailedRevertsNoteIsReportedAsItIs) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Writes, LostOutcomeReplyTest,
-                         ::testing::Values(Write::kOutcomeAndNext, Write::kLastOutcome, Write::kRevertOutcome),
-                         [](const ::testing::TestParamInfo<Write>& info) {
-                           return info.param == Write::kOutcomeAndNext ? "OutcomeAndNextClaim"
-                                  : info.param == Write::kLastOutcome ? "LastOutcome"
-                                                                      : "RevertOutcome";
+                         ::testing::Values(Case{Write::kOutcomeAndNext, Fault::kReplyLost},
+                                           Case{Write::kLastOutcome, Fault::kReplyLost},
+                                           Case{Write::kRevertOutcome, Fault::kReplyLost},
+                                           Case{Write::kOutcomeAndNext, Fault::kRequestLost},
+                                           Case{Write::kLastOutcome, Fault::kRequestLost},
+                                           Case{Write::kRevertOutcome, Fault::kRequestLost}),
+                         [](const ::testing::TestParamInfo<Case>& info) {
+                           const Write w = info.param.write;
+                           return std::string(w == Write::kOutcomeAndNext ? "OutcomeAndNextClaim"
+                                              : w == Write::kLastOutcome  ? "LastOutcome"
+                                                                          : "RevertOutcome") +
+                                  (info.param.fault == Fault::kReplyLost ? "ReplyLost" : "RequestLost");
                          });
 
 class UnconfirmedRevertClaimTest : public ProxiedTest, public ::testing::WithParamInterface<Fault> {};

@@ -254,6 +254,10 @@ void WireProxy::pump_requests(Pair& pair) {
         bson_t answer = BSON_INITIALIZER;
         Exchange exchange{sent.name, sent.collection, &body, sent.statements, &answer};
         if (interceptor_(exchange)) {
+          if (bson_empty(&answer)) {  // lost on the way: the server never sees it
+            bson_destroy(&answer);
+            break;
+          }
           // Answered: the server never sees it, even if the client is gone.
           bool delivered = pair.to_client(reply_message(sent.op, 0, wire::read_i32(header + 4), answer));
           bson_destroy(&answer);

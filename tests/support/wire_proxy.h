@@ -11,7 +11,8 @@
 // every message goes through as it is, in both directions. A command (an
 // OP_MSG, or the OP_QUERY that opens a connection's handshake) is first shown
 // to the interceptor, if there is one: it may answer it itself (the server
-// never sees it: a primary stepping down refuses a write so). Each reply
+// never sees it: a primary stepping down refuses a write so), or hang up
+// before the server sees it (a request lost on the way). Each reply
 // from the server is shown to the hook with its command: the hook may let it
 // pass, edit it (the reply is then sent re-encoded), or hang up (both
 // connections of that pair are closed without the reply: the server has run
@@ -48,8 +49,10 @@ class WireProxy {
   enum class Verdict { kPass, kEdited, kHangUp };
   using Hook = std::function<Verdict(Exchange&)>;
   // Sees a command before the server does, with `reply` empty: true sends
-  // `reply`, as the interceptor filled it, back instead of the command
-  // (never asked of a request sent with moreToCome, which wants no reply).
+  // `reply`, as the interceptor filled it, back instead of the command, or,
+  // when it left `reply` empty, hangs up (the connection is lost before the
+  // command reached the server); false forwards it. Never asked of a
+  // request sent with moreToCome, which wants no reply.
   using Interceptor = std::function<bool(Exchange&)>;
 
   WireProxy(int server_port, Hook hook, Interceptor interceptor = {});
