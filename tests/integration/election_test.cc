@@ -49,10 +49,8 @@ class ElectionTest : public IntegrationTest {
   // From the first command for which `starts` holds, `length` without a
   // primary (that command refused too), then a new primary.
   void start_set(std::function<bool(const WireProxy::Exchange&)> starts, std::chrono::milliseconds length) {
-    const std::string hosts = server().hosts_uri();
-    const int server_port = std::stoi(hosts.substr(hosts.rfind(':') + 1));
     proxy_ = std::make_unique<WireProxy>(
-        server_port,
+        server().proxiable_port(nullptr).value(),
         [this](WireProxy::Exchange& e) {
           if (!is_hello(e.name)) return WireProxy::Verdict::kPass;
           std::lock_guard lock(mutex_);
@@ -60,7 +58,8 @@ class ElectionTest : public IntegrationTest {
           return WireProxy::Verdict::kEdited;
         },
         [this, starts = std::move(starts), length](WireProxy::Exchange& e) {
-          if (is_hello(e.name)) return false;
+          // A secondary answers the handshake and authenticates.
+          if (is_hello(e.name) || e.name == "saslStart" || e.name == "saslContinue") return false;
           std::lock_guard lock(mutex_);
           if (!elected_ && !electing() && starts(e)) election_ends_at_ = std::chrono::steady_clock::now() + length;
           if (!electing()) return false;
@@ -74,8 +73,8 @@ class ElectionTest : public IntegrationTest {
   // The proxy's URI as set rs0. Server selection may wait 10 s, longer than
   // the election.
   std::string set_uri(const std::string& options = "") {
-    return "mongodb://127.0.0.1:" + std::to_string(port_.load()) + "/" + db() +
-           "?replicaSet=rs0&serverSelectionTimeoutMS=10000&connectTimeoutMS=2000" + options;
+    return server().uri_via(port_.load(), db(),
+                            "replicaSet=rs0&serverSelectionTimeoutMS=10000&connectTimeoutMS=2000" + options);
   }
 
   // mongo-migrate through the proxy, which it takes for set rs0.
@@ -116,7 +115,6 @@ class ElectionTest : public IntegrationTest {
   std::vector<std::string> refused_;  // "<command> <collection>" of each command refused
 };
 
-#define SKIP_UNLESS_PROXIABLE() SKIP_UNLESS_LOCAL_SERVER("a wire proxy in front of a single plain-TCP server")
 
 // The election starts as a migration's outcome is written with the next
 // one's claim: the driver's retry waits for the new primary, and the run

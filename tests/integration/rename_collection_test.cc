@@ -100,13 +100,12 @@ TEST_F(RenameCollectionTest, ADryRunShowsTheRenameAsSentAndWarnsOfARefusal) {
 
 // What goes on the wire: the command on `admin`, with full namespaces.
 TEST_F(RenameCollectionTest, ItIsSentToAdminWithFullNamespaces) {
-  SKIP_UNLESS_LOCAL_SERVER("a wire proxy in front of a single plain-TCP server");
+  SKIP_UNLESS_PROXIABLE();
   probe().insert("users", R"({"_id": 1})");
   write_migration("001-rename.json", kRename);
   std::mutex mutex;
   std::vector<std::string> seen;
-  const std::string hosts = server().hosts_uri();
-  WireProxy proxy(std::stoi(hosts.substr(hosts.rfind(':') + 1)), [&](WireProxy::Exchange& e) {
+  WireProxy proxy(server().proxiable_port(nullptr).value(), [&](WireProxy::Exchange& e) {
     if (e.name == "renameCollection") {
       bson_iter_t it;
       std::string where = bson_iter_init_find(&it, e.command, "$db") ? bson_iter_utf8(&it, nullptr) : "?";
@@ -117,7 +116,8 @@ TEST_F(RenameCollectionTest, ItIsSentToAdminWithFullNamespaces) {
     return WireProxy::Verdict::kPass;
   });
 
-  ProcessResult up = cli({"up", "--uri", proxy.uri(db()), "--dir", dir()}, bounded(), /*with_defaults=*/false);
+  const std::string via = server().uri_via(proxy.port(), db(), "serverSelectionTimeoutMS=2000&directConnection=true");
+  ProcessResult up = cli({"up", "--uri", via, "--dir", dir()}, bounded(), /*with_defaults=*/false);
   ASSERT_EQ(up.exit_code, 0) << describe(up);
   std::lock_guard lock(mutex);
   EXPECT_EQ(seen, std::vector<std::string>{"admin: " + db() + ".users -> " + db() + ".customers"});

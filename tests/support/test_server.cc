@@ -336,4 +336,75 @@ std::string TestServer::uri(const std::string& database, const std::string& quer
 
 std::string TestServer::hosts_uri() const { return prefix_.substr(0, prefix_.size() - 1); }
 
+namespace {
+
+// The hosts of "scheme://[userinfo@]hosts/".
+std::string hosts_of(const std::string& prefix) {
+  std::size_t start = prefix.find("://") + 3;
+  std::size_t at = prefix.rfind('@');
+  if (at != std::string::npos && at > start) start = at + 1;
+  return prefix.substr(start, prefix.size() - 1 - start);
+}
+
+bool has_option(const std::string& query, const std::string& pair) {
+  std::string lower = "&" + query + "&";
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower.find("&" + pair + "&") != std::string::npos;
+}
+
+}  // namespace
+
+std::optional<int> proxiable_port(const SplitUri& given, std::string* why) {
+  const std::string hosts = hosts_of(given.prefix);
+  std::size_t colon = hosts.rfind(':');
+  std::string host = colon == std::string::npos ? hosts : hosts.substr(0, colon);
+  std::string problem;
+  if (!given.prefix.starts_with("mongodb://")) {
+    problem = "mongodb+srv";
+  } else if (hosts.find(',') != std::string::npos) {
+    problem = "several hosts";
+  } else if (host != "127.0.0.1" && host != "localhost") {
+    problem = "a host other than 127.0.0.1 or localhost";
+  } else if (has_option(given.query, "tls=true") || has_option(given.query, "ssl=true")) {
+    problem = "TLS";
+  }
+  if (problem.empty()) {
+    try {
+      return colon == std::string::npos ? 27017 : std::stoi(hosts.substr(colon + 1));
+    } catch (const std::exception&) {
+      problem = "a port that is not a number";
+    }
+  }
+  if (why) {
+    *why = "needs a wire proxy in front of one plain-TCP server on 127.0.0.1 or localhost; MONGOMIGRATE_TEST_URI has " +
+           problem;
+  }
+  return std::nullopt;
+}
+
+std::string uri_via(const SplitUri& given, int port, const std::string& database, const std::string& query) {
+  std::size_t start = given.prefix.find("://") + 3;
+  std::size_t at = given.prefix.rfind('@');
+  std::string userinfo = at != std::string::npos && at > start ? given.prefix.substr(start, at + 1 - start) : "";
+  std::string kept;  // the given options but replicaSet: the proxy is one server
+  std::stringstream pairs(given.query);
+  for (std::string pair; std::getline(pairs, pair, '&');) {
+    std::string key = pair.substr(0, pair.find('='));
+    for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (key != "replicaset") kept += (kept.empty() ? "" : "&") + pair;
+  }
+  std::string options = join_uri_options(kept, query);
+  return "mongodb://" + userinfo + "127.0.0.1:" + std::to_string(port) + "/" + database +
+         (options.empty() ? "" : "?" + options);
+}
+
+std::optional<int> TestServer::proxiable_port(std::string* why) const {
+  if (local_) return local_->port();
+  return testing::proxiable_port(SplitUri{prefix_, query_}, why);
+}
+
+std::string TestServer::uri_via(int port, const std::string& database, const std::string& query) const {
+  return testing::uri_via(SplitUri{prefix_, query_}, port, database, query);
+}
+
 }  // namespace mongomigrate::testing

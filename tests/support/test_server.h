@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "support/temp_dir.h"
@@ -114,6 +115,14 @@ class TestServer {
   std::string uri(const std::string& database, const std::string& query) const;
   // "mongodb://[userinfo@]hosts": no path, no options.
   std::string hosts_uri() const;
+  // The port of the one plain-TCP server on 127.0.0.1 (or localhost) that a
+  // WireProxy can stand in front of; nullopt, with `why` set, for a given
+  // URI with several hosts, mongodb+srv, TLS or another host.
+  std::optional<int> proxiable_port(std::string* why) const;
+  // A URI for `database` through a proxy listening on 127.0.0.1:`port`:
+  // the given URI's credentials and options (without replicaSet: the proxy
+  // is one server), then `query`, which replaces options of the same name.
+  std::string uri_via(int port, const std::string& database, const std::string& query) const;
 
  private:
   TestServer();
@@ -131,6 +140,10 @@ struct SplitUri {
   std::string query;
 };
 SplitUri split_test_uri(const std::string& uri);
+// TestServer::proxiable_port and uri_via for a given URI, split; exposed
+// for their unit test.
+std::optional<int> proxiable_port(const SplitUri& given, std::string* why);
+std::string uri_via(const SplitUri& given, int port, const std::string& database, const std::string& query);
 // `given` options ("k=v&...") then `ours`, which replace any of the same
 // name (case-insensitive): libmongoc warns on stderr about a repeated option,
 // and tests read stderr.
@@ -152,6 +165,15 @@ bool wait_for_port(int port, int timeout_ms);
 
 // For a test that kills, restarts or configures a server of its own: skipped,
 // with the reason, when the suite runs against MONGOMIGRATE_TEST_URI.
+// For a test that puts a WireProxy in front of the server: skipped, with
+// the reason, when the server cannot be proxied (TestServer::proxiable_port).
+#define SKIP_UNLESS_PROXIABLE()                                                           \
+  do {                                                                                    \
+    std::string why_not_proxiable_;                                                       \
+    if (!::mongomigrate::testing::TestServer::shared().proxiable_port(&why_not_proxiable_)) \
+      GTEST_SKIP() << why_not_proxiable_;                                                 \
+  } while (false)
+
 #define SKIP_UNLESS_LOCAL_SERVER(why)                                                              \
   do {                                                                                             \
     if (::mongomigrate::testing::test_uri_given())                                                 \

@@ -201,10 +201,6 @@ WireProxy::~WireProxy() {
   close(listen_fd_);
 }
 
-std::string WireProxy::uri(const std::string& database) const {
-  return "mongodb://127.0.0.1:" + std::to_string(port_) + "/" + database +
-         "?serverSelectionTimeoutMS=2000&connectTimeoutMS=2000";
-}
 
 void WireProxy::accept_loop() {
   while (true) {

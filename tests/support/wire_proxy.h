@@ -60,9 +60,7 @@ class WireProxy {
   WireProxy(const WireProxy&) = delete;
   WireProxy& operator=(const WireProxy&) = delete;
 
-  int port() const { return port_; }
-  // "mongodb://127.0.0.1:<port>/<database>" with 2 s timeouts.
-  std::string uri(const std::string& database) const;
+  int port() const { return port_; }  // a URI through it: TestServer::uri_via
 
  private:
   struct Pair;

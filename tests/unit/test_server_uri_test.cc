@@ -33,5 +33,25 @@ TEST(TestServerUri, TheTestsOptionsReplaceTheGivenOnesOfTheSameName) {
             "tls=true&serverselectiontimeoutms=5000");
 }
 
+TEST(TestServerUri, AProxyStandsInFrontOfOneLoopbackPlainServerOnly) {
+  std::string why;
+  EXPECT_EQ(proxiable_port(split_test_uri("mongodb://127.0.0.1:27217/x"), &why), 27217);
+  EXPECT_EQ(proxiable_port(split_test_uri("mongodb://u:p@localhost/?replicaSet=rs0"), &why), 27017);
+  EXPECT_FALSE(proxiable_port(split_test_uri("mongodb://127.0.0.1:1,127.0.0.1:2"), &why));
+  EXPECT_EQ(why, "needs a wire proxy in front of one plain-TCP server on 127.0.0.1 or localhost; "
+                 "MONGOMIGRATE_TEST_URI has several hosts");
+  EXPECT_FALSE(proxiable_port(split_test_uri("mongodb+srv://cluster.example/"), &why));
+  EXPECT_FALSE(proxiable_port(split_test_uri("mongodb://db.example:27017"), &why));
+  EXPECT_FALSE(proxiable_port(split_test_uri("mongodb://localhost/?TLS=true"), &why));
+  EXPECT_TRUE(why.ends_with("has TLS")) << why;
+}
+
+TEST(TestServerUri, AUriThroughAProxyKeepsCredentialsAndOptionsButNotTheSetName) {
+  SplitUri given = split_test_uri("mongodb://u:p%40@localhost:27017/app?replicaSet=rs0&w=majority");
+  EXPECT_EQ(uri_via(given, 4000, "t1", "directConnection=true&w=1"),
+            "mongodb://u:p%40@127.0.0.1:4000/t1?authSource=app&directConnection=true&w=1");
+  EXPECT_EQ(uri_via(split_test_uri("mongodb://127.0.0.1:27217"), 4000, "t1", ""), "mongodb://127.0.0.1:4000/t1");
+}
+
 }  // namespace
 }  // namespace mongomigrate::testing
