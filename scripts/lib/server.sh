@@ -67,7 +67,11 @@ fsync = off
 full_page_writes = off
 CONF
     fi
-    _as_postgres "$PG_BIN/postgres" -D "$state/pg" -p "$pg_port" >"$state/postgres.log" 2>&1 &
+    # max_connections again on the command line: a data directory made by an
+    # older version of this script has PostgreSQL's 100, too few for a
+    # parallel batch over a fan-out.
+    _as_postgres "$PG_BIN/postgres" -D "$state/pg" -p "$pg_port" -c max_connections=300 \
+      >"$state/postgres.log" 2>&1 &
     echo $! >"$state/postgres.pid"
     _server_wait_port "$pg_port" postgres "$state" || return 3
     # As root, $! is the subshell that runs setpriv, not the postmaster, and
