@@ -125,7 +125,7 @@ const char* skip_words(SkipReason reason) {
   switch (reason) {
     case SkipReason::kFailFast: return "--fail-fast";
     case SkipReason::kStopped: return "stopped by a signal";
-    case SkipReason::kServerGone: return "the server no longer answers";
+    case SkipReason::kPingFailed: return "a ping to the server failed";
     case SkipReason::kNotSkipped: break;
   }
   return "";
@@ -135,7 +135,7 @@ const char* skip_json(SkipReason reason) {
   switch (reason) {
     case SkipReason::kFailFast: return "fail-fast";
     case SkipReason::kStopped: return "stopped";
-    case SkipReason::kServerGone: return "server-gone";
+    case SkipReason::kPingFailed: return "ping-failed";
     case SkipReason::kNotSkipped: break;
   }
   return "";
@@ -230,7 +230,7 @@ int run_fan_out(const GlobalOptions& o, const FanOutCommand& command) {
   std::map<std::string, long long> sums;
   std::vector<std::string> order;  // the counts' names in the order the command gives them
   std::size_t ok = 0, failed = 0, skipped = 0;
-  std::string server_gone;  // the ping's error, when the server stopped answering
+  std::string ping_failure;  // the error of the ping that stopped the run
   Json databases = Json::array();
   for (const DatabaseResult<DatabaseOutcome>& r : *results) {
     DatabaseOutcome outcome = outcome_of(r);
@@ -246,9 +246,9 @@ int run_fan_out(const GlobalOptions& o, const FanOutCommand& command) {
     Json entry = {{"database", json_name(r.database)}, {"exitCode", code}, {"skipped", r.skipped()}};
     if (r.skipped()) {
       entry["skipReason"] = skip_json(r.skip_reason);
-      if (r.skip_reason == SkipReason::kServerGone) {
-        server_gone = core::printable(r.skip_detail);
-        entry["skipDetail"] = server_gone;
+      if (r.skip_reason == SkipReason::kPingFailed) {
+        ping_failure = core::printable(r.skip_detail);
+        entry["skipDetail"] = ping_failure;
       }
     } else {
       for (const auto& [name, count] : outcome.counts) {
@@ -278,9 +278,9 @@ int run_fan_out(const GlobalOptions& o, const FanOutCommand& command) {
                                    results->size() == 1 ? "" : "s", ok, failed, skipped);
   for (const std::string& name : order) totals += fmt::format(" · {} {}", name, sums[name]);
   write_stdout(fmt::format("{}\n", paint(totals, Color::kBold, color)));
-  if (!server_gone.empty()) {
-    write_stderr(fmt::format("{} no database was started after the server stopped answering: {}\n",
-                             paint("mongo-migrate:", Color::kRed, use_color(2)), server_gone));
+  if (!ping_failure.empty()) {
+    write_stderr(fmt::format("{} no database was started after a ping to the server failed: {}\n",
+                             paint("mongo-migrate:", Color::kRed, use_color(2)), ping_failure));
   }
   if (code != 0 && code != 5) {
     write_stderr(fmt::format("{} {} of {} databases did not finish (exit {}); run the same command again to "

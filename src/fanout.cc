@@ -101,7 +101,7 @@ std::string_view describe(SkipReason reason) {
     case SkipReason::kNotSkipped: return "";
     case SkipReason::kFailFast: return "a database failed and fail_fast is set";
     case SkipReason::kStopped: return "a stop was requested";
-    case SkipReason::kServerGone: return "the server no longer answers";
+    case SkipReason::kPingFailed: return "a ping to the server failed";
   }
   return "";
 }
@@ -140,7 +140,7 @@ void FanOut::run_workers(std::size_t count, const std::function<bool(std::size_t
     auto pinged = impl_->pool->ping();
     if (!pinged && pinged.error().kind == ErrorKind::kDatabase) {
       std::lock_guard lock(mutex);
-      stop_starting(SkipReason::kServerGone, pinged.error().message);
+      stop_starting(SkipReason::kPingFailed, pinged.error().message);
     }
   };
   {

@@ -58,12 +58,12 @@ enum class SkipReason {
   kNotSkipped,
   kFailFast,    // fail_fast, after a database failed
   kStopped,     // the `stop` flag was set (a signal, in the CLI)
-  kServerGone,  // after a database failed, the server did not answer a ping
+  kPingFailed,  // after a database failed, a ping to the server failed (no answer, or a refusal)
 };
 
 // One database's outcome; `result` is empty when the database was never
 // started, which is not an error in itself: `skip_reason` says why, and
-// for kServerGone `skip_detail` holds the ping's error message.
+// for kPingFailed `skip_detail` holds the ping's error message.
 template <class T>
 struct DatabaseResult {
   std::string database;
@@ -74,7 +74,7 @@ struct DatabaseResult {
 };
 
 // "a database failed and fail_fast is set", "a stop was requested", "the
-// server no longer answers": for messages; "" for kNotSkipped.
+// ping to the server failed": for messages; "" for kNotSkipped.
 std::string_view describe(SkipReason reason);
 
 // What to do on each database, for FanOut::for_each_database.

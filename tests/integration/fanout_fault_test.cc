@@ -68,8 +68,8 @@ TEST_F(FanOutTest, ServerKilledMidFanOutLeavesEveryLogTrueAndASecondRunFinishes)
   EXPECT_TRUE(contains(crashed.out, "cannot reach the database")) << describe(crashed);
   // The databases in flight failed; a ping then found the server gone, so
   // the others were not started (each would have waited for it in vain).
-  EXPECT_TRUE(contains(crashed.out, "skipped (not started: the server no longer answers)")) << describe(crashed);
-  EXPECT_TRUE(contains(crashed.err, "no database was started after the server stopped answering: ")) << describe(crashed);
+  EXPECT_TRUE(contains(crashed.out, "skipped (not started: a ping to the server failed)")) << describe(crashed);
+  EXPECT_TRUE(contains(crashed.err, "no database was started after a ping to the server failed: ")) << describe(crashed);
 
   own.start();
   std::vector<std::optional<int>> left_running;

@@ -17,6 +17,7 @@
 #include "support/json_schema_check.h"
 #include "support/lock_docs.h"
 #include "support/temp_dir.h"
+#include "support/wire_proxy.h"
 
 namespace mongomigrate::testing {
 namespace {
@@ -234,6 +235,39 @@ TEST_F(FanOutTest, LibraryRefusesParallelZeroAndAnInvalidRegexBeforeConnecting) 
   auto selected = fan->select({.all = true, .match = "(("});
   ASSERT_FALSE(selected);
   EXPECT_EQ(selected.error().kind, ErrorKind::kUsage) << selected.error().message;
+}
+
+// A failed database is followed by a ping; one the server refuses (here
+// for the credentials, as a proxy answers it) starts no other database, and
+// the refusal is printed once.
+TEST_F(FanOutTest, APingTheServerRefusesAfterAFailureStartsNoOtherDatabase) {
+  SKIP_UNLESS_PROXIABLE();
+  write_migration("001-x.json", kInsertX);
+  on(1).insert("things", R"({"_id": "x"})");  // the first database fails
+  std::atomic<int> pings = 0;
+  WireProxy proxy(
+      server().proxiable_port(nullptr).value(), [](WireProxy::Exchange&) { return WireProxy::Verdict::kPass; },
+      [&](WireProxy::Exchange& e) {
+        if (e.name != "ping") return false;
+        ++pings;
+        BSON_APPEND_DOUBLE(e.reply, "ok", 0);
+        BSON_APPEND_UTF8(e.reply, "errmsg", "not authorized on admin to execute command { ping: 1 }");
+        BSON_APPEND_INT32(e.reply, "code", 13);
+        BSON_APPEND_UTF8(e.reply, "codeName", "Unauthorized");
+        return true;
+      });
+  const std::string via = server().uri_via(proxy.port(), db(), "serverSelectionTimeoutMS=2000&directConnection=true");
+  ProcessResult up = cli({"up", "--dbs", names(3), "--parallel", "1", "--uri", via, "--dir", dir()}, bounded(),
+                         /*with_defaults=*/false);
+  EXPECT_EQ(up.exit_code, 1) << describe(up);
+  EXPECT_EQ(pings.load(), 1) << describe(up);
+  EXPECT_TRUE(contains(up.out, name(1) + "  applied 0, failed 1, skipped 0")) << describe(up);
+  EXPECT_TRUE(contains(up.out, name(2) + "  skipped (not started: a ping to the server failed)")) << describe(up);
+  EXPECT_TRUE(contains(up.out, name(3) + "  skipped (not started: a ping to the server failed)")) << describe(up);
+  EXPECT_TRUE(contains(up.err, "no database was started after a ping to the server failed: ")) << describe(up);
+  EXPECT_TRUE(contains(up.err, "not authorized on admin")) << describe(up);
+  EXPECT_FALSE(exists(name(2))) << "never started, never created";
+  EXPECT_FALSE(exists(name(3)));
 }
 
 }  // namespace
