@@ -257,8 +257,19 @@ LogUpdate MongoLogStore::applied_change(const core::Migration& m, const std::str
 }
 
 Result<store::Claim> MongoLogStore::claim_run(const core::Migration& m, const store::ClaimRequest& request) {
-  return claim(m.name, request, run_claim_change(m, request), fmt::format("cannot start {}", m.name),
-               OnUnknown::kGiveBack);
+  auto claimed = claim(m.name, request, run_claim_change(m, request), fmt::format("cannot start {}", m.name),
+                       OnUnknown::kGiveBack);
+  if (claimed || request.seen || claimed.error().kind != ErrorKind::kRefused) return claimed;
+  // A record made meanwhile. Only this runner writes one with its owner id,
+  // so a `running` one of its own is the claim it sent with the previous
+  // migration's outcome, whose reply was lost and which the server ran
+  // after the runner had read the record (finish_applied_and_claim_run):
+  // the claim it was about to make.
+  auto record = find(m.name);
+  if (record && *record && (*record)->lock_owner == request.owner && (*record)->status == core::kStatusRunning) {
+    return store::Claim{.name = m.name, .id = (*record)->id, .owner = request.owner};
+  }
+  return claimed;
 }
 
 Result<void> MongoLogStore::finish_applied(const core::Migration& m, const store::Claim& claim, const std::string& by,

@@ -201,6 +201,11 @@ Result<Result<store::Claim>> MongoLogStore::finish_applied_and_claim_run(
         auto outcome_alone =
             fenced_update(claim, applied_change(m, by, applied_at, duration_ms), outcome_context);
         if (outcome_alone) return claim_again;
+        // Or the lost command ran after all, later than the read: its
+        // outcome is there (and its claim, which claim_run() takes up).
+        if (outcome_alone.error().kind == ErrorKind::kLockLost && wrote(claim, outcome) == Landed::kYes) {
+          return claim_again;
+        }
         // The first failure says why; a later one adds only "still out of reach".
         if (outcome_alone.error().kind == ErrorKind::kLockLost) failed_outcome = outcome_alone.error();
         break;

@@ -83,6 +83,22 @@ TEST_F(LogStoreTest, OfTwoRunnersClaimingANewMigrationTheSecondIsRefused) {
   EXPECT_EQ(probe().count("migrationlogs"), 1);
 }
 
+// A claim of the caller's own that landed late (the reply of the command
+// that made it was lost) is the claim, not another runner's.
+TEST_F(LogStoreTest, ARunningRecordOfTheCallersOwnIsItsClaim) {
+  core::Migration m = migration("001-a.json");
+  auto first = store().claim_run(m, {.seen = std::nullopt, .owner = "owner-1", .by = "ci"});
+  ASSERT_TRUE(first);
+  auto again = store().claim_run(m, {.seen = std::nullopt, .owner = "owner-1", .by = "ci"});
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->id, first->id);
+  ASSERT_TRUE(store().finish_applied(m, *again, "ci", 1700000000000, 5));
+  auto after = store().claim_run(m, {.seen = std::nullopt, .owner = "owner-1", .by = "ci"});
+  ASSERT_FALSE(after) << "an applied record is no claim";
+  EXPECT_EQ(after.error().kind, ErrorKind::kRefused);
+  EXPECT_EQ(probe().count("migrationlogs"), 1);
+}
+
 TEST_F(LogStoreTest, AClaimOfARecordChangedSinceItWasReadIsRefused) {
   probe().insert("migrationlogs", R"({"name": "001-a.json", "status": "failed", "error": "boom"})");
   core::Migration m = migration("001-a.json");

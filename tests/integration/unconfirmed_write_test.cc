@@ -300,6 +300,67 @@ TEST_F(LostNoteReplyTest, AFailedRevertsNoteIsReportedAsItIs) {
   EXPECT_EQ(lock_leftovers(probe()), 0);
 }
 
+// The outcome-and-claim command is lost on the way and reaches the server
+// late: after the runner read the record back (still `running`), before it
+// wrote the outcome alone. The runner finds the outcome written and its own
+// claim of the next migration made, takes that claim up, and goes on.
+class LateChainedCommandTest : public ProxiedTest {};
+
+TEST_F(LateChainedCommandTest, ItsOutcomeAndClaimAreTakenUp) {
+  SKIP_UNLESS_PROXIABLE();
+  if (server().hosts_uri().find('@') != std::string::npos) {
+    GTEST_SKIP() << "sends a command late on a connection of its own, which does not authenticate";
+  }
+  constexpr int kCount = 3;
+  for (int n = 1; n <= kCount; ++n) write_migration(migration_name(n), counter_migration(n));
+  std::mutex mutex;
+  std::string held;  // the command kept back
+  bool delivered = false;
+  std::atomic<int> late = 0;
+  WireProxy* self = nullptr;
+  WireProxy proxy(
+      server().proxiable_port(nullptr).value(),
+      [&](WireProxy::Exchange& e) {
+        // The read-back's reply, as the server made it before the late command.
+        if (e.name != "find" || e.collection != "migrationlogs") return WireProxy::Verdict::kPass;
+        std::string request;
+        {
+          std::lock_guard lock(mutex);
+          if (held.empty() || delivered) return WireProxy::Verdict::kPass;
+          delivered = true;
+          request = held;
+        }
+        if (self->deliver_late(request)) ++late;
+        return WireProxy::Verdict::kPass;
+      },
+      [&](WireProxy::Exchange& e) {
+        if (e.name != "update" || e.collection != "migrationlogs" || e.statements != 2) return false;
+        std::lock_guard lock(mutex);
+        if (!held.empty()) return false;
+        held = *e.request;
+        return true;  // `reply` left empty: the connection is lost, the server has not seen it
+      });
+  self = &proxy;
+
+  ProcessResult run = cli({"up", "--dir", dir(), "--uri",
+                           server().uri_via(proxy.port(), db(),
+                                            "serverSelectionTimeoutMS=2000&connectTimeoutMS=2000&"
+                                            "directConnection=true&retryWrites=false")},
+                          bounded(), /*with_defaults=*/false);
+  ASSERT_EQ(late.load(), 1) << "the kept-back command reached the server after the read-back\n" << describe(run);
+  EXPECT_EQ(run.exit_code, 0) << describe(run);
+  for (int n = 1; n <= kCount; ++n) {
+    EXPECT_EQ(log_status(probe(), migration_name(n)), "applied") << migration_name(n);
+    EXPECT_EQ(counter(probe(), n), 1) << migration_name(n) << " ran once";
+    EXPECT_EQ(probe().count("migrationlogs_events", R"({"action": "applied", "name": ")" + migration_name(n) + "\"}"),
+              1)
+        << migration_name(n) << ": one event";
+  }
+  EXPECT_EQ(probe().count("migrationlogs"), kCount) << "one record each";
+  EXPECT_EQ(probe().count("migrationlogs", R"({"lockOwner": {"$exists": true}})"), 0) << "no claim is left";
+  EXPECT_EQ(lock_leftovers(probe()), 0) << "the lock was released";
+}
+
 INSTANTIATE_TEST_SUITE_P(Writes, LostOutcomeReplyTest,
                          ::testing::Values(Case{Write::kOutcomeAndNext, Fault::kReplyLost},
                                            Case{Write::kLastOutcome, Fault::kReplyLost},

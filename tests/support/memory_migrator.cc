@@ -63,6 +63,14 @@ Result<void> MemoryLogStore::fenced(const store::Claim& claim, const Change& cha
 }
 
 Result<store::Claim> MemoryLogStore::claim_run(const core::Migration& m, const store::ClaimRequest& request) {
+  if (!request.seen) {  // the caller's own earlier claim, landed late
+    std::lock_guard lock(mutex_);
+    for (const core::LogRecord& r : records_) {
+      if (r.name == m.name && r.status == core::kStatusRunning && r.lock_owner == request.owner) {
+        return store::Claim{.name = m.name, .id = r.id, .owner = request.owner};
+      }
+    }
+  }
   return claim(
       m.name, request,
       [&](core::LogRecord& r) {

@@ -45,6 +45,7 @@ class WireProxy {
     const bson_t* command;       // the command's body (kind-0 section)
     std::size_t statements = 0;  // documents in its sequences (kind-1): a bulk write's statements
     bson_t* reply;               // the server's reply (its body), which the hook may edit
+    const std::string* request = nullptr;  // the interceptor's: the whole request as it came
   };
   enum class Verdict { kPass, kEdited, kHangUp };
   using Hook = std::function<Verdict(Exchange&)>;
@@ -61,6 +62,12 @@ class WireProxy {
   WireProxy& operator=(const WireProxy&) = delete;
 
   int port() const { return port_; }  // a URI through it: TestServer::uri_via
+
+  // Sends `request` (an Exchange's) to the server on a connection of its
+  // own, with no handshake or authentication, and waits for its reply: a
+  // request the interceptor kept back reaches the server late. False if
+  // no reply came.
+  bool deliver_late(const std::string& request) const;
 
  private:
   struct Pair;
