@@ -164,7 +164,7 @@ struct Migrator::Impl {
     return result;
   }
 
-  // `background_events`: a run of many migrations (`up`) writes its events
+  // `background_events`: a run of many migrations (`up`, `down`) writes its events
   // on a connection of its own while the next migration runs.
   runner::Runner make_runner(const std::string& actor, LockSession& session, runner::RunnerHooks hooks,
                              bool background_events = false);

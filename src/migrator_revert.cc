@@ -71,7 +71,7 @@ Result<RunReport> Migrator::Impl::revert_planned(core::DownRequest request, cons
     if (auto r = session.still_ours("reverting " + plan.to_revert.front()->name); !r) {
       return std::unexpected(r.error());
     }
-    runner::Runner runner = impl.make_runner(how.reverted_by, session, hooks_of(how));
+    runner::Runner runner = impl.make_runner(how.reverted_by, session, hooks_of(how), /*background_events=*/true);
     for (const core::Migration* m : plan.to_revert) {
       if (session.lost()) {
         return std::unexpected(lease_lost(m->name, session.lost_reason(), false));
@@ -90,6 +90,7 @@ Result<RunReport> Migrator::Impl::revert_planned(core::DownRequest request, cons
       if (auto stop = impl.stop_after(report.steps.back())) return std::unexpected(*stop);
       if (report.steps.back().outcome == StepOutcome::kFailed) break;  // the first failure ends the sequence
     }
+    if (auto events = runner.finish_events(); !events) return std::unexpected(events.error());
     return report;
   });
 }

@@ -3,7 +3,7 @@
 // migration's event is written while the next migration runs. The log
 // itself is not affected: a migration's claim and outcome are written in
 // line and the log is never behind. The runner waits for the event before
-// writing the next migration's outcome (Runner::apply), so the trail is at
+// writing the next migration's outcome (Runner::apply, Runner::revert), so the trail is at
 // most one event behind the log: a runner killed has left every event but,
 // perhaps, that of the last outcome it recorded.
 //

@@ -280,6 +280,9 @@ Result<StepReport> Runner::revert(const core::Migration& m, const core::LogRecor
     return std::unexpected(std::move(lost));
   }
   step.duration_ms = elapsed_ms(start);
+  // As in apply(): the previous revert's event, written while this one ran,
+  // is waited for before this one's outcome.
+  auto previous_event = finish_events();
 
   if (failure->empty()) {
     step.outcome = StepOutcome::kReverted;
@@ -295,6 +298,7 @@ Result<StepReport> Runner::revert(const core::Migration& m, const core::LogRecor
                                         m.name, error.message, m.name);
       return std::unexpected(std::move(error));
     }
+    if (!previous_event) return std::unexpected(previous_event.error());
     if (auto r = record_event(m, "reverted", step.duration_ms, ""); !r) return std::unexpected(r.error());
   } else {
     step.outcome = StepOutcome::kFailed;
@@ -309,6 +313,7 @@ Result<StepReport> Runner::revert(const core::Migration& m, const core::LogRecor
       }
       return std::unexpected(std::move(error));
     }
+    if (!previous_event) return std::unexpected(previous_event.error());
     if (auto r = record_event(m, "revert_failed", step.duration_ms, step.error); !r) {
       return std::unexpected(r.error());
     }

@@ -89,7 +89,8 @@ class Runner {
   // `seen` as read under the lease, as running, reverting; checks the lease
   // is still ours; runs its `down` and records it reverted. A failed or
   // stopped `down`, or a lost server, leaves it `running` (a failure also
-  // records its error): it may have half run.
+  // records its error): it may have half run. With background events, the
+  // event goes while the caller's next revert runs, as for apply().
   Result<StepReport> revert(const core::Migration& migration, const core::LogRecord& seen);
 
  private:
