@@ -177,6 +177,9 @@ DatabaseOutcome run_outcome(const Result<RunReport>& report, bool reverting, lon
   if (report->blocked_by) {
     outcome.line = fmt::format("{}; blocked by {}", counts_line(outcome), core::printable(*report->blocked_by));
   }
+  for (const StepReport& step : report->steps) {
+    for (const std::string& w : step.warnings) outcome.warnings.push_back(core::printable(step.name) + ": " + w);
+  }
   return outcome;
 }
 
@@ -213,6 +216,10 @@ int run_fan_out(const GlobalOptions& o, const FanOutCommand& command) {
     Color c = r.skipped() ? Color::kDim : code == 0 ? Color::kNone : code == 5 ? Color::kYellow : Color::kRed;
     if (progress) write_stderr("\033[2K");  // the progress line goes; stdout may be a file
     write_stdout(fmt::format("{}{}  {}\n", name, pad, paint(line, c, color)));
+    for (const std::string& w : outcome.warnings) {
+      write_stderr(fmt::format("{} {}: {}\n", paint("warning:", Color::kYellow, use_color(2)), name,
+                               core::printable(w)));
+    }
     if (progress) {
       write_stderr(fmt::format("\033[2K  {}/{} databases done, {} failed\r", done, names->size(), failures));
     }

@@ -140,6 +140,8 @@ void FanOut::run_workers(std::size_t count, const std::function<bool(std::size_t
     auto pinged = impl_->pool->ping();
     if (!pinged && pinged.error().kind == ErrorKind::kDatabase) {
       std::lock_guard lock(mutex);
+      // A stop asked for while the ping waited came first.
+      if (stop && stop->load() != 0) stop_starting(SkipReason::kStopped);
       stop_starting(SkipReason::kPingFailed, pinged.error().message);
     }
   };

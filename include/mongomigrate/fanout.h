@@ -73,7 +73,7 @@ struct DatabaseResult {
   bool skipped() const { return !result.has_value(); }
 };
 
-// "a database failed and fail_fast is set", "a stop was requested", "the
+// "a database failed and fail_fast is set", "a stop was requested", "a
 // ping to the server failed": for messages; "" for kNotSkipped.
 std::string_view describe(SkipReason reason);
 

@@ -53,7 +53,6 @@ server_start() {  # STATE PORT PG_PORT
       cat >>"$state/pg/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '$state/socket'
-max_connections = 300
 shared_preload_libraries = 'pg_cron,pg_documentdb_core,pg_documentdb'
 cron.database_name = 'postgres'
 documentdb.enableLetAndCollationForQueryMatch = true
@@ -67,9 +66,9 @@ fsync = off
 full_page_writes = off
 CONF
     fi
-    # max_connections again on the command line: a data directory made by an
-    # older version of this script has PostgreSQL's 100, too few for a
-    # parallel batch over a fan-out.
+    # max_connections on the command line, so that a data directory made by
+    # an older version of this script (PostgreSQL's 100, too few for a
+    # parallel batch over a fan-out) gets it too once restarted.
     _as_postgres "$PG_BIN/postgres" -D "$state/pg" -p "$pg_port" -c max_connections=300 \
       >"$state/postgres.log" 2>&1 &
     echo $! >"$state/postgres.pid"

@@ -90,8 +90,9 @@ class LogStore {
 
   // `up`/`run`: the record becomes `running` (version, checksum, appliedBy
   // from `migration` and `request.by`; not reverting) under request.owner.
-  // A record found `running` under request.owner already (an earlier claim
-  // of the caller's that landed late) is that claim, not a refusal.
+  // With request.seen empty, a record found `running` under request.owner
+  // already (an earlier claim of the caller's that landed late) is that
+  // claim, not a refusal.
   virtual Result<Claim> claim_run(const core::Migration& migration, const ClaimRequest& request) = 0;
   virtual Result<void> finish_applied(const core::Migration& migration, const Claim& claim, const std::string& by,
                                       TimestampMs applied_at, std::int64_t duration_ms) = 0;

@@ -40,6 +40,21 @@ bool is_outcome_and_next_claim(const WireProxy::Exchange& e) {
 
 class ElectionTest : public IntegrationTest {
  protected:
+  // The proxy plays a replica set member, which invites retryable writes
+  // (txnNumber): FerretDB, a replica set member and mongos take them, a
+  // standalone mongod refuses them.
+  void SetUp() override {
+    IntegrationTest::SetUp();
+    if (!server().external()) return;
+    if (std::string hello = probe().command(R"({"hello": 1})");
+        contains(hello, "\"setName\"") || contains(hello, "isdbgrid")) {
+      return;
+    }
+    if (contains(probe().command(R"({"buildInfo": 1})"), "\"ferretdb")) return;  // ferretdb (2) or ferretdbVersion
+    GTEST_SKIP() << "needs a server that takes retryable writes, as the replica set the proxy plays invites them: "
+                    "MONGOMIGRATE_TEST_URI names a standalone mongod";
+  }
+
   // The proxy's threads use the members below: stop it before they go.
   void TearDown() override {
     proxy_.reset();
@@ -114,7 +129,6 @@ class ElectionTest : public IntegrationTest {
   int term_ = 1;
   std::vector<std::string> refused_;  // "<command> <collection>" of each command refused
 };
-
 
 // The election starts as a migration's outcome is written with the next
 // one's claim: the driver's retry waits for the new primary, and the run

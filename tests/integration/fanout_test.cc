@@ -265,9 +265,23 @@ TEST_F(FanOutTest, APingTheServerRefusesAfterAFailureStartsNoOtherDatabase) {
   EXPECT_TRUE(contains(up.out, name(2) + "  skipped (not started: a ping to the server failed)")) << describe(up);
   EXPECT_TRUE(contains(up.out, name(3) + "  skipped (not started: a ping to the server failed)")) << describe(up);
   EXPECT_TRUE(contains(up.err, "no database was started after a ping to the server failed: ")) << describe(up);
-  EXPECT_TRUE(contains(up.err, "not authorized on admin")) << describe(up);
+  std::size_t refusals = 0;
+  for (std::size_t at = up.err.find("not authorized on admin"); at != std::string::npos;
+       at = up.err.find("not authorized on admin", at + 1)) {
+    ++refusals;
+  }
+  EXPECT_EQ(refusals, 1u) << "the refusal is printed once\n" << describe(up);
   EXPECT_FALSE(exists(name(2))) << "never started, never created";
   EXPECT_FALSE(exists(name(3)));
+
+  ProcessResult json = cli({"up", "--dbs", names(3), "--parallel", "1", "--json", "--uri", via, "--dir", dir()},
+                           bounded(), /*with_defaults=*/false);
+  EXPECT_EQ(json.exit_code, 1) << describe(json);
+  EXPECT_EQ(json_schema_problems(json.out, "fanout"), "") << json.out;
+  EXPECT_TRUE(contains(json.out, R"("database":")" + name(2) + R"(","exitCode":0,"skipped":true,)"
+                                  R"("skipReason":"ping-failed","skipDetail":")"))
+      << json.out;
+  EXPECT_FALSE(exists(name(2)));
 }
 
 }  // namespace

@@ -94,6 +94,14 @@ TEST_F(RenameCollectionTest, ADryRunShowsTheRenameAsSentAndWarnsOfARefusal) {
       << "a refused command is shown as written: " << describe(both);
   EXPECT_TRUE(contains(both.err, "warning: 002-move.json: renameCollection: ")) << describe(both);
   EXPECT_TRUE(contains(both.err, "the migration would fail at this command")) << describe(both);
+  ProcessResult both_json = cli({"up", "--dry-run", "--json"});
+  EXPECT_TRUE(contains(both_json.out, R"("name":"002-move.json","outcome":"planned")")) << describe(both_json);
+  EXPECT_TRUE(contains(both_json.out, R"("warnings":["renameCollection: )")) << describe(both_json);
+
+  // Each database of a fan-out's dry run warns too.
+  ProcessResult fanned = cli({"up", "--dry-run", "--dbs", names(1)});
+  EXPECT_EQ(fanned.exit_code, 0) << describe(fanned);
+  EXPECT_TRUE(contains(fanned.err, "warning: " + name(1) + ": 002-move.json: renameCollection: ")) << describe(fanned);
   EXPECT_TRUE(probe().has_collection("users")) << "a dry run renames nothing";
   EXPECT_EQ(probe().count("migrationlogs"), 0) << "a dry run records nothing";
 }

@@ -165,7 +165,6 @@ class ProxiedTest : public IntegrationTest {
   std::vector<std::string> tracking_writes_;  // each as "<command> <collection> <its writeConcern as JSON>"
 };
 
-
 class UnconfirmedWriteTest : public ProxiedTest, public ::testing::WithParamInterface<Case> {};
 
 TEST_P(UnconfirmedWriteTest, TheClaimIsGivenBackAndTheNextRunFinishes) {
@@ -239,13 +238,11 @@ INSTANTIATE_TEST_SUITE_P(Faults, UnconfirmedWriteTest,
                                            Case{Write::kOutcomeAndNext, Fault::kWriteConcernError}),
                          case_name);
 
-// An outcome whose reply is lost after the server applied it: the runner
-// reads it back (sending it again first, harmless if it landed) and goes
-// on; nothing is left marked running, nothing runs twice. The same write
-// with a write concern error (applied, not confirmed) stops the run (above).
-// An outcome whose connection was lost: after the server applied it (the
-// resend matches nothing and the record is read back) or before (the resend
-// applies it). Either way the run goes on.
+// An outcome whose connection was lost, after the server applied it (the
+// runner sends it again, harmless, then reads the record back) or before
+// (the resend applies it): either way the run goes on, nothing is left
+// marked running, nothing runs twice. The same write with a write concern
+// error (applied, not confirmed) stops the run (above).
 class LostOutcomeReplyTest : public ProxiedTest, public ::testing::WithParamInterface<Case> {};
 
 TEST_P(LostOutcomeReplyTest, IsSentAgainOrReadBackAndTheRunGoesOn) {

@@ -283,7 +283,9 @@ SplitUri split_test_uri(const std::string& uri) {
     if (query_start != std::string::npos) query = uri.substr(query_start + 1);
   }
   bool has_credentials = hosts.find('@') != std::string::npos;
-  bool has_auth_source = ("&" + query).find("&authSource=") != std::string::npos;
+  std::string lower_query = "&" + query;
+  for (char& c : lower_query) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  bool has_auth_source = lower_query.find("&authsource=") != std::string::npos;
   if (has_credentials && !has_auth_source) {
     query += (query.empty() ? "" : "&") + std::string("authSource=") + (database.empty() ? "admin" : database);
   }
@@ -346,10 +348,32 @@ std::string hosts_of(const std::string& prefix) {
   return prefix.substr(start, prefix.size() - 1 - start);
 }
 
-bool has_option(const std::string& query, const std::string& pair) {
-  std::string lower = "&" + query + "&";
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lower.find("&" + pair + "&") != std::string::npos;
+std::string lowered(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+// The "key=value" pairs of a URI's options, keys lowered.
+std::vector<std::pair<std::string, std::string>> option_pairs(const std::string& query) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  std::stringstream in(query);
+  for (std::string pair; std::getline(in, pair, '&');) {
+    if (pair.empty()) continue;
+    std::size_t eq = pair.find('=');
+    pairs.emplace_back(lowered(pair.substr(0, eq)), eq == std::string::npos ? "" : pair.substr(eq + 1));
+  }
+  return pairs;
+}
+
+// libmongoc turns TLS on for tls=true, ssl=true or any other tls* option
+// (tlsCAFile, tlsInsecure, ...).
+bool asks_for_tls(const std::string& query) {
+  for (const auto& [key, value] : option_pairs(query)) {
+    if (!key.starts_with("tls") && !key.starts_with("ssl")) continue;
+    if ((key == "tls" || key == "ssl") && lowered(value) == "false") continue;
+    return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -365,7 +389,7 @@ std::optional<int> proxiable_port(const SplitUri& given, std::string* why) {
     problem = "several hosts";
   } else if (host != "127.0.0.1" && host != "localhost") {
     problem = "a host other than 127.0.0.1 or localhost";
-  } else if (has_option(given.query, "tls=true") || has_option(given.query, "ssl=true")) {
+  } else if (asks_for_tls(given.query)) {
     problem = "TLS";
   }
   if (problem.empty()) {
@@ -386,12 +410,17 @@ std::string uri_via(const SplitUri& given, int port, const std::string& database
   std::size_t start = given.prefix.find("://") + 3;
   std::size_t at = given.prefix.rfind('@');
   std::string userinfo = at != std::string::npos && at > start ? given.prefix.substr(start, at + 1 - start) : "";
-  std::string kept;  // the given options but replicaSet: the proxy is one server
+  // Of the given options, only those that say how to authenticate: the
+  // proxy is one plain-TCP server that reads every message (no replicaSet,
+  // loadBalanced or compressors), and the tests set their own timeouts and
+  // retry behaviour.
+  std::string kept;
   std::stringstream pairs(given.query);
   for (std::string pair; std::getline(pairs, pair, '&');) {
-    std::string key = pair.substr(0, pair.find('='));
-    for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (key != "replicaset") kept += (kept.empty() ? "" : "&") + pair;
+    std::string key = lowered(pair.substr(0, pair.find('=')));
+    if (key == "authsource" || key == "authmechanism" || key == "authmechanismproperties" || key == "appname") {
+      kept += (kept.empty() ? "" : "&") + pair;
+    }
   }
   std::string options = join_uri_options(kept, query);
   return "mongodb://" + userinfo + "127.0.0.1:" + std::to_string(port) + "/" + database +

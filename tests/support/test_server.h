@@ -120,8 +120,9 @@ class TestServer {
   // URI with several hosts, mongodb+srv, TLS or another host.
   std::optional<int> proxiable_port(std::string* why) const;
   // A URI for `database` through a proxy listening on 127.0.0.1:`port`:
-  // the given URI's credentials and options (without replicaSet: the proxy
-  // is one server), then `query`, which replaces options of the same name.
+  // the given URI's credentials and authentication options (authSource,
+  // authMechanism, authMechanismProperties, appName; no others: the proxy is
+  // one plain-TCP server), then `query`.
   std::string uri_via(int port, const std::string& database, const std::string& query) const;
 
  private:

@@ -201,7 +201,6 @@ WireProxy::~WireProxy() {
   close(listen_fd_);
 }
 
-
 void WireProxy::accept_loop() {
   while (true) {
     int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);

@@ -22,6 +22,7 @@ TEST(TestServerUri, CredentialsKeepAuthenticatingWhereTheUriSaid) {
   EXPECT_EQ(split_test_uri("mongodb://u:p@h/app").query, "authSource=app");
   EXPECT_EQ(split_test_uri("mongodb://u:p@h").query, "authSource=admin");
   EXPECT_EQ(split_test_uri("mongodb://u:p@h/app?authSource=other").query, "authSource=other");
+  EXPECT_EQ(split_test_uri("mongodb://u:p@h/app?authsource=other").query, "authsource=other") << "any case";
   EXPECT_EQ(split_test_uri("mongodb://h/app").query, "");
   EXPECT_THROW(split_test_uri("localhost:27017"), std::invalid_argument);
 }
@@ -44,12 +45,15 @@ TEST(TestServerUri, AProxyStandsInFrontOfOneLoopbackPlainServerOnly) {
   EXPECT_FALSE(proxiable_port(split_test_uri("mongodb://db.example:27017"), &why));
   EXPECT_FALSE(proxiable_port(split_test_uri("mongodb://localhost/?TLS=true"), &why));
   EXPECT_TRUE(why.ends_with("has TLS")) << why;
+  EXPECT_FALSE(proxiable_port(split_test_uri("mongodb://localhost/?tlsCAFile=/ca.pem"), &why)) << "TLS too";
+  EXPECT_TRUE(proxiable_port(split_test_uri("mongodb://localhost/?tls=false"), &why));
 }
 
-TEST(TestServerUri, AUriThroughAProxyKeepsCredentialsAndOptionsButNotTheSetName) {
-  SplitUri given = split_test_uri("mongodb://u:p%40@localhost:27017/app?replicaSet=rs0&w=majority");
+TEST(TestServerUri, AUriThroughAProxyKeepsTheCredentialsAndHowToAuthenticateOnly) {
+  SplitUri given = split_test_uri(
+      "mongodb://u:p%40@localhost:27017/app?replicaSet=rs0&compressors=zstd&authMechanism=SCRAM-SHA-256&w=majority");
   EXPECT_EQ(uri_via(given, 4000, "t1", "directConnection=true&w=1"),
-            "mongodb://u:p%40@127.0.0.1:4000/t1?authSource=app&directConnection=true&w=1");
+            "mongodb://u:p%40@127.0.0.1:4000/t1?authMechanism=SCRAM-SHA-256&authSource=app&directConnection=true&w=1");
   EXPECT_EQ(uri_via(split_test_uri("mongodb://127.0.0.1:27217"), 4000, "t1", ""), "mongodb://127.0.0.1:4000/t1");
 }
 
