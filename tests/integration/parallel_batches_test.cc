@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -19,6 +20,7 @@
 #include "support/integration.h"
 #include "support/lock_docs.h"
 #include "support/phone_clients.h"
+#include "support/wire_proxy.h"
 
 namespace mongomigrate::testing {
 namespace {
@@ -117,6 +119,29 @@ TEST_F(ParallelBatchesTest, FourWorkersHandleEveryRecordOnce) {
   for (int i = 0; i < 4; ++i) {
     EXPECT_GT(r.integer(fmt::format("metadata.up.batch0.partitions.{}.scanned", i)).value_or(0), 200) << r.json();
   }
+}
+
+// A checkpoint (a write fenced on the claim, as an outcome is) whose reply
+// is lost after the server applied it is sent again, and the run goes on.
+TEST_F(ParallelBatchesTest, ACheckpointWhoseReplyIsLostIsSentAgain) {
+  SKIP_UNLESS_PROXIABLE();
+  seed_records(2000);
+  std::atomic<int> lost = 0;
+  WireProxy proxy(server().proxiable_port(nullptr).value(), [&](WireProxy::Exchange& e) {
+    // The claim is an insert: the first update of the record is a checkpoint.
+    if (e.name != "update" || e.collection != "migrationlogs") return WireProxy::Verdict::kPass;
+    int none = 0;
+    return lost.compare_exchange_strong(none, 1) ? WireProxy::Verdict::kHangUp : WireProxy::Verdict::kPass;
+  });
+  ProcessResult run = run_binary(MONGOMIGRATE_PARALLEL_TEST_MIGRATE_BIN,
+                                 {"up", "--dir", dir(), "--uri",
+                                  server().uri_via(proxy.port(), db(),
+                                                   "serverSelectionTimeoutMS=2000&connectTimeoutMS=2000&"
+                                                   "directConnection=true&retryWrites=false")},
+                                 {}, /*with_defaults=*/false);
+  ASSERT_EQ(lost.load(), 1) << describe(run);
+  ASSERT_EQ(run.exit_code, 0) << describe(run);
+  expect_all_once(2000, 4);
 }
 
 TEST_F(ParallelBatchesTest, AFailureInOnePartitionStopsTheOthersAndEachResumesAfterItsCheckpoint) {
