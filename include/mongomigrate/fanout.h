@@ -38,8 +38,8 @@ struct DatabaseSelection {
 
 struct FanOutOptions {
   // uri, directory, collection, lock, stop, on_lock_wait: as for one
-  // database; `database` and `on_server_wait` are ignored (the selection
-  // says; the pool waits for the server on a thread of its own).
+  // database; `database` is ignored (the selection says). on_server_wait
+  // is told once for the whole run, on a thread of the connection pool.
   MigratorOptions migrator;
   // Databases at a time; 0 or less is kUsage. Their connections come from
   // one pool with room for all they can hold at once, parallel x 67 + 1

@@ -38,9 +38,9 @@ struct MigratorOptions {
   // Called once, with one sentence, when no server answers and the driver
   // waits for one (up to the URI's serverSelectionTimeoutMS, 30 s by
   // default: a wrong host or port, a server down). Not for an election
-  // (every member answers) nor a member down while the primary answers; not
-  // used by a fan-out, whose pool waits on a thread of its own. It runs
-  // inside the operation that waits: it must not use the Migrator.
+  // (every member answers) nor a member down while the primary answers. It
+  // runs inside the operation that waits (in a fan-out, once for the whole
+  // run, on a thread of the connection pool): it must not use the Migrator.
   // Exceptions it throws are dropped.
   std::function<void(const std::string&)> on_server_wait;
   // Raised (non-zero, e.g. a signal number) to ask a writing operation to

@@ -24,6 +24,8 @@
 
 namespace mongomigrate::mongo {
 
+class ServerWaitNotice;  // mongo/server_wait.h
+
 class Client {
  public:
   // kUsage for a malformed URI (one longer than core::kMaxUriBytes included,
@@ -46,13 +48,10 @@ class Client {
   const std::string& database() const { return database_; }
   const std::string& redacted_uri() const { return redacted_uri_; }
 
-  // Calls `on_wait` with one sentence once the checks of the servers keep
-  // failing (a host that refuses, does not answer, or is not known) with no
-  // server to write to known, while the driver goes on waiting for one, up
-  // to serverSelectionTimeoutMS: so that a person at a terminal knows why
-  // nothing happens. Not for a member that is down while the primary
-  // answers, nor for an election (every member answers). Single clients
-  // only (a pool checks on a thread of its own); nothing when the URI asks
+  // Calls `on_wait` with one sentence once the driver waits for a server
+  // (mongo/server_wait.h says when), up to serverSelectionTimeoutMS: so
+  // that a person at a terminal knows why nothing happens. Single clients
+  // only (a pool has ClientPool::on_server_wait); nothing when the URI asks
   // for serverSelectionTryOnce=true (no wait). Called on the calling
   // thread, inside the command that waits; what it throws is dropped.
   void on_server_wait(std::function<void(const std::string&)> on_wait);
@@ -117,11 +116,10 @@ class Client {
  private:
   Client() = default;
   std::shared_ptr<const void> pool_;  // declared before client_: outlives it
-  struct ServerWait;
   // The context of client_'s monitoring callbacks: declared before client_,
   // which must go first; on the heap, so that a moved Client keeps it
   // (shared_ptr: its deleter needs no complete type here).
-  std::shared_ptr<ServerWait> server_wait_;
+  std::shared_ptr<ServerWaitNotice> server_wait_;
   ClientPtr client_;
   std::string database_;
   std::string redacted_uri_;

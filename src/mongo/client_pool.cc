@@ -44,6 +44,7 @@ Result<std::shared_ptr<ClientPool>> ClientPool::open(const std::string& uri_text
   // libmongoc takes a 32-bit size: only --parallel above 64 million could reach it.
   pool->max_clients_ = std::min(std::max(max_clients, uri_max), std::size_t{std::numeric_limits<uint32_t>::max()});
   mongoc_client_pool_max_size(pool->pool_.get(), static_cast<uint32_t>(pool->max_clients_));
+  pool->uri_ = std::move(prepared->uri);
   return pool;
 }
 

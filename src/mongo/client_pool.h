@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -61,6 +62,10 @@ class ClientPool : public std::enable_shared_from_this<ClientPool> {
 
   const std::string& redacted_uri() const { return redacted_uri_; }
 
+  // Client::on_server_wait for the pool, before its first pop() (later it
+  // does nothing): called on a monitoring thread of the pool, at most once.
+  void on_server_wait(std::function<void(const std::string&)> on_wait);
+
   // Only open() can make the key: a ClientPool always holds a pool.
   class Key {
     friend class ClientPool;
@@ -69,6 +74,10 @@ class ClientPool : public std::enable_shared_from_this<ClientPool> {
   explicit ClientPool(Key) {}
 
  private:
+  UriPtr uri_;
+  // The context of pool_'s monitoring callbacks: declared before pool_,
+  // which must go first.
+  std::shared_ptr<ServerWaitNotice> server_wait_;
   ClientPoolPtr pool_;
   std::size_t max_clients_ = 0;
   std::string redacted_uri_;

@@ -1,76 +1,77 @@
-// Client::on_server_wait: libmongoc's heartbeat-failed event, which a single
-// client raises on its own thread while server selection waits.
+// ServerWaitNotice (mongo/server_wait.h), and Client::on_server_wait and
+// ClientPool::on_server_wait, which install it.
 #include <fmt/format.h>
 
 #include "core/server_text.h"
 #include "core/uri_redaction.h"
 #include "mongo/client.h"
+#include "mongo/client_pool.h"
+#include "mongo/server_wait.h"
 
 namespace mongomigrate::mongo {
 
-struct Client::ServerWait {
-  std::function<void(const std::string&)> on_wait;
-  std::vector<std::string> secrets;
-  std::int32_t timeout_ms = 0;
-  std::size_t seeds = 0;  // hosts the URI names (none for mongodb+srv)
-  bool told = false;
-  bool writable_known = false;     // the driver knows a server it can write to
-  std::size_t servers_known = 0;   // servers in the driver's view of the deployment
-  int failures = 0;
+ServerWaitNotice::ServerWaitNotice(const mongoc_uri_t* uri, std::vector<std::string> secrets,
+                                   std::function<void(const std::string&)> on_wait)
+    : on_wait_(std::move(on_wait)),
+      secrets_(std::move(secrets)),
+      timeout_ms_(mongoc_uri_get_option_as_int32(uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, 30'000)) {
+  for (const mongoc_host_list_t* host = mongoc_uri_get_hosts(uri); host; host = host->next) ++seeds_;
+}
 
-  static void topology_changed(const mongoc_apm_topology_changed_t* event) {
-    auto* wait = static_cast<ServerWait*>(mongoc_apm_topology_changed_get_context(event));
-    const mongoc_topology_description_t* now = mongoc_apm_topology_changed_get_new_description(event);
-    wait->writable_known = mongoc_topology_description_has_writable_server(now);
-    std::size_t count = 0;
-    mongoc_server_description_t** servers = mongoc_topology_description_get_servers(now, &count);
-    mongoc_server_descriptions_destroy_all(servers, count);
-    wait->servers_known = count;
-  }
+ServerWaitNotice::Callbacks ServerWaitNotice::callbacks() {
+  Callbacks callbacks(mongoc_apm_callbacks_new(), &mongoc_apm_callbacks_destroy);
+  mongoc_apm_set_server_heartbeat_failed_cb(callbacks.get(), &ServerWaitNotice::heartbeat_failed);
+  mongoc_apm_set_topology_changed_cb(callbacks.get(), &ServerWaitNotice::topology_changed);
+  return callbacks;
+}
 
-  // The one server of a single-host URI that fails is waited for: told at
-  // once. Of several (a replica set), one that is down fails at every scan
-  // while the primary answers and nothing waits: told only at a second
-  // failure (the next look, after libmongoc's 5 s cooldown) with no
-  // writable server known by then.
-  static void heartbeat_failed(const mongoc_apm_server_heartbeat_failed_t* event) {
-    auto* wait = static_cast<ServerWait*>(mongoc_apm_server_heartbeat_failed_get_context(event));
-    ++wait->failures;
-    const bool one_server = wait->seeds == 1 && wait->servers_known <= 1;
-    if (wait->told || wait->writable_known || (!one_server && wait->failures < 2)) return;
-    wait->told = true;
-    bson_error_t error;
-    mongoc_apm_server_heartbeat_failed_get_error(event, &error);
-    const mongoc_host_list_t* host = mongoc_apm_server_heartbeat_failed_get_host(event);
-    std::string text = fmt::format("no answer from {} ({}); waiting up to {:g} s for a server "
-                                   "(serverSelectionTimeoutMS)",
-                                   host ? host->host_and_port : "the server", error.message,
-                                   wait->timeout_ms / 1000.0);
-    // Called from inside libmongoc (C): nothing may unwind through it.
-    try {
-      wait->on_wait(core::one_line(core::scrub(std::move(text), wait->secrets)));
-    } catch (...) {
-    }
+void ServerWaitNotice::topology_changed(const mongoc_apm_topology_changed_t* event) {
+  auto* notice = static_cast<ServerWaitNotice*>(mongoc_apm_topology_changed_get_context(event));
+  const mongoc_topology_description_t* now = mongoc_apm_topology_changed_get_new_description(event);
+  std::size_t count = 0;
+  mongoc_server_description_t** servers = mongoc_topology_description_get_servers(now, &count);
+  mongoc_server_descriptions_destroy_all(servers, count);
+  std::lock_guard lock(notice->mutex_);
+  notice->writable_known_ = mongoc_topology_description_has_writable_server(now);
+  notice->servers_known_ = count;
+}
+
+void ServerWaitNotice::heartbeat_failed(const mongoc_apm_server_heartbeat_failed_t* event) {
+  auto* notice = static_cast<ServerWaitNotice*>(mongoc_apm_server_heartbeat_failed_get_context(event));
+  std::lock_guard lock(notice->mutex_);
+  ++notice->failures_;
+  const bool one_server = notice->seeds_ == 1 && notice->servers_known_ <= 1;
+  if (notice->told_ || notice->writable_known_ || (!one_server && notice->failures_ < 2)) return;
+  notice->told_ = true;
+  bson_error_t error;
+  mongoc_apm_server_heartbeat_failed_get_error(event, &error);
+  const mongoc_host_list_t* host = mongoc_apm_server_heartbeat_failed_get_host(event);
+  std::string text = fmt::format("no answer from {} ({}); waiting up to {:g} s for a server "
+                                 "(serverSelectionTimeoutMS)",
+                                 host ? host->host_and_port : "the server", error.message,
+                                 notice->timeout_ms_ / 1000.0);
+  // Called from inside libmongoc (C): nothing may unwind through it.
+  try {
+    notice->on_wait_(core::one_line(core::scrub(std::move(text), notice->secrets_)));
+  } catch (...) {
   }
-};
+}
 
 void Client::on_server_wait(std::function<void(const std::string&)> on_wait) {
   if (pool_ || !on_wait) return;
   const mongoc_uri_t* uri = mongoc_client_get_uri(client_.get());
   if (mongoc_uri_get_option_as_bool(uri, MONGOC_URI_SERVERSELECTIONTRYONCE, true)) return;
-  std::size_t seeds = 0;
-  for (const mongoc_host_list_t* host = mongoc_uri_get_hosts(uri); host; host = host->next) ++seeds;
-  server_wait_ = std::make_shared<ServerWait>(ServerWait{
-      .on_wait = std::move(on_wait),
-      .secrets = secrets_,
-      .timeout_ms = mongoc_uri_get_option_as_int32(uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, 30'000),
-      .seeds = seeds,
-  });
-  std::unique_ptr<mongoc_apm_callbacks_t, decltype(&mongoc_apm_callbacks_destroy)> callbacks(
-      mongoc_apm_callbacks_new(), &mongoc_apm_callbacks_destroy);
-  mongoc_apm_set_server_heartbeat_failed_cb(callbacks.get(), &ServerWait::heartbeat_failed);
-  mongoc_apm_set_topology_changed_cb(callbacks.get(), &ServerWait::topology_changed);
-  mongoc_client_set_apm_callbacks(client_.get(), callbacks.get(), server_wait_.get());
+  server_wait_ = std::make_shared<ServerWaitNotice>(uri, secrets_, std::move(on_wait));
+  mongoc_client_set_apm_callbacks(client_.get(), ServerWaitNotice::callbacks().get(), server_wait_.get());
+}
+
+void ClientPool::on_server_wait(std::function<void(const std::string&)> on_wait) {
+  if (!on_wait || server_wait_) return;
+  auto notice = std::make_shared<ServerWaitNotice>(uri_.get(), secrets_, std::move(on_wait));
+  // Refused once a client was popped: then it stays silent.
+  if (mongoc_client_pool_set_apm_callbacks(pool_.get(), ServerWaitNotice::callbacks().get(), notice.get())) {
+    server_wait_ = std::move(notice);
+  }
 }
 
 }  // namespace mongomigrate::mongo

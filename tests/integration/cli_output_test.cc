@@ -298,6 +298,21 @@ TEST_F(CliOutputTest, AServerThatDoesNotAnswerIsAnnouncedOnATerminalOnly) {
   EXPECT_EQ(piped.exit_code, 3) << describe(piped);
   EXPECT_FALSE(contains(piped.err, "no answer from")) << describe(piped);
   EXPECT_EQ(std::count(piped.err.begin(), piped.err.end(), '\n'), 1) << describe(piped);
+
+  // A fan-out tells it once too, from its connection pool.
+  std::string fanned = fmt::format("'{}' up --dbs a,b,c --color never --uri '{}' --dir '{}'", cli_binary(), silent,
+                                   dir());
+  ProcessResult fan_tty = run_process({"/usr/bin/script", "-qefc", fanned, "/dev/null"});
+  EXPECT_EQ(fan_tty.exit_code, 3) << describe(fan_tty);
+  EXPECT_TRUE(contains(fan_tty.out, waiting)) << describe(fan_tty);
+  std::size_t told = 0;
+  for (std::size_t at = fan_tty.out.find(waiting); at != std::string::npos; at = fan_tty.out.find(waiting, at + 1)) {
+    ++told;
+  }
+  EXPECT_EQ(told, 1u) << describe(fan_tty);
+  ProcessResult fan_piped = cli({"up", "--dbs", "a,b,c", "--uri", silent, "--dir", dir()}, {}, false);
+  EXPECT_EQ(fan_piped.exit_code, 3) << describe(fan_piped);
+  EXPECT_FALSE(contains(fan_piped.err, "no answer from")) << describe(fan_piped);
 }
 
 // ---- item 9: help and hints -----------------------------------------------
