@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "core/names.h"
 
 namespace mongomigrate::core {
@@ -45,13 +47,11 @@ NameResolution resolve_name(const std::vector<std::string_view>& known, std::str
 }
 
 std::string ambiguous_name_message(std::string_view typed, const std::vector<std::string>& candidates) {
-  std::string list;
-  for (const std::string& c : candidates) {
-    if (!list.empty()) list += ", ";
-    list += printable(c);
-  }
-  return "\"" + printable(typed) + "\" matches " + std::to_string(candidates.size()) + " migrations: " + list +
-         "; give the full name";
+  std::vector<std::string> shown;
+  shown.reserve(candidates.size());
+  for (const std::string& c : candidates) shown.push_back(printable(c));
+  return fmt::format("\"{}\" matches {} migrations: {}; give the full name", printable(typed), candidates.size(),
+                     fmt::join(shown, ", "));
 }
 
 }  // namespace mongomigrate::core
