@@ -34,9 +34,9 @@ Result<FanOut> FanOut::open(FanOutOptions options) {
                                                                 "at a time, 1 or more", options.parallel)});
   }
   if (auto lock = check_lock_options(options.migrator.lock); !lock) return std::unexpected(lock.error());
-  auto pool = mongo::ClientPool::open(options.migrator.uri, mongo::fan_out_pool_size(options.parallel));
+  auto pool = mongo::ClientPool::open(options.migrator.uri, mongo::fan_out_pool_size(options.parallel),
+                                      options.migrator.on_server_wait);
   if (!pool) return std::unexpected(pool.error());
-  (*pool)->on_server_wait(options.migrator.on_server_wait);
   if (auto dir = source::check_directory(options.migrator.directory); !dir) return std::unexpected(dir.error());
   return FanOut(std::make_unique<Impl>(Impl{std::move(options), std::move(*pool)}));
 }

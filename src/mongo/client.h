@@ -51,7 +51,7 @@ class Client {
   // Calls `on_wait` with one sentence once the driver waits for a server
   // (mongo/server_wait.h says when), up to serverSelectionTimeoutMS: so
   // that a person at a terminal knows why nothing happens. Single clients
-  // only (a pool has ClientPool::on_server_wait); nothing when the URI asks
+  // only (ClientPool::open takes one for a pool); nothing when the URI asks
   // for serverSelectionTryOnce=true (no wait). Called on the calling
   // thread, inside the command that waits; what it throws is dropped.
   void on_server_wait(std::function<void(const std::string&)> on_wait);

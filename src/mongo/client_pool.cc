@@ -10,6 +10,7 @@
 #include "core/server_text.h"
 #include "core/uri_redaction.h"
 #include "mongo/migration_context.h"
+#include "mongo/server_wait.h"
 #include "mongo/value_bson.h"
 
 namespace mongomigrate::mongo {
@@ -19,7 +20,8 @@ std::size_t fan_out_pool_size(int parallel) {
   return static_cast<std::size_t>(std::max(parallel, 1)) * kPerDatabase + 1;
 }
 
-Result<std::shared_ptr<ClientPool>> ClientPool::open(const std::string& uri_text, std::size_t max_clients) {
+Result<std::shared_ptr<ClientPool>> ClientPool::open(const std::string& uri_text, std::size_t max_clients,
+                                                     std::function<void(const std::string&)> on_server_wait) {
   auto prepared = prepare_uri(uri_text);
   if (!prepared) return std::unexpected(prepared.error());
   auto pool = std::make_shared<ClientPool>(Key{});
@@ -44,7 +46,12 @@ Result<std::shared_ptr<ClientPool>> ClientPool::open(const std::string& uri_text
   // libmongoc takes a 32-bit size: only --parallel above 64 million could reach it.
   pool->max_clients_ = std::min(std::max(max_clients, uri_max), std::size_t{std::numeric_limits<uint32_t>::max()});
   mongoc_client_pool_max_size(pool->pool_.get(), static_cast<uint32_t>(pool->max_clients_));
-  pool->uri_ = std::move(prepared->uri);
+  if (on_server_wait) {  // before any client is popped, as libmongoc requires
+    pool->server_wait_ =
+        std::make_shared<ServerWaitNotice>(prepared->uri.get(), pool->secrets_, std::move(on_server_wait));
+    mongoc_client_pool_set_apm_callbacks(pool->pool_.get(), ServerWaitNotice::callbacks().get(),
+                                         pool->server_wait_.get());
+  }
   return pool;
 }
 

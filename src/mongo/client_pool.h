@@ -41,7 +41,10 @@ class ClientPool : public std::enable_shared_from_this<ClientPool> {
  public:
   // kUsage for a URI Client::open would refuse. `max_clients` connections
   // may be lent at once (more if the URI's maxPoolSize says so).
-  static Result<std::shared_ptr<ClientPool>> open(const std::string& uri, std::size_t max_clients);
+  // `on_server_wait`: Client::on_server_wait for the whole pool, called on
+  // one of its monitoring threads, at most once.
+  static Result<std::shared_ptr<ClientPool>> open(const std::string& uri, std::size_t max_clients,
+                                                  std::function<void(const std::string&)> on_server_wait = {});
 
   // A connection for `database` (kUsage for a name MongoDB cannot hold;
   // kRefused when all max_clients() are lent).
@@ -62,10 +65,6 @@ class ClientPool : public std::enable_shared_from_this<ClientPool> {
 
   const std::string& redacted_uri() const { return redacted_uri_; }
 
-  // Client::on_server_wait for the pool, before its first pop() (later it
-  // does nothing): called on a monitoring thread of the pool, at most once.
-  void on_server_wait(std::function<void(const std::string&)> on_wait);
-
   // Only open() can make the key: a ClientPool always holds a pool.
   class Key {
     friend class ClientPool;
@@ -74,7 +73,6 @@ class ClientPool : public std::enable_shared_from_this<ClientPool> {
   explicit ClientPool(Key) {}
 
  private:
-  UriPtr uri_;
   // The context of pool_'s monitoring callbacks: declared before pool_,
   // which must go first.
   std::shared_ptr<ServerWaitNotice> server_wait_;

@@ -1,11 +1,10 @@
-// ServerWaitNotice (mongo/server_wait.h), and Client::on_server_wait and
-// ClientPool::on_server_wait, which install it.
+// ServerWaitNotice (mongo/server_wait.h), and Client::on_server_wait, which
+// installs it on a single client (ClientPool::open does on a pool).
 #include <fmt/format.h>
 
 #include "core/server_text.h"
 #include "core/uri_redaction.h"
 #include "mongo/client.h"
-#include "mongo/client_pool.h"
 #include "mongo/server_wait.h"
 
 namespace mongomigrate::mongo {
@@ -63,15 +62,6 @@ void Client::on_server_wait(std::function<void(const std::string&)> on_wait) {
   if (mongoc_uri_get_option_as_bool(uri, MONGOC_URI_SERVERSELECTIONTRYONCE, true)) return;
   server_wait_ = std::make_shared<ServerWaitNotice>(uri, secrets_, std::move(on_wait));
   mongoc_client_set_apm_callbacks(client_.get(), ServerWaitNotice::callbacks().get(), server_wait_.get());
-}
-
-void ClientPool::on_server_wait(std::function<void(const std::string&)> on_wait) {
-  if (!on_wait || server_wait_) return;
-  auto notice = std::make_shared<ServerWaitNotice>(uri_.get(), secrets_, std::move(on_wait));
-  // Refused once a client was popped: then it stays silent.
-  if (mongoc_client_pool_set_apm_callbacks(pool_.get(), ServerWaitNotice::callbacks().get(), notice.get())) {
-    server_wait_ = std::move(notice);
-  }
 }
 
 }  // namespace mongomigrate::mongo

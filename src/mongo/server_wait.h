@@ -1,5 +1,5 @@
 // The notice that the driver is waiting for a server (Client::on_server_wait,
-// ClientPool::on_server_wait), from libmongoc's monitoring events: told once,
+// ClientPool::open), from libmongoc's monitoring events: told once,
 // through `on_wait`, when the checks of the servers keep failing (a host that
 // refuses, does not answer, or is not known) with no server to write to
 // known, so that a person at a terminal knows why nothing happens. Of a
