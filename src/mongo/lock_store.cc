@@ -101,9 +101,11 @@ Result<bool> MongoLockStore::try_acquire(const LeaseHolder& holder) {
   // the caller read it). One update of one document: of several runners
   // taking over the same expired lease, the first one's update moves
   // expiresAt past now and the others' filters no longer match. A document
-  // without a date expiresAt never matches: an unknown shape is not ours to
-  // take.
-  OwnedBson filter = to_bson(Doc{{"_id", kLeaseId}, {"expiresAt", Doc{{"$lt", DateTime{holder.acquired_at}}}}});
+  // of an unknown shape (no string owner, or no date expiresAt: lease_from())
+  // never matches, however old its dates: it is not ours to take.
+  OwnedBson filter = to_bson(Doc{{"_id", kLeaseId},
+                                 {"owner", Doc{{"$type", "string"}, {"$gt", ""}}},
+                                 {"expiresAt", Doc{{"$lt", DateTime{holder.acquired_at}}}}});
   OwnedBson replacement = to_bson(holder_fields(holder));
   bson_destroy(reply.get());
   if (!mongoc_collection_replace_one(coll.get(), filter.get(), replacement.get(), opts.get(), reply.get(), &error)) {

@@ -26,7 +26,7 @@ class LockStoreTest : public IntegrationTest {
               return std::move(*store);
             },
         .write_unknown_shape =
-            [this] { probe().insert(kLockCollection, R"({"_id": "lease", "lockedBy": "a tool of old"})"); },
+            [this] { probe().insert(kLockCollection, R"({"_id": "lease", "lockedBy": "a tool of old", "expiresAt": {"$date": "2020-01-01T00:00:00Z"}})"); },
         .wait = [](TimestampMs ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }};
   }
 };

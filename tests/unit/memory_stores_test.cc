@@ -13,7 +13,7 @@ class MemoryLockStoreTest : public ::testing::Test {
   LockStoreHarness harness() {
     return LockStoreHarness{
         .open = [this] { return std::make_unique<MemoryLockStore>(lock_); },
-        .write_unknown_shape = [this] { lock_->set_unknown({R"({"_id": "lease", "lockedBy": "a tool of old"})"}); },
+        .write_unknown_shape = [this] { lock_->set_unknown({R"({"_id": "lease", "lockedBy": "a tool of old", "expiresAt": {"$date": "2020-01-01T00:00:00Z"}})"}); },
         .wait = [this](TimestampMs ms) { lock_->advance(ms); }};
   }
   std::shared_ptr<MemoryLock> lock_ = std::make_shared<MemoryLock>();
