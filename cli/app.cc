@@ -103,6 +103,15 @@ int mongomigrate::run_cli(int argc, char** argv) {
                                               "one of them"},
                           global);
     }
+    for (const char* flag : {"--parallel", "--fail-fast"}) {
+      if (!fan_out_requested(global) && app.get_option(flag)->count() > 0) {
+        return report_error({ErrorKind::kUsage, fmt::format("{} goes with --dbs, --dbs-from or --all-dbs: give one "
+                                                            "of them",
+                                                            flag)},
+                            global);
+      }
+    }
+    if (auto parallel = parallel_of(global); !parallel) return report_error(parallel.error(), global);
     if (fan_out_requested(global) && !takes_many_databases(command.app->get_name())) {
       return report_error({ErrorKind::kUsage, fmt::format("{} runs on one database: --dbs, --dbs-from, --all-dbs, "
                                                           "--match and --exclude are not for it",

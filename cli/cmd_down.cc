@@ -1,11 +1,10 @@
 // `down [<name>] [--to <name> | --count N] [--force] [--dry-run]`: revert
 // the last applied migration, the newest N, every one after a target, or one
 // by name.
-#include <charconv>
-
 #include <fmt/format.h>
 
 #include "core/names.h"
+#include "core/settings.h"
 #include "fanout.h"
 #include "options.h"
 
@@ -23,14 +22,10 @@ struct DownArgs {
 
 // --count's value: a whole number of 1 or more.
 Result<int> parse_count(const std::string& text) {
-  int n = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || n < 1) {
-    return std::unexpected(Error{ErrorKind::kUsage, fmt::format("--count must be a whole number of 1 or more, not "
-                                                                "\"{}\"",
-                                                                core::printable(text))});
-  }
-  return n;
+  if (auto n = core::parse_count(text)) return *n;
+  return std::unexpected(Error{ErrorKind::kUsage, fmt::format("--count must be a whole number of 1 or more, not "
+                                                              "\"{}\"",
+                                                              core::printable(text))});
 }
 
 Result<void> check_combination(const DownArgs& a, bool to_given, bool count_given) {

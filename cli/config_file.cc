@@ -91,6 +91,17 @@ Result<core::FileTable> read_table(const std::string& path, const toml::table& t
         value.text = *node.value<std::string>();
         value.is_string = true;
         break;
+      case core::SettingType::kCount:
+        if (node.is_string()) {
+          value.text = *node.value<std::string>();
+          value.is_string = true;
+        } else if (node.is_integer()) {
+          value.text = std::to_string(*node.value<std::int64_t>());  // checked with the other values
+        } else {
+          return std::unexpected(
+              bad(path, line, shown, fmt::format("expected a whole number of 1 or more, not {}", type_name(node))));
+        }
+        break;
       case core::SettingType::kDuration:
         if (node.is_string()) {
           value.text = *node.value<std::string>();

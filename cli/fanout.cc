@@ -79,21 +79,6 @@ Result<DatabaseSelection> selection_from(const GlobalOptions& o) {
   return selection;
 }
 
-Result<int> parse_parallel(const std::string& text) {
-  int value = 0;
-  std::size_t used = 0;
-  try {
-    value = std::stoi(text, &used);
-  } catch (...) {
-    used = 0;
-  }
-  if (used != text.size() || text.empty() || value <= 0) {
-    return std::unexpected(usage(fmt::format("--parallel \"{}\": give a number of databases at a time, 1 or more",
-                                             core::printable(text))));
-  }
-  return value;
-}
-
 // --all-dbs without --match on a writing command: asks on a terminal,
 // needs --yes elsewhere (CI). Returns an Error when refused.
 Result<void> confirm_all(const GlobalOptions& o, const FanOutCommand& command, std::size_t count,
@@ -163,6 +148,13 @@ DatabaseOutcome error_outcome(const Error& error) {
   return outcome;
 }
 
+Result<int> parallel_of(const GlobalOptions& o) {
+  if (auto n = core::parse_count(o.parallel)) return *n;
+  std::string origin = o.settings ? o.settings->get("parallel").origin : "";
+  return std::unexpected(usage(fmt::format("{} \"{}\": give a number of databases at a time, 1 or more",
+                                           origin.empty() ? "--parallel" : origin, core::printable(o.parallel))));
+}
+
 DatabaseOutcome run_outcome(const Result<RunReport>& report, bool reverting, long long skipped) {
   if (!report) return error_outcome(report.error());
   RunCounts counts = count_steps(*report);
@@ -186,7 +178,7 @@ DatabaseOutcome run_outcome(const Result<RunReport>& report, bool reverting, lon
 int run_fan_out(const GlobalOptions& o, const FanOutCommand& command) {
   auto selection = selection_from(o);
   if (!selection) return report_error(selection.error(), o);
-  auto parallel = parse_parallel(o.parallel);
+  auto parallel = parallel_of(o);
   if (!parallel) return report_error(parallel.error(), o);
   auto migrator_options = migrator_options_from(o);
   if (!migrator_options) return report_error(migrator_options.error(), o);

@@ -46,6 +46,11 @@ struct FanOutCommand {
 // Whether --dbs, --dbs-from or --all-dbs was given.
 bool fan_out_requested(const GlobalOptions& options);
 
+// The effective --parallel (flag, MONGO_MIGRATE_PARALLEL or the config key
+// `parallel`): kUsage naming where a value that is not a whole number of 1
+// or more came from. Checked for every command, fan-out or not.
+Result<int> parallel_of(const GlobalOptions& options);
+
 // Runs `command` on the selected databases; returns the exit code.
 int run_fan_out(const GlobalOptions& options, const FanOutCommand& command);
 

@@ -1,6 +1,7 @@
 #include "core/settings.h"
 
 #include <array>
+#include <charconv>
 #include <stdexcept>
 
 #include "core/duration.h"
@@ -19,7 +20,7 @@ constexpr std::array<SettingKey, 11> kKeys = {{
     {"lock_renew", SettingType::kDuration, "--lock-renew", "", ""},
     {"naming", SettingType::kNaming, "", "", "timestamp"},
     {"strict_order", SettingType::kBoolean, "--strict-order", "", "false"},
-    {"parallel", SettingType::kString, "--parallel", "MONGO_MIGRATE_PARALLEL", "4"},
+    {"parallel", SettingType::kCount, "--parallel", "MONGO_MIGRATE_PARALLEL", "4"},
 }};
 
 bool name_start(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
@@ -40,6 +41,15 @@ const SettingKey* find_setting_key(std::string_view name) {
     if (k.name == name) return &k;
   }
   return nullptr;
+}
+
+std::optional<int> parse_count(std::string_view text) {
+  int n = 0;
+  const char* end = text.data() + text.size();
+  auto [stop, ec] = std::from_chars(text.data(), end, n);
+  // from_chars takes a leading '-' but no '+' or space: all digits, then.
+  if (text.empty() || text.front() == '-' || ec != std::errc() || stop != end || n < 1) return std::nullopt;
+  return n;
 }
 
 std::string setting_key_list() {
@@ -164,6 +174,9 @@ std::expected<Settings, std::string> resolve_settings(const SettingLayers& layer
       if (key.type == SettingType::kDuration && !(value.empty() && key.fallback.empty()) && !parse_duration(value)) {
         return std::unexpected(origin + ": " + s.key + ": \"" + value +
                                "\" is not a duration (e.g. 500ms, 30s, 1m30s, 1.5h)");
+      }
+      if (key.type == SettingType::kCount && !parse_count(value)) {
+        return std::unexpected(origin + ": " + s.key + ": \"" + value + "\" is not a whole number of 1 or more");
       }
       if (key.type == SettingType::kNaming && value != "timestamp" && value != "sequence") {
         return std::unexpected(origin + ": " + s.key + ": \"" + value + "\" is neither \"timestamp\" nor \"sequence\"");

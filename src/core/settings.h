@@ -20,6 +20,7 @@ enum class SettingType {
   kDuration,  // a string parse_duration accepts (a TOML integer is a number of seconds)
   kBoolean,
   kNaming,    // "timestamp" or "sequence"
+  kCount,     // a whole number of 1 or more: parse_count (a TOML integer, or a string of digits)
 };
 
 // A key of the config file and the flag / environment variable that set the same setting.
@@ -37,6 +38,10 @@ std::span<const SettingKey> setting_keys();
 const SettingKey* find_setting_key(std::string_view name);
 // "uri, db, dir, ..." for messages.
 std::string setting_key_list();
+
+// A whole number of 1 or more written in decimal digits ("4"); nullopt for
+// anything else ("0", "-1", "4x", "", a number past int).
+std::optional<int> parse_count(std::string_view text);
 
 enum class SettingSource { kDefault, kFile, kEnvironment, kFlag };
 // "default", "file", "environment", "flag".

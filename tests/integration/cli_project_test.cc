@@ -214,6 +214,18 @@ TEST_F(CliProjectTest, ConfigFileSettingsAreUsedByEveryCommand) {
   EXPECT_EQ(probe().count("things"), 1);
 }
 
+TEST_F(CliProjectTest, ParallelInTheConfigFileIsANumberOrAString) {
+  write_config("parallel = 8\n\n[env.small]\nparallel = \"2\"\n");
+  ProcessResult number = run_in_project({"config", "--json"});
+  ASSERT_EQ(number.exit_code, 0) << describe(number);
+  EXPECT_TRUE(contains(number.out, R"("parallel":{"value":"8","source":"file","origin":"mongo-migrate.toml:1"})"))
+      << number.out;
+  ProcessResult text = run_in_project({"config", "--json", "--env", "small"});
+  ASSERT_EQ(text.exit_code, 0) << describe(text);
+  EXPECT_TRUE(contains(text.out, R"("parallel":{"value":"2","source":"file","origin":"mongo-migrate.toml:4 [env.small]"})"))
+      << text.out;
+}
+
 TEST_F(CliProjectTest, FlagBeatsEnvironmentBeatsFileBeatsDefaultAndConfigSaysWhich) {
   write_config("uri = \"mongodb://app:${DB_PASSWORD}@file-host:27017/filedb\"\ncollection = \"filelog\"\n\n"
                "[env.staging]\ncollection = \"staginglog\"\nby = \"stager\"\n");
@@ -267,6 +279,15 @@ TEST_F(CliProjectTest, ConfigErrorsNameTheFileLineAndKeyAndNothingIsWritten) {
 
   write_config("lock_timeout = \"forever\"\n");
   expect_usage_error(status, {"mongo-migrate.toml:1", "lock_timeout", "not a duration"});
+
+  write_config("parallel = 0\n");
+  expect_usage_error(status, {"mongo-migrate.toml:1", "parallel", "\"0\" is not a whole number of 1 or more"});
+  write_config("parallel = 2.5\n");
+  expect_usage_error(status, {"mongo-migrate.toml:1", "parallel", "expected a whole number of 1 or more"});
+  write_config("");
+  ProcessOptions parallel_env;
+  parallel_env.env["MONGO_MIGRATE_PARALLEL"] = "none";
+  expect_usage_error(status, {"MONGO_MIGRATE_PARALLEL \"none\"", "1 or more"}, parallel_env);
 
   write_config("dir = \"migrations\"\nuri = \"mongodb://u:${NOT_SET_ANYWHERE}@h/db\"\n");
   expect_usage_error({"status"}, {"mongo-migrate.toml:2", "uri", "${NOT_SET_ANYWHERE} is not set"});

@@ -1,5 +1,6 @@
 #include "core/settings.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <map>
@@ -145,6 +146,28 @@ TEST(ResolveSettings, FileValuesAreChecked) {
   ASSERT_TRUE(s) << s.error();
   EXPECT_EQ(s->get("naming").value, "sequence");
   EXPECT_EQ(s->get("lock_lease").value, "1m30s");
+}
+
+TEST(ResolveSettings, ParallelIsAWholeNumberOfOneOrMore) {
+  ConfigFile f{.path = "c.toml"};
+  f.top["parallel"] = FileValue{.text = "8", .line = 3};  // a TOML integer
+  auto s = resolve_settings({.file = f}, env_of({}));
+  ASSERT_TRUE(s) << s.error();
+  EXPECT_EQ(s->get("parallel").value, "8");
+  for (const char* bad : {"0", "-2", "4x", "", "99999999999"}) {
+    f.top["parallel"] = str(bad, 3);
+    s = resolve_settings({.file = f}, env_of({}));
+    ASSERT_FALSE(s) << bad;
+    EXPECT_EQ(s.error(), fmt::format("c.toml:3: parallel: \"{}\" is not a whole number of 1 or more", bad));
+  }
+}
+
+TEST(ParseCount, OnlyDecimalDigitsOfOneOrMore) {
+  EXPECT_EQ(parse_count("1"), 1);
+  EXPECT_EQ(parse_count("16"), 16);
+  for (const char* bad : {"0", "-1", "+3", " 3", "3 ", "3.0", "0x10", "", "2147483648"}) {
+    EXPECT_EQ(parse_count(bad), std::nullopt) << bad;
+  }
 }
 
 TEST(DatabaseInUri, ThePathBeforeTheOptions) {
