@@ -1,10 +1,31 @@
 // `up [--to <name>] [--dry-run] [--strict-order]`: apply every migration not
 // yet applied (up to <name>), in order.
+#include <string_view>
+#include <vector>
+
+#include "core/name_resolution.h"
 #include "fanout.h"
 #include "options.h"
 
 namespace mongomigrate::cli {
 namespace {
+
+// What a database has left to apply after a run that failed: its pending
+// and reverted migrations, only up to --to's (`to`, as typed) when given.
+long long left_to_apply(const StatusReport& status, const std::string& to) {
+  std::string last;
+  if (!to.empty()) {
+    std::vector<std::string_view> names;
+    for (const MigrationState& m : status.migrations) names.push_back(m.name);
+    last = core::resolve_name(names, to).name;
+  }
+  long long left = 0;
+  for (const MigrationState& m : status.migrations) {
+    if (m.status == MigrationStatus::kPending || m.status == MigrationStatus::kReverted) ++left;
+    if (m.name == last) break;
+  }
+  return left;
+}
 
 // On many databases: one line each, no per-migration progress (the
 // databases run side by side).
@@ -15,9 +36,7 @@ int fan_out_up(const GlobalOptions& global, bool dry_run, bool restart, const st
                                 auto report = m.run_pending(options);
                                 long long skipped = 0;  // what this database has left to apply
                                 if (report && !report->ok() && !report->dry_run) {
-                                  if (auto status = m.status()) {
-                                    skipped = status->summary.pending + status->summary.reverted;
-                                  }
+                                  if (auto status = m.status()) skipped = left_to_apply(*status, options.to);
                                 }
                                 return run_outcome(report, false, skipped);
                               }});

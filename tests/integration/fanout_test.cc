@@ -2,6 +2,7 @@
 // the library, against the real server: one line per database, the worst
 // exit code, a second run that continues, each database's own lock, and
 // every bad input refused with nothing written.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <signal.h>
@@ -124,6 +125,102 @@ TEST_F(FanOutTest, DbsFromReadsNamesSkippingCommentsAndTheMatchFiltersThem) {
   EXPECT_FALSE(exists(name(3)));
 }
 
+TEST_F(FanOutTest, AFailureCountsAsSkippedOnlyWhatUpToWouldHaveApplied) {
+  write_migration("001-step.json", counter_migration(1));
+  write_migration("002-x.json", kInsertX);
+  write_migration("003-step.json", counter_migration(3));
+  write_migration("004-step.json", counter_migration(4));
+  on(1).insert("things", R"({"_id": "x"})");  // 002 fails
+
+  ProcessResult up = cli({"up", "--dbs", name(1), "--to", "003-step"});
+  EXPECT_EQ(up.exit_code, 1) << describe(up);
+  EXPECT_TRUE(contains(up.out, name(1) + "  applied 1, failed 1, skipped 1")) << "003, not 004: " << up.out;
+  on(2).insert("things", R"({"_id": "x"})");
+  ProcessResult whole = cli({"up", "--dbs", name(2)});
+  EXPECT_EQ(whole.exit_code, 1) << describe(whole);
+  EXPECT_TRUE(contains(whole.out, name(2) + "  applied 1, failed 1, skipped 2")) << "003 and 004: " << whole.out;
+}
+
+// --all-dbs without --match on a writing command asks on a terminal: "y"
+// runs it, any other answer does nothing (exit 2); --yes runs it without
+// asking. --exclude keeps every run to this test's databases (the question
+// is asked whatever --exclude says).
+TEST_F(FanOutTest, AllDatabasesWithoutMatchAsksOnATerminal) {
+  write_migration("001-step.json", counter_migration(1));
+  on(1).insert("seed", R"({"_id": 1})");
+  on(2).insert("seed", R"({"_id": 1})");
+  const std::string others = "^(?!" + prefix() + ")";
+  auto answered = [&](const char* answer) {
+    // script(1) gives the command a terminal and types what it reads.
+    std::string command = fmt::format("'{}' up --all-dbs --exclude '{}' --color never --uri '{}' --dir '{}'",
+                                      cli_binary(), others, uri(), dir());
+    return run_process(
+        {"/bin/sh", "-c", fmt::format("printf '{}\\n' | /usr/bin/script -qefc \"{}\" /dev/null", answer, command)});
+  };
+
+  ProcessResult no = answered("n");
+  EXPECT_EQ(no.exit_code, 2) << describe(no);
+  EXPECT_TRUE(contains(no.out, "Apply up on all 2 databases on ")) << describe(no);
+  EXPECT_TRUE(contains(no.out, "? [y/N] ")) << describe(no);
+  EXPECT_TRUE(contains(no.out, "not confirmed: nothing was done")) << describe(no);
+  EXPECT_EQ(counter(on(1), 1), 0);
+  EXPECT_EQ(on(1).count("migrationlogs"), 0);
+
+  ProcessResult yes = answered("y");
+  ASSERT_EQ(yes.exit_code, 0) << describe(yes);
+  EXPECT_TRUE(contains(yes.out, "2 databases: 2 ok")) << describe(yes);
+  // On a terminal, a progress line after each database, cleared at the end.
+  EXPECT_TRUE(contains(yes.out, "\033[2K  1/2 databases done, 0 failed\r")) << describe(yes);
+  EXPECT_TRUE(contains(yes.out, "\033[2K  2/2 databases done, 0 failed\r")) << describe(yes);
+  EXPECT_EQ(counter(on(1), 1), 1);
+  EXPECT_EQ(counter(on(2), 1), 1);
+
+  write_migration("002-step.json", counter_migration(2));
+  ProcessResult flag = cli({"up", "--all-dbs", "--exclude", others, "--yes"});
+  ASSERT_EQ(flag.exit_code, 0) << describe(flag);
+  EXPECT_FALSE(contains(flag.err, "[y/N]")) << describe(flag);
+  EXPECT_FALSE(contains(flag.err + flag.out, "databases done")) << "no progress line off a terminal: " << describe(flag);
+  EXPECT_EQ(counter(on(1), 2), 1);
+  EXPECT_EQ(counter(on(2), 2), 1);
+}
+
+// The recovery commands and import on many databases, each database's log
+// as if the command ran on it alone; --dbs-from - reads the names on stdin.
+TEST_F(FanOutTest, BaselineMarkAndImportRunOnEachSelectedDatabase) {
+  write_migration("001-step.json", counter_migration(1));
+  write_migration("002-step.json", counter_migration(2));
+  write_migration("003-step.json", counter_migration(3));
+  for (int i = 1; i <= 3; ++i) on(i).insert("seed", R"({"_id": 1})");
+
+  ProcessResult baseline = cli({"baseline", "002-step.json", "--dbs", names(2)});
+  ASSERT_EQ(baseline.exit_code, 0) << describe(baseline);
+  EXPECT_TRUE(contains(baseline.out, "2 databases: 2 ok")) << describe(baseline);
+  for (int i : {1, 2}) {
+    EXPECT_EQ(log_status(on(i), "001-step.json"), "applied") << name(i);
+    EXPECT_EQ(log_status(on(i), "002-step.json"), "applied") << name(i);
+    EXPECT_EQ(on(i).count("migrationlogs"), 2) << name(i);
+    EXPECT_EQ(counter(on(i), 1), 0) << "recorded, not run";
+  }
+  EXPECT_FALSE(on(3).has_collection("migrationlogs")) << "not selected";
+
+  ProcessResult mark = cli({"mark", "002-step.json", "--as", "pending", "--dbs", name(2)});
+  ASSERT_EQ(mark.exit_code, 0) << describe(mark);
+  EXPECT_EQ(log_status(on(1), "002-step.json"), "applied");
+  EXPECT_EQ(log_status(on(2), "002-step.json"), "pending");
+
+  // migrate-mongo ran 001 on the third database.
+  on(3).insert("changelog", R"({"fileName": "001-step.js", "appliedAt": {"$date": "2024-01-01T00:00:00Z"}})");
+  std::string command = fmt::format("printf '{}\\n' | '{}' import migrate-mongo --dbs-from - --uri '{}' --dir '{}'",
+                                    name(3), cli_binary(), uri(), dir());
+  ProcessResult import = run_process({"/bin/sh", "-c", command});
+  ASSERT_EQ(import.exit_code, 0) << describe(import);
+  EXPECT_TRUE(contains(import.out, "1 database: 1 ok")) << describe(import);
+  EXPECT_EQ(log_status(on(3), "001-step.json"), "applied");
+  EXPECT_EQ(on(3).count("migrationlogs"), 1);
+  EXPECT_EQ(counter(on(3), 1), 0) << "imported, not run";
+  EXPECT_EQ(log_status(on(1), "003-step.json"), "") << "the other databases untouched";
+}
+
 TEST_F(FanOutTest, BadInputsExit2AndWriteNothing) {
   write_migration("001-step.json", counter_migration(1));
   on(1).insert("seed", R"({"_id": 1})");
@@ -149,6 +246,10 @@ TEST_F(FanOutTest, BadInputsExit2AndWriteNothing) {
       {"up", "--db", name(1), "--dbs-from", files.write("one.txt", name(1) + "\n")},
       {"status", "--all-dbs", "--match", "^" + prefix(), "--db", name(1)},
       {"mark", "001-step.json", "--as", "applied", "--dbs", name(1), "--db", name(2)},
+      // The fan-out's options without a fan-out do nothing: refused, as --match is.
+      {"up", "--db", name(1), "--parallel", "2"},
+      {"up", "--db", name(1), "--fail-fast"},
+      {"status", "--db", name(1), "--parallel", "0"},
   };
   for (const std::vector<std::string>& args : bad) {
     ProcessResult r = cli(args);
@@ -160,6 +261,15 @@ TEST_F(FanOutTest, BadInputsExit2AndWriteNothing) {
   EXPECT_FALSE(exists(name(2)));
   ProcessResult refused = cli({"up", "--all-dbs"});
   EXPECT_TRUE(contains(refused.err, "without --yes")) << describe(refused);
+  ProcessResult alone = cli({"up", "--db", name(1), "--parallel", "2"});
+  EXPECT_EQ(alone.err, "mongo-migrate: --parallel goes with --dbs, --dbs-from or --all-dbs: give one of them\n");
+  ProcessOptions zero;
+  zero.env["MONGO_MIGRATE_PARALLEL"] = "0";
+  ProcessResult from_env = cli({"up", "--dbs", name(1)}, zero);
+  EXPECT_EQ(from_env.exit_code, 2) << describe(from_env);
+  EXPECT_EQ(from_env.err, "mongo-migrate: MONGO_MIGRATE_PARALLEL \"0\": give a number of databases at a time, 1 or "
+                          "more\n");
+  EXPECT_EQ(on(1).snapshot(), before);
 }
 
 TEST_F(FanOutTest, DbBesideASelectionIsRefusedNamingBothButTheUrisDatabaseSelectsNothing) {
