@@ -139,7 +139,7 @@ class CppExamplesTest : public CppMigrationsTest {
  protected:
   void SetUp() override {
 #ifndef MONGOMIGRATE_EXAMPLE_MIGRATE_BIN
-    GTEST_SKIP() << "example-migrate is not built (MONGOMIGRATE_EXAMPLES=OFF)";
+    GTEST_SKIP() << "example-migrate is not built (MONGOMIGRATE_BUILD_EXAMPLES=OFF)";
 #endif
     CppMigrationsTest::SetUp();
   }

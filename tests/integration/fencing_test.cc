@@ -1,7 +1,7 @@
 // Fencing (DESIGN.md §5) through the real binary: a runner paused past its
 // lease (SIGSTOP: a GC pause, a frozen VM) and taken over, then resumed,
 // writes nothing over what its successor recorded, nor to the lock, and
-// stops. It may finish the commands it was in the middle of (nothing can
+// stops: its one write is an event in the audit trail saying so. It may finish the commands it was in the middle of (nothing can
 // stop a paused process's commands in flight); its record cannot say so.
 #include <gtest/gtest.h>
 
@@ -48,6 +48,7 @@ TEST_F(FencingTest, ARunnerPausedPastItsLeaseAndTakenOverWritesNothingMore) {
   ASSERT_EQ(log_status(probe(), first), "applied");
   ASSERT_EQ(lock_leftovers(probe()), 0) << "the successor released the lock";
   std::vector<std::string> log_before = probe().find("migrationlogs");
+  const std::int64_t events_before = probe().count("migrationlogs_events");
 
   ASSERT_TRUE(paused->signal(SIGCONT));
   ProcessResult resumed = paused->wait();
@@ -62,6 +63,10 @@ TEST_F(FencingTest, ARunnerPausedPastItsLeaseAndTakenOverWritesNothingMore) {
   EXPECT_EQ(probe().count("migrationlogs_events", R"({"action": "applied"})"), 1);
   EXPECT_EQ(probe().count("migrationlogs_events", R"({"action": "applied", "by": "successor"})"), 1);
   EXPECT_EQ(probe().count("migrationlogs_events", R"({"action": "failed"})"), 0);
+  // Its one write after resuming is to the audit trail, not to the log or
+  // the lock: an event saying it stopped because its lease was lost.
+  EXPECT_EQ(probe().count("migrationlogs_events"), events_before + 1);
+  EXPECT_EQ(probe().count("migrationlogs_events", R"({"action": "stopped", "by": "paused"})"), 1);
   EXPECT_EQ(lock_leftovers(probe()), 0) << "nor anything to the lock";
 
   ProcessResult rest = cli(with_short_lease({"up"}), bounded());

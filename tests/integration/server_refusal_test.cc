@@ -63,6 +63,10 @@ TEST_F(ServerRefusalTest, FerretDb1IsRefusedByEveryCommandWithNothingWritten) {
       {"down", "001-a.json"},
       {"mark", "001-a.json", "--as", "applied"},
       {"baseline", "001-a.json"},
+      {"import", "migrate-mongo"},
+      // A fan-out checks the server once, through its connection pool.
+      {"up", "--dbs", "t_refusal_a,t_refusal_b"},
+      {"status", "--all-dbs"},
   };
   for (const std::vector<std::string>& args : commands) {
     SCOPED_TRACE(joined(args));
