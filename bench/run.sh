@@ -32,6 +32,10 @@
 #   W3 apply         1,000 one-insert migrations into an empty database (dropped
 #                    before every timed run)
 #   W4 no-op deploy  `up` with 1,000 applied and nothing pending
+#   W3's floor       the same inserts by bench/round_trips.cc (libmongoc, no
+#                    tool): one round trip per migration, two, two as
+#                    mongo-migrate's critical path sends them, and those with
+#                    its lease read and event beside them
 #   peak RSS of W2 (10,000) and W3 with /usr/bin/time -v; microbenchmarks
 #   (bench/micro_bench.cc); a probe of the server's cost per tracking write.
 set -euo pipefail
@@ -138,7 +142,8 @@ if [ "$MODE" = startup ]; then
   cat "$OUT/w1.md"
   exit 0
 fi
-ninja -C "$BUILD" -j"$JOBS" mongo-migrate micro_bench
+ninja -C "$BUILD" -j"$JOBS" mongo-migrate micro_bench round_trips
+RT=$BUILD/bench/round_trips   # W3's floor: the least any tool can do (bench/round_trips.cc)
 
 # ---------------------------------------------------------------- server, workloads
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mongo-migrate-bench.XXXXXX")
@@ -233,7 +238,15 @@ step "W3 apply: $N_SMALL migrations into an empty database (dropped before each 
 "${HF[@]}" --runs "$RUNS_W3" --export-json "$OUT/raw/w3.json" \
   --prepare "node bench/lib/dbtool.mjs drop $URI w3_ours" -n "mongo-migrate up" "$(ours small w3 up)" \
   --prepare "node bench/lib/dbtool.mjs drop $URI w3_mm" -n "migrate-mongo up" "$(mm small w3 up)" \
-  --prepare "node bench/lib/dbtool.mjs drop $URI w3_gm" -n "golang-migrate up" "$(gm small w3 up)"
+  --prepare "node bench/lib/dbtool.mjs drop $URI w3_gm" -n "golang-migrate up" "$(gm small w3 up)" \
+  --prepare "node bench/lib/dbtool.mjs drop $URI w3_floor1" -n "floor: one round trip" "$RT $URI w3_floor1 $N_SMALL one" \
+  --prepare "node bench/lib/dbtool.mjs drop $URI w3_floor2" -n "floor: two round trips" "$RT $URI w3_floor2 $N_SMALL two" \
+  --prepare "node bench/lib/dbtool.mjs drop $URI w3_floor3" -n "floor: two round trips, ours" "$RT $URI w3_floor3 $N_SMALL ours" \
+  --prepare "node bench/lib/dbtool.mjs drop $URI w3_floor4" -n "floor: ours, whole" "$RT $URI w3_floor4 $N_SMALL full"
+for f in w3_floor1 w3_floor2 w3_floor3 w3_floor4; do check_eq "documents inserted ($f)" "$N_SMALL" "$(dbtool count $f bench_items)"; done
+check_eq "log records (w3_floor2)" "$N_SMALL" "$(dbtool count w3_floor2 log)"
+check_eq "events (w3_floor4)" "$N_SMALL" "$(dbtool count w3_floor4 log_events)"
+dbtool drop w3_floor1 w3_floor2 w3_floor3 w3_floor4
 
 step "W3 peak RSS (one more run each, which also prepares the $N_SMALL-applied state of W2 and W4)"
 dbtool drop w3_ours w3_mm w3_gm
