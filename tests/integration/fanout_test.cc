@@ -97,6 +97,12 @@ TEST_F(FanOutTest, ReadCommandsReportAMissingDatabaseAndNeverCreateIt) {
     EXPECT_FALSE(exists(missing)) << command[0] << " created it";
   }
   EXPECT_EQ(counter(on(1), 1), 1) << "down stopped at the missing database only? it reverts the existing one";
+
+  // up --dry-run shows what up would run there, and creates nothing either.
+  ProcessResult dry = cli({"up", "--dry-run", "--dbs", missing});
+  EXPECT_EQ(dry.exit_code, 0) << describe(dry);
+  EXPECT_TRUE(contains(dry.out, "1 database: 1 ok")) << describe(dry);
+  EXPECT_FALSE(exists(missing)) << "up --dry-run created it";
 }
 
 TEST_F(FanOutTest, ADatabaseWhoseLockIsHeldWaitsThenReports4WhileTheOthersApply) {

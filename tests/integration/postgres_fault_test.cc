@@ -150,6 +150,12 @@ TEST_F(PostgresFaultTest, PostgresDownUnderARunningFerretDbExits3AndWritesNothin
     EXPECT_EQ(r.exit_code, 3) << describe(r);
     EXPECT_FALSE(r.err.empty()) << describe(r);
     EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "one line: " << describe(r);
+    // What it could not do ("cannot read the tracking log ...: "), then the
+    // server's reason, which varies (a refused or a terminated connection).
+    EXPECT_TRUE(contains(r.err, "mongo-migrate: cannot read the ")) << describe(r);
+    const std::string line = r.err.substr(0, r.err.find('\n'));
+    const std::size_t colon = line.find(": ", line.find("cannot read the "));
+    EXPECT_TRUE(colon != std::string::npos && line.size() > colon + 2) << "a reason after it: " << describe(r);
     EXPECT_FALSE(contains(r.out, "applied")) << describe(r);
   }
 
