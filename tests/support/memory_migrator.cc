@@ -6,6 +6,7 @@
 
 #include "core/recovery_plan.h"
 #include "migrator_impl.h"
+#include "mongo/value_bson.h"
 #include "source/json_migration.h"
 
 namespace mongomigrate::testing {
@@ -99,6 +100,8 @@ Result<void> MemoryLogStore::finish_applied(const core::Migration& m, const stor
         r.reverted_by.clear();
         r.lock_owner.clear();
         r.reverting = false;
+        // As the MongoDB store: a finished batch run needs no checkpoint.
+        if (m.compiled) checkpoints_.erase(m.name);
       },
       "cannot record " + m.name + " as applied");
 }
@@ -126,6 +129,7 @@ Result<store::Claim> MemoryLogStore::claim_revert(const core::Migration& m, cons
         r.reverting = true;
         r.lock_owner = request.owner;
         r.error.clear();
+        if (m.compiled) checkpoints_.erase(m.name);
       },
       "cannot start reverting " + m.name);
 }
@@ -231,12 +235,22 @@ Result<void> MemoryLogStore::append_events(std::span<const HistoryEvent> events)
   return {};
 }
 
-Result<void> MemoryLogStore::set_metadata(const store::Claim& claim, const std::string&, const Value&) {
-  return fenced(claim, [](core::LogRecord&) {}, "cannot record the progress of " + claim.name);
+Result<void> MemoryLogStore::set_metadata(const store::Claim& claim, const std::string& key, const Value& value) {
+  return fenced(
+      claim,
+      [&](core::LogRecord&) {
+        // Only the checkpoint is read back (load_checkpoint); the other keys
+        // (batch totals) are written and never read.
+        if (key == "checkpoint") checkpoints_[claim.name] = mongo::to_document(mongo::to_bson(value).get());
+      },
+      "cannot record the progress of " + claim.name);
 }
 
-Result<std::optional<Document>> MemoryLogStore::load_checkpoint(const std::string&) {
-  return std::optional<Document>();
+Result<std::optional<Document>> MemoryLogStore::load_checkpoint(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  auto found = checkpoints_.find(name);
+  if (found == checkpoints_.end()) return std::optional<Document>();
+  return std::optional<Document>(found->second);
 }
 
 Result<void> MemoryLogStore::append_event(const HistoryEvent& event) {

@@ -71,6 +71,7 @@ class MemoryLogStore final : public store::LogStore {
   std::vector<HistoryEvent> events_;
   int next_id_ = 1;
   int record_writes_ = 0;
+  std::map<std::string, Document> checkpoints_;  // metadata.checkpoint, by record name
 };
 
 // The target database: records each command it is sent (as JSON); a command

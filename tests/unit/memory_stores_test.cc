@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include "support/lock_store_conformance.h"
+#include "support/log_store_conformance.h"
 #include "support/memory_lock_store.h"
+#include "support/memory_migrator.h"
 
 namespace mongomigrate::testing {
 namespace {
@@ -13,7 +15,11 @@ class MemoryLockStoreTest : public ::testing::Test {
   LockStoreHarness harness() {
     return LockStoreHarness{
         .open = [this] { return std::make_unique<MemoryLockStore>(lock_); },
-        .write_unknown_shape = [this] { lock_->set_unknown({R"({"_id": "lease", "lockedBy": "a tool of old", "expiresAt": {"$date": "2020-01-01T00:00:00Z"}})"}); },
+        .write_unknown_shape =
+            [this] {
+              lock_->set_unknown(
+                  {R"({"_id": "lease", "lockedBy": "a tool of old", "expiresAt": {"$date": "2020-01-01T00:00:00Z"}})"});
+            },
         .wait = [this](TimestampMs ms) { lock_->advance(ms); }};
   }
   std::shared_ptr<MemoryLock> lock_ = std::make_shared<MemoryLock>();
@@ -53,6 +59,19 @@ TEST_F(MemoryLockStoreTest, ExactlyOneOfManyRacingRunnersWins) {
   LockStoreHarness h = harness();
   check_exactly_one_of_many_racing_runners_wins(h);
 }
+
+// The log store's contract, on the in-memory log the orchestrator tests use.
+class MemoryLogStoreTest : public ::testing::TestWithParam<LogStoreCheck> {};
+
+TEST_P(MemoryLogStoreTest, Follows) {
+  MemoryLogStore log;
+  ASSERT_TRUE(log.ensure_indexes());
+  LogStoreHarness h{.store = &log, .put = [&log](const core::LogRecord& r) { log.put(r); }};
+  GetParam().check(h);
+}
+
+INSTANTIATE_TEST_SUITE_P(Contract, MemoryLogStoreTest, ::testing::ValuesIn(log_store_checks()),
+                         log_store_check_name);
 
 }  // namespace
 }  // namespace mongomigrate::testing
