@@ -135,6 +135,15 @@ Result<void> Runner::lease_held(std::future<Result<void>>& check, const std::str
   return std::unexpected(std::move(lost));
 }
 
+Error Runner::claim_failed(Error failed, std::future<Result<void>>& check, const std::string& what_stays) {
+  // A refusal may be a successor's doing: it took the lease over and changed
+  // the record since this runner read it. Then the lost lease is the reason
+  // (exit 4, a `stopped` event), not the record.
+  if (failed.kind != ErrorKind::kRefused || !check.valid()) return failed;
+  if (auto held = lease_held(check, what_stays); !held) return held.error();
+  return failed;
+}
+
 Result<void> Runner::give_back_held_claim() {
   if (!held_) return {};
   HeldClaim held = std::move(*held_);
@@ -177,7 +186,7 @@ Result<StepReport> Runner::apply(const core::Migration& m, const std::vector<std
   } else {
     lease_check = start_lease_check();
     auto claimed = store_.claim_run(m, request);
-    if (!claimed) return std::unexpected(claimed.error());
+    if (!claimed) return std::unexpected(claim_failed(claimed.error(), lease_check, m.name + " was not started"));
     claim = std::move(*claimed);
   }
   if (auto r = lease_held(lease_check, m.name + " was not started"); !r) {
@@ -229,14 +238,19 @@ Result<StepReport> Runner::apply(const core::Migration& m, const std::vector<std
       return std::unexpected(std::move(error));
     }
   }
-  if (!previous_event) return std::unexpected(previous_event.error());
-  if (auto r = record_event(m, step.outcome == StepOutcome::kApplied ? "applied" : "failed", step.duration_ms,
-                            step.error);
-      !r) {
-    return std::unexpected(r.error());
-  }
+  const char* action = step.outcome == StepOutcome::kApplied ? "applied" : "failed";
+  auto event = record_event(m, action, step.duration_ms, step.error);
+  if (!previous_event) return std::unexpected(recorded_but(m, action, previous_event.error()));
+  if (!event) return std::unexpected(event.error());
   notify(ProgressEvent::Kind::kFinished, step);
   return step;
+}
+
+Error Runner::recorded_but(const core::Migration& m, const char* action, Error events_failed) {
+  // The run stops at an audit trail that cannot be written, but the log
+  // holds this migration's outcome, which the caller's report will not.
+  events_failed.message = fmt::format("{} is recorded {}, but {}", m.name, action, events_failed.message);
+  return events_failed;
 }
 
 Result<void> Runner::record_applied(const core::Migration& m, const store::Claim& claim, std::int64_t duration_ms,
@@ -263,14 +277,20 @@ Result<StepReport> Runner::revert(const core::Migration& m, const core::LogRecor
   // The crash evidence, as for `up`: a revert that dies half-way shows as
   // interrupted, not as still applied.
   auto lease_check = start_lease_check();
-  auto claim = store_.claim_revert(m, {.seen = seen, .owner = lock_owner_, .by = identity_.actor});
-  if (!claim) return std::unexpected(claim.error());
-  if (auto r = lease_held(lease_check, m.name + " stays marked running (being reverted) but its down was not "
-                                               "started");
-      !r) {
-    return std::unexpected(Error{r.error().kind, fmt::format("stopped before reverting {}: the migration lock was "
-                                                             "lost ({})",
-                                                             m.name, r.error().message)});
+  store::ClaimRequest request{.seen = seen, .owner = lock_owner_, .by = identity_.actor};
+  auto claim = store_.claim_revert(m, request);
+  if (!claim) return std::unexpected(claim_failed(claim.error(), lease_check, m.name + "'s down was not started"));
+  if (auto r = lease_held(lease_check, m.name + "'s down was not started"); !r) {
+    // Nothing ran: the record goes back to applied, as apply() gives its
+    // claim back; left running, reverting, it would read as a revert that
+    // stopped half-way.
+    Error lost = r.error();
+    if (auto back = store_.release_claim(*claim, request); !back) {
+      lost.message += fmt::format(" and stays marked running, being reverted ({})", back.error().message);
+    }
+    return std::unexpected(Error{lost.kind, fmt::format("stopped before reverting {}: the migration lock was lost "
+                                                        "({})",
+                                                        m.name, lost.message)});
   }
   auto start = std::chrono::steady_clock::now();
   auto failure = execute(m, *claim, /*down=*/true);
@@ -298,25 +318,29 @@ Result<StepReport> Runner::revert(const core::Migration& m, const core::LogRecor
                                         m.name, error.message, m.name);
       return std::unexpected(std::move(error));
     }
-    if (!previous_event) return std::unexpected(previous_event.error());
-    if (auto r = record_event(m, "reverted", step.duration_ms, ""); !r) return std::unexpected(r.error());
+    auto event = record_event(m, "reverted", step.duration_ms, "");
+    if (!previous_event) return std::unexpected(recorded_but(m, "reverted", previous_event.error()));
+    if (!event) return std::unexpected(event.error());
   } else {
     step.outcome = StepOutcome::kFailed;
     step.error = *failure;
     if (auto r = store_.note_revert_failed(m, *claim, step.error); !r) {
+      // Whatever failed, the down's own error is said: it is written nowhere else.
       Error error = r.error();
-      if (error.kind == ErrorKind::kLockLost) {
-        error.message = fmt::format("{}'s down failed ({}), and that was not recorded: the migration lock was lost "
-                                    "and the write, fenced on this runner's lease, matched nothing (another runner "
-                                    "has claimed the record since)",
-                                    m.name, step.error);
-      }
+      error.message =
+          error.kind == ErrorKind::kLockLost
+              ? fmt::format("{}'s down failed ({}), and that was not recorded: the migration lock was lost and the "
+                            "write, fenced on this runner's lease, matched nothing (another runner has claimed the "
+                            "record since)",
+                            m.name, step.error)
+              : fmt::format("{}'s down failed ({}), and recording that failed too: {}; its record still says "
+                            "running, being reverted",
+                            m.name, step.error, error.message);
       return std::unexpected(std::move(error));
     }
-    if (!previous_event) return std::unexpected(previous_event.error());
-    if (auto r = record_event(m, "revert_failed", step.duration_ms, step.error); !r) {
-      return std::unexpected(r.error());
-    }
+    auto event = record_event(m, "revert_failed", step.duration_ms, step.error);
+    if (!previous_event) return std::unexpected(recorded_but(m, "as a failed revert", previous_event.error()));
+    if (!event) return std::unexpected(event.error());
   }
   notify(ProgressEvent::Kind::kFinished, step);
   return step;

@@ -87,7 +87,8 @@ class Runner {
 
   // Claims an applied migration (or one whose revert was interrupted),
   // `seen` as read under the lease, as running, reverting; checks the lease
-  // is still ours; runs its `down` and records it reverted. A failed or
+  // is still ours (if not, gives the claim back and runs nothing, kLockLost);
+  // runs its `down` and records it reverted. A failed or
   // stopped `down`, or a lost server, leaves it `running` (a failure also
   // records its error): it may have half run. With background events, the
   // event goes while the caller's next revert runs, as for apply().
@@ -111,6 +112,12 @@ class Runner {
   // After the claim: kLockLost unless `check` found the lease still ours,
   // saying what stays recorded.
   static Result<void> lease_held(std::future<Result<void>>& check, const std::string& what_stays);
+  // A claim's failure: kLockLost (from `check`) when it was refused because
+  // the lease was lost, else `failed` as it is.
+  static Error claim_failed(Error failed, std::future<Result<void>>& check, const std::string& what_stays);
+  // An earlier event's failure, saying that `m`'s outcome (`action`) is in
+  // the log all the same.
+  static Error recorded_but(const core::Migration& m, const char* action, Error events_failed);
   HistoryEvent event_of(const core::Migration& m, const char* action, std::int64_t duration_ms,
                         const std::string& error) const;
   Result<void> record_event(const core::Migration& m, const char* action, std::int64_t duration_ms,
