@@ -46,9 +46,8 @@ const SettingKey* find_setting_key(std::string_view name) {
 std::optional<int> parse_count(std::string_view text) {
   int n = 0;
   const char* end = text.data() + text.size();
-  auto [stop, ec] = std::from_chars(text.data(), end, n);
-  // from_chars takes a leading '-' but no '+' or space: all digits, then.
-  if (text.empty() || text.front() == '-' || ec != std::errc() || stop != end || n < 1) return std::nullopt;
+  auto [stop, ec] = std::from_chars(text.data(), end, n);  // no '+' or space; a '-' makes n < 1
+  if (ec != std::errc() || stop != end || n < 1) return std::nullopt;
   return n;
 }
 
