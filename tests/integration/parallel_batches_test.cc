@@ -9,8 +9,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <thread>
 
 #include <fmt/format.h>
@@ -370,6 +372,56 @@ TEST_F(ParallelBatchesTest, ParallelBelowOneIsRefusedBeforeAnythingIsRead) {
     EXPECT_FALSE(r.has("metadata.checkpoint"));
     EXPECT_EQ(probe().count("records", R"({"seen": {"$exists": true}})"), 0);
   }
+}
+
+// Memory is bounded by the workers' batches, not by the collection
+// (BatchQuery: at most N × batch_size documents held). The migration runs
+// over 250 documents of 16 KiB, then, after `down`, over 5,000 (80 MiB), with
+// 4 workers and then 1, in batches of 25: 4 × 25 documents are 1.6 MiB, so
+// the child's peak resident set may grow by far less than a quarter of the
+// collection; holding the collection, or a partition of it, would grow it by
+// 20 MiB or more. ASan's quarantine, which keeps freed memory resident, is
+// turned off in the child so that the sanitizer build measures the same.
+TEST_F(ParallelBatchesTest, MemoryIsBoundedByTheWorkersBatchesNotTheCollection) {
+  const std::string pad(16 * 1024 - 64, 'x');
+  auto seed = [&](int from, int to) {
+    std::vector<std::string> docs;
+    for (int i = from; i <= to; ++i) docs.push_back(fmt::format(R"({{"_id": {}, "pad": "{}"}})", i, pad));
+    probe().insert_all("records", docs);
+  };
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  ProcessOptions no_quarantine;
+  no_quarantine.env["ASAN_OPTIONS"] =
+      std::string(asan ? asan : "") + (asan && *asan ? ":" : "") + "quarantine_size_mb=0";
+  auto up = [&](int parallel, int expected) {
+    control(fmt::format(R"({{"parallel": {}, "batchSize": 25}})", parallel));
+    ProcessResult run = run_binary(MONGOMIGRATE_PARALLEL_TEST_MIGRATE_BIN, {"up"}, no_quarantine);
+    EXPECT_EQ(run.exit_code, 0) << describe(run);
+    EXPECT_TRUE(contains(run.err, fmt::format("scanned {} in ", expected))) << run.err;
+    EXPECT_EQ(probe().count("records", R"({"seen": 1})"), expected);
+    std::smatch peak;
+    static const std::regex kPeak(R"(peak resident set:\s*(\d+) kB)");
+    EXPECT_TRUE(std::regex_search(run.err, peak, kPeak)) << run.err;
+    return peak.empty() ? 0L : std::stol(peak[1].str());
+  };
+  auto down = [&] {
+    ProcessResult run = migrate({"down", kMigration});
+    ASSERT_EQ(run.exit_code, 0) << describe(run);
+  };
+
+  seed(1, 250);
+  long small = up(4, 250);
+  down();
+  seed(251, 5000);
+  long large = up(4, 5000);
+  down();
+  long large_sequential = up(1, 5000);
+
+  const long collection_kib = 5000L * 16;
+  EXPECT_LT(large - small, collection_kib / 4) << "peak RSS " << small << " KiB over 250 documents, " << large
+                                                << " KiB over 5,000 with 4 workers";
+  EXPECT_LT(large_sequential - small, collection_kib / 4)
+      << "peak RSS " << small << " KiB over 250 documents, " << large_sequential << " KiB over 5,000 with 1 worker";
 }
 
 // ---- the phone-number example's parallel variant ----

@@ -9,6 +9,7 @@
 //   sleepMs: each batch takes at least that long;
 //   holdAtId + dir: the batch holding that _id creates <dir>/reached, then
 //   waits until <dir>/release exists.
+// It logs "peak resident set: N kB" at the end (Linux's VmHWM).
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -53,6 +54,13 @@ static void up(Context& ctx) {
     return writes;
   });
   ctx.log("scanned " + std::to_string(result.scanned) + " in " + std::to_string(result.batches) + " batches");
+  // The process's peak resident set so far, for the memory test. Read here,
+  // not from the parent's wait4(): a child started by posix_spawn inherits its
+  // parent's peak as its own ru_maxrss.
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.starts_with("VmHWM:")) ctx.log("peak resident set:" + line.substr(6));
+  }
 }
 
 static void down(Context& ctx) { ctx.update_many("records", Doc{}, Doc{{"$unset", Doc{{"seen", ""}}}}); }
