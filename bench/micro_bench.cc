@@ -1,6 +1,7 @@
 // Microbenchmarks of the pure parts that `status` and `up` pay per migration:
 // the planner (plan_up, build_status) over 100,000 migrations and their log,
-// and SHA-256 (the checksum of every migration file) on 4 KiB and 1 MiB.
+// SHA-256 (the checksum of every migration file) on 4 KiB and 1 MiB, and
+// parsing a JSON migration file (what loading a directory pays per file).
 // No server, no disk. Run by bench/run.sh; on its own:
 //   micro_bench --benchmark_filter=Sha256
 #include <benchmark/benchmark.h>
@@ -12,6 +13,7 @@
 #include "core/log_record.h"
 #include "core/migration.h"
 #include "core/planner.h"
+#include "source/json_migration.h"
 #include "source/sha256.h"
 
 namespace {
@@ -111,6 +113,29 @@ void BM_Sha256(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(size));
 }
 BENCHMARK(BM_Sha256)->Arg(4 << 10)->Arg(1 << 20);
+
+// Parsing one JSON migration of the usual size (an index and an update up, a
+// drop down; 0.5 KiB): the Extended JSON, the shape checks, the checksum.
+void BM_ParseJsonMigration(benchmark::State& state) {
+  const std::string file = R"({
+  "description": "Index users by email and give every user default preferences",
+  "up": [
+    {"createIndexes": "users", "indexes": [{"key": {"email": 1}, "name": "email_1", "unique": true}]},
+    {"update": "users", "updates": [{"q": {"preferences": {"$exists": false}},
+      "u": {"$set": {"preferences": {"theme": "light", "language": "en"}}}, "multi": true}]}
+  ],
+  "down": [
+    {"dropIndexes": "users", "index": "email_1"},
+    {"update": "users", "updates": [{"q": {}, "u": {"$unset": {"preferences": ""}}, "multi": true}]}
+  ]
+})";
+  for (auto _ : state) {
+    auto migration = mongomigrate::source::parse_json_migration("001-users.json", "migrations/001-users.json", file);
+    if (!migration) state.SkipWithError(migration.error().message.c_str());
+    benchmark::DoNotOptimize(migration);
+  }
+}
+BENCHMARK(BM_ParseJsonMigration);
 
 }  // namespace
 

@@ -264,6 +264,7 @@ def main() -> None:
         add(f"| `{name}` | {fmt_t(t)} | {fmt_t(c)} | {thr} |")
     add("")
     add(f"Planner benchmarks use 100,000 migrations and log records (`BM_PlanUp/N`: N applied). "
+        "`BM_ParseJsonMigration`: one JSON migration file of 0.5 KiB, parsed and checked. "
         f"GB = 10⁹ bytes. Context: {micro['context'].get('num_cpus')} CPUs at "
         f"{micro['context'].get('mhz_per_cpu')} MHz; library build type "
         f"{micro['context'].get('library_build_type')} (Debian's libbenchmark reports `debug` for itself; "

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "mongo/extended_json.h"
+
 namespace mongomigrate::mongo {
 namespace {
 
@@ -188,13 +190,7 @@ std::optional<Value> Document::get(std::string_view path) const {
 
 Value Document::id() const { return get("_id").value_or(Value()); }
 
-std::string Document::json() const {
-  if (bson_.empty()) return "{}";
-  bson_t doc;
-  if (!bson_init_static(&doc, bson_.data(), bson_.size())) return "{}";
-  mongo::BsonString s(bson_as_relaxed_extended_json(&doc, nullptr));
-  return s ? std::string(s.get()) : "{}";
-}
+std::string Document::json() const { return mongo::relaxed_json(bson_); }
 
 Value json(std::string_view extended_json) {
   bson_error_t error;

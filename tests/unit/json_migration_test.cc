@@ -329,6 +329,10 @@ TEST(ParseJsonMigrationErrors, UnknownTopLevelKey) {
   EXPECT_TRUE(contains(e.message, "\"dwon\"")) << e.message;
   Error first = error_for(R"({"commands": [], "up": []})");
   EXPECT_TRUE(contains(first.message, "\"commands\"")) << first.message;
+  // A key with a line break is shown escaped: the error stays one line.
+  Error control = error_for(R"({"up": [], "a\nb": 1})");
+  EXPECT_TRUE(contains(control.message, "unknown key \"a\\nb\"")) << control.message;
+  EXPECT_EQ(control.message.find('\n'), std::string::npos) << control.message;
 }
 
 TEST(ParseJsonMigrationErrors, DescriptionNotAString) {
