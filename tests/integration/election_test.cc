@@ -65,7 +65,7 @@ class ElectionTest : public IntegrationTest {
   // primary (that command refused too), then a new primary.
   void start_set(std::function<bool(const WireProxy::Exchange&)> starts, std::chrono::milliseconds length) {
     proxy_ = std::make_unique<WireProxy>(
-        server().proxiable_port(nullptr).value(),
+        server().proxiable_address(nullptr).value(),
         [this](WireProxy::Exchange& e) {
           if (!is_hello(e.name)) return WireProxy::Verdict::kPass;
           std::lock_guard lock(mutex_);

@@ -362,7 +362,7 @@ TEST_F(FanOutTest, APingTheServerRefusesAfterAFailureStartsNoOtherDatabase) {
   on(1).insert("things", R"({"_id": "x"})");  // the first database fails
   std::atomic<int> pings = 0;
   WireProxy proxy(
-      server().proxiable_port(nullptr).value(), [](WireProxy::Exchange&) { return WireProxy::Verdict::kPass; },
+      server().proxiable_address(nullptr).value(), [](WireProxy::Exchange&) { return WireProxy::Verdict::kPass; },
       [&](WireProxy::Exchange& e) {
         if (e.name != "ping") return false;
         ++pings;

@@ -59,7 +59,7 @@ TEST_F(LogTruthTest, UpSendsThreeTrackingWritesPerMigrationInTwoCommandsAndAnEve
   };
   std::mutex mutex;
   std::map<std::string, Counted> writes;  // "insert migrationlogs_events" -> counts
-  WireProxy proxy(server().proxiable_port(nullptr).value(), [&](WireProxy::Exchange& e) {
+  WireProxy proxy(server().proxiable_address(nullptr).value(), [&](WireProxy::Exchange& e) {
     if (e.name == "insert" || e.name == "update" || e.name == "delete" || e.name == "findAndModify") {
       std::lock_guard lock(mutex);
       Counted& c = writes[e.name + " " + e.collection];

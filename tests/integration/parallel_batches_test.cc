@@ -129,7 +129,7 @@ TEST_F(ParallelBatchesTest, ACheckpointWhoseReplyIsLostIsSentAgain) {
   SKIP_UNLESS_PROXIABLE();
   seed_records(2000);
   std::atomic<int> lost = 0;
-  WireProxy proxy(server().proxiable_port(nullptr).value(), [&](WireProxy::Exchange& e) {
+  WireProxy proxy(server().proxiable_address(nullptr).value(), [&](WireProxy::Exchange& e) {
     // The claim is an insert: the first update of the record is a checkpoint.
     if (e.name != "update" || e.collection != "migrationlogs") return WireProxy::Verdict::kPass;
     int none = 0;

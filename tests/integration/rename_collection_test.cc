@@ -113,7 +113,7 @@ TEST_F(RenameCollectionTest, ItIsSentToAdminWithFullNamespaces) {
   write_migration("001-rename.json", kRename);
   std::mutex mutex;
   std::vector<std::string> seen;
-  WireProxy proxy(server().proxiable_port(nullptr).value(), [&](WireProxy::Exchange& e) {
+  WireProxy proxy(server().proxiable_address(nullptr).value(), [&](WireProxy::Exchange& e) {
     if (e.name == "renameCollection") {
       bson_iter_t it;
       std::string where = bson_iter_init_find(&it, e.command, "$db") ? bson_iter_utf8(&it, nullptr) : "?";

@@ -108,7 +108,7 @@ class ProxiedTest : public IntegrationTest {
   void start_proxy(Write write, Fault fault) {
     // The proxy forwards to one plain-TCP server; a given URI may name a
     // replica set (whose members the driver would reach directly) or TLS.
-    const int server_port = server().proxiable_port(nullptr).value();
+    const ServerAddress server_address = server().proxiable_address(nullptr).value();
     // Whether `e` is the write to fault (counted once).
     auto faulted = [this, write](const WireProxy::Exchange& e) {
       if (!is_target(e, write)) return false;
@@ -122,7 +122,7 @@ class ProxiedTest : public IntegrationTest {
     if (fault == Fault::kRequestLost) {
       lose_request = [faulted](WireProxy::Exchange& e) { return faulted(e); };  // hangs up: `reply` left empty
     }
-    proxy_ = std::make_unique<WireProxy>(server_port, [this, fault, faulted](WireProxy::Exchange& e) {
+    proxy_ = std::make_unique<WireProxy>(server_address, [this, fault, faulted](WireProxy::Exchange& e) {
       if (e.collection.starts_with("migrationlogs") &&
           (e.name == "insert" || e.name == "update" || e.name == "delete")) {
         std::lock_guard lock(mutex_);
@@ -316,7 +316,7 @@ TEST_F(LateChainedCommandTest, ItsOutcomeAndClaimAreTakenUp) {
   std::atomic<int> late = 0;
   WireProxy* self = nullptr;
   WireProxy proxy(
-      server().proxiable_port(nullptr).value(),
+      server().proxiable_address(nullptr).value(),
       [&](WireProxy::Exchange& e) {
         // The read-back's reply, as the server made it before the late command.
         if (e.name != "find" || e.collection != "migrationlogs") return WireProxy::Verdict::kPass;

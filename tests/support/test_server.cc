@@ -378,31 +378,39 @@ bool asks_for_tls(const std::string& query) {
 
 }  // namespace
 
-std::optional<int> proxiable_port(const SplitUri& given, std::string* why) {
+std::optional<ServerAddress> proxiable_address(const SplitUri& given, std::string* why) {
   const std::string hosts = hosts_of(given.prefix);
-  std::size_t colon = hosts.rfind(':');
-  std::string host = colon == std::string::npos ? hosts : hosts.substr(0, colon);
+  ServerAddress address{.host = hosts, .port = 27017};
+  std::string port;
+  if (hosts.starts_with('[')) {  // an IPv6 literal: [::1]:27017
+    std::size_t close = hosts.find(']');
+    address.host = hosts.substr(1, close == std::string::npos ? std::string::npos : close - 1);
+    if (close != std::string::npos && close + 1 < hosts.size() && hosts[close + 1] == ':') port = hosts.substr(close + 2);
+  } else if (std::size_t colon = hosts.rfind(':'); colon != std::string::npos) {
+    address.host = hosts.substr(0, colon);
+    port = hosts.substr(colon + 1);
+  }
   std::string problem;
   if (!given.prefix.starts_with("mongodb://")) {
     problem = "mongodb+srv";
   } else if (hosts.find(',') != std::string::npos) {
     problem = "several hosts";
-  } else if (host != "127.0.0.1" && host != "localhost") {
-    problem = "a host other than 127.0.0.1 or localhost";
+  } else if (hosts.find('/') != std::string::npos || lowered(hosts).find("%2f") != std::string::npos) {
+    problem = "a Unix socket";
   } else if (asks_for_tls(given.query)) {
     problem = "TLS";
   }
-  if (problem.empty()) {
+  if (problem.empty() && !port.empty()) {
     try {
-      return colon == std::string::npos ? 27017 : std::stoi(hosts.substr(colon + 1));
+      std::size_t used = 0;
+      address.port = std::stoi(port, &used);
+      if (used != port.size()) problem = "a port that is not a number";
     } catch (const std::exception&) {
       problem = "a port that is not a number";
     }
   }
-  if (why) {
-    *why = "needs a wire proxy in front of one plain-TCP server on 127.0.0.1 or localhost; MONGOMIGRATE_TEST_URI has " +
-           problem;
-  }
+  if (problem.empty()) return address;
+  if (why) *why = "needs a wire proxy in front of one plain-TCP server; MONGOMIGRATE_TEST_URI has " + problem;
   return std::nullopt;
 }
 
@@ -427,9 +435,9 @@ std::string uri_via(const SplitUri& given, int port, const std::string& database
          (options.empty() ? "" : "?" + options);
 }
 
-std::optional<int> TestServer::proxiable_port(std::string* why) const {
-  if (local_) return local_->port();
-  return testing::proxiable_port(SplitUri{prefix_, query_}, why);
+std::optional<ServerAddress> TestServer::proxiable_address(std::string* why) const {
+  if (local_) return ServerAddress{.host = "127.0.0.1", .port = local_->port()};
+  return testing::proxiable_address(SplitUri{prefix_, query_}, why);
 }
 
 std::string TestServer::uri_via(int port, const std::string& database, const std::string& query) const {

@@ -23,6 +23,13 @@
 
 namespace mongomigrate::testing {
 
+// Where a server listens: a host name or IP address (an IPv6 one without
+// brackets) and a TCP port.
+struct ServerAddress {
+  std::string host;
+  int port = 27017;
+};
+
 // PostgreSQL 15 with DocumentDB loaded, in a temporary data directory, on a
 // free loopback port. As root it runs as the `postgres` user (PostgreSQL
 // refuses root). Throws if it does not come up.
@@ -115,10 +122,10 @@ class TestServer {
   std::string uri(const std::string& database, const std::string& query) const;
   // "mongodb://[userinfo@]hosts": no path, no options.
   std::string hosts_uri() const;
-  // The port of the one plain-TCP server on 127.0.0.1 (or localhost) that a
-  // WireProxy can stand in front of; nullopt, with `why` set, for a given
-  // URI with several hosts, mongodb+srv, TLS or another host.
-  std::optional<int> proxiable_port(std::string* why) const;
+  // The one plain-TCP server a WireProxy can stand in front of; nullopt,
+  // with `why` set, for a given URI with several hosts, mongodb+srv, a Unix
+  // socket or TLS.
+  std::optional<ServerAddress> proxiable_address(std::string* why) const;
   // A URI for `database` through a proxy listening on 127.0.0.1:`port`:
   // the given URI's credentials and authentication options (authSource,
   // authMechanism, authMechanismProperties, appName; no others: the proxy is
@@ -141,9 +148,9 @@ struct SplitUri {
   std::string query;
 };
 SplitUri split_test_uri(const std::string& uri);
-// TestServer::proxiable_port and uri_via for a given URI, split; exposed
+// TestServer::proxiable_address and uri_via for a given URI, split; exposed
 // for their unit test.
-std::optional<int> proxiable_port(const SplitUri& given, std::string* why);
+std::optional<ServerAddress> proxiable_address(const SplitUri& given, std::string* why);
 std::string uri_via(const SplitUri& given, int port, const std::string& database, const std::string& query);
 // `given` options ("k=v&...") then `ours`, which replace any of the same
 // name (case-insensitive): libmongoc warns on stderr about a repeated option,
@@ -167,11 +174,11 @@ bool wait_for_port(int port, int timeout_ms);
 // For a test that kills, restarts or configures a server of its own: skipped,
 // with the reason, when the suite runs against MONGOMIGRATE_TEST_URI.
 // For a test that puts a WireProxy in front of the server: skipped, with
-// the reason, when the server cannot be proxied (TestServer::proxiable_port).
+// the reason, when the server cannot be proxied (TestServer::proxiable_address).
 #define SKIP_UNLESS_PROXIABLE()                                                           \
   do {                                                                                    \
     std::string why_not_proxiable_;                                                       \
-    if (!::mongomigrate::testing::TestServer::shared().proxiable_port(&why_not_proxiable_)) \
+    if (!::mongomigrate::testing::TestServer::shared().proxiable_address(&why_not_proxiable_)) \
       GTEST_SKIP() << why_not_proxiable_;                                                 \
   } while (false)
 

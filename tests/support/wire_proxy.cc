@@ -1,7 +1,9 @@
 #include "support/wire_proxy.h"
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -69,15 +71,27 @@ int listen_on_loopback(int* port) {
   return fd;
 }
 
-int connect_to_loopback(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  if (fd >= 0 && connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) return fd;
-  if (fd >= 0) close(fd);
-  return -1;
+// A TCP connection to `server` (any address its name resolves to), or -1.
+int connect_to(const ServerAddress& server) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(server.host.c_str(), std::to_string(server.port).c_str(), &hints, &found) != 0) return -1;
+  int fd = -1;
+  for (addrinfo* a = found; a && fd < 0; a = a->ai_next) {
+    fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd >= 0 && connect(fd, a->ai_addr, a->ai_addrlen) != 0) {
+      close(fd);
+      fd = -1;
+    }
+  }
+  freeaddrinfo(found);
+  if (fd >= 0) {
+    int one = 1;  // requests are small and wait for their replies
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
+  return fd;
 }
 
 // The kind-0 body of an OP_MSG (`message` is the whole message) and the
@@ -178,8 +192,8 @@ std::string reply_message(int32_t request_op, int32_t request_id, int32_t respon
 
 }  // namespace
 
-WireProxy::WireProxy(int server_port, Hook hook, Interceptor interceptor)
-    : server_port_(server_port), hook_(std::move(hook)), interceptor_(std::move(interceptor)) {
+WireProxy::WireProxy(ServerAddress server, Hook hook, Interceptor interceptor)
+    : server_(std::move(server)), hook_(std::move(hook)), interceptor_(std::move(interceptor)) {
   listen_fd_ = listen_on_loopback(&port_);
   acceptor_ = std::thread([this] { accept_loop(); });
 }
@@ -210,7 +224,7 @@ void WireProxy::accept_loop() {
     }
     auto pair = std::make_unique<Pair>();
     pair->client_fd = fd;
-    pair->server_fd = connect_to_loopback(server_port_);
+    pair->server_fd = connect_to(server_);
     if (pair->server_fd < 0) {
       close(fd);
       continue;
@@ -230,7 +244,7 @@ void WireProxy::accept_loop() {
 }
 
 bool WireProxy::deliver_late(const std::string& request) const {
-  int fd = connect_to_loopback(server_port_);
+  int fd = connect_to(server_);
   if (fd < 0) return false;
   std::string reply;
   bool answered = wire::write_all(fd, request) && wire::read_message(fd, reply);

@@ -7,7 +7,7 @@
 // it and what is really in the database.
 //
 // Contract: it listens on a free 127.0.0.1 port; each connection accepted is
-// paired with one of its own to the server at 127.0.0.1:`server_port`, and
+// paired with one of its own to the server at `server` (plain TCP), and
 // every message goes through as it is, in both directions. A command (an
 // OP_MSG, or the OP_QUERY that opens a connection's handshake) is first shown
 // to the interceptor, if there is one: it may answer it itself (the server
@@ -35,6 +35,8 @@
 #include <thread>
 #include <vector>
 
+#include "support/test_server.h"
+
 namespace mongomigrate::testing {
 
 class WireProxy {
@@ -56,7 +58,7 @@ class WireProxy {
   // request sent with moreToCome, which wants no reply.
   using Interceptor = std::function<bool(Exchange&)>;
 
-  WireProxy(int server_port, Hook hook, Interceptor interceptor = {});
+  WireProxy(ServerAddress server, Hook hook, Interceptor interceptor = {});
   ~WireProxy();
   WireProxy(const WireProxy&) = delete;
   WireProxy& operator=(const WireProxy&) = delete;
@@ -75,7 +77,7 @@ class WireProxy {
   void pump_requests(Pair& pair);
   void pump_replies(Pair& pair);
 
-  int server_port_;
+  ServerAddress server_;
   Hook hook_;
   Interceptor interceptor_;
   int listen_fd_ = -1;

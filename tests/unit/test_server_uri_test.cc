@@ -34,19 +34,27 @@ TEST(TestServerUri, TheTestsOptionsReplaceTheGivenOnesOfTheSameName) {
             "tls=true&serverselectiontimeoutms=5000");
 }
 
-TEST(TestServerUri, AProxyStandsInFrontOfOneLoopbackPlainServerOnly) {
+// "host:port" of the address a proxy would stand in front of, or "none: why".
+std::string proxied(const std::string& uri) {
   std::string why;
-  EXPECT_EQ(proxiable_port(split_test_uri("mongodb://127.0.0.1:27217/x"), &why), 27217);
-  EXPECT_EQ(proxiable_port(split_test_uri("mongodb://u:p@localhost/?replicaSet=rs0"), &why), 27017);
-  EXPECT_FALSE(proxiable_port(split_test_uri("mongodb://127.0.0.1:1,127.0.0.1:2"), &why));
-  EXPECT_EQ(why, "needs a wire proxy in front of one plain-TCP server on 127.0.0.1 or localhost; "
-                 "MONGOMIGRATE_TEST_URI has several hosts");
-  EXPECT_FALSE(proxiable_port(split_test_uri("mongodb+srv://cluster.example/"), &why));
-  EXPECT_FALSE(proxiable_port(split_test_uri("mongodb://db.example:27017"), &why));
-  EXPECT_FALSE(proxiable_port(split_test_uri("mongodb://localhost/?TLS=true"), &why));
-  EXPECT_TRUE(why.ends_with("has TLS")) << why;
-  EXPECT_FALSE(proxiable_port(split_test_uri("mongodb://localhost/?tlsCAFile=/ca.pem"), &why)) << "TLS too";
-  EXPECT_TRUE(proxiable_port(split_test_uri("mongodb://localhost/?tls=false"), &why));
+  std::optional<ServerAddress> address = proxiable_address(split_test_uri(uri), &why);
+  return address ? address->host + ":" + std::to_string(address->port) : "none: " + why;
+}
+
+TEST(TestServerUri, AProxyStandsInFrontOfOnePlainTcpServer) {
+  EXPECT_EQ(proxied("mongodb://127.0.0.1:27217/x"), "127.0.0.1:27217");
+  EXPECT_EQ(proxied("mongodb://u:p@localhost/?replicaSet=rs0"), "localhost:27017");
+  EXPECT_EQ(proxied("mongodb://db.example:27018"), "db.example:27018");
+  EXPECT_EQ(proxied("mongodb://[::1]:27019/x"), "::1:27019");
+  EXPECT_EQ(proxied("mongodb://[fe80::1]"), "fe80::1:27017");
+  EXPECT_EQ(proxied("mongodb://localhost/?tls=false"), "localhost:27017");
+  EXPECT_EQ(proxied("mongodb://127.0.0.1:1,127.0.0.1:2"),
+            "none: needs a wire proxy in front of one plain-TCP server; MONGOMIGRATE_TEST_URI has several hosts");
+  EXPECT_TRUE(proxied("mongodb+srv://cluster.example/").ends_with("has mongodb+srv"));
+  EXPECT_TRUE(proxied("mongodb://localhost/?TLS=true").ends_with("has TLS"));
+  EXPECT_TRUE(proxied("mongodb://localhost/?tlsCAFile=/ca.pem").ends_with("has TLS")) << "TLS too";
+  EXPECT_TRUE(proxied("mongodb://%2Ftmp%2Fmongodb-27017.sock").ends_with("has a Unix socket"));
+  EXPECT_TRUE(proxied("mongodb://localhost:27o17").ends_with("has a port that is not a number"));
 }
 
 TEST(TestServerUri, AUriThroughAProxyKeepsTheCredentialsAndHowToAuthenticateOnly) {
