@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <string>
 #include <string_view>
+
+#include "mongo/value_bson.h"
 
 namespace mongomigrate::mongo {
 namespace {
@@ -34,22 +37,21 @@ Result<std::optional<OwnedBson>> admin_form(const bson_t* command, const std::st
       std::string_view(bson_iter_key(&it)) != "renameCollection") {
     return std::optional<OwnedBson>();
   }
-  OwnedBson admin(bson_new());
+  Doc admin;
   bson_iter_init(&it, command);
   while (bson_iter_next(&it)) {
-    std::string_view key = bson_iter_key(&it);
+    std::string key = bson_iter_key(&it);
     if ((key == "renameCollection" || key == "to") && BSON_ITER_HOLDS_UTF8(&it)) {
       uint32_t length = 0;
       const char* value = bson_iter_utf8(&it, &length);
       auto name = qualified(key, std::string_view(value, length), database);
       if (!name) return std::unexpected(name.error());
-      bson_append_utf8(admin.get(), key.data(), static_cast<int>(key.size()), name->data(),
-                       static_cast<int>(name->size()));
+      admin.emplace_back(std::move(key), std::move(*name));
     } else {
-      bson_append_iter(admin.get(), key.data(), static_cast<int>(key.size()), &it);
+      admin.emplace_back(std::move(key), value_at(it));
     }
   }
-  return std::optional<OwnedBson>(std::move(admin));
+  return std::optional<OwnedBson>(to_bson(admin));
 }
 
 }  // namespace mongomigrate::mongo

@@ -30,9 +30,9 @@ struct Inserted {
 };
 
 Inserted insert_ordered(mongoc_collection_t* coll, const std::vector<OwnedBson>& docs, mongoc_write_concern_t* wc) {
-  ScopedBson opts, reply;
+  ScopedBson reply;
+  OwnedBson opts = to_bson(Doc{{"ordered", true}});
   mongoc_write_concern_append(wc, opts.get());
-  BSON_APPEND_BOOL(opts.get(), "ordered", true);
   BulkPtr bulk(mongoc_collection_create_bulk_operation_with_opts(coll, opts.get()));
   Inserted result;
   for (const OwnedBson& doc : docs) {
@@ -154,9 +154,9 @@ Result<Result<store::Claim>> MongoLogStore::finish_applied_and_claim_run(
   OwnedBson claim_filter = to_bson(Doc{{"_id", *object_id(claimed.id)}});
 
   CollectionPtr coll = client_.open_collection(collection_);
-  ScopedBson opts, reply;
+  ScopedBson reply;
+  OwnedBson opts = to_bson(Doc{{"ordered", true}});
   mongoc_write_concern_append(write_concern_.get(), opts.get());
-  BSON_APPEND_BOOL(opts.get(), "ordered", true);
   BulkPtr bulk(mongoc_collection_create_bulk_operation_with_opts(coll.get(), opts.get()));
   OwnedBson upsert = to_bson(Doc{{"upsert", true}});
   bson_error_t error;
