@@ -84,6 +84,7 @@ int mongomigrate::run_cli(int argc, char** argv) {
   }
 
   global.dbs_given = app.get_option("--dbs")->count() > 0;
+  global.dbs_from_given = app.get_option("--dbs-from")->count() > 0;
   install_stop_handlers();
   set_color_mode(parse_color_mode(global.color).value_or(ColorMode::kAuto));
   set_driver_log(global.verbose);

@@ -1,5 +1,6 @@
 #include "fanout.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -48,7 +49,7 @@ const char* selection_flag(const GlobalOptions& o) {
 }
 
 Result<DatabaseSelection> selection_from(const GlobalOptions& o) {
-  if (o.all_dbs && (!o.dbs.empty() || !o.dbs_from.empty())) {
+  if (o.all_dbs && (o.dbs_given || o.dbs_from_given)) {
     return std::unexpected(usage("--all-dbs selects every database: give it without --dbs or --dbs-from"));
   }
   // A --db beside a selection would be ignored; the URI's path (often the
@@ -66,7 +67,10 @@ Result<DatabaseSelection> selection_from(const GlobalOptions& o) {
     if (!names) return std::unexpected(usage(names.error()));
     selection.names = std::move(*names);
   }
-  if (!o.dbs_from.empty()) {
+  if (o.dbs_from_given) {
+    // An empty name (an unset shell variable) must not fall back to the
+    // URI's database, which is often only where the user authenticates.
+    if (o.dbs_from.empty()) return std::unexpected(usage("--dbs-from needs a file (or - for stdin): it is empty"));
     auto text = read_names_file(o.dbs_from);
     if (!text) return std::unexpected(text.error());
     auto names = core::parse_database_lines(*text, o.dbs_from == "-" ? "stdin" : o.dbs_from);
@@ -78,6 +82,28 @@ Result<DatabaseSelection> selection_from(const GlobalOptions& o) {
   }
   return selection;
 }
+
+// SIGINT and SIGTERM at their default action (the process ends) while it
+// lives; the stop handlers again after.
+class DefaultInterruptAction {
+ public:
+  DefaultInterruptAction() {
+    struct sigaction fallback{};
+    fallback.sa_handler = SIG_DFL;
+    sigemptyset(&fallback.sa_mask);
+    sigaction(SIGINT, &fallback, &saved_int_);
+    sigaction(SIGTERM, &fallback, &saved_term_);
+  }
+  ~DefaultInterruptAction() {
+    sigaction(SIGINT, &saved_int_, nullptr);
+    sigaction(SIGTERM, &saved_term_, nullptr);
+  }
+  DefaultInterruptAction(const DefaultInterruptAction&) = delete;
+  DefaultInterruptAction& operator=(const DefaultInterruptAction&) = delete;
+
+ private:
+  struct sigaction saved_int_{}, saved_term_{};
+};
 
 // --all-dbs without --match on a writing command: asks on a terminal,
 // needs --yes elsewhere (CI). Returns an Error when refused.
@@ -91,7 +117,14 @@ Result<void> confirm_all(const GlobalOptions& o, const FanOutCommand& command, s
   }
   write_stderr(fmt::format("Apply {}? [y/N] ", question));
   std::string answer;
-  std::getline(std::cin, answer);
+  {
+    // Nothing has started: Ctrl-C at the question ends the process at once,
+    // as at any prompt. (The stop handler would only note it and let the
+    // read go on, and a "y" typed after it would start a stopped run.)
+    DefaultInterruptAction interruptible;
+    if (int signo = stop_signal().load(); signo == SIGINT || signo == SIGTERM) raise(signo);  // one came already
+    std::getline(std::cin, answer);
+  }
   if (answer == "y" || answer == "Y" || answer == "yes") return {};
   return std::unexpected(usage("not confirmed: nothing was done"));
 }
@@ -136,7 +169,7 @@ DatabaseOutcome outcome_of(const DatabaseResult<DatabaseOutcome>& r) {
 
 }  // namespace
 
-bool fan_out_requested(const GlobalOptions& o) { return o.dbs_given || !o.dbs_from.empty() || o.all_dbs; }
+bool fan_out_requested(const GlobalOptions& o) { return o.dbs_given || o.dbs_from_given || o.all_dbs; }
 
 DatabaseOutcome error_outcome(const Error& error) {
   int code = exit_code(error.kind);
@@ -266,8 +299,12 @@ int run_fan_out(const GlobalOptions& o, const FanOutCommand& command) {
   if (o.json) {
     Json json = json_document(code == 0);
     json["databases"] = std::move(databases);
-    Json totals = {{"databases", results->size()}, {"ok", ok}, {"failed", failed}, {"skipped", skipped}};
-    for (const std::string& name : order) totals[name] = sums[name];
+    // The databases' outcomes, and apart from them the command's counts
+    // summed: `up` counts failed and skipped migrations too.
+    Json counts = Json::object();
+    for (const std::string& name : order) counts[name] = sums[name];
+    Json totals = {{"databases", results->size()}, {"ok", ok}, {"failed", failed}, {"skipped", skipped},
+                   {"counts", std::move(counts)}};
     json["totals"] = std::move(totals);
     json["exitCode"] = code;
     write_stdout(json_line(std::move(json)));

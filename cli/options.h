@@ -35,6 +35,7 @@ struct GlobalOptions {
   std::string dbs;
   bool dbs_given = false;  // --dbs was given, even empty (an error)
   std::string dbs_from;
+  bool dbs_from_given = false;  // --dbs-from was given, even empty (an error)
   bool all_dbs = false;
   std::string match;
   std::string exclude;

@@ -51,6 +51,9 @@ Result<std::vector<std::string>> FanOut::select(const DatabaseSelection& selecti
       return std::unexpected(Error{ErrorKind::kUsage, fmt::format("database \"{}\": {}", name, problem)});
     }
   }
+  if (std::string problem = core::case_clash_problem(selection.names); !problem.empty()) {
+    return std::unexpected(Error{ErrorKind::kUsage, problem});
+  }
   if (!selection.all) return core::select_databases(selection.names, *filter, false);
   if (auto checked = impl_->pool->check_server(); !checked) return std::unexpected(checked.error());
   auto listed = impl_->pool->list_databases();

@@ -1,6 +1,11 @@
 #include "core/database_selection.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <map>
+
+#include <fmt/format.h>
 
 #include "core/names.h"
 
@@ -13,11 +18,32 @@ std::string_view trimmed(std::string_view s) {
   return s;
 }
 
+// A character that shows as nothing or as a space, which a name typed or
+// pasted by a user holds only by accident (a byte-order mark, a zero-width
+// space from a web page): such a name would make a database that prints
+// like the one meant. 0 when there is none.
+char32_t invisible_character(std::string_view name) {
+  for (std::size_t pos = 0; pos < name.size();) {
+    Decoded d = decode_utf8(name, pos);
+    char32_t c = d.code_point;
+    if (c == 0xA0 || c == 0xAD || (c >= 0x200B && c <= 0x200D) || (c >= 0x2060 && c <= 0x2064) || c == 0xFEFF) {
+      return c;
+    }
+    pos += std::max<std::size_t>(d.length, 1);
+  }
+  return 0;
+}
+
 // The name, or why it cannot be one; `where` prefixes the message.
 std::expected<std::string, std::string> checked_name(std::string_view name, const std::string& where) {
   if (name.empty()) return std::unexpected(where + "an empty database name");
   if (std::string problem = database_name_problem(name); !problem.empty()) {
     return std::unexpected(where + problem);
+  }
+  if (char32_t c = invisible_character(name)) {
+    return std::unexpected(where + fmt::format("database name \"{}\" holds an invisible character (U+{:04X}): "
+                                               "retype it",
+                                               printable(name), static_cast<std::uint32_t>(c)));
   }
   return std::string(name);
 }
@@ -55,6 +81,7 @@ std::expected<std::vector<std::string>, std::string> parse_database_lines(std::s
                                                                           std::string_view source) {
   std::vector<std::string> names;
   std::size_t line_number = 0;
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);  // a UTF-8 byte-order mark (Notepad's "UTF-8 with BOM")
   while (!text.empty()) {
     ++line_number;
     std::size_t end = text.find('\n');
@@ -84,6 +111,20 @@ bool DatabaseFilter::keeps(const std::string& name) const {
   if (match_ && !std::regex_search(name, *match_)) return false;
   if (exclude_ && std::regex_search(name, *exclude_)) return false;
   return true;
+}
+
+std::string case_clash_problem(const std::vector<std::string>& names) {
+  std::map<std::string, const std::string*> by_folded;
+  for (const std::string& name : names) {
+    std::string folded = name;
+    for (char& c : folded) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto [it, inserted] = by_folded.emplace(std::move(folded), &name);
+    if (!inserted && *it->second != name) {
+      return fmt::format("databases \"{}\" and \"{}\" differ only in case: MongoDB holds only one of such names",
+                         printable(*it->second), printable(name));
+    }
+  }
+  return "";
 }
 
 bool is_system_database(std::string_view name) { return name == "admin" || name == "local" || name == "config"; }

@@ -15,16 +15,24 @@
 namespace mongomigrate::core {
 
 // "a, b,c" (--dbs): each name trimmed of spaces and tabs. An error (one
-// sentence) for an empty list, an empty name ("a,,b") or a name MongoDB
-// cannot hold (database_name_problem: '/', '.', ...).
+// sentence) for an empty list, an empty name ("a,,b"), a name MongoDB
+// cannot hold (database_name_problem: '/', '.', ...) or one with an
+// invisible character (a byte-order mark, a zero-width or no-break space),
+// which would name a database that prints like the one meant.
 std::expected<std::vector<std::string>, std::string> parse_database_list(std::string_view text);
 
-// The text of a --dbs-from file: one name a line, trimmed; blank lines and
-// lines whose first non-blank character is '#' are skipped. `source` names
+// The text of a --dbs-from file: one name a line, trimmed, checked as
+// above; a UTF-8 byte-order mark at its start is skipped, and so are blank
+// lines and lines whose first non-blank character is '#'. `source` names
 // the file in errors ("dbs.txt:3: ..."). An empty result is not an error
 // here (the caller decides).
 std::expected<std::vector<std::string>, std::string> parse_database_lines(std::string_view text,
                                                                           std::string_view source);
+
+// Why names given by a user cannot all be databases: two that differ only
+// in ASCII case ("Tenant_A", "tenant_a"), of which MongoDB creates only the
+// first; "" when none do. (Exact repeats are one database, not a problem.)
+std::string case_clash_problem(const std::vector<std::string>& names);
 
 // --match / --exclude: ECMAScript regular expressions, each tested with
 // std::regex_search (a match anywhere in the name, so anchor with ^ and $

@@ -8,6 +8,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <fstream>
 
@@ -22,6 +23,12 @@
 
 namespace mongomigrate::testing {
 namespace {
+
+std::string uppercase(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return text;
+}
+
 
 // Inserts {_id: "x"} into "things": fails on a database that already has it.
 const char* kInsertX = R"({"up": [{"insert": "things", "documents": [{"_id": "x"}]}]})";
@@ -66,7 +73,7 @@ TEST_F(FanOutTest, JsonIsOneDocumentWithAnEntryPerDatabaseAndTotals) {
   ASSERT_EQ(up.exit_code, 0) << describe(up);
   EXPECT_EQ(json_schema_problems(up.out, "fanout"), "") << up.out;
   EXPECT_TRUE(contains(up.out, R"("database":")" + name(2) + R"(","exitCode":0,"skipped":false,"ok":true)")) << up.out;
-  EXPECT_TRUE(contains(up.out, R"("totals":{"databases":3,"ok":3,"failed":0,"skipped":0,"applied":3)")) << up.out;
+  EXPECT_TRUE(contains(up.out, R"("totals":{"databases":3,"ok":3,"failed":0,"skipped":0,"counts":{"applied":3,"failed":0,"skipped":0}})")) << up.out;
 
   ProcessResult status = cli({"status", "--all-dbs", "--match", "^" + prefix(), "--json"});
   ASSERT_EQ(status.exit_code, 0) << describe(status);
@@ -81,6 +88,10 @@ TEST_F(FanOutTest, JsonIsOneDocumentWithAnEntryPerDatabaseAndTotals) {
   EXPECT_EQ(json_schema_problems(stopped.out, "fanout"), "") << stopped.out;
   EXPECT_TRUE(contains(stopped.out, R"("database":")" + name(3) + R"(","exitCode":0,"skipped":true,)"
                                     R"("skipReason":"fail-fast"})")) << stopped.out;
+  // The totals count databases (1 failed, 2 never started) apart from the
+  // migrations (the first database's 002 failed, none left after it).
+  EXPECT_TRUE(contains(stopped.out, R"("totals":{"databases":3,"ok":0,"failed":1,"skipped":2,)"
+                                    R"("counts":{"applied":0,"failed":1,"skipped":0}})")) << stopped.out;
 }
 
 TEST_F(FanOutTest, ReadCommandsReportAMissingDatabaseAndNeverCreateIt) {
@@ -120,6 +131,19 @@ TEST_F(FanOutTest, ADatabaseWhoseLockIsHeldWaitsThenReports4WhileTheOthersApply)
   EXPECT_EQ(on(2).count("migrationlogs"), 0);
 }
 
+// A list saved by a Windows editor: a byte-order mark, CRLF line ends.
+TEST_F(FanOutTest, DbsFromReadsAWindowsFileAsTheNamesItShows) {
+  write_migration("001-step.json", counter_migration(1));
+  TempDir files;
+  std::string list = files.write("dbs.txt", "\xEF\xBB\xBF" + name(1) + "\r\n" + name(2) + "\r\n");
+  ProcessResult up = cli({"up", "--dbs-from", list});
+  ASSERT_EQ(up.exit_code, 0) << describe(up);
+  EXPECT_TRUE(contains(up.out, "2 databases: 2 ok")) << up.out;
+  EXPECT_EQ(counter(on(1), 1), 1);
+  EXPECT_EQ(counter(on(2), 1), 1);
+  EXPECT_FALSE(exists("\xEF\xBB\xBF" + name(1))) << "a look-alike database was created";
+}
+
 TEST_F(FanOutTest, DbsFromReadsNamesSkippingCommentsAndTheMatchFiltersThem) {
   write_migration("001-step.json", counter_migration(1));
   TempDir files;
@@ -156,10 +180,10 @@ TEST_F(FanOutTest, AllDatabasesWithoutMatchAsksOnATerminal) {
   on(1).insert("seed", R"({"_id": 1})");
   on(2).insert("seed", R"({"_id": 1})");
   const std::string others = "^(?!" + prefix() + ")";
+  const std::string command = fmt::format("'{}' up --all-dbs --exclude '{}' --color never --uri '{}' --dir '{}'",
+                                          cli_binary(), others, uri(), dir());
   auto answered = [&](const char* answer) {
     // script(1) gives the command a terminal and types what it reads.
-    std::string command = fmt::format("'{}' up --all-dbs --exclude '{}' --color never --uri '{}' --dir '{}'",
-                                      cli_binary(), others, uri(), dir());
     return run_process(
         {"/bin/sh", "-c", fmt::format("printf '{}\\n' | /usr/bin/script -qefc \"{}\" /dev/null", answer, command)});
   };
@@ -170,6 +194,17 @@ TEST_F(FanOutTest, AllDatabasesWithoutMatchAsksOnATerminal) {
   EXPECT_TRUE(contains(no.out, "? [y/N] ")) << describe(no);
   EXPECT_TRUE(contains(no.out, "not confirmed: nothing was done")) << describe(no);
   EXPECT_EQ(counter(on(1), 1), 0);
+  EXPECT_EQ(on(1).count("migrationlogs"), 0);
+
+  // Ctrl-C at the question ends the process there (130), as at any prompt;
+  // the "y" typed after it is never read. (Two seconds for the question to
+  // be asked; a ^C before it ends the process all the same.)
+  ProcessResult interrupted = run_process(
+      {"/bin/sh", "-c",
+       fmt::format("(sleep 2; printf '\\003'; sleep 2; printf 'y\\n') | /usr/bin/script -qefc \"{}\" /dev/null",
+                   command)});
+  EXPECT_EQ(interrupted.exit_code, 130) << describe(interrupted);
+  EXPECT_FALSE(contains(interrupted.out, "databases:")) << "the run started: " << describe(interrupted);
   EXPECT_EQ(on(1).count("migrationlogs"), 0);
 
   ProcessResult yes = answered("y");
@@ -244,6 +279,10 @@ TEST_F(FanOutTest, BadInputsExit2AndWriteNothing) {
       {"up", "--dbs", name(1) + ".x"},
       {"up", "--dbs-from", files.path() + "/no-such-file"},
       {"up", "--dbs-from", empty_list},
+      {"up", "--dbs-from", ""},  // an unset shell variable: not the URI's database
+      {"up", "--dbs", "\xEF\xBB\xBF" + name(1)},
+      {"up", "--dbs", name(1) + ",\xE2\x80\x8B" + name(2)},
+      {"up", "--dbs", name(1) + "," + uppercase(name(1))},
       {"up", "--all-dbs"},  // every database, not on a terminal, no --yes
       {"up", "--all-dbs", "--dbs", name(1)},
       {"up", "--match", "^" + prefix()},
@@ -265,6 +304,8 @@ TEST_F(FanOutTest, BadInputsExit2AndWriteNothing) {
   }
   EXPECT_EQ(on(1).snapshot(), before);
   EXPECT_FALSE(exists(name(2)));
+  EXPECT_FALSE(exists(uppercase(name(1))));
+  EXPECT_EQ(probe().count("migrationlogs"), 0) << "the URI's database got a log";
   ProcessResult refused = cli({"up", "--all-dbs"});
   EXPECT_TRUE(contains(refused.err, "without --yes")) << describe(refused);
   ProcessResult alone = cli({"up", "--db", name(1), "--parallel", "2"});

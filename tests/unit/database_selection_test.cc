@@ -45,6 +45,34 @@ TEST(DatabaseSelection, AFileLineMongoCannotHoldIsNamedWithItsLine) {
   EXPECT_EQ(names.error().rfind("dbs.txt:2: ", 0), 0u) << names.error();
 }
 
+// What Windows editors and web pages slip into a name: a byte-order mark at
+// the file's start is skipped; an invisible character in a name is refused,
+// for it would name a new database that prints like the one meant.
+TEST(DatabaseSelection, AByteOrderMarkIsSkippedAndInvisibleCharactersAreRefused) {
+  auto names = parse_database_lines("\xEF\xBB\xBFtenant_a\r\ntenant_b\r\n", "dbs.txt");
+  ASSERT_TRUE(names) << names.error();
+  EXPECT_EQ(*names, (Names{"tenant_a", "tenant_b"}));
+  for (const char* invisible : {"\xEF\xBB\xBF", "\xE2\x80\x8B", "\xC2\xA0", "\xE2\x81\xA0", "\xC2\xAD"}) {
+    std::string name = std::string("tenant") + invisible + "_a";
+    auto listed = parse_database_list(name);
+    ASSERT_FALSE(listed) << name;
+    EXPECT_NE(listed.error().find("holds an invisible character (U+"), std::string::npos) << listed.error();
+    auto lined = parse_database_lines("tenant_b\n" + name + "\n", "dbs.txt");
+    ASSERT_FALSE(lined) << name;
+    EXPECT_EQ(lined.error().rfind("dbs.txt:2: ", 0), 0u) << lined.error();
+  }
+  EXPECT_EQ(parse_database_list("tenant\xE2\x80\x8B_a").error(),
+            "--dbs: database name \"tenant\u200B_a\" holds an invisible character (U+200B): retype it");
+  // Letters beyond ASCII are names like any other.
+  EXPECT_TRUE(parse_database_list("kunde_m\xC3\xBCller"));
+}
+
+TEST(DatabaseSelection, NamesThatDifferOnlyInCaseAreOneTooMany) {
+  EXPECT_EQ(case_clash_problem({"tenant_a", "Tenant_B", "tenant_a"}), "");
+  EXPECT_EQ(case_clash_problem({"tenant_a", "x", "Tenant_A"}),
+            "databases \"tenant_a\" and \"Tenant_A\" differ only in case: MongoDB holds only one of such names");
+}
+
 TEST(DatabaseSelection, FiltersWithRegexSearchSortsAndDeduplicates) {
   auto filter = DatabaseFilter::make("^tenant_", "_archived$");
   ASSERT_TRUE(filter) << filter.error();
