@@ -223,6 +223,13 @@ int run_fan_out(const GlobalOptions& o, const FanOutCommand& command) {
   if (auto confirmed = confirm_all(o, command, names->size(), fan->redacted_uri()); !confirmed) {
     return report_error(confirmed.error(), o);
   }
+  if (names->empty()) {
+    // Not an error (a new deployment may have no tenant yet), but said, for
+    // a typo in --match would otherwise pass for "all done".
+    write_stderr(fmt::format("{} no database selected: {}\n", paint("warning:", Color::kYellow, use_color(2)),
+                             o.all_dbs ? "--match and --exclude leave none of the server's databases"
+                                       : "--match and --exclude leave none of the databases named"));
+  }
 
   std::size_t width = 0;
   for (const std::string& n : *names) width = std::max(width, display_width(core::printable(n)));

@@ -77,6 +77,13 @@ TEST_F(FanOutTest, JsonIsOneDocumentWithAnEntryPerDatabaseAndTotals) {
 
   ProcessResult status = cli({"status", "--all-dbs", "--match", "^" + prefix(), "--json"});
   ASSERT_EQ(status.exit_code, 0) << describe(status);
+  EXPECT_FALSE(contains(status.err, "no database selected")) << describe(status);
+  // A --match that selects nothing (a typo) is said, not an error.
+  ProcessResult none = cli({"status", "--exit-code", "--all-dbs", "--match", "^" + prefix() + "_typo"});
+  EXPECT_EQ(none.exit_code, 0) << describe(none);
+  EXPECT_TRUE(contains(none.out, "0 databases: 0 ok")) << describe(none);
+  EXPECT_EQ(none.err, "warning: no database selected: --match and --exclude leave none of the server's databases\n")
+      << describe(none);
   EXPECT_EQ(json_schema_problems(status.out, "fanout"), "") << status.out;
   EXPECT_TRUE(contains(status.out, R"("summary":{"total":1,"applied":1)")) << status.out;
 
