@@ -81,7 +81,7 @@ struct WriteOp {
 struct BatchQuery {
   std::string collection;
   Value filter = Doc{};
-  Value projection;  // null: whole documents
+  Value projection;  // null: whole documents; must keep _id (a MigrationError otherwise)
   int batch_size = 1000;
   int parallel = 1;
 };

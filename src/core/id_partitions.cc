@@ -35,9 +35,76 @@ Value range_filter(const Value& filter, const IdRange& range, const std::optiona
   Array parts{filter};
   if (range.min) parts.emplace_back(Doc{{"_id", Doc{{"$gte", *range.min}}}});
   if (range.max) parts.emplace_back(Doc{{"_id", Doc{{"$lt", *range.max}}}});
-  if (after_id) parts.emplace_back(Doc{{"_id", Doc{{"$gt", *after_id}}}});
+  if (after_id) parts.emplace_back(after_id_filter(*after_id));
   if (parts.size() == 1) return filter;
   return Doc{{"$and", std::move(parts)}};
+}
+
+namespace {
+
+// MongoDB's order of BSON types when it sorts values (its "canonical type"
+// order), each bracket as the $type aliases it holds.
+const std::vector<Array>& sort_brackets() {
+  static const std::vector<Array> brackets{
+      {"minKey"}, {"null", "undefined"}, {"int", "long", "double", "decimal"}, {"string", "symbol"}, {"object"},
+      {"array"},  {"binData"},           {"objectId"},                           {"bool"},             {"date"},
+      {"timestamp"}, {"regex"},          {"dbPointer"},                          {"javascript"},       {"javascriptWithScope"},
+      {"maxKey"}};
+  return brackets;
+}
+
+// The index in sort_brackets() of `id`'s bracket; -1 for a type not known.
+int sort_bracket_of(const Value& id) {
+  return std::visit(
+      [](const auto& v) -> int {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::monostate>) return 1;
+        if constexpr (std::is_same_v<T, std::int32_t> || std::is_same_v<T, std::int64_t> || std::is_same_v<T, double>) {
+          return 2;
+        }
+        if constexpr (std::is_same_v<T, std::string>) return 3;
+        if constexpr (std::is_same_v<T, Doc>) return 4;
+        if constexpr (std::is_same_v<T, Array>) return 5;
+        if constexpr (std::is_same_v<T, ObjectId>) return 7;
+        if constexpr (std::is_same_v<T, bool>) return 8;
+        if constexpr (std::is_same_v<T, DateTime>) return 9;
+        if constexpr (std::is_same_v<T, RawValue>) {
+          // The bytes of {"": value}: the value's BSON type is the byte after
+          // the document's 4-byte length.
+          if (v.document.size() < 5) return -1;
+          switch (v.document[4]) {
+            case 0xFF: return 0;   // minKey
+            case 0x06: return 1;   // undefined
+            case 0x13: return 2;   // decimal128
+            case 0x0E: return 3;   // symbol
+            case 0x05: return 6;   // binary
+            case 0x11: return 10;  // timestamp
+            case 0x0B: return 11;  // regex
+            case 0x0C: return 12;  // dbPointer
+            case 0x0D: return 13;  // javascript
+            case 0x0F: return 14;  // javascript with scope
+            case 0x7F: return 15;  // maxKey
+            default: return -1;
+          }
+        }
+        return -1;
+      },
+      id.variant());
+}
+
+}  // namespace
+
+Value after_id_filter(const Value& last_id) {
+  Value greater = Doc{{"_id", Doc{{"$gt", last_id}}}};
+  int bracket = sort_bracket_of(last_id);
+  Array later;
+  if (bracket >= 0) {
+    for (std::size_t b = static_cast<std::size_t>(bracket) + 1; b < sort_brackets().size(); ++b) {
+      for (const Value& alias : sort_brackets()[b]) later.push_back(alias);
+    }
+  }
+  if (later.empty()) return greater;
+  return Doc{{"$or", Array{std::move(greater), Doc{{"_id", Doc{{"$type", std::move(later)}}}}}}};
 }
 
 Array type_bracket(const Value& id) {

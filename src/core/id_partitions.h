@@ -14,7 +14,7 @@
 //   distinct `_id` (an empty sample: one range, unbounded). Every range
 //   returned holds at least one sampled `_id` when the sample is not empty.
 // - range_filter() is the query of one range: the user's filter AND the
-//   range (`$gte` lower, `$lt` upper) AND, when resuming, `_id` > after_id.
+//   range (`$gte` lower, `$lt` upper) AND, when resuming, after_id_filter().
 //   MongoDB compares within a type only in queries ({_id: {$lt: 5}} matches
 //   no string), so ranges are right only when every `_id` is of one
 //   comparison bracket: type_bracket() names the $type aliases of an `_id`'s
@@ -41,8 +41,17 @@ int sample_size_for(int partitions);
 
 std::vector<IdRange> split_by_sample(std::span<const Value> sorted_sample, int partitions);
 
-// `filter` restricted to `range`, and to `_id` > after_id unless it is null.
+// `filter` restricted to `range`, and to after_id_filter(*after_id).
 Value range_filter(const Value& filter, const IdRange& range, const std::optional<Value>& after_id);
+
+// The `_id`s after `last_id` in the order {sort: {_id: 1}} reads them, the
+// order a resumed batch run continues in: {_id: {$gt: last_id}}, which
+// compares within last_id's bracket only (numbers with numbers, strings with
+// strings), OR an `_id` of a type MongoDB sorts after that bracket (after
+// the numbers: strings, documents, binary, ObjectIds, booleans, dates...).
+// Without the second half a resumed run over `_id`s of several types would
+// skip every one of a later type.
+Value after_id_filter(const Value& last_id);
 
 // The $type aliases of the values MongoDB's query operators compare `id`
 // with (all numbers together, strings with symbols), or an empty Array for

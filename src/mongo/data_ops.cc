@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "core/id_partitions.h"
 #include "mongo/value_bson.h"
 
 namespace mongomigrate::mongo {
@@ -148,7 +149,7 @@ BatchCursor::~BatchCursor() = default;
 Result<std::unique_ptr<BatchCursor>> BatchCursor::open(Client& client, const BatchQuery& query, const Value& after_id) {
   if (query.batch_size <= 0) return std::unexpected(invalid("the batch size must be positive"));
   Value filter = query.filter;
-  if (!after_id.is_null()) filter = Doc{{"$and", Array{query.filter, Doc{{"_id", Doc{{"$gt", after_id}}}}}}};
+  if (!after_id.is_null()) filter = Doc{{"$and", Array{query.filter, core::after_id_filter(after_id)}}};
   auto f = as_document(filter, "the batch filter");
   if (!f) return std::unexpected(f.error());
   Doc options{{"sort", Doc{{"_id", 1}}}, {"batchSize", query.batch_size}};

@@ -1,6 +1,8 @@
 #include "mongo/migration_context.h"
 
 #include <chrono>
+#include <type_traits>
+#include <variant>
 
 #include <fmt/format.h>
 
@@ -74,6 +76,23 @@ BatchResult MigrationContext::for_each_batch(const BatchQuery& query, const Batc
   if (query.parallel < 1 || query.parallel > kMaxParallel) {
     throw MigrationError(fmt::format("BatchQuery.parallel must be between 1 and {} (got {})", kMaxParallel,
                                      query.parallel));
+  }
+  // A checkpoint is the last `_id` handled: a projection must keep it.
+  if (const Doc* projection = std::get_if<Doc>(&query.projection.variant())) {
+    for (const auto& [key, value] : *projection) {
+      bool kept = std::visit(
+          [](const auto& v) {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, bool>) return v;
+            if constexpr (std::is_arithmetic_v<T>) return v != 0;
+            return false;  // an expression would replace _id
+          },
+          value.variant());
+      if (key == "_id" && !kept) {
+        throw MigrationError("BatchQuery.projection must keep _id (the batch helper resumes after the last _id it "
+                             "handled): leave _id out of the projection or set it to 1");
+      }
+    }
   }
   int call = batch_calls_++;
   // Resume only the call the checkpoint belongs to; earlier calls of the

@@ -154,17 +154,30 @@ ParallelOutcome run_parallel_batches(ParallelBatches run) {
   {
     std::vector<std::jthread> workers;
     std::size_t next_client = 0;
-    for (std::size_t i = 0; i < run.partitions.size(); ++i) {
-      if (run.partitions[i].done) continue;
-      board.start_worker();
-      workers.emplace_back([&board, &run, i, &client = run.clients.at(next_client++)] {
+    try {
+      for (std::size_t i = 0; i < run.partitions.size(); ++i) {
+        if (run.partitions[i].done) continue;
+        board.start_worker();
         try {
-          work(board, run, i, run.partitions[i], client);
-        } catch (...) {  // e.g. std::bad_alloc: still the run's failure, never std::terminate
-          board.fail(std::current_exception());
+          workers.emplace_back([&board, &run, i, &client = run.clients.at(next_client++)] {
+            try {
+              work(board, run, i, run.partitions[i], client);
+            } catch (...) {  // e.g. std::bad_alloc: still the run's failure, never std::terminate
+              board.fail(std::current_exception());
+            }
+            board.worker_ended();
+          });
+        } catch (...) {
+          board.worker_ended();  // it never started
+          throw;
         }
-        board.worker_ended();
-      });
+      }
+    } catch (...) {
+      // A thread that cannot be started (the process's thread limit): the
+      // run's failure. The workers already started stop after their batch;
+      // the coordinator below still saves what they post, so none waits for
+      // ever on a save.
+      board.fail(std::current_exception());
     }
     ParallelOutcome outcome = board.coordinate(run);
     return outcome;  // the workers have all ended; their threads join here

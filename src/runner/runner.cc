@@ -49,10 +49,18 @@ void Runner::notify(ProgressEvent::Kind kind, const StepReport& step) const {
 
 Result<std::string> Runner::run_body(const core::Migration& m, const store::Claim& claim, bool down, bool fresh) {
   std::optional<Document> checkpoint;
-  if (!down && !hooks_.restart && !fresh) {
+  if (!down && !fresh) {
     auto saved = store_.load_checkpoint(m.name);
     if (!saved) return std::unexpected(saved.error());
     checkpoint = std::move(*saved);
+  }
+  if (checkpoint && hooks_.restart) {
+    // --restart: the old checkpoint goes before the body runs, so that a
+    // restart that fails before its first batch is not resumed from it.
+    if (auto cleared = store_.set_metadata(claim, "checkpoint", Value()); !cleared) {
+      return std::unexpected(cleared.error());
+    }
+    checkpoint.reset();
   }
   auto context = target_.open_context(
       {.migration = m, .claim = claim, .log = store_,

@@ -148,9 +148,10 @@ class LogStore {
   virtual Result<std::size_t> insert_applied(std::span<const core::Migration* const> migrations, TimestampMs at,
                                              const std::string& by) = 0;
 
-  // metadata.<key> = value on the claimed record (batch totals, checkpoints).
+  // metadata.<key> = value on the claimed record (batch totals, checkpoints);
+  // a null checkpoint is none (load_checkpoint finds nothing).
   virtual Result<void> set_metadata(const Claim& claim, const std::string& key, const Value& value) = 0;
-  // metadata.checkpoint of `name`'s record, if any.
+  // metadata.checkpoint of `name`'s record, if it is a document.
   virtual Result<std::optional<Document>> load_checkpoint(const std::string& name) = 0;
 
   virtual Result<void> append_event(const HistoryEvent& event) = 0;

@@ -285,6 +285,68 @@ TEST_F(ParallelBatchesTest, AFanOutOfDatabasesEachWithTheMostWorkersNeverRunsOut
   }
 }
 
+// A run over `_id`s of several types (not split: one partition, or the
+// sequential helper) resumes after its last `_id` in sort order: the rest of
+// the numbers, then every string and ObjectId, which {$gt: <a number>}
+// alone would never match.
+TEST_F(ParallelBatchesTest, AResumeOverIdsOfSeveralTypesMissesNone) {
+  std::vector<std::string> docs;
+  for (int i = 1; i <= 300; ++i) docs.push_back(fmt::format(R"({{"_id": {}}})", i));
+  for (int i = 1; i <= 50; ++i) docs.push_back(fmt::format(R"({{"_id": "s{:03}"}})", i));
+  for (int i = 1; i <= 20; ++i) docs.push_back(fmt::format(R"({{"_id": {{"$oid": "65a0000000000000000000{:02x}"}}}})", i));
+  probe().insert_all("records", docs);
+  for (int parallel : {1, 4}) {
+    control(fmt::format(R"({{"parallel": {}, "throwAtId": 125}})", parallel));
+    ASSERT_EQ(migrate({"up"}).exit_code, 1);
+    EXPECT_EQ(probe().count("records", R"({"seen": 1})"), 100) << "parallel " << parallel << ": two batches of 50";
+    control(R"({"$unset": {"throwAtId": ""}})");
+    ProcessResult resumed = migrate({"run", kMigration});
+    ASSERT_EQ(resumed.exit_code, 0) << describe(resumed);
+    EXPECT_TRUE(contains(resumed.err, "100 documents done")) << resumed.err;
+    EXPECT_EQ(probe().count("records", R"({"seen": 1})"), 370) << "parallel " << parallel;
+    EXPECT_EQ(probe().count("records", R"({"seen": {"$ne": 1}})"), 0) << "parallel " << parallel;
+    ASSERT_EQ(migrate({"down", kMigration}).exit_code, 0);
+  }
+}
+
+// The checkpoint is the last `_id` handled: a projection without it is
+// refused before anything is read; one that keeps it works.
+TEST_F(ParallelBatchesTest, AProjectionMustKeepTheId) {
+  seed_records(200);
+  for (const char* parallel : {"1", "4"}) {
+    control(fmt::format(R"({{"parallel": {}, "projection": {{"_id": 0}}}})", parallel));
+    ProcessResult refused = migrate({"run", kMigration});
+    EXPECT_EQ(refused.exit_code, 1) << describe(refused);
+    EXPECT_TRUE(contains(std::string(record().string("error").value_or("")), "BatchQuery.projection must keep _id"))
+        << record().json();
+    EXPECT_EQ(probe().count("records", R"({"seen": {"$exists": true}})"), 0);
+  }
+  control(R"({"parallel": 4, "projection": {"_id": 1}})");
+  ProcessResult kept = migrate({"run", kMigration});
+  ASSERT_EQ(kept.exit_code, 0) << describe(kept);
+  EXPECT_EQ(probe().count("records", R"({"seen": 1})"), 200);
+}
+
+// --restart drops the old checkpoint before the body runs: a restart that
+// fails before its first batch is saved leaves nothing to resume from, so
+// the next run starts over too, as the restart meant.
+TEST_F(ParallelBatchesTest, ARestartThatFailsEarlyLeavesNoCheckpointToResume) {
+  seed_records(500);
+  control(R"({"parallel": 1, "throwAtId": 125})");
+  ASSERT_EQ(migrate({"up"}).exit_code, 1);
+  ASSERT_EQ(record().integer("metadata.checkpoint.lastId"), 100);
+  control(R"({"parallel": 1, "throwAtId": 10})");
+  ProcessResult restart = migrate({"run", kMigration, "--restart"});
+  ASSERT_EQ(restart.exit_code, 1) << describe(restart);
+  EXPECT_FALSE(record().document("metadata.checkpoint").has_value()) << record().json();
+  control(R"({"$unset": {"throwAtId": ""}})");
+  ProcessResult next = migrate({"run", kMigration});
+  ASSERT_EQ(next.exit_code, 0) << describe(next);
+  EXPECT_FALSE(contains(next.err, "resuming")) << next.err;
+  EXPECT_EQ(probe().count("records", R"({"seen": 2})"), 100) << "done by the first run, and again";
+  EXPECT_EQ(probe().count("records", R"({"seen": 1})"), 400);
+}
+
 TEST_F(ParallelBatchesTest, AResumeKeepsTheRecordedPartitionsWhateverParallelSaysNow) {
   seed_records(2000);
   control(R"({"throwAtId": 1700, "sleepMs": 20})");

@@ -3,7 +3,7 @@
 // a document handled twice shows seen: 2. Its scenario comes from the control
 // document {_id: "001-parallel-batches"}, read before the batches start (the
 // batch function runs on worker threads and must not use the Context):
-//   parallel (default 4), batchSize (default 50);
+//   parallel (default 4), batchSize (default 50), projection (default none);
 //   throwAtId: the batch holding that _id throws;
 //   useContext: true: the batch function calls ctx.log (which must refuse);
 //   sleepMs: each batch takes at least that long;
@@ -39,6 +39,7 @@ static void up(Context& ctx) {
   bool use_context = c.boolean("useContext").value_or(false);
   auto sleep = std::chrono::milliseconds(c.integer("sleepMs").value_or(0));
   BatchQuery query{.collection = "records", .batch_size = batch_size, .parallel = parallel};
+  if (std::optional<Value> projection = c.get("projection")) query.projection = *projection;
   BatchResult result = ctx.for_each_batch(query, [&](std::span<const Document> batch) {
     if (use_context) ctx.log("from a worker");
     std::vector<WriteOp> writes;

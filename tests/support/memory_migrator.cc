@@ -241,7 +241,12 @@ Result<void> MemoryLogStore::set_metadata(const store::Claim& claim, const std::
       [&](core::LogRecord&) {
         // Only the checkpoint is read back (load_checkpoint); the other keys
         // (batch totals) are written and never read.
-        if (key == "checkpoint") checkpoints_[claim.name] = mongo::to_document(mongo::to_bson(value).get());
+        if (key != "checkpoint") return;
+        if (value.is_null()) {
+          checkpoints_.erase(claim.name);  // cleared: none to resume
+        } else {
+          checkpoints_[claim.name] = mongo::to_document(mongo::to_bson(value).get());
+        }
       },
       "cannot record the progress of " + claim.name);
 }

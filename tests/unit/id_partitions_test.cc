@@ -89,9 +89,30 @@ TEST(RangeFilter, AndsTheUsersFilterWithTheRangeAndTheResumePoint) {
   EXPECT_EQ(range_filter(filter, IdRange{Value(10), Value(20)}, std::nullopt),
             Value(Doc{{"$and", Array{filter, Doc{{"_id", Doc{{"$gte", 10}}}}, Doc{{"_id", Doc{{"$lt", 20}}}}}}}));
   EXPECT_EQ(range_filter(filter, IdRange{std::nullopt, Value(20)}, Value(15)),
-            Value(Doc{{"$and", Array{filter, Doc{{"_id", Doc{{"$lt", 20}}}}, Doc{{"_id", Doc{{"$gt", 15}}}}}}}));
+            Value(Doc{{"$and", Array{filter, Doc{{"_id", Doc{{"$lt", 20}}}}, after_id_filter(Value(15))}}}));
   EXPECT_EQ(range_filter(filter, IdRange{Value(10), std::nullopt}, std::nullopt),
             Value(Doc{{"$and", Array{filter, Doc{{"_id", Doc{{"$gte", 10}}}}}}}));
+}
+
+// After a number come every string, document, ObjectId, date... ($gt alone
+// compares with numbers only); after the last bracket, $gt alone.
+TEST(AfterIdFilter, TakesTheRestOfTheBracketAndEveryBracketSortedAfterIt) {
+  Array after_numbers{"string", "symbol", "object", "array", "binData", "objectId", "bool", "date", "timestamp",
+                      "regex", "dbPointer", "javascript", "javascriptWithScope", "maxKey"};
+  EXPECT_EQ(after_id_filter(Value(100)),
+            Value(Doc{{"$or", Array{Doc{{"_id", Doc{{"$gt", 100}}}}, Doc{{"_id", Doc{{"$type", after_numbers}}}}}}}));
+  Array after_strings(after_numbers.begin() + 2, after_numbers.end());
+  EXPECT_EQ(after_id_filter(Value("m")),
+            Value(Doc{{"$or", Array{Doc{{"_id", Doc{{"$gt", "m"}}}}, Doc{{"_id", Doc{{"$type", after_strings}}}}}}}));
+  Array after_dates{"timestamp", "regex", "dbPointer", "javascript", "javascriptWithScope", "maxKey"};
+  EXPECT_EQ(after_id_filter(Value(DateTime{5})),
+            Value(Doc{{"$or", Array{Doc{{"_id", Doc{{"$gt", DateTime{5}}}}}, Doc{{"_id", Doc{{"$type", after_dates}}}}}}}));
+  // A Decimal128 kept raw ({"": value}, its type byte 0x13) is a number.
+  RawValue decimal{{24, 0, 0, 0, 0x13, 0, /* 16 bytes of value */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}};
+  EXPECT_EQ(after_id_filter(Value(decimal)),
+            Value(Doc{{"$or", Array{Doc{{"_id", Doc{{"$gt", decimal}}}}, Doc{{"_id", Doc{{"$type", after_numbers}}}}}}}));
+  RawValue max_key{{8, 0, 0, 0, 0x7F, 0, 0, 0}};
+  EXPECT_EQ(after_id_filter(Value(max_key)), Value(Doc{{"_id", Doc{{"$gt", max_key}}}}));
 }
 
 TEST(TypeBracket, GroupsWhatQueriesCompareTogether) {
