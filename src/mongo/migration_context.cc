@@ -80,6 +80,7 @@ BatchResult MigrationContext::for_each_batch(const BatchQuery& query, const Batc
   // A checkpoint is the last `_id` handled: a projection must keep it.
   if (const Doc* projection = std::get_if<Doc>(&query.projection.variant())) {
     for (const auto& [key, value] : *projection) {
+      if (key != "_id") continue;
       bool kept = std::visit(
           [](const auto& v) {
             using T = std::decay_t<decltype(v)>;
@@ -88,7 +89,7 @@ BatchResult MigrationContext::for_each_batch(const BatchQuery& query, const Batc
             return false;  // an expression would replace _id
           },
           value.variant());
-      if (key == "_id" && !kept) {
+      if (!kept) {
         throw MigrationError("BatchQuery.projection must keep _id (the batch helper resumes after the last _id it "
                              "handled): leave _id out of the projection or set it to 1");
       }
