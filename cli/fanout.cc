@@ -257,7 +257,7 @@ int run_fan_out(const GlobalOptions& o, const FanOutCommand& command) {
     }
   };
   auto results = fan->for_each_database<DatabaseOutcome>(
-      DatabaseSelection{.names = *names},
+      *names,  // as selected: a name the server listed is not checked again
       {.body = [&](Migrator& m) -> Result<DatabaseOutcome> { return command.body(m); },
        .failed = [](const Result<DatabaseOutcome>& r) { return !r || (r->exit_code != 0 && r->exit_code != 5); },
        .on_done = print_done,

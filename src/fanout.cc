@@ -61,21 +61,19 @@ Result<std::vector<std::string>> FanOut::select(const DatabaseSelection& selecti
   return core::select_databases(std::move(*listed), *filter, true);
 }
 
-Result<std::vector<FanOut::Selected>> FanOut::prepare(const DatabaseSelection& selection, bool existing_only) {
-  auto names = select(selection);
-  if (!names) return std::unexpected(names.error());
+Result<std::vector<FanOut::Selected>> FanOut::prepare(std::vector<std::string> names, bool existing_only) {
   // Once for the pool: every database is on the same server.
   if (auto checked = impl_->pool->check_server(); !checked) return std::unexpected(checked.error());
   std::set<std::string> existing;
-  if (existing_only && !selection.all) {
+  if (existing_only && !names.empty()) {
     auto listed = impl_->pool->list_databases();
     if (!listed) return std::unexpected(listed.error());
     existing.insert(listed->begin(), listed->end());
   }
   std::vector<Selected> selected;
-  selected.reserve(names->size());
-  for (std::string& name : *names) {
-    bool exists = !existing_only || selection.all || existing.contains(name);
+  selected.reserve(names.size());
+  for (std::string& name : names) {
+    bool exists = !existing_only || existing.contains(name);
     selected.push_back({std::move(name), exists});
   }
   return selected;

@@ -112,7 +112,18 @@ class FanOut {
   template <class T>
   Result<std::vector<DatabaseResult<T>>> for_each_database(const DatabaseSelection& selection,
                                                            const DatabaseTask<T>& task) {
-    auto names = prepare(selection, task.existing_only);
+    auto names = select(selection);
+    if (!names) return std::unexpected(names.error());
+    return for_each_database(std::move(*names), task);
+  }
+
+  // The same on databases as select() returned them, which are not checked
+  // again: a name the server listed is used as it is, and one that cannot
+  // hold the tracking collections fails that database alone (kUsage).
+  template <class T>
+  Result<std::vector<DatabaseResult<T>>> for_each_database(std::vector<std::string> databases,
+                                                           const DatabaseTask<T>& task) {
+    auto names = prepare(std::move(databases), task.existing_only);
     if (!names) return std::unexpected(names.error());
     std::vector<DatabaseResult<T>> results;
     results.reserve(names->size());
@@ -154,7 +165,7 @@ class FanOut {
     bool exists = true;
   };
   explicit FanOut(std::unique_ptr<Impl> impl);
-  Result<std::vector<Selected>> prepare(const DatabaseSelection& selection, bool existing_only);
+  Result<std::vector<Selected>> prepare(std::vector<std::string> names, bool existing_only);
   Result<Migrator> migrator_for(const std::string& database);
   static Error missing(const std::string& database);
   // Why the databases not started were not.

@@ -232,6 +232,36 @@ TEST_F(FanOutTest, AllDatabasesWithoutMatchAsksOnATerminal) {
   EXPECT_EQ(counter(on(2), 2), 1);
 }
 
+// A database the server lists under a name the tool cannot work on (here
+// with a control character, which FerretDB and MongoDB accept) fails alone
+// under --all-dbs: the others are applied and read, not refused with it.
+TEST_F(FanOutTest, AnUnusableNameTheServerListsFailsThatDatabaseAlone) {
+  write_migration("001-step.json", counter_migration(1));
+  on(1).insert("seed", R"({"_id": 1})");
+  on(2).insert("seed", R"({"_id": 1})");
+  const std::string odd = prefix() + "3\x01odd";
+  DbProbe odd_db(server().uri("admin"), odd);
+  odd_db.insert("seed", R"({"_id": 1})");
+  const std::vector<std::string> before = odd_db.snapshot();
+
+  ProcessResult up = cli({"up", "--all-dbs", "--match", "^" + prefix()});
+  EXPECT_EQ(up.exit_code, 2) << describe(up);
+  const std::string shown = prefix() + "3\\x01odd";  // as printed: the control character escaped
+  const std::string pad(shown.size() - name(1).size() + 2, ' ');
+  EXPECT_TRUE(contains(up.out, name(1) + pad + "applied 1, failed 0, skipped 0")) << describe(up);
+  EXPECT_TRUE(contains(up.out, name(2) + pad + "applied 1, failed 0, skipped 0")) << describe(up);
+  EXPECT_TRUE(contains(up.out, shown + "  error: invalid database name")) << describe(up);
+  EXPECT_TRUE(contains(up.out, "3 databases: 2 ok, 1 failed")) << describe(up);
+  EXPECT_EQ(counter(on(1), 1), 1);
+  EXPECT_EQ(counter(on(2), 1), 1);
+  EXPECT_EQ(odd_db.snapshot(), before) << "nothing written to the database refused";
+
+  ProcessResult status = cli({"status", "--all-dbs", "--match", "^" + prefix(), "--json"});
+  EXPECT_EQ(status.exit_code, 2) << describe(status);
+  EXPECT_EQ(json_schema_problems(status.out, "fanout"), "") << status.out;
+  EXPECT_TRUE(contains(status.out, R"("totals":{"databases":3,"ok":2,"failed":1,"skipped":0)")) << status.out;
+}
+
 // The recovery commands and import on many databases, each database's log
 // as if the command ran on it alone; --dbs-from - reads the names on stdin.
 TEST_F(FanOutTest, BaselineMarkAndImportRunOnEachSelectedDatabase) {
