@@ -1,6 +1,8 @@
 #include "core/id_partitions.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <type_traits>
 #include <variant>
 
@@ -13,9 +15,41 @@ int sample_size_for(int partitions) {
   return std::clamp(partitions * kPerPartition, kPerPartition, kCap);
 }
 
+namespace {
+
+// A NaN, double or decimal128 (which MongoDB sorts before every other
+// number, and which only {$eq: NaN} matches: no $lt, $gt or $gte does).
+bool is_nan(const Value& id) {
+  if (const double* d = std::get_if<double>(&id.variant())) return std::isnan(*d);
+  if (const RawValue* raw = std::get_if<RawValue>(&id.variant())) {
+    // {"": decimal128}: length (4), type 0x13, the empty key's 0, then the
+    // value, low 64 bits first; a NaN's combination field is 11111.
+    const std::vector<std::uint8_t>& bytes = raw->document;
+    if (bytes.size() < 22 || bytes[4] != 0x13) return false;
+    std::uint64_t high = 0;
+    for (std::size_t i = 8; i-- > 0;) high = (high << 8) | bytes[14 + i];
+    return ((high >> 58) & 0x1F) == 0x1F;
+  }
+  return false;
+}
+
+bool is_number(const Value& id) {
+  const auto& v = id.variant();
+  if (std::holds_alternative<std::int32_t>(v) || std::holds_alternative<std::int64_t>(v) ||
+      std::holds_alternative<double>(v)) {
+    return true;
+  }
+  const RawValue* raw = std::get_if<RawValue>(&v);
+  return raw && raw->document.size() > 4 && raw->document[4] == 0x13;
+}
+
+}  // namespace
+
 std::vector<IdRange> split_by_sample(std::span<const Value> sorted_sample, int partitions) {
   std::vector<Value> distinct;
   for (const Value& id : sorted_sample) {
+    // A NaN is never a bound: no range but the first (range_filter) holds it.
+    if (is_nan(id)) continue;
     if (distinct.empty() || !(distinct.back() == id)) distinct.push_back(id);
   }
   std::size_t k = distinct.size();
@@ -34,7 +68,15 @@ std::vector<IdRange> split_by_sample(std::span<const Value> sorted_sample, int p
 Value range_filter(const Value& filter, const IdRange& range, const std::optional<Value>& after_id) {
   Array parts{filter};
   if (range.min) parts.emplace_back(Doc{{"_id", Doc{{"$gte", *range.min}}}});
-  if (range.max) parts.emplace_back(Doc{{"_id", Doc{{"$lt", *range.max}}}});
+  if (range.max) {
+    Value below = Doc{{"_id", Doc{{"$lt", *range.max}}}};
+    // The first range of numbers holds NaN too, which sorts first and which
+    // $lt never matches.
+    if (!range.min && is_number(*range.max)) {
+      below = Doc{{"$or", Array{std::move(below), Doc{{"_id", std::numeric_limits<double>::quiet_NaN()}}}}};
+    }
+    parts.emplace_back(std::move(below));
+  }
   if (after_id) parts.emplace_back(after_id_filter(*after_id));
   if (parts.size() == 1) return filter;
   return Doc{{"$and", std::move(parts)}};
@@ -95,7 +137,9 @@ int sort_bracket_of(const Value& id) {
 }  // namespace
 
 Value after_id_filter(const Value& last_id) {
-  Value greater = Doc{{"_id", Doc{{"$gt", last_id}}}};
+  // After NaN come all the other numbers, which {$gt: NaN} never matches.
+  Value greater = is_nan(last_id) ? Doc{{"_id", Doc{{"$gte", -std::numeric_limits<double>::infinity()}}}}
+                                  : Doc{{"_id", Doc{{"$gt", last_id}}}};
   int bracket = sort_bracket_of(last_id);
   Array later;
   if (bracket >= 0) {

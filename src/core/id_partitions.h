@@ -13,6 +13,9 @@
 // - Fewer distinct `_id`s sampled than partitions asked: one range per
 //   distinct `_id` (an empty sample: one range, unbounded). Every range
 //   returned holds at least one sampled `_id` when the sample is not empty.
+// - NaN (double or decimal), which MongoDB sorts before every other number
+//   and which only {$eq: NaN} matches, is never a bound: the first range of
+//   numbers holds it (range_filter adds {_id: NaN} to its `$lt`).
 // - range_filter() is the query of one range: the user's filter AND the
 //   range (`$gte` lower, `$lt` upper) AND, when resuming, after_id_filter().
 //   MongoDB compares within a type only in queries ({_id: {$lt: 5}} matches
@@ -50,7 +53,8 @@ Value range_filter(const Value& filter, const IdRange& range, const std::optiona
 // strings), OR an `_id` of a type MongoDB sorts after that bracket (after
 // the numbers: strings, documents, binary, ObjectIds, booleans, dates...).
 // Without the second half a resumed run over `_id`s of several types would
-// skip every one of a later type.
+// skip every one of a later type. After a NaN come all the other numbers
+// ({$gte: -Infinity}: {$gt: NaN} matches none).
 Value after_id_filter(const Value& last_id);
 
 // The $type aliases of the values MongoDB's query operators compare `id`

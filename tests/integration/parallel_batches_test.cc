@@ -309,6 +309,35 @@ TEST_F(ParallelBatchesTest, AResumeOverIdsOfSeveralTypesMissesNone) {
   }
 }
 
+// A NaN `_id` sorts before every number, and no $lt, $gte or $gt matches
+// it: a split run's first range takes it, and a run resumed just after it
+// (batches of one) goes on with the numbers.
+TEST_F(ParallelBatchesTest, ANaNIdIsMissedNeitherBySplitNorByResume) {
+  std::vector<std::string> docs{R"({"_id": {"$numberDouble": "NaN"}})"};
+  for (int i = 1; i <= 200; ++i) docs.push_back(fmt::format(R"({{"_id": {}}})", i));
+  probe().insert_all("records", docs);
+  control(R"({"parallel": 4})");
+  ProcessResult split = migrate({"run", kMigration});
+  ASSERT_EQ(split.exit_code, 0) << describe(split);
+  EXPECT_FALSE(contains(split.err, "not split")) << split.err;
+  EXPECT_EQ(probe().count("records", R"({"seen": 1})"), 201);
+  EXPECT_EQ(probe().count("records", R"({"_id": {"$numberDouble": "NaN"}, "seen": 1})"), 1);
+  ASSERT_EQ(migrate({"down", kMigration}).exit_code, 0);
+
+  for (int parallel : {1, 4}) {
+    control(fmt::format(R"({{"parallel": {}, "batchSize": 1, "throwAtId": 1}})", parallel));
+    ASSERT_EQ(migrate({"run", kMigration}).exit_code, 1);
+    EXPECT_EQ(probe().count("records", R"({"_id": {"$numberDouble": "NaN"}, "seen": 1})"), 1) << "parallel " << parallel;
+    control(R"({"$unset": {"throwAtId": ""}})");
+    ProcessResult resumed = migrate({"run", kMigration});
+    ASSERT_EQ(resumed.exit_code, 0) << describe(resumed);
+    EXPECT_TRUE(contains(resumed.err, "resuming")) << resumed.err;
+    EXPECT_EQ(probe().count("records", R"({"seen": 1})"), 201) << "parallel " << parallel;
+    EXPECT_EQ(probe().count("records", R"({"seen": {"$ne": 1}})"), 0) << "parallel " << parallel;
+    ASSERT_EQ(migrate({"down", kMigration}).exit_code, 0);
+  }
+}
+
 // The checkpoint is the last `_id` handled: a projection without it is
 // refused before anything is read; one that keeps it works.
 TEST_F(ParallelBatchesTest, AProjectionMustKeepTheId) {

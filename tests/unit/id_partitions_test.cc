@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+
 namespace mongomigrate::core {
 namespace {
 
@@ -77,6 +80,39 @@ TEST(SplitBySample, BoundsStrictlyIncreaseAndEveryRangeHoldsASample) {
   }
 }
 
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// `v` with every double NaN replaced by the string "NaN", for comparisons
+// (NaN is unequal to itself).
+Value nan_as_text(const Value& v) {
+  if (const double* d = std::get_if<double>(&v.variant()); d && std::isnan(*d)) return Value("NaN");
+  if (const Doc* doc = std::get_if<Doc>(&v.variant())) {
+    Doc out;
+    for (const auto& [key, field] : *doc) out.emplace_back(key, nan_as_text(field));
+    return out;
+  }
+  if (const Array* array = std::get_if<Array>(&v.variant())) {
+    Array out;
+    for (const Value& item : *array) out.push_back(nan_as_text(item));
+    return out;
+  }
+  return v;
+}
+// A Decimal128 NaN as kept raw: {"": value}, type 0x13, the value's high
+// 64 bits (sent last) 0x7C00000000000000.
+const RawValue kDecimalNaN{{23, 0, 0, 0, 0x13, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x7C, 0}};
+
+// NaN sorts before every number and no $lt, $gt or $gte matches it: never a
+// bound (a NaN sampled twice, unequal to itself, would have made one).
+TEST(SplitBySample, ANaNIsNeverABound) {
+  std::vector<Value> sample = ints({10, 20, 30, 40, 50, 60, 70, 80});
+  std::vector<Value> with_nan = sample;
+  with_nan.insert(with_nan.begin(), {Value(kNaN), Value(kNaN), Value(kDecimalNaN)});
+  EXPECT_EQ(split_by_sample(with_nan, 4), split_by_sample(sample, 4));
+  std::vector<Value> only_nan = {Value(kNaN), Value(kNaN)};
+  EXPECT_EQ(split_by_sample(only_nan, 4), (std::vector<IdRange>{IdRange{}}));
+}
+
 TEST(SampleSizeFor, SixtyFourPerPartitionCapped) {
   EXPECT_EQ(sample_size_for(1), 64);
   EXPECT_EQ(sample_size_for(4), 256);
@@ -88,10 +124,34 @@ TEST(RangeFilter, AndsTheUsersFilterWithTheRangeAndTheResumePoint) {
   EXPECT_EQ(range_filter(filter, IdRange{}, std::nullopt), filter);
   EXPECT_EQ(range_filter(filter, IdRange{Value(10), Value(20)}, std::nullopt),
             Value(Doc{{"$and", Array{filter, Doc{{"_id", Doc{{"$gte", 10}}}}, Doc{{"_id", Doc{{"$lt", 20}}}}}}}));
-  EXPECT_EQ(range_filter(filter, IdRange{std::nullopt, Value(20)}, Value(15)),
-            Value(Doc{{"$and", Array{filter, Doc{{"_id", Doc{{"$lt", 20}}}}, after_id_filter(Value(15))}}}));
+  EXPECT_EQ(range_filter(filter, IdRange{std::nullopt, Value("t")}, Value("m")),
+            Value(Doc{{"$and", Array{filter, Doc{{"_id", Doc{{"$lt", "t"}}}}, after_id_filter(Value("m"))}}}));
   EXPECT_EQ(range_filter(filter, IdRange{Value(10), std::nullopt}, std::nullopt),
             Value(Doc{{"$and", Array{filter, Doc{{"_id", Doc{{"$gte", 10}}}}}}}));
+}
+
+// The first range of numbers also takes NaN, which sorts first and which
+// {$lt: bound} never matches; a first range of strings has no use for it.
+TEST(RangeFilter, TheFirstRangeOfNumbersHoldsNaN) {
+  Value filter = Doc{};
+  Value nan_or_below = Doc{{"$or", Array{Doc{{"_id", Doc{{"$lt", 20}}}}, Doc{{"_id", kNaN}}}}};
+  EXPECT_EQ(nan_as_text(range_filter(filter, IdRange{std::nullopt, Value(20)}, std::nullopt)),
+            nan_as_text(Doc{{"$and", Array{filter, nan_or_below}}}));
+  EXPECT_EQ(nan_as_text(nan_or_below), Value(Doc{{"$or", Array{Doc{{"_id", Doc{{"$lt", 20}}}}, Doc{{"_id", "NaN"}}}}}));
+  EXPECT_EQ(range_filter(filter, IdRange{std::nullopt, Value("m")}, std::nullopt),
+            Value(Doc{{"$and", Array{filter, Doc{{"_id", Doc{{"$lt", "m"}}}}}}}));
+  EXPECT_EQ(range_filter(filter, IdRange{Value(10), Value(20)}, std::nullopt),
+            Value(Doc{{"$and", Array{filter, Doc{{"_id", Doc{{"$gte", 10}}}}, Doc{{"_id", Doc{{"$lt", 20}}}}}}}));
+}
+
+// After NaN come every other number ({$gt: NaN} matches none of them).
+TEST(AfterIdFilter, AfterNaNComeAllTheOtherNumbers) {
+  Array after_numbers{"string", "symbol", "object", "array", "binData", "objectId", "bool", "date", "timestamp",
+                      "regex", "dbPointer", "javascript", "javascriptWithScope", "maxKey"};
+  Value expected = Doc{{"$or", Array{Doc{{"_id", Doc{{"$gte", -std::numeric_limits<double>::infinity()}}}},
+                                     Doc{{"_id", Doc{{"$type", after_numbers}}}}}}};
+  EXPECT_EQ(after_id_filter(Value(kNaN)), expected);
+  EXPECT_EQ(after_id_filter(Value(kDecimalNaN)), expected);
 }
 
 // After a number come every string, document, ObjectId, date... ($gt alone
