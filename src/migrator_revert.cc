@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/names.h"
+#include "core/recovery_plan.h"
 #include "migrator_impl.h"
 
 namespace mongomigrate {
@@ -25,6 +26,11 @@ Result<RunReport> Migrator::Impl::revert_planned(core::DownRequest request, cons
   auto loaded = impl.catalog_and_log(/*with_lock=*/true);
   if (!loaded) return std::unexpected(loaded.error());
   const core::Catalog& catalog = loaded->catalog;
+  // A log that holds a name twice cannot be planned from, as for `up`: both
+  // records would be planned, and the data reverted twice.
+  if (auto duplicates = core::find_duplicates(loaded->records); !duplicates.empty()) {
+    return std::unexpected(refused(core::duplicates_problem(duplicates, options.collection)));
+  }
   if (request.kind != core::DownRequest::Kind::kLast) {
     auto name = impl.resolve(request.name, catalog, &loaded->records);
     if (!name) return std::unexpected(name.error());
@@ -63,7 +69,7 @@ Result<RunReport> Migrator::Impl::revert_planned(core::DownRequest request, cons
   return impl.with_lock<RunReport>(how.reverted_by, [&](LockSession& session) -> Result<RunReport> {
     // Changed while we waited?
     if (auto server = impl.check_server(); !server) return std::unexpected(server.error());
-    auto records = impl.log().load();
+    auto records = impl.load_unique_log();
     if (!records) return std::unexpected(records.error());
     plan = core::plan_down(catalog, *records, {.live_lease = true, .lease_owner = session.owner()}, request);
     if (plan.refusal) return std::unexpected(*plan.refusal);

@@ -255,7 +255,7 @@ Error unsettled_in_the_way(const LogRecord& r) {
 }
 
 DownPlan plan_down_one(const Catalog& catalog, const RecordIndex& index, const std::vector<const LogRecord*>& applied,
-                       const DownRequest& request) {
+                       const std::vector<const LogRecord*>& unsettled, const DownRequest& request) {
   DownPlan plan;
   const LogRecord* record = lookup(index, request.name);
   const Migration* m = find_migration(catalog, request.name);
@@ -279,6 +279,15 @@ DownPlan plan_down_one(const Catalog& catalog, const RecordIndex& index, const s
     return plan;
   }
   if ((plan.refusal = unrevertable(m, m->name, request))) return plan;
+  // A later migration whose run or revert stopped half-way is settled first,
+  // as for a sequence, --force or not: the target's `down` may undo what it
+  // depends on.
+  for (const LogRecord* u : unsettled) {
+    if (!interrupted_revert && runs_before(m->name, u->name)) {
+      plan.refusal = unsettled_in_the_way(*u);
+      return plan;
+    }
+  }
   if (!interrupted_revert && !request.force) {
     std::vector<std::string_view> later;
     for (const LogRecord* r : applied) {
@@ -316,7 +325,7 @@ DownPlan plan_down(const Catalog& catalog, const std::vector<LogRecord>& records
   std::sort(applied.begin(), applied.end(), by_name);
   std::sort(unsettled.begin(), unsettled.end(), by_name);
 
-  if (request.kind == DownRequest::Kind::kOne) return plan_down_one(catalog, index, applied, request);
+  if (request.kind == DownRequest::Kind::kOne) return plan_down_one(catalog, index, applied, unsettled, request);
 
   DownPlan plan;
   if (request.kind == DownRequest::Kind::kLast && request.count < 1) {

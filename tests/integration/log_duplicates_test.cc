@@ -56,7 +56,11 @@ TEST_F(LogDuplicatesTest, CommandsThatCreateTheIndexReportTheDuplicatesAndWriteN
            {"up", "--dry-run"},
            {"run", migration_name(3)},
            {"mark", migration_name(3), "--as", "applied"},
-           {"baseline", migration_name(3)}}) {
+           {"baseline", migration_name(3)},
+           {"down"},
+           {"down", "--dry-run"},
+           {"down", "--count", "2"},
+           {"down", migration_name(1)}}) {
     ProcessResult r = cli(args, bounded());
     SCOPED_TRACE(args.front());
     EXPECT_EQ(r.exit_code, 1) << describe(r);

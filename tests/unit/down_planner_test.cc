@@ -150,6 +150,29 @@ TEST_F(PlanDown, AnInterruptedOneInTheWayRefusesTheWholeSequence) {
   EXPECT_EQ(names(count), (std::vector<std::string>{"05.json", "03.json", "02.json"}));
 }
 
+// `down <name>` under a later migration left running (no live lease) or
+// half reverted is refused, --force or not, as a sequence is; one before
+// the target is not in the way, and finishing the target's own interrupted
+// revert is never refused.
+TEST_F(PlanDown, OneUnderALaterInterruptedOneIsRefusedEvenForced) {
+  records.push_back(record("04.json", "running"));
+  for (bool force : {false, true}) {
+    DownPlan p = plan({.kind = Kind::kOne, .name = "03.json", .force = force});
+    ASSERT_TRUE(p.refusal) << "force " << force;
+    EXPECT_EQ(p.refusal->kind, ErrorKind::kRefused);
+    EXPECT_TRUE(mentions(p, "04.json is interrupted")) << p.refusal->message;
+    EXPECT_TRUE(p.to_revert.empty());
+  }
+  EXPECT_EQ(names(plan({.kind = Kind::kOne, .name = "05.json"})), (std::vector<std::string>{"05.json"}))
+      << "04 is before 05: not in the way";
+  records.back() = interrupted_revert("04.json");
+  EXPECT_TRUE(mentions(plan({.kind = Kind::kOne, .name = "01.json", .force = true}), "`down 04.json`"));
+  records[2] = interrupted_revert("02.json");
+  DownPlan finish = plan({.kind = Kind::kOne, .name = "02.json"});
+  EXPECT_FALSE(finish.refusal) << finish.refusal->message;
+  EXPECT_EQ(names(finish), (std::vector<std::string>{"02.json"}));
+}
+
 TEST_F(PlanDown, ALiveRunnersRecordIsNotInTheWayBeforeTheLockIsTaken) {
   LogRecord live = record("06.json", "running");
   live.lock_owner = "other";
