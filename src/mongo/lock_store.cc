@@ -169,7 +169,11 @@ Result<void> MongoLockStore::release(const LeaseHolder& holder) {
 }
 
 Result<bool> MongoLockStore::clear(const LeaseHolder& expected) {
-  return delete_lease(expected.owner, "cannot clear the migration lock");
+  OwnedBson filter =
+      to_bson(Doc{{"_id", kLeaseId}, {"owner", expected.owner}, {"expiresAt", DateTime{expected.expires_at}}});
+  auto deleted = client_.delete_one(collection_, filter.get(), write_concern_.get(), "cannot clear the migration lock");
+  if (!deleted) return std::unexpected(deleted.error());
+  return *deleted == 1;
 }
 
 Result<store::LockState> MongoLockStore::read() {

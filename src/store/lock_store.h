@@ -56,8 +56,10 @@ class LockStore {
   virtual Result<void> release(const LeaseHolder& holder) = 0;
   // The lease and any documents of an unknown shape, in one read.
   virtual Result<LockState> read() = 0;
-  // Ends the lease whoever holds it, if it is still `expected`'s (same owner
-  // id): `unlock`. False if it changed hands meanwhile.
+  // Ends the lease whoever holds it, if it is still exactly `expected` (same
+  // owner id and expires_at): `unlock`. False if it changed hands or was
+  // renewed meanwhile: a lease read as expired and then renewed is live
+  // again, and is not cleared as expired.
   virtual Result<bool> clear(const LeaseHolder& expected) = 0;
   // Deletes the documents of an unknown shape (`unlock --force`).
   virtual Result<void> clear_unknown() = 0;

@@ -115,6 +115,13 @@ void check_clear_ends_only_the_lease_it_was_shown(LockStoreHarness& h) {
   EXPECT_EQ(owner_of(*b), "a");
   auto state = b->read();
   ASSERT_TRUE(state && state->holder);
+  // Renewed after it was read (an `unlock` that saw it expired, and a
+  // renewer that came back): live again, not cleared.
+  ASSERT_TRUE(*a->renew(lease_a, lease_a.expires_at + 1000));
+  EXPECT_FALSE(*b->clear(*state->holder)) << "renewed since it was read";
+  EXPECT_EQ(owner_of(*b), "a");
+  state = b->read();
+  ASSERT_TRUE(state && state->holder);
   EXPECT_TRUE(*b->clear(*state->holder));
   EXPECT_EQ(owner_of(*b), "");
   EXPECT_FALSE(*a->holds(lease_a)) << "a cleared lease is lost to its holder";

@@ -68,7 +68,9 @@ Result<store::LockState> MemoryLockStore::read() {
 Result<bool> MemoryLockStore::clear(const LeaseHolder& expected) {
   std::lock_guard lock(lock_->mutex_);
   if (lock_->unreachable_) return std::unexpected(unreachable());
-  if (!lock_->lease_ || lock_->lease_->owner != expected.owner) return false;
+  if (!lock_->lease_ || lock_->lease_->owner != expected.owner || lock_->lease_->expires_at != expected.expires_at) {
+    return false;
+  }
   lock_->lease_.reset();
   return true;
 }
