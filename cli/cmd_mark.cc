@@ -18,6 +18,9 @@ Json mark_json(const MarkReport& report) {
 
 // "Marked 001-x applied (was failed)"
 std::string mark_line(const MarkReport& report) {
+  if (report.previous_status.empty() && report.status == "pending") {
+    return fmt::format("{} has no record: it is pending already (nothing written)", report.name);
+  }
   return fmt::format("Marked {} {} (was {})", report.name, report.status,
                      report.previous_status.empty() ? "never run" : report.previous_status);
 }

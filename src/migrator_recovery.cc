@@ -101,6 +101,12 @@ Result<MarkReport> Migrator::mark(std::string_view name, MarkAs as, const Recove
     auto seen = impl_->log().find(key);  // as it is now that we hold the lock
     if (!seen) return std::unexpected(seen.error());
     MarkReport report{.name = key, .previous_status = *seen ? (*seen)->status : "", .status = mark_word(as)};
+    // A record says what ran: none is there to mark reverted, and none is
+    // pending already.
+    if (!*seen && as == MarkAs::kReverted) {
+      return std::unexpected(refused(fmt::format("cannot mark {} reverted: it has no record, so it never ran", key)));
+    }
+    if (!*seen && as == MarkAs::kPending) return report;
     if (auto r = session.still_ours("marking " + key + " " + report.status); !r) return std::unexpected(r.error());
     runner::RunnerIdentity me = runner::RunnerIdentity::current(options.by);
     if (auto r = impl_->log().set_status(key, m, report.status, core::now_ms(),
@@ -108,7 +114,16 @@ Result<MarkReport> Migrator::mark(std::string_view name, MarkAs as, const Recove
         !r) {
       return std::unexpected(r.error());
     }
-    if (auto r = impl_->record_event(key, mark_action(as), options.by, options.reason, m ? m->checksum : ""); !r) {
+    // Accepting a modified file: the checksum it replaces stays in the event.
+    std::string reason = options.reason;
+    if (as == MarkAs::kApplied && *seen && (*seen)->status == core::kStatusApplied && m &&
+        (*seen)->checksum != m->checksum) {
+      std::string replaced = fmt::format("replaced the recorded checksum {}", (*seen)->checksum.empty()
+                                                                                   ? std::string("(none)")
+                                                                                   : (*seen)->checksum);
+      reason = reason.empty() ? replaced : reason + "; " + replaced;
+    }
+    if (auto r = impl_->record_event(key, mark_action(as), options.by, reason, m ? m->checksum : ""); !r) {
       return std::unexpected(r.error());
     }
     return report;

@@ -170,7 +170,11 @@ class Migrator {
   Result<UnlockReport> unlock(const UnlockOptions& options = {});
   // Sets a migration's recorded status without running anything, after a
   // hand repair. Marking applied records the file's current checksum (the
-  // file must exist). Takes the lock; recorded as a "marked" event.
+  // file must exist); over an applied record it keeps when and by whom it
+  // was applied, and the event's reason names the checksum replaced.
+  // Marking pending clears what the record says of a run; with no record
+  // it writes nothing (previous_status ""). Marking reverted a migration
+  // with no record is kRefused. Takes the lock; recorded as a "marked" event.
   Result<MarkReport> mark(std::string_view name, MarkAs as, const RecoveryOptions& options = {});
   // Adopts an existing database: marks every migration up to and including
   // `name` applied without running it. Takes the lock; one "baselined" event

@@ -316,11 +316,17 @@ Result<void> MongoLogStore::set_status(const std::string& name, const core::Migr
                                        TimestampMs at, const store::ClaimRequest& request) {
   LogUpdate change{.set = {{"status", status}}, .unset = {"error", "lockOwner", "reverting"}};
   if (m) change.set.emplace_back("version", m->version);
+  bool was_applied = request.seen && request.seen->status == core::kStatusApplied;
   if (status == core::kStatusApplied) {
-    change.set.emplace_back("appliedAt", DateTime{at});
-    change.set.emplace_back("appliedBy", request.by);
+    if (!was_applied) {
+      change.set.emplace_back("appliedAt", DateTime{at});
+      change.set.emplace_back("appliedBy", request.by);
+    }
     if (m) change.set.emplace_back("checksum", m->checksum);
     change.unset.insert(change.unset.end(), {"revertedAt", "revertedBy"});
+  } else if (status == core::kStatusPending) {
+    change.unset.insert(change.unset.end(),
+                        {"appliedAt", "appliedBy", "duration", "checksum", "revertedAt", "revertedBy"});
   } else if (status == core::kStatusReverted) {
     change.set.emplace_back("revertedAt", DateTime{at});
     change.set.emplace_back("revertedBy", request.by);

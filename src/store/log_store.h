@@ -135,8 +135,10 @@ class LogStore {
   virtual Result<void> release_claim(const Claim& claim, const ClaimRequest& request) = 0;
 
   // `mark`, `baseline`: sets `name`'s status (applied: with `migration`'s
-  // version and checksum, appliedAt/appliedBy = at/request.by; reverted:
-  // revertedAt/revertedBy), by a claim as above, in one write.
+  // version and checksum, and appliedAt/appliedBy = at/request.by unless the
+  // record was applied already; pending: without appliedAt, appliedBy,
+  // duration, checksum, revertedAt, revertedBy; reverted: revertedAt/
+  // revertedBy = at/request.by), by a claim as above, in one write.
   virtual Result<void> set_status(const std::string& name, const core::Migration* migration,
                                   const std::string& status, TimestampMs at, const ClaimRequest& request) = 0;
 

@@ -231,6 +231,52 @@ TEST_F(RecoveryTest, MarkPendingAndRevertedChangeTheStatusOnlyAndAreRecorded) {
   EXPECT_EQ(things("four"), 1);
 }
 
+// Accepting a modified file: `mark --as applied` over an applied record
+// records the new checksum and keeps when and by whom it ran; the event
+// names the checksum it replaced.
+TEST_F(RecoveryTest, MarkAppliedOverAModifiedFileKeepsTheEvidence) {
+  write_four();
+  ASSERT_EQ(run({"run", kOne, "--by", "ci"}).exit_code, 0);
+  const std::string applied_at = probe().find("migrationlogs", R"({"name": "001-one.json"})").at(0);
+  const std::string old_sum = log_field(kOne, "checksum");
+  write_migration(kOne, insert_migration("one, edited"));
+  ASSERT_EQ(run({"validate"}).exit_code, 1) << "modified";
+
+  ProcessResult mark = run({"mark", kOne, "--as", "applied", "--by", "ops", "--reason", "whitespace only"});
+  ASSERT_EQ(mark.exit_code, 0) << describe(mark);
+  EXPECT_EQ(log_field(kOne, "checksum"), source::sha256_hex(insert_migration("one, edited")));
+  EXPECT_EQ(log_field(kOne, "appliedBy"), "ci") << "who applied it stays";
+  EXPECT_TRUE(contains(probe().find("migrationlogs", R"({"name": "001-one.json"})").at(0),
+                       applied_at.substr(applied_at.find("appliedAt"), 50)))
+      << "when it was applied stays";
+  EXPECT_EQ(event_field(kOne, "marked_applied", "reason"), "whitespace only; replaced the recorded checksum " + old_sum);
+  EXPECT_EQ(run({"validate"}).exit_code, 0);
+}
+
+// `mark --as reverted` of a migration that never ran is refused, and
+// `--as pending` of one is nothing to do: neither writes anything. Marking
+// an applied one pending clears what the record said of its run.
+TEST_F(RecoveryTest, MarkInventsNoRunAndPendingClearsTheRun) {
+  write_four();
+  ASSERT_EQ(run({"run", kOne}).exit_code, 0);
+  std::vector<std::string> before = probe().snapshot();
+  ProcessResult reverted = run({"mark", kTwo, "--as", "reverted"});
+  EXPECT_EQ(reverted.exit_code, 1) << describe(reverted);
+  EXPECT_EQ(reverted.err, "mongo-migrate: cannot mark 002-two.json reverted: it has no record, so it never ran\n");
+  ProcessResult pending = run({"mark", kTwo, "--as", "pending"});
+  EXPECT_EQ(pending.exit_code, 0) << describe(pending);
+  EXPECT_EQ(pending.out, "002-two.json has no record: it is pending already (nothing written).\n");
+  EXPECT_EQ(probe().snapshot(), before) << "nothing written";
+
+  ASSERT_EQ(run({"mark", kOne, "--as", "pending"}).exit_code, 0);
+  const std::string record = probe().find("migrationlogs", R"({"name": "001-one.json"})").at(0);
+  for (const char* field : {"appliedAt", "appliedBy", "duration", "checksum"}) {
+    EXPECT_FALSE(contains(record, std::string("\"") + field + "\"")) << field << ": " << record;
+  }
+  ProcessResult status = run({"status"});
+  EXPECT_TRUE(contains(status.out, "001-one.json    pending  -                 -")) << describe(status);
+}
+
 TEST_F(RecoveryTest, MarkRejectsUnknownNamesBadStatusesAndMissingFiles) {
   write_four();
   ASSERT_EQ(run({"run", kOne}).exit_code, 0);

@@ -241,6 +241,32 @@ void check_mark_writes_only_over_the_record_it_read(LogStoreHarness& h) {
   EXPECT_EQ(count(s), 1u);
 }
 
+// Marking applied over an applied record (accepting a modified file) keeps
+// when and by whom it ran; marking pending clears what it says of a run.
+void check_mark_keeps_the_first_application_and_pending_clears_the_run(LogStoreHarness& h) {
+  store::LogStore& s = *h.store;
+  core::Migration m = migration("001-a.json");
+  ASSERT_TRUE(s.set_status(m.name, &m, core::kStatusApplied, kAt, fresh_claim("owner-a", "first")));
+  core::Migration modified = m;
+  modified.checksum = "changed";
+  ASSERT_TRUE(s.set_status(m.name, &modified, core::kStatusApplied, kAt + 5000,
+                           {.seen = seen(s, m.name), .owner = "owner-b", .by = "second"}));
+  core::LogRecord r = read(s, m.name);
+  EXPECT_EQ(r.checksum, "changed");
+  EXPECT_EQ(r.applied_by, "first");
+  EXPECT_EQ(r.applied_at, kAt);
+
+  ASSERT_TRUE(s.set_status(m.name, &m, core::kStatusPending, kAt, {.seen = seen(s, m.name), .owner = "owner-b",
+                                                                  .by = "ops"}));
+  r = read(s, m.name);
+  EXPECT_EQ(r.status, core::kStatusPending);
+  EXPECT_FALSE(r.applied_at);
+  EXPECT_EQ(r.applied_by, "");
+  EXPECT_EQ(r.checksum, "");
+  EXPECT_FALSE(r.duration_ms);
+  EXPECT_FALSE(r.reverted_at);
+}
+
 void check_a_claim_not_started_is_given_back_as_the_record_was(LogStoreHarness& h) {
   store::LogStore& s = *h.store;
   core::Migration fresh = migration("001-a.json");
@@ -353,6 +379,8 @@ const std::vector<LogStoreCheck>& log_store_checks() {
       {"AnOutcomeIsWrittenWhenTheNextClaimIsRefused", check_an_outcome_is_written_when_the_next_claim_is_refused},
       {"ARevertIsClaimedAndFencedTheSameWay", check_a_revert_is_claimed_and_fenced_the_same_way},
       {"MarkWritesOnlyOverTheRecordItRead", check_mark_writes_only_over_the_record_it_read},
+      {"MarkKeepsTheFirstApplicationAndPendingClearsTheRun",
+       check_mark_keeps_the_first_application_and_pending_clears_the_run},
       {"AClaimNotStartedIsGivenBackAsTheRecordWas", check_a_claim_not_started_is_given_back_as_the_record_was},
       {"BaselineInsertsStopAtANameThatHasARecord", check_baseline_inserts_stop_at_a_name_that_has_a_record},
       {"MetadataGoesToTheClaimedRecordOnly", check_metadata_goes_to_the_claimed_record_only},

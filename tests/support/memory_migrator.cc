@@ -186,12 +186,22 @@ Result<void> MemoryLogStore::set_status(const std::string& name, const core::Mig
   auto claimed = claim(
       name, request,
       [&](core::LogRecord& r) {
+        bool was_applied = r.status == core::kStatusApplied;
         r.status = status;
         if (m) r.version = m->version;
         if (status == core::kStatusApplied) {
-          r.applied_at = at;
-          r.applied_by = request.by;
+          if (!was_applied) {
+            r.applied_at = at;
+            r.applied_by = request.by;
+          }
           if (m) r.checksum = m->checksum;
+          r.reverted_at.reset();
+          r.reverted_by.clear();
+        } else if (status == core::kStatusPending) {
+          r.applied_at.reset();
+          r.applied_by.clear();
+          r.duration_ms.reset();
+          r.checksum.clear();
           r.reverted_at.reset();
           r.reverted_by.clear();
         } else if (status == core::kStatusReverted) {
