@@ -8,6 +8,7 @@
 #include "fanout.h"
 #include "options.h"
 #include "output.h"
+#include "signals.h"
 
 namespace mongomigrate::cli {
 namespace {
@@ -28,13 +29,18 @@ Json import_json(const ImportReport& r) {
                         {"appliedAt", json_time(m.applied_at)},
                         {"migrationBlock", json_optional(m.migration_block)}});
   }
-  Json out = json_document(true);
+  Json disagreements = Json::array();
+  for (const ImportDisagreement& d : r.disagreements) {
+    disagreements.push_back({{"name", json_name(d.name)}, {"status", json_text(d.status)}});
+  }
+  Json out = json_document(r.disagreements.empty());
   out["source"] = to_string(r.source);
   out["sourceCollection"] = json_text(r.source_collection);
   out["dryRun"] = r.dry_run;
   out["version"] = json_optional(r.version);
   out["imported"] = std::move(imported);
   out["alreadyRecorded"] = json_names(r.already_recorded);
+  out["disagreements"] = std::move(disagreements);
   out["missing"] = json_names(r.missing);
   return out;
 }
@@ -50,10 +56,25 @@ void print_human(const ImportReport& r) {
   for (const std::string& name : r.already_recorded) {
     fmt::print("  already in the log, left as it is: {}\n", core::printable(name));
   }
+  for (const ImportDisagreement& d : r.disagreements) {
+    fmt::print("  recorded here as {}, left as it is: {}\n", core::printable(d.status), core::printable(d.name));
+  }
   for (const std::string& name : r.missing) fmt::print("  no migration here, skipped: {}\n", core::printable(name));
   std::size_t n = r.imported.size();
   fmt::print("{} migration{} {} applied; none was run.\n", n, n == 1 ? "" : "s",
              r.dry_run ? "would be recorded" : "recorded");
+}
+
+// 1 when the two logs disagree on a migration: nothing is lost (the rest
+// is imported), but a person has to look.
+int disagreement_exit(const ImportReport& r) { return r.disagreements.empty() ? 0 : 1; }
+
+std::string disagreement_message(const ImportReport& r) {
+  const ImportDisagreement& first = r.disagreements.front();
+  return fmt::format("mongo-migrate: {} migration(s) {} recorded applied are recorded otherwise here ({} is {}), and "
+                     "were left as they are: check their data, then `mark <name> --as applied` or `run <name>`\n",
+                     r.disagreements.size(), to_string(r.source), core::printable(first.name),
+                     core::printable(first.status));
 }
 
 CLI::App* add_source(CLI::App& parent, const char* name, const char* description, const char* collection_option,
@@ -97,10 +118,18 @@ CommandSpec add_import_command(CLI::App& app, GlobalOptions& global) {
               return run_fan_out(global, {.name = "import", .writes = !a.dry_run, .body = [source, options](Migrator& m) {
                                             auto report = m.import_from(source, options);
                                             if (!report) return error_outcome(report.error());
-                                            return DatabaseOutcome{
+                                            DatabaseOutcome outcome{
+                                                .exit_code = disagreement_exit(*report),
                                                 .counts = {{report->dry_run ? "would import" : "imported",
                                                             static_cast<long long>(report->imported.size())}},
                                                 .json = import_json(*report)};
+                                            for (const ImportDisagreement& d : report->disagreements) {
+                                              outcome.warnings.push_back(fmt::format(
+                                                  "{} is recorded here as {}, though {} recorded it applied: left "
+                                                  "as it is",
+                                                  d.name, d.status, to_string(report->source)));
+                                            }
+                                            return outcome;
                                           }});
             }
             auto migrator = open_migrator(global);
@@ -112,7 +141,8 @@ CommandSpec add_import_command(CLI::App& app, GlobalOptions& global) {
             } else {
               print_human(*report);
             }
-            return 0;
+            if (!report->disagreements.empty()) write_stderr(disagreement_message(*report));
+            return disagreement_exit(*report);
           }};
 }
 

@@ -132,12 +132,15 @@ Result<ImportReport> Migrator::import_from(ImportSource source, const ImportOpti
     if (!fresh) return std::unexpected(fresh.error());
     ImportReport& report = fresh->report;
     const std::string applied_by = fmt::format("import from {}", to_string(source));
+    // golang-migrate keeps no times: one time for all, in the report too.
+    const TimestampMs now = core::now_ms();
     for (std::size_t i = 0; i < report.imported.size(); ++i) {
-      const ImportedMigration& item = report.imported[i];
+      ImportedMigration& item = report.imported[i];
+      if (!item.applied_at) item.applied_at = now;
       const core::Migration& m = *fresh->migrations[i];
       if (auto r = session.still_ours("importing " + m.name); !r) return std::unexpected(r.error());
       // No record was seen under the lease: the claim inserts one, as applied.
-      if (auto r = impl_->log().set_status(m.name, &m, core::kStatusApplied, item.applied_at.value_or(core::now_ms()),
+      if (auto r = impl_->log().set_status(m.name, &m, core::kStatusApplied, *item.applied_at,
                                            {.seen = std::nullopt, .owner = session.owner(), .by = applied_by});
           !r) {
         return std::unexpected(r.error());

@@ -44,8 +44,18 @@ struct ImportOptions {
 struct ImportedMigration {
   std::string name;    // our migration (the file in --dir)
   std::string source;  // what the other tool recorded: its fileName, or "version N"
-  std::optional<TimestampMs> applied_at;        // kept from migrate-mongo; golang-migrate records none
+  // Kept from migrate-mongo; golang-migrate keeps none: the import's time
+  // (none in a dry run).
+  std::optional<TimestampMs> applied_at;
   std::optional<std::int64_t> migration_block;  // migrate-mongo's, when present
+};
+
+// A migration the other tool recorded applied that mongo-migrate's log
+// records otherwise: `status` is the log's (failed, reverted, pending,
+// running).
+struct ImportDisagreement {
+  std::string name;
+  std::string status;
 };
 
 struct ImportReport {
@@ -54,8 +64,11 @@ struct ImportReport {
   bool dry_run = false;
   // Recorded applied (a dry run: would be), in run order.
   std::vector<ImportedMigration> imported;
-  // Already in mongo-migrate's log: left as they are.
+  // Already in mongo-migrate's log as applied: left as they are.
   std::vector<std::string> already_recorded;
+  // In mongo-migrate's log but not as applied, though the other tool says
+  // applied: left as they are, for a person to settle (the CLI exits 1).
+  std::vector<ImportDisagreement> disagreements;
   // The other tool's records with no migration here (only with allow_missing).
   std::vector<std::string> missing;
   // golang-migrate's recorded version (nullopt for migrate-mongo; -1: none applied).

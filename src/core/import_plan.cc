@@ -46,11 +46,16 @@ std::unordered_map<std::string, const LogRecord*> by_name(const std::vector<LogR
   return index;
 }
 
-// Adds `m` to the plan, or to `already_recorded` if our log has it.
+// Adds `m` to the plan; if our log has it, to `already_recorded` (applied)
+// or `disagreements` (any other status).
 void plan_one(ImportPlan& plan, const std::unordered_map<std::string, const LogRecord*>& recorded,
               const Migration& m, ImportedMigration item) {
-  if (recorded.contains(m.name)) {
-    plan.report.already_recorded.push_back(m.name);
+  if (auto it = recorded.find(m.name); it != recorded.end()) {
+    if (it->second->status == kStatusApplied) {
+      plan.report.already_recorded.push_back(m.name);
+    } else {
+      plan.report.disagreements.push_back({m.name, it->second->status});
+    }
     return;
   }
   plan.report.imported.push_back(std::move(item));

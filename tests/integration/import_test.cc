@@ -7,9 +7,12 @@
 // another tool's records is refused by every command.
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -256,6 +259,53 @@ TEST_F(ImportTest, GolangMigrateRecordsEveryVersionAtOrBelowTheRecordedOne) {
   EXPECT_TRUE(contains(again.out, R"("version":2,"imported":[],"alreadyRecorded":["1_create_users.json","2_add_index.json"])"))
       << again.out;
   EXPECT_EQ(probe().snapshot(), before) << "idempotent";
+}
+
+// golang-migrate keeps no times: every record gets the import's one time,
+// and the report shows it (it said null while the log held a time).
+TEST_F(ImportTest, GolangMigrateRecordsShowTheOneTimeTheyAreGiven) {
+  write_migration("1_create_users.json", insert_migration("1"));
+  write_migration("2_add_index.json", insert_migration("2"));
+  probe().insert("schema_migrations", gm_state(2, false));
+  ProcessResult r = run({"import", "golang-migrate", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_EQ(json_schema_problems(r.out, "import"), "") << r.out;
+  std::smatch first;
+  ASSERT_TRUE(std::regex_search(r.out, first, std::regex(R"re("appliedAt":"([^"]+)")re"))) << r.out;
+  const std::string at = first[1];
+  const std::string field = R"("appliedAt":")" + at + R"(")";
+  std::size_t times = 0;
+  for (std::size_t pos = r.out.find(field); pos != std::string::npos; pos = r.out.find(field, pos + 1)) ++times;
+  EXPECT_EQ(times, 2u) << "one time for both: " << r.out;
+  EXPECT_EQ(probe().count("migrationlogs", R"({"appliedAt": {"$date": ")" + at + R"("}})"), 2)
+      << "the time written is the one reported: " << at;
+}
+
+// A migration the other tool recorded applied that our log records
+// otherwise (failed here) is listed apart and left as it is; the rest is
+// imported, and the exit code (1) says a person has to look.
+TEST_F(ImportTest, ARecordTheTwoLogsDisagreeOnIsListedAndExits1) {
+  write_abc();
+  probe().insert("changelog", mm_record("20240101120000-add-a.js", "2024-01-01T12:00:00Z"));
+  probe().insert("changelog", mm_record("20240102120000-add-b.js", "2024-01-02T12:00:00Z"));
+  probe().insert("migrationlogs", R"({"name": ")" + std::string(kB) + R"(", "status": "failed", "error": "boom"})");
+
+  ProcessResult r = run({"import", "migrate-mongo"});
+  EXPECT_EQ(r.exit_code, 1) << describe(r);
+  EXPECT_TRUE(contains(r.out, std::string("imported ") + kA)) << describe(r);
+  EXPECT_TRUE(contains(r.out, std::string("recorded here as failed, left as it is: ") + kB)) << describe(r);
+  EXPECT_TRUE(contains(r.err, "check their data, then `mark <name> --as applied`")) << describe(r);
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_EQ(log_field(kA, "status"), "applied");
+  EXPECT_EQ(log_field(kB, "status"), "failed") << "left as it is";
+  EXPECT_EQ(log_field(kB, "error"), "boom");
+
+  ProcessResult json = run({"import", "migrate-mongo", "--json"});
+  EXPECT_EQ(json.exit_code, 1) << describe(json);
+  EXPECT_EQ(json_schema_problems(json.out, "import"), "") << json.out;
+  EXPECT_TRUE(contains(json.out, R"({"schema":1,"ok":false,)")) << json.out;
+  EXPECT_TRUE(contains(json.out, R"("disagreements":[{"name":")" + std::string(kB) + R"(","status":"failed"}])"))
+      << json.out;
 }
 
 TEST_F(ImportTest, GolangMigrateBadInputsWriteNothing) {

@@ -75,7 +75,11 @@ TEST(ImportPlanMigrateMongo, LeavesMigrationsAlreadyInTheLogAsTheyAre) {
                                         {mm("001-a.js"), mm("002-b.js"), mm("003-c.js")}, "changelog", false);
   ASSERT_TRUE(plan) << plan.error().message;
   EXPECT_EQ(names(plan->report), std::vector<std::string>{"003-c.json"});
-  EXPECT_EQ(plan->report.already_recorded, (std::vector<std::string>{"001-a.json", "002-b.json"}));
+  EXPECT_EQ(plan->report.already_recorded, (std::vector<std::string>{"001-a.json"}));
+  // Applied by migrate-mongo, reverted here: the two logs disagree.
+  ASSERT_EQ(plan->report.disagreements.size(), 1u);
+  EXPECT_EQ(plan->report.disagreements[0].name, "002-b.json");
+  EXPECT_EQ(plan->report.disagreements[0].status, "reverted");
 }
 
 TEST(ImportPlanMigrateMongo, RefusesRecordsWithNoMigrationUnlessAllowed) {
