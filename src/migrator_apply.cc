@@ -164,6 +164,11 @@ Result<RunReport> Migrator::run_pending(const RunOptions& options) {
     if (!records) return std::unexpected(records.error());
     plan = core::plan_up(catalog, *records, {.live_lease = true, .lease_owner = session.owner()}, last);
     if (auto order = check_order(plan, options); !order) return std::unexpected(order.error());
+    // The plan may have grown while we waited (a live runner's migration
+    // settled): what is new is checked before anything is claimed.
+    if (auto sizes = impl_->check_command_sizes(plan.to_apply, /*down=*/false); !sizes) {
+      return std::unexpected(sizes.error());
+    }
     if (auto r = impl_->log().ensure_indexes(); !r) return std::unexpected(r.error());
     report.out_of_order.clear();  // from here: the ones applied
     report.blocked_by = plan.blocked_by;

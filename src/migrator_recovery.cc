@@ -167,6 +167,11 @@ Result<std::vector<std::string>> Migrator::Impl::write_baseline(const std::vecto
   std::vector<std::string> marked;
   runner::RunnerIdentity me = runner::RunnerIdentity::current(options.by);
   auto stopped_here = [&](const std::string& next) {
+    if (!marked.empty() && marked.size() == steps.size()) {
+      return fmt::format("stopped after baselining all {} migrations (up to {}), each recorded applied with its "
+                         "event: nothing is left to do",
+                         marked.size(), marked.back());
+    }
     return marked.empty() ? fmt::format("stopped before baselining {}; nothing was recorded", next)
                           : fmt::format("stopped after baselining {} of {} migrations (up to {}), each recorded "
                                         "applied with its event; the rest are not recorded: run baseline again to "

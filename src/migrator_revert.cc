@@ -74,6 +74,10 @@ Result<RunReport> Migrator::Impl::revert_planned(core::DownRequest request, cons
     plan = core::plan_down(catalog, *records, {.live_lease = true, .lease_owner = session.owner()}, request);
     if (plan.refusal) return std::unexpected(*plan.refusal);
     if (plan.to_revert.empty()) return report;
+    // Newer migrations may have been applied while we waited (`down --count`).
+    if (auto sizes = impl.check_command_sizes(plan.to_revert, /*down=*/true); !sizes) {
+      return std::unexpected(sizes.error());
+    }
     if (auto r = session.still_ours("reverting " + plan.to_revert.front()->name); !r) {
       return std::unexpected(r.error());
     }

@@ -236,6 +236,7 @@ Result<std::size_t> MemoryLogStore::insert_applied(std::span<const core::Migrati
                                        .checksum = m->checksum, .applied_by = by});
     ++written;
   }
+  if (after_insert_applied) after_insert_applied();
   return written;
 }
 

@@ -58,6 +58,8 @@ class MemoryLogStore final : public store::LogStore {
   void put(core::LogRecord record);
   // How many writes of records were made (claims and fenced writes).
   int record_writes() const;
+  // Called after each insert_applied() (to act between baseline's batches).
+  std::function<void()> after_insert_applied;
 
  private:
   using Change = std::function<void(core::LogRecord&)>;

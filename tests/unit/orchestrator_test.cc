@@ -446,6 +446,55 @@ TEST_F(OrchestratorTest, ACommandOverTheServersLimitIsRefusedBeforeAnythingIsWri
   EXPECT_EQ(status("002-b.json"), "applied");
 }
 
+// The plan made again under the lock is checked too: `down` that waited
+// while another runner applied a migration with an oversized `down`
+// reverts nothing.
+TEST_F(OrchestratorTest, AnOversizedCommandPlannedUnderTheLockIsRefusedBeforeAnythingIsWritten) {
+  write("001-a.json", migration("a"));
+  write("002-b.json", R"({"up": [{"insert": "b", "documents": [{"_id": 1}]}],
+                         "down": [{"delete": "b", "deletes": [{"q": {"s": "a long string, longer than the limit"},
+                                                              "limit": 0}]}]})");
+  ASSERT_TRUE(migrator().run("001-a.json"));
+  db_.max_command_bytes = 90;
+  hold_lease(60'000);
+  const std::size_t writes = db_.log->record_writes();
+  MigratorOptions options{.uri = "memory://", .database = "test", .directory = dir_.path(),
+                          .lock = {.lease = 1s, .renew_every = 300ms, .timeout = 5s, .poll = 10ms}};
+  bool applied_meanwhile = false;
+  options.on_lock_wait = [&](const LeaseHolder& holder) {
+    if (applied_meanwhile) return;
+    applied_meanwhile = true;
+    db_.log->put({.id = "000000000000000000000042", .name = "002-b.json", .status = "applied", .checksum = "x"});
+    ASSERT_TRUE(MemoryLockStore(db_.lock).release(holder));
+  };
+  auto refused = MigratorTesting::make(options, db_).revert_last(1);
+  ASSERT_TRUE(applied_meanwhile);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind, ErrorKind::kBadInput) << refused.error().message;
+  EXPECT_NE(refused.error().message.find("002-b.json"), std::string::npos) << refused.error().message;
+  EXPECT_EQ(status("002-b.json"), "applied") << "not claimed";
+  EXPECT_EQ(status("001-a.json"), "applied");
+  EXPECT_EQ(db_.log->record_writes(), writes) << "nothing written";
+  EXPECT_FALSE(db_.lock->holder()) << "the lease is released";
+}
+
+// A stop asked for during baseline's last batch: everything is recorded,
+// and the message says so (it said "the rest are not recorded").
+TEST_F(OrchestratorTest, BaselineStoppedDuringItsLastBatchSaysNothingIsLeft) {
+  for (const char* n : {"001-a.json", "002-b.json"}) write(n, migration(n));
+  std::atomic<int> stop{0};
+  db_.log->after_insert_applied = [&] { stop = 15; };
+  auto stopped = MigratorTesting::make(
+      {.uri = "memory://", .database = "test", .directory = dir_.path(), .stop = &stop}, db_).baseline("002-b.json");
+  ASSERT_FALSE(stopped);
+  EXPECT_EQ(stopped.error().kind, ErrorKind::kInterrupted);
+  EXPECT_TRUE(stopped.error().message.ends_with("stopped after baselining all 2 migrations (up to 002-b.json), each "
+                                                "recorded applied with its event: nothing is left to do"))
+      << stopped.error().message;
+  EXPECT_EQ(status("002-b.json"), "applied");
+  EXPECT_EQ(events("baselined"), 2);
+}
+
 TEST_F(OrchestratorTest, BaselineRefusesUnfinishedRecordsAndStopsOnARequest) {
   for (const char* n : {"001-a.json", "002-b.json", "003-c.json", "004-d.json"}) write(n, migration(n));
   db_.log->put({.id = "000000000000000000000099", .name = "002-b.json", .status = "failed"});
