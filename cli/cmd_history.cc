@@ -42,7 +42,7 @@ DatabaseOutcome history_outcome(Migrator& m, int limit) {
   std::string line = fmt::format("{} event{}", events->size(), events->size() == 1 ? "" : "s");
   if (!events->empty()) {
     const HistoryEvent& e = events->front();
-    line += fmt::format(", newest: {} {} at {}", e.action, e.name.empty() ? "-" : core::printable(e.name),
+    line += fmt::format(", newest: {} {} at {}", core::printable(e.action), e.name.empty() ? "-" : core::printable(e.name),
                         human_time(e.at));
   }
   return DatabaseOutcome{.counts = {{"events", static_cast<long long>(events->size())}},
@@ -91,7 +91,7 @@ CommandSpec add_history_command(CLI::App& app, GlobalOptions& global) {
                                                                      : Color::kNone;
               std::string detail = e.error;
               if (!e.reason.empty()) detail += (detail.empty() ? "" : "; ") + e.reason;
-              table.add_row({human_time(e.at), e.action, e.name.empty() ? "-" : core::printable(e.name),
+              table.add_row({human_time(e.at), core::printable(e.action), e.name.empty() ? "-" : core::printable(e.name),
                              core::printable(e.by), human_duration(e.duration_ms), core::printable(detail)},
                             {Color::kNone, c});
             }

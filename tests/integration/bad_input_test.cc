@@ -316,6 +316,23 @@ TEST_F(BadInputTest, ControlCharactersFromTheLogAreShownEscaped) {
   }
 }
 
+TEST_F(BadInputTest, AnEventsActionFromTheLogIsShownEscaped) {
+  // The action column is the log's text like the others: an event written
+  // by another tool (or a hand) must not reach the terminal raw.
+  write_migration("001-good.json", kGood);
+  ASSERT_EQ(cli({"up"}).exit_code, 0);
+  probe().command(R"({"update": "migrationlogs_events", "updates": [{"q": {}, "u": {"$set": {"action": )"
+                  R"("applied\u001b[2J\r"}}, "multi": true}]})");
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"history"}, {"history", "--dbs", db()}}) {
+    ProcessResult r = cli(args);
+    SCOPED_TRACE(args.back());
+    EXPECT_EQ(r.exit_code, 0) << describe(r);
+    EXPECT_EQ((r.out + r.err).find_first_of("\x1b\r"), std::string::npos) << describe(r);
+    EXPECT_TRUE(contains(r.out, "applied\\x1b[2J\\r")) << describe(r);
+  }
+}
+
 TEST_F(BadInputTest, InvalidCollectionNameIsAUsageError) {
   write_migration("001-good.json", kGood);
   for (const char* name : {"bad$name", "$cmd", "", "a\tb"}) {
