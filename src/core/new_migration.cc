@@ -207,6 +207,14 @@ std::expected<NextPrefix, std::string> next_prefix(const std::vector<std::string
       if (at <= newest) at = newest + std::chrono::seconds(1);
     }
     next.prefix = format_timestamp(at);
+    // Past 9999-12-31 23:59:59 the year takes a fifth digit, and a
+    // 15-digit name sorts before every 14-digit one ("1" < "9"): it would
+    // run first, not last.
+    if (next.prefix.size() != 14) {
+      return std::unexpected(fmt::format("the timestamps are full: {} is the latest 14-digit timestamp, and {} would "
+                                         "sort before it; rename the files or use a sequence",
+                                         top_timestamp ? top_timestamp_text : format_timestamp(now), next.prefix));
+    }
   }
   return next;
 }

@@ -33,7 +33,8 @@ struct NextPrefix {
 // `now` as YYYYMMDDHHMMSS (one second past the newest existing one if that
 // is not earlier). An empty directory gets `empty_default` (a sequence
 // starts at 001). A mix: the majority, ties to timestamps. Error: a
-// sequence that has no room left in its width (999).
+// sequence that has no room left in its width (999), or a timestamp past
+// the year 9999 (it would take 15 digits and sort first).
 std::expected<NextPrefix, std::string> next_prefix(const std::vector<std::string>& existing, Naming empty_default,
                                                    std::chrono::sys_seconds now);
 

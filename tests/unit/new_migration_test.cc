@@ -61,6 +61,15 @@ TEST(NextPrefix, TimestampIsNowInUtcAndAfterTheNewest) {
   EXPECT_EQ(prefix({"20301231235959-future.json"}), "20310101000000");
 }
 
+TEST(NextPrefix, TimestampsPastTheYear9999AreRefusedAsAFullSequenceIs) {
+  // One second on is year 10000: "100000101000000-next" sorts before
+  // "99991231235959-z", so it would run first.
+  auto full = next_prefix({"99991231235959-z.json"}, Naming::kTimestamp, kNow);
+  ASSERT_FALSE(full) << full->prefix;
+  EXPECT_NE(full.error().find("99991231235959"), std::string::npos) << full.error();
+  EXPECT_EQ(prefix({"99991231235958-z.json"}), "99991231235959");
+}
+
 TEST(NextPrefix, AMixTakesTheMajorityAndSaysWhy) {
   auto seq = next_prefix({"001-a.json", "002-b.json", "20240115093000-c.json"}, Naming::kTimestamp, kNow);
   ASSERT_TRUE(seq);
