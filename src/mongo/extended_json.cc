@@ -19,8 +19,63 @@ struct JsonReaderDeleter {
   void operator()(bson_json_reader_t* r) const { bson_json_reader_destroy(r); }
 };
 
+// Where the text stands at byte `offset`, as a JSON scanner sees it: the
+// open brackets around it (innermost last), the last character outside a
+// string and white space before it, and where the top-level value closed
+// (npos while it is open). Strings are skipped whole, escapes included.
+struct ScanState {
+  std::string open;
+  char last = '\0';
+  std::size_t closed_at = std::string_view::npos;
+};
+ScanState scan_to(std::string_view text, std::size_t offset) {
+  ScanState state;
+  bool in_string = false, escaped = false;
+  for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+        state.last = c;
+      }
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
+    state.last = c;
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      state.open.push_back(c);
+    } else if ((c == '}' || c == ']') && !state.open.empty()) {
+      state.open.pop_back();
+      if (state.open.empty() && state.closed_at == std::string_view::npos) state.closed_at = i + 1;
+    }
+  }
+  return state;
+}
+
+std::string line_and_column(std::string_view text, std::size_t offset) {
+  std::size_t line = 1, column = 1;
+  for (std::size_t i = 0; i < offset; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return fmt::format("line {}, column {} (byte offset {})", line, column, offset);
+}
+
 // libbson reports `Got parse error at "x", position 21: "TRAILING_COMMA"`;
-// turn the position into line and column and the code into words.
+// turn the position into line and column and the code into words. Its
+// words for two common mistakes say nothing to a person ("cant insert",
+// "special expected"): text after the top-level object and a key without
+// quotes get a sentence of their own.
 std::string describe_syntax_error(std::string_view text, const char* message) {
   static const std::regex kPattern(R"(position (\d+): \"([A-Z_]+)\")");
   std::cmatch match;
@@ -33,18 +88,19 @@ std::string describe_syntax_error(std::string_view text, const char* message) {
   }
   std::size_t offset = std::stoul(match[1].str());
   if (offset > text.size()) offset = text.size();
-  std::size_t line = 1, column = 1;
-  for (std::size_t i = 0; i < offset; ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
+  ScanState state = scan_to(text, offset);
+  std::string reason;
+  if (state.closed_at != std::string_view::npos) {
+    // libbson reads on past the object and trips over what follows it.
+    reason = "unexpected text after the closing } of the top-level object";
+  } else if (match[2].str() == "SPECIAL_EXPECTED" && !state.open.empty() && state.open.back() == '{' &&
+             (state.last == '{' || state.last == ',')) {
+    reason = "keys must be quoted strings (\"key\": value)";
+  } else {
+    reason = match[2].str();
+    for (char& c : reason) c = c == '_' ? ' ' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
-  std::string reason = match[2].str();
-  for (char& c : reason) c = c == '_' ? ' ' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return fmt::format("invalid JSON at line {}, column {} (byte offset {}): {}", line, column, offset, reason);
+  return fmt::format("invalid JSON at {}: {}", line_and_column(text, offset), reason);
 }
 
 FieldKind kind_of(bson_type_t t) {
@@ -147,6 +203,16 @@ std::expected<std::vector<std::uint8_t>, std::string> parse_json_object(std::str
   ScopedBson rest;
   if (bson_json_reader_read(reader.get(), rest.get(), &error) != 0) {
     return std::unexpected("invalid JSON: unexpected content after the top-level object");
+  }
+  // libbson skips a comma after the object and what follows it ("{...}, {}").
+  std::size_t start = text.find_first_not_of(" \t\r\n");
+  std::size_t end = scan_to(text, text.size()).closed_at;
+  if (start != std::string_view::npos && text[start] == '{' && end != std::string_view::npos) {
+    if (std::size_t extra = text.find_first_not_of(" \t\r\n", end); extra != std::string_view::npos) {
+      return std::unexpected(fmt::format("invalid JSON at {}: unexpected text after the closing }} of the top-level "
+                                         "object",
+                                         line_and_column(text, extra)));
+    }
   }
   const std::uint8_t* data = bson_get_data(doc.get());
   return std::vector<std::uint8_t>(data, data + doc.get()->len);

@@ -60,5 +60,32 @@ TEST(ExtendedJson, OneObjectOnlyWithTheErrorInWords) {
   EXPECT_TRUE(parse_json_object(R"({"a": )").error().starts_with("invalid JSON: incomplete"));
 }
 
+TEST(ExtendedJson, TextAfterTheObjectIsNamedAsSuchWithItsPlace) {
+  // libbson's own words were "cant insert", "special expected" or nothing.
+  for (const char* text : {"{\"up\": []}\n1", "{\"up\": []}\nx", "{\"up\": []}\n[1]", "{\"up\": []}\ntrue",
+                           "{\"up\": []}\n// note", "{\"up\": []}\n}"}) {
+    SCOPED_TRACE(text);
+    EXPECT_EQ(parse_json_object(text).error(),
+              "invalid JSON at line 2, column 1 (byte offset 11): unexpected text after the closing } of the "
+              "top-level object");
+  }
+  EXPECT_EQ(parse_json_object("{\"up\": []}, {}").error(),
+            "invalid JSON at line 1, column 11 (byte offset 10): unexpected text after the closing } of the "
+            "top-level object");
+  // A brace inside a string does not close the object.
+  EXPECT_TRUE(parse_json_object(R"({"a": "}"})").has_value());
+}
+
+TEST(ExtendedJson, AKeyWithoutQuotesIsNamedAsSuch) {
+  EXPECT_EQ(parse_json_object("{up: [{ping: 1}]}").error(),
+            "invalid JSON at line 1, column 2 (byte offset 1): keys must be quoted strings (\"key\": value)");
+  EXPECT_EQ(parse_json_object("{\"up\": [{ping: 1}]}").error(),
+            "invalid JSON at line 1, column 10 (byte offset 9): keys must be quoted strings (\"key\": value)");
+  EXPECT_EQ(parse_json_object("{\"up\": [],\n down: []}").error(),
+            "invalid JSON at line 2, column 2 (byte offset 12): keys must be quoted strings (\"key\": value)");
+  EXPECT_EQ(parse_json_object("{'up': []}").error(),
+            "invalid JSON at line 1, column 2 (byte offset 1): keys must be quoted strings (\"key\": value)");
+}
+
 }  // namespace
 }  // namespace mongomigrate::mongo
