@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "core/duration.h"
+#include "core/uri_redaction.h"
 
 namespace mongomigrate::core {
 namespace {
@@ -80,7 +81,8 @@ const Setting& Settings::get(std::string_view key) const {
 std::string database_in_uri(std::string_view uri) {
   std::size_t scheme = uri.find("://");
   if (scheme == std::string_view::npos) return "";
-  std::string_view rest = uri.substr(scheme + 3);
+  // After the user-info: its password may hold a '/' or a '?'.
+  std::string_view rest = uri.substr(host_list_start(uri));
   rest = rest.substr(0, rest.find('?'));
   std::size_t slash = rest.find('/');
   if (slash == std::string_view::npos) return "";

@@ -23,24 +23,100 @@ std::size_t after_scheme(std::string_view uri) {
   return scheme == std::string_view::npos ? 0 : scheme + 3;
 }
 
-// Where the user-info's password is: [begin, end), or nothing.
+// Bytes [begin, end) of a URI.
 struct Span {
   std::size_t begin;
   std::size_t end;
 };
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+// Whether `hosts` reads as a host list: host[:port] or [ipv6][:port], comma
+// separated, each port all digits. "admin:se" (a user and the start of a
+// password) does not.
+bool looks_like_hosts(std::string_view hosts) {
+  if (hosts.empty()) return false;
+  for (std::size_t pos = 0; pos <= hosts.size();) {
+    std::size_t comma = hosts.find(',', pos);
+    if (comma == std::string_view::npos) comma = hosts.size();
+    std::string_view host = hosts.substr(pos, comma - pos);
+    std::string_view port;
+    if (host.starts_with('[')) {
+      std::size_t close = host.find(']');
+      if (close == std::string_view::npos || close == 1) return false;
+      std::string_view rest = host.substr(close + 1);
+      if (!rest.empty()) {
+        if (rest[0] != ':' || rest.size() == 1) return false;
+        port = rest.substr(1);
+      }
+    } else {
+      if (std::size_t colon = host.find(':'); colon != std::string_view::npos) {
+        port = host.substr(colon + 1);
+        host = host.substr(0, colon);
+        if (port.empty()) return false;
+      }
+      if (host.empty() || host.find_first_of("@:/?[]") != std::string_view::npos) return false;
+    }
+    if (!std::ranges::all_of(port, is_digit)) return false;
+    pos = comma + 1;
+  }
+  return true;
+}
+
+// Whether `at` (an '@' after the first '?' at `question`) lies in the value of
+// an option: the text from the '?' up to it is key=value pairs separated by
+// '&' or ';', each key made of letters (as every URI option's name is).
+bool in_an_option_value(std::string_view uri, std::size_t question, std::size_t at) {
+  std::string_view options = uri.substr(question + 1, at - question - 1);
+  std::size_t last = options.find_last_of("&;");
+  std::string_view current = last == std::string_view::npos ? options : options.substr(last + 1);
+  std::size_t eq = current.find('=');
+  if (eq == std::string_view::npos || eq == 0 || !std::ranges::all_of(current.substr(0, eq), is_alpha)) return false;
+  // The options before it are pairs too.
+  for (std::string_view rest = last == std::string_view::npos ? std::string_view() : options.substr(0, last);
+       !rest.empty();) {
+    std::size_t sep = rest.find_first_of("&;");
+    std::string_view pair = rest.substr(0, sep);
+    std::size_t e = pair.find('=');
+    if (e == std::string_view::npos || e == 0 || !std::ranges::all_of(pair.substr(0, e), is_alpha)) return false;
+    if (sep == std::string_view::npos) break;
+    rest.remove_prefix(sep + 1);
+  }
+  return true;
+}
+
+// The '@' that ends the user-info, or npos when there is none. A password
+// may hold unescaped '@', '/', '?' or ':' (an invalid URI, but one a person
+// may type), and an option's value may hold an '@' (appname=me@laptop). So
+// the last '@' ends the user-info, unless the text reads unmistakably as
+// [user-info@]hosts[/db]?options with that '@' in an option's value: the
+// hosts a host list (a port of digits), the options pairs. When unsure,
+// the last '@': over-redacting beats printing part of a password.
+std::size_t userinfo_end(std::string_view uri) {
+  std::size_t start = after_scheme(uri);
+  std::size_t last_at = uri.rfind('@');
+  if (last_at == std::string_view::npos || last_at < start) return std::string_view::npos;
+  std::size_t boundary = uri.find_first_of("/?", start);
+  if (boundary == std::string_view::npos || boundary > last_at) return last_at;  // nothing to mistake
+  // Read the other way: the user-info ends before the first '/' or '?'.
+  std::size_t at = uri.rfind('@', boundary);
+  std::size_t hosts_begin = at == std::string_view::npos || at < start ? start : at + 1;
+  std::size_t question = uri.find('?', boundary);
+  if (question != std::string_view::npos && question < last_at &&
+      looks_like_hosts(uri.substr(hosts_begin, boundary - hosts_begin)) &&
+      uri.substr(boundary, question - boundary).find('@') == std::string_view::npos &&
+      in_an_option_value(uri, question, last_at)) {
+    return hosts_begin == start ? std::string_view::npos : at;
+  }
+  return last_at;
+}
+
+// Where the user-info's password is, or nothing.
 std::optional<Span> password_span(std::string_view uri) {
   std::size_t start = after_scheme(uri);
-  // The user-info ends at an '@'. A password may hold unescaped '@', '/' or
-  // ':' (an invalid URI, but one a person may type), so take the last '@'
-  // before the options: over-redacting beats printing part of a password.
-  std::size_t options = uri.find('?', start);
-  std::size_t at = uri.rfind('@', options);
-  // No '@' before the '?': the '?' may be in the password, unless a '/' came
-  // first (then it starts the options, and an '@' after it is an option's, as
-  // in appname=me@laptop).
-  bool path_first = uri.substr(start, options - start).find('/') != std::string_view::npos;
-  if ((at == std::string_view::npos || at < start) && !path_first) at = uri.rfind('@');
-  if (at == std::string_view::npos || at < start) return std::nullopt;
+  std::size_t at = userinfo_end(uri);
+  if (at == std::string_view::npos) return std::nullopt;
   std::size_t colon = uri.find(':', start);
   if (colon == std::string_view::npos || colon > at) return std::nullopt;
   return Span{colon + 1, at};
@@ -48,8 +124,8 @@ std::optional<Span> password_span(std::string_view uri) {
 
 // Where the options start (after the '?'), or npos.
 std::size_t options_start(std::string_view uri) {
-  std::optional<Span> password = password_span(uri);
-  std::size_t from = password ? password->end : after_scheme(uri);
+  std::size_t at = userinfo_end(uri);
+  std::size_t from = at == std::string_view::npos ? after_scheme(uri) : at;
   std::size_t question = uri.find('?', from);
   return question == std::string_view::npos ? question : question + 1;
 }
@@ -130,6 +206,11 @@ std::string uri_problem(std::string_view uri) {
            "name as %40; the URI is not shown, as it may hold a password)";
   }
   return "";
+}
+
+std::size_t host_list_start(std::string_view uri) {
+  std::size_t at = userinfo_end(uri);
+  return at == std::string_view::npos ? after_scheme(uri) : at + 1;
 }
 
 std::string redact_uri(std::string_view uri) {

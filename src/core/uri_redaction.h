@@ -21,8 +21,16 @@ inline constexpr std::size_t kMaxUriBytes = 16 * 1024;
 // quotes the URI; it completes "invalid MongoDB URI: ".
 std::string uri_problem(std::string_view uri);
 
+// Where the host list starts: just past the '@' that ends the user-info, or
+// just past "://" (0 without it) when there is no user-info. The user-info
+// ends at the last '@', unless the text reads unmistakably as an '@' in an
+// option's value ("h:27017/db?appname=me@laptop"): a password may hold '/',
+// '?' and '@' unescaped, so over-redacting is the error to make.
+std::size_t host_list_start(std::string_view uri);
+
 // The URI with every secret replaced by "*****": the password of its
-// user-info (between "user:" and the '@' that ends the user-info) and the
+// user-info (between "user:" and the '@' that ends the user-info, as
+// host_list_start finds it) and the
 // value of every secret-bearing option (password, tlsCertificateKeyFilePassword,
 // sslClientCertificateKeyPassword, authMechanismProperties, proxyPassword;
 // names compared without case). Works on text that does not parse as a URI

@@ -281,6 +281,29 @@ TEST_F(BadInputTest, PasswordIsNeverPrinted) {
   EXPECT_FALSE(contains(r.out + r.err, decoded)) << describe(r);
 }
 
+TEST_F(BadInputTest, APasswordWithASlashOrAQuestionMarkIsRedactedByConfig) {
+  // The path was looked for from the first '/', inside the password: config
+  // showed the database "word@127.0.0.1:27217/db", and with a '?' before the
+  // '/' the URI was not redacted at all.
+  for (const std::string& password : {std::string("secret/word"), std::string("se/cr?etpw")}) {
+    SCOPED_TRACE(password);
+    std::string u = "mongodb://admin:" + password + "@127.0.0.1:27217/db";
+    for (bool json : {false, true}) {
+      std::vector<std::string> args = {"config", "--uri", u};
+      if (json) args.push_back("--json");
+      ProcessResult r = cli(args, {}, false);
+      EXPECT_EQ(r.exit_code, 0) << describe(r);
+      EXPECT_FALSE(contains(r.out + r.err, password)) << describe(r);
+      EXPECT_FALSE(contains(r.out + r.err, password.substr(password.find('/')))) << describe(r);
+      EXPECT_FALSE(contains(r.out + r.err, password.substr(0, password.find('/') + 1))) << describe(r);
+      EXPECT_TRUE(contains(r.out, "mongodb://admin:*****@127.0.0.1:27217/db")) << describe(r);
+      if (!json) {
+        EXPECT_TRUE(contains(r.out, "db (the URI's path)")) << describe(r);
+      }
+    }
+  }
+}
+
 // ---- other options ---------------------------------------------------------
 
 TEST_F(BadInputTest, SecretOptionsAreNotShownEvenOnSuccess) {

@@ -180,6 +180,14 @@ TEST(DatabaseInUri, ThePathBeforeTheOptions) {
   EXPECT_EQ(database_in_uri("not a uri"), "");
 }
 
+TEST(DatabaseInUri, APasswordWithASlashOrAQuestionMarkIsNotThePath) {
+  // Once "word@127.0.0.1:27217/db", showing half the password as the database.
+  EXPECT_EQ(database_in_uri("mongodb://admin:secret/word@127.0.0.1:27217/db"), "db");
+  EXPECT_EQ(database_in_uri("mongodb://admin:se/cr?etpw@127.0.0.1:27217/db"), "db");
+  EXPECT_EQ(database_in_uri("mongodb://admin:se/cr?etpw@127.0.0.1:27217"), "");
+  EXPECT_EQ(database_in_uri("mongodb://h:27017/app?appname=me@laptop"), "app");
+}
+
 TEST(SettingKeys, CoverEveryGlobalOption) {
   EXPECT_EQ(setting_key_list(), "uri, db, dir, collection, by, lock_timeout, lock_lease, lock_renew, naming, strict_order, parallel");
   ASSERT_NE(find_setting_key("uri"), nullptr);

@@ -96,6 +96,31 @@ TEST(RedactUri, UnescapedSlashThenAtInThePassword) {
   EXPECT_FALSE(contains(out, "cr@et")) << out;
 }
 
+TEST(RedactUri, SlashAndQuestionMarkInThePasswordBeforeTheHosts) {
+  // "se/cr?etpw": the '?' was taken for the options and nothing was masked.
+  EXPECT_EQ(redact_uri("mongodb://admin:se/cr?etpw@127.0.0.1:27217/db"), "mongodb://admin:*****@127.0.0.1:27217/db");
+  EXPECT_EQ(redact_uri("mongodb://admin:secret/word@127.0.0.1:27217/db"), "mongodb://admin:*****@127.0.0.1:27217/db");
+  EXPECT_EQ(redact_uri("mongodb://admin:s?e/c@h/db?appname=x"), "mongodb://admin:*****@h/db?appname=x");
+  // A password that reads like a host list, a path and an option: unsure,
+  // so everything up to the last '@' is masked.
+  EXPECT_EQ(redact_uri("mongodb://admin:se/cr?et@host/db"), "mongodb://admin:*****@host/db");
+  for (const char* uri : {"mongodb://admin:se/cr?etpw@127.0.0.1:27217/db", "mongodb://admin:secret/word@h/db"}) {
+    std::vector<std::string> secrets = uri_secrets(uri);
+    EXPECT_FALSE(secrets.empty()) << uri;
+  }
+}
+
+TEST(HostListStart, JustPastTheUserInfo) {
+  EXPECT_EQ(host_list_start("mongodb://h:27017/db"), 10U);
+  EXPECT_EQ(host_list_start("mongodb://u:pw@h:27017/db"), 15U);
+  EXPECT_EQ(host_list_start("mongodb://u:p/w@h:27017/db"), 16U);
+  // A '?' in the password and an '@' in an option: unsure, so the last '@'
+  // (over-redacting).
+  EXPECT_EQ(host_list_start("mongodb://u:p?w@h/db?appname=me@laptop"), 32U);
+  EXPECT_EQ(host_list_start("mongodb://h:27017/db?appname=me@laptop"), 10U);
+  EXPECT_EQ(host_list_start("mongodb://u:pw@[::1]:27017,h2/db?w=1&appname=me@laptop"), 15U);
+}
+
 TEST(RedactUri, TextThatIsNotAUri) {
   // No scheme: still redacted, so a malformed URI can be quoted in an error.
   EXPECT_EQ(redact_uri("user:secret@host"), "user:*****@host");
