@@ -240,8 +240,8 @@ Result<Client> Client::open(const std::string& uri_text, const std::string& data
   client.client_.reset(mongoc_client_new_from_uri_with_error(prepared->uri.get(), &error));
   if (!client.client_) {
     return std::unexpected(Error{ErrorKind::kUsage,
-                                 client.scrub(fmt::format("cannot use MongoDB URI \"{}\": {}",
-                                                          client.redacted_uri_, error.message))});
+                                 core::one_line(fmt::format("cannot use MongoDB URI \"{}\": {}",
+                                                            client.redacted_uri_, client.scrub(error.message)))});
   }
   mongoc_client_set_error_api(client.client_.get(), MONGOC_ERROR_API_VERSION_2);
   return client;
@@ -260,18 +260,23 @@ Client Client::pooled(ClientPtr handle, std::string database, std::string redact
 
 std::string Client::scrub(std::string text) const { return core::one_line(core::scrub(std::move(text), secrets_)); }
 
+// Only the driver's and the server's text is scrubbed, before it joins the
+// tool's sentence: matched anywhere, a password such as "mongo" or "a" would
+// also mask the tool's own words and the redacted URI, and the stars left in
+// them would spell the password out.
+
 Error Client::error_from(const bson_error_t& error, ErrorKind kind, std::string_view context) const {
   if (is_transport_error(error)) {
     return Error{ErrorKind::kDatabase,
-                 scrub(fmt::format("{}: cannot reach the database at {}: {}", context, redacted_uri_,
-                                   error.message))};
+                 core::one_line(fmt::format("{}: cannot reach the database at {}: {}", context, redacted_uri_,
+                                            scrub(error.message)))};
   }
-  std::string text = fmt::format("{}: {}", context, error.message);
+  std::string text = fmt::format("{}: {}", context, scrub(error.message));
   if (std::string fix = core::remedy(error.message, static_cast<int>(error.code), kind != ErrorKind::kMigrationFailed);
       !fix.empty()) {
     text += "; " + fix;
   }
-  return Error{kind, scrub(std::move(text))};
+  return Error{kind, core::one_line(std::move(text))};
 }
 
 CollectionPtr Client::open_collection(const std::string& name) {
@@ -323,7 +328,7 @@ Result<void> Client::run_command_on(const std::string& database, const bson_t* c
   }
   // libmongoc 1.23 reports ok:1 replies with write errors as success.
   if (std::string problem = write_problem(out); !problem.empty()) {
-    return std::unexpected(Error{failure_kind, scrub(fmt::format("{}: {}", context, problem))});
+    return std::unexpected(Error{failure_kind, core::one_line(fmt::format("{}: {}", context, scrub(problem)))});
   }
   return {};
 }

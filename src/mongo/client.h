@@ -84,7 +84,8 @@ class Client {
   // and authentication problems), scrubbed of the password.
   Error error_from(const bson_error_t& error, ErrorKind kind, std::string_view context) const;
 
-  // `text` without the URI's secrets, on one line (core::one_line).
+  // `text` without the URI's secrets, on one line (core::one_line). For the
+  // driver's and the server's text only, before the tool's words join it.
   std::string scrub(std::string text) const;
 
   // The server's clock now (ms since the epoch). The first call asks the

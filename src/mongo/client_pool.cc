@@ -35,9 +35,8 @@ Result<std::shared_ptr<ClientPool>> ClientPool::open(const std::string& uri_text
   pool->pool_.reset(mongoc_client_pool_new_with_error(prepared->uri.get(), &error));
   if (!pool->pool_) {
     return std::unexpected(Error{ErrorKind::kUsage,
-                                 core::one_line(core::scrub(fmt::format("cannot use MongoDB URI \"{}\": {}",
-                                                                        pool->redacted_uri_, error.message),
-                                                            pool->secrets_))});
+                                 core::one_line(fmt::format("cannot use MongoDB URI \"{}\": {}", pool->redacted_uri_,
+                                                            core::scrub(error.message, pool->secrets_)))});
   }
   mongoc_client_pool_set_error_api(pool->pool_.get(), MONGOC_ERROR_API_VERSION_2);
   // The URI's maxPoolSize may only raise the size the owner counted.

@@ -45,13 +45,15 @@ void ServerWaitNotice::heartbeat_failed(const mongoc_apm_server_heartbeat_failed
   bson_error_t error;
   mongoc_apm_server_heartbeat_failed_get_error(event, &error);
   const mongoc_host_list_t* host = mongoc_apm_server_heartbeat_failed_get_host(event);
-  std::string text = fmt::format("no answer from {} ({}); waiting up to {:g} s for a server "
-                                 "(serverSelectionTimeoutMS)",
-                                 host ? host->host_and_port : "the server", error.message,
-                                 notice->timeout_ms_ / 1000.0);
   // Called from inside libmongoc (C): nothing may unwind through it.
   try {
-    notice->on_wait_(core::one_line(core::scrub(std::move(text), notice->secrets_)));
+    // The host and the driver's words are scrubbed (the driver may take part
+    // of a password for a host), not the sentence around them.
+    std::string text = fmt::format("no answer from {} ({}); waiting up to {:g} s for a server "
+                                   "(serverSelectionTimeoutMS)",
+                                   host ? core::scrub(host->host_and_port, notice->secrets_) : "the server",
+                                   core::scrub(error.message, notice->secrets_), notice->timeout_ms_ / 1000.0);
+    notice->on_wait_(core::one_line(std::move(text)));
   } catch (...) {
   }
 }

@@ -281,6 +281,23 @@ TEST_F(BadInputTest, PasswordIsNeverPrinted) {
   EXPECT_FALSE(contains(r.out + r.err, decoded)) << describe(r);
 }
 
+TEST_F(BadInputTest, APasswordThatIsAlsoAWordOfTheMessageLeavesTheMessageWhole) {
+  // The password was masked everywhere in the message, the tool's words and
+  // the redacted URI too: "mongo" gave "*****db://user:*****@...", which
+  // spells the password out.
+  write_migration("001-good.json", kGood);
+  ProcessOptions options;
+  options.timeout = std::chrono::seconds(30);
+  for (const std::string& password : {std::string("mongo"), std::string("a"), std::string("database")}) {
+    SCOPED_TRACE(password);
+    std::string u = unused_uri("user:" + password + "@", "?serverSelectionTimeoutMS=1000");
+    ProcessResult r = cli({"status", "--uri", u, "--dir", dir()}, options, false);
+    EXPECT_EQ(r.exit_code, 3) << describe(r);
+    EXPECT_TRUE(contains(r.err, "cannot reach the database at mongodb://user:*****@127.0.0.1:")) << describe(r);
+    EXPECT_FALSE(contains(r.err, "*****db://")) << describe(r);
+  }
+}
+
 TEST_F(BadInputTest, APasswordWithASlashOrAQuestionMarkIsRedactedByConfig) {
   // The path was looked for from the first '/', inside the password: config
   // showed the database "word@127.0.0.1:27217/db", and with a '?' before the
