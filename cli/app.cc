@@ -2,6 +2,7 @@
 // Also the whole program of a migrator built with mongomigrate_add_migrator().
 #include "mongomigrate/cli.h"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "config_layer.h"
+#include "core/uri_redaction.h"
 #include "fanout.h"
 #include "options.h"
 #include "output.h"
@@ -37,6 +39,16 @@ bool takes_many_databases(const std::string& command) {
     if (command == name) return true;
   }
   return false;
+}
+
+// Reports a command line that does not parse: exit 2, the parser's message
+// on stderr with every argument holding a URI's secret redacted (it quotes
+// the arguments it rejects).
+int parse_error(const std::string& what, const std::vector<std::string>& arguments) {
+  mongomigrate::cli::GlobalOptions shown;
+  std::string message = mongomigrate::core::redact_arguments(what, arguments);
+  return mongomigrate::cli::report_error(
+      {mongomigrate::ErrorKind::kUsage, message + " (see mongo-migrate --help)"}, shown);
 }
 
 }  // namespace
@@ -70,6 +82,7 @@ int mongomigrate::run_cli(int argc, char** argv) {
   std::string globals = global_options_help(app);
   for (const CommandSpec& command : commands) command.app->footer(globals);
 
+  std::vector<std::string> arguments(argv + std::min(argc, 1), argv + argc);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -79,8 +92,7 @@ int mongomigrate::run_cli(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    fmt::print(stderr, "mongo-migrate: {} (see mongo-migrate --help)\n", e.what());
-    return 2;
+    return parse_error(e.what(), arguments);
   }
 
   global.dbs_given = app.get_option("--dbs")->count() > 0;

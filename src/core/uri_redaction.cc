@@ -256,6 +256,52 @@ std::vector<std::string> uri_secrets(std::string_view uri) {
   return secrets;
 }
 
+namespace {
+
+// `text` with every occurrence of `what` replaced by `with`.
+std::string replace_all(std::string text, std::string_view what, std::string_view with) {
+  if (what.empty()) return text;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + with.size())) {
+    text.replace(at, what.size(), with);
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string redact_arguments(std::string message, const std::vector<std::string>& arguments) {
+  // Whole arguments first (a password may hold a space, which splits the
+  // message's words), the longest first so that one holding another goes whole.
+  std::vector<std::string> quoted;
+  for (const std::string& argument : arguments) {
+    quoted.push_back(argument);
+    if (std::size_t eq = argument.find('='); argument.starts_with('-') && eq != std::string::npos) {
+      quoted.push_back(argument.substr(eq + 1));
+    }
+  }
+  std::ranges::sort(quoted, [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  for (const std::string& text : quoted) {
+    if (std::string redacted = redact_uri(text); redacted != text) message = replace_all(message, text, redacted);
+  }
+  // Then each word, for a value the parser quotes in a piece of its own.
+  std::string out;
+  for (std::size_t pos = 0; pos < message.size();) {
+    std::size_t end = message.find(' ', pos);
+    if (end == std::string::npos) end = message.size();
+    out += redact_uri(std::string_view(message).substr(pos, end - pos));
+    if (end < message.size()) out += ' ';
+    pos = end + 1;
+  }
+  for (const std::string& argument : arguments) {
+    for (const std::string& secret : uri_secrets(argument)) {
+      if (secret.size() >= 3 && out.find(secret) != std::string::npos) {
+        return "the command line does not parse (the arguments are not repeated, as one may hold a password)";
+      }
+    }
+  }
+  return out;
+}
+
 std::string scrub(std::string text, std::string_view secret) {
   if (secret.empty()) return text;
   // Without regard to ASCII case: libmongoc lower-cases the host names it

@@ -44,6 +44,14 @@ std::string redact_uri(std::string_view uri);
 // do, each piece of the password between '@', ':' and '/' of 3 bytes or more.
 std::vector<std::string> uri_secrets(std::string_view uri);
 
+// `message` (a command-line parser's error, which quotes the arguments it
+// rejects) with every argument that holds a URI's secret shown redacted:
+// each of `arguments`, and the value after the '=' of an "--option=value",
+// wherever it appears whole, and then each word of the message that reads
+// as a URI. If a secret of 3 bytes or more (uri_secrets) is still in it,
+// the whole message is replaced by one that quotes nothing.
+std::string redact_arguments(std::string message, const std::vector<std::string>& arguments);
+
 // `text` with every occurrence of `secret`, in any ASCII case, replaced by
 // "*****" (no-op for an empty secret). Applied to every error message that may quote server or
 // driver text.

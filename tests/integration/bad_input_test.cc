@@ -321,6 +321,30 @@ TEST_F(BadInputTest, APasswordWithASlashOrAQuestionMarkIsRedactedByConfig) {
   }
 }
 
+TEST_F(BadInputTest, ACommandLineThatDoesNotParseDoesNotRepeatAPassword) {
+  // CLI11 quotes the arguments it rejects: a URI given without --uri, or
+  // after a misspelt option, came back whole on stderr.
+  std::string u = "mongodb://admin:" + std::string(kPassword) + "@127.0.0.1:27217/x";
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"status", u},
+           {"status", "--url", u},
+           {"status", "-uri", u},
+           {"status", "--url=" + u},
+           {"status", "--limit=" + u},
+           {"history", "--limit", u},
+           {"status", "--color", u},
+           {"status", u, "--json"}}) {
+    SCOPED_TRACE(args[1]);
+    ProcessResult r = cli(args, {}, false);
+    EXPECT_EQ(r.exit_code, 2) << describe(r);
+    EXPECT_TRUE(one_line(r.err)) << describe(r);
+    EXPECT_FALSE(contains(r.out + r.err, kPassword)) << describe(r);
+    EXPECT_FALSE(contains(r.out + r.err, "S3cret")) << describe(r);
+  }
+  ProcessResult r = cli({"status", u}, {}, false);
+  EXPECT_TRUE(contains(r.err, "mongodb://admin:*****@127.0.0.1:27217/x")) << "the argument, redacted: " << describe(r);
+}
+
 // ---- other options ---------------------------------------------------------
 
 TEST_F(BadInputTest, SecretOptionsAreNotShownEvenOnSuccess) {

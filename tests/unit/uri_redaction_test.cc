@@ -232,6 +232,38 @@ TEST(Scrub, EverySecretOfAList) {
   EXPECT_EQ(scrub("pw abc@def", std::vector<std::string>{"abc", "abc@def"}), "pw *****");
 }
 
+// ---------------------------------------------------------------- redact_arguments
+
+TEST(RedactArguments, ArgumentsQuotedByTheParserAreRedacted) {
+  const std::string uri = "mongodb://admin:hunter2secret@127.0.0.1:27217/db";
+  const std::string redacted = "mongodb://admin:*****@127.0.0.1:27217/db";
+  EXPECT_EQ(redact_arguments("The following argument was not expected: " + uri, {"status", uri}),
+            "The following argument was not expected: " + redacted);
+  EXPECT_EQ(redact_arguments("The following arguments were not expected: " + uri + " -uri", {"status", "-uri", uri}),
+            "The following arguments were not expected: " + redacted + " -uri");
+  EXPECT_EQ(redact_arguments("The following argument was not expected: --url=" + uri, {"--url=" + uri}),
+            "The following argument was not expected: --url=" + redacted);
+  // The parser quotes the value of --option=value alone.
+  EXPECT_EQ(redact_arguments("Could not convert: --limit = " + uri, {"history", "--limit=" + uri}),
+            "Could not convert: --limit = " + redacted);
+  // A password with a space is one argument, two words.
+  const std::string spaced = "mongodb://u:hunter2 secret@h/db";
+  EXPECT_EQ(redact_arguments("not expected: " + spaced, {spaced}), "not expected: mongodb://u:*****@h/db");
+  // Secret options too; other arguments and the parser's words stay.
+  EXPECT_EQ(redact_arguments("not expected: mongodb://h/db?proxyPassword=hunter2secret --bogus",
+                             {"mongodb://h/db?proxyPassword=hunter2secret", "--bogus"}),
+            "not expected: mongodb://h/db?proxyPassword=***** --bogus");
+  EXPECT_EQ(redact_arguments("The following argument was not expected: --bogus", {"status", "--bogus"}),
+            "The following argument was not expected: --bogus");
+}
+
+TEST(RedactArguments, APasswordStillThereMeansNothingIsQuoted) {
+  // A parser that quoted a piece of an argument another way.
+  std::string out = redact_arguments("bad value: hunter2secret", {"mongodb://u:hunter2secret@h/db"});
+  EXPECT_EQ(out.find("hunter2"), std::string::npos) << out;
+  EXPECT_NE(out.find("does not parse"), std::string::npos) << out;
+}
+
 // ---------------------------------------------------------------- uri_problem
 
 TEST(UriProblem, AcceptsOrdinaryUris) {
