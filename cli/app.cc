@@ -41,11 +41,27 @@ bool takes_many_databases(const std::string& command) {
   return false;
 }
 
+// Whether --json is among the arguments (before a "--", after which every
+// argument is a value): a command line that does not parse is then
+// reported as the error document too (docs/json-output.md).
+bool json_requested(const std::vector<std::string>& arguments) {
+  for (const std::string& a : arguments) {
+    if (a == "--") return false;
+    if (a == "--json") return true;
+    if (a.starts_with("--json=")) {
+      std::string value = a.substr(7);
+      return value == "true" || value == "1" || value == "yes" || value == "on";
+    }
+  }
+  return false;
+}
+
 // Reports a command line that does not parse: exit 2, the parser's message
 // on stderr with every argument holding a URI's secret redacted (it quotes
-// the arguments it rejects).
+// the arguments it rejects), and with --json the error document on stdout.
 int parse_error(const std::string& what, const std::vector<std::string>& arguments) {
   mongomigrate::cli::GlobalOptions shown;
+  shown.json = json_requested(arguments);
   std::string message = mongomigrate::core::redact_arguments(what, arguments);
   return mongomigrate::cli::report_error(
       {mongomigrate::ErrorKind::kUsage, message + " (see mongo-migrate --help)"}, shown);

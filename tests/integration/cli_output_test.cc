@@ -317,6 +317,27 @@ TEST_F(CliOutputTest, AServerThatDoesNotAnswerIsAnnouncedOnATerminalOnly) {
 
 // ---- item 9: help and hints -----------------------------------------------
 
+TEST_F(CliOutputTest, ACommandLineThatDoesNotParseGivesTheErrorDocumentWithJson) {
+  // docs/json-output.md: every command writes exactly one document, the
+  // error document for exit 2; a parse error wrote nothing on stdout.
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"status", "--json", "--bogus"},
+           {"--json", "status", "mongodb://admin:S3cretPassw0rd@127.0.0.1:27217/x"},
+           {"history", "--limit", "many", "--json"},
+           {"--json"}}) {
+    ProcessResult r = cli(args, {}, false);
+    SCOPED_TRACE(args[0] + " " + args.back());
+    EXPECT_EQ(r.exit_code, 2) << describe(r);
+    expect_schema(r, "error");
+    EXPECT_TRUE(contains(r.out, R"("exitCode":2)")) << describe(r);
+    EXPECT_FALSE(contains(r.out + r.err, "S3cret")) << describe(r);
+  }
+  // Without --json, stdout stays empty.
+  ProcessResult plain = cli({"status", "--bogus"}, {}, false);
+  EXPECT_EQ(plain.exit_code, 2) << describe(plain);
+  EXPECT_EQ(plain.out, "");
+}
+
 TEST_F(CliOutputTest, EveryCommandsHelpListsTheGlobalOptions) {
   for (const char* command : {"up", "run", "down", "status", "validate", "history", "unlock", "mark", "baseline",
                               "init", "create", "config"}) {
