@@ -92,7 +92,9 @@ int mongomigrate::run_cli(int argc, char** argv) {
       add_init_command(app, global),     add_create_command(app, global),   add_config_command(app, global),
       add_import_command(app, global),
   };
-  CLI::App* help = add_command(app, "help", "show this usage");
+  CLI::App* help = add_command(app, "help", "show this usage, or a command's: help <command>");
+  std::vector<std::string> help_topic;
+  help->add_option("command", help_topic, "the command to describe");
   // A command's --help lists its own options; the global ones, accepted
   // after it too, follow.
   std::string globals = global_options_help(app);
@@ -107,6 +109,18 @@ int mongomigrate::run_cli(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
+  } catch (const CLI::ExtrasError& e) {
+    // `<command> help`, for a command that takes no argument of its own
+    // (`run help` runs the migration named help): that command's help.
+    if (app.remaining(true) == std::vector<std::string>{"help"}) {
+      for (const CommandSpec& command : commands) {
+        if (command.app->parsed()) {
+          fmt::print("{}", command.app->help(program));
+          return 0;
+        }
+      }
+    }
+    return parse_error(e.what(), arguments);
   } catch (const CLI::ParseError& e) {
     return parse_error(e.what(), arguments);
   }
@@ -117,6 +131,22 @@ int mongomigrate::run_cli(int argc, char** argv) {
   set_color_mode(parse_color_mode(global.color).value_or(ColorMode::kAuto));
   set_driver_log(global.verbose);
   if (help->parsed()) {
+    if (help_topic.size() > 1) {
+      return report_error({ErrorKind::kUsage, "help takes one command name (see mongo-migrate --help)"}, global);
+    }
+    if (!help_topic.empty() && help_topic[0] != "help") {
+      std::string names;
+      for (const CommandSpec& command : commands) {
+        if (command.app->get_name() == help_topic[0]) {
+          fmt::print("{}", command.app->help(program));
+          return 0;
+        }
+        names += (names.empty() ? "" : ", ") + command.app->get_name();
+      }
+      return report_error({ErrorKind::kUsage, fmt::format("help: there is no command \"{}\" (the commands: {}, help)",
+                                                          help_topic[0], names)},
+                          global);
+    }
     // app.help() would describe the selected `help` subcommand, not the app.
     fmt::print("{}", app.get_formatter()->make_help(&app, "mongo-migrate", CLI::AppFormatMode::Normal));
     return 0;

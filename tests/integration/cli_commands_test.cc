@@ -703,6 +703,32 @@ TEST_F(CliCommandsTest, HelpCommandListsTheCommands) {
   expect_lists_every_command(cli({"help"}), "help --uri .. --dir ..");
 }
 
+TEST_F(CliCommandsTest, HelpWithACommandShowsThatCommandsHelp) {
+  // `help up` was "The following argument was not expected: up", exit 2.
+  ProcessResult flag = cli({"up", "--help"}, {}, false);
+  ASSERT_EQ(flag.exit_code, 0) << describe(flag);
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"help", "up"}, {"up", "help"}, {"help", "up", "--dir", "x"}, {"--dir", "x", "up", "help"}}) {
+    ProcessResult r = cli(args, {}, false);
+    SCOPED_TRACE(args[0] + " " + args[1]);
+    EXPECT_EQ(r.exit_code, 0) << describe(r);
+    EXPECT_EQ(r.out, flag.out);
+    EXPECT_EQ(r.err, "");
+  }
+  ProcessResult config = cli({"help", "config"}, {}, false);
+  EXPECT_EQ(config.exit_code, 0) << describe(config);
+  EXPECT_TRUE(contains(config.out, "mongo-migrate config")) << describe(config);
+  expect_lists_every_command(cli({"help", "help"}, {}, false), "help help");
+
+  ProcessResult unknown = cli({"help", "upp"}, {}, false);
+  EXPECT_EQ(unknown.exit_code, 2) << describe(unknown);
+  EXPECT_EQ(unknown.out, "");
+  EXPECT_TRUE(contains(unknown.err, "there is no command \"upp\" (the commands: up, run,")) << describe(unknown);
+  ProcessResult two = cli({"help", "up", "down"}, {}, false);
+  EXPECT_EQ(two.exit_code, 2) << describe(two);
+  EXPECT_TRUE(contains(two.err, "one command")) << describe(two);
+}
+
 TEST_F(CliCommandsTest, HelpFlagListsTheCommands) {
   expect_lists_every_command(cli({"--help"}, {}, false), "--help");
 }
