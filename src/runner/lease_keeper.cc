@@ -1,5 +1,7 @@
 #include "runner/lease_keeper.h"
 
+#include <algorithm>
+#include <chrono>
 #include <random>
 
 #include <fmt/format.h>
@@ -18,12 +20,26 @@ std::string describe_holder(const LeaseHolder& h) {
                      h.pid, core::iso8601(h.acquired_at), core::iso8601(h.expires_at));
 }
 
+namespace {
+
+// `from + d`, with `d` at most a century: an over-long timeout or lease
+// (a library caller's; the CLI refuses them) means "a long time", and must
+// never overflow the clock into a time already past (a wait given up at
+// once, a renewal sent in a loop).
+std::chrono::steady_clock::time_point after(std::chrono::steady_clock::time_point from,
+                                            std::chrono::milliseconds d) {
+  constexpr std::chrono::milliseconds kCentury = std::chrono::hours(24 * 365 * 100);
+  return from + std::clamp(d, std::chrono::milliseconds(0), kCentury);
+}
+
+}  // namespace
+
 Result<std::unique_ptr<LeaseKeeper>> LeaseKeeper::acquire(store::LockStore& store, StoreOpener open_store,
                                                           LeaseHolder identity, const LockOptions& options,
                                                           const std::function<void(const LeaseHolder&)>& on_wait,
                                                           const std::atomic<int>* stop) {
   identity.owner = new_owner_id(identity.host, identity.pid);
-  auto deadline = std::chrono::steady_clock::now() + options.timeout;
+  auto deadline = after(std::chrono::steady_clock::now(), options.timeout);
   bool told = false;
   std::optional<LeaseHolder> last_seen;
   bool unknown_shape = false;
@@ -131,7 +147,7 @@ void LeaseKeeper::renew_loop() {
   } else {
     store::LockStore& store = **opened;
     auto last_renewed = std::chrono::steady_clock::now();
-    auto next_renewal = last_renewed + options_.renew_every;
+    auto next_renewal = after(last_renewed, options_.renew_every);
     while (!stopping_ && !lost_.load()) {
       wake_.wait_until(lock, next_renewal, [this] { return stopping_ || !checks_.empty(); });
       if (stopping_) break;
@@ -141,7 +157,7 @@ void LeaseKeeper::renew_loop() {
       bool held = renew_once(store, last_renewed);
       lock.lock();
       if (!held) break;
-      next_renewal = std::chrono::steady_clock::now() + options_.renew_every;
+      next_renewal = after(std::chrono::steady_clock::now(), options_.renew_every);
     }
   }
   // Checks asked from now on are answered by check_held() itself.
