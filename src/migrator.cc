@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "core/duration.h"
 #include "core/name_resolution.h"
 #include "core/names.h"
 #include "core/recovery_plan.h"
@@ -272,12 +273,15 @@ Migrator& Migrator::operator=(Migrator&&) noexcept = default;
 Migrator::~Migrator() = default;
 
 Result<void> check_lock_options(const LockOptions& lock) {
-  if (lock.lease.count() <= 0 || lock.renew_every.count() <= 0 || lock.renew_every >= lock.lease ||
-      lock.timeout.count() < 0) {
-    return std::unexpected(Error{ErrorKind::kUsage,
-                                 "lock settings: the lease and the renewal interval must be positive and the "
-                                 "renewal interval shorter than the lease"});
-  }
+  // The CLI names the setting and where it came from (core::resolve_settings);
+  // a program using the library gets the rule it broke.
+  auto refuse = [](std::string why) { return std::unexpected(Error{ErrorKind::kUsage, "lock settings: " + why}); };
+  if (lock.lease.count() <= 0) return refuse("the lease must be longer than 0");
+  if (lock.lease > core::kMaxLockLease) return refuse("the lease must be at most 24 hours");
+  if (lock.renew_every.count() <= 0) return refuse("the renewal interval must be longer than 0");
+  if (lock.renew_every >= lock.lease) return refuse("the renewal interval must be shorter than the lease");
+  if (lock.timeout.count() < 0) return refuse("the lock timeout must not be negative");
+  if (lock.timeout > core::kMaxLockTimeout) return refuse("the lock timeout must be at most 7 days");
   return {};
 }
 

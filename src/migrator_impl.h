@@ -223,7 +223,8 @@ StepReport planned_step(const core::Migration& m, const std::vector<core::Comman
                         const std::string& database);
 
 // kUsage unless the lease and renewal interval are positive, the renewal
-// shorter than the lease, and the timeout not negative.
+// shorter than the lease, the timeout not negative, and the lease and the
+// timeout within their maxima (core/duration.h).
 Result<void> check_lock_options(const LockOptions& lock);
 
 Error refused(std::string message);

@@ -9,6 +9,13 @@
 
 namespace mongomigrate::core {
 
+// The longest lock settings (docs/commands.md): nobody waits a week for a
+// lock or wants a dead runner's lease to outlive a day, so a longer value is
+// a mistake; and deadlines computed from them stay far from any overflow.
+// The renewal interval is shorter than the lease.
+inline constexpr std::chrono::milliseconds kMaxLockTimeout = std::chrono::hours(24 * 7);
+inline constexpr std::chrono::milliseconds kMaxLockLease = std::chrono::hours(24);
+
 // One or more <number><unit> parts (units ms, s, m or min, h; any order;
 // their sum), or a bare number of seconds. A number may have a decimal
 // fraction as long as the part comes to whole milliseconds ("1.5s", not

@@ -2,6 +2,8 @@
 
 #include <array>
 #include <charconv>
+#include <chrono>
+#include <optional>
 #include <stdexcept>
 
 #include "core/duration.h"
@@ -31,6 +33,47 @@ std::string where(const std::string& path, const FileValue& value, const std::st
   std::string s = path + ":" + std::to_string(value.line);
   if (!env.empty()) s += " [env." + env + "]";
   return s;
+}
+
+// A setting as a message names it: `--lock-lease "1ms"` for a flag (or an
+// environment variable), `mongo-migrate.toml:3: lock_lease: "1ms"` for the file.
+std::string named(const Setting& s) {
+  if (s.source == SettingSource::kFile) return s.origin + ": " + s.key + ": \"" + s.value + "\"";
+  if (s.source == SettingSource::kDefault) return s.key + " \"" + s.value + "\" (the default)";
+  return s.origin + " \"" + s.value + "\"";
+}
+
+// The lock settings, wherever each came from: each a duration within its
+// maximum, the lease and the renewal interval longer than 0, the renewal
+// (given, or a third of the lease) shorter than the lease. "" when they are
+// fine, else one line naming the setting and where it came from.
+std::string lock_settings_problem(const Settings& settings) {
+  const Setting& timeout = settings.get("lock_timeout");
+  const Setting& lease = settings.get("lock_lease");
+  const Setting& renew = settings.get("lock_renew");
+  std::optional<std::chrono::milliseconds> values[3];
+  const Setting* all[3] = {&timeout, &lease, &renew};
+  const std::chrono::milliseconds maxima[3] = {kMaxLockTimeout, kMaxLockLease, kMaxLockLease};
+  const char* maxima_text[3] = {"7 days (168h)", "24h", "24h"};
+  for (int i = 0; i < 3; ++i) {
+    if (all[i]->key == "lock_renew" && all[i]->value.empty()) continue;  // a third of the lease
+    values[i] = parse_duration(all[i]->value);
+    if (!values[i]) return named(*all[i]) + " is not a duration (e.g. 500ms, 30s, 1m30s, 1.5h)";
+    if (*values[i] > maxima[i]) return named(*all[i]) + " is longer than the maximum of " + maxima_text[i];
+  }
+  if (values[1]->count() == 0) return named(lease) + " must be longer than 0";
+  if (!values[2]) {
+    if (*values[1] / 3 == std::chrono::milliseconds(0)) {
+      return named(lease) + " is too short: the lease is renewed every third of it, which rounds to 0 ms; give 3ms "
+                            "or more (or set lock_renew, --lock-renew, shorter than the lease)";
+    }
+    return "";
+  }
+  if (values[2]->count() == 0) return named(renew) + " must be longer than 0";
+  if (*values[2] >= *values[1]) {
+    return named(renew) + " must be shorter than the lease, " + named(lease) + ", or the lease runs out between renewals";
+  }
+  return "";
 }
 
 }  // namespace
@@ -188,6 +231,7 @@ std::expected<Settings, std::string> resolve_settings(const SettingLayers& layer
     }
     settings.items.push_back(std::move(s));
   }
+  if (std::string problem = lock_settings_problem(settings); !problem.empty()) return std::unexpected(problem);
   return settings;
 }
 

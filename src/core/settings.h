@@ -103,7 +103,11 @@ std::expected<std::string, std::string> expand_variables(std::string_view text, 
 // (empty counts as unset). Errors, as one line naming the file, line and
 // key where there is one: an env table chosen with no file or one the file
 // lacks; an unset ${VAR} in a value that is used; a file value that is not
-// a duration or naming word. Flag values are checked by their commands.
+// a duration or naming word; a lock setting, from wherever it came (flag,
+// environment or file), that is not a duration, is longer than its maximum
+// (core/duration.h), is 0 (the lease, the renewal), or a renewal interval
+// (given, or a third of the lease) not shorter than the lease. Other flag
+// values are checked by their commands.
 std::expected<Settings, std::string> resolve_settings(const SettingLayers& layers, const Getenv& getenv);
 
 }  // namespace mongomigrate::core

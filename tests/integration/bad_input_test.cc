@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "support/integration.h"
+#include "support/temp_dir.h"
 
 namespace mongomigrate::testing {
 namespace {
@@ -395,6 +396,30 @@ TEST_F(BadInputTest, AnEventsActionFromTheLogIsShownEscaped) {
     EXPECT_EQ((r.out + r.err).find_first_of("\x1b\r"), std::string::npos) << describe(r);
     EXPECT_TRUE(contains(r.out, "applied\\x1b[2J\\r")) << describe(r);
   }
+}
+
+TEST_F(BadInputTest, LockSettingsOutOfRangeAreUsageErrorsNamingTheSetting) {
+  // A lock timeout of 3,000,000 h overflowed the deadline and gave up at
+  // once (exit 4); a lease of 9,000,000 h renewed in a loop; `config` and
+  // the file were not checked; a short lease blamed a renewal never set.
+  write_migration("001-good.json", kGood);
+  expect_rejected({"up", "--lock-timeout", "3000000h"}, 2, {"--lock-timeout", "maximum"});
+  expect_rejected({"up", "--lock-lease", "9000000h"}, 2, {"--lock-lease", "maximum"});
+  expect_rejected({"config", "--lock-timeout", "1e9s"}, 2, {"--lock-timeout", "1e9s", "not a duration"});
+  expect_rejected({"status", "--lock-lease", "1ms"}, 2, {"--lock-lease", "too short"});
+  expect_rejected({"status", "--lock-lease", "10s", "--lock-renew", "10s"}, 2, {"--lock-renew", "shorter"});
+
+  TempDir project;
+  project.write("mongo-migrate.toml", "dir = \"" + dir() + "\"\nlock_lease = \"0s\"\n");
+  ProcessOptions in_project;
+  in_project.working_directory = project.path();
+  for (const char* command : {"config", "status"}) {
+    ProcessResult r = cli({command, "--uri", uri()}, in_project, false);
+    EXPECT_EQ(r.exit_code, 2) << describe(r);
+    EXPECT_TRUE(one_line(r.err)) << describe(r);
+    EXPECT_TRUE(contains(r.err, "mongo-migrate.toml:2: lock_lease: \"0s\"")) << describe(r);
+  }
+  EXPECT_TRUE(probe().collections().empty());
 }
 
 TEST_F(BadInputTest, InvalidCollectionNameIsAUsageError) {

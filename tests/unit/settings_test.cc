@@ -170,6 +170,64 @@ TEST(ParseCount, OnlyDecimalDigitsOfOneOrMore) {
   }
 }
 
+// resolve_settings with these flags (key -> value) and file values.
+std::expected<Settings, std::string> resolve_lock(std::map<std::string, std::string, std::less<>> flags,
+                                                  FileTable file = {}) {
+  SettingLayers layers{.flags = std::move(flags)};
+  if (!file.empty()) layers.file = ConfigFile{.path = "mongo-migrate.toml", .top = std::move(file)};
+  return resolve_settings(layers, env_of({}));
+}
+
+TEST(ResolveSettings, LockSettingsFromFlagsAreCheckedAndNamed) {
+  // `config --lock-timeout 1e9s` was shown with exit 0.
+  auto s = resolve_lock({{"lock_timeout", "1e9s"}});
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error(), "--lock-timeout \"1e9s\" is not a duration (e.g. 500ms, 30s, 1m30s, 1.5h)");
+  s = resolve_lock({{"lock_timeout", "3000000h"}});
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error(), "--lock-timeout \"3000000h\" is longer than the maximum of 7 days (168h)");
+  s = resolve_lock({{"lock_lease", "9000000h"}});
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error(), "--lock-lease \"9000000h\" is longer than the maximum of 24h");
+  s = resolve_lock({{"lock_lease", "1m"}, {"lock_renew", "25h"}});
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error(), "--lock-renew \"25h\" is longer than the maximum of 24h");
+  EXPECT_TRUE(resolve_lock({{"lock_timeout", "168h"}, {"lock_lease", "24h"}, {"lock_renew", "23h"}}));
+  EXPECT_TRUE(resolve_lock({{"lock_timeout", "0s"}}));  // try once
+}
+
+TEST(ResolveSettings, TheLeaseAndItsRenewalAreCheckedTogether) {
+  // `status --lock-lease 1ms` spoke of a renewal interval nobody had set.
+  auto s = resolve_lock({{"lock_lease", "1ms"}});
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error(), "--lock-lease \"1ms\" is too short: the lease is renewed every third of it, which rounds to "
+                       "0 ms; give 3ms or more (or set lock_renew, --lock-renew, shorter than the lease)");
+  EXPECT_TRUE(resolve_lock({{"lock_lease", "3ms"}}));
+  s = resolve_lock({{"lock_lease", "0s"}});
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error(), "--lock-lease \"0s\" must be longer than 0");
+  s = resolve_lock({{"lock_renew", "2m"}});
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error(), "--lock-renew \"2m\" must be shorter than the lease, lock_lease \"60s\" (the default), or "
+                       "the lease runs out between renewals");
+  s = resolve_lock({{"lock_renew", "0ms"}});
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error(), "--lock-renew \"0ms\" must be longer than 0");
+}
+
+TEST(ResolveSettings, LockSettingsFromTheFileAreCheckedAndNamed) {
+  // lock_lease = "0s" in mongo-migrate.toml passed `config`.
+  auto s = resolve_lock({}, {{"lock_lease", str("0s", 3)}});
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error(), "mongo-migrate.toml:3: lock_lease: \"0s\" must be longer than 0");
+  s = resolve_lock({}, {{"lock_lease", str("30s", 3)}, {"lock_renew", {.text = "40", .line = 4}}});
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error(), "mongo-migrate.toml:4: lock_renew: \"40\" must be shorter than the lease, "
+                       "mongo-migrate.toml:3: lock_lease: \"30s\", or the lease runs out between renewals");
+  // A flag over the file: the flag is what is checked.
+  EXPECT_TRUE(resolve_lock({{"lock_lease", "30s"}}, {{"lock_lease", str("0s", 3)}}));
+}
+
 TEST(DatabaseInUri, ThePathBeforeTheOptions) {
   EXPECT_EQ(database_in_uri("mongodb://localhost:27017/app"), "app");
   EXPECT_EQ(database_in_uri("mongodb://u:p@a:1,b:2/app?replicaSet=rs&x=/y"), "app");
