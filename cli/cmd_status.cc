@@ -14,8 +14,9 @@
 namespace mongomigrate::cli {
 namespace {
 
-Json status_json(const StatusReport& r) {
-  Json json = json_document(true);
+// `ok` is whether the command exits 0 (with --exit-code, not always).
+Json status_json(const StatusReport& r, bool ok) {
+  Json json = json_document(ok);
   const StatusSummary& s = r.summary;
   json["summary"] = {{"total", s.total},         {"applied", s.applied}, {"pending", s.pending},
                      {"failed", s.failed},       {"reverted", s.reverted}, {"running", s.running},
@@ -143,24 +144,26 @@ CommandSpec add_status_command(CLI::App& app, GlobalOptions& global) {
                                             auto report = m.status();
                                             if (!report) return error_outcome(report.error());
                                             const StatusSummary& s = report->summary;
+                                            int code = gate ? core::status_exit_code(*report) : 0;
                                             return DatabaseOutcome{
-                                                .exit_code = gate ? core::status_exit_code(*report) : 0,
+                                                .exit_code = code,
                                                 .counts = {{"applied", s.applied}, {"pending", s.pending},
                                                            {"failed", s.failed + s.interrupted}},
                                                 .line = status_totals(s),
-                                                .json = status_json(*report)};
+                                                .json = status_json(*report, code == 0)};
                                           }});
             }
             auto migrator = open_migrator(global);
             if (!migrator) return report_error(migrator.error(), global);
             auto report = migrator->status();
             if (!report) return report_error(report.error(), global);
+            int code = *exit_code ? core::status_exit_code(*report) : 0;
             if (global.json) {
-              write_stdout(json_line(status_json(*report)));
+              write_stdout(json_line(status_json(*report, code == 0)));
             } else {
               print_human(*report, *migrator, global);
             }
-            return *exit_code ? core::status_exit_code(*report) : 0;
+            return code;
           }};
 }
 

@@ -336,6 +336,11 @@ TEST_F(CliDownOrderTest, StatusExitCodeSaysAppliedPendingOrAProblem) {
   write_migration("003-m.json", thing("3"));
   ASSERT_EQ(cli({"up"}).exit_code, 1);
   EXPECT_EQ(code(), 1);
+  ProcessResult failed_json = cli({"status", "--exit-code", "--json"});
+  EXPECT_EQ(failed_json.exit_code, 1) << describe(failed_json);
+  EXPECT_TRUE(failed_json.out.starts_with(R"({"schema":1,"ok":false,)")) << "ok says whether it exits 0: "
+                                                                         << failed_json.out;
+  EXPECT_TRUE(cli({"status", "--json"}).out.starts_with(R"({"schema":1,"ok":true,)")) << "without --exit-code";
   ASSERT_EQ(cli({"mark", "002-m", "--as", "applied"}).exit_code, 0);
   EXPECT_EQ(code(), 5) << "003 pending";
   ASSERT_EQ(cli({"up"}).exit_code, 0);
