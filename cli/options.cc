@@ -135,6 +135,12 @@ int report_error(const Error& error, const GlobalOptions& options) {
   // Messages quote names, paths and driver text: none may reach the terminal
   // raw (control characters, bytes that are not UTF-8) or break the one line.
   std::string message = core::printable(error.message);
+  // A signal that came while the driver waited for a server (a wait that
+  // does not watch for it) still says the run was stopped, by its code.
+  if (error.kind == ErrorKind::kDatabase && signo > 0 && signo != SIGPIPE) {
+    code = 128 + signo;
+    message = fmt::format("stopped by signal {} while waiting for the server: {}", signo, message);
+  }
   if (error.kind == ErrorKind::kInterrupted && signo == SIGPIPE) {
     // No signal came: the run stopped because its output could not be written.
     std::string signalled = fmt::format("interrupted by signal {}: ", SIGPIPE);

@@ -3,12 +3,16 @@
 // writes nothing to the database.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <algorithm>
 #include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support/integration.h"
+#include "support/process.h"
 #include "support/temp_dir.h"
 
 namespace mongomigrate::testing {
@@ -224,6 +228,24 @@ TEST_F(BadInputTest, UnreachableServerExits3Quickly) {
   ProcessResult run = cli({"run", "001-good.json", "--uri", u, "--dir", dir()}, options, false);
   EXPECT_EQ(run.exit_code, 3) << describe(run);
   EXPECT_FALSE(run.timed_out);
+}
+
+// A signal while the driver waits for a server that does not answer: the
+// wait does not watch for it, but the exit code and the message still say
+// the run was stopped (it was 3, "no suitable servers").
+TEST_F(BadInputTest, ASignalWhileWaitingForTheServerExitsAsStopped) {
+  write_migration("001-good.json", kGood);
+  ProcessOptions options;
+  options.timeout = std::chrono::seconds(30);
+  BackgroundProcess status({cli_binary(), "status", "--uri", unused_uri("", "?serverSelectionTimeoutMS=3000"), "--dir",
+                            dir()},
+                           options);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ASSERT_TRUE(status.signal(SIGINT));
+  ProcessResult r = status.wait();
+  EXPECT_EQ(r.exit_code, 130) << describe(r);
+  EXPECT_TRUE(contains(r.err, "stopped by signal 2 while waiting for the server: ")) << describe(r);
+  EXPECT_TRUE(one_line(r.err)) << describe(r);
 }
 
 TEST_F(BadInputTest, PasswordIsNeverPrinted) {
