@@ -6,6 +6,7 @@
 // nothing over what its successor recorded.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <unordered_map>
 
 #include "core/names.h"
@@ -136,23 +137,44 @@ Result<std::vector<std::string>> Migrator::baseline(std::string_view name, const
   auto target = impl_->lookup(*catalog, name);
   if (!target) return std::unexpected(target.error());
   // Judged from the log before the lock (a refusal writes nothing, not even
-  // the lock), and again under it: the log may change while we wait.
-  auto plan_now = [&]() -> Result<core::BaselinePlan> {
+  // the lock), and again under it: the log may change while we wait. Before
+  // the lock, a live runner's `running` record is not judged (its outcome is
+  // not known yet); under it, every other runner's is interrupted.
+  auto plan_now = [&](const core::RunnerState& runners) -> Result<core::BaselinePlan> {
     auto records = impl_->load_unique_log();
     if (!records) return std::unexpected(records.error());
-    core::BaselinePlan plan = core::plan_baseline(*catalog, *records, (*target)->name, options.include_unfinished);
+    core::BaselinePlan plan =
+        core::plan_baseline(*catalog, *records, (*target)->name, options.include_unfinished, runners);
     if (!plan.refusal.empty()) return std::unexpected(refused(plan.refusal));
     return plan;
   };
   if (auto server = impl_->check_server(); !server) return std::unexpected(server.error());
-  auto first = plan_now();
+  auto view = impl_->lock_view();  // the lock, then the log, as every reader
+  if (!view) return std::unexpected(view.error());
+  auto first = plan_now(view->state);
   if (!first) return std::unexpected(first.error());
   using Marked = std::vector<std::string>;
-  if (first->steps.empty()) return Marked{};
+  if (first->steps.empty() && first->running_elsewhere.empty()) return Marked{};
   if (auto r = impl_->log().ensure_indexes(); !r) return std::unexpected(r.error());
   return impl_->with_lock<Marked>(options.by, [&](LockSession& session) -> Result<Marked> {
-    auto plan = plan_now();
+    auto plan = plan_now({.live_lease = true, .lease_owner = session.owner()});
     if (!plan) return std::unexpected(plan.error());
+    // --include-unfinished records a record applied only as the operator
+    // was shown it: one that changed while we waited (a live runner's that
+    // failed meanwhile) is looked at again first.
+    for (const core::BaselineStep& step : plan->steps) {
+      if (!step.seen) continue;
+      bool as_shown = std::ranges::any_of(first->steps, [&](const core::BaselineStep& before) {
+        return before.migration->name == step.migration->name && before.seen &&
+               before.seen->status == step.seen->status;
+      });
+      if (!as_shown) {
+        return std::unexpected(refused(fmt::format(
+            "{}'s record changed while baseline waited for the lock (it is {} now); look at it, then baseline "
+            "again; nothing was recorded",
+            step.migration->name, step.seen->status == core::kStatusRunning ? "interrupted" : step.seen->status)));
+      }
+    }
     return impl_->write_baseline(plan->steps, session, options);
   });
 }

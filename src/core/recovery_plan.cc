@@ -38,7 +38,7 @@ std::string id_text(const LogRecord& r) { return r.id.empty() ? std::string("(no
 }  // namespace
 
 BaselinePlan plan_baseline(const Catalog& catalog, const std::vector<LogRecord>& records, std::string_view target,
-                           bool include_unfinished) {
+                           bool include_unfinished, const RunnerState& runners) {
   std::unordered_map<std::string_view, const LogRecord*> by_name;
   by_name.reserve(records.size());
   for (const LogRecord& r : records) by_name.emplace(r.name, &r);
@@ -52,6 +52,10 @@ BaselinePlan plan_baseline(const Catalog& catalog, const std::vector<LogRecord>&
       continue;
     }
     if (record->status == kStatusApplied) continue;
+    if (status_of(record, runners) == MigrationStatus::kRunning) {
+      plan.running_elsewhere.push_back(m.name);
+      continue;
+    }
     if (record->status == kStatusRunning && record->reverting) {
       plan.reverting.push_back(m.name);
       continue;

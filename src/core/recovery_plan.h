@@ -30,15 +30,20 @@ struct BaselinePlan {
   std::vector<BaselineStep> steps;       // in run order; applied ones are left out
   std::vector<std::string> unfinished;   // "name (status)", when not included
   std::vector<std::string> reverting;    // interrupted reverts (always refused)
+  // `running` under a live lease not the caller's: another runner's, whose
+  // outcome is not known yet; judged under the lock, once it is.
+  std::vector<std::string> running_elsewhere;
   // Why the plan may not be carried out ("" if it may): one sentence
   // naming every blocking record and what to do.
   std::string refusal;
 };
 
-// `target` must be in `catalog`. Records are as read under the lease (no
-// runner is live but the caller, so a `running` record is interrupted).
+// `target` must be in `catalog`. `runners` says whose lease is live: a
+// `running` record of the live lease's owner is running elsewhere (before
+// the lock is taken); any other is interrupted (under the caller's own
+// lease, every other runner's).
 BaselinePlan plan_baseline(const Catalog& catalog, const std::vector<LogRecord>& records, std::string_view target,
-                           bool include_unfinished);
+                           bool include_unfinished, const RunnerState& runners = {});
 
 // A name the log holds more than once (the original system's old schema had
 // no unique index on `name`): its records, in the log's order.

@@ -478,6 +478,43 @@ TEST_F(OrchestratorTest, AnOversizedCommandPlannedUnderTheLockIsRefusedBeforeAny
   EXPECT_FALSE(db_.lock->holder()) << "the lease is released";
 }
 
+// baseline while another runner is running a migration up to the target:
+// it is not called interrupted; baseline waits for the lock and judges it
+// then. Here it failed meanwhile: refused, naming it as it is now, and with
+// --include-unfinished refused too (the operator never saw that failure).
+// Nothing is written.
+TEST_F(OrchestratorTest, BaselineJudgesALiveRunnersMigrationOnlyOnceItsOutcomeIsKnown) {
+  for (const char* n : {"001-a.json", "002-b.json", "003-c.json"}) write(n, migration(n));
+  for (bool include : {false, true}) {
+    SCOPED_TRACE(include ? "--include-unfinished" : "");
+    db_.log->put({.id = "000000000000000000000077", .name = "002-b.json", .status = "running",
+                  .lock_owner = "other:1:ff"});
+    hold_lease(60'000);
+    const int writes = db_.log->record_writes();
+    MigratorOptions options{.uri = "memory://", .database = "test", .directory = dir_.path(),
+                            .lock = {.lease = 1s, .renew_every = 300ms, .timeout = 5s, .poll = 10ms}};
+    bool waited = false;
+    options.on_lock_wait = [&](const LeaseHolder& holder) {
+      if (waited) return;
+      waited = true;
+      db_.log->put({.id = "000000000000000000000077", .name = "002-b.json", .status = "failed", .error = "boom"});
+      ASSERT_TRUE(MemoryLockStore(db_.lock).release(holder));
+    };
+    auto refused = MigratorTesting::make(options, db_).baseline("003-c.json", {.include_unfinished = include});
+    EXPECT_TRUE(waited) << "it waited for the runner instead of refusing at once";
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().kind, ErrorKind::kRefused);
+    EXPECT_NE(refused.error().message.find(include ? "002-b.json's record changed while baseline waited"
+                                                   : "002-b.json (failed)"),
+              std::string::npos)
+        << refused.error().message;
+    EXPECT_EQ(db_.log->record_writes(), writes) << "nothing written";
+    EXPECT_EQ(status("001-a.json"), "");
+    EXPECT_EQ(status("002-b.json"), "failed");
+    EXPECT_FALSE(db_.lock->holder());
+  }
+}
+
 // A stop asked for during baseline's last batch: everything is recorded,
 // and the message says so (it said "the rest are not recorded").
 TEST_F(OrchestratorTest, BaselineStoppedDuringItsLastBatchSaysNothingIsLeft) {

@@ -66,6 +66,22 @@ TEST(PlanBaseline, RefusesEveryUnfinishedRecordUpToTheTargetNamingItsStatus) {
   EXPECT_FALSE(included.steps[4].seen.has_value());
 }
 
+// Before the lock, a live runner's `running` record is not judged
+// interrupted: its outcome is not known yet. Under the caller's own lease
+// the same record is interrupted.
+TEST(PlanBaseline, ALiveRunnersRecordIsJudgedOnlyUnderTheLock) {
+  Catalog c = catalog(3);
+  LogRecord live = record("002-m.json", "running");
+  live.lock_owner = "other";
+  BaselinePlan before = plan_baseline(c, {live}, "003-m.json", false, {.live_lease = true, .lease_owner = "other"});
+  EXPECT_TRUE(before.refusal.empty()) << before.refusal;
+  EXPECT_EQ(before.running_elsewhere, std::vector<std::string>{"002-m.json"});
+  EXPECT_EQ(step_names(before), (std::vector<std::string>{"001-m.json", "003-m.json"}));
+  BaselinePlan under = plan_baseline(c, {live}, "003-m.json", false, {.live_lease = true, .lease_owner = "us"});
+  EXPECT_TRUE(contains(under.refusal, "002-m.json (interrupted)")) << under.refusal;
+  EXPECT_TRUE(under.running_elsewhere.empty());
+}
+
 TEST(PlanBaseline, AnInterruptedRevertIsRefusedEvenWhenUnfinishedOnesAreIncluded) {
   Catalog c = catalog(3);
   LogRecord reverting = record("002-m.json", "running");
