@@ -15,6 +15,7 @@
 #include "core/recovery_plan.h"
 #include "core/time_format.h"
 #include "migrator_impl.h"
+#include "mongo/admin_command.h"
 #include "mongo/client.h"
 #include "mongo/foreign_log.h"
 #include "mongo/lock_store.h"
@@ -233,7 +234,19 @@ Result<void> Migrator::Impl::record_event(const std::string& name, const char* a
   return log().append_event(make_event(name, action, by, reason, checksum, error));
 }
 
-Result<void> Migrator::Impl::check_command_sizes(const std::vector<const core::Migration*>& migrations, bool down) {
+Result<void> Migrator::Impl::check_commands(const std::vector<const core::Migration*>& migrations, bool down) {
+  // Every command of a JSON migration is known before it is claimed: one
+  // that would act on another database (a `renameCollection` or `$merge`
+  // there) fails it here, not half-way.
+  for (const core::Migration* m : migrations) {
+    const std::vector<core::Command>* commands = down ? (m->down ? &*m->down : nullptr) : &m->up;
+    for (std::size_t i = 0; commands && i < commands->size(); ++i) {
+      if (std::string problem = mongo::other_database_problem((*commands)[i].bson, database); !problem.empty()) {
+        return std::unexpected(bad_input(fmt::format("{}: {}[{}]: {}; nothing was run", core::printable(m->path),
+                                                     down ? "down" : "up", i, problem)));
+      }
+    }
+  }
   if (!seams.max_command_bytes || migrations.empty()) return {};
   auto limit = seams.max_command_bytes();
   if (!limit) return std::unexpected(limit.error());

@@ -64,10 +64,9 @@ StepReport planned_step(const core::Migration& m, const std::vector<core::Comman
       step.commands.push_back(mongo::to_document((*admin)->get()).json());
       continue;
     }
+    // A rename admin_form() refuses never gets here: check_commands()
+    // refused the plan first.
     step.commands.push_back(source::command_json(c));
-    if (!admin) {
-      step.warnings.push_back(fmt::format("{}: the migration would fail at this command", admin.error().message));
-    }
   }
   return step;
 }
@@ -126,7 +125,7 @@ Result<RunReport> Migrator::run_pending(const RunOptions& options) {
   core::UpPlan plan = core::plan_up(catalog, loaded->records, state, last);
   if (auto order = check_order(plan, options); !order) return std::unexpected(order.error());
 
-  if (auto sizes = impl_->check_command_sizes(plan.to_apply, /*down=*/false); !sizes) {
+  if (auto sizes = impl_->check_commands(plan.to_apply, /*down=*/false); !sizes) {
     return std::unexpected(sizes.error());
   }
 
@@ -166,7 +165,7 @@ Result<RunReport> Migrator::run_pending(const RunOptions& options) {
     if (auto order = check_order(plan, options); !order) return std::unexpected(order.error());
     // The plan may have grown while we waited (a live runner's migration
     // settled): what is new is checked before anything is claimed.
-    if (auto sizes = impl_->check_command_sizes(plan.to_apply, /*down=*/false); !sizes) {
+    if (auto sizes = impl_->check_commands(plan.to_apply, /*down=*/false); !sizes) {
       return std::unexpected(sizes.error());
     }
     if (auto r = impl_->log().ensure_indexes(); !r) return std::unexpected(r.error());
@@ -211,7 +210,7 @@ Result<RunReport> Migrator::run(std::string_view name, const RunOptions& options
     return record;
   };
   if (auto r = read_record(); !r) return std::unexpected(r.error());
-  if (auto sizes = impl_->check_command_sizes({*m}, /*down=*/false); !sizes) return std::unexpected(sizes.error());
+  if (auto sizes = impl_->check_commands({*m}, /*down=*/false); !sizes) return std::unexpected(sizes.error());
 
   RunReport report;
   report.dry_run = options.dry_run;

@@ -202,9 +202,11 @@ struct Migrator::Impl {
   Result<std::vector<std::string>> write_baseline(const std::vector<core::BaselineStep>& steps, LockSession& session,
                                                   const BaselineOptions& options);
   // kBadInput naming the file and command if one of `migrations`' `up`
-  // (`down`) commands is larger than the server accepts: checked before
-  // anything is written, so it never reads as a lost server mid-migration.
-  Result<void> check_command_sizes(const std::vector<const core::Migration*>& migrations, bool down);
+  // (`down`) commands would act on another database than this one
+  // (mongo::other_database_problem) or is larger than the server accepts:
+  // checked before anything is written, so it never fails half-way or
+  // reads as a lost server mid-migration.
+  Result<void> check_commands(const std::vector<const core::Migration*>& migrations, bool down);
   // "<name> is <status> (by <who>)" as the log says now, for messages;
   // "unknown (<why>)" if it cannot be read.
   std::string describe_record(const std::string& name);

@@ -39,7 +39,7 @@ Result<RunReport> Migrator::Impl::revert_planned(core::DownRequest request, cons
   core::DownPlan plan = core::plan_down(catalog, loaded->records, loaded->lock->state, request);
   if (plan.refusal) return std::unexpected(*plan.refusal);
 
-  if (auto sizes = impl.check_command_sizes(plan.to_revert, /*down=*/true); !sizes) {
+  if (auto sizes = impl.check_commands(plan.to_revert, /*down=*/true); !sizes) {
     return std::unexpected(sizes.error());
   }
 
@@ -75,7 +75,7 @@ Result<RunReport> Migrator::Impl::revert_planned(core::DownRequest request, cons
     if (plan.refusal) return std::unexpected(*plan.refusal);
     if (plan.to_revert.empty()) return report;
     // Newer migrations may have been applied while we waited (`down --count`).
-    if (auto sizes = impl.check_command_sizes(plan.to_revert, /*down=*/true); !sizes) {
+    if (auto sizes = impl.check_commands(plan.to_revert, /*down=*/true); !sizes) {
       return std::unexpected(sizes.error());
     }
     if (auto r = session.still_ours("reverting " + plan.to_revert.front()->name); !r) {

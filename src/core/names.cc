@@ -173,6 +173,11 @@ std::string database_name_problem(std::string_view database) {
   return "";
 }
 
+bool is_driver_managed_key(std::string_view key) {
+  return key.starts_with('$') || key == "lsid" || key == "txnNumber" || key == "startTransaction" ||
+         key == "autocommit";
+}
+
 std::string collection_name_problem(std::string_view collection) {
   auto refuse = [&](std::string_view why) {
     return fmt::format("invalid collection name \"{}\": {}", printable(collection), why);

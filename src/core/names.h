@@ -61,6 +61,12 @@ std::string database_name_problem(std::string_view database);
 // a leading '.', the reserved "system." prefix, or not valid UTF-8.
 std::string collection_name_problem(std::string_view collection);
 
+// Whether `key`, at the top level of a migration's command, is one the
+// driver manages and a migration may not set: "$db" (it would send the
+// command to that database), any other "$" key, lsid, txnNumber,
+// startTransaction, autocommit.
+bool is_driver_managed_key(std::string_view key);
+
 // Both of the above, then the namespace length of the tracking collection
 // and of its companions (`collection` + kEventsSuffix / kLockSuffix), each
 // "<database>.<name>" at most kMaxNamespaceBytes.

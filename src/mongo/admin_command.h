@@ -18,13 +18,30 @@
 
 #include <bson/bson.h>
 
+#include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "mongo/bson_handles.h"
 #include "mongomigrate/error.h"
 
 namespace mongomigrate::mongo {
+
+// Why `command`, meant for `database`, would act on another database or
+// outside the driver's hands, or "" when it would not:
+// - a top-level "$db" (libmongoc keeps one it finds, and sends the command
+//   to that database) or another key the driver manages ("$..." keys,
+//   lsid, txnNumber, startTransaction, autocommit);
+// - an `aggregate` whose $out or $merge stage names a "db" other than
+//   `database`, or a `mapReduce` whose `out` does;
+// - a `renameCollection` that admin_form() refuses.
+// Checked on every command before a migration is claimed (a JSON
+// migration's are all known then), and again as each is sent.
+std::string other_database_problem(const bson_t* command, const std::string& database);
+// The same for a command's BSON bytes ("" for bytes that are not a document:
+// refused when the command is sent).
+std::string other_database_problem(std::span<const std::uint8_t> command, const std::string& database);
 
 // The command to send to `admin` instead of `command` (meant for
 // `database`), or nullopt when `command` is not one of those above (it goes

@@ -306,6 +306,9 @@ Result<void> Client::run_migration_command(const core::Command& command) {
 }
 
 Result<void> Client::run_migration_command(const bson_t* command, bson_t* reply) {
+  if (std::string problem = other_database_problem(command, database_); !problem.empty()) {
+    return std::unexpected(Error{ErrorKind::kMigrationFailed, std::move(problem)});
+  }
   auto admin = admin_form(command, database_);
   if (!admin) return std::unexpected(admin.error());
   if (*admin) return run_command_on("admin", (*admin)->get(), reply, ErrorKind::kMigrationFailed);

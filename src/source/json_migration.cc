@@ -47,6 +47,17 @@ Result<std::vector<core::Command>> read_commands(std::string_view path, const ch
     if (item.bson.size() <= 5) {
       return std::unexpected(bad(path, fmt::format("{}[{}] is an empty document, not a command", key, index)));
     }
+    if (std::optional<std::vector<Field>> fields = mongo::fields_of(item.bson)) {
+      for (const Field& f : *fields) {
+        if (core::is_driver_managed_key(f.key)) {
+          return std::unexpected(bad(
+              path, fmt::format("{}[{}]: \"{}\" is not allowed in a command: {}", key, index,
+                                core::printable(f.key),
+                                f.key == "$db" ? "a migration's commands run on the database it is applied to"
+                                               : "the driver sets it")));
+        }
+      }
+    }
     commands.push_back(core::Command{std::vector<std::uint8_t>(item.bson.begin(), item.bson.end())});
   }
   return commands;

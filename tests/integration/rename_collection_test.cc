@@ -5,6 +5,8 @@
 // of each database it is run on, on MongoDB as on FerretDB.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include <mutex>
 #include <string>
 #include <vector>
@@ -59,22 +61,27 @@ TEST_F(RenameCollectionTest, ARenameItCannotDoFailsTheMigration) {
   EXPECT_EQ(probe().string_field("migrationlogs", R"({"name": "001-rename.json"})", "status"), "failed");
 }
 
-// A rename that would move data to another database fails the migration
-// before anything is sent.
+// A rename that would move data to another database is refused before
+// anything runs (exit 2, nothing recorded), even when it comes after other
+// commands of the migration: they would have run before it failed.
 TEST_F(RenameCollectionTest, ARenameOutOfTheDatabaseIsRefused) {
   probe().insert("users", R"({"_id": 1})");
-  write_migration("001-rename.json", R"({"up": [ { "renameCollection": "users", "to": "users.archive" } ]})");
+  write_migration("001-rename.json", R"({"up": [ {"insert": "audit", "documents": [{"_id": 1}]},
+                                                 { "renameCollection": "users", "to": "users.archive" } ]})");
   ProcessResult up = cli({"up"});
-  EXPECT_EQ(up.exit_code, 1) << describe(up);
-  EXPECT_NE(up.err.find("names database \"users\", not the one the migration runs on"), std::string::npos)
+  EXPECT_EQ(up.exit_code, 2) << describe(up);
+  EXPECT_NE(up.err.find("001-rename.json: up[1]: renameCollection: to \"users.archive\" names database \"users\", "
+                        "not the one the migration runs on"),
+            std::string::npos)
       << describe(up);
   EXPECT_EQ(probe().count("users"), 1) << "nothing was renamed";
-  EXPECT_EQ(probe().string_field("migrationlogs", R"({"name": "001-rename.json"})", "status"), "failed");
+  EXPECT_EQ(probe().count("audit"), 0) << "nor the command before it run";
+  EXPECT_EQ(probe().count("migrationlogs"), 0) << "nothing recorded";
 }
 
-// A dry run shows the rename as it would be sent, and warns of one that
+// A dry run shows the rename as it would be sent, and refuses one that
 // would be refused; it writes nothing either way.
-TEST_F(RenameCollectionTest, ADryRunShowsTheRenameAsSentAndWarnsOfARefusal) {
+TEST_F(RenameCollectionTest, ADryRunShowsTheRenameAsSentAndRefusesWhatTheRunWould) {
   probe().insert("users", R"({"_id": 1})");
   write_migration("001-rename.json", kRename);
   ProcessResult dry = cli({"up", "--dry-run"});
@@ -87,23 +94,53 @@ TEST_F(RenameCollectionTest, ADryRunShowsTheRenameAsSentAndWarnsOfARefusal) {
   EXPECT_TRUE(contains(json.out, R"("commands":["{ \"renameCollection\" : \")" + db() + R"(.users\", \"to\" : \")" +
                                      db() + R"(.customers\" }"])")) << describe(json);
 
+  // A dry run refuses what the run would refuse, as the run would (exit 2).
   write_migration("002-move.json", R"({"up": [ { "renameCollection": "customers", "to": "elsewhere.customers" } ]})");
   ProcessResult both = cli({"up", "--dry-run"});
-  ASSERT_EQ(both.exit_code, 0) << describe(both);
-  EXPECT_TRUE(contains(both.out, R"({ "renameCollection" : "customers", "to" : "elsewhere.customers" })"))
-      << "a refused command is shown as written: " << describe(both);
-  EXPECT_TRUE(contains(both.err, "warning: 002-move.json: renameCollection: ")) << describe(both);
-  EXPECT_TRUE(contains(both.err, "the migration would fail at this command")) << describe(both);
+  EXPECT_EQ(both.exit_code, 2) << describe(both);
+  EXPECT_TRUE(contains(both.err, "002-move.json: up[0]: renameCollection: to \"elsewhere.customers\" names "
+                                 "database \"elsewhere\"")) << describe(both);
   ProcessResult both_json = cli({"up", "--dry-run", "--json"});
-  EXPECT_TRUE(contains(both_json.out, R"("name":"002-move.json","outcome":"planned")")) << describe(both_json);
-  EXPECT_TRUE(contains(both_json.out, R"("warnings":["renameCollection: )")) << describe(both_json);
+  EXPECT_EQ(both_json.exit_code, 2) << describe(both_json);
+  EXPECT_TRUE(contains(both_json.out, R"({"schema":1,"ok":false,"error":)")) << describe(both_json);
 
-  // Each database of a fan-out's dry run warns too.
+  // So does each database of a fan-out's dry run.
   ProcessResult fanned = cli({"up", "--dry-run", "--dbs", names(1)});
-  EXPECT_EQ(fanned.exit_code, 0) << describe(fanned);
-  EXPECT_TRUE(contains(fanned.err, "warning: " + name(1) + ": 002-move.json: renameCollection: ")) << describe(fanned);
+  EXPECT_EQ(fanned.exit_code, 2) << describe(fanned);
+  EXPECT_TRUE(contains(fanned.out, name(1) + "  error: ")) << describe(fanned);
   EXPECT_TRUE(probe().has_collection("users")) << "a dry run renames nothing";
   EXPECT_EQ(probe().count("migrationlogs"), 0) << "a dry run records nothing";
+}
+
+// Other ways out of the database are refused the same way, before anything
+// runs: a command's own "$db" (the driver would send it there) and an
+// aggregate's $merge into another database. Within the database, $merge
+// works.
+TEST_F(RenameCollectionTest, CommandsThatWouldWriteToAnotherDatabaseAreRefused) {
+  probe().insert("users", R"({"_id": 1})");
+  write_migration("001-db.json", R"({"up": [{"insert": "victims", "documents": [{"x": 1}], "$db": "elsewhere"}]})");
+  ProcessResult db_key = cli({"up"});
+  EXPECT_EQ(db_key.exit_code, 2) << "an invalid file blocks up: " << describe(db_key);
+  ProcessResult validate = cli({"validate"});
+  EXPECT_EQ(validate.exit_code, 1) << describe(validate);
+  EXPECT_TRUE(contains(validate.out + validate.err,
+                       "up[0]: \"$db\" is not allowed in a command: a migration's commands run on the database it "
+                       "is applied to")) << describe(validate);
+  std::filesystem::remove(dir() + "/001-db.json");
+
+  write_migration("001-merge.json", R"({"up": [{"aggregate": "users", "cursor": {},
+      "pipeline": [{"$merge": {"into": {"db": "elsewhere", "coll": "merged"}}}]}]})");
+  ProcessResult merge = cli({"up"});
+  EXPECT_EQ(merge.exit_code, 2) << describe(merge);
+  EXPECT_TRUE(contains(merge.err, "001-merge.json: up[0]: aggregate: $merge writes to database \"elsewhere\", not "
+                                  "the one the migration runs on")) << describe(merge);
+  EXPECT_EQ(probe().count("migrationlogs"), 0) << "nothing recorded";
+
+  write_migration("001-merge.json", R"({"up": [{"aggregate": "users", "cursor": {},
+      "pipeline": [{"$merge": {"into": "merged"}}]}]})");
+  ProcessResult here = cli({"up"});
+  EXPECT_EQ(here.exit_code, 0) << describe(here);
+  EXPECT_EQ(probe().count("merged"), 1);
 }
 
 // What goes on the wire: the command on `admin`, with full namespaces.

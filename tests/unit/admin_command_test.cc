@@ -70,5 +70,35 @@ TEST(AdminCommand, ANonStringNameIsLeftForTheServerToRefuse) {
   EXPECT_EQ(admin_json(R"({"renameCollection": 7, "to": "b"})"), R"({ "renameCollection" : 7, "to" : "tenant1.b" })");
 }
 
+std::string problem(const std::string& command, const std::string& database = "tenant1") {
+  return other_database_problem(parse(command).get(), database);
+}
+
+TEST(OtherDatabaseProblem, ACommandMayNotNameADatabaseOrSetWhatTheDriverSets) {
+  EXPECT_EQ(problem(R"({"insert": "t", "documents": [], "$db": "other"})"),
+            "insert: \"$db\" is not allowed: a migration's commands run on the database it is applied to");
+  for (const char* key : {"lsid", "txnNumber", "startTransaction", "autocommit", "$readPreference"}) {
+    EXPECT_EQ(problem(std::string(R"({"insert": "t", ")") + key + R"(": 1})"),
+              std::string("insert: \"") + key + "\" is not allowed: the driver sets it");
+  }
+  EXPECT_EQ(problem(R"({"insert": "t", "documents": [{"$db": "nested is data"}]})"), "");
+}
+
+TEST(OtherDatabaseProblem, OutAndMergeMayWriteOnlyToTheSameDatabase) {
+  EXPECT_EQ(problem(R"({"aggregate": "a", "pipeline": [{"$match": {}}, {"$out": {"db": "x", "coll": "b"}}]})"),
+            "aggregate: $out writes to database \"x\", not the one the migration runs on (\"tenant1\"): a "
+            "migration's log is kept per database");
+  EXPECT_NE(problem(R"({"aggregate": "a", "pipeline": [{"$merge": {"into": {"db": "x", "coll": "b"}}}]})"), "");
+  EXPECT_EQ(problem(R"({"aggregate": "a", "pipeline": [{"$merge": {"into": {"db": "tenant1", "coll": "b"}}}]})"), "");
+  EXPECT_EQ(problem(R"({"aggregate": "a", "pipeline": [{"$merge": {"into": "b"}}, {"$out": "c"}]})"), "");
+  EXPECT_EQ(problem(R"({"aggregate": "a", "pipeline": [{"$out": {"coll": "c"}}]})"), "");
+  EXPECT_NE(problem(R"({"mapReduce": "a", "map": "", "reduce": "", "out": {"replace": "b", "db": "x"}})"), "");
+  EXPECT_EQ(problem(R"({"mapReduce": "a", "map": "", "reduce": "", "out": "b"})"), "");
+  EXPECT_EQ(problem(R"({"renameCollection": "users", "to": "other.users"})"),
+            "renameCollection: to \"other.users\" names database \"other\", not the one the migration runs on "
+            "(\"tenant1\"); write \"tenant1.other.users\" for a collection of that one");
+  EXPECT_EQ(problem(R"({"renameCollection": "users", "to": "customers"})"), "");
+}
+
 }  // namespace
 }  // namespace mongomigrate::mongo
