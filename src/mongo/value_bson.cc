@@ -4,6 +4,9 @@
 #include <cstring>
 #include <stdexcept>
 
+#include <fmt/format.h>
+
+#include "core/names.h"
 #include "mongo/extended_json.h"
 
 namespace mongomigrate::mongo {
@@ -30,42 +33,61 @@ bool find_path(const std::vector<std::uint8_t>& bytes, std::string_view path, bs
 }  // namespace
 
 void append_value(bson_t* doc, std::string_view key, const Value& value) {
+  // A key BSON cannot hold, or a document past libbson's size limit: said,
+  // never dropped (a filter without its field would match everything).
+  if (key.find('\0') != std::string_view::npos) {
+    throw std::invalid_argument(fmt::format("the key \"{}\" holds a NUL byte, which BSON keys cannot",
+                                            core::printable(key)));
+  }
+  auto check = [&](bool appended) {
+    if (!appended) {
+      throw std::invalid_argument(fmt::format("cannot add \"{}\" to the document (too large for BSON)",
+                                              core::printable(key)));
+    }
+  };
   const char* k = key.data();
   int len = key_length(key);
   std::visit(Overloaded{
-                 [&](std::monostate) { bson_append_null(doc, k, len); },
-                 [&](bool b) { bson_append_bool(doc, k, len, b); },
-                 [&](std::int32_t i) { bson_append_int32(doc, k, len, i); },
-                 [&](std::int64_t i) { bson_append_int64(doc, k, len, i); },
-                 [&](double d) { bson_append_double(doc, k, len, d); },
+                 [&](std::monostate) { check(bson_append_null(doc, k, len)); },
+                 [&](bool b) { check(bson_append_bool(doc, k, len, b)); },
+                 [&](std::int32_t i) { check(bson_append_int32(doc, k, len, i)); },
+                 [&](std::int64_t i) { check(bson_append_int64(doc, k, len, i)); },
+                 [&](double d) { check(bson_append_double(doc, k, len, d)); },
                  [&](const std::string& s) {
-                   bson_append_utf8(doc, k, len, s.data(), static_cast<int>(s.size()));
+                   check(bson_append_utf8(doc, k, len, s.data(), static_cast<int>(s.size())));
                  },
                  [&](const Doc& d) {
                    bson_t child;
-                   bson_append_document_begin(doc, k, len, &child);
+                   check(bson_append_document_begin(doc, k, len, &child));
                    for (const auto& [field, v] : d) append_value(&child, field, v);
-                   bson_append_document_end(doc, &child);
+                   check(bson_append_document_end(doc, &child));
                  },
                  [&](const Array& a) {
                    bson_t child;
-                   bson_append_array_begin(doc, k, len, &child);
+                   check(bson_append_array_begin(doc, k, len, &child));
                    for (std::size_t i = 0; i < a.size(); ++i) append_value(&child, std::to_string(i), a[i]);
-                   bson_append_array_end(doc, &child);
+                   check(bson_append_array_end(doc, &child));
                  },
                  [&](const ObjectId& id) {
                    bson_oid_t oid;
                    std::memcpy(oid.bytes, id.bytes.data(), 12);
-                   bson_append_oid(doc, k, len, &oid);
+                   check(bson_append_oid(doc, k, len, &oid));
                  },
-                 [&](const DateTime& t) { bson_append_date_time(doc, k, len, t.ms); },
+                 [&](const DateTime& t) { check(bson_append_date_time(doc, k, len, t.ms)); },
                  [&](const RawValue& raw) {
+                   // The bytes of {"": value}: at least a length, a type, a key
+                   // and the terminator, else bson_init_static aborts.
                    bson_t holder;
                    bson_iter_t it;
-                   if (bson_init_static(&holder, raw.document.data(), raw.document.size()) &&
-                       bson_iter_init(&it, &holder) && bson_iter_next(&it)) {
-                     bson_append_iter(doc, k, len, &it);
+                   if (raw.document.size() < 7 ||
+                       !bson_init_static(&holder, raw.document.data(), raw.document.size()) ||
+                       !bson_iter_init(&it, &holder) || !bson_iter_next(&it)) {
+                     throw std::invalid_argument(fmt::format(
+                         "\"{}\": a RawValue holds the bytes of a one-field document as the server sent it; "
+                         "these {} bytes are not one",
+                         core::printable(key), raw.document.size()));
                    }
+                   check(bson_append_iter(doc, k, len, &it));
                  },
              },
              value.variant());

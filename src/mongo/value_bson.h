@@ -11,6 +11,9 @@
 namespace mongomigrate::mongo {
 
 // Appends `value` under `key` (length-counted, so keys need no NUL).
+// Throws std::invalid_argument rather than drop a field: a key holding a
+// NUL byte, a RawValue whose bytes are not a one-field document, or a
+// document past BSON's size limit.
 void append_value(bson_t* doc, std::string_view key, const Value& value);
 
 // A Doc value as a BSON document; throws std::invalid_argument when the

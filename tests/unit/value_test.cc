@@ -148,6 +148,24 @@ TEST(Json, OtherTypesBecomeRawValues) {
 
 TEST(Json, EmptyDocument) { EXPECT_EQ(json("{}"), Value(Doc{})); }
 
+// A field BSON cannot hold is an error, never left out: a filter without
+// its field would match every document.
+TEST(ToBson, AFieldBsonCannotHoldThrowsInsteadOfVanishing) {
+  EXPECT_THROW(mongo::to_bson(Doc{{std::string("z\0z", 3), 1}}), std::invalid_argument);
+  EXPECT_THROW(mongo::to_bson(Doc{{"$set", Doc{{std::string("a\0", 2), 1}}}}), std::invalid_argument);
+  EXPECT_THROW(mongo::to_bson(Doc{{"_id", RawValue{{1, 2, 3}}}}), std::invalid_argument);
+  EXPECT_THROW(mongo::to_bson(Doc{{"_id", RawValue{}}}), std::invalid_argument) << "no abort in libbson";
+  try {
+    mongo::to_bson(Doc{{"filter", Doc{{"_id", RawValue{{9, 9, 9, 9, 9}}}}}});
+    ADD_FAILURE() << "not thrown";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("\"_id\": a RawValue"), std::string::npos) << e.what();
+  }
+  // A value holding NUL is data, and kept.
+  OwnedBson kept = mongo::to_bson(Doc{{"s", std::string("a\0b", 3)}});
+  EXPECT_EQ(kept.get()->len, 4u + 1 + 2 + 4 + 4 + 1);
+}
+
 TEST(Json, InvalidTextThrowsInvalidArgument) {
   for (const char* bad : {"", "{", "{\"a\": }", "not json", "{\"a\": 1,}", "{\"a\": {\"$oid\": \"xyz\"}}"}) {
     try {
