@@ -46,6 +46,7 @@ Result<std::unique_ptr<runner::LeaseKeeper>> Migrator::Impl::take_lock(const std
 runner::Runner Migrator::Impl::make_runner(const std::string& actor, LockSession& session, runner::RunnerHooks hooks,
                                            bool background_events) {
   hooks.stop = options.stop;
+  hooks.lease_lost = [&session] { return session.lost(); };
   // With each claim, before the first command: the lease must still be
   // ours (a runner paused past it must not run what it just claimed).
   auto check = [&session] { return session.check_async(); };

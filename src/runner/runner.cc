@@ -264,7 +264,10 @@ Error Runner::recorded_but(const core::Migration& m, const char* action, Error e
 Result<void> Runner::record_applied(const core::Migration& m, const store::Claim& claim, std::int64_t duration_ms,
                                     const core::Migration* next) {
   bool stopping = hooks_.stop && hooks_.stop->load() != 0;
-  if (!next || stopping) return store_.finish_applied(m, claim, identity_.actor, core::now_ms(), duration_ms);
+  // A runner that knows its lease lost claims nothing more: a successor
+  // reading the log would find the claim and take it for an interrupted run.
+  bool lost = hooks_.lease_lost && hooks_.lease_lost();
+  if (!next || stopping || lost) return store_.finish_applied(m, claim, identity_.actor, core::now_ms(), duration_ms);
   store::ClaimRequest next_request{.seen = std::nullopt, .owner = lock_owner_, .by = identity_.actor};
   auto lease_check = start_lease_check();
   auto written = store_.finish_applied_and_claim_run(m, claim, identity_.actor, core::now_ms(), duration_ms, *next,

@@ -43,6 +43,9 @@ struct RunnerHooks {
   const std::atomic<int>* stop = nullptr;
   // C++ migrations: ignore a batch checkpoint and start over.
   bool restart = false;
+  // Whether the lease is already known lost (no I/O; may be empty): then
+  // an outcome is written alone, without the next migration's claim.
+  std::function<bool()> lease_lost;
 };
 
 // Starts a check that the lease is still this runner's, made on another

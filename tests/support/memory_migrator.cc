@@ -41,6 +41,7 @@ Result<store::Claim> MemoryLogStore::claim(const std::string& name, const store:
       return std::unexpected(Error{ErrorKind::kRefused, context + ": its record was changed by another runner"});
     }
     change(*r);
+    claimed_.push_back(name);
     return store::Claim{.name = name, .id = r->id, .owner = request.owner};
   }
   if (std::ranges::any_of(records_, [&](const core::LogRecord& r) { return r.name == name; })) {
@@ -49,6 +50,7 @@ Result<store::Claim> MemoryLogStore::claim(const std::string& name, const store:
   core::LogRecord r{.id = fmt::format("{:024x}", next_id_++), .name = name};
   change(r);
   records_.push_back(r);
+  claimed_.push_back(name);
   return store::Claim{.name = name, .id = r.id, .owner = request.owner};
 }
 
@@ -300,6 +302,11 @@ void MemoryLogStore::put(core::LogRecord record) {
   if (record.id.empty()) record.id = fmt::format("{:024x}", next_id_++);
   std::erase_if(records_, [&](const core::LogRecord& r) { return r.name == record.name; });
   records_.push_back(std::move(record));
+}
+
+std::vector<std::string> MemoryLogStore::claimed() const {
+  std::lock_guard lock(mutex_);
+  return claimed_;
 }
 
 int MemoryLogStore::record_writes() const {

@@ -58,6 +58,9 @@ class MemoryLogStore final : public store::LogStore {
   void put(core::LogRecord record);
   // How many writes of records were made (claims and fenced writes).
   int record_writes() const;
+  // The names of every record claimed (claims that landed, in order, the
+  // chained ones included).
+  std::vector<std::string> claimed() const;
   // Called after each insert_applied() (to act between baseline's batches).
   std::function<void()> after_insert_applied;
 
@@ -73,6 +76,7 @@ class MemoryLogStore final : public store::LogStore {
   std::vector<HistoryEvent> events_;
   int next_id_ = 1;
   int record_writes_ = 0;
+  std::vector<std::string> claimed_;
   std::map<std::string, Document> checkpoints_;  // metadata.checkpoint, by record name
 };
 

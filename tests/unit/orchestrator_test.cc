@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <thread>
 #include <chrono>
 #include <string>
 
@@ -183,6 +184,29 @@ TEST_F(OrchestratorTest, ALeaseTakenOverStopsTheRunBeforeItsNextMigration) {
   EXPECT_EQ(status("002-b.json"), "") << "claimed, then found the lease lost: the claim is given back";
   EXPECT_EQ(events("stopped"), 1);
   EXPECT_EQ(db_.lock->holder()->owner, "other:1:ff") << "it releases no lease of another's";
+}
+
+// Taken over, and the renewer has noticed, while a migration runs: its
+// outcome is written (the record is still its own) but no claim of the next
+// one goes with it, for a successor would read that claim as interrupted.
+TEST_F(OrchestratorTest, ARunnerThatKnowsItsLeaseLostChainsNoClaim) {
+  write("001-a.json", migration("a"));
+  write("002-b.json", migration("b"));
+  Migrator m = migrator({.lease = 1s, .renew_every = 20ms, .timeout = 1s, .poll = 10ms});
+  int commands = 0;
+  db_.target->on_command = [&](const std::string&) {
+    if (++commands != 1) return;
+    MemoryLockStore store(db_.lock);
+    ASSERT_TRUE(*store.clear(*db_.lock->holder()));
+    hold_lease(60'000);
+    std::this_thread::sleep_for(200ms);  // ten renewals: the loss is noticed
+  };
+  auto report = m.run_pending();
+  ASSERT_FALSE(report);
+  EXPECT_EQ(report.error().kind, ErrorKind::kLockLost) << report.error().message;
+  EXPECT_EQ(status("001-a.json"), "applied");
+  EXPECT_EQ(db_.log->claimed(), std::vector<std::string>{"001-a.json"}) << "002 was never claimed";
+  EXPECT_EQ(status("002-b.json"), "");
 }
 
 // Fencing: while the runner runs a migration it is taken over, and its
