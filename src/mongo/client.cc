@@ -338,11 +338,11 @@ Result<void> Client::run_command_on(const std::string& database, const bson_t* c
 
 Result<void> Client::ask_hello() {
   ScopedBson reply;
-  TimestampMs before = 0;
+  std::chrono::steady_clock::time_point before;
   bson_error_t error;
   while (true) {
     OwnedBson command = to_bson(Doc{{clock_command_, 1}});
-    before = core::now_ms();
+    before = std::chrono::steady_clock::now();
     bson_destroy(reply.get());
     if (mongoc_client_command_simple(client_.get(), "admin", command.get(), nullptr, reply.get(), &error)) break;
     // Old MongoDB releases and mongo-java-server know only `hello`'s
@@ -353,13 +353,12 @@ Result<void> Client::ask_hello() {
     }
     return std::unexpected(error_from(error, ErrorKind::kDatabase, "cannot read the server's clock"));
   }
-  TimestampMs after = core::now_ms();
+  auto after = std::chrono::steady_clock::now();
   bson_iter_t it;
+  // The server read its clock somewhere in the round trip: assume the middle.
+  clock_ = ServerClock{.server_ms = std::nullopt, .read_at = before + (after - before) / 2};
   if (bson_iter_init_find(&it, reply.get(), "localTime") && BSON_ITER_HOLDS_DATE_TIME(&it)) {
-    // The server read its clock somewhere in the round trip: assume the middle.
-    clock_offset_ = bson_iter_date_time(&it) - (before + (after - before) / 2);
-  } else {
-    clock_offset_ = 0;
+    clock_->server_ms = bson_iter_date_time(&it);
   }
   if (bson_iter_init_find(&it, reply.get(), "maxBsonObjectSize") && BSON_ITER_HOLDS_NUMBER(&it) &&
       bson_iter_as_int64(&it) > 0) {
@@ -369,14 +368,17 @@ Result<void> Client::ask_hello() {
 }
 
 Result<TimestampMs> Client::server_now() {
-  if (!clock_offset_) {
+  if (!clock_) {
     if (auto asked = ask_hello(); !asked) return std::unexpected(asked.error());
   }
-  return core::now_ms() + *clock_offset_;
+  if (!clock_->server_ms) return core::now_ms();
+  auto since = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                     clock_->read_at);
+  return *clock_->server_ms + since.count();
 }
 
 Result<std::size_t> Client::max_bson_object_size() {
-  if (!clock_offset_) {
+  if (!clock_) {
     if (auto asked = ask_hello(); !asked) return std::unexpected(asked.error());
   }
   return max_bson_object_size_;
