@@ -247,17 +247,27 @@ Result<StepReport> Runner::apply(const core::Migration& m, const std::vector<std
     }
   }
   const char* action = step.outcome == StepOutcome::kApplied ? "applied" : "failed";
-  auto event = record_event(m, action, step.duration_ms, step.error);
-  if (!previous_event) return std::unexpected(recorded_but(m, action, previous_event.error()));
-  if (!event) return std::unexpected(event.error());
+  if (!previous_event) {
+    return std::unexpected(
+        recorded_but(m, action, previous_event.error(), event_of(m, action, step.duration_ms, step.error)));
+  }
+  if (auto event = record_event(m, action, step.duration_ms, step.error); !event) {
+    return std::unexpected(event.error());
+  }
   notify(ProgressEvent::Kind::kFinished, step);
   return step;
 }
 
-Error Runner::recorded_but(const core::Migration& m, const char* action, Error events_failed) {
+Error Runner::recorded_but(const core::Migration& m, const char* recorded_as, Error events_failed,
+                           const HistoryEvent& own_event) {
   // The run stops at an audit trail that cannot be written, but the log
   // holds this migration's outcome, which the caller's report will not.
-  events_failed.message = fmt::format("{} is recorded {}, but {}", m.name, action, events_failed.message);
+  // Its own event is written here and now, not queued behind the one that
+  // failed, so that no more is lost than the message says.
+  if (auto own = store_.append_event(own_event); !own) {
+    events_failed.message += fmt::format("; nor could {}'s own event be recorded: {}", m.name, own.error().message);
+  }
+  events_failed.message = fmt::format("{} is recorded {}, but {}", m.name, recorded_as, events_failed.message);
   return events_failed;
 }
 
@@ -329,9 +339,13 @@ Result<StepReport> Runner::revert(const core::Migration& m, const core::LogRecor
                                         m.name, error.message, m.name);
       return std::unexpected(std::move(error));
     }
-    auto event = record_event(m, "reverted", step.duration_ms, "");
-    if (!previous_event) return std::unexpected(recorded_but(m, "reverted", previous_event.error()));
-    if (!event) return std::unexpected(event.error());
+    if (!previous_event) {
+      return std::unexpected(
+          recorded_but(m, "reverted", previous_event.error(), event_of(m, "reverted", step.duration_ms, "")));
+    }
+    if (auto event = record_event(m, "reverted", step.duration_ms, ""); !event) {
+      return std::unexpected(event.error());
+    }
   } else {
     step.outcome = StepOutcome::kFailed;
     step.error = *failure;
@@ -349,9 +363,13 @@ Result<StepReport> Runner::revert(const core::Migration& m, const core::LogRecor
                             m.name, step.error, error.message);
       return std::unexpected(std::move(error));
     }
-    auto event = record_event(m, "revert_failed", step.duration_ms, step.error);
-    if (!previous_event) return std::unexpected(recorded_but(m, "as a failed revert", previous_event.error()));
-    if (!event) return std::unexpected(event.error());
+    if (!previous_event) {
+      return std::unexpected(recorded_but(m, "as a failed revert", previous_event.error(),
+                                          event_of(m, "revert_failed", step.duration_ms, step.error)));
+    }
+    if (auto event = record_event(m, "revert_failed", step.duration_ms, step.error); !event) {
+      return std::unexpected(event.error());
+    }
   }
   notify(ProgressEvent::Kind::kFinished, step);
   return step;

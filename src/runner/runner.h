@@ -118,9 +118,11 @@ class Runner {
   // A claim's failure: kLockLost (from `check`) when it was refused because
   // the lease was lost, else `failed` as it is.
   static Error claim_failed(Error failed, std::future<Result<void>>& check, const std::string& what_stays);
-  // An earlier event's failure, saying that `m`'s outcome (`action`) is in
-  // the log all the same.
-  static Error recorded_but(const core::Migration& m, const char* action, Error events_failed);
+  // The error of a run whose previous event failed, once `m` is recorded
+  // `recorded_as`: `own_event` is written here and now (not queued behind
+  // the one that failed) and the message says what is missing.
+  Error recorded_but(const core::Migration& m, const char* recorded_as, Error events_failed,
+                     const HistoryEvent& own_event);
   HistoryEvent event_of(const core::Migration& m, const char* action, std::int64_t duration_ms,
                         const std::string& error) const;
   Result<void> record_event(const core::Migration& m, const char* action, std::int64_t duration_ms,
