@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "mongo/foreign_log.h"
+#include "core/names.h"
 #include "core/recovery_plan.h"
 #include "mongo/log_bson.h"
 #include "mongo/value_bson.h"
@@ -97,7 +98,8 @@ Result<void> MongoLogStore::ensure_indexes() {
   }
 
   // An existing unique index on {name: 1} under another name is fine: it
-  // gives the same guarantee. Anything else is reported.
+  // gives the same guarantee. A partial one does not (two `running` claims
+  // of one name would both land): it is refused. Anything else is reported.
   CollectionPtr coll = client_.open_collection(collection_);
   CursorPtr cursor(mongoc_collection_find_indexes_with_opts(coll.get(), nullptr));
   const bson_t* doc = nullptr;
@@ -109,7 +111,19 @@ Result<void> MongoLogStore::ensure_indexes() {
         bson_iter_recurse(&it, &key_it) && bson_iter_next(&key_it)) {
       on_name = std::string_view(bson_iter_key(&key_it)) == "name" && !bson_iter_next(&key_it);
     }
-    if (unique && on_name) return {};
+    if (!unique || !on_name) continue;
+    if (bson_iter_init_find(&it, doc, "partialFilterExpression")) {
+      std::string index = bson_iter_init_find(&it, doc, "name") && BSON_ITER_HOLDS_UTF8(&it)
+                              ? bson_iter_utf8(&it, nullptr)
+                              : "?";
+      return std::unexpected(Error{
+          ErrorKind::kRefused,
+          fmt::format("the unique index {} on {}.name is partial (it has a partialFilterExpression), so it does not "
+                      "keep two runners from claiming one migration; drop it (db.{}.dropIndex(\"{}\")) and "
+                      "mongo-migrate creates a full one",
+                      core::printable(index), collection_, collection_, core::printable(index))});
+    }
+    return {};
   }
   return std::unexpected(Error{
       ErrorKind::kDatabase,

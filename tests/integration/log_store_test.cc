@@ -75,6 +75,23 @@ TEST_F(LogStoreTest, RecordsAreAddressedByObjectIdAndAnOutcomeRemovesTheClaimsFi
   EXPECT_EQ(field(m.name, "status"), "applied");
 }
 
+// A unique index on `name` that is partial does not stop a second claim of
+// a migration (a `running` record falls outside its filter): refused, and
+// said how to fix, rather than taken for the index the claims rest on.
+TEST_F(LogStoreTest, APartialUniqueIndexOnNameIsRefused) {
+  probe().command(R"({"createIndexes": "partiallog", "indexes": [{"key": {"name": 1}, "name": "name_1",
+                      "unique": true, "partialFilterExpression": {"status": "applied"}}]})");
+  auto client = mongo::Client::open(uri(), db());
+  ASSERT_TRUE(client) << client.error().message;
+  mongo::MongoLogStore partial(*client, "partiallog");
+  auto ensured = partial.ensure_indexes();
+  ASSERT_FALSE(ensured);
+  EXPECT_EQ(ensured.error().kind, ErrorKind::kRefused) << ensured.error().message;
+  EXPECT_NE(ensured.error().message.find("the unique index name_1 on partiallog.name is partial"), std::string::npos)
+      << ensured.error().message;
+  EXPECT_NE(ensured.error().message.find("dropIndex(\"name_1\")"), std::string::npos) << ensured.error().message;
+}
+
 TEST_F(LogStoreTest, AnOutcomeNeverOverwritesARecordChangedByHand) {
   core::Migration m = migration("001-a.json");
   auto claim = store().claim_run(m, {.seen = std::nullopt, .owner = "owner-1", .by = "ci"});
