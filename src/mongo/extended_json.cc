@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <regex>
+#include <system_error>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -188,6 +191,51 @@ class DuplicateKeyFinder {
   std::vector<Step> path_;
 };
 
+// The first integer literal outside a string that a 64-bit integer cannot
+// hold, with where it starts; libbson wraps such a number around (20 digits
+// and more) into another one without a word. "" when there is none.
+std::string out_of_range_integer(std::string_view text) {
+  bool in_string = false, escaped = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      continue;
+    }
+    if (c != '-' && (c < '0' || c > '9')) continue;
+    std::size_t end = i + (c == '-' ? 1 : 0);
+    while (end < text.size() && text[end] >= '0' && text[end] <= '9') ++end;
+    bool integer = end == text.size() || (text[end] != '.' && text[end] != 'e' && text[end] != 'E');
+    std::string_view token = text.substr(i, end - i);
+    if (integer && token != "-") {
+      std::int64_t value = 0;
+      auto [ptr, ec] = std::from_chars(token.data(), token.data() + token.size(), value);
+      if (ec == std::errc::result_out_of_range) {
+        return fmt::format("invalid JSON at {}: the integer {} does not fit in 64 bits; write it as a double "
+                           "({}.0) or as {{\"$numberDecimal\": \"{}\"}}",
+                           line_and_column(text, i), token, token, token);
+      }
+    }
+    // Past the rest of the number (fraction, exponent).
+    while (end < text.size() && (std::isdigit(static_cast<unsigned char>(text[end])) || text[end] == '.' ||
+                                 text[end] == 'e' || text[end] == 'E' || text[end] == '+' || text[end] == '-')) {
+      ++end;
+    }
+    i = end - 1;
+  }
+  return "";
+}
+
 }  // namespace
 
 std::expected<std::vector<std::uint8_t>, std::string> parse_json_object(std::string_view text) {
@@ -214,6 +262,7 @@ std::expected<std::vector<std::uint8_t>, std::string> parse_json_object(std::str
                                          line_and_column(text, extra)));
     }
   }
+  if (std::string problem = out_of_range_integer(text); !problem.empty()) return std::unexpected(problem);
   const std::uint8_t* data = bson_get_data(doc.get());
   return std::vector<std::uint8_t>(data, data + doc.get()->len);
 }

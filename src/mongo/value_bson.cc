@@ -215,13 +215,22 @@ Value Document::id() const { return get("_id").value_or(Value()); }
 std::string Document::json() const { return mongo::relaxed_json(bson_); }
 
 Value json(std::string_view extended_json) {
-  bson_error_t error;
-  mongo::OwnedBson doc(bson_new_from_json(reinterpret_cast<const uint8_t*>(extended_json.data()),
-                                          static_cast<ssize_t>(extended_json.size()), &error));
-  if (!doc) throw std::invalid_argument(std::string("invalid JSON: ") + error.message);
+  // As strict as a migration file: one object, each key once, no integer
+  // wrapped around (a filter or update that silently means something else
+  // is worse than an exception).
+  std::size_t first = extended_json.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos || extended_json[first] != '{') {
+    throw std::invalid_argument("invalid JSON: expected an object ({...}) at the top level");
+  }
+  auto bytes = mongo::parse_json_object(extended_json);
+  if (!bytes) throw std::invalid_argument(bytes.error());
+  if (std::string duplicate = mongo::first_duplicate_key(*bytes); !duplicate.empty()) {
+    throw std::invalid_argument(fmt::format("invalid JSON: \"{}\" appears twice", duplicate));
+  }
+  bson_t doc;
   bson_iter_t it;
   Doc out;
-  if (bson_iter_init(&it, doc.get())) {
+  if (bson_init_static(&doc, bytes->data(), bytes->size()) && bson_iter_init(&it, &doc)) {
     while (bson_iter_next(&it)) out.emplace_back(bson_iter_key(&it), mongo::value_at(it));
   }
   return Value(std::move(out));

@@ -1,5 +1,6 @@
 #include "mongo/extended_json.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 namespace mongomigrate::mongo {
@@ -85,6 +86,28 @@ TEST(ExtendedJson, AKeyWithoutQuotesIsNamedAsSuch) {
             "invalid JSON at line 2, column 2 (byte offset 12): keys must be quoted strings (\"key\": value)");
   EXPECT_EQ(parse_json_object("{'up': []}").error(),
             "invalid JSON at line 1, column 2 (byte offset 1): keys must be quoted strings (\"key\": value)");
+}
+
+// libbson wraps an integer of 20 digits or more around into another one
+// (99999999999999999999 became 7766279631452241919): refused, saying where
+// and what to write instead. Doubles, strings and int64's own bounds pass.
+TEST(ExtendedJson, AnIntegerPast64BitsIsRefusedNotWrappedAround) {
+  for (const char* big : {"99999999999999999999", "-99999999999999999999", "18446744073709551616",
+                          "100000000000000000000000"}) {
+    SCOPED_TRACE(big);
+    auto refused = parse_json_object(std::string("{\"n\": [1,\n ") + big + "]}");
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error(), fmt::format("invalid JSON at line 2, column 2 (byte offset 11): the integer {} does "
+                                           "not fit in 64 bits; write it as a double ({}.0) or as "
+                                           "{{\"$numberDecimal\": \"{}\"}}",
+                                           big, big, big));
+  }
+  for (const char* fine : {R"({"n": 9223372036854775807})", R"({"n": -9223372036854775808})",
+                           R"({"n": 99999999999999999999.5})", R"({"n": 1e300})", R"({"n": "99999999999999999999"})",
+                           R"({"n": {"$numberDecimal": "99999999999999999999"}})", R"({"a\"1": 99})"}) {
+    SCOPED_TRACE(fine);
+    EXPECT_TRUE(parse_json_object(fine)) << parse_json_object(fine).error();
+  }
 }
 
 }  // namespace

@@ -148,6 +148,17 @@ TEST(Json, OtherTypesBecomeRawValues) {
 
 TEST(Json, EmptyDocument) { EXPECT_EQ(json("{}"), Value(Doc{})); }
 
+// json() is as strict as a migration file: one object, each key once, no
+// integer wrapped around.
+TEST(Json, TextAMigrationFileCouldNotHoldThrows) {
+  for (const char* text : {R"({"a": 1} {"b": 2})", R"({"a": 1, "a": 2})", "[1, 2]", R"({"n": 99999999999999999999})",
+                           ""}) {
+    SCOPED_TRACE(text);
+    EXPECT_THROW(json(text), std::invalid_argument);
+  }
+  EXPECT_EQ(json(R"( {"n": 9223372036854775807} )"), Value(Doc{{"n", 9223372036854775807LL}}));
+}
+
 // A field BSON cannot hold is an error, never left out: a filter without
 // its field would match every document.
 TEST(ToBson, AFieldBsonCannotHoldThrowsInsteadOfVanishing) {
