@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -119,7 +120,21 @@ Result<DirectoryScan> scan_directory(const std::string& directory) {
   DirectoryScan scan;
   for (const fs::directory_entry& entry : it) {
     std::string name = entry.path().filename().string();
-    if (!name.ends_with(".json") || name.starts_with('.')) continue;
+    if (name.starts_with('.')) continue;
+    if (!name.ends_with(".json")) {
+      // "003-x.JSON": meant as a migration, and read by nothing; said, or
+      // `up` would say all is applied while it was never read.
+      std::string extension = name.size() > 5 ? name.substr(name.size() - 5) : "";
+      for (char& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (extension == ".json") {
+        std::string meant = name.substr(0, name.size() - 5) + ".json";
+        scan.invalid.push_back({.name = std::move(name),
+                                .error = fmt::format("migration files end in \".json\", in lower case: rename it "
+                                                     "{}",
+                                                     core::printable(meant))});
+      }
+      continue;
+    }
     // Not skipped, or `up` would say all is applied while one was never read.
     if (std::string what = not_a_file(entry); !what.empty()) {
       scan.invalid.push_back({.name = std::move(name), .error = std::move(what), .not_a_file = true});

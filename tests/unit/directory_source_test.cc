@@ -111,7 +111,6 @@ TEST(LoadDirectory, OnlyJsonFilesDirectlyInsideAreLoaded) {
   dir.write("001-a.json", kValid);
   dir.write("README.md", "# not a migration");
   dir.write("002-b.json.bak", "{ broken");
-  dir.write("003-c.JSON", "{ broken");  // the extension is case-sensitive
   dir.write("notes.txt", "{ broken");
   dir.write(".hidden.json", "{ broken");
   dir.write("sub/004-nested.json", kValid);
@@ -298,6 +297,24 @@ TEST(ScanDirectory, KeepsEveryInvalidEntryBesideTheValidMigrations) {
   EXPECT_TRUE(r->invalid[3].not_a_file);
   EXPECT_EQ(r->invalid[4].error, "a FIFO");
   EXPECT_FALSE(r->invalid[0].not_a_file);
+}
+
+// "003-c.JSON" is meant as a migration: reported, not skipped (up would
+// otherwise say everything is applied).
+TEST(ScanDirectory, AJsonExtensionInAnotherCaseIsReportedNotSkipped) {
+  TempDir dir;
+  dir.write("001-a.json", kValid);
+  dir.write("003-c.JSON", kValid);
+  dir.write("004-d.Json", kValid);
+  dir.write("notes.txt", "x");
+  auto r = scan_directory(dir.path());
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(names(r->migrations), std::vector<std::string>{"001-a.json"});
+  ASSERT_EQ(r->invalid.size(), 2u);
+  EXPECT_EQ(r->invalid[0].name, "003-c.JSON");
+  EXPECT_EQ(r->invalid[0].error, "migration files end in \".json\", in lower case: rename it 003-c.json");
+  EXPECT_EQ(r->invalid[1].name, "004-d.Json");
+  EXPECT_FALSE(load_directory(dir.path())) << "a load refuses it like any invalid file";
 }
 
 TEST(ScanDirectory, OnlyAProblemWithTheDirectoryItselfIsAnError) {
