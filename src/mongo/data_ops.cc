@@ -146,10 +146,11 @@ struct BatchCursor::State {
 BatchCursor::BatchCursor(std::unique_ptr<State> state) : state_(std::move(state)) {}
 BatchCursor::~BatchCursor() = default;
 
-Result<std::unique_ptr<BatchCursor>> BatchCursor::open(Client& client, const BatchQuery& query, const Value& after_id) {
+Result<std::unique_ptr<BatchCursor>> BatchCursor::open(Client& client, const BatchQuery& query,
+                                                       const std::optional<Value>& after_id) {
   if (query.batch_size <= 0) return std::unexpected(invalid("the batch size must be positive"));
   Value filter = query.filter;
-  if (!after_id.is_null()) filter = Doc{{"$and", Array{query.filter, core::after_id_filter(after_id)}}};
+  if (after_id) filter = Doc{{"$and", Array{query.filter, core::after_id_filter(*after_id)}}};
   auto f = as_document(filter, "the batch filter");
   if (!f) return std::unexpected(f.error());
   Doc options{{"sort", Doc{{"_id", 1}}}, {"batchSize", query.batch_size}};

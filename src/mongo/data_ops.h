@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,8 +34,10 @@ Result<BulkResult> bulk_write(Client& client, std::string_view collection, const
 // Streams a query's documents in `_id` order, `batch_size` at a time.
 class BatchCursor {
  public:
-  // `after_id`: resume strictly after this _id (null: from the start).
-  static Result<std::unique_ptr<BatchCursor>> open(Client& client, const BatchQuery& query, const Value& after_id);
+  // `after_id`: resume strictly after this _id (nullopt: from the start; a
+  // null _id is an _id like any other).
+  static Result<std::unique_ptr<BatchCursor>> open(Client& client, const BatchQuery& query,
+                                                   const std::optional<Value>& after_id);
   ~BatchCursor();
   // The next batch (empty at the end).
   Result<std::vector<Document>> next();

@@ -118,7 +118,7 @@ BatchResult MigrationContext::for_each_batch(const BatchQuery& query, const Batc
 
 BatchResult MigrationContext::run_sequential(const BatchQuery& query, const BatchFunction& fn, int call) {
   BatchResult totals;
-  Value after_id;
+  std::optional<Value> after_id;  // a null _id is one: a checkpoint after it is not "none"
   bool resumed = false;
   if (checkpoint_ && checkpoint_->integer("call") == call && checkpoint_->has("lastId")) {
     after_id = *checkpoint_->get("lastId");

@@ -115,7 +115,7 @@ void work(Board& board, const ParallelBatches& run, std::size_t index, Partition
           Client& client) {
   BatchQuery query = run.query;
   query.filter = core::range_filter(run.query.filter, partition.range, partition.last_id);
-  auto cursor = BatchCursor::open(client, query, Value());
+  auto cursor = BatchCursor::open(client, query, std::nullopt);
   if (!cursor) return board.fail(cursor.error());
   while (!board.stopping()) {
     auto batch = (*cursor)->next();

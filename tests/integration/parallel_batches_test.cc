@@ -338,6 +338,23 @@ TEST_F(ParallelBatchesTest, ANaNIdIsMissedNeitherBySplitNorByResume) {
   }
 }
 
+// A checkpoint after a null `_id` is a checkpoint (it read as none, and the
+// resumed run started over: the first batch was handed over twice).
+TEST_F(ParallelBatchesTest, AResumeAfterANullIdGoesOn) {
+  std::vector<std::string> docs{R"({"_id": {"$minKey": 1}})", R"({"_id": null})"};
+  for (int i = 1; i <= 20; ++i) docs.push_back(fmt::format(R"({{"_id": {}}})", i));
+  probe().insert_all("records", docs);
+  control(R"({"parallel": 1, "batchSize": 2, "throwAtId": 1})");
+  ASSERT_EQ(migrate({"run", kMigration}).exit_code, 1);
+  EXPECT_EQ(probe().count("records", R"({"seen": 1})"), 2) << "MinKey and null, the first batch";
+  control(R"({"$unset": {"throwAtId": ""}})");
+  ProcessResult resumed = migrate({"run", kMigration});
+  ASSERT_EQ(resumed.exit_code, 0) << describe(resumed);
+  EXPECT_TRUE(contains(resumed.err, "resuming after batch 1 (2 documents done)")) << resumed.err;
+  EXPECT_EQ(probe().count("records", R"({"seen": 1})"), 22);
+  EXPECT_EQ(probe().count("records", R"({"seen": {"$ne": 1}})"), 0) << "none handed over twice";
+}
+
 // The checkpoint is the last `_id` handled: a projection without it is
 // refused before anything is read; one that keeps it works.
 TEST_F(ParallelBatchesTest, AProjectionMustKeepTheId) {
