@@ -22,10 +22,31 @@ struct JsonReaderDeleter {
   void operator()(bson_json_reader_t* r) const { bson_json_reader_destroy(r); }
 };
 
+// Calls visit(i) for each byte i < end of `text` that is not inside a
+// string literal (the quotes that open and close one are visited). Strings
+// are skipped whole, escapes included.
+template <class Visit>
+void outside_strings(std::string_view text, std::size_t end, Visit&& visit) {
+  bool in_string = false, escaped = false;
+  for (std::size_t i = 0; i < end && i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string && escaped) {
+      escaped = false;
+    } else if (in_string && c == '\\') {
+      escaped = true;
+    } else if (in_string && c != '"') {
+      // inside the string
+    } else {
+      if (c == '"') in_string = !in_string;
+      visit(i);
+    }
+  }
+}
+
 // Where the text stands at byte `offset`, as a JSON scanner sees it: the
 // open brackets around it (innermost last), the last character outside a
 // string and white space before it, and where the top-level value closed
-// (npos while it is open). Strings are skipped whole, escapes included.
+// (npos while it is open).
 struct ScanState {
   std::string open;
   char last = '\0';
@@ -33,31 +54,17 @@ struct ScanState {
 };
 ScanState scan_to(std::string_view text, std::size_t offset) {
   ScanState state;
-  bool in_string = false, escaped = false;
-  for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
+  outside_strings(text, offset, [&](std::size_t i) {
     char c = text[i];
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-        state.last = c;
-      }
-      continue;
-    }
-    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') return;
     state.last = c;
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
+    if (c == '{' || c == '[') {
       state.open.push_back(c);
     } else if ((c == '}' || c == ']') && !state.open.empty()) {
       state.open.pop_back();
       if (state.open.empty() && state.closed_at == std::string_view::npos) state.closed_at = i + 1;
     }
-  }
+  });
   return state;
 }
 
@@ -195,45 +202,30 @@ class DuplicateKeyFinder {
 // hold, with where it starts; libbson wraps such a number around (20 digits
 // and more) into another one without a word. "" when there is none.
 std::string out_of_range_integer(std::string_view text) {
-  bool in_string = false, escaped = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
+  std::string problem;
+  std::size_t past_number = 0;  // where the number being read ends
+  outside_strings(text, text.size(), [&](std::size_t i) {
     char c = text[i];
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-      continue;
-    }
-    if (c != '-' && (c < '0' || c > '9')) continue;
+    if (!problem.empty() || i < past_number || (c != '-' && (c < '0' || c > '9'))) return;
     std::size_t end = i + (c == '-' ? 1 : 0);
     while (end < text.size() && text[end] >= '0' && text[end] <= '9') ++end;
     bool integer = end == text.size() || (text[end] != '.' && text[end] != 'e' && text[end] != 'E');
     std::string_view token = text.substr(i, end - i);
-    if (integer && token != "-") {
-      std::int64_t value = 0;
-      auto [ptr, ec] = std::from_chars(token.data(), token.data() + token.size(), value);
-      if (ec == std::errc::result_out_of_range) {
-        return fmt::format("invalid JSON at {}: the integer {} does not fit in 64 bits; write it as a double "
-                           "({}.0) or as {{\"$numberDecimal\": \"{}\"}}",
-                           line_and_column(text, i), token, token, token);
-      }
+    std::int64_t value = 0;
+    if (integer && token != "-" &&
+        std::from_chars(token.data(), token.data() + token.size(), value).ec == std::errc::result_out_of_range) {
+      problem = fmt::format("invalid JSON at {}: the integer {} does not fit in 64 bits; write it as a double "
+                            "({}.0) or as {{\"$numberDecimal\": \"{}\"}}",
+                            line_and_column(text, i), token, token, token);
     }
     // Past the rest of the number (fraction, exponent).
     while (end < text.size() && (std::isdigit(static_cast<unsigned char>(text[end])) || text[end] == '.' ||
                                  text[end] == 'e' || text[end] == 'E' || text[end] == '+' || text[end] == '-')) {
       ++end;
     }
-    i = end - 1;
-  }
-  return "";
+    past_number = end;
+  });
+  return problem;
 }
 
 }  // namespace
