@@ -46,7 +46,7 @@ std::optional<std::string> named_database(const bson_iter_t& target) {
 
 // The database an aggregate pipeline writes to through $out or $merge, if
 // it names one other than `database`: "$out"/"$merge" and that name.
-std::optional<std::pair<std::string, std::string>> pipeline_target(bson_iter_t pipeline,
+std::optional<std::pair<std::string, std::string>> pipeline_target(const bson_iter_t& pipeline,
                                                                    const std::string& database) {
   bson_iter_t stages;
   if (!BSON_ITER_HOLDS_ARRAY(&pipeline) || !bson_iter_recurse(&pipeline, &stages)) return std::nullopt;
