@@ -28,6 +28,11 @@ struct LogRecord {
   // While `running`: the runner was running the migration's `down` (a
   // revert), not its `up`; the record was applied before.
   bool reverting = false;
+  // Ours: incremented by every update this tool makes to the record (none
+  // until the first). A claim filters on it as on `_id`, so a record
+  // rewritten since it was read (claimed and failed again by another runner,
+  // no owner left on it) is told apart from one that only looks the same.
+  std::optional<std::int64_t> revision;
 };
 
 // Status words, exactly as written to the log.

@@ -52,6 +52,7 @@ core::LogRecord record_from(const bson_t* doc) {
     else if (key == "revertedBy") r.reverted_by = utf8(it);
     else if (key == "lockOwner") r.lock_owner = utf8(it);
     else if (key == "reverting") r.reverting = BSON_ITER_HOLDS_BOOL(&it) && bson_iter_bool(&it);
+    else if (key == "revision") r.revision = number(it);
   }
   return r;
 }

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "mongo/foreign_log.h"
 #include "core/names.h"
 #include "core/recovery_plan.h"
@@ -155,6 +157,9 @@ Doc LogUpdate::document() const {
     for (const std::string& field : unset) fields.emplace_back(field, "");
     update.emplace_back("$unset", std::move(fields));
   }
+  bool names_revision = std::ranges::find(set, std::string("revision"), &Doc::value_type::first) != set.end() ||
+                        std::ranges::find(unset, std::string("revision")) != unset.end();
+  if (!names_revision) update.emplace_back("$inc", Doc{{"revision", std::int64_t{1}}});
   return update;
 }
 
@@ -178,12 +183,14 @@ Result<store::Claim> MongoLogStore::claim(const std::string& name, const store::
                                           OnUnknown on_unknown) {
   if (request.seen) {
     // The record as read under the lease, only if it still is: a runner
-    // paused past its lease finds it changed by its successor (whose claim
-    // set lockOwner, whose outcome set a status) and writes nothing.
+    // paused past its lease finds it changed by its successor (whose every
+    // write bumped `revision`, even one that left the record looking as it
+    // was read) and writes nothing.
     const core::LogRecord& seen = *request.seen;
     Doc filter = record_key(seen.id, name);
     filter.emplace_back("status", or_null(seen.status));
     filter.emplace_back("lockOwner", or_null(seen.lock_owner));
+    filter.emplace_back("revision", seen.revision ? Value(*seen.revision) : Value());
     store::Claim claimed{.name = name, .id = seen.id, .owner = request.owner};
     bson_error_t failure{};
     auto matched = update(to_bson(filter).get(), to_bson(change.document()).get(), context, &failure);

@@ -25,7 +25,9 @@ namespace mongomigrate::mongo {
 struct LogUpdate {
   Doc set;
   std::vector<std::string> unset;
-  // {$set: set, $unset: {field: ""...}}, each left out when empty.
+  // {$set: set, $unset: {field: ""...}}, each left out when empty, and
+  // {$inc: {revision: 1}} (core::LogRecord::revision) unless `set` or
+  // `unset` names it (a give-back restores it).
   Doc document() const;
 };
 

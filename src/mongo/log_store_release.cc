@@ -47,6 +47,13 @@ Result<void> MongoLogStore::release_claim(const store::Claim& claim, const store
   } else {
     change.unset.push_back("reverting");
   }
+  // As read, so a claim made from that read (an operator's `mark`) still
+  // finds it: nothing was done in between.
+  if (seen.revision) {
+    change.set.emplace_back("revision", *seen.revision);
+  } else {
+    change.unset.push_back("revision");
+  }
   return fenced_update(claim, change, context);
 }
 

@@ -60,7 +60,8 @@ struct Claim {
 struct ClaimRequest {
   // The record as read under the lease (nullopt: there was none, so the
   // claim inserts one). The claim succeeds only if it is still so: same
-  // `_id`, status and lockOwner.
+  // `_id`, status, lockOwner and revision (which every write but a give-back
+  // changes, so a record rewritten to look as it was is not taken for it).
   std::optional<core::LogRecord> seen;
   std::string owner;  // the claimer's lease owner id
   std::string by;     // appliedBy (up, run)
@@ -131,7 +132,8 @@ class LogStore {
   // lost right after it): the record is as `request.seen` was (deleted if the
   // claim inserted it), if it is still `claim`'s (else kLockLost). Restores
   // the fields a claim writes (status, version, checksum, appliedBy, error,
-  // lockOwner, reverting), not a batch checkpoint a revert's claim cleared.
+  // lockOwner, reverting, revision), not a batch checkpoint a revert's claim
+  // cleared.
   virtual Result<void> release_claim(const Claim& claim, const ClaimRequest& request) = 0;
 
   // `mark`, `baseline`: sets `name`'s status (applied: with `migration`'s

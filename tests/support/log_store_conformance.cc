@@ -41,9 +41,9 @@ std::string everything(store::LogStore& s) {
   if (!records) return "error: " + records.error().message;
   std::string out;
   for (const core::LogRecord& r : *records) {
-    out += fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}\n", r.id, r.name, r.version, r.status,
+    out += fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}\n", r.id, r.name, r.version, r.status,
                        r.applied_at.value_or(-1), r.reverted_at.value_or(-1), r.duration_ms.value_or(-1), r.error,
-                       r.checksum, r.applied_by, r.reverted_by, r.lock_owner, r.reverting);
+                       r.checksum, r.applied_by, r.reverted_by, r.lock_owner, r.reverting, r.revision.value_or(-1));
   }
   return out;
 }
@@ -119,6 +119,32 @@ void check_a_claim_of_a_record_changed_since_it_was_read_is_refused(LogStoreHarn
   EXPECT_EQ(read(s, m.name).applied_by, "successor");
   ASSERT_TRUE(s.finish_applied(m, *first, "successor", kAt, 5));
   EXPECT_EQ(read(s, m.name).error, "") << "the old failure's error goes with the outcome";
+}
+
+// A/B/A: an operator's `mark`, paused past its lease between its read and
+// its write, finds the record claimed and failed again by a later runner:
+// the same status, no owner, the same error. It still writes nothing.
+void check_a_claim_of_a_record_rewritten_to_look_the_same_is_refused(LogStoreHarness& h) {
+  store::LogStore& s = *h.store;
+  h.put({.name = "001-a.json", .status = core::kStatusFailed, .duration_ms = 5, .error = "boom"});
+  core::Migration m = migration("001-a.json");
+  std::optional<core::LogRecord> read_by_mark = seen(s, m.name);
+  ASSERT_TRUE(read_by_mark);
+  auto successor = s.claim_run(m, {.seen = read_by_mark, .owner = "owner-2", .by = "successor"});
+  ASSERT_TRUE(successor) << successor.error().message;
+  ASSERT_TRUE(s.finish_failed(m, *successor, "boom", 5));
+  core::LogRecord again = read(s, m.name);
+  EXPECT_EQ(again.status, read_by_mark->status);
+  EXPECT_EQ(again.lock_owner, read_by_mark->lock_owner);
+  EXPECT_EQ(again.error, read_by_mark->error);
+  EXPECT_NE(again.revision, read_by_mark->revision) << "every update changes the revision";
+  std::string before = everything(s);
+  expect_error(s.set_status(m.name, &m, core::kStatusApplied, kAt, {.seen = read_by_mark, .owner = "owner-1",
+                                                                     .by = "ops"}),
+               ErrorKind::kRefused, "a mark over a record rewritten since it was read");
+  expect_error(s.claim_run(m, {.seen = read_by_mark, .owner = "owner-1", .by = "paused"}), ErrorKind::kRefused,
+               "a claim over a record rewritten since it was read");
+  EXPECT_EQ(everything(s), before);
 }
 
 void check_a_runner_taken_over_cannot_write_over_its_successors_record(LogStoreHarness& h) {
@@ -371,6 +397,8 @@ const std::vector<LogStoreCheck>& log_store_checks() {
       {"ARunningRecordOfTheCallersOwnIsItsClaim", check_a_running_record_of_the_callers_own_is_its_claim},
       {"AClaimOfARecordChangedSinceItWasReadIsRefused",
        check_a_claim_of_a_record_changed_since_it_was_read_is_refused},
+      {"AClaimOfARecordRewrittenToLookTheSameIsRefused",
+       check_a_claim_of_a_record_rewritten_to_look_the_same_is_refused},
       {"ARunnerTakenOverCannotWriteOverItsSuccessorsRecord",
        check_a_runner_taken_over_cannot_write_over_its_successors_record},
       {"AnOutcomeAndTheNextClaimBothLand", check_an_outcome_and_the_next_claim_both_land},

@@ -37,10 +37,12 @@ Result<store::Claim> MemoryLogStore::claim(const std::string& name, const store:
   ++record_writes_;
   if (request.seen) {
     core::LogRecord* r = by_id(request.seen->id);
-    if (r == nullptr || r->status != request.seen->status || r->lock_owner != request.seen->lock_owner) {
+    if (r == nullptr || r->status != request.seen->status || r->lock_owner != request.seen->lock_owner ||
+        r->revision != request.seen->revision) {
       return std::unexpected(Error{ErrorKind::kRefused, context + ": its record was changed by another runner"});
     }
     change(*r);
+    r->revision = r->revision.value_or(0) + 1;
     claimed_.push_back(name);
     return store::Claim{.name = name, .id = r->id, .owner = request.owner};
   }
@@ -62,6 +64,7 @@ Result<void> MemoryLogStore::fenced(const store::Claim& claim, const Change& cha
     return std::unexpected(Error{ErrorKind::kLockLost, context + ": the record is no longer this runner's"});
   }
   change(*r);
+  r->revision = r->revision.value_or(0) + 1;
   return {};
 }
 
@@ -180,6 +183,7 @@ Result<void> MemoryLogStore::release_claim(const store::Claim& claim, const stor
   r->error = seen.error;
   r->lock_owner = seen.lock_owner;
   r->reverting = seen.reverting;
+  r->revision = seen.revision;
   return {};
 }
 
