@@ -187,8 +187,7 @@ Result<RunReport> Migrator::run_pending(const RunOptions& options) {
       if (applied) return std::unexpected(back.error());
       applied.error().message += "; " + back.error().message;
     }
-    if (!applied) return std::unexpected(applied.error());
-    if (auto events = runner.finish_events(); !events) return std::unexpected(events.error());
+    if (auto done = with_events_finished(runner, std::move(applied)); !done) return std::unexpected(done.error());
     return report;
   });
 }

@@ -84,6 +84,17 @@ std::string what_was_done(const T&) {
   return "";
 }
 
+// `result` once the runner's events in flight are written: a failure of
+// the audit trail is said, added to the run's own failure if it has one.
+template <class T>
+Result<T> with_events_finished(runner::Runner& runner, Result<T> result) {
+  auto events = runner.finish_events();
+  if (events) return result;
+  if (result) return std::unexpected(events.error());
+  result.error().message += "; " + events.error().message;
+  return result;
+}
+
 struct Migrator::Impl {
   MigratorOptions options;
   // The MongoDB connection the seams use; none when they were given (tests

@@ -82,26 +82,28 @@ Result<RunReport> Migrator::Impl::revert_planned(core::DownRequest request, cons
       return std::unexpected(r.error());
     }
     runner::Runner runner = impl.make_runner(how.reverted_by, session, hooks_of(how), /*background_events=*/true);
-    for (const core::Migration* m : plan.to_revert) {
-      if (session.lost()) {
-        return std::unexpected(lease_lost(m->name, session.lost_reason(), false));
+    auto revert_each = [&]() -> Result<RunReport> {
+      for (const core::Migration* m : plan.to_revert) {
+        if (session.lost()) {
+          return std::unexpected(lease_lost(m->name, session.lost_reason(), false));
+        }
+        if (impl.stop_requested()) return std::unexpected(impl.interrupted("stopped before reverting " + m->name));
+        auto step = runner.revert(*m, *record_named(*records, m->name));
+        if (!step && step.error().kind == ErrorKind::kLockLost) {
+          return std::unexpected(lease_lost(m->name, step.error().message, true));
+        }
+        if (!step) return std::unexpected(step.error());
+        report.steps.push_back(std::move(*step));
+        if (impl.stop_requested() && report.steps.back().outcome == StepOutcome::kFailed) {
+          return std::unexpected(impl.interrupted(m->name + "'s down was stopped; it stays recorded as running "
+                                                  "(interrupted, being reverted)"));
+        }
+        if (auto stop = impl.stop_after(report.steps.back())) return std::unexpected(*stop);
+        if (report.steps.back().outcome == StepOutcome::kFailed) break;  // the first failure ends the sequence
       }
-      if (impl.stop_requested()) return std::unexpected(impl.interrupted("stopped before reverting " + m->name));
-      auto step = runner.revert(*m, *record_named(*records, m->name));
-      if (!step && step.error().kind == ErrorKind::kLockLost) {
-        return std::unexpected(lease_lost(m->name, step.error().message, true));
-      }
-      if (!step) return std::unexpected(step.error());
-      report.steps.push_back(std::move(*step));
-      if (impl.stop_requested() && report.steps.back().outcome == StepOutcome::kFailed) {
-        return std::unexpected(impl.interrupted(m->name + "'s down was stopped; it stays recorded as running "
-                                                "(interrupted, being reverted)"));
-      }
-      if (auto stop = impl.stop_after(report.steps.back())) return std::unexpected(*stop);
-      if (report.steps.back().outcome == StepOutcome::kFailed) break;  // the first failure ends the sequence
-    }
-    if (auto events = runner.finish_events(); !events) return std::unexpected(events.error());
-    return report;
+      return report;
+    };
+    return with_events_finished(runner, revert_each());
   });
 }
 

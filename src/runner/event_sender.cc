@@ -30,9 +30,17 @@ Result<void> EventSender::finish() {
   std::unique_lock lock(mutex_);
   changed_.wait(lock, [this] { return queue_.empty() && !writing_; });
   if (!failure_) return {};
-  Error error = *failure_;
+  // Said once: the caller reports it, and a later finish() only what failed since.
+  Error error = std::move(*failure_);
   error.message = fmt::format("{} event(s) could not be recorded in the audit trail: {}", failed_, error.message);
+  failure_.reset();
+  failed_ = 0;
   return std::unexpected(std::move(error));
+}
+
+bool EventSender::failed() {
+  std::lock_guard lock(mutex_);
+  return failure_.has_value();
 }
 
 void EventSender::write_loop() {

@@ -2,16 +2,18 @@
 // `history`) on a connection and a thread of their own, so that a
 // migration's event is written while the next migration runs. The log
 // itself is not affected: a migration's claim and outcome are written in
-// line and the log is never behind. The runner waits for the event before
-// writing the next migration's outcome (Runner::apply, Runner::revert), so the trail is at
-// most one event behind the log: a runner killed has left every event but,
-// perhaps, that of the last outcome it recorded.
+// line and the log is never behind. The runner waits for the event right
+// after writing the next migration's outcome (Runner::apply,
+// Runner::revert), before sending that one's: the trail is one event behind
+// the log while a migration runs, two for the moment between an outcome and
+// its event. A slow event never holds an outcome back.
 //
 // Contract: send() queues the event and returns at once. finish() waits
 // until every event sent has been written or has failed, and returns the
-// first failure (kDatabase, naming how many events were not recorded); it
-// may be called more than once. The store is opened on the thread, on its
-// first event. The destructor calls finish() and ignores its result.
+// first failure since the previous finish() (kDatabase, naming how many
+// events were not recorded), so each failure is reported once. failed()
+// says, without waiting, whether one is waiting to be reported. The store is opened on the thread, on its first
+// event. The destructor calls finish() and ignores its result.
 #pragma once
 
 #include <condition_variable>
@@ -39,6 +41,7 @@ class EventSender {
 
   void send(HistoryEvent event);
   Result<void> finish();
+  bool failed();
 
  private:
   void write_loop();

@@ -214,16 +214,16 @@ Result<StepReport> Runner::apply(const core::Migration& m, const std::vector<std
     return std::unexpected(std::move(lost));
   }
   step.duration_ms = elapsed_ms(start);
-  // The previous migration's event, written while this one ran, is waited
-  // for before this one's outcome: the audit trail is at most one event
-  // behind the log (a runner killed now has left every event but, perhaps,
-  // that of the last outcome it recorded). The outcome is written whatever
-  // became of the event: the log is never behind.
-  auto previous_event = finish_events();
+  // The outcome first, whatever became of the previous migration's event
+  // (written while this one ran): the log is never behind, however slow the
+  // audit trail. That event is waited for next, before this one's is sent,
+  // so the trail is never more than this outcome and the one before behind.
+  // An audit trail known to be failing stops the run: no next claim then.
+  bool events_failing = events_ && events_->failed();
 
   if (failure->empty()) {
     step.outcome = StepOutcome::kApplied;
-    if (auto r = record_applied(m, claim, step.duration_ms, previous_event ? next : nullptr); !r) {
+    if (auto r = record_applied(m, claim, step.duration_ms, events_failing ? nullptr : next); !r) {
       Error error = r.error();
       // A fenced write (kLockLost) says why itself; any other failure may
       // have left the record `running`, which blocks `up` until a person
@@ -247,7 +247,7 @@ Result<StepReport> Runner::apply(const core::Migration& m, const std::vector<std
     }
   }
   const char* action = step.outcome == StepOutcome::kApplied ? "applied" : "failed";
-  if (!previous_event) {
+  if (auto previous_event = finish_events(); !previous_event) {
     return std::unexpected(
         recorded_but(m, action, previous_event.error(), event_of(m, action, step.duration_ms, step.error)));
   }
@@ -267,6 +267,9 @@ Error Runner::recorded_but(const core::Migration& m, const char* recorded_as, Er
   if (auto own = store_.append_event(own_event); !own) {
     events_failed.message += fmt::format("; nor could {}'s own event be recorded: {}", m.name, own.error().message);
   }
+  // The next migration, claimed with this outcome before the failure was
+  // known, does not start: its claim goes back.
+  if (auto back = give_back_held_claim(); !back) events_failed.message += "; " + back.error().message;
   events_failed.message = fmt::format("{} is recorded {}, but {}", m.name, recorded_as, events_failed.message);
   return events_failed;
 }
@@ -321,9 +324,8 @@ Result<StepReport> Runner::revert(const core::Migration& m, const core::LogRecor
     return std::unexpected(std::move(lost));
   }
   step.duration_ms = elapsed_ms(start);
-  // As in apply(): the previous revert's event, written while this one ran,
-  // is waited for before this one's outcome.
-  auto previous_event = finish_events();
+  // As in apply(): the outcome first, then the previous revert's event
+  // (written while this one ran) is waited for.
 
   if (failure->empty()) {
     step.outcome = StepOutcome::kReverted;
@@ -339,7 +341,7 @@ Result<StepReport> Runner::revert(const core::Migration& m, const core::LogRecor
                                         m.name, error.message, m.name);
       return std::unexpected(std::move(error));
     }
-    if (!previous_event) {
+    if (auto previous_event = finish_events(); !previous_event) {
       return std::unexpected(
           recorded_but(m, "reverted", previous_event.error(), event_of(m, "reverted", step.duration_ms, "")));
     }
@@ -363,7 +365,7 @@ Result<StepReport> Runner::revert(const core::Migration& m, const core::LogRecor
                             m.name, step.error, error.message);
       return std::unexpected(std::move(error));
     }
-    if (!previous_event) {
+    if (auto previous_event = finish_events(); !previous_event) {
       return std::unexpected(recorded_but(m, "as a failed revert", previous_event.error(),
                                           event_of(m, "revert_failed", step.duration_ms, step.error)));
     }

@@ -65,8 +65,9 @@ class Runner {
   Runner(const Runner&) = delete;
   Runner& operator=(const Runner&) = delete;
 
-  // Waits until every event of this runner is written; the first failure.
-  // (The destructor waits too, and ignores failures.)
+  // Waits until every event of this runner is written; the first failure
+  // not reported yet (each is reported once). The destructor waits too, and
+  // ignores failures: a caller that ends a run early calls this first.
   Result<void> finish_events();
 
   // Claims the migration (`seen`: its record as read under the lease, if

@@ -84,7 +84,8 @@ class FaultTest : public IntegrationTest {
   // event) unless `allow_unrecorded` names it. The event of the migration
   // before `allow_unrecorded` (the one a crash left running) may be missing:
   // a migration's event is written while the next one runs, so the trail is
-  // at most one event behind the log. Returns how many are applied.
+  // one event behind the log while a migration runs. Returns how many are
+  // applied.
   int check_consistent(DbProbe& p, int count, std::optional<int> allow_unrecorded = std::nullopt) {
     return check_consistent(p, count, allow_unrecorded,
                             allow_unrecorded ? std::optional<int>(*allow_unrecorded - 1) : std::nullopt);

@@ -364,6 +364,7 @@ Migrator MigratorTesting::make(MigratorOptions options, testing::MemoryDatabase&
     if (found == db.foreign_locks.end()) return std::nullopt;
     return found->second;
   };
+  seams.open_events = db.open_events;
   if (db.max_command_bytes) {
     seams.max_command_bytes = [limit = *db.max_command_bytes]() -> Result<std::size_t> { return limit; };
   }

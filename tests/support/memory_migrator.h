@@ -24,7 +24,7 @@ namespace mongomigrate::testing {
 
 // The log in memory: records and events, claims and fenced writes as the
 // MongoDB store makes them.
-class MemoryLogStore final : public store::LogStore {
+class MemoryLogStore : public store::LogStore {
  public:
   Result<std::vector<core::LogRecord>> load() override;
   Result<std::optional<core::LogRecord>> find(const std::string& name) override;
@@ -110,6 +110,9 @@ struct MemoryDatabase {
   std::shared_ptr<RecordingTarget> target = std::make_shared<RecordingTarget>();
   // The server's maxBsonObjectSize, if the test gives one.
   std::optional<std::size_t> max_command_bytes;
+  // Where `up` and `down` write events while the next migration runs
+  // (Seams::open_events); empty: in line, to `log`.
+  std::function<Result<std::unique_ptr<store::LogStore>>()> open_events;
 };
 
 }  // namespace mongomigrate::testing

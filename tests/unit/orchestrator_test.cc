@@ -315,6 +315,43 @@ TEST_F(OrchestratorTest, DownLastAndCountAndTheirDryRunWhichWritesNothing) {
   EXPECT_EQ(zero.error().kind, ErrorKind::kUsage);
 }
 
+// Events written while the next migration runs, which fail: a run that
+// ends early (here a stop after the first migration, for `up` and `down`)
+// still says the audit trail lacks them.
+TEST_F(OrchestratorTest, ARunStoppedEarlySaysWhichEventsCouldNotBeRecorded) {
+  write("001-a.json", migration("a"));
+  write("002-b.json", migration("b"));
+  db_.open_events = []() -> Result<std::unique_ptr<store::LogStore>> {
+    return std::unexpected(Error{ErrorKind::kDatabase, "cannot reach the audit trail"});
+  };
+  std::atomic<int> stop{0};
+  Migrator m = MigratorTesting::make(
+      {.uri = "memory://", .database = "test", .directory = dir_.path(), .stop = &stop}, db_);
+  auto stop_after_first = [&](const ProgressEvent& e) {
+    if (e.kind == ProgressEvent::Kind::kFinished) stop = 15;
+  };
+  auto up = m.run_pending({.on_progress = stop_after_first});
+  ASSERT_FALSE(up);
+  EXPECT_EQ(up.error().kind, ErrorKind::kInterrupted) << up.error().message;
+  EXPECT_NE(up.error().message.find("1 event(s) could not be recorded in the audit trail: cannot reach"),
+            std::string::npos)
+      << up.error().message;
+  EXPECT_EQ(status("001-a.json"), "applied");
+  EXPECT_EQ(status("002-b.json"), "");
+
+  stop = 0;
+  auto rest = m.run_pending({});
+  ASSERT_FALSE(rest) << "b's event fails too: the run says so";
+  EXPECT_EQ(status("002-b.json"), "applied");
+  auto down = m.revert_last(2, {.on_progress = stop_after_first});
+  ASSERT_FALSE(down);
+  EXPECT_EQ(down.error().kind, ErrorKind::kInterrupted) << down.error().message;
+  EXPECT_NE(down.error().message.find("could not be recorded in the audit trail"), std::string::npos)
+      << down.error().message;
+  EXPECT_EQ(status("002-b.json"), "reverted");
+  EXPECT_EQ(status("001-a.json"), "applied");
+}
+
 TEST_F(OrchestratorTest, AStopRequestEndsTheSequenceAfterTheCurrentRevert) {
   write("001-a.json", migration("a"));
   write("002-b.json", migration("b"));
