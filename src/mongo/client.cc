@@ -336,13 +336,11 @@ Result<void> Client::run_command_on(const std::string& database, const bson_t* c
   return {};
 }
 
-Result<void> Client::ask_hello() {
+Result<std::optional<TimestampMs>> Client::ask_hello() {
   ScopedBson reply;
-  std::chrono::steady_clock::time_point before;
   bson_error_t error;
   while (true) {
     OwnedBson command = to_bson(Doc{{clock_command_, 1}});
-    before = std::chrono::steady_clock::now();
     bson_destroy(reply.get());
     if (mongoc_client_command_simple(client_.get(), "admin", command.get(), nullptr, reply.get(), &error)) break;
     // Old MongoDB releases and mongo-java-server know only `hello`'s
@@ -353,32 +351,26 @@ Result<void> Client::ask_hello() {
     }
     return std::unexpected(error_from(error, ErrorKind::kDatabase, "cannot read the server's clock"));
   }
-  auto after = std::chrono::steady_clock::now();
+  asked_hello_ = true;
   bson_iter_t it;
-  // The server read its clock somewhere in the round trip: assume the middle.
-  clock_ = ServerClock{.server_ms = std::nullopt, .read_at = before + (after - before) / 2};
-  if (bson_iter_init_find(&it, reply.get(), "localTime") && BSON_ITER_HOLDS_DATE_TIME(&it)) {
-    clock_->server_ms = bson_iter_date_time(&it);
-  }
   if (bson_iter_init_find(&it, reply.get(), "maxBsonObjectSize") && BSON_ITER_HOLDS_NUMBER(&it) &&
       bson_iter_as_int64(&it) > 0) {
     max_bson_object_size_ = static_cast<std::size_t>(bson_iter_as_int64(&it));
   }
-  return {};
+  if (bson_iter_init_find(&it, reply.get(), "localTime") && BSON_ITER_HOLDS_DATE_TIME(&it)) {
+    return bson_iter_date_time(&it);
+  }
+  return std::nullopt;
 }
 
 Result<TimestampMs> Client::server_now() {
-  if (!clock_) {
-    if (auto asked = ask_hello(); !asked) return std::unexpected(asked.error());
-  }
-  if (!clock_->server_ms) return core::now_ms();
-  auto since = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                                     clock_->read_at);
-  return *clock_->server_ms + since.count();
+  auto server_ms = ask_hello();
+  if (!server_ms) return std::unexpected(server_ms.error());
+  return server_ms->value_or(core::now_ms());
 }
 
 Result<std::size_t> Client::max_bson_object_size() {
-  if (!clock_) {
+  if (!asked_hello_) {
     if (auto asked = ask_hello(); !asked) return std::unexpected(asked.error());
   }
   return max_bson_object_size_;

@@ -12,7 +12,6 @@
 
 #include <functional>
 #include <memory>
-#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -89,11 +88,12 @@ class Client {
   // driver's and the server's text only, before the tool's words join it.
   std::string scrub(std::string text) const;
 
-  // The server's clock now (ms since the epoch). The first call asks the
-  // server (`hello.localTime`) and notes this process's steady clock then;
-  // later calls add the steady time since, cost nothing, and follow no step
-  // of the host's wall clock. Lease times come from here, not from a
-  // runner's possibly skewed clock. Servers without localTime: the wall clock.
+  // The server's clock now (ms since the epoch): each call asks the server
+  // (`hello.localTime`), one round trip, so nothing this process's clocks do
+  // (a wall-clock step, a host suspended and resumed) reaches a lease time.
+  // Lease times come from here (taking, renewing, reading the lock: a few
+  // calls per run), not from a runner's possibly skewed clock. Servers
+  // without localTime: the wall clock.
   // A server that answers `hello` with CommandNotFound (or "no such
   // command") is asked `isMaster` instead, and this Client keeps asking
   // `isMaster` from then on (e.g. if that first attempt failed).
@@ -127,17 +127,10 @@ class Client {
   std::string database_;
   std::string redacted_uri_;
   std::vector<std::string> secrets_;
-  // Asks `hello` (or `isMaster`) once: the server's clock and the size limit.
-  Result<void> ask_hello();
-  // The server's clock as `hello` read it, and this process's steady clock
-  // then: the server's time now is the one plus what the other has run
-  // since, whatever the host's wall clock does meanwhile (an NTP step, a VM
-  // resumed). No localTime in the reply: the wall clock.
-  struct ServerClock {
-    std::optional<TimestampMs> server_ms;
-    std::chrono::steady_clock::time_point read_at;
-  };
-  std::optional<ServerClock> clock_;
+  // Asks `hello` (or `isMaster`): the server's clock (nullopt: the reply has
+  // no localTime) and, noted, the size limit.
+  Result<std::optional<TimestampMs>> ask_hello();
+  bool asked_hello_ = false;
   std::size_t max_bson_object_size_ = 16 * 1024 * 1024;
   std::optional<Result<void>> server_checked_;
   const char* clock_command_ = "hello";  // a string literal: "hello" or "isMaster"

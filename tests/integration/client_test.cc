@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <string>
 
@@ -42,6 +43,27 @@ TEST_F(ClientTest, ServerNowReadsTheClockWithHelloOnAServerThatHasIt) {
   ASSERT_TRUE(second) << second.error().message;
   EXPECT_GE(*second, *first);
   EXPECT_EQ(client->clock_command(), "hello");
+}
+
+// Each reading asks the server: a jump of the server's clock against this
+// host's (here the fake's; in life, this host suspended and resumed, whose
+// monotonic clock stood still meanwhile) shows in the next lease time.
+TEST_F(ClientTest, ServerNowAsksTheServerEachTime) {
+  bson_t* build_info = BCON_NEW("version", "7.0.14", "ok", BCON_INT32(1));
+  std::atomic<std::int64_t> offset_ms{0};
+  FakeWireServer server([&](FakeWireServer::Exchange& exchange) {
+    FakeWireServer::standard_reply(exchange, *build_info, 16 * 1024 * 1024, offset_ms.load());
+  });
+  auto client = mongo::Client::open(server.uri("db"), "");
+  ASSERT_TRUE(client) << client.error().message;
+  auto first = client->server_now();
+  ASSERT_TRUE(first) << first.error().message;
+  offset_ms = 120'000;
+  auto second = client->server_now();
+  ASSERT_TRUE(second) << second.error().message;
+  bson_destroy(build_info);
+  EXPECT_GE(*second - *first, 120'000) << "the server's clock moved two minutes";
+  EXPECT_LT(*second - *first, 180'000);
 }
 
 // The fan-out's pool never waits (mongo/client_pool.h): with every

@@ -98,7 +98,7 @@ std::vector<std::string> FakeWireServer::commands() const {
 }
 
 void FakeWireServer::standard_reply(Exchange& exchange, const bson_t& build_info,
-                                    std::int32_t max_bson_object_size) {
+                                    std::int32_t max_bson_object_size, std::int64_t clock_offset_ms) {
   const std::string& name = exchange.name;
   bson_t* reply = exchange.reply;
   if (name == "hello" || name == "isMaster" || name == "ismaster") {
@@ -107,7 +107,8 @@ void FakeWireServer::standard_reply(Exchange& exchange, const bson_t& build_info
     BSON_APPEND_INT32(reply, "maxMessageSizeBytes", kMaxMessage);
     BSON_APPEND_INT32(reply, "maxWriteBatchSize", 100'000);
     auto now = std::chrono::system_clock::now().time_since_epoch();
-    BSON_APPEND_DATE_TIME(reply, "localTime", std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+    BSON_APPEND_DATE_TIME(reply, "localTime",
+                          std::chrono::duration_cast<std::chrono::milliseconds>(now).count() + clock_offset_ms);
     BSON_APPEND_INT32(reply, "logicalSessionTimeoutMinutes", 30);
     BSON_APPEND_INT32(reply, "minWireVersion", 0);
     BSON_APPEND_INT32(reply, "maxWireVersion", 13);  // MongoDB 5.0

@@ -61,9 +61,11 @@ class FakeWireServer {
   std::vector<std::string> commands() const;
 
   // The standard reply (see above), buildInfo's being `build_info`.
-  // `max_bson_object_size`: what hello/isMaster say a server accepts.
+  // `max_bson_object_size`: what hello/isMaster say a server accepts;
+  // `clock_offset_ms`: how far their localTime is from this host's clock.
   static void standard_reply(Exchange& exchange, const bson_t& build_info,
-                             std::int32_t max_bson_object_size = 16 * 1024 * 1024);
+                             std::int32_t max_bson_object_size = 16 * 1024 * 1024,
+                             std::int64_t clock_offset_ms = 0);
 
  private:
   void accept_loop();
