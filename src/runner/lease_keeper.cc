@@ -44,6 +44,7 @@ Result<std::unique_ptr<LeaseKeeper>> LeaseKeeper::acquire(store::LockStore& stor
   std::optional<LeaseHolder> last_seen;
   bool unknown_shape = false;
   while (true) {
+    auto asked_at = std::chrono::steady_clock::now();
     auto now = store.now();
     if (!now) return std::unexpected(now.error());
     identity.acquired_at = *now;
@@ -51,7 +52,8 @@ Result<std::unique_ptr<LeaseKeeper>> LeaseKeeper::acquire(store::LockStore& stor
     auto taken = store.try_acquire(identity);
     if (!taken) return std::unexpected(taken.error());
     if (*taken) {
-      return std::make_unique<LeaseKeeper>(Key{}, store, std::move(open_store), std::move(identity), options);
+      return std::make_unique<LeaseKeeper>(Key{}, store, std::move(open_store), std::move(identity), options,
+                                           asked_at);
     }
     auto lock = store.read();
     if (!lock) return std::unexpected(lock.error());
@@ -81,8 +83,12 @@ Result<std::unique_ptr<LeaseKeeper>> LeaseKeeper::acquire(store::LockStore& stor
 }
 
 LeaseKeeper::LeaseKeeper(Key, store::LockStore& store, StoreOpener open_store, LeaseHolder holder,
-                         const LockOptions& options)
-    : store_(store), open_store_(std::move(open_store)), holder_(std::move(holder)), options_(options) {
+                         const LockOptions& options, std::chrono::steady_clock::time_point asked_at)
+    : store_(store),
+      open_store_(std::move(open_store)),
+      holder_(std::move(holder)),
+      options_(options),
+      acquired_asked_at_(asked_at) {
   renewer_ = std::thread([this] { renew_loop(); });
 }
 
@@ -146,7 +152,9 @@ void LeaseKeeper::renew_loop() {
     lock.lock();
   } else {
     store::LockStore& store = **opened;
-    auto last_renewed = std::chrono::steady_clock::now();
+    // The lease runs from the server time read before it was taken, not
+    // from now: taking it may have waited on a slow majority write.
+    auto last_renewed = acquired_asked_at_;
     auto next_renewal = after(last_renewed, options_.renew_every);
     while (!stopping_ && !lost_.load()) {
       wake_.wait_until(lock, next_renewal, [this] { return stopping_ || !checks_.empty(); });

@@ -50,7 +50,11 @@ class LeaseKeeper {
     friend class LeaseKeeper;
     Key() = default;
   };
-  LeaseKeeper(Key, store::LockStore& store, StoreOpener open_store, LeaseHolder holder, const LockOptions& options);
+  // `asked_at`: when the server's time that holder.acquired_at holds was
+  // asked for, on this process's steady clock: the lease period without a
+  // renewal after which the lease is taken for lost counts from there.
+  LeaseKeeper(Key, store::LockStore& store, StoreOpener open_store, LeaseHolder holder, const LockOptions& options,
+              std::chrono::steady_clock::time_point asked_at);
   ~LeaseKeeper();
   LeaseKeeper(const LeaseKeeper&) = delete;
   LeaseKeeper& operator=(const LeaseKeeper&) = delete;
@@ -81,6 +85,7 @@ class LeaseKeeper {
   StoreOpener open_store_;
   LeaseHolder holder_;
   LockOptions options_;
+  std::chrono::steady_clock::time_point acquired_asked_at_;
   std::atomic<bool> lost_{false};
   bool released_ = false;
   mutable std::mutex mutex_;
