@@ -295,6 +295,8 @@ Result<void> check_lock_options(const LockOptions& lock) {
   if (lock.renew_every >= lock.lease) return refuse("the renewal interval must be shorter than the lease");
   if (lock.timeout.count() < 0) return refuse("the lock timeout must not be negative");
   if (lock.timeout > core::kMaxLockTimeout) return refuse("the lock timeout must be at most 7 days");
+  // 0 would ask the server for the lock in a tight loop while waiting.
+  if (lock.poll.count() <= 0) return refuse("the polling interval must be longer than 0");
   return {};
 }
 

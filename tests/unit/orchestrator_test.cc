@@ -9,6 +9,7 @@
 #include <chrono>
 #include <string>
 
+#include "migrator_impl.h"
 #include "support/memory_migrator.h"
 #include "support/temp_dir.h"
 
@@ -313,6 +314,17 @@ TEST_F(OrchestratorTest, DownLastAndCountAndTheirDryRunWhichWritesNothing) {
   auto zero = m.revert_last(0);
   ASSERT_FALSE(zero);
   EXPECT_EQ(zero.error().kind, ErrorKind::kUsage);
+}
+
+// A library caller's lock settings are checked as the CLI's are; a polling
+// interval of 0 would ask for the lock in a tight loop while waiting.
+TEST(LockOptionsCheck, APollingIntervalOfZeroIsRefused) {
+  using namespace std::chrono_literals;
+  EXPECT_TRUE(check_lock_options(LockOptions{}));
+  auto zero = check_lock_options(LockOptions{.poll = 0ms});
+  ASSERT_FALSE(zero);
+  EXPECT_EQ(zero.error().kind, ErrorKind::kUsage);
+  EXPECT_EQ(zero.error().message, "lock settings: the polling interval must be longer than 0");
 }
 
 // Events written while the next migration runs, which fail: a run that
