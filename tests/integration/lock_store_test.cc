@@ -27,6 +27,7 @@ class LockStoreTest : public IntegrationTest {
             },
         .write_unknown_shape =
             [this] { probe().insert(kLockCollection, R"({"_id": "lease", "lockedBy": "a tool of old", "expiresAt": {"$date": "2020-01-01T00:00:00Z"}})"); },
+        .write_stray = [this] { probe().insert(kLockCollection, R"({"_id": 1, "note": "left by hand"})"); },
         .wait = [](TimestampMs ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }};
   }
 };
@@ -59,6 +60,11 @@ TEST_F(LockStoreTest, ClearEndsOnlyTheLeaseItWasShown) {
 TEST_F(LockStoreTest, UnknownShapeBlocksUntilCleared) {
   LockStoreHarness h = harness();
   check_unknown_shape_blocks_until_cleared(h);
+}
+
+TEST_F(LockStoreTest, AStrayDocumentIsReportedAndBlocksNothing) {
+  LockStoreHarness h = harness();
+  check_a_stray_document_is_reported_and_blocks_nothing(h);
 }
 
 TEST_F(LockStoreTest, ExactlyOneOfManyRacingRunnersWins) {

@@ -145,6 +145,23 @@ void check_unknown_shape_blocks_until_cleared(LockStoreHarness& h) {
   EXPECT_TRUE(acquire(*a, lease(*a, "a")));
 }
 
+void check_a_stray_document_is_reported_and_blocks_nothing(LockStoreHarness& h) {
+  auto a = h.open();
+  h.write_stray();
+  LeaseHolder lease_a = lease(*a, "a");
+  EXPECT_TRUE(acquire(*a, lease_a)) << "only a lease document of an unknown shape is in the way";
+  auto state = a->read();
+  ASSERT_TRUE(state) << state.error().message;
+  EXPECT_EQ(state->unknown.size(), 1u) << "reported all the same";
+  ASSERT_TRUE(state->holder.has_value());
+  EXPECT_EQ(state->holder->owner, lease_a.owner);
+  ASSERT_TRUE(a->clear_unknown());
+  state = a->read();
+  ASSERT_TRUE(state);
+  EXPECT_TRUE(state->unknown.empty());
+  EXPECT_TRUE(*a->holds(lease_a)) << "clearing what is unknown leaves the lease";
+}
+
 void check_exactly_one_of_many_racing_runners_wins(LockStoreHarness& h) {
   constexpr int kRunners = 6;
   constexpr int kRounds = 10;

@@ -17,6 +17,9 @@ struct LockStoreHarness {
   std::function<std::unique_ptr<store::LockStore>()> open;
   // Writes a lease document of a shape the store did not write.
   std::function<void()> write_unknown_shape;
+  // Writes a document of a shape the store did not write, under another
+  // `_id` than the lease's.
+  std::function<void()> write_stray;
   // Lets `ms` pass on the lock's clock (a sleep for a real server).
   std::function<void(TimestampMs ms)> wait;
 };
@@ -28,6 +31,7 @@ void check_renew_of_a_lease_taken_over_is_lost(LockStoreHarness& h);
 void check_release_by_a_non_owner_does_nothing(LockStoreHarness& h);
 void check_clear_ends_only_the_lease_it_was_shown(LockStoreHarness& h);
 void check_unknown_shape_blocks_until_cleared(LockStoreHarness& h);
+void check_a_stray_document_is_reported_and_blocks_nothing(LockStoreHarness& h);
 void check_exactly_one_of_many_racing_runners_wins(LockStoreHarness& h);
 
 }  // namespace mongomigrate::testing

@@ -12,9 +12,15 @@ void MemoryLock::advance(TimestampMs ms) {
   now_ += ms;
 }
 
-void MemoryLock::set_unknown(std::vector<std::string> documents) {
+void MemoryLock::set_unknown_lease(std::string document) {
   std::lock_guard lock(mutex_);
-  unknown_ = std::move(documents);
+  lease_.reset();
+  unknown_lease_ = std::move(document);
+}
+
+void MemoryLock::add_stray(std::string document) {
+  std::lock_guard lock(mutex_);
+  strays_.push_back(std::move(document));
 }
 
 std::optional<LeaseHolder> MemoryLock::holder() const {
@@ -30,9 +36,10 @@ void MemoryLock::set_unreachable(bool unreachable) {
 Result<bool> MemoryLockStore::try_acquire(const LeaseHolder& holder) {
   std::lock_guard lock(lock_->mutex_);
   if (lock_->unreachable_) return std::unexpected(unreachable());
-  // As the MongoDB store: a lease document of an unknown shape blocks; a
-  // live lease holds; an expired one is taken over.
-  if (!lock_->unknown_.empty()) return false;
+  // As the MongoDB store: a lease document of an unknown shape blocks (one
+  // under another `_id` does not); a live lease holds; an expired one is
+  // taken over.
+  if (lock_->unknown_lease_) return false;
   if (lock_->lease_ && !(lock_->lease_->expires_at < holder.acquired_at)) return false;
   lock_->lease_ = holder;
   return true;
@@ -62,7 +69,9 @@ Result<void> MemoryLockStore::release(const LeaseHolder& holder) {
 Result<store::LockState> MemoryLockStore::read() {
   std::lock_guard lock(lock_->mutex_);
   if (lock_->unreachable_) return std::unexpected(unreachable());
-  return store::LockState{.holder = lock_->lease_, .unknown = lock_->unknown_};
+  store::LockState state{.holder = lock_->lease_, .unknown = lock_->strays_};
+  if (lock_->unknown_lease_) state.unknown.insert(state.unknown.begin(), *lock_->unknown_lease_);
+  return state;
 }
 
 Result<bool> MemoryLockStore::clear(const LeaseHolder& expected) {
@@ -78,7 +87,8 @@ Result<bool> MemoryLockStore::clear(const LeaseHolder& expected) {
 Result<void> MemoryLockStore::clear_unknown() {
   std::lock_guard lock(lock_->mutex_);
   if (lock_->unreachable_) return std::unexpected(unreachable());
-  lock_->unknown_.clear();
+  lock_->unknown_lease_.reset();
+  lock_->strays_.clear();
   return {};
 }
 

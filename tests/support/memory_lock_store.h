@@ -20,7 +20,12 @@ class MemoryLock {
   explicit MemoryLock(TimestampMs now = 1'700'000'000'000) : now_(now) {}
 
   void advance(TimestampMs ms);
-  void set_unknown(std::vector<std::string> documents);
+  // A lease document of an unknown shape, where the lease lives (in
+  // MongoDB: `_id` "lease"): it takes the lease's place and blocks taking it.
+  void set_unknown_lease(std::string document);
+  // A document of an unknown shape under another `_id`: reported by read(),
+  // removed by clear_unknown(), in nobody's way.
+  void add_stray(std::string document);
   std::optional<LeaseHolder> holder() const;
   // When set, every call fails with kDatabase (a server that went away).
   void set_unreachable(bool unreachable);
@@ -30,7 +35,8 @@ class MemoryLock {
   mutable std::mutex mutex_;
   TimestampMs now_;
   std::optional<LeaseHolder> lease_;
-  std::vector<std::string> unknown_;
+  std::optional<std::string> unknown_lease_;  // never beside lease_: one `_id`
+  std::vector<std::string> strays_;
   bool unreachable_ = false;
 };
 

@@ -17,9 +17,10 @@ class MemoryLockStoreTest : public ::testing::Test {
         .open = [this] { return std::make_unique<MemoryLockStore>(lock_); },
         .write_unknown_shape =
             [this] {
-              lock_->set_unknown(
-                  {R"({"_id": "lease", "lockedBy": "a tool of old", "expiresAt": {"$date": "2020-01-01T00:00:00Z"}})"});
+              lock_->set_unknown_lease(
+                  R"({"_id": "lease", "lockedBy": "a tool of old", "expiresAt": {"$date": "2020-01-01T00:00:00Z"}})");
             },
+        .write_stray = [this] { lock_->add_stray(R"({"_id": 1, "note": "left by hand"})"); },
         .wait = [this](TimestampMs ms) { lock_->advance(ms); }};
   }
   std::shared_ptr<MemoryLock> lock_ = std::make_shared<MemoryLock>();
@@ -53,6 +54,11 @@ TEST_F(MemoryLockStoreTest, ClearEndsOnlyTheLeaseItWasShown) {
 TEST_F(MemoryLockStoreTest, UnknownShapeBlocksUntilCleared) {
   LockStoreHarness h = harness();
   check_unknown_shape_blocks_until_cleared(h);
+}
+
+TEST_F(MemoryLockStoreTest, AStrayDocumentIsReportedAndBlocksNothing) {
+  LockStoreHarness h = harness();
+  check_a_stray_document_is_reported_and_blocks_nothing(h);
 }
 
 TEST_F(MemoryLockStoreTest, ExactlyOneOfManyRacingRunnersWins) {

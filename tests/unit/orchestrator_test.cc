@@ -649,7 +649,7 @@ TEST_F(OrchestratorTest, UnlockClearsAnExpiredLeaseAndUnknownDocumentsOnlyWithFo
   EXPECT_TRUE(expired->cleared);
   EXPECT_FALSE(db_.lock->holder());
 
-  db_.lock->set_unknown({R"({"_id": "lease", "lockedBy": "bot"})"});
+  db_.lock->set_unknown_lease(R"({"_id": "lease", "lockedBy": "bot"})");
   auto unknown = m.unlock();
   ASSERT_FALSE(unknown);
   EXPECT_EQ(unknown.error().kind, ErrorKind::kRefused);
