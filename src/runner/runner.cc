@@ -47,7 +47,9 @@ void Runner::notify(ProgressEvent::Kind kind, const StepReport& step) const {
   if (hooks_.on_progress) hooks_.on_progress(ProgressEvent{kind, step});
 }
 
-Result<std::string> Runner::run_body(const core::Migration& m, const store::Claim& claim, bool down, bool fresh) {
+Result<std::unique_ptr<store::BodyContext>> Runner::open_body(const core::Migration& m, const store::Claim& claim,
+                                                              bool down, bool fresh) {
+  if (!m.compiled) return std::unique_ptr<store::BodyContext>();
   std::optional<Document> checkpoint;
   if (!down && !fresh) {
     auto saved = store_.load_checkpoint(m.name);
@@ -62,28 +64,34 @@ Result<std::string> Runner::run_body(const core::Migration& m, const store::Clai
     }
     checkpoint.reset();
   }
-  auto context = target_.open_context(
+  return target_.open_context(
       {.migration = m, .claim = claim, .log = store_,
        .hooks = {.on_batch = hooks_.on_batch, .on_log = hooks_.on_log, .stop = hooks_.stop},
        .checkpoint = std::move(checkpoint), .save_checkpoints = !down});
-  if (!context) return std::unexpected(context.error());
+}
+
+Result<std::string> Runner::execute(const core::Migration& m, store::BodyContext* body, bool down) {
+  if (!body) return run_commands(down ? m.down.value_or(std::vector<core::Command>{}) : m.up);
   std::string failure;
   // The boundary of user code: whatever it throws becomes the recorded error.
   try {
-    (down ? m.compiled->down : m.compiled->up)(**context);
+    (down ? m.compiled->down : m.compiled->up)(*body);
   } catch (const std::exception& e) {
     failure = e.what();
     if (failure.empty()) failure = "an exception with no message";
   } catch (...) {
     failure = "an exception that is not a std::exception";
   }
-  if ((*context)->transport_error()) return std::unexpected(*(*context)->transport_error());
+  if (body->transport_error()) return std::unexpected(*body->transport_error());
   return failure;
 }
 
-Result<std::string> Runner::execute(const core::Migration& m, const store::Claim& claim, bool down, bool fresh) {
-  if (m.compiled) return run_body(m, claim, down, fresh);
-  return run_commands(down ? m.down.value_or(std::vector<core::Command>{}) : m.up);
+Error Runner::give_back(Error why, const store::Claim& claim, const store::ClaimRequest& request,
+                        std::string_view stays) {
+  if (auto back = store_.release_claim(claim, request); !back) {
+    why.message += fmt::format(" and {} ({})", stays, back.error().message);
+  }
+  return why;
 }
 
 Result<std::string> Runner::run_commands(const std::vector<core::Command>& commands) {
@@ -200,14 +208,17 @@ Result<StepReport> Runner::apply(const core::Migration& m, const std::vector<std
   if (auto r = lease_held(lease_check, m.name + " was not started"); !r) {
     // Nothing ran: the record goes back to what it was, as if never claimed
     // (a successor that read it meanwhile may show it interrupted once).
-    Error lost = r.error();
-    if (auto back = store_.release_claim(claim, request); !back) {
-      lost.message += fmt::format(" and stays marked running ({})", back.error().message);
-    }
-    return std::unexpected(std::move(lost));
+    return std::unexpected(give_back(r.error(), claim, request, "stays marked running"));
+  }
+  auto body = open_body(m, claim, /*down=*/false, /*fresh=*/!seen);
+  if (!body) {
+    // As above: nothing of it ran, so its record goes back.
+    Error not_started = body.error();
+    not_started.message = fmt::format("{} was not started: {}", m.name, not_started.message);
+    return std::unexpected(give_back(std::move(not_started), claim, request, "stays marked running"));
   }
   auto start = std::chrono::steady_clock::now();
-  auto failure = execute(m, claim, /*down=*/false, /*fresh=*/!seen);
+  auto failure = execute(m, body->get(), /*down=*/false);
   if (!failure) {  // server lost: the record stays `running` as evidence
     Error lost = failure.error();
     lost.message = fmt::format("{} did not finish and stays recorded as running: {}", m.name, lost.message);
@@ -308,16 +319,20 @@ Result<StepReport> Runner::revert(const core::Migration& m, const core::LogRecor
     // Nothing ran: the record goes back to applied, as apply() gives its
     // claim back; left running, reverting, it would read as a revert that
     // stopped half-way.
-    Error lost = r.error();
-    if (auto back = store_.release_claim(*claim, request); !back) {
-      lost.message += fmt::format(" and stays marked running, being reverted ({})", back.error().message);
-    }
+    Error lost = give_back(r.error(), *claim, request, "stays marked running, being reverted");
     return std::unexpected(Error{lost.kind, fmt::format("stopped before reverting {}: the migration lock was lost "
                                                         "({})",
                                                         m.name, lost.message)});
   }
+  auto body = open_body(m, *claim, /*down=*/true, /*fresh=*/false);
+  if (!body) {
+    Error not_started = body.error();
+    not_started.message = fmt::format("{}'s down was not started: {}", m.name, not_started.message);
+    return std::unexpected(
+        give_back(std::move(not_started), *claim, request, "stays marked running, being reverted"));
+  }
   auto start = std::chrono::steady_clock::now();
-  auto failure = execute(m, *claim, /*down=*/true);
+  auto failure = execute(m, body->get(), /*down=*/true);
   if (!failure) {  // server lost: the record stays `running` as evidence
     Error lost = failure.error();
     lost.message = fmt::format("{} did not finish reverting and stays recorded as running: {}", m.name, lost.message);

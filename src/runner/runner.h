@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/migration.h"
@@ -102,11 +103,18 @@ class Runner {
   // Runs `commands` in order; the first failure's message, or "". A stop
   // request between two commands is a failure ("interrupted by signal N").
   Result<std::string> run_commands(const std::vector<core::Command>& commands);
-  // Runs a compiled migration's `up` or `down`; its exception's message, or "".
-  // `fresh`: its record was just created, so it has no checkpoint to resume.
-  Result<std::string> run_body(const core::Migration& m, const store::Claim& claim, bool down, bool fresh);
-  // JSON commands or compiled body, whichever `m` has.
-  Result<std::string> execute(const core::Migration& m, const store::Claim& claim, bool down, bool fresh = false);
+  // A compiled migration's Context, its checkpoint loaded (`fresh`: its
+  // record was just created, so it has none) or cleared (--restart);
+  // nullptr for JSON commands. Nothing of the migration has run yet, so a
+  // failure here leaves nothing to keep as evidence.
+  Result<std::unique_ptr<store::BodyContext>> open_body(const core::Migration& m, const store::Claim& claim,
+                                                        bool down, bool fresh);
+  // Runs the JSON commands, or the compiled body in `body`: the failure's
+  // message (an exception's), or "".
+  Result<std::string> execute(const core::Migration& m, store::BodyContext* body, bool down);
+  // `why`, after the claim of a migration that did not start was given back
+  // (or, failing that, saying the record `stays` as it is).
+  Error give_back(Error why, const store::Claim& claim, const store::ClaimRequest& request, std::string_view stays);
   // The outcome of an applied migration; with `next`, and no stop asked
   // for, together with next's claim, which held_ then keeps.
   Result<void> record_applied(const core::Migration& m, const store::Claim& claim, std::int64_t duration_ms,

@@ -83,5 +83,36 @@ TEST_F(RunnerLeaseTest, ARevertWhoseLeaseIsFoundLostGivesItsClaimBack) {
   EXPECT_EQ(claimed_elsewhere.error().kind, ErrorKind::kLockLost) << "refused because the lease was lost";
 }
 
+// A C++ migration whose Context cannot be opened (here: the recording
+// target has no database for one; in life, a checkpoint that cannot be
+// read during a failover) never ran a line: its claim is given back, so the
+// record does not read as an interrupted run that blocks `up`.
+TEST_F(RunnerLeaseTest, ACompiledMigrationThatCouldNotStartGivesItsClaimBack) {
+  CompiledMigration body{.name = "001-a.cc", .up = [](Context&) {}, .down = [](Context&) {}};
+  core::Migration fresh{.name = "001-a.cc", .compiled = &body};
+  auto not_started = runner(/*lease_lost=*/false).apply(fresh, {}, std::nullopt);
+  ASSERT_FALSE(not_started);
+  EXPECT_EQ(not_started.error().kind, ErrorKind::kDatabase) << not_started.error().message;
+  EXPECT_EQ(not_started.error().message.find("001-a.cc was not started: "), 0u) << not_started.error().message;
+  EXPECT_EQ(log_.record("001-a.cc").status, "") << "the record the claim made is gone";
+
+  log_.put({.name = "001-a.cc", .status = core::kStatusFailed, .error = "boom"});
+  auto again = runner(/*lease_lost=*/false).apply(fresh, {}, seen("001-a.cc"));
+  ASSERT_FALSE(again);
+  core::LogRecord failed = log_.record("001-a.cc");
+  EXPECT_EQ(failed.status, core::kStatusFailed) << "as it was before the claim";
+  EXPECT_EQ(failed.error, "boom");
+  EXPECT_EQ(failed.lock_owner, "");
+
+  log_.put({.name = "001-a.cc", .status = core::kStatusApplied});
+  auto revert = runner(/*lease_lost=*/false).revert(fresh, *seen("001-a.cc"));
+  ASSERT_FALSE(revert);
+  EXPECT_EQ(revert.error().message.find("001-a.cc's down was not started: "), 0u) << revert.error().message;
+  core::LogRecord applied = log_.record("001-a.cc");
+  EXPECT_EQ(applied.status, core::kStatusApplied);
+  EXPECT_FALSE(applied.reverting);
+  EXPECT_TRUE(log_.events().empty()) << "nothing ran, nothing to record";
+}
+
 }  // namespace
 }  // namespace mongomigrate::runner
