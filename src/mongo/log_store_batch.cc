@@ -141,9 +141,10 @@ Result<Result<store::Claim>> MongoLogStore::finish_applied_and_claim_run(
   // runner's, the upsert's insert collides with the record's own `_id`, so
   // the statement fails with a duplicate key and the ordered command writes
   // nothing after it. (A record deleted by hand meanwhile is written anew,
-  // applied, with its name: what is true.)
+  // applied, with its name and version: what is true.)
   LogUpdate outcome = applied_change(m, by, applied_at, duration_ms);
   outcome.set.emplace_back("name", m.name);
+  outcome.set.emplace_back("version", m.version);
   OwnedBson outcome_filter = to_bson(Doc{{"_id", *record}, {"lockOwner", claim.owner}});
   // 2. The claim of a migration that has no record: an upsert on a new `_id`
   // is an insert, which the unique index on `name` refuses if another

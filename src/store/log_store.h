@@ -106,7 +106,9 @@ class LogStore {
   // outcome's fence fails nothing is written (kLockLost, as finish_applied);
   // otherwise the outcome is written and the inner result is the claim's,
   // as claim_run() gives it (kRefused: another runner got there first).
-  // The default makes the two calls.
+  // The default makes the two calls. (The MongoDB store, which sends both in
+  // one command, writes a record deleted by hand meanwhile anew, applied,
+  // with its name and version, rather than nothing: the migration did run.)
   virtual Result<Result<Claim>> finish_applied_and_claim_run(const core::Migration& migration, const Claim& claim,
                                                              const std::string& by, TimestampMs applied_at,
                                                              std::int64_t duration_ms, const core::Migration& next,

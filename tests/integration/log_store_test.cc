@@ -105,6 +105,24 @@ TEST_F(LogStoreTest, AnOutcomeNeverOverwritesARecordChangedByHand) {
   EXPECT_EQ(field(m.name, "status"), "pending");
 }
 
+// Sent as one command, the outcome and the next claim find the record
+// deleted by hand while its migration ran: the outcome writes it anew,
+// applied and complete (the migration did run), and the next is claimed.
+TEST_F(LogStoreTest, AnOutcomeWithTheNextClaimWritesARecordDeletedMeanwhileAnew) {
+  core::Migration a = migration("001-a.json"), b = migration("002-b.json");
+  auto claim = store().claim_run(a, {.seen = std::nullopt, .owner = "owner-1", .by = "ci"});
+  ASSERT_TRUE(claim) << claim.error().message;
+  probe().command(R"({"delete": "migrationlogs", "deletes": [{"q": {"name": "001-a.json"}, "limit": 1}]})");
+  auto written = store().finish_applied_and_claim_run(a, *claim, "ci", 1700000000000, 5, b,
+                                                      {.seen = std::nullopt, .owner = "owner-1", .by = "ci"});
+  ASSERT_TRUE(written) << written.error().message;
+  ASSERT_TRUE(*written) << written->error().message;
+  EXPECT_EQ(field(a.name, "status"), "applied");
+  EXPECT_EQ(field(a.name, "version"), "001");
+  EXPECT_EQ(field(a.name, "checksum"), a.checksum);
+  EXPECT_EQ(field(b.name, "status"), "running");
+}
+
 // A record as the harness puts it, in the seed's field names.
 std::string record_json(const core::LogRecord& r) {
   std::string json = fmt::format(R"({{"name": "{}", "status": "{}")", r.name, r.status);
