@@ -1,5 +1,11 @@
 // `status [--exit-code]`: totals, one line per migration, warnings for
 // modified/missing ones; with --exit-code, a CI gate (core::status_exit_code).
+#include <algorithm>
+#include <iterator>
+#include <optional>
+#include <string>
+#include <vector>
+
 #include <fmt/format.h>
 
 #include "core/names.h"
@@ -64,6 +70,45 @@ std::string status_totals(const StatusSummary& s) {
   return totals;
 }
 
+// The warning for an interrupted migration (without "warning: "); none for
+// the others. `m`'s name is as it may be shown.
+std::optional<std::string> interrupted_warning(const MigrationState& m) {
+  if (m.status != MigrationStatus::kInterrupted) return std::nullopt;
+  if (m.reverting) {
+    return fmt::format("the revert of {} did not finish, so it may be half reverted; check the database, then "
+                       "finish it with `down {}` or apply it again with `run {}`",
+                       m.name, m.name, m.name);
+  }
+  return fmt::format("{} was interrupted while running; check the database, then `run {}`", m.name, m.name);
+}
+
+// The warnings about the files and the log (without "warning: "): applied
+// migrations whose file changed or is gone, and a log that could not be
+// read as it should.
+std::vector<std::string> file_and_log_warnings(const StatusReport& r) {
+  std::vector<std::string> warnings;
+  for (const std::string& name : r.modified) {
+    warnings.push_back(fmt::format("{} was modified after it was applied (checksum differs)", core::printable(name)));
+  }
+  for (const std::string& name : r.missing) {
+    warnings.push_back(fmt::format("{} is applied but its file is missing", core::printable(name)));
+  }
+  if (!r.log_problem.empty()) warnings.push_back(core::printable(r.log_problem));
+  return warnings;
+}
+
+// Every warning the one-database output prints, for the many-database one
+// (which prints them on stderr, each after its database's name).
+std::vector<std::string> status_warnings(const StatusReport& r) {
+  std::vector<std::string> warnings;
+  for (MigrationState m : r.migrations) {
+    m.name = core::printable(m.name);
+    if (auto warning = interrupted_warning(m)) warnings.push_back(std::move(*warning));
+  }
+  std::ranges::move(file_and_log_warnings(r), std::back_inserter(warnings));
+  return warnings;
+}
+
 void print_human(const StatusReport& r, const Migrator& migrator, const GlobalOptions& o) {
   bool color = use_color(1);
   const StatusSummary& s = r.summary;
@@ -108,25 +153,12 @@ void print_human(const StatusReport& r, const Migrator& migrator, const GlobalOp
                !m.error.empty()) {
       fmt::print("{} {}: {}\n", paint("error:", Color::kRed, color), m.name, m.error);
     }
-    if (m.status == MigrationStatus::kInterrupted && m.reverting) {
-      fmt::print("{} the revert of {} did not finish, so it may be half reverted; check the database, then finish "
-                 "it with `down {}` or apply it again with `run {}`\n",
-                 paint("warning:", Color::kYellow, color), m.name, m.name, m.name);
-    } else if (m.status == MigrationStatus::kInterrupted) {
-      fmt::print("{} {} was interrupted while running; check the database, then `run {}`\n",
-                 paint("warning:", Color::kYellow, color), m.name, m.name);
+    if (auto warning = interrupted_warning(m)) {
+      fmt::print("{} {}\n", paint("warning:", Color::kYellow, color), *warning);
     }
   }
-  for (const std::string& name : r.modified) {
-    fmt::print("{} {} was modified after it was applied (checksum differs)\n",
-               paint("warning:", Color::kYellow, color), core::printable(name));
-  }
-  for (const std::string& name : r.missing) {
-    fmt::print("{} {} is applied but its file is missing\n", paint("warning:", Color::kYellow, color),
-               core::printable(name));
-  }
-  if (!r.log_problem.empty()) {
-    fmt::print("{} {}\n", paint("warning:", Color::kYellow, color), core::printable(r.log_problem));
+  for (const std::string& warning : file_and_log_warnings(r)) {
+    fmt::print("{} {}\n", paint("warning:", Color::kYellow, color), warning);
   }
 }
 
@@ -150,6 +182,7 @@ CommandSpec add_status_command(CLI::App& app, GlobalOptions& global) {
                                                 .counts = {{"applied", s.applied}, {"pending", s.pending},
                                                            {"failed", s.failed + s.interrupted}},
                                                 .line = status_totals(s),
+                                                .warnings = status_warnings(*report),
                                                 .json = status_json(*report, code == 0)};
                                           }});
             }

@@ -205,6 +205,9 @@ DatabaseOutcome run_outcome(const Result<RunReport>& report, bool reverting, lon
   for (const StepReport& step : report->steps) {
     for (const std::string& w : step.warnings) outcome.warnings.push_back(core::printable(step.name) + ": " + w);
   }
+  for (const std::string& name : report->out_of_order) {
+    outcome.warnings.push_back(out_of_order_warning(name, report->dry_run));
+  }
   return outcome;
 }
 

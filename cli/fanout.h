@@ -25,9 +25,10 @@ struct DatabaseOutcome {
   // ("applied 3, failed 0") unless `line` is set.
   std::vector<std::pair<std::string, long long>> counts;
   std::string line;
-  // Printed to stderr, "warning: <database>: <each>", with its line (the
-  // steps' warnings, such as a dry run's refused rename); --json has them
-  // in the command's own document.
+  // Printed to stderr, "warning: <database>: <each>", with its line: the
+  // warnings the one-database form prints (a dry run's refused rename, a
+  // migration applied out of order, status's modified or missing files);
+  // --json has them in the command's own document.
   std::vector<std::string> warnings;
   // The command's usual --json document (its "schema" member is dropped).
   Json json = Json::object();

@@ -291,6 +291,11 @@ RunCounts count_steps(const RunReport& report) {
   return counts;
 }
 
+std::string out_of_order_warning(const std::string& name, bool dry_run) {
+  return fmt::format("{} {} out of order: it sorts before a migration already applied", core::printable(name),
+                     dry_run ? "would be applied" : "was applied");
+}
+
 namespace {
 
 // print_run_report's text, for stdout and for stderr; returns the exit code.
@@ -337,9 +342,8 @@ int format_run_report(const RunReport& report, const GlobalOptions& options, con
     fmt::format_to(out, "{}.\n", fmt::join(parts, ", "));
   }
   for (const std::string& name : report.out_of_order) {
-    fmt::format_to(err, "{} {} {} out of order: it sorts before a migration already applied\n",
-                   paint("warning:", Color::kYellow, use_color(2)), core::printable(name),
-                   report.dry_run ? "would be applied" : "was applied");
+    fmt::format_to(err, "{} {}\n", paint("warning:", Color::kYellow, use_color(2)),
+                   out_of_order_warning(name, report.dry_run));
   }
   if (report.blocked_by) {
     fmt::format_to(err, "{} blocked by {}: {}\n", paint("mongo-migrate:", Color::kRed, use_color(2)),

@@ -91,6 +91,9 @@ struct RunCounts {
   long long applied = 0, reverted = 0, failed = 0, planned = 0;
 };
 RunCounts count_steps(const RunReport& report);
+// The warning for a migration `up` applied out of order (without
+// "warning: "), shared by the one-database and many-database output.
+std::string out_of_order_warning(const std::string& name, bool dry_run);
 
 // Progress lines for people as each migration starts and ends (nothing with --json).
 ProgressCallback progress_printer(const GlobalOptions& options);

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cctype>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 
 #include "mongomigrate/fanout.h"
@@ -176,6 +177,43 @@ TEST_F(FanOutTest, AFailureCountsAsSkippedOnlyWhatUpToWouldHaveApplied) {
   ProcessResult whole = cli({"up", "--dbs", name(2)});
   EXPECT_EQ(whole.exit_code, 1) << describe(whole);
   EXPECT_TRUE(contains(whole.out, name(2) + "  applied 1, failed 1, skipped 2")) << "003 and 004: " << whole.out;
+}
+
+// The warnings a one-database run prints reach the many-database output
+// too, on stderr, each after its database's name.
+TEST_F(FanOutTest, StatusAndUpPrintEachDatabasesWarningsAsTheOneDatabaseFormWordsThem) {
+  write_migration("002-step.json", counter_migration(2));
+  write_migration("003-step.json", counter_migration(3));
+  ASSERT_EQ(cli({"up", "--dbs", names(3)}).exit_code, 0);
+
+  // 001 comes after 002 and 003 were applied: up applies it out of order.
+  write_migration("001-step.json", counter_migration(1));
+  ProcessResult up = cli({"up", "--dbs", names(2)});
+  ASSERT_EQ(up.exit_code, 0) << describe(up);
+  ProcessResult one_up = cli({"up", "--db", name(3)});  // the same on one database, for its words
+  ASSERT_EQ(one_up.exit_code, 0) << describe(one_up);
+  const std::string out_of_order =
+      "001-step.json was applied out of order: it sorts before a migration already applied";
+  EXPECT_TRUE(contains(one_up.err, "warning: " + out_of_order + "\n")) << describe(one_up);
+  for (int i : {1, 2}) {
+    EXPECT_TRUE(contains(up.err, "warning: " + name(i) + ": " + out_of_order + "\n")) << describe(up);
+  }
+
+  // 002 edited after it was applied, 003's file gone.
+  write_migration("002-step.json", counter_migration(20));
+  std::filesystem::remove(dir() + "/003-step.json");
+  ProcessResult status = cli({"status", "--dbs", names(2)});
+  ASSERT_EQ(status.exit_code, 0) << describe(status);
+  ProcessResult one_status = cli({"status", "--db", name(1)});
+  ASSERT_EQ(one_status.exit_code, 0) << describe(one_status);
+  const std::string modified = "002-step.json was modified after it was applied (checksum differs)";
+  const std::string missing = "003-step.json is applied but its file is missing";
+  EXPECT_TRUE(contains(one_status.out, "warning: " + modified + "\n")) << describe(one_status);
+  EXPECT_TRUE(contains(one_status.out, "warning: " + missing + "\n")) << describe(one_status);
+  for (int i : {1, 2}) {
+    EXPECT_TRUE(contains(status.err, "warning: " + name(i) + ": " + modified + "\n")) << describe(status);
+    EXPECT_TRUE(contains(status.err, "warning: " + name(i) + ": " + missing + "\n")) << describe(status);
+  }
 }
 
 // --all-dbs without --match on a writing command asks on a terminal: "y"
