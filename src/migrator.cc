@@ -5,7 +5,9 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -84,15 +86,37 @@ bool RunReport::ok() const {
   return true;
 }
 
+namespace {
+
+// The login name of `uid`, "" when the password database has none.
+// getpwuid_r, not getpwuid: every database of a fan-out asks on its own
+// thread, and getpwuid's answer lives in one static buffer that any other
+// call rewrites.
+std::string login_name(uid_t uid) {
+  long suggested = sysconf(_SC_GETPW_R_SIZE_MAX);
+  std::vector<char> buffer(suggested > 0 ? static_cast<std::size_t>(suggested) : 1024);
+  passwd entry{};
+  passwd* found = nullptr;
+  constexpr std::size_t kMaxBuffer = 1 << 20;  // an entry larger than this is not a name worth waiting for
+  int rc = 0;
+  while ((rc = getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found)) == ERANGE &&
+         buffer.size() < kMaxBuffer) {
+    buffer.resize(buffer.size() * 2);
+  }
+  if (rc != 0 || !found || !found->pw_name) return "";
+  return found->pw_name;
+}
+
+}  // namespace
+
 std::string default_actor() {
   std::string user;
   if (const char* env = std::getenv("USER"); env && *env) {
     user = env;
-  } else if (const passwd* pw = getpwuid(getuid()); pw && pw->pw_name) {
-    user = pw->pw_name;  // cron jobs and containers often have no $USER
   } else {
-    user = "uid" + std::to_string(getuid());
+    user = login_name(getuid());  // cron jobs and containers often have no $USER
   }
+  if (user.empty()) user = "uid" + std::to_string(getuid());
   char host[256] = {};
   if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
   return fmt::format("{}@{}", user, host[0] ? host : "unknown-host");
