@@ -251,6 +251,9 @@ int run_fan_out(const GlobalOptions& o, const FanOutCommand& command) {
     Color c = r.skipped() ? Color::kDim : code == 0 ? Color::kNone : code == 5 ? Color::kYellow : Color::kRed;
     if (progress) write_stderr("\033[2K");  // the progress line goes; stdout may be a file
     write_stdout(fmt::format("{}{}  {}\n", name, pad, paint(line, c, color)));
+    // Its reader gone (`| head -1`): no other database starts, and those in
+    // flight stop as a one-database run does (signals.h).
+    if (stdout_failed()) request_stop_for_closed_stdout();
     for (const std::string& w : outcome.warnings) {
       write_stderr(fmt::format("{} {}: {}\n", paint("warning:", Color::kYellow, use_color(2)), name,
                                core::printable(w)));
@@ -329,10 +332,12 @@ int run_fan_out(const GlobalOptions& o, const FanOutCommand& command) {
                              paint("mongo-migrate:", Color::kRed, use_color(2)), ping_failure));
   }
   if (code != 0 && code != 5) {
-    write_stderr(fmt::format("{} {} of {} databases did not finish (exit {}); run the same command again to "
+    write_stderr(fmt::format("{} {}{} of {} databases did not finish (exit {}); run the same command again to "
                              "continue\n",
-                             paint("mongo-migrate:", Color::kRed, use_color(2)), failed + skipped, results->size(),
-                             code));
+                             paint("mongo-migrate:", Color::kRed, use_color(2)),
+                             signo == SIGPIPE ? "standard output was closed (its reader is gone), so the run stopped: "
+                                              : "",
+                             failed + skipped, results->size(), code));
   }
   return code;
 }

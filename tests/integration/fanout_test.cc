@@ -216,6 +216,25 @@ TEST_F(FanOutTest, StatusAndUpPrintEachDatabasesWarningsAsTheOneDatabaseFormWord
   }
 }
 
+// `up --all-dbs --yes | head -1` once head has ended: the line of the
+// database in flight cannot be written, so no other database starts, and
+// the run exits 141 as a one-database run does on a closed stdout.
+TEST_F(FanOutTest, AClosedStdoutStartsNoOtherDatabase) {
+  write_migration("001-step.json", counter_migration(1));
+  ProcessOptions options;
+  options.stdout_closed = true;
+  auto runner = cli_background({"up", "--dbs", names(3), "--parallel", "1"}, options);
+  ProcessResult up = runner->wait();
+  EXPECT_EQ(up.killed_by, 0) << "not killed by SIGPIPE: " << describe(up);
+  EXPECT_EQ(up.exit_code, 141) << describe(up);
+  EXPECT_TRUE(contains(up.err, "standard output was closed")) << "says why it stopped: " << describe(up);
+  EXPECT_TRUE(contains(up.err, "2 of 3 databases did not finish")) << describe(up);
+  EXPECT_EQ(counter(on(1), 1), 1) << "the database in flight finished";
+  EXPECT_EQ(lock_leftovers(on(1)), 0);
+  EXPECT_FALSE(exists(name(2))) << "started after stdout closed";
+  EXPECT_FALSE(exists(name(3))) << "started after stdout closed";
+}
+
 // --all-dbs without --match on a writing command asks on a terminal: "y"
 // runs it, any other answer does nothing (exit 2); --yes runs it without
 // asking. --exclude keeps every run to this test's databases (the question

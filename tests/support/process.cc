@@ -156,6 +156,11 @@ BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv, const
     posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
     stdout_fd_ = out_pipe[0];
     piped_ = true;
+  } else if (options.stdout_closed) {
+    if (pipe2(out_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+    posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
+    close(out_pipe[0]);  // no reader, ever: not even one that closes late
+    piped_ = true;       // out() is what was read: nothing
   } else {
     posix_spawn_file_actions_addopen(&actions, 1, out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   }

@@ -32,6 +32,10 @@ struct ProcessOptions {
   // head -1` does; out() is then what read_line() has read. The child starts
   // with SIGPIPE at its default action, as from a shell.
   bool stdout_pipe = false;
+  // BackgroundProcess only: the child's stdout is a pipe whose read end is
+  // closed before the child starts, so that its first write to stdout fails
+  // (EPIPE), as in `mongo-migrate ... | true` once `true` has ended.
+  bool stdout_closed = false;
 };
 
 // Runs argv[0] (a path) to completion; kills it after the timeout.
