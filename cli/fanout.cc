@@ -144,6 +144,7 @@ const char* skip_words(SkipReason reason) {
     case SkipReason::kFailFast: return "--fail-fast";
     case SkipReason::kStopped: return "stopped by a signal";
     case SkipReason::kPingFailed: return "a ping to the server failed";
+    case SkipReason::kUnexpectedError: return "an unexpected error";
     case SkipReason::kNotSkipped: break;
   }
   return "";
@@ -154,6 +155,7 @@ const char* skip_json(SkipReason reason) {
     case SkipReason::kFailFast: return "fail-fast";
     case SkipReason::kStopped: return "stopped";
     case SkipReason::kPingFailed: return "ping-failed";
+    case SkipReason::kUnexpectedError: return "unexpected-error";
     case SkipReason::kNotSkipped: break;
   }
   return "";
@@ -275,7 +277,7 @@ int run_fan_out(const GlobalOptions& o, const FanOutCommand& command) {
   std::map<std::string, long long> sums;
   std::vector<std::string> order;  // the counts' names in the order the command gives them
   std::size_t ok = 0, failed = 0, skipped = 0;
-  std::string ping_failure;  // the error of the ping that stopped the run
+  std::string stopped_by;  // why no database was started after some point: a ping's error, or what was thrown
   Json databases = Json::array();
   for (const DatabaseResult<DatabaseOutcome>& r : *results) {
     DatabaseOutcome outcome = outcome_of(r);
@@ -291,9 +293,9 @@ int run_fan_out(const GlobalOptions& o, const FanOutCommand& command) {
     Json entry = {{"database", json_name(r.database)}, {"exitCode", code}, {"skipped", r.skipped()}};
     if (r.skipped()) {
       entry["skipReason"] = skip_json(r.skip_reason);
-      if (r.skip_reason == SkipReason::kPingFailed) {
-        ping_failure = core::printable(r.skip_detail);
-        entry["skipDetail"] = ping_failure;
+      if (r.skip_reason == SkipReason::kPingFailed || r.skip_reason == SkipReason::kUnexpectedError) {
+        stopped_by = fmt::format("{}: {}", describe(r.skip_reason), core::printable(r.skip_detail));
+        entry["skipDetail"] = core::printable(r.skip_detail);
       }
     } else {
       for (const auto& [name, count] : outcome.counts) {
@@ -327,9 +329,9 @@ int run_fan_out(const GlobalOptions& o, const FanOutCommand& command) {
                                    results->size() == 1 ? "" : "s", ok, failed, skipped);
   for (const std::string& name : order) totals += fmt::format(" · {} {}", name, sums[name]);
   write_stdout(fmt::format("{}\n", paint(totals, Color::kBold, color)));
-  if (!ping_failure.empty()) {
-    write_stderr(fmt::format("{} no database was started after a ping to the server failed: {}\n",
-                             paint("mongo-migrate:", Color::kRed, use_color(2)), ping_failure));
+  if (!stopped_by.empty()) {
+    write_stderr(fmt::format("{} no database was started after {}\n",
+                             paint("mongo-migrate:", Color::kRed, use_color(2)), stopped_by));
   }
   if (code != 0 && code != 5) {
     write_stderr(fmt::format("{} {}{} of {} databases did not finish (exit {}); run the same command again to "

@@ -4,6 +4,7 @@
 // database on connections from it, and up to `parallel` worker threads
 // taking the databases in order.
 #include <atomic>
+#include <exception>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -98,18 +99,40 @@ Result<Migrator> FanOut::migrator_for(const std::string& database) {
   return Migrator(std::move(impl));
 }
 
+Error FanOut::unexpected(const std::string& what) {
+  return Error{ErrorKind::kMigrationFailed, "an unexpected error: " + what};
+}
+
+namespace {
+
+// What the exception being handled says, in the runner's words for one
+// that says nothing. Called inside a catch block only.
+std::string what_was_thrown() {
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    return *e.what() ? e.what() : "an exception with no message";
+  } catch (...) {
+    return "an exception that is not a std::exception";
+  }
+}
+
+}  // namespace
+
 std::string_view describe(SkipReason reason) {
   switch (reason) {
     case SkipReason::kNotSkipped: return "";
     case SkipReason::kFailFast: return "a database failed and fail_fast is set";
     case SkipReason::kStopped: return "a stop was requested";
     case SkipReason::kPingFailed: return "a ping to the server failed";
+    case SkipReason::kUnexpectedError: return "an unexpected error";
   }
   return "";
 }
 
 void FanOut::run_workers(std::size_t count, const std::function<bool(std::size_t)>& work,
-                         const std::function<void(std::size_t, const NotStarted*)>& done) {
+                         const std::function<void(std::size_t, const NotStarted*)>& done,
+                         const std::function<void(std::size_t, const std::string&)>& threw) {
   const std::atomic<int>* stop = impl_->options.migrator.stop;
   bool fail_fast = impl_->options.fail_fast;
   std::mutex mutex;  // guards next, failed, why, and serialises done()
@@ -147,24 +170,55 @@ void FanOut::run_workers(std::size_t count, const std::function<bool(std::size_t
       stop_starting(SkipReason::kPingFailed, pinged.error().message);
     }
   };
+  // A task that throws fails its database and starts no other, as in
+  // run_parallel_batches: nothing unwinds out of a worker thread (which
+  // would end the process). Called inside a catch block, under the mutex.
+  auto record_thrown = [&](std::size_t i) {
+    std::string what = what_was_thrown();
+    threw(i, what);
+    failed = true;
+    stop_starting(SkipReason::kUnexpectedError, std::move(what));
+  };
+  auto work_on = [&](std::size_t i) {
+    bool this_failed = false;
+    bool thrown = false;
+    try {
+      this_failed = work(i);
+    } catch (...) {
+      std::lock_guard lock(mutex);
+      record_thrown(i);
+      thrown = true;
+    }
+    bool others_to_start = false;
+    {
+      std::lock_guard lock(mutex);
+      failed = failed || this_failed;
+      try {
+        done(i, nullptr);  // reported before any ping
+      } catch (...) {
+        record_thrown(i);
+        thrown = true;
+      }
+      others_to_start = next < count && !fail_fast && !(stop && stop->load() != 0);
+    }
+    if (this_failed && !thrown && others_to_start) check_server_after_failure();
+  };
   {
     std::size_t threads = std::min(count, static_cast<std::size_t>(impl_->options.parallel));
     std::vector<std::jthread> workers;
     workers.reserve(threads);
     for (std::size_t t = 0; t < threads; ++t) {
-      workers.emplace_back([&] {
-        while (auto i = take()) {
-          bool this_failed = work(*i);
-          bool others_to_start = false;
-          {
-            std::lock_guard lock(mutex);
-            failed = failed || this_failed;
-            done(*i, nullptr);  // reported before any ping
-            others_to_start = next < count && !fail_fast && !(stop && stop->load() != 0);
-          }
-          if (this_failed && others_to_start) check_server_after_failure();
-        }
-      });
+      try {
+        workers.emplace_back([&] {
+          while (auto i = take()) work_on(*i);
+        });
+      } catch (...) {
+        // The process's thread limit: the workers already started finish
+        // the databases they hold and start no other.
+        std::lock_guard lock(mutex);
+        stop_starting(SkipReason::kUnexpectedError, "a worker thread could not be started: " + what_was_thrown());
+        break;
+      }
     }
   }  // joined
   for (std::size_t i = next; i < count; ++i) done(i, &why);  // never started: skipped

@@ -59,11 +59,13 @@ enum class SkipReason {
   kFailFast,    // fail_fast, after a database failed
   kStopped,     // the `stop` flag was set (a signal, in the CLI)
   kPingFailed,  // after a database failed, a ping to the server failed (no answer, or a refusal)
+  kUnexpectedError,  // a database's task threw, or a worker thread could not be started
 };
 
 // One database's outcome; `result` is empty when the database was never
 // started, which is not an error in itself: `skip_reason` says why, and
-// for kPingFailed `skip_detail` holds the ping's error message.
+// for kPingFailed `skip_detail` holds the ping's error message, for
+// kUnexpectedError what was thrown.
 template <class T>
 struct DatabaseResult {
   std::string database;
@@ -74,10 +76,15 @@ struct DatabaseResult {
 };
 
 // "a database failed and fail_fast is set", "a stop was requested", "a
-// ping to the server failed": for messages; "" for kNotSkipped.
+// ping to the server failed", "an unexpected error": for messages; "" for
+// kNotSkipped.
 std::string_view describe(SkipReason reason);
 
-// What to do on each database, for FanOut::for_each_database.
+// What to do on each database, for FanOut::for_each_database. When `body`
+// or `on_done` throws, that database's result is an Error (kMigrationFailed,
+// "an unexpected error: <what()>", as a batch worker's exception fails its
+// run) and no other database starts (kUnexpectedError); those in flight
+// finish. Nothing is thrown past the worker thread.
 template <class T>
 struct DatabaseTask {
   std::function<Result<T>(Migrator&)> body;
@@ -143,6 +150,9 @@ class FanOut {
             results[i].skip_detail = why->detail;
           }
           if (task.on_done) task.on_done(results[i]);
+        },
+        [&](std::size_t i, const std::string& what) {
+          results[i].result = Result<T>(std::unexpected(unexpected(what)));
         });
     return results;
   }
@@ -168,6 +178,8 @@ class FanOut {
   Result<std::vector<Selected>> prepare(std::vector<std::string> names, bool existing_only);
   Result<Migrator> migrator_for(const std::string& database);
   static Error missing(const std::string& database);
+  // A database whose task threw `what`.
+  static Error unexpected(const std::string& what);
   // Why the databases not started were not.
   struct NotStarted {
     SkipReason reason = SkipReason::kNotSkipped;
@@ -176,9 +188,12 @@ class FanOut {
   // Runs work(i) for i in [0, count) on up to `parallel` threads, in
   // order of i; work returns whether i failed. done(i, nullptr) follows
   // each work(i); done(i, why) is called for each i never started; one
-  // call at a time.
+  // call at a time. When work(i) or done(i, nullptr) throws, threw(i,
+  // what) records it as i's failure (before done(i) for work's) and no
+  // other i starts, as when a worker thread cannot be started.
   void run_workers(std::size_t count, const std::function<bool(std::size_t)>& work,
-                   const std::function<void(std::size_t, const NotStarted*)>& done);
+                   const std::function<void(std::size_t, const NotStarted*)>& done,
+                   const std::function<void(std::size_t, const std::string&)>& threw);
   std::unique_ptr<Impl> impl_;
 };
 

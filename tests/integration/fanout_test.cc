@@ -12,6 +12,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 
 #include "mongomigrate/fanout.h"
 #include "support/counter_migrations.h"
@@ -474,6 +475,51 @@ TEST_F(FanOutTest, LibraryRunsEveryDatabaseInOrderSkipsAfterAFailureAndReportsSt
   EXPECT_EQ((*stopped)[0].skip_reason, SkipReason::kStopped);
   EXPECT_EQ(describe((*stopped)[0].skip_reason), "a stop was requested");
   EXPECT_FALSE(exists(name(3)));
+}
+
+// A task that throws on a worker thread fails its database, as a batch
+// worker's exception fails its run, and starts no other database: it never
+// ends the process.
+TEST_F(FanOutTest, LibraryTaskThatThrowsFailsItsDatabaseAndStartsNoOther) {
+  auto fan = FanOut::open({.migrator = {.uri = uri(), .directory = dir()}, .parallel = 1});
+  ASSERT_TRUE(fan) << fan.error().message;
+  std::vector<std::string> reported;
+  auto results = fan->for_each_database<int>(
+      DatabaseSelection{.names = {name(1), name(2), name(3)}},
+      {.body = [&](Migrator& m) -> Result<int> {
+         if (m.database() == name(2)) throw std::runtime_error("boom on the second");
+         return 1;
+       },
+       .on_done = [&](const DatabaseResult<int>& r) {
+         reported.push_back(r.database + (r.skipped() ? " skipped" : *r.result ? " ok" : " failed"));
+       }});
+  ASSERT_TRUE(results) << results.error().message;
+  ASSERT_EQ(results->size(), 3u);
+  ASSERT_TRUE((*results)[0].result && *(*results)[0].result);
+  ASSERT_TRUE((*results)[1].result);
+  ASSERT_FALSE(*(*results)[1].result);
+  EXPECT_EQ((*results)[1].result->error().kind, ErrorKind::kMigrationFailed);
+  EXPECT_EQ((*results)[1].result->error().message, "an unexpected error: boom on the second");
+  EXPECT_TRUE((*results)[2].skipped());
+  EXPECT_EQ((*results)[2].skip_reason, SkipReason::kUnexpectedError);
+  EXPECT_EQ((*results)[2].skip_detail, "boom on the second");
+  EXPECT_EQ(reported, (std::vector<std::string>{name(1) + " ok", name(2) + " failed", name(3) + " skipped"}));
+
+  // The same for an on_done that throws: its database fails, the next is skipped.
+  auto reporting_fails = fan->for_each_database<int>(
+      DatabaseSelection{.names = {name(1), name(2)}},
+      {.body = [](Migrator&) -> Result<int> { return 1; },
+       .on_done = [](const DatabaseResult<int>& r) {
+         if (!r.skipped()) throw 42;
+       }});
+  ASSERT_TRUE(reporting_fails) << reporting_fails.error().message;
+  ASSERT_TRUE((*reporting_fails)[0].result);
+  ASSERT_FALSE(*(*reporting_fails)[0].result);
+  EXPECT_EQ((*reporting_fails)[0].result->error().message,
+            "an unexpected error: an exception that is not a std::exception");
+  EXPECT_TRUE((*reporting_fails)[1].skipped());
+  EXPECT_EQ((*reporting_fails)[1].skip_reason, SkipReason::kUnexpectedError);
+  EXPECT_EQ(describe((*reporting_fails)[1].skip_reason), "an unexpected error");
 }
 
 TEST_F(FanOutTest, LibraryRefusesParallelZeroAndAnInvalidRegexBeforeConnecting) {
