@@ -298,13 +298,16 @@ int run_fan_out(const GlobalOptions& o, const FanOutCommand& command) {
         entry["skipDetail"] = core::printable(r.skip_detail);
       }
     } else {
+      Json counts = Json::object();  // this database's, as its human line shows them
       for (const auto& [name, count] : outcome.counts) {
         if (!sums.contains(name)) order.push_back(name);
         sums[name] += count;
+        counts[name] = count;
       }
       for (auto& [key, value] : outcome.json.items()) {
         if (key != "schema") entry[key] = std::move(value);
       }
+      entry["counts"] = std::move(counts);
     }
     databases.push_back(std::move(entry));
   }

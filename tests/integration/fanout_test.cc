@@ -76,6 +76,9 @@ TEST_F(FanOutTest, JsonIsOneDocumentWithAnEntryPerDatabaseAndTotals) {
   EXPECT_EQ(json_schema_problems(up.out, "fanout"), "") << up.out;
   EXPECT_TRUE(contains(up.out, R"("database":")" + name(2) + R"(","exitCode":0,"skipped":false,"ok":true)")) << up.out;
   EXPECT_TRUE(contains(up.out, R"("totals":{"databases":3,"ok":3,"failed":0,"skipped":0,"counts":{"applied":3,"failed":0,"skipped":0}})")) << up.out;
+  // Each database's entry ends with its own counts, as its line shows them.
+  EXPECT_TRUE(contains(up.out, R"("counts":{"applied":1,"failed":0,"skipped":0}},{"database":")" + name(2)))
+      << up.out;
 
   ProcessResult status = cli({"status", "--all-dbs", "--match", "^" + prefix(), "--json"});
   ASSERT_EQ(status.exit_code, 0) << describe(status);
@@ -88,6 +91,7 @@ TEST_F(FanOutTest, JsonIsOneDocumentWithAnEntryPerDatabaseAndTotals) {
       << describe(none);
   EXPECT_EQ(json_schema_problems(status.out, "fanout"), "") << status.out;
   EXPECT_TRUE(contains(status.out, R"("summary":{"total":1,"applied":1)")) << status.out;
+  EXPECT_TRUE(contains(status.out, R"("counts":{"applied":1,"pending":0,"failed":0}})")) << status.out;
 
   // A database never started says why.
   write_migration("002-x.json", kInsertX);
@@ -97,6 +101,9 @@ TEST_F(FanOutTest, JsonIsOneDocumentWithAnEntryPerDatabaseAndTotals) {
   EXPECT_EQ(json_schema_problems(stopped.out, "fanout"), "") << stopped.out;
   EXPECT_TRUE(contains(stopped.out, R"("database":")" + name(3) + R"(","exitCode":0,"skipped":true,)"
                                     R"("skipReason":"fail-fast"})")) << stopped.out;
+  // The failed database's own counts; one never started has none.
+  EXPECT_TRUE(contains(stopped.out, R"("counts":{"applied":0,"failed":1,"skipped":0}},{"database":")" + name(2)))
+      << stopped.out;
   // The totals count databases (1 failed, 2 never started) apart from the
   // migrations (the first database's 002 failed, none left after it).
   EXPECT_TRUE(contains(stopped.out, R"("totals":{"databases":3,"ok":0,"failed":1,"skipped":2,)"
