@@ -71,7 +71,8 @@ struct WriteOp {
 // uneven ones. Fewer distinct `_id`s sampled than N: that many partitions; no
 // matching document: nothing to do. MongoDB compares values of one type only
 // in queries, so if the `_id`s are not all of one kind (all numbers, all
-// strings, all ObjectIds, all dates...) the run is not split (one partition).
+// strings, all ObjectIds, all binary such as UUIDs, all dates...) the run is
+// not split (one partition).
 // As with one cursor, a document inserted during the run into a range behind
 // its cursor is not seen.
 // Each partition has its own checkpoint; a failed or interrupted run resumes

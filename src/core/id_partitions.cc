@@ -95,6 +95,8 @@ const std::vector<Array>& sort_brackets() {
   return brackets;
 }
 
+constexpr int kNumbersBracket = 2, kBinaryBracket = 6;  // their indices in sort_brackets()
+
 // The index in sort_brackets() of `id`'s bracket; -1 for a type not known.
 int sort_bracket_of(const Value& id) {
   return std::visit(
@@ -152,6 +154,15 @@ Value after_id_filter(const Value& last_id) {
 }
 
 Array type_bracket(const Value& id) {
+  if (std::holds_alternative<RawValue>(id.variant())) {
+    // Of the types kept raw, a decimal128 is a number, and binary (UUID
+    // `_id`s) has a bracket of its own, which $gte and $lt compare in the
+    // order {$sort: {_id: 1}} gives (length, then subtype, then bytes).
+    // The others (timestamps, regexes, code, minKey...) are not split.
+    int bracket = sort_bracket_of(id);
+    if (bracket != kNumbersBracket && bracket != kBinaryBracket) return Array{};
+    return sort_brackets()[static_cast<std::size_t>(bracket)];
+  }
   return std::visit(
       [](const auto& v) -> Array {
         using T = std::decay_t<decltype(v)>;

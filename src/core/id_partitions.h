@@ -58,8 +58,9 @@ Value range_filter(const Value& filter, const IdRange& range, const std::optiona
 Value after_id_filter(const Value& last_id);
 
 // The $type aliases of the values MongoDB's query operators compare `id`
-// with (all numbers together, strings with symbols), or an empty Array for
-// an `_id` this split does not handle (null, binary, timestamps...).
+// with (all numbers together, decimal128 included; strings with symbols;
+// binary, such as UUIDs, alone), or an empty Array for an `_id` this split
+// does not handle (null, timestamps...).
 Array type_bracket(const Value& id);
 
 }  // namespace mongomigrate::core

@@ -185,5 +185,21 @@ TEST(TypeBracket, GroupsWhatQueriesCompareTogether) {
   EXPECT_TRUE(type_bracket(Value()).empty());  // null: not split
 }
 
+// Types kept raw ({"": value}): the type byte follows the 4-byte length.
+TEST(TypeBracket, ADecimalIsANumberAndBinaryIsABracketOfItsOwn) {
+  RawValue decimal{{23, 0, 0, 0, 0x13, 0, /* 16 bytes of value */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x30,
+                    0}};
+  EXPECT_EQ(type_bracket(Value(decimal)), (Array{"int", "long", "double", "decimal"}));
+  EXPECT_EQ(type_bracket(Value(decimal)), type_bracket(Value(1))) << "decimals and ints split together";
+  // A UUID: binary of 16 bytes, subtype 4.
+  RawValue uuid{{28, 0, 0, 0, 0x05, 0, 16, 0, 0, 0, 0x04, /* 16 bytes */ 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0,
+                 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0, 0}};
+  EXPECT_EQ(type_bracket(Value(uuid)), Array{"binData"});
+  RawValue timestamp{{15, 0, 0, 0, 0x11, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0}};
+  EXPECT_TRUE(type_bracket(Value(timestamp)).empty());  // not split
+  RawValue max_key{{7, 0, 0, 0, 0x7F, 0, 0}};
+  EXPECT_TRUE(type_bracket(Value(max_key)).empty());
+}
+
 }  // namespace
 }  // namespace mongomigrate::core
