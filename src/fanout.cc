@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "core/database_selection.h"
+#include "core/exception_text.h"
 #include "core/names.h"
 #include "migrator_impl.h"
 #include "mongo/client_pool.h"
@@ -103,22 +104,6 @@ Error FanOut::unexpected(const std::string& what) {
   return Error{ErrorKind::kMigrationFailed, "an unexpected error: " + what};
 }
 
-namespace {
-
-// What the exception being handled says, in the runner's words for one
-// that says nothing. Called inside a catch block only.
-std::string what_was_thrown() {
-  try {
-    throw;
-  } catch (const std::exception& e) {
-    return *e.what() ? e.what() : "an exception with no message";
-  } catch (...) {
-    return "an exception that is not a std::exception";
-  }
-}
-
-}  // namespace
-
 std::string_view describe(SkipReason reason) {
   switch (reason) {
     case SkipReason::kNotSkipped: return "";
@@ -174,7 +159,7 @@ void FanOut::run_workers(std::size_t count, const std::function<bool(std::size_t
   // run_parallel_batches: nothing unwinds out of a worker thread (which
   // would end the process). Called inside a catch block, under the mutex.
   auto record_thrown = [&](std::size_t i) {
-    std::string what = what_was_thrown();
+    std::string what = core::current_exception_text();
     threw(i, what);
     failed = true;
     stop_starting(SkipReason::kUnexpectedError, std::move(what));
@@ -216,7 +201,8 @@ void FanOut::run_workers(std::size_t count, const std::function<bool(std::size_t
         // The process's thread limit: the workers already started finish
         // the databases they hold and start no other.
         std::lock_guard lock(mutex);
-        stop_starting(SkipReason::kUnexpectedError, "a worker thread could not be started: " + what_was_thrown());
+        stop_starting(SkipReason::kUnexpectedError,
+                      "a worker thread could not be started: " + core::current_exception_text());
         break;
       }
     }

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "core/exception_text.h"
 #include "core/time_format.h"
 
 namespace mongomigrate::runner {
@@ -76,11 +77,8 @@ Result<std::string> Runner::execute(const core::Migration& m, store::BodyContext
   // The boundary of user code: whatever it throws becomes the recorded error.
   try {
     (down ? m.compiled->down : m.compiled->up)(*body);
-  } catch (const std::exception& e) {
-    failure = e.what();
-    if (failure.empty()) failure = "an exception with no message";
   } catch (...) {
-    failure = "an exception that is not a std::exception";
+    failure = core::current_exception_text();
   }
   if (body->transport_error()) return std::unexpected(*body->transport_error());
   return failure;
