@@ -70,6 +70,13 @@ std::string status_totals(const StatusSummary& s) {
   return totals;
 }
 
+// A state's name and error as they may be shown.
+MigrationState shown(MigrationState m) {
+  m.name = core::printable(m.name);
+  m.error = core::printable(m.error);
+  return m;
+}
+
 // The warning for an interrupted migration (without "warning: "); none for
 // the others. `m`'s name is as it may be shown.
 std::optional<std::string> interrupted_warning(const MigrationState& m) {
@@ -101,12 +108,34 @@ std::vector<std::string> file_and_log_warnings(const StatusReport& r) {
 // (which prints them on stderr, each after its database's name).
 std::vector<std::string> status_warnings(const StatusReport& r) {
   std::vector<std::string> warnings;
-  for (MigrationState m : r.migrations) {
-    m.name = core::printable(m.name);
-    if (auto warning = interrupted_warning(m)) warnings.push_back(std::move(*warning));
+  for (const MigrationState& m : r.migrations) {
+    if (auto warning = interrupted_warning(shown(m))) warnings.push_back(std::move(*warning));
   }
   std::ranges::move(file_and_log_warnings(r), std::back_inserter(warnings));
   return warnings;
+}
+
+// The error lines (without "error: ") for an invalid migration file and for
+// a failed or interrupted migration whose record holds an error; none for the
+// others. `m`'s name and error are as they may be shown.
+std::optional<std::string> error_line(const MigrationState& m) {
+  if (m.status == MigrationStatus::kInvalid) {
+    return fmt::format("{} is not a valid migration: {}; `up`, `run` and `down` refuse to run until it is fixed",
+                       m.name, m.error);
+  }
+  if ((m.status == MigrationStatus::kFailed || m.status == MigrationStatus::kInterrupted) && !m.error.empty()) {
+    return fmt::format("{}: {}", m.name, m.error);
+  }
+  return std::nullopt;
+}
+
+// Every error line the one-database output prints, for the many-database one.
+std::vector<std::string> status_errors(const StatusReport& r) {
+  std::vector<std::string> errors;
+  for (const MigrationState& m : r.migrations) {
+    if (auto line = error_line(shown(m))) errors.push_back(std::move(*line));
+  }
+  return errors;
 }
 
 void print_human(const StatusReport& r, const Migrator& migrator, const GlobalOptions& o) {
@@ -143,16 +172,8 @@ void print_human(const StatusReport& r, const Migrator& migrator, const GlobalOp
   }
   fmt::print("{}", table.render(color));
   for (const MigrationState& state : r.migrations) {
-    MigrationState m = state;  // names and errors as they may be shown
-    m.name = core::printable(m.name);
-    m.error = core::printable(m.error);
-    if (m.status == MigrationStatus::kInvalid) {
-      fmt::print("{} {} is not a valid migration: {}; `up`, `run` and `down` refuse to run until it is fixed\n",
-                 paint("error:", Color::kRed, color), m.name, m.error);
-    } else if ((m.status == MigrationStatus::kFailed || m.status == MigrationStatus::kInterrupted) &&
-               !m.error.empty()) {
-      fmt::print("{} {}: {}\n", paint("error:", Color::kRed, color), m.name, m.error);
-    }
+    MigrationState m = shown(state);
+    if (auto line = error_line(m)) fmt::print("{} {}\n", paint("error:", Color::kRed, color), *line);
     if (auto warning = interrupted_warning(m)) {
       fmt::print("{} {}\n", paint("warning:", Color::kYellow, color), *warning);
     }
@@ -183,6 +204,7 @@ CommandSpec add_status_command(CLI::App& app, GlobalOptions& global) {
                                                            {"failed", s.failed + s.interrupted}},
                                                 .line = status_totals(s),
                                                 .warnings = status_warnings(*report),
+                                                .errors = status_errors(*report),
                                                 .json = status_json(*report, code == 0)};
                                           }});
             }

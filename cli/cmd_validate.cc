@@ -35,6 +35,40 @@ std::string problem_counts(const ValidationIssues& issues) {
                      issues.duplicated.empty() ? "" : fmt::format(", {} duplicated", issues.duplicated.size()));
 }
 
+// One line per problem: its kind ("modified") and what it is, names as they may be shown.
+struct Problem {
+  std::string kind;
+  std::string text;
+};
+
+std::vector<Problem> problems(const ValidationIssues& issues) {
+  std::vector<Problem> out;
+  for (const std::string& n : issues.modified) {
+    out.push_back({"modified", core::printable(n) + " (file changed since it was applied)"});
+  }
+  for (const std::string& n : issues.missing) out.push_back({"missing", core::printable(n) + " (applied, file gone)"});
+  for (const std::string& n : issues.interrupted) {
+    out.push_back({"interrupted", core::printable(n) + " (left running by a runner that stopped)"});
+  }
+  for (const std::string& n : issues.duplicated) {
+    out.push_back({"duplicated", core::printable(n) + " (more than one record in the log: see `status`)"});
+  }
+  for (const std::string& n : issues.failed) {
+    out.push_back({"failed", core::printable(n) + " (its last run failed; fix it, then `run` it)"});
+  }
+  for (const InvalidEntry& e : issues.invalid) {
+    out.push_back({"invalid", fmt::format("{} ({})", core::printable(e.name), core::printable(e.error))});
+  }
+  return out;
+}
+
+// The problems as the fan-out prints them after a database's name: "modified: 002-x.json (…)".
+std::vector<std::string> problem_texts(const ValidationIssues& issues) {
+  std::vector<std::string> texts;
+  for (const Problem& p : problems(issues)) texts.push_back(p.kind + ": " + p.text);
+  return texts;
+}
+
 // One database's validation in a fan-out.
 DatabaseOutcome validate_outcome(Migrator& m) {
   auto report = m.validate();
@@ -42,6 +76,7 @@ DatabaseOutcome validate_outcome(Migrator& m) {
   return DatabaseOutcome{.exit_code = report->valid ? 0 : 1,
                          .counts = {{"not valid", report->valid ? 0 : 1}},
                          .line = report->valid ? "valid" : "not valid: " + problem_counts(report->issues),
+                         .errors = problem_texts(report->issues),
                          .json = validate_json(*report)};
 }
 
@@ -70,28 +105,9 @@ CommandSpec add_validate_command(CLI::App& app, GlobalOptions& global) {
               }
               return 0;
             }
-            for (const std::string& n : issues.modified) {
-              fmt::print("{} {} (file changed since it was applied)\n", paint("modified:   ", Color::kRed, color),
-                         core::printable(n));
-            }
-            for (const std::string& n : issues.missing) {
-              fmt::print("{} {} (applied, file gone)\n", paint("missing:    ", Color::kRed, color), core::printable(n));
-            }
-            for (const std::string& n : issues.interrupted) {
-              fmt::print("{} {} (left running by a runner that stopped)\n", paint("interrupted:", Color::kRed, color),
-                         core::printable(n));
-            }
-            for (const std::string& n : issues.duplicated) {
-              fmt::print("{} {} (more than one record in the log: see `status`)\n",
-                         paint("duplicated: ", Color::kRed, color), core::printable(n));
-            }
-            for (const std::string& n : issues.failed) {
-              fmt::print("{} {} (its last run failed; fix it, then `run` it)\n",
-                         paint("failed:     ", Color::kRed, color), core::printable(n));
-            }
-            for (const InvalidEntry& e : issues.invalid) {
-              fmt::print("{} {} ({})\n", paint("invalid:    ", Color::kRed, color), core::printable(e.name),
-                         core::printable(e.error));
+            for (const Problem& p : problems(issues)) {
+              // "interrupted:" is the longest kind: the names line up after it.
+              fmt::print("{} {}\n", paint(fmt::format("{:<12}", p.kind + ":"), Color::kRed, color), p.text);
             }
             fmt::print(stderr, "mongo-migrate: validation failed: {}\n", problem_counts(issues));
             return 1;

@@ -203,6 +203,13 @@ DatabaseOutcome run_outcome(const Result<RunReport>& report, bool reverting, lon
   }
   if (report->blocked_by) {
     outcome.line = fmt::format("{}; blocked by {}", counts_line(outcome), core::printable(*report->blocked_by));
+    outcome.errors.push_back(
+        fmt::format("blocked by {}: {}", core::printable(*report->blocked_by), core::printable(report->blocked_reason)));
+  }
+  for (const StepReport& step : report->steps) {
+    if (step.outcome == StepOutcome::kFailed) {
+      outcome.errors.push_back(fmt::format("{} failed: {}", core::printable(step.name), core::printable(step.error)));
+    }
   }
   for (const StepReport& step : report->steps) {
     for (const std::string& w : step.warnings) outcome.warnings.push_back(core::printable(step.name) + ": " + w);
@@ -256,6 +263,9 @@ int run_fan_out(const GlobalOptions& o, const FanOutCommand& command) {
     // Its reader gone (`| head -1`): no other database starts, and those in
     // flight stop as a one-database run does (signals.h).
     if (stdout_failed()) request_stop_for_closed_stdout();
+    for (const std::string& e : outcome.errors) {
+      write_stderr(fmt::format("{} {}: {}\n", paint("error:", Color::kRed, use_color(2)), name, core::printable(e)));
+    }
     for (const std::string& w : outcome.warnings) {
       write_stderr(fmt::format("{} {}: {}\n", paint("warning:", Color::kYellow, use_color(2)), name,
                                core::printable(w)));

@@ -30,6 +30,11 @@ struct DatabaseOutcome {
   // migration applied out of order, status's modified or missing files);
   // --json has them in the command's own document.
   std::vector<std::string> warnings;
+  // Printed to stderr the same way, as "error: <database>: <each>": what the
+  // one-database form says went wrong (a migration's failure and its error,
+  // what blocks `up`, status's failed and invalid migrations), so that a
+  // failed database's line is never all the reader learns.
+  std::vector<std::string> errors;
   // The command's usual --json document (its "schema" member is dropped).
   Json json = Json::object();
 };

@@ -224,6 +224,55 @@ TEST_F(FanOutTest, StatusAndUpPrintEachDatabasesWarningsAsTheOneDatabaseFormWord
   }
 }
 
+// What went wrong in a database reaches the many-database output as the
+// one-database form words it, on stderr, after the database's name: the
+// failed migration and its error, what blocks `up`, status's failed and
+// invalid migrations, validate's problems.
+TEST_F(FanOutTest, EachCommandSaysWhatWentWrongInEachDatabaseAsTheOneDatabaseFormDoes) {
+  write_migration("001-step.json", counter_migration(1));
+  write_migration("002-x.json", kInsertX);
+  on(2).insert("things", R"({"_id": "x"})");  // 002 fails on the second database only
+
+  ProcessResult up = cli({"up", "--dbs", names(2)});
+  EXPECT_EQ(up.exit_code, 1) << describe(up);
+  ProcessResult one_up = cli({"up", "--db", name(2)});  // blocked now, for its words
+  EXPECT_EQ(one_up.exit_code, 1) << describe(one_up);
+  std::string error = on(2).string_field("migrationlogs", R"({"name": "002-x.json"})", "error");
+  ASSERT_FALSE(error.empty());
+  EXPECT_TRUE(contains(up.err, "error: " + name(2) + ": 002-x.json failed: " + error + "\n")) << describe(up);
+  EXPECT_FALSE(contains(up.err, "error: " + name(1))) << describe(up);
+
+  // The failure blocks `up`: the reason, as the one-database run gives it.
+  std::string blocked = "blocked by 002-x.json: ";
+  auto at = one_up.err.find(blocked);
+  ASSERT_NE(at, std::string::npos) << describe(one_up);
+  std::string reason = one_up.err.substr(at + blocked.size(), one_up.err.find('\n', at) - at - blocked.size());
+  EXPECT_TRUE(contains(reason, error)) << reason;
+  ProcessResult again = cli({"up", "--dbs", names(2)});
+  EXPECT_EQ(again.exit_code, 1) << describe(again);
+  EXPECT_TRUE(contains(again.err, "error: " + name(2) + ": " + blocked + reason + "\n")) << describe(again);
+
+  // status names the failed migration and its error; an invalid file on every database.
+  write_migration("003-bad.json", "{not json");
+  ProcessResult status = cli({"status", "--dbs", names(2)});
+  ProcessResult one_status = cli({"status", "--db", name(2)});
+  ASSERT_EQ(one_status.exit_code, 0) << describe(one_status);
+  for (const std::string& line : {"002-x.json: " + error, std::string("003-bad.json is not a valid migration: ")}) {
+    EXPECT_TRUE(contains(one_status.out, "error: " + line)) << describe(one_status);
+    EXPECT_TRUE(contains(status.err, "error: " + name(2) + ": " + line)) << describe(status);
+  }
+  EXPECT_TRUE(contains(status.err, "error: " + name(1) + ": 003-bad.json is not a valid migration: ")) << describe(status);
+  EXPECT_FALSE(contains(status.err, "error: " + name(1) + ": 002-x.json")) << describe(status);
+
+  // validate: each problem, with its kind.
+  std::filesystem::remove(dir() + "/003-bad.json");
+  ProcessResult validate = cli({"validate", "--dbs", names(2)});
+  EXPECT_EQ(validate.exit_code, 1) << describe(validate);
+  EXPECT_TRUE(contains(validate.err, "error: " + name(2) + ": failed: 002-x.json (its last run failed; fix it, then `run` it)\n"))
+      << describe(validate);
+  EXPECT_FALSE(contains(validate.err, "error: " + name(1))) << describe(validate);
+}
+
 // `up --all-dbs --yes | head -1` once head has ended: the line of the
 // database in flight cannot be written, so no other database starts, and
 // the run exits 141 as a one-database run does on a closed stdout.
