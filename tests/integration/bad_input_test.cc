@@ -240,7 +240,9 @@ TEST_F(BadInputTest, ASignalWhileWaitingForTheServerExitsAsStopped) {
   BackgroundProcess status({cli_binary(), "status", "--uri", unused_uri("", "?serverSelectionTimeoutMS=3000"), "--dir",
                             dir()},
                            options);
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  // Its handler installed (after parsing the arguments), then a while into the wait.
+  ASSERT_TRUE(status.wait_until_catching(SIGINT, std::chrono::seconds(10)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
   ASSERT_TRUE(status.signal(SIGINT));
   ProcessResult r = status.wait();
   EXPECT_EQ(r.exit_code, 130) << describe(r);

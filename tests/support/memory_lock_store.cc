@@ -33,6 +33,11 @@ void MemoryLock::set_unreachable(bool unreachable) {
   unreachable_ = unreachable;
 }
 
+int MemoryLock::lost_renewals() const {
+  std::lock_guard lock(mutex_);
+  return lost_renewals_;
+}
+
 Result<bool> MemoryLockStore::try_acquire(const LeaseHolder& holder) {
   std::lock_guard lock(lock_->mutex_);
   if (lock_->unreachable_) return std::unexpected(unreachable());
@@ -48,7 +53,10 @@ Result<bool> MemoryLockStore::try_acquire(const LeaseHolder& holder) {
 Result<bool> MemoryLockStore::renew(const LeaseHolder& holder, TimestampMs expires_at) {
   std::lock_guard lock(lock_->mutex_);
   if (lock_->unreachable_) return std::unexpected(unreachable());
-  if (!lock_->lease_ || lock_->lease_->owner != holder.owner) return false;
+  if (!lock_->lease_ || lock_->lease_->owner != holder.owner) {
+    ++lock_->lost_renewals_;
+    return false;
+  }
   lock_->lease_->expires_at = expires_at;
   return true;
 }

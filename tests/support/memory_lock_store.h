@@ -29,6 +29,8 @@ class MemoryLock {
   std::optional<LeaseHolder> holder() const;
   // When set, every call fails with kDatabase (a server that went away).
   void set_unreachable(bool unreachable);
+  // How many renewals found the lease no longer theirs (and so lost it).
+  int lost_renewals() const;
 
  private:
   friend class MemoryLockStore;
@@ -38,6 +40,7 @@ class MemoryLock {
   std::optional<std::string> unknown_lease_;  // never beside lease_: one `_id`
   std::vector<std::string> strays_;
   bool unreachable_ = false;
+  int lost_renewals_ = 0;
 };
 
 class MemoryLockStore final : public store::LockStore {

@@ -216,6 +216,23 @@ bool BackgroundProcess::finished() {
   return reaped_;
 }
 
+bool BackgroundProcess::wait_until_catching(int signo, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  const std::string path = "/proc/" + std::to_string(pid_) + "/status";
+  while (!finished()) {
+    std::ifstream status(path);
+    std::string line;
+    while (std::getline(status, line)) {
+      if (line.rfind("SigCgt:", 0) != 0) continue;
+      unsigned long long caught = std::stoull(line.substr(7), nullptr, 16);
+      if (caught & (1ULL << (signo - 1))) return true;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
 ProcessResult BackgroundProcess::wait() {
   while (!finished()) {
     if (std::chrono::steady_clock::now() >= deadline_) {

@@ -61,6 +61,11 @@ class BackgroundProcess {
   bool signal(int signo);
   // True once the child has exited (it is reaped then).
   bool finished();
+  // Waits (up to `timeout`) until the child catches `signo`, that is, has
+  // installed its handler (/proc/<pid>/status, SigCgt), so that a signal
+  // sent next meets the handler and not the default action. False if it
+  // did not in time or has exited.
+  bool wait_until_catching(int signo, std::chrono::milliseconds timeout);
   // Waits for the child to exit; past the timeout kills it (SIGKILL) and
   // reports timed_out. Then returns its exit code and all its output.
   ProcessResult wait();

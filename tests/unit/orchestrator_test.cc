@@ -200,7 +200,11 @@ TEST_F(OrchestratorTest, ARunnerThatKnowsItsLeaseLostChainsNoClaim) {
     MemoryLockStore store(db_.lock);
     ASSERT_TRUE(*store.clear(*db_.lock->holder()));
     hold_lease(60'000);
-    std::this_thread::sleep_for(200ms);  // ten renewals: the loss is noticed
+    // The renewer finds the lease gone (bounded: a starved thread is late,
+    // not absent), then has a moment to say so.
+    for (int i = 0; i < 1'000 && db_.lock->lost_renewals() == 0; ++i) std::this_thread::sleep_for(10ms);
+    ASSERT_GE(db_.lock->lost_renewals(), 1) << "the renewer noticed";
+    std::this_thread::sleep_for(50ms);
   };
   auto report = m.run_pending();
   ASSERT_FALSE(report);
