@@ -43,6 +43,10 @@ class LockSession {
   // kLockLost ("stopped before <before>: the migration lock was lost (why)")
   // unless the lease is still ours.
   Result<void> still_ours(const std::string& before);
+  // A write refused because its record changed (kRefused) while we held the
+  // lock: that happens only once the lease is lost, so it becomes kLockLost,
+  // saying why; any other error, or a lease still ours, is returned as is.
+  Error explain_refusal(Error refusal);
   // why_lost() as kLockLost (saying why), read on the renewal thread's
   // connection while the caller goes on (runner::LeaseCheck).
   std::future<Result<void>> check_async();

@@ -134,22 +134,41 @@ Result<ImportReport> Migrator::import_from(ImportSource source, const ImportOpti
     const std::string applied_by = fmt::format("import from {}", to_string(source));
     // golang-migrate keeps no times: one time for all, in the report too.
     const TimestampMs now = core::now_ms();
-    for (std::size_t i = 0; i < report.imported.size(); ++i) {
+    const std::size_t total = report.imported.size();
+    // A stop request is honoured between two migrations, as baseline does:
+    // each one before it is recorded applied with its event.
+    auto stopped_after = [&](std::size_t done) {
+      if (done == 0) {
+        return fmt::format("stopped before importing {}; nothing was recorded", report.imported[0].name);
+      }
+      std::string last = report.imported[done - 1].name;
+      if (done == total) {
+        return fmt::format("stopped after importing all {} migrations (up to {}), each recorded applied with its "
+                           "event: nothing is left to do",
+                           total, last);
+      }
+      return fmt::format("stopped after importing {} of {} migrations (up to {}), each recorded applied with its "
+                         "event; the rest are not recorded: run import again to finish",
+                         done, total, last);
+    };
+    for (std::size_t i = 0; i < total; ++i) {
       ImportedMigration& item = report.imported[i];
       if (!item.applied_at) item.applied_at = now;
       const core::Migration& m = *fresh->migrations[i];
+      if (impl_->stop_requested()) return std::unexpected(impl_->interrupted(stopped_after(i)));
       if (auto r = session.still_ours("importing " + m.name); !r) return std::unexpected(r.error());
       // No record was seen under the lease: the claim inserts one, as applied.
       if (auto r = impl_->log().set_status(m.name, &m, core::kStatusApplied, *item.applied_at,
                                            {.seen = std::nullopt, .owner = session.owner(), .by = applied_by});
           !r) {
-        return std::unexpected(r.error());
+        return std::unexpected(session.explain_refusal(r.error()));
       }
       if (auto r = impl_->record_event(m.name, "imported", options.by, import_reason(options, report, item), m.checksum);
           !r) {
         return std::unexpected(r.error());
       }
     }
+    if (total > 0 && impl_->stop_requested()) return std::unexpected(impl_->interrupted(stopped_after(total)));
     return std::move(report);
   });
 }

@@ -22,6 +22,13 @@ Result<void> LockSession::still_ours(const std::string& before) {
       Error{ErrorKind::kLockLost, fmt::format("stopped before {}: the migration lock was lost ({})", before, **why)});
 }
 
+Error LockSession::explain_refusal(Error refusal) {
+  if (refusal.kind != ErrorKind::kRefused) return refusal;
+  auto why = why_lost();
+  if (!why || !*why) return refusal;
+  return Error{ErrorKind::kLockLost, fmt::format("{} (the migration lock was lost: {})", refusal.message, **why)};
+}
+
 std::future<Result<void>> LockSession::check_async() {
   // Deferred: the caller's get() turns the renewal thread's answer into why.
   return std::async(std::launch::deferred, [this, held = keeper_.check_held()]() mutable -> Result<void> {

@@ -96,24 +96,33 @@ Result<MarkReport> Migrator::mark(std::string_view name, MarkAs as, const Recove
         "cannot mark {} applied: its file is missing from {}, so there is no checksum to record", key,
         impl_->options.directory)));
   }
+  // A record says what ran: none is there to mark reverted, and none is
+  // pending already. Judged from the log before anything is written (a
+  // refusal or a no-op creates no collection and takes no lock), and again
+  // under the lock.
+  auto without_record = [&](MarkReport report) -> Result<MarkReport> {
+    if (as == MarkAs::kReverted) {
+      return std::unexpected(refused(fmt::format("cannot mark {} reverted: it has no record, so it never ran", key)));
+    }
+    return report;  // pending already
+  };
+  const bool has_record = std::ranges::any_of(*records, [&](const core::LogRecord& r) { return r.name == key; });
+  if (!has_record && as != MarkAs::kApplied) {
+    return without_record(MarkReport{.name = key, .previous_status = "", .status = mark_word(as)});
+  }
   // Before the lock: a log that holds a name twice is refused with nothing written.
   if (auto r = impl_->log().ensure_indexes(); !r) return std::unexpected(r.error());
   return impl_->with_lock<MarkReport>(options.by, [&](LockSession& session) -> Result<MarkReport> {
     auto seen = impl_->log().find(key);  // as it is now that we hold the lock
     if (!seen) return std::unexpected(seen.error());
     MarkReport report{.name = key, .previous_status = *seen ? (*seen)->status : "", .status = mark_word(as)};
-    // A record says what ran: none is there to mark reverted, and none is
-    // pending already.
-    if (!*seen && as == MarkAs::kReverted) {
-      return std::unexpected(refused(fmt::format("cannot mark {} reverted: it has no record, so it never ran", key)));
-    }
-    if (!*seen && as == MarkAs::kPending) return report;
+    if (!*seen && as != MarkAs::kApplied) return without_record(std::move(report));
     if (auto r = session.still_ours("marking " + key + " " + report.status); !r) return std::unexpected(r.error());
     runner::RunnerIdentity me = runner::RunnerIdentity::current(options.by);
     if (auto r = impl_->log().set_status(key, m, report.status, core::now_ms(),
                                          {.seen = *seen, .owner = session.owner(), .by = me.actor});
         !r) {
-      return std::unexpected(r.error());
+      return std::unexpected(session.explain_refusal(r.error()));
     }
     // Accepting a modified file: the checksum it replaces stays in the event.
     std::string reason = options.reason;
@@ -214,7 +223,9 @@ Result<std::vector<std::string>> Migrator::Impl::write_baseline(const std::vecto
       if (auto r = log().set_status(next.name, &next, core::kStatusApplied, at,
                                     {.seen = steps[i].seen, .owner = session.owner(), .by = me.actor});
           !r) {
-        return std::unexpected(r.error());
+        Error e = session.explain_refusal(r.error());
+        e.message += fmt::format("; {} migration(s) baselined", marked.size());
+        return std::unexpected(std::move(e));
       }
       batch.push_back(&next);
       ++i;

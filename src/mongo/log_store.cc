@@ -335,7 +335,9 @@ Result<void> MongoLogStore::note_revert_failed(const core::Migration& m, const s
 
 Result<void> MongoLogStore::set_status(const std::string& name, const core::Migration* m, const std::string& status,
                                        TimestampMs at, const store::ClaimRequest& request) {
-  LogUpdate change{.set = {{"status", status}}, .unset = {"error", "lockOwner", "reverting"}};
+  // A C++ migration's batch checkpoint goes too (the file may be gone, so
+  // whether it is one is not known): after a mark, a run starts over.
+  LogUpdate change{.set = {{"status", status}}, .unset = {"error", "lockOwner", "reverting", "metadata.checkpoint"}};
   if (m) change.set.emplace_back("version", m->version);
   bool was_applied = request.seen && request.seen->status == core::kStatusApplied;
   if (status == core::kStatusApplied) {

@@ -142,7 +142,9 @@ class LogStore {
   // version and checksum, and appliedAt/appliedBy = at/request.by unless the
   // record was applied already; pending: without appliedAt, appliedBy,
   // duration, checksum, revertedAt, revertedBy; reverted: revertedAt/
-  // revertedBy = at/request.by), by a claim as above, in one write.
+  // revertedBy = at/request.by), by a claim as above, in one write. Any
+  // status clears a batch checkpoint: the next run starts over, as after a
+  // finished run or a revert.
   virtual Result<void> set_status(const std::string& name, const core::Migration* migration,
                                   const std::string& status, TimestampMs at, const ClaimRequest& request) = 0;
 

@@ -258,6 +258,11 @@ TEST_F(RecoveryTest, MarkAppliedOverAModifiedFileKeepsTheEvidence) {
 // an applied one pending clears what the record said of its run.
 TEST_F(RecoveryTest, MarkInventsNoRunAndPendingClearsTheRun) {
   write_four();
+  // On a new database: not even the log, its index or the lock is made.
+  EXPECT_EQ(run({"mark", kTwo, "--as", "reverted"}).exit_code, 1);
+  EXPECT_EQ(run({"mark", kTwo, "--as", "pending"}).exit_code, 0);
+  EXPECT_TRUE(probe().collections().empty()) << "no collection created";
+
   ASSERT_EQ(run({"run", kOne}).exit_code, 0);
   std::vector<std::string> before = probe().snapshot();
   ProcessResult reverted = run({"mark", kTwo, "--as", "reverted"});

@@ -293,6 +293,29 @@ void check_mark_keeps_the_first_application_and_pending_clears_the_run(LogStoreH
   EXPECT_FALSE(r.reverted_at);
 }
 
+// A C++ batch run that failed half-way, then marked (after a repair by
+// hand): its next run starts over, whatever the mark.
+void check_every_mark_clears_a_batch_checkpoint(LogStoreHarness& h) {
+  store::LogStore& s = *h.store;
+  for (std::string status : {core::kStatusPending, core::kStatusReverted, core::kStatusApplied}) {
+    SCOPED_TRACE(status);
+    core::Migration m = migration("001-" + status + ".json");
+    store::ClaimRequest request = fresh_claim("owner-a");
+    auto claim = s.claim_run(m, request);
+    ASSERT_TRUE(claim) << claim.error().message;
+    ASSERT_TRUE(s.set_metadata(*claim, "checkpoint", Value(Doc{{"call", 1}, {"done", 40}})));
+    ASSERT_TRUE(s.finish_failed(m, *claim, "boom", 10));
+    auto before = s.load_checkpoint(m.name);
+    ASSERT_TRUE(before && before->has_value()) << "a failed run keeps its checkpoint";
+
+    ASSERT_TRUE(s.set_status(m.name, &m, status, kAt, {.seen = seen(s, m.name), .owner = "owner-b", .by = "ops"}));
+    auto after = s.load_checkpoint(m.name);
+    ASSERT_TRUE(after) << after.error().message;
+    EXPECT_FALSE(after->has_value()) << "marked " << status << ": no checkpoint to resume from";
+    EXPECT_EQ(read(s, m.name).status, status);
+  }
+}
+
 void check_a_claim_not_started_is_given_back_as_the_record_was(LogStoreHarness& h) {
   store::LogStore& s = *h.store;
   core::Migration fresh = migration("001-a.json");
@@ -409,6 +432,7 @@ const std::vector<LogStoreCheck>& log_store_checks() {
       {"MarkWritesOnlyOverTheRecordItRead", check_mark_writes_only_over_the_record_it_read},
       {"MarkKeepsTheFirstApplicationAndPendingClearsTheRun",
        check_mark_keeps_the_first_application_and_pending_clears_the_run},
+      {"EveryMarkClearsABatchCheckpoint", check_every_mark_clears_a_batch_checkpoint},
       {"AClaimNotStartedIsGivenBackAsTheRecordWas", check_a_claim_not_started_is_given_back_as_the_record_was},
       {"BaselineInsertsStopAtANameThatHasARecord", check_baseline_inserts_stop_at_a_name_that_has_a_record},
       {"MetadataGoesToTheClaimedRecordOnly", check_metadata_goes_to_the_claimed_record_only},

@@ -189,6 +189,7 @@ Result<void> MemoryLogStore::release_claim(const store::Claim& claim, const stor
 
 Result<void> MemoryLogStore::set_status(const std::string& name, const core::Migration* m, const std::string& status,
                                         TimestampMs at, const store::ClaimRequest& request) {
+  if (before_set_status) before_set_status(name);
   auto claimed = claim(
       name, request,
       [&](core::LogRecord& r) {
@@ -220,6 +221,11 @@ Result<void> MemoryLogStore::set_status(const std::string& name, const core::Mig
       },
       fmt::format("cannot mark {} {}", name, status));
   if (!claimed) return std::unexpected(claimed.error());
+  {
+    std::lock_guard lock(mutex_);
+    checkpoints_.erase(name);  // as the MongoDB store: a run after a mark starts over
+  }
+  if (after_set_status) after_set_status(name);
   return {};
 }
 

@@ -63,6 +63,12 @@ class MemoryLogStore : public store::LogStore {
   std::vector<std::string> claimed() const;
   // Called after each insert_applied() (to act between baseline's batches).
   std::function<void()> after_insert_applied;
+  // Called at the start of each set_status(), with the name (to act between
+  // mark's lease check and its write).
+  std::function<void(const std::string&)> before_set_status;
+  // Called after each set_status() that landed, with the name (to act
+  // between mark's or import's writes).
+  std::function<void(const std::string&)> after_set_status;
 
  private:
   using Change = std::function<void(core::LogRecord&)>;

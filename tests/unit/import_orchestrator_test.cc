@@ -5,6 +5,7 @@
 // tests/integration/import_test.cc.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <string>
 
@@ -69,6 +70,52 @@ TEST_F(ImportOrchestratorTest, RecordsEachMigrationByOneClaimAndOneEventUnderThe
   EXPECT_TRUE(again->imported.empty());
   EXPECT_EQ(again->already_recorded, (std::vector<std::string>{"001-a.json", "002-b.json"}));
   EXPECT_EQ(db_.log->record_writes(), 2) << "a second import writes nothing";
+  EXPECT_EQ(events("imported"), 2);
+}
+
+// A stop asked for between two migrations: the ones before are recorded
+// with their events, the rest are not, the lock is released, and the
+// message says how far it got; import again finishes.
+TEST_F(ImportOrchestratorTest, AStopRequestEndsTheImportBetweenTwoMigrations) {
+  std::atomic<int> stop{0};
+  db_.log->after_set_status = [&](const std::string&) { stop = 15; };
+  auto stopped = MigratorTesting::make(
+      {.uri = "memory://", .database = "test", .directory = dir_.path(), .stop = &stop}, db_)
+                     .import_from(ImportSource::kMigrateMongo);
+  ASSERT_FALSE(stopped);
+  EXPECT_EQ(stopped.error().kind, ErrorKind::kInterrupted);
+  EXPECT_TRUE(stopped.error().message.ends_with(
+      "stopped after importing 1 of 2 migrations (up to 001-a.json), each recorded applied with its event; the "
+      "rest are not recorded: run import again to finish"))
+      << stopped.error().message;
+  EXPECT_EQ(db_.log->record("001-a.json").status, "applied");
+  EXPECT_EQ(db_.log->record("002-b.json").status, "") << "not recorded";
+  EXPECT_EQ(events("imported"), 1);
+  EXPECT_FALSE(db_.lock->holder()) << "released";
+
+  stop = 0;
+  db_.log->after_set_status = nullptr;
+  auto rest = migrator().import_from(ImportSource::kMigrateMongo);
+  ASSERT_TRUE(rest) << rest.error().message;
+  ASSERT_EQ(rest->imported.size(), 1u);
+  EXPECT_EQ(rest->imported[0].name, "002-b.json");
+  EXPECT_EQ(events("imported"), 2);
+}
+
+// Stopped during the last write: everything is recorded, and it says so.
+TEST_F(ImportOrchestratorTest, AStopDuringTheLastWriteSaysNothingIsLeft) {
+  std::atomic<int> stop{0};
+  db_.log->after_set_status = [&](const std::string& name) {
+    if (name == "002-b.json") stop = 2;
+  };
+  auto stopped = MigratorTesting::make(
+      {.uri = "memory://", .database = "test", .directory = dir_.path(), .stop = &stop}, db_)
+                     .import_from(ImportSource::kMigrateMongo);
+  ASSERT_FALSE(stopped);
+  EXPECT_EQ(stopped.error().kind, ErrorKind::kInterrupted);
+  EXPECT_TRUE(stopped.error().message.ends_with("stopped after importing all 2 migrations (up to 002-b.json), each "
+                                                "recorded applied with its event: nothing is left to do"))
+      << stopped.error().message;
   EXPECT_EQ(events("imported"), 2);
 }
 

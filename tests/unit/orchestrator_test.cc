@@ -499,6 +499,29 @@ TEST_F(OrchestratorTest, MarkAndBaselineWriteUnderTheLock) {
   EXPECT_EQ(status("001-a.json"), "applied");
 }
 
+// A mark paused past its lease between its lease check and its write: a
+// successor took the lease over and claimed the record. The write is
+// refused, and the mark says the lock was lost (exit 4), not "refused".
+TEST_F(OrchestratorTest, AMarkWhoseLeaseWasTakenOverMeanwhileSaysTheLockWasLost) {
+  write("001-a.json", migration("a"));
+  db_.log->put({.id = "000000000000000000000042", .name = "001-a.json", .status = "failed", .error = "boom"});
+  db_.log->before_set_status = [&](const std::string&) {  // mark writes once
+    MemoryLockStore store(db_.lock);
+    ASSERT_TRUE(*store.clear(*db_.lock->holder()));
+    hold_lease(60'000);
+    db_.log->put({.id = "000000000000000000000042", .name = "001-a.json", .status = "running",
+                  .lock_owner = "other:1:ff"});
+  };
+  Migrator m = migrator({.lease = 60s, .renew_every = 20s, .timeout = 1s, .poll = 10ms});
+  auto marked = m.mark("001-a.json", MarkAs::kApplied);
+  ASSERT_FALSE(marked);
+  EXPECT_EQ(marked.error().kind, ErrorKind::kLockLost) << marked.error().message;
+  EXPECT_NE(marked.error().message.find("the migration lock was lost"), std::string::npos) << marked.error().message;
+  EXPECT_EQ(status("001-a.json"), "running") << "the successor's claim stays";
+  EXPECT_EQ(events("marked_applied"), 0);
+  EXPECT_EQ(db_.lock->holder()->owner, "other:1:ff") << "it releases no lease of another's";
+}
+
 // Issue 15 item 6: commands are checked against the server's own
 // maxBsonObjectSize (injected here) before anything is written.
 TEST_F(OrchestratorTest, ACommandOverTheServersLimitIsRefusedBeforeAnythingIsWritten) {
