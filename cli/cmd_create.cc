@@ -71,6 +71,15 @@ CommandSpec add_create_command(CLI::App& app, GlobalOptions& global) {
               return 0;
             }
             fmt::print("{}\n", path);
+            if (cpp && !global.quiet) {
+              // The stock binary reads .json files only: without this, `up`
+              // would say there is nothing to do.
+              fmt::print(stderr,
+                         "mongo-migrate: a C++ migration runs only in a migrator built with "
+                         "mongomigrate_add_migrator() (see the README, \"Writing migrations\"); rebuild it to include "
+                         "{}\n",
+                         name);
+            }
             return 0;
           }};
 }

@@ -18,22 +18,6 @@ std::string_view trimmed(std::string_view s) {
   return s;
 }
 
-// A character that shows as nothing or as a space, which a name typed or
-// pasted by a user holds only by accident (a byte-order mark, a zero-width
-// space from a web page): such a name would make a database that prints
-// like the one meant. 0 when there is none.
-char32_t invisible_character(std::string_view name) {
-  for (std::size_t pos = 0; pos < name.size();) {
-    Decoded d = decode_utf8(name, pos);
-    char32_t c = d.code_point;
-    if (c == 0xA0 || c == 0xAD || (c >= 0x200B && c <= 0x200D) || (c >= 0x2060 && c <= 0x2064) || c == 0xFEFF) {
-      return c;
-    }
-    pos += std::max<std::size_t>(d.length, 1);
-  }
-  return 0;
-}
-
 // The name, or why it cannot be one; `where` prefixes the message.
 std::expected<std::string, std::string> checked_name(std::string_view name, const std::string& where) {
   if (name.empty()) return std::unexpected(where + "an empty database name");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 
 #include <fmt/format.h>
 
@@ -15,12 +16,6 @@ std::size_t digits_at(std::string_view s, std::size_t pos) {
   std::size_t n = 0;
   while (pos + n < s.size() && is_digit(s[pos + n])) ++n;
   return n;
-}
-
-// "YYYY-MM-DD" at the start of `s`.
-bool starts_with_date(std::string_view s) {
-  return s.size() >= 10 && digits_at(s, 0) == 4 && s[4] == '-' && digits_at(s, 5) == 2 &&
-         s[7] == '-' && digits_at(s, 8) == 2;
 }
 
 // True when the version token ends at `end`: the name ends there or a
@@ -38,6 +33,23 @@ bool is_unprintable(char32_t cp) {
 }
 
 }  // namespace
+
+bool starts_with_date(std::string_view s) {
+  return s.size() >= 10 && digits_at(s, 0) == 4 && s[4] == '-' && digits_at(s, 5) == 2 &&
+         s[7] == '-' && digits_at(s, 8) == 2;
+}
+
+char32_t invisible_character(std::string_view name) {
+  for (std::size_t pos = 0; pos < name.size();) {
+    Decoded d = decode_utf8(name, pos);
+    char32_t c = d.code_point;
+    if (c == 0xA0 || c == 0xAD || (c >= 0x200B && c <= 0x200D) || (c >= 0x2060 && c <= 0x2064) || c == 0xFEFF) {
+      return c;
+    }
+    pos += std::max<std::size_t>(d.length, 1);
+  }
+  return 0;
+}
 
 Decoded decode_utf8(std::string_view text, std::size_t pos) {
   auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[pos + i]); };
@@ -132,6 +144,11 @@ std::string name_problem(std::string_view name) {
     if (d.length == 0) return "a migration name must be valid UTF-8";
     if (is_unprintable(d.code_point)) return "a migration name cannot contain control characters";
     pos += d.length;
+  }
+  if (char32_t c = invisible_character(name)) {
+    return fmt::format("a migration name cannot contain an invisible character (U+{:04X}): it would print like "
+                       "another name",
+                       static_cast<std::uint32_t>(c));
   }
   return "";
 }

@@ -17,9 +17,19 @@ std::string derive_version(std::string_view name);
 // Why `name` cannot name a migration ("" when it can): empty, contains '/',
 // '\\' or "..", starts with '.', is not valid UTF-8 (the server would store
 // it with replacement characters, and its record would never match the file
-// again), or holds a control character (C0, DEL, C1) or one that reorders or
-// breaks lines when shown (U+200E/F, U+2028/9, U+202A-E, U+2066-9).
+// again), or holds a control character (C0, DEL, C1), one that reorders or
+// breaks lines when shown (U+200E/F, U+2028/9, U+202A-E, U+2066-9), or an
+// invisible one (invisible_character(): the name would print like another).
 std::string name_problem(std::string_view name);
+
+// A character that shows as nothing or as a space, which a name typed or
+// pasted holds only by accident (a byte-order mark, a zero-width or no-break
+// space from a web page): such a name prints like another. Its code point,
+// or 0 when there is none.
+char32_t invisible_character(std::string_view name);
+
+// "YYYY-MM-DD" at the start of `s`.
+bool starts_with_date(std::string_view s);
 
 // The code point of the valid UTF-8 sequence at text[pos] and its length, or
 // length 0 when the bytes there are not one (truncated, overlong, a UTF-16

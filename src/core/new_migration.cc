@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <optional>
 
+#include "core/names.h"
+
 namespace mongomigrate::core {
 namespace {
 
@@ -81,13 +83,14 @@ std::string format_timestamp(std::chrono::sys_seconds t) {
 
 // The convention of one file name, if it follows one: leading digits then a
 // non-digit or the end; a 14-digit date and time is a timestamp, fewer
-// digits a sequence. "2024-01-15-x" (a date with dashes) follows neither.
+// digits a sequence. "2024-01-15-x" (a date with dashes) follows neither;
+// "002-2024-archive" is a sequence.
 std::optional<Parsed> classify(std::string_view name) {
   if (!name.ends_with(".json") && !name.ends_with(".cc")) return std::nullopt;
   std::size_t n = 0;
   while (n < name.size() && is_digit(name[n])) ++n;
   if (n == 0 || n > 18) return std::nullopt;
-  if (name.size() >= n + 3 && name[n] == '-' && is_digit(name[n + 1]) && is_digit(name[n + 2])) return std::nullopt;
+  if (n == 4 && starts_with_date(name)) return std::nullopt;
   std::uint64_t value = 0;
   for (std::size_t i = 0; i < n; ++i) value = value * 10 + static_cast<std::uint64_t>(name[i] - '0');
   if (n == 14 && parse_timestamp(name.substr(0, 14))) return Parsed{Naming::kTimestamp, value, n};

@@ -231,6 +231,20 @@ std::string out_of_range_integer(std::string_view text) {
 }  // namespace
 
 std::expected<std::vector<std::uint8_t>, std::string> parse_json_object(std::string_view text) {
+  // A UTF-8 byte-order mark is read as three spaces, so that every position
+  // reported counts the file's own bytes.
+  std::string without_mark;
+  if (text.starts_with("\xEF\xBB\xBF")) {
+    without_mark.reserve(text.size());
+    without_mark.append("   ").append(text.substr(3));
+    text = without_mark;
+  }
+  // libbson's message quotes the byte it stopped at with %c: a NUL would cut
+  // it short, leaving no position and no reason.
+  if (std::size_t nul = text.find('\0'); nul != std::string_view::npos) {
+    return std::unexpected(fmt::format("invalid JSON at {}: a NUL byte (is the file UTF-16? save it as UTF-8)",
+                                       line_and_column(text, nul)));
+  }
   // A reader, not bson_new_from_json: that stops after the first object and
   // would silently ignore a second one after it.
   std::unique_ptr<bson_json_reader_t, JsonReaderDeleter> reader(bson_json_data_reader_new(false, 0));

@@ -20,7 +20,9 @@ namespace mongomigrate::mongo {
 // "invalid JSON: unexpected content after the top-level object". Anything
 // after the object is an error, not ignored. A text that is not an object
 // (e.g. an array) is a syntax error of libbson's wording; callers that want a
-// clearer one check the first character themselves.
+// clearer one check the first character themselves. A leading UTF-8
+// byte-order mark is skipped; positions count the text's bytes, the mark's
+// too; a NUL byte is an error of its own (a UTF-16 file, usually).
 std::expected<std::vector<std::uint8_t>, std::string> parse_json_object(std::string_view text);
 
 // What a field holds, in the words a message about a file's shape uses.

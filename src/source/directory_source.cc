@@ -91,6 +91,11 @@ std::string not_a_file(const fs::directory_entry& entry) {
 Result<void> check_directory(const std::string& directory) {
   std::error_code ec;
   fs::file_status st = fs::status(directory, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory && ec != std::errc::not_a_directory) {
+    // It may well exist: a parent we may not search, a loop of links.
+    return std::unexpected(Error{ErrorKind::kBadInput, fmt::format("cannot examine the migration directory \"{}\": {}",
+                                                                   directory, ec.message())});
+  }
   if (ec || !fs::exists(st)) {
     return std::unexpected(Error{ErrorKind::kBadInput,
                                  fmt::format("migration directory \"{}\" does not exist", directory)});

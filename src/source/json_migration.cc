@@ -69,13 +69,16 @@ Result<core::Migration> parse_json_migration(std::string_view name, std::string_
                                              std::string_view bytes) {
   std::string_view text = bytes;
   if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);  // UTF-8 byte-order mark
+  if (bytes.starts_with("\xFF\xFE") || bytes.starts_with("\xFE\xFF")) {
+    return std::unexpected(bad(path, "the file is UTF-16 (it starts with a UTF-16 byte-order mark): save it as UTF-8"));
+  }
   std::size_t first = text.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos) return std::unexpected(bad(path, "the file is empty"));
   if (text[first] != '{') {
     return std::unexpected(bad(path, "expected a JSON object ({ \"up\": [...], ... }) at the top level"));
   }
 
-  auto doc = mongo::parse_json_object(text);
+  auto doc = mongo::parse_json_object(bytes);  // positions in the file's bytes, its byte-order mark too
   if (!doc) {
     std::string message = doc.error();
     if (std::string hint = shell_syntax_hint(text); !hint.empty()) message += "; " + hint;

@@ -21,6 +21,12 @@ std::string extended_json(std::string_view constructor, const std::string& argum
   if (constructor == "NumberDecimal") return fmt::format(R"({{"$numberDecimal": "{}"}})", value);
   // ISODate / new Date: a string is an ISO-8601 date, a number milliseconds.
   if (!argument.empty() && !quoted) return fmt::format(R"({{"$date": {{"$numberLong": "{}"}}}})", argument);
+  // Extended JSON needs a time and a zone, which the shell does without: a
+  // bare date is midnight UTC there, a time without a zone is taken as UTC.
+  static const std::regex kBareDate(R"(^\d{4}-\d{2}-\d{2}$)");
+  static const std::regex kNoZone(R"(^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$)");
+  if (std::regex_match(value, kBareDate)) value += "T00:00:00Z";
+  if (std::regex_match(value, kNoZone)) value += "Z";
   return fmt::format(R"({{"$date": "{}"}})", argument.empty() ? "2024-01-01T00:00:00Z" : value);
 }
 

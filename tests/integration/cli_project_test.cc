@@ -143,6 +143,8 @@ TEST_F(CliProjectTest, CreateFollowsASequenceAndItsWidth) {
   ProcessResult cpp = cli({"create", "--dir", dir(), "--type", "cpp", "Normalise \"phones\""}, {}, false);
   ASSERT_EQ(cpp.exit_code, 0) << describe(cpp);
   EXPECT_EQ(cpp.out, dir() + "/008-normalise-phones.cc\n");
+  EXPECT_TRUE(contains(cpp.err, "a C++ migration runs only in a migrator built with mongomigrate_add_migrator()"))
+      << "the stock binary never reads it: " << describe(cpp);
   std::string source = read(dir() + "/008-normalise-phones.cc");
   EXPECT_TRUE(contains(source, "MONGOMIGRATE_MIGRATION(\"Normalise \\\"phones\\\"\", up, down);")) << source;
   // It compiles as mongomigrate_add_migrator() builds it, warnings as errors.

@@ -50,6 +50,27 @@ TEST(CheckDirectory, MissingDirectory) {
   EXPECT_TRUE(contains(r.error().message, missing)) << r.error().message;
 }
 
+// A directory that may exist but cannot be looked at (here a loop of
+// links; a parent without search permission is the usual case, which root
+// cannot provoke) says why, not that it does not exist.
+TEST(CheckDirectory, ADirectoryThatCannotBeExaminedSaysWhy) {
+  TempDir dir;
+  fs::create_symlink(dir.path() + "/b", dir.path() + "/a");
+  fs::create_symlink(dir.path() + "/a", dir.path() + "/b");
+  auto r = check_directory(dir.path() + "/a");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().kind, ErrorKind::kBadInput);
+  EXPECT_TRUE(contains(r.error().message, "cannot examine the migration directory")) << r.error().message;
+  EXPECT_TRUE(contains(r.error().message, std::make_error_code(std::errc::too_many_symbolic_link_levels).message()))
+      << r.error().message;
+  EXPECT_FALSE(contains(r.error().message, "does not exist")) << r.error().message;
+  // A path through a file is simply not there.
+  std::string file = dir.write("001-x.json", kValid);
+  auto through = check_directory(file + "/migrations");
+  ASSERT_FALSE(through.has_value());
+  EXPECT_TRUE(contains(through.error().message, "does not exist")) << through.error().message;
+}
+
 TEST(CheckDirectory, FileInsteadOfDirectory) {
   TempDir dir;
   std::string file = dir.write("001-x.json", kValid);

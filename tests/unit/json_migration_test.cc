@@ -133,6 +133,34 @@ TEST(ParseJsonMigration, ByteOrderMarkIsAcceptedAndCountsInTheChecksum) {
   EXPECT_EQ(m->checksum, sha256_hex(bytes));
 }
 
+// Positions in an error count the file's bytes, its byte-order mark too.
+TEST(ParseJsonMigration, AnErrorAfterAByteOrderMarkGivesTheFilesByteOffset) {
+  std::string bytes = "\xEF\xBB\xBF{\"up\":[{\"ping\":1},]}";  // the ']' after the comma is byte 21
+  auto m = parse(bytes);
+  ASSERT_FALSE(m.has_value());
+  EXPECT_NE(m.error().message.find("(byte offset 21)"), std::string::npos) << m.error().message;
+}
+
+// A UTF-16 file, with or without its byte-order mark, is named as such in
+// one readable line (libbson's own message stopped at the NUL byte).
+TEST(ParseJsonMigration, AUtf16FileOrANulByteIsNamed) {
+  std::string utf16;
+  for (char c : std::string(R"({"up": [{"ping": 1}]})")) utf16 += std::string{c, '\0'};
+  auto without_mark = parse(utf16);
+  ASSERT_FALSE(without_mark.has_value());
+  EXPECT_NE(without_mark.error().message.find("line 1, column 2 (byte offset 1): a NUL byte (is the file UTF-16? "
+                                              "save it as UTF-8)"),
+            std::string::npos)
+      << without_mark.error().message;
+  EXPECT_EQ(without_mark.error().kind, ErrorKind::kBadInput);
+  auto with_mark = parse("\xFF\xFE" + utf16);
+  ASSERT_FALSE(with_mark.has_value());
+  EXPECT_NE(with_mark.error().message.find("the file is UTF-16"), std::string::npos) << with_mark.error().message;
+  auto stray = parse(std::string(R"({"up": [{"ping": 1}]})") + '\0');
+  ASSERT_FALSE(stray.has_value());
+  EXPECT_NE(stray.error().message.find("(byte offset 21): a NUL byte"), std::string::npos) << stray.error().message;
+}
+
 TEST(ParseJsonMigration, RelaxedExtendedJson) {
   auto m = parse(R"({"up": [{"insert": "events", "documents": [
       {"at": {"$date": "2024-01-15T00:00:00Z"}, "big": 9007199254740993, "small": 7}]}]})");

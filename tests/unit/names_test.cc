@@ -141,6 +141,18 @@ TEST(NameProblem, RejectsUnicodeControlsAndReordering) {
   EXPECT_NE(name_problem("001-\xe2\x80\xa8.json"), "");  // U+2028, line separator
 }
 
+// A name that prints like another: typing the visible name would not match
+// it, and a leading byte-order mark makes it sort after every ASCII name.
+TEST(NameProblem, RejectsInvisibleCharacters) {
+  for (const char* name : {"001-add\xe2\x80\x8b-index.json",  // U+200B, zero-width space
+                           "\xef\xbb\xbf" "001-x.json",          // U+FEFF, a byte-order mark
+                           "001-no\xc2\xa0" "break.json",         // U+00A0, no-break space
+                           "001-soft\xc2\xadhyphen.json"}) {      // U+00AD, soft hyphen
+    std::string problem = name_problem(name);
+    EXPECT_NE(problem.find("invisible character"), std::string::npos) << printable(name) << ": " << problem;
+  }
+}
+
 // ---------------------------------------------------------------- printable
 
 TEST(Printable, LeavesOrdinaryTextAlone) {

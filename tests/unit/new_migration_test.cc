@@ -50,6 +50,9 @@ TEST(NextPrefix, SequenceKeepsItsWidth) {
   EXPECT_EQ(prefix({"1-a.json", "2-b.json"}), "3");
   EXPECT_EQ(prefix({"0009_x.json"}), "0010");
   EXPECT_EQ(prefix({"001-a.cc", "002-b.cc"}), "003");
+  // A description that starts with digits is no date: 002 is taken.
+  EXPECT_EQ(prefix({"001-init.json", "002-2024-archive.json"}), "003");
+  EXPECT_EQ(prefix({"001-init.json", "002-10-percent.json"}), "003");
   auto full = next_prefix({"998-a.json", "999-b.json"}, Naming::kTimestamp, kNow);
   ASSERT_FALSE(full);
   EXPECT_NE(full.error().find("999"), std::string::npos);

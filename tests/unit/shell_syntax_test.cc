@@ -32,8 +32,11 @@ TEST(ShellSyntaxHint, NumberLongWithOrWithoutQuotes) {
 }
 
 TEST(ShellSyntaxHint, NewDateWithAStringANumberOrNothing) {
+  // A bare date, or a time without a zone: the suggestion is one Extended JSON accepts.
   EXPECT_EQ(shell_syntax_hint(R"({"at": new Date("2024-01-15")})"),
-            R"(line 1 has the shell's new Date("2024-01-15"), which is not JSON: write {"$date": "2024-01-15"})");
+            R"(line 1 has the shell's new Date("2024-01-15"), which is not JSON: write {"$date": "2024-01-15T00:00:00Z"})");
+  EXPECT_EQ(shell_syntax_hint(R"({"at": ISODate("2024-01-15T10:30")})"),
+            R"(line 1 has the shell's ISODate("2024-01-15T10:30"), which is not JSON: write {"$date": "2024-01-15T10:30Z"})");
   EXPECT_EQ(shell_syntax_hint(R"({"at": new Date(1700000000000)})"),
             R"(line 1 has the shell's new Date(1700000000000), which is not JSON: write {"$date": {"$numberLong": "1700000000000"}})");
   EXPECT_EQ(shell_syntax_hint(R"({"at": new Date()})"),
@@ -53,6 +56,23 @@ TEST(ShellSyntaxHint, TheParseErrorCarriesIt) {
   EXPECT_NE(r.error().message.find(R"(write {"$date": "2024-01-15T10:00:00Z"})"), std::string::npos)
       << r.error().message;
   EXPECT_EQ(r.error().message.find('\n'), std::string::npos);
+}
+
+// What the hint says to write is accepted, in the place of the shell's call.
+TEST(ShellSyntaxHint, TheSuggestionParses) {
+  for (const char* call : {R"(new Date("2024-01-15"))", R"(ISODate("2024-01-15T10:30"))",
+                           R"(ISODate("2024-01-15T10:30:05.250"))", R"(new Date(1700000000000))", "new Date()",
+                           R"(ObjectId("65a1b2c3d4e5f60718293a4b"))", R"(NumberLong("42"))", "NumberInt(7)",
+                           R"(NumberDecimal("1.5"))"}) {
+    std::string shell = std::string(R"({"up": [{"insert": "t", "documents": [{"v": )") + call + "}]}]}";
+    std::string hint = shell_syntax_hint(shell);
+    auto at = hint.find(": write ");
+    ASSERT_NE(at, std::string::npos) << call << ": " << hint;
+    std::string json = std::string(R"({"up": [{"insert": "t", "documents": [{"v": )") + hint.substr(at + 8) + "}]}]}";
+    auto parsed = parse_json_migration("001-x.json", "dir/001-x.json", json);
+    EXPECT_TRUE(parsed.has_value()) << call << " -> " << hint.substr(at + 8) << ": "
+                                    << (parsed ? "" : parsed.error().message);
+  }
 }
 
 }  // namespace
