@@ -15,7 +15,15 @@
 //
 // An irreversible migration registers with MONGOMIGRATE_IRREVERSIBLE(desc, up).
 // A body fails by throwing (any exception: its message is recorded); the
-// Context's helpers throw MigrationError when the server refuses.
+// Context's helpers throw MigrationError when the server refuses. When one
+// loses the connection instead, the outcome of its command is unknown: the
+// migration stays `running` (interrupted, for a person to check) even if the
+// body catches that exception and goes on.
+//
+// With many databases at once (--dbs, --all-dbs: --parallel 4 by default),
+// a body runs on several threads at the same time, each with a Context of
+// its own database: keep no mutable state outside the call (a static cache
+// or counter would be a data race).
 #pragma once
 
 #include <cstdint>

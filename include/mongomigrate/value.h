@@ -77,7 +77,11 @@ class Document {
   explicit Document(std::vector<std::uint8_t> bson) : bson_(std::move(bson)) {}
 
   bool has(std::string_view path) const;
-  std::optional<std::string_view> string(std::string_view path) const;
+  // A view into this Document's bytes: keep the Document while it is used.
+  // Not on a temporary (`ctx.command(...).string("db")` would dangle): name
+  // the Document first.
+  std::optional<std::string_view> string(std::string_view path) const&;
+  std::optional<std::string_view> string(std::string_view path) const&& = delete;
   // int32, int64 or a double with an integral value.
   std::optional<std::int64_t> integer(std::string_view path) const;
   // Any numeric type.

@@ -1,5 +1,10 @@
 #include "mongo/batch_checkpoint.h"
 
+#include <string_view>
+
+#include "mongo/value_bson.h"
+#include "source/sha256.h"
+
 namespace mongomigrate::mongo {
 
 Doc with_totals(Doc fields, const BatchResult& totals) {
@@ -42,10 +47,23 @@ Value partition_doc(const PartitionProgress& partition) {
   return with_totals(std::move(fields), partition.totals);
 }
 
-Value parallel_checkpoint(int call, int parallel, const std::vector<PartitionProgress>& partitions) {
+std::string query_fingerprint(const BatchQuery& query) {
+  OwnedBson doc = to_bson(Doc{{"collection", query.collection}, {"filter", query.filter},
+                              {"projection", query.projection}});
+  return source::sha256_hex(
+      std::string_view(reinterpret_cast<const char*>(bson_get_data(doc.get())), doc.get()->len));
+}
+
+bool checkpoint_is_for(const Document& checkpoint, const std::string& fingerprint) {
+  std::optional<std::string_view> recorded = checkpoint.string("query");
+  return !recorded || *recorded == fingerprint;
+}
+
+Value parallel_checkpoint(int call, const std::string& fingerprint, int parallel,
+                          const std::vector<PartitionProgress>& partitions) {
   Doc by_index;
   for (std::size_t i = 0; i < partitions.size(); ++i) by_index.emplace_back(std::to_string(i), partition_doc(partitions[i]));
-  return Doc{{"call", call}, {"parallel", parallel}, {"partitions", std::move(by_index)}};
+  return Doc{{"call", call}, {"query", fingerprint}, {"parallel", parallel}, {"partitions", std::move(by_index)}};
 }
 
 std::optional<std::vector<PartitionProgress>> partitions_of(const Document& checkpoint) {

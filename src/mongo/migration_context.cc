@@ -99,30 +99,45 @@ BatchResult MigrationContext::for_each_batch(const BatchQuery& query, const Batc
   // Resume only the call the checkpoint belongs to; earlier calls of the
   // body completed before it was written and run again from scratch only
   // if the body itself does not guard against that (it should be idempotent).
+  // The call is known by its number and its query: a body edited after a
+  // failure (a call added before it, a filter widened) must not resume one
+  // query after another's last `_id`, skipping every document before it.
+  const std::string fingerprint = query_fingerprint(query);
   std::optional<Document> recorded;
-  if (checkpoint_ && checkpoint_->integer("call") == call) recorded = checkpoint_;
+  if (checkpoint_ && checkpoint_->integer("call") == call) {
+    if (checkpoint_is_for(*checkpoint_, fingerprint)) {
+      recorded = checkpoint_;
+    } else {
+      log(fmt::format("the checkpoint of batch call {} was written for another query (its collection, filter or "
+                      "projection has changed since): this call starts over",
+                      call));
+    }
+  }
   // A checkpoint is resumed as it was split, whatever `parallel` asks now:
   // re-splitting could hand a document done in one partition to another.
   if (recorded) {
-    if (auto partitions = partitions_of(*recorded)) return run_parallel(query, fn, call, std::move(partitions));
+    if (auto partitions = partitions_of(*recorded)) {
+      return run_parallel(query, fn, call, fingerprint, std::move(partitions));
+    }
     if (query.parallel > 1 && recorded->has("lastId")) {
       log(fmt::format("the interrupted run was not split (parallel {} now): resuming it as one partition; "
                       "--restart splits it afresh",
                       query.parallel));
     }
   } else if (query.parallel > 1) {
-    return run_parallel(query, fn, call, std::nullopt);
+    return run_parallel(query, fn, call, fingerprint, std::nullopt);
   }
-  return run_sequential(query, fn, call);
+  return run_sequential(query, fn, call, fingerprint, recorded);
 }
 
-BatchResult MigrationContext::run_sequential(const BatchQuery& query, const BatchFunction& fn, int call) {
+BatchResult MigrationContext::run_sequential(const BatchQuery& query, const BatchFunction& fn, int call,
+                                             const std::string& fingerprint, const std::optional<Document>& recorded) {
   BatchResult totals;
   std::optional<Value> after_id;  // a null _id is one: a checkpoint after it is not "none"
   bool resumed = false;
-  if (checkpoint_ && checkpoint_->integer("call") == call && checkpoint_->has("lastId")) {
-    after_id = *checkpoint_->get("lastId");
-    totals = totals_of(*checkpoint_);
+  if (recorded && recorded->has("lastId")) {
+    after_id = *recorded->get("lastId");
+    totals = totals_of(*recorded);
     resumed = true;
     log(fmt::format("resuming after batch {} ({} documents done)", totals.batches, totals.scanned));
   }
@@ -143,13 +158,14 @@ BatchResult MigrationContext::run_sequential(const BatchQuery& query, const Batc
                           .batches = 1};
     if (save_checkpoints_) {
       check_or_throw(store_.set_metadata(claim_, "checkpoint",
-                                         with_totals(Doc{{"call", call}, {"lastId", batch.back().id()}}, totals)));
+                                         with_totals(Doc{{"call", call}, {"query", fingerprint},
+                                                             {"lastId", batch.back().id()}},
+                                                         totals)));
     }
     report_progress(totals, total, start, resumed);
     if (hooks_.stop && hooks_.stop->load() != 0) {
-      throw MigrationError(fmt::format("interrupted by signal {} after batch {} ({} documents); run it again to "
-                                       "continue from there",
-                                       hooks_.stop->load(), totals.batches, totals.scanned));
+      throw MigrationError(fmt::format("interrupted by signal {} after batch {} ({} documents); {}",
+                                       hooks_.stop->load(), totals.batches, totals.scanned, when_run_again()));
     }
   }
   save_totals(call, totals);
@@ -167,6 +183,11 @@ void MigrationContext::report_progress(const BatchResult& totals, std::int64_t t
       .elapsed_ms =
           std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count(),
       .resumed = resumed});
+}
+
+std::string MigrationContext::when_run_again() const {
+  // A revert keeps no checkpoint (save_checkpoints_ is off for `down`).
+  return save_checkpoints_ ? "run it again to continue from there" : "run again, the revert starts over";
 }
 
 void MigrationContext::save_totals(int call, const BatchResult& totals, const Value& partitions) {

@@ -74,12 +74,16 @@ class MigrationContext final : public store::BodyContext {
   void check_or_throw(Result<void> result);
   // Throws while a parallel call's workers run, unless on the body's thread.
   void require_body_thread() const;
-  BatchResult run_sequential(const BatchQuery& query, const BatchFunction& fn, int call);
+  // `recorded`: the checkpoint this call resumes (for its number and query).
+  BatchResult run_sequential(const BatchQuery& query, const BatchFunction& fn, int call, const std::string& fingerprint,
+                             const std::optional<Document>& recorded);
   // `recorded`: the partitions of an interrupted run (nullopt: split afresh).
-  BatchResult run_parallel(const BatchQuery& query, const BatchFunction& fn, int call,
+  BatchResult run_parallel(const BatchQuery& query, const BatchFunction& fn, int call, const std::string& fingerprint,
                            std::optional<std::vector<PartitionProgress>> recorded);
   std::vector<PartitionProgress> split(const BatchQuery& query);
   void save_totals(int call, const BatchResult& totals, const Value& partitions = Value());
+  // What a run stopped by a signal does when run again, for its message.
+  std::string when_run_again() const;
   void report_progress(const BatchResult& totals, std::int64_t total, std::chrono::steady_clock::time_point start,
                        bool resumed);
 

@@ -59,6 +59,7 @@ std::vector<PartitionProgress> MigrationContext::split(const BatchQuery& query) 
 }
 
 BatchResult MigrationContext::run_parallel(const BatchQuery& query, const BatchFunction& fn, int call,
+                                           const std::string& fingerprint,
                                            std::optional<std::vector<PartitionProgress>> recorded) {
   if (query.batch_size <= 0) throw MigrationError("the batch size must be positive");
   std::int64_t total = value_or_throw(mongo::count_documents(client_, query.collection, query.filter));
@@ -76,7 +77,7 @@ BatchResult MigrationContext::run_parallel(const BatchQuery& query, const BatchF
   } else if (total > 0) {
     partitions = split(query);
     if (save_checkpoints_) {
-      check_or_throw(store_.set_metadata(claim_, "checkpoint", parallel_checkpoint(call, query.parallel, partitions)));
+      check_or_throw(store_.set_metadata(claim_, "checkpoint", parallel_checkpoint(call, fingerprint, query.parallel, partitions)));
     }
   }
   std::vector<Client> clients;
@@ -114,10 +115,9 @@ BatchResult MigrationContext::run_parallel(const BatchQuery& query, const BatchF
     std::rethrow_exception(outcome.failure);
   }
   if (!outcome.all_done()) {
-    throw MigrationError(fmt::format("interrupted by signal {} after {} batches in {} partitions ({} documents); "
-                                     "run it again to continue from there",
+    throw MigrationError(fmt::format("interrupted by signal {} after {} batches in {} partitions ({} documents); {}",
                                      hooks_.stop ? hooks_.stop->load() : 0, totals.batches, outcome.partitions.size(),
-                                     totals.scanned));
+                                     totals.scanned, when_run_again()));
   }
   Array per_partition;
   for (const PartitionProgress& p : outcome.partitions) per_partition.emplace_back(with_totals(Doc{}, p.totals));

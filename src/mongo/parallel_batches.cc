@@ -73,7 +73,13 @@ class Board {
       }
       for (auto [index, sequence] : unsaved) {
         if (!run.save) continue;
-        if (auto saved = run.save(index, snapshot[index]); !saved) fail(saved.error());
+        // A throw here (bad_alloc) must fail the run, not leave this loop:
+        // the workers wait for their progress to be saved or the run failed.
+        try {
+          if (auto saved = run.save(index, snapshot[index]); !saved) fail(saved.error());
+        } catch (...) {
+          fail(std::current_exception());
+        }
       }
       {
         std::lock_guard lock(mutex_);

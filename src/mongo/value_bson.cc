@@ -158,7 +158,7 @@ bool Document::has(std::string_view path) const {
   return mongo::find_path(bson_, path, &it);
 }
 
-std::optional<std::string_view> Document::string(std::string_view path) const {
+std::optional<std::string_view> Document::string(std::string_view path) const& {
   bson_iter_t it;
   if (!mongo::find_path(bson_, path, &it) || !BSON_ITER_HOLDS_UTF8(&it)) return std::nullopt;
   uint32_t len = 0;

@@ -41,11 +41,17 @@ Result<core::Catalog> load_compiled(const std::vector<CompiledMigration>& regist
     catalog.push_back(std::move(m));
   }
   sort_by_name(catalog);
-  for (std::size_t i = 1; i < catalog.size(); ++i) {
-    if (catalog[i].name == catalog[i - 1].name) {
-      return std::unexpected(Error{ErrorKind::kBadInput,
-                                   fmt::format("the migration {} is compiled in twice", catalog[i].name)});
-    }
+  // Names that differ only in their extension (001-x.cc, 001-x.cpp) are one
+  // migration twice, as a .json and a .cc are (merge_catalogs).
+  std::unordered_map<std::string_view, const core::Migration*> by_stem;
+  for (const core::Migration& m : catalog) {
+    auto [it, added] = by_stem.emplace(stem(m.name), &m);
+    if (added) continue;
+    return std::unexpected(Error{ErrorKind::kBadInput,
+                                 it->second->name == m.name
+                                     ? fmt::format("the migration {} is compiled in twice", m.name)
+                                     : fmt::format("two migrations named {}: {} and {}; remove or rename one",
+                                                   stem(m.name), it->second->name, m.name)});
   }
   return catalog;
 }

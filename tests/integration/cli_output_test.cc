@@ -361,7 +361,7 @@ TEST_F(CliOutputTest, ShellSyntaxGetsItsExtendedJsonForm) {
             R"(write {"$oid": "65f0a1b2c3d4e5f6a7b8c9d0"})"},
            {R"({"up": [{"insert": "t", "documents": [{"n": NumberLong(42)}]}]})", R"(write {"$numberLong": "42"})"},
            {R"({"up": [{"insert": "t", "documents": [{"at": new Date("2024-05-01")}]}]})",
-            R"(write {"$date": "2024-05-01"})"},
+            R"(write {"$date": "2024-05-01T00:00:00Z"})"},
        }) {
     write_migration("001-shell.json", c.content);
     ProcessResult up = cli({"up"});

@@ -600,6 +600,30 @@ TEST_F(CppMigrationsTest, FailedBatchMigrationResumesAfterTheLastCompletedBatch)
   }
 }
 
+// A checkpoint names the query it was written for: a call over another one
+// (the body edited after the failure: a collection, filter or projection
+// changed) starts over instead of resuming after the other query's last _id.
+TEST_F(CppMigrationsTest, ACheckpointWrittenForAnotherQueryIsNotResumed) {
+  seed_records(300, /*marker_id=*/125);
+  ProcessResult first = test_migrate({"run", "005-batches.cc"});
+  ASSERT_EQ(first.exit_code, 1) << describe(first);
+  auto record = log_record("005-batches.cc");
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->string("metadata.checkpoint.query").value_or("").size(), 64u) << record->json();
+  EXPECT_EQ(record->integer("metadata.checkpoint.lastId"), 100);
+
+  // As if the body had been edited to read something else in its first call.
+  probe().command(R"({"update": "migrationlogs", "updates": [{"q": {"name": "005-batches.cc"},
+                      "u": {"$set": {"metadata.checkpoint.query": "another query"}}}]})");
+  probe().command(R"({"update": "records", "updates": [{"q": {"_id": 125}, "u": {"$unset": {"marker": ""}}}]})");
+  ProcessResult second = test_migrate({"run", "005-batches.cc"});
+  ASSERT_EQ(second.exit_code, 0) << describe(second);
+  EXPECT_TRUE(contains(second.err, "was written for another query")) << second.err;
+  EXPECT_FALSE(contains(second.err, "resuming")) << second.err;
+  EXPECT_EQ(probe().count("records", R"({"seen": 2})"), 100) << "the first 100 again: the call started over";
+  EXPECT_EQ(probe().count("records", R"({"seen": 1})"), 200);
+}
+
 TEST_F(CppMigrationsTest, ABatchOfAThousandWritesIsOneBulkWrite) {
   // Sent whole: libmongoc splits a bulk only past the server's
   // maxWriteBatchSize (100,000 on MongoDB) or message size.

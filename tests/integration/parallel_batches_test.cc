@@ -364,8 +364,9 @@ TEST_F(ParallelBatchesTest, AProjectionMustKeepTheId) {
     control(fmt::format(R"({{"parallel": {}, "projection": {{"_id": 0}}}})", parallel));
     ProcessResult refused = migrate({"run", kMigration});
     EXPECT_EQ(refused.exit_code, 1) << describe(refused);
-    EXPECT_TRUE(contains(std::string(record().string("error").value_or("")), "BatchQuery.projection must keep _id"))
-        << record().json();
+    Document written = record();
+    EXPECT_TRUE(contains(std::string(written.string("error").value_or("")), "BatchQuery.projection must keep _id"))
+        << written.json();
     EXPECT_EQ(probe().count("records", R"({"seen": {"$exists": true}})"), 0);
   }
   control(R"({"parallel": 4, "projection": {"_id": 1}})");

@@ -19,8 +19,9 @@ TEST(BatchCheckpoint, PartitionsComeBackAsWritten) {
   partitions[2].range.min = Value("m");
   partitions[2].last_id = Value();  // a null _id done is still an _id done
   partitions[2].done = true;
-  Document stored = as_stored(parallel_checkpoint(4, 3, partitions));
+  Document stored = as_stored(parallel_checkpoint(4, "feed", 3, partitions));
   EXPECT_EQ(stored.integer("call"), 4);
+  EXPECT_EQ(stored.string("query"), "feed");
   EXPECT_EQ(stored.integer("parallel"), 3);
   auto read = partitions_of(stored);
   ASSERT_TRUE(read);
@@ -41,6 +42,32 @@ TEST(BatchCheckpoint, ASequentialCheckpointHasNoPartitions) {
   EXPECT_FALSE(partitions_of(sequential));
   EXPECT_EQ(totals_of(sequential).scanned, 100);
   EXPECT_EQ(totals_of(sequential).batches, 0);
+}
+
+// What a checkpoint's lastIds mean something for: the collection, the
+// filter and the projection, not the batch size or the parallelism.
+TEST(BatchCheckpoint, TheQueryFingerprintChangesWithWhatIsReadOnly) {
+  BatchQuery base{.collection = "clients", .filter = Doc{{"phone", Doc{{"$exists", true}}}}};
+  const std::string fingerprint = query_fingerprint(base);
+  EXPECT_EQ(fingerprint.size(), 64u);
+  EXPECT_EQ(query_fingerprint(base), fingerprint) << "stable";
+  BatchQuery resized = base;
+  resized.batch_size = 10;
+  resized.parallel = 4;
+  EXPECT_EQ(query_fingerprint(resized), fingerprint);
+  BatchQuery other_collection = base;
+  other_collection.collection = "contacts";
+  BatchQuery wider = base;
+  wider.filter = Doc{};
+  BatchQuery projected = base;
+  projected.projection = Doc{{"phone", 1}};
+  for (const BatchQuery& q : {other_collection, wider, projected}) EXPECT_NE(query_fingerprint(q), fingerprint);
+
+  Document written = as_stored(Doc{{"call", 0}, {"query", fingerprint}, {"lastId", 7}});
+  EXPECT_TRUE(checkpoint_is_for(written, fingerprint));
+  EXPECT_FALSE(checkpoint_is_for(written, query_fingerprint(wider)));
+  Document older = as_stored(Doc{{"call", 0}, {"lastId", 7}});  // before checkpoints named their query
+  EXPECT_TRUE(checkpoint_is_for(older, fingerprint));
 }
 
 TEST(BatchCheckpoint, TotalsAddUp) {

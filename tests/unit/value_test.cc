@@ -7,6 +7,8 @@
 #include <bson/bson.h>
 #include <gtest/gtest.h>
 
+#include <utility>
+
 #include <cstring>
 #include <limits>
 #include <stdexcept>
@@ -222,6 +224,13 @@ TEST(Document, StringByPath) {
   EXPECT_EQ(d.string("nothing"), std::nullopt);
   EXPECT_EQ(d.string("name.first"), std::nullopt);  // through a string
 }
+
+// string() views the Document's own bytes: on a temporary it would dangle,
+// so it does not compile there.
+template <typename D>
+concept ViewsAString = requires(D&& d) { std::forward<D>(d).string("name"); };
+static_assert(ViewsAString<Document&> && ViewsAString<const Document&>);
+static_assert(!ViewsAString<Document> && !ViewsAString<Document&&>, "string() of a temporary Document");
 
 TEST(Document, IntegerAndNumber) {
   Document d = doc_of(kSample);
