@@ -56,12 +56,25 @@ bool json_requested(const std::vector<std::string>& arguments) {
   return false;
 }
 
+// The mode --color names among the arguments (before a "--"), if a valid one.
+std::optional<mongomigrate::cli::ColorMode> color_requested(const std::vector<std::string>& arguments) {
+  for (std::size_t i = 0; i < arguments.size(); ++i) {
+    const std::string& a = arguments[i];
+    if (a == "--") return std::nullopt;
+    if (a == "--color" && i + 1 < arguments.size()) return mongomigrate::cli::parse_color_mode(arguments[i + 1]);
+    if (a.starts_with("--color=")) return mongomigrate::cli::parse_color_mode(std::string_view(a).substr(8));
+  }
+  return std::nullopt;
+}
+
 // Reports a command line that does not parse: exit 2, the parser's message
 // on stderr with every argument holding a URI's secret redacted (it quotes
 // the arguments it rejects), and with --json the error document on stdout.
 int parse_error(const std::string& what, const std::vector<std::string>& arguments) {
   mongomigrate::cli::GlobalOptions shown;
   shown.json = json_requested(arguments);
+  // --color was not parsed, but is honoured for this error too.
+  if (auto mode = color_requested(arguments)) mongomigrate::cli::set_color_mode(*mode);
   std::string message = mongomigrate::core::redact_arguments(what, arguments);
   return mongomigrate::cli::report_error(
       {mongomigrate::ErrorKind::kUsage, message + " (see mongo-migrate --help)"}, shown);
@@ -121,6 +134,17 @@ int mongomigrate::run_cli(int argc, char** argv) {
       }
     }
     return parse_error(e.what(), arguments);
+  } catch (const CLI::RequiredError& e) {
+    // No command was recognised: name the word taken for one, if any
+    // (`mongo-migrate stat`), rather than "a subcommand is required".
+    std::vector<std::string> left = app.remaining(true);
+    if (!app.get_subcommands().empty() || left.empty() || left.front().starts_with("-")) {
+      return parse_error(e.what(), arguments);
+    }
+    std::string names;
+    for (const CommandSpec& command : commands) names += (names.empty() ? "" : ", ") + command.app->get_name();
+    return parse_error(fmt::format("unknown command \"{}\" (the commands: {}, help)", left.front(), names),
+                       arguments);
   } catch (const CLI::ParseError& e) {
     return parse_error(e.what(), arguments);
   }

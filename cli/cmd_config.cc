@@ -1,6 +1,7 @@
 // `config`: the effective settings and where each came from; the URI's password redacted.
 #include <fmt/format.h>
 
+#include "core/names.h"
 #include "core/settings.h"
 #include "core/uri_redaction.h"
 #include "json_output.h"
@@ -10,9 +11,11 @@
 namespace mongomigrate::cli {
 namespace {
 
+// As it may be shown: a value from a file or the environment may hold
+// control characters (an escape sequence, a newline that breaks the table).
 std::string shown_value(const core::Setting& s, const core::Settings& all) {
-  if (s.key == "uri") return core::redact_uri(s.value);
-  if (!s.value.empty()) return s.value;
+  if (s.key == "uri") return core::printable(core::redact_uri(s.value));
+  if (!s.value.empty()) return core::printable(s.value);
   if (s.key == "db") {
     std::string db = core::database_in_uri(all.get("uri").value);
     return db.empty() ? "(none: the URI's path names no database)" : db + " (the URI's path)";
@@ -24,7 +27,7 @@ std::string shown_value(const core::Setting& s, const core::Settings& all) {
 
 std::string shown_source(const core::Setting& s) {
   std::string source(core::to_string(s.source));
-  return s.origin.empty() ? source : fmt::format("{} ({})", source, s.origin);
+  return s.origin.empty() ? source : fmt::format("{} ({})", source, core::printable(s.origin));
 }
 
 }  // namespace
@@ -53,8 +56,8 @@ CommandSpec add_config_command(CLI::App& app, GlobalOptions& global) {
               fmt::print("Config file: none (no mongo-migrate.toml here; --config PATH or MONGO_MIGRATE_CONFIG "
                          "names one)\n");
             } else {
-              fmt::print("Config file: {}{}\n", settings.file,
-                         settings.env.empty() ? "" : fmt::format(", table [env.{}]", settings.env));
+              fmt::print("Config file: {}{}\n", core::printable(settings.file),
+                         settings.env.empty() ? "" : fmt::format(", table [env.{}]", core::printable(settings.env)));
             }
             Table table({"SETTING", "VALUE", "FROM"});
             for (const core::Setting& s : settings.items) table.add_row({s.key, shown_value(s, settings), shown_source(s)});

@@ -11,11 +11,14 @@
 namespace mongomigrate::cli {
 namespace {
 
-// `s` as a TOML basic string.
+// `s` as a TOML basic string that the config reads back as `s`: it
+// expands ${VAR} and reads "$$" as "$", so every '$' is doubled.
 std::string toml_quote(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
-    if (c == '"' || c == '\\') {
+    if (c == '$') {
+      out += "$$";
+    } else if (c == '"' || c == '\\') {
       out += '\\';
       out += c;
     } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {

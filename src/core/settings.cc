@@ -1,5 +1,7 @@
 #include "core/settings.h"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <charconv>
 #include <chrono>
@@ -204,6 +206,19 @@ std::expected<Settings, std::string> resolve_settings(const SettingLayers& layer
       s.source = SettingSource::kFlag;
       s.origin = std::string(key.flag);
     } else if (env_value) {
+      if (from_env_table) {
+        // The table chosen with --env names where to run, and so does a
+        // variable that may be left in the shell: when they disagree, which
+        // one the user meant is unknown, and guessing may migrate the wrong
+        // database. No value is shown (a URI holds a password).
+        auto table_value = file_value->is_string ? expand_variables(file_value->text, getenv)
+                                                 : std::expected<std::string, std::string>(file_value->text);
+        if (!table_value || *table_value != *env_value) {
+          return std::unexpected(fmt::format("{} and {} both set {}, to different values: unset {} or give {}",
+                                             key.environment, where(layers.file->path, *file_value, layers.env),
+                                             s.key, key.environment, key.flag));
+        }
+      }
       s.value = *env_value;
       s.source = SettingSource::kEnvironment;
       s.origin = std::string(key.environment);

@@ -99,6 +99,9 @@ std::size_t userinfo_end(std::string_view uri) {
   if (last_at == std::string_view::npos || last_at < start) return std::string_view::npos;
   std::size_t boundary = uri.find_first_of("/?", start);
   if (boundary == std::string_view::npos || boundary > last_at) return last_at;  // nothing to mistake
+  // libmongoc reads options only after a '/' ("host/?w=1"): with a '?' first,
+  // everything up to the '@' is its user-info ("u:8080?x=y@host").
+  if (uri[boundary] == '?') return last_at;
   // Read the other way: the user-info ends before the first '/' or '?'.
   std::size_t at = uri.rfind('@', boundary);
   std::size_t hosts_begin = at == std::string_view::npos || at < start ? start : at + 1;

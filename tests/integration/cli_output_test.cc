@@ -231,7 +231,32 @@ TEST_F(CliOutputTest, ColorFollowsTheFlagThenNoColor) {
     EXPECT_TRUE(one_line(r.err)) << describe(r);
   }
   EXPECT_TRUE(contains(cli({"up", "--color", "purple"}).err, "purple"));
+  // A command line that does not parse honours --color too: always, and
+  // never on a terminal (script(1) gives it one).
+  ProcessResult bad_always = cli({"status", "--bogus", "--color", "always"});
+  EXPECT_EQ(bad_always.exit_code, 2) << describe(bad_always);
+  EXPECT_TRUE(contains(bad_always.err, "\033[31mmongo-migrate:")) << describe(bad_always);
+  ProcessResult bad_never = run_process(
+      {"/usr/bin/script", "-qefc", fmt::format("'{}' --color=never status --bogus", cli_binary()), "/dev/null"});
+  EXPECT_EQ(bad_never.exit_code, 2) << describe(bad_never);
+  EXPECT_TRUE(contains(bad_never.out, "mongo-migrate: ")) << describe(bad_never);
+  EXPECT_FALSE(contains(bad_never.out, "\033[")) << describe(bad_never);
   EXPECT_EQ(probe().snapshot(), before) << "nothing is written";
+}
+
+// A word taken for a command that is none is named, with the commands there
+// are (a URI given by mistake in its place stays redacted).
+TEST_F(CliOutputTest, AnUnknownCommandIsNamed) {
+  ProcessResult typo = cli({"stat"});
+  EXPECT_EQ(typo.exit_code, 2) << describe(typo);
+  EXPECT_TRUE(contains(typo.err, "unknown command \"stat\" (the commands: up, run, down, status,")) << describe(typo);
+  EXPECT_TRUE(one_line(typo.err)) << describe(typo);
+  ProcessResult uri_typed = cli({"mongodb://admin:Sup3rSecret@host/db"});
+  EXPECT_EQ(uri_typed.exit_code, 2) << describe(uri_typed);
+  EXPECT_TRUE(contains(uri_typed.err, "unknown command")) << describe(uri_typed);
+  EXPECT_FALSE(contains(uri_typed.err + uri_typed.out, "Sup3rSecret")) << describe(uri_typed);
+  ProcessResult none = cli({});
+  EXPECT_EQ(none.exit_code, 2) << describe(none);
 }
 
 TEST_F(CliOutputTest, QuietPrintsOnlyTheResultAndErrors) {

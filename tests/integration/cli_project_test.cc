@@ -108,6 +108,18 @@ TEST_F(CliProjectTest, InitTakesTheDirectoryAndConfigPathFromTheSettings) {
   ProcessOptions env;
   env.env["MONGO_MIGRATE_CONFIG"] = "conf/mm.toml";
   expect_usage_error({"init", "--dir", "db/migrate"}, {"conf/mm.toml", "already exists"}, env);
+
+  // A '$' in the directory reads back as itself (the config expands ${VAR}
+  // and $$), so later commands use the directory init made.
+  for (const char* dir : {"a$$b", "x${HOME}"}) {
+    SCOPED_TRACE(dir);
+    std::string file = std::string("conf/") + (dir[0] == 'a' ? "dollars.toml" : "home.toml");
+    ASSERT_EQ(run_in_project({"init", "--dir", dir, "--config", file}).exit_code, 0);
+    EXPECT_TRUE(fs::is_directory(project() + "/" + dir));
+    ProcessResult config = run_in_project({"config", "--config", file, "--json"});
+    ASSERT_EQ(config.exit_code, 0) << describe(config);
+    EXPECT_TRUE(contains(config.out, std::string(R"("value":")") + dir + '"')) << config.out;
+  }
 }
 
 // ---- create ----------------------------------------------------------------
@@ -263,6 +275,25 @@ TEST_F(CliProjectTest, FlagBeatsEnvironmentBeatsFileBeatsDefaultAndConfigSaysWhi
       << flag.out;
   EXPECT_TRUE(contains(flag.out, R"("by":{"value":"stager","source":"file")")) << flag.out;
   EXPECT_FALSE(contains(flag.out, "FlagPass")) << flag.out;
+
+  // The staging table names its own URI, and MONGODB_URI another: refused.
+  write_config("uri = \"mongodb://file-host/filedb\"\n\n[env.staging]\nuri = \"mongodb://staging-host/app\"\n");
+  ProcessResult clash = run_in_project({"status"}, env);
+  EXPECT_EQ(clash.exit_code, 2) << describe(clash);
+  EXPECT_EQ(clash.err, "mongo-migrate: MONGODB_URI and mongo-migrate.toml:4 [env.staging] both set uri, to different "
+                       "values: unset MONGODB_URI or give --uri\n");
+  EXPECT_TRUE(probe().collections().empty());
+}
+
+// `config` shows values as they may be printed: a control character from
+// the file is escaped, not sent to the terminal.
+TEST_F(CliProjectTest, ConfigShowsValuesEscaped) {
+  write_config("dir = \"\\u001b[31mRED\\u001b[0m\"\nby = \"a\\nb\"\n");
+  ProcessResult config = run_in_project({"config"});
+  ASSERT_EQ(config.exit_code, 0) << describe(config);
+  EXPECT_TRUE(contains(config.out, "\\x1b[31mRED\\x1b[0m")) << config.out;
+  EXPECT_TRUE(contains(config.out, "a\\nb")) << config.out;
+  EXPECT_FALSE(contains(config.out, "\x1b")) << "no raw escape";
 }
 
 TEST_F(CliProjectTest, ConfigErrorsNameTheFileLineAndKeyAndNothingIsWritten) {

@@ -109,6 +109,34 @@ TEST(ResolveSettings, AnEnvTableOverridesTheTopLevel) {
   EXPECT_EQ(s->get("dir").origin, "mongo-migrate.toml:2");
 }
 
+// `--env staging` with a production MONGODB_URI left in the shell: which
+// one was meant is unknown, so neither wins (a flag still decides).
+TEST(ResolveSettings, AChosenEnvTableAndAVariableThatDisagreeAreRefused) {
+  SettingLayers layers{.file = sample(), .env = "prod", .env_origin = "--env"};
+  auto clash = resolve_settings(layers, env_of({{"MONGODB_URI", "mongodb://u:secret@elsewhere/app"}}));
+  ASSERT_FALSE(clash);
+  EXPECT_EQ(clash.error(),
+            "MONGODB_URI and mongo-migrate.toml:6 [env.prod] both set uri, to different values: unset MONGODB_URI or "
+            "give --uri");
+  EXPECT_EQ(clash.error().find("secret"), std::string::npos);
+
+  auto same = resolve_settings(layers, env_of({{"MONGODB_URI", "mongodb://prod/app"}}));
+  ASSERT_TRUE(same) << same.error();
+  EXPECT_EQ(same->get("uri").value, "mongodb://prod/app");
+
+  SettingLayers flagged = layers;
+  flagged.flags["uri"] = "mongodb://flag/app";
+  auto flag = resolve_settings(flagged, env_of({{"MONGODB_URI", "mongodb://elsewhere/app"}}));
+  ASSERT_TRUE(flag) << flag.error();
+  EXPECT_EQ(flag->get("uri").value, "mongodb://flag/app");
+
+  // A table that does not set it: the variable beats the top level, as documented.
+  SettingLayers test_table{.file = sample(), .env = "test", .env_origin = "MONGO_MIGRATE_ENV"};
+  auto top = resolve_settings(test_table, env_of({{"MONGODB_URI", "mongodb://fromenv/x"}}));
+  ASSERT_TRUE(top) << top.error();
+  EXPECT_EQ(top->get("uri").value, "mongodb://fromenv/x");
+}
+
 TEST(ResolveSettings, AnUnsetVariableInAUsedValueNamesFileLineAndKey) {
   auto s = resolve_settings({.file = sample()}, env_of({}));
   ASSERT_FALSE(s);

@@ -110,6 +110,23 @@ TEST(RedactUri, SlashAndQuestionMarkInThePasswordBeforeTheHosts) {
   }
 }
 
+// A password shaped like a port and options ("8080?appName=x"): libmongoc
+// needs a '/' before the options, so it reads all of it up to the '@' as
+// the user-info, and so must the redaction.
+TEST(RedactUri, APasswordThatLooksLikeAPortAndOptionsIsMasked) {
+  for (const char* uri : {"mongodb://user:8080?appName=x@127.0.0.1:1/db", "mongodb://u:12345?x=@h/app",
+                          "mongodb://u:12345?a=b&c=d@h"}) {
+    std::string redacted = redact_uri(uri);
+    EXPECT_EQ(redacted.find("12345"), std::string::npos) << redacted;
+    EXPECT_EQ(redacted.find("8080"), std::string::npos) << redacted;
+    EXPECT_NE(redacted.find("*****@"), std::string::npos) << redacted;
+    EXPECT_FALSE(uri_secrets(uri).empty()) << uri;
+  }
+  EXPECT_EQ(redact_uri("mongodb://user:8080?appName=x@127.0.0.1:1/db"), "mongodb://user:*****@127.0.0.1:1/db");
+  // With the '/' first, an '@' in an option's value is no user-info.
+  EXPECT_EQ(redact_uri("mongodb://h:27017/?appname=me@laptop"), "mongodb://h:27017/?appname=me@laptop");
+}
+
 TEST(HostListStart, JustPastTheUserInfo) {
   EXPECT_EQ(host_list_start("mongodb://h:27017/db"), 10U);
   EXPECT_EQ(host_list_start("mongodb://u:pw@h:27017/db"), 15U);
