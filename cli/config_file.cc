@@ -123,6 +123,14 @@ Result<core::FileTable> read_table(const std::string& path, const toml::table& t
         value.text = *node.value<bool>() ? "true" : "false";
         break;
     }
+    // Checked here too, in every table and whether a flag overrides it or
+    // not: a bad value in [env.prod] must not wait for the deploy that
+    // chooses it. A value holding '$' is checked once expanded.
+    if (value.text.find('$') == std::string::npos) {
+      if (std::string problem = core::setting_value_problem(*setting, value.text); !problem.empty()) {
+        return std::unexpected(bad(path, line, shown, problem));
+      }
+    }
     out.emplace(key.str(), std::move(value));
   }
   return out;

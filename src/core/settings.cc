@@ -164,6 +164,18 @@ std::expected<std::string, std::string> expand_variables(std::string_view text, 
   return out;
 }
 
+std::string setting_value_problem(const SettingKey& key, std::string_view value) {
+  std::string quoted = "\"" + std::string(value) + "\"";
+  if (key.type == SettingType::kDuration && !(value.empty() && key.fallback.empty()) && !parse_duration(value)) {
+    return quoted + " is not a duration (e.g. 500ms, 30s, 1m30s, 1.5h)";
+  }
+  if (key.type == SettingType::kCount && !parse_count(value)) return quoted + " is not a whole number of 1 or more";
+  if (key.type == SettingType::kNaming && value != "timestamp" && value != "sequence") {
+    return quoted + " is neither \"timestamp\" nor \"sequence\"";
+  }
+  return "";
+}
+
 std::expected<Settings, std::string> resolve_settings(const SettingLayers& layers, const Getenv& getenv) {
   Settings settings;
   const FileTable* env_table = nullptr;
@@ -230,15 +242,8 @@ std::expected<Settings, std::string> resolve_settings(const SettingLayers& layer
         if (!expanded) return std::unexpected(origin + ": " + s.key + ": " + expanded.error());
         value = std::move(*expanded);
       }
-      if (key.type == SettingType::kDuration && !(value.empty() && key.fallback.empty()) && !parse_duration(value)) {
-        return std::unexpected(origin + ": " + s.key + ": \"" + value +
-                               "\" is not a duration (e.g. 500ms, 30s, 1m30s, 1.5h)");
-      }
-      if (key.type == SettingType::kCount && !parse_count(value)) {
-        return std::unexpected(origin + ": " + s.key + ": \"" + value + "\" is not a whole number of 1 or more");
-      }
-      if (key.type == SettingType::kNaming && value != "timestamp" && value != "sequence") {
-        return std::unexpected(origin + ": " + s.key + ": \"" + value + "\" is neither \"timestamp\" nor \"sequence\"");
+      if (std::string problem = setting_value_problem(key, value); !problem.empty()) {
+        return std::unexpected(origin + ": " + s.key + ": " + problem);
       }
       s.value = std::move(value);
       s.source = SettingSource::kFile;

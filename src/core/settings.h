@@ -32,6 +32,11 @@ struct SettingKey {
   std::string_view fallback;     // the default value
 };
 
+// Why `value` cannot be `key`'s ("" when it can): a duration that does not
+// parse, a count that is not a whole number of 1 or more, a naming that is
+// neither "timestamp" nor "sequence". The value is quoted, never a URI.
+std::string setting_value_problem(const SettingKey& key, std::string_view value);
+
 // Every key a config file may set, in the order `config` shows them.
 std::span<const SettingKey> setting_keys();
 // nullptr for an unknown key.

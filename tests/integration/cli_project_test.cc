@@ -312,6 +312,14 @@ TEST_F(CliProjectTest, ConfigErrorsNameTheFileLineAndKeyAndNothingIsWritten) {
 
   write_config("lock_timeout = \"forever\"\n");
   expect_usage_error(status, {"mongo-migrate.toml:1", "lock_timeout", "not a duration"});
+  // In a table not chosen, and under a flag that overrides it: found all the
+  // same, before the deploy that chooses that table.
+  write_config("[env.prod]\nlock_lease = \"bad\"\nnaming = \"dates\"\n");
+  expect_usage_error(status, {"mongo-migrate.toml:2", "env.prod.lock_lease", "\"bad\" is not a duration"});
+  write_config("lock_lease = \"bad\"\n");
+  expect_usage_error(with(status, "--lock-lease=30s"), {"mongo-migrate.toml:1", "lock_lease", "not a duration"});
+  write_config("[env.prod]\nnaming = \"dates\"\n");
+  expect_usage_error({"config"}, {"mongo-migrate.toml:2", "env.prod.naming", "neither \"timestamp\" nor \"sequence\""});
 
   write_config("parallel = 0\n");
   expect_usage_error(status, {"mongo-migrate.toml:1", "parallel", "\"0\" is not a whole number of 1 or more"});
