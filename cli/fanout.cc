@@ -210,8 +210,6 @@ DatabaseOutcome run_outcome(const Result<RunReport>& report, bool reverting, lon
     if (step.outcome == StepOutcome::kFailed) {
       outcome.errors.push_back(fmt::format("{} failed: {}", core::printable(step.name), core::printable(step.error)));
     }
-  }
-  for (const StepReport& step : report->steps) {
     for (const std::string& w : step.warnings) outcome.warnings.push_back(core::printable(step.name) + ": " + w);
   }
   for (const std::string& name : report->out_of_order) {
