@@ -209,34 +209,33 @@ Result<std::vector<std::string>> Migrator::Impl::write_baseline(const std::vecto
                                         "finish",
                                         marked.size(), steps.size(), marked.back());
   };
+  auto failed_after_some = [&](Error e) {
+    e.message += fmt::format("; {} migration(s) baselined", marked.size());
+    return std::unexpected(std::move(e));
+  };
   for (std::size_t i = 0; i < steps.size();) {
     const core::Migration& next = *steps[i].migration;
     if (stop_requested()) return std::unexpected(interrupted(stopped_here(next.name)));
-    if (auto r = session.still_ours("baselining " + next.name); !r) {
-      return std::unexpected(Error{r.error().kind, fmt::format("{}; {} migration(s) baselined", r.error().message,
-                                                               marked.size())});
-    }
+    if (auto r = session.still_ours("baselining " + next.name); !r) return failed_after_some(r.error());
     TimestampMs at = core::now_ms();
     std::vector<const core::Migration*> batch;
     std::string taken;
+    store::LogStore::InsertedApplied inserted;
     if (steps[i].seen) {
       if (auto r = log().set_status(next.name, &next, core::kStatusApplied, at,
                                     {.seen = steps[i].seen, .owner = session.owner(), .by = me.actor});
           !r) {
-        Error e = session.explain_refusal(r.error());
-        e.message += fmt::format("; {} migration(s) baselined", marked.size());
-        return std::unexpected(std::move(e));
+        return failed_after_some(session.explain_refusal(r.error()));
       }
       batch.push_back(&next);
       ++i;
     } else {
       for (; i < steps.size() && !steps[i].seen && batch.size() < kBatch; ++i) batch.push_back(steps[i].migration);
-      auto written = log().insert_applied(batch, at, me.actor);
-      if (!written) return std::unexpected(written.error());
-      if (*written < batch.size()) {
-        taken = batch[*written]->name;  // recorded since the lease was read: another runner's
-        batch.resize(*written);
+      inserted = log().insert_applied(batch, at, me.actor);
+      if (!inserted.error && inserted.written < batch.size()) {
+        taken = batch[inserted.written]->name;  // recorded since the lease was read: another runner's
       }
+      batch.resize(inserted.written);  // the records that landed get their events, even after an error
     }
     std::vector<HistoryEvent> events;
     events.reserve(batch.size());
@@ -244,7 +243,8 @@ Result<std::vector<std::string>> Migrator::Impl::write_baseline(const std::vecto
       events.push_back(make_event(m->name, "baselined", options.by, options.reason, m->checksum));
       marked.push_back(m->name);
     }
-    if (auto r = log().append_events(events); !r) return std::unexpected(r.error());
+    if (auto r = log().append_events(events); !r) return failed_after_some(r.error());
+    if (inserted.error) return failed_after_some(*inserted.error);
     if (!taken.empty()) {
       auto why = session.why_lost();
       bool lost = why && *why;

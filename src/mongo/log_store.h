@@ -65,8 +65,8 @@ class MongoLogStore final : public store::LogStore {
   Result<void> release_claim(const store::Claim& claim, const store::ClaimRequest& request) override;
   Result<void> set_status(const std::string& name, const core::Migration* migration, const std::string& status,
                           TimestampMs at, const store::ClaimRequest& request) override;
-  Result<std::size_t> insert_applied(std::span<const core::Migration* const> migrations, TimestampMs at,
-                                     const std::string& by) override;
+  InsertedApplied insert_applied(std::span<const core::Migration* const> migrations, TimestampMs at,
+                                 const std::string& by) override;
   Result<void> set_metadata(const store::Claim& claim, const std::string& key, const Value& value) override;
   Result<std::optional<Document>> load_checkpoint(const std::string& name) override;
   Result<void> append_event(const HistoryEvent& event) override;

@@ -80,9 +80,9 @@ std::optional<WriteError> first_write_error(const bson_t* reply) {
 
 }  // namespace
 
-Result<std::size_t> MongoLogStore::insert_applied(std::span<const core::Migration* const> migrations,
-                                                  TimestampMs at, const std::string& by) {
-  if (migrations.empty()) return std::size_t{0};
+store::LogStore::InsertedApplied MongoLogStore::insert_applied(std::span<const core::Migration* const> migrations,
+                                                              TimestampMs at, const std::string& by) {
+  if (migrations.empty()) return {};
   std::vector<OwnedBson> docs;
   docs.reserve(migrations.size());
   for (const core::Migration* m : migrations) {
@@ -96,7 +96,7 @@ Result<std::size_t> MongoLogStore::insert_applied(std::span<const core::Migratio
   }
   CollectionPtr coll = client_.open_collection(collection_);
   Inserted inserted = insert_ordered(coll.get(), docs, write_concern_.get());
-  if (!inserted.failed || inserted.duplicate) return inserted.count;
+  if (!inserted.failed || inserted.duplicate) return {.written = inserted.count};
   std::string context =
       inserted.unknown ? fmt::format("recording {} migrations applied got no clear answer (some or all of them may "
                                      "be recorded)",
@@ -105,7 +105,7 @@ Result<std::size_t> MongoLogStore::insert_applied(std::span<const core::Migratio
           ? fmt::format("cannot record {} applied ({} of {} recorded)", migrations[inserted.count]->name,
                         inserted.count, migrations.size())
           : fmt::format("{} of {} recorded applied, not confirmed", inserted.count, migrations.size());
-  return std::unexpected(client_.error_from(inserted.error, ErrorKind::kDatabase, context));
+  return {.written = inserted.count, .error = client_.error_from(inserted.error, ErrorKind::kDatabase, context)};
 }
 
 Result<void> MongoLogStore::append_events(std::span<const HistoryEvent> events) {

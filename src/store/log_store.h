@@ -151,10 +151,17 @@ class LogStore {
   // `baseline`: new records, `applied` as set_status() writes them (at,
   // `by`), for migrations that have none, in order and in one write. A name
   // that has a record by now (another runner's claim: the unique index
-  // refuses it) stops the write there. Returns how many were written, from
-  // the first: fewer than given only when the next one has a record.
-  virtual Result<std::size_t> insert_applied(std::span<const core::Migration* const> migrations, TimestampMs at,
-                                             const std::string& by) = 0;
+  // refuses it) stops the write there, with no error. `written`: how many
+  // records landed, from the first (each is owed its event, error or not);
+  // `error` (kDatabase): why the write failed, after those; when it may have
+  // landed further than the reply says (no reply), `written` counts only
+  // what the reply confirmed.
+  struct InsertedApplied {
+    std::size_t written = 0;
+    std::optional<Error> error;
+  };
+  virtual InsertedApplied insert_applied(std::span<const core::Migration* const> migrations, TimestampMs at,
+                                         const std::string& by) = 0;
 
   // metadata.<key> = value on the claimed record (batch totals, checkpoints);
   // a null checkpoint is none (load_checkpoint finds nothing).

@@ -236,20 +236,24 @@ Result<void> MemoryLogStore::ensure_indexes() {
   return std::unexpected(Error{ErrorKind::kRefused, core::duplicates_problem(duplicates, "migrationlogs")});
 }
 
-Result<std::size_t> MemoryLogStore::insert_applied(std::span<const core::Migration* const> migrations,
-                                                   TimestampMs at, const std::string& by) {
+store::LogStore::InsertedApplied MemoryLogStore::insert_applied(std::span<const core::Migration* const> migrations,
+                                                               TimestampMs at, const std::string& by) {
   std::lock_guard lock(mutex_);
   ++record_writes_;
-  std::size_t written = 0;
+  InsertedApplied result;
+  std::size_t& written = result.written;
   for (const core::Migration* m : migrations) {
     if (std::ranges::any_of(records_, [&](const core::LogRecord& r) { return r.name == m->name; })) break;
+    if (insert_applied_error) {
+      if ((result.error = insert_applied_error(m->name))) break;
+    }
     records_.push_back(core::LogRecord{.id = fmt::format("{:024x}", next_id_++), .name = m->name,
                                        .version = m->version, .status = core::kStatusApplied, .applied_at = at,
                                        .checksum = m->checksum, .applied_by = by});
     ++written;
   }
   if (after_insert_applied) after_insert_applied();
-  return written;
+  return result;
 }
 
 Result<void> MemoryLogStore::append_events(std::span<const HistoryEvent> events) {

@@ -43,8 +43,8 @@ class MemoryLogStore : public store::LogStore {
   Result<void> release_claim(const store::Claim& claim, const store::ClaimRequest& request) override;
   Result<void> set_status(const std::string& name, const core::Migration* migration, const std::string& status,
                           TimestampMs at, const store::ClaimRequest& request) override;
-  Result<std::size_t> insert_applied(std::span<const core::Migration* const> migrations, TimestampMs at,
-                                     const std::string& by) override;
+  InsertedApplied insert_applied(std::span<const core::Migration* const> migrations, TimestampMs at,
+                                 const std::string& by) override;
   Result<void> set_metadata(const store::Claim& claim, const std::string& key, const Value& value) override;
   Result<std::optional<Document>> load_checkpoint(const std::string& name) override;
   Result<void> append_event(const HistoryEvent& event) override;
@@ -63,6 +63,10 @@ class MemoryLogStore : public store::LogStore {
   std::vector<std::string> claimed() const;
   // Called after each insert_applied() (to act between baseline's batches).
   std::function<void()> after_insert_applied;
+  // Asked before each record insert_applied() inserts: an error stops the
+  // write there with it, as a server's write error on that record would
+  // (FerretDB 2 has no way to fail one record of many on demand).
+  std::function<std::optional<Error>(const std::string& name)> insert_applied_error;
   // Called at the start of each set_status(), with the name (to act between
   // mark's lease check and its write).
   std::function<void(const std::string&)> before_set_status;

@@ -632,6 +632,32 @@ TEST_F(OrchestratorTest, BaselineStoppedDuringItsLastBatchSaysNothingIsLeft) {
   EXPECT_EQ(events("baselined"), 2);
 }
 
+// A write error part-way through baseline's many-record insert: the records
+// that landed get their events (a second baseline skips recorded names, so
+// they would never get them), and the message counts them.
+TEST_F(OrchestratorTest, BaselineWhoseInsertFailsPartWayStillRecordsTheEventsOfWhatLanded) {
+  for (const char* n : {"001-a.json", "002-b.json", "003-c.json", "004-d.json"}) write(n, migration(n));
+  db_.log->insert_applied_error = [](const std::string& name) -> std::optional<Error> {
+    if (name == "003-c.json") return Error{ErrorKind::kDatabase, "cannot record 003-c.json applied (2 of 4 recorded)"};
+    return std::nullopt;
+  };
+  auto failed = migrator().baseline("004-d.json", {.by = "ops"});
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().kind, ErrorKind::kDatabase);
+  EXPECT_TRUE(failed.error().message.ends_with("(2 of 4 recorded); 2 migration(s) baselined"))
+      << failed.error().message;
+  EXPECT_EQ(status("002-b.json"), "applied");
+  EXPECT_EQ(status("003-c.json"), "");
+  EXPECT_EQ(events("baselined"), 2) << "each record that landed has its event";
+  EXPECT_FALSE(db_.lock->holder());
+
+  db_.log->insert_applied_error = nullptr;
+  auto finished = migrator().baseline("004-d.json", {.by = "ops"});
+  ASSERT_TRUE(finished) << finished.error().message;
+  EXPECT_EQ(*finished, (std::vector<std::string>{"003-c.json", "004-d.json"}));
+  EXPECT_EQ(events("baselined"), 4);
+}
+
 TEST_F(OrchestratorTest, BaselineRefusesUnfinishedRecordsAndStopsOnARequest) {
   for (const char* n : {"001-a.json", "002-b.json", "003-c.json", "004-d.json"}) write(n, migration(n));
   db_.log->put({.id = "000000000000000000000099", .name = "002-b.json", .status = "failed"});
