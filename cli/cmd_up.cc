@@ -11,7 +11,8 @@ namespace mongomigrate::cli {
 namespace {
 
 // What a database has left to apply after a run that failed: its pending
-// and reverted migrations, only up to --to's (`to`, as typed) when given.
+// and reverted migrations that have a file (a record whose file is gone is
+// nothing `up` could apply), only up to --to's (`to`, as typed) when given.
 long long left_to_apply(const StatusReport& status, const std::string& to) {
   std::string last;
   if (!to.empty()) {
@@ -21,7 +22,7 @@ long long left_to_apply(const StatusReport& status, const std::string& to) {
   }
   long long left = 0;
   for (const MigrationState& m : status.migrations) {
-    if (m.status == MigrationStatus::kPending || m.status == MigrationStatus::kReverted) ++left;
+    if (m.has_file && (m.status == MigrationStatus::kPending || m.status == MigrationStatus::kReverted)) ++left;
     if (m.name == last) break;
   }
   return left;

@@ -166,6 +166,9 @@ StatusReport build_status(const Catalog& catalog, const std::vector<LogRecord>& 
   std::vector<MigrationState> orphans;
   for (const LogRecord& r : records) {
     if (find_migration(catalog, r.name) != nullptr) continue;
+    // A name held twice (a log from before the unique index): listed once,
+    // as lookup() reads it; `duplicated` names it.
+    if (lookup(index, r.name) != &r) continue;
     MigrationState s = state_from_record(r);
     s.has_file = false;
     s.status = status_of(&r, runners);

@@ -400,6 +400,9 @@ Result<void> MongoLogStore::append_event(const HistoryEvent& e) {
 }
 
 Result<std::vector<HistoryEvent>> MongoLogStore::history(int limit) {
+  // Another tool's log has no `_events` beside it: "no events" would hide
+  // that --collection names the wrong collection.
+  if (auto ours = check_ours(); !ours) return std::unexpected(ours.error());
   CollectionPtr coll = client_.open_collection(events_collection());
   ScopedBson filter;
   OwnedBson opts = to_bson(Doc{{"sort", Doc{{"at", -1}, {"_id", -1}}}, {"limit", static_cast<std::int64_t>(limit)}});

@@ -74,8 +74,8 @@ class LogStore {
   // kBadInput if the collection holds another tool's records (migrate-mongo's
   // changelog, golang-migrate's schema_migrations: documents with no `name`
   // but their fields), naming the `import` command to use; so a log pointed
-  // at one is refused before anything is written. load(), find() and
-  // ensure_indexes() check it first; taking the lock does too. A store that
+  // at one is refused before anything is written. load(), find(),
+  // history() and ensure_indexes() check it first; taking the lock does too. A store that
   // cannot hold such documents (in memory) has nothing to check.
   virtual Result<void> check_ours() { return {}; }
 

@@ -353,7 +353,7 @@ TEST_F(ImportTest, EveryCommandRefusesALogCollectionHoldingAnotherToolsRecords) 
                                                                  : "import golang-migrate --table schema_migrations";
     for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
              {"up"}, {"status"}, {"validate"}, {"run", kA}, {"down", kA}, {"mark", kA, "--as", "applied"},
-             {"baseline", kB}, {"up", "--dry-run"}}) {
+             {"baseline", kB}, {"up", "--dry-run"}, {"history"}}) {
       args.insert(args.end(), {"--collection", collection});
       expect_refused(args, command);
     }

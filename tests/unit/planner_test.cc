@@ -380,6 +380,19 @@ TEST(BuildStatus, AppliedRecordWithNoFileIsMissingAndMergedInOrder) {
   EXPECT_EQ(report.summary.pending, 1);
 }
 
+// A log from before the unique index may hold a name twice; with its file
+// gone it is still one migration (the log problem names the duplicate).
+TEST(BuildStatus, AMissingNameHeldTwiceIsListedAndCountedOnce) {
+  Catalog catalog = {file("001-a.json")};
+  std::vector<LogRecord> records = {record("001-a.json", "applied"), record("002-gone.json", "applied"),
+                                    record("002-gone.json", "applied")};
+  StatusReport report = build_status(catalog, records, kNoLease);
+  EXPECT_EQ(names(report.migrations), (std::vector<std::string>{"001-a.json", "002-gone.json"}));
+  EXPECT_EQ(report.missing, (std::vector<std::string>{"002-gone.json"}));
+  EXPECT_EQ(report.summary.total, 2);
+  EXPECT_EQ(report.summary.applied, 2);
+}
+
 TEST(BuildStatus, MissingIsSortedByteWise) {
   Catalog catalog = {file("m.json")};
   std::vector<LogRecord> records = {record("z.json", "applied"), record("B.json", "applied"),
