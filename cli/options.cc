@@ -119,6 +119,13 @@ Result<MigratorOptions> migrator_options_from(const GlobalOptions& o) {
                                                 write_stderr(
                                                     fmt::format("\033[2Kmongo-migrate: {}\n", core::printable(why)));
                                               },
+      // Over a progress line, if one is shown; in every mode (--json and
+      // --quiet too): it is not progress but something left behind.
+      .on_warning =
+          [](const std::string& warning) {
+            write_stderr(fmt::format("{}{} {}\n", isatty(2) ? "\033[2K" : "",
+                                     paint("warning:", Color::kYellow, use_color(2)), core::printable(warning)));
+          },
       .stop = &stop_signal()};
 }
 

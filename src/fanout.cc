@@ -88,6 +88,11 @@ Error FanOut::missing(const std::string& database) {
 Result<Migrator> FanOut::migrator_for(const std::string& database) {
   MigratorOptions options = impl_->options.migrator;
   options.database = database;
+  if (options.on_warning) {
+    options.on_warning = [warn = std::move(options.on_warning), database](const std::string& warning) {
+      warn(fmt::format("{}: {}", database, warning));
+    };
+  }
   if (std::string problem = core::tracking_namespace_problem(database, options.collection); !problem.empty()) {
     return std::unexpected(Error{ErrorKind::kUsage, std::move(problem)});
   }

@@ -66,18 +66,6 @@ const char* to_string(StepOutcome outcome) {
   return "unknown";
 }
 
-std::string what_was_done(const RunReport& report) {
-  std::size_t done = 0, failed = 0;
-  for (const StepReport& step : report.steps) {
-    if (step.outcome == StepOutcome::kFailed) {
-      ++failed;
-    } else if (step.outcome != StepOutcome::kPlanned) {
-      ++done;
-    }
-  }
-  return fmt::format(" ({} {}, {} failed)", done, report.reverts ? "reverted" : "applied", failed);
-}
-
 bool RunReport::ok() const {
   if (blocked_by) return false;
   for (const StepReport& s : steps) {
@@ -230,6 +218,17 @@ Result<std::string> Migrator::Impl::resolve(std::string_view typed, const core::
     case core::NameResolution::Outcome::kUnknown: break;
   }
   return std::unexpected(bad_input(fmt::format("no migration named \"{}\" in {}", typed, options.directory)));
+}
+
+void Migrator::Impl::warn_lease_left(const Error& error) const {
+  if (!options.on_warning) return;
+  try {
+    options.on_warning(fmt::format("{}; the work itself finished and is recorded, and the lease expires by itself "
+                                   "within {:g} s",
+                                   error.message, static_cast<double>(options.lock.lease.count()) / 1000.0));
+  } catch (...) {
+    // A warning's reader failing is no reason to report finished work as failed.
+  }
 }
 
 Error Migrator::Impl::interrupted(const std::string& what) const {

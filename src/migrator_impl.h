@@ -80,14 +80,6 @@ struct Seams {
   std::function<Result<std::size_t>()> max_command_bytes;
 };
 
-// For the message of a lease that could not be released after a body that
-// finished: " (N applied, M failed)" of a run's steps, else "".
-std::string what_was_done(const RunReport& report);
-template <class T>
-std::string what_was_done(const T&) {
-  return "";
-}
-
 // `result` once the runner's events in flight are written: a failure of
 // the audit trail is said, added to the run's own failure if it has one.
 template <class T>
@@ -161,7 +153,10 @@ struct Migrator::Impl {
 
   // Takes the lease for `by` (waiting up to the lock timeout), runs `body`
   // under it and releases it; a body's error is returned as it is (the lease
-  // is released all the same).
+  // is released all the same). A release that fails after a body that
+  // finished is a warning (options.on_warning), not an error: the work is
+  // done and recorded, and the lease expires by itself, so the caller gets
+  // the body's result and its outcome's exit code.
   template <class T>
   Result<T> with_lock(const std::string& by, const std::function<Result<T>(LockSession&)>& body) {
     auto keeper = take_lock(by);
@@ -169,15 +164,11 @@ struct Migrator::Impl {
     LockSession session(**keeper);
     Result<T> result = body(session);
     if (!result) return result;
-    if (auto released = (*keeper)->release(); !released) {
-      // The work is done and recorded: say so, or the error reads as if not.
-      Error error = released.error();
-      error.message += fmt::format("; the work itself finished and is recorded{}; the lease expires by itself",
-                                   what_was_done(*result));
-      return std::unexpected(std::move(error));
-    }
+    if (auto released = (*keeper)->release(); !released) warn_lease_left(released.error());
     return result;
   }
+  // Tells options.on_warning that the lease could not be released.
+  void warn_lease_left(const Error& error) const;
 
   // `background_events`: a run of many migrations (`up`, `down`) writes its events
   // on a connection of its own while the next migration runs.

@@ -43,6 +43,13 @@ struct MigratorOptions {
   // run, on a thread of the connection pool): it must not use the Migrator.
   // Exceptions it throws are dropped.
   std::function<void(const std::string&)> on_server_wait;
+  // Called with one sentence when an operation that succeeded left
+  // something behind that needs no action: the lease could not be released
+  // after the work was done and recorded (it expires by itself after
+  // lock.lease). The operation still returns its result. Unset: not told.
+  // Exceptions it throws are dropped. In a fan-out it is called from the
+  // database's worker thread, with "<database>: " before the sentence.
+  std::function<void(const std::string&)> on_warning;
   // Raised (non-zero, e.g. a signal number) to ask a writing operation to
   // stop: the current command finishes, the migration it belongs to is
   // recorded failed ("interrupted by signal N") unless it had completed, the

@@ -640,6 +640,37 @@ TEST_F(FanOutTest, APingTheServerRefusesAfterAFailureStartsNoOtherDatabase) {
   EXPECT_FALSE(exists(name(2)));
 }
 
+// A lease a database cannot release after its run is a warning naming that
+// database; the run keeps its outcome (exit 0: everything applied).
+TEST_F(FanOutTest, ALeaseThatCannotBeReleasedIsAWarningNamingItsDatabase) {
+  SKIP_UNLESS_PROXIABLE();
+  write_migration("001-step.json", counter_migration(1));
+  std::atomic<int> refused = 0;
+  WireProxy proxy(
+      server().proxiable_address(nullptr).value(), [](WireProxy::Exchange&) { return WireProxy::Verdict::kPass; },
+      [&](WireProxy::Exchange& e) {
+        if (e.name != "delete" || e.collection != "migrationlogs_lock") return false;
+        ++refused;
+        BSON_APPEND_DOUBLE(e.reply, "ok", 0);
+        BSON_APPEND_UTF8(e.reply, "errmsg", "not authorized to delete");
+        BSON_APPEND_INT32(e.reply, "code", 13);
+        BSON_APPEND_UTF8(e.reply, "codeName", "Unauthorized");
+        return true;
+      });
+  const std::string via = server().uri_via(proxy.port(), db(), "serverSelectionTimeoutMS=2000&directConnection=true");
+  ProcessResult up = cli({"up", "--dbs", names(2), "--parallel", "1", "--uri", via, "--dir", dir()}, bounded(),
+                         /*with_defaults=*/false);
+  EXPECT_EQ(up.exit_code, 0) << describe(up);
+  EXPECT_EQ(refused.load(), 2) << describe(up);
+  for (int i = 1; i <= 2; ++i) {
+    EXPECT_TRUE(contains(up.out, name(i) + "  applied 1, failed 0, skipped 0")) << describe(up);
+    EXPECT_TRUE(contains(up.err, "warning: " + name(i) + ": cannot release the migration lock: not authorized to "
+                                 "delete; the work itself finished and is recorded"))
+        << describe(up);
+    EXPECT_EQ(counter(on(i), 1), 1);
+  }
+}
+
 }  // namespace
 }  // namespace mongomigrate::testing
 
