@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "core/duration.h"
+#include "core/names.h"
 #include "core/uri_redaction.h"
 
 namespace mongomigrate::core {
@@ -49,6 +50,23 @@ std::string named(const Setting& s) {
 // maximum, the lease and the renewal interval longer than 0, the renewal
 // (given, or a third of the lease) shorter than the lease. "" when they are
 // fine, else one line naming the setting and where it came from.
+// A URI that names a database, given above a `db` that names another (a
+// --uri flag or MONGODB_URI over the file's db): the URI was meant to say
+// where to run, as it does when db is unset, yet the file's db would win
+// unseen, and the wrong database be migrated. Which one was meant is
+// unknown: refused. Set at the same layer (both in the file, or --uri with
+// --db), db is the database and the URI's path the one to authenticate on.
+std::string database_settings_problem(const Settings& settings) {
+  const Setting& uri = settings.get("uri");
+  const Setting& db = settings.get("db");
+  if (db.source == SettingSource::kDefault || db.source >= uri.source) return "";
+  std::string in_uri = database_in_uri(uri.value);
+  if (in_uri.empty() || in_uri == db.value) return "";
+  return fmt::format("the URI from {} names database \"{}\" but db from {} says \"{}\": give --db to choose (an "
+                     "authentication database goes in the URI's authSource= option)",
+                     uri.origin, printable(in_uri), db.origin, printable(db.value));
+}
+
 std::string lock_settings_problem(const Settings& settings) {
   const Setting& timeout = settings.get("lock_timeout");
   const Setting& lease = settings.get("lock_lease");
@@ -252,6 +270,7 @@ std::expected<Settings, std::string> resolve_settings(const SettingLayers& layer
     settings.items.push_back(std::move(s));
   }
   if (std::string problem = lock_settings_problem(settings); !problem.empty()) return std::unexpected(problem);
+  if (std::string problem = database_settings_problem(settings); !problem.empty()) return std::unexpected(problem);
   return settings;
 }
 

@@ -111,7 +111,9 @@ std::expected<std::string, std::string> expand_variables(std::string_view text, 
 // a duration or naming word; a lock setting, from wherever it came (flag,
 // environment or file), that is not a duration, is longer than its maximum
 // (core/duration.h), is 0 (the lease, the renewal), or a renewal interval
-// (given, or a third of the lease) not shorter than the lease. Other flag
+// (given, or a third of the lease) not shorter than the lease; a URI whose
+// path names a database, set above a `db` that names another (--uri or
+// MONGODB_URI over the file's db: which was meant is unknown). Other flag
 // values are checked by their commands.
 std::expected<Settings, std::string> resolve_settings(const SettingLayers& layers, const Getenv& getenv);
 

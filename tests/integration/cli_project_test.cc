@@ -336,6 +336,11 @@ TEST_F(CliProjectTest, ConfigErrorsNameTheFileLineAndKeyAndNothingIsWritten) {
   // Only a value that is used is expanded: --uri overrides this one (and the directory is missing).
   expect_usage_error(status, {"migration directory", "does not exist"});
 
+  // A deploy's --uri naming one database under a file's db naming another.
+  write_config("dir = \"migrations\"\ndb = \"staging\"\n");
+  expect_usage_error({"up", "--uri", "mongodb://127.0.0.1:1/prod"},
+                     {"the URI from --uri names database \"prod\" but db from mongo-migrate.toml:2 says \"staging\""});
+
   write_config("dir = \"migrations\"\n\n[env.prod]\ndb = \"p\"\n");
   expect_usage_error(with(status, "--env=staging"), {"mongo-migrate.toml", "[env.staging]", "it has prod"});
   ProcessOptions env;

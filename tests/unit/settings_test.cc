@@ -137,6 +137,38 @@ TEST(ResolveSettings, AChosenEnvTableAndAVariableThatDisagreeAreRefused) {
   EXPECT_EQ(top->get("uri").value, "mongodb://fromenv/x");
 }
 
+// The file says db = "staging" and the deploy passes a URI naming "prod":
+// the file's db would win unseen, so it is refused, naming both; at the
+// same layer db decides (the URI's path is where to authenticate).
+TEST(ResolveSettings, AUriNamingADatabaseOverADbThatNamesAnotherIsRefused) {
+  ConfigFile f{.path = "mongo-migrate.toml"};
+  f.top["db"] = str("staging", 4);
+  SettingLayers layers{.file = f};
+  layers.flags["uri"] = "mongodb://u:secret@h/prod";
+  auto clash = resolve_settings(layers, env_of({}));
+  ASSERT_FALSE(clash);
+  EXPECT_EQ(clash.error(),
+            "the URI from --uri names database \"prod\" but db from mongo-migrate.toml:4 says \"staging\": give --db "
+            "to choose (an authentication database goes in the URI's authSource= option)");
+
+  auto from_env = resolve_settings({.file = f}, env_of({{"MONGODB_URI", "mongodb://h/prod?tls=false"}}));
+  ASSERT_FALSE(from_env);
+  EXPECT_NE(from_env.error().find("the URI from MONGODB_URI names database \"prod\""), std::string::npos)
+      << from_env.error();
+
+  for (const char* agrees : {"mongodb://h/staging", "mongodb://h/", "mongodb://h", "mongodb://h/?x=1"}) {
+    layers.flags["uri"] = agrees;
+    auto ok = resolve_settings(layers, env_of({}));
+    ASSERT_TRUE(ok) << agrees << ": " << ok.error();
+    EXPECT_EQ(ok->get("db").value, "staging");
+  }
+  layers.flags["uri"] = "mongodb://h/prod";
+  layers.flags["db"] = "staging";  // both flags: db decides
+  EXPECT_TRUE(resolve_settings(layers, env_of({})));
+  f.top["uri"] = str("mongodb://h/admin", 1);  // both in the file: db decides
+  EXPECT_TRUE(resolve_settings({.file = f}, env_of({})));
+}
+
 TEST(ResolveSettings, AnUnsetVariableInAUsedValueNamesFileLineAndKey) {
   auto s = resolve_settings({.file = sample()}, env_of({}));
   ASSERT_FALSE(s);
