@@ -26,7 +26,7 @@ Json status_json(const StatusReport& r, bool ok) {
   const StatusSummary& s = r.summary;
   json["summary"] = {{"total", s.total},         {"applied", s.applied}, {"pending", s.pending},
                      {"failed", s.failed},       {"reverted", s.reverted}, {"running", s.running},
-                     {"interrupted", s.interrupted}, {"invalid", s.invalid}};
+                     {"interrupted", s.interrupted}, {"invalid", s.invalid}, {"unknown", s.unknown}};
   Json migrations = Json::array();
   for (const MigrationState& m : r.migrations) {
     migrations.push_back({{"name", json_name(m.name)},
@@ -43,6 +43,8 @@ Json status_json(const StatusReport& r, bool ok) {
                           {"appliedBy", json_text(m.applied_by)},
                           {"revertedBy", json_text(m.reverted_by)},
                           {"error", json_text(m.error)},
+                          {"recordedStatus", m.status == MigrationStatus::kUnknown ? Json(json_text(m.recorded_status))
+                                                                                   : Json(nullptr)},
                           {"reverting", m.reverting},
                           {"outOfOrder", m.out_of_order}});
   }
@@ -67,6 +69,7 @@ std::string status_totals(const StatusSummary& s) {
   if (s.running) totals += fmt::format(" · {} running", s.running);
   if (s.interrupted) totals += fmt::format(" · {} interrupted", s.interrupted);
   if (s.invalid) totals += fmt::format(" · {} invalid", s.invalid);
+  if (s.unknown) totals += fmt::format(" · {} unknown", s.unknown);
   return totals;
 }
 
@@ -115,10 +118,14 @@ std::vector<std::string> status_warnings(const StatusReport& r) {
   return warnings;
 }
 
-// The error lines (without "error: ") for an invalid migration file and for
-// a failed or interrupted migration whose record holds an error; none for the
-// others. `m`'s name and error are as they may be shown.
+// The error lines (without "error: ") for an invalid migration file, a
+// record whose status is unknown, and a failed or interrupted migration whose
+// record holds an error; none for the others. `m`'s name and error are as
+// they may be shown.
 std::optional<std::string> error_line(const MigrationState& m) {
+  if (m.status == MigrationStatus::kUnknown) {
+    return fmt::format("{}: {}", m.name, core::unknown_status_reason(m.name, m.recorded_status));
+  }
   if (m.status == MigrationStatus::kInvalid) {
     return fmt::format("{} is not a valid migration: {}; `up`, `run` and `down` refuse to run until it is fixed",
                        m.name, m.error);
@@ -201,7 +208,7 @@ CommandSpec add_status_command(CLI::App& app, GlobalOptions& global) {
                                             return DatabaseOutcome{
                                                 .exit_code = code,
                                                 .counts = {{"applied", s.applied}, {"pending", s.pending},
-                                                           {"failed", s.failed + s.interrupted}},
+                                                           {"failed", s.failed + s.interrupted + s.unknown}},
                                                 .line = status_totals(s),
                                                 .warnings = status_warnings(*report),
                                                 .errors = status_errors(*report),

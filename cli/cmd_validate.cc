@@ -24,15 +24,18 @@ Json validate_json(const ValidateReport& report) {
                     {"interrupted", json_names(issues.interrupted)},
                     {"duplicated", json_names(issues.duplicated)},
                     {"failed", json_names(issues.failed)},
+                    {"unknown", json_names(issues.unknown)},
                     {"invalid", std::move(invalid)}};
   return json;
 }
 
-// "1 modified, 0 missing, 0 interrupted, 0 failed, 0 invalid" (", N duplicated" when there are).
+// "1 modified, 0 missing, 0 interrupted, 0 failed, 0 invalid" (", N duplicated"
+// and ", N unknown" when there are).
 std::string problem_counts(const ValidationIssues& issues) {
-  return fmt::format("{} modified, {} missing, {} interrupted, {} failed, {} invalid{}", issues.modified.size(),
+  return fmt::format("{} modified, {} missing, {} interrupted, {} failed, {} invalid{}{}", issues.modified.size(),
                      issues.missing.size(), issues.interrupted.size(), issues.failed.size(), issues.invalid.size(),
-                     issues.duplicated.empty() ? "" : fmt::format(", {} duplicated", issues.duplicated.size()));
+                     issues.duplicated.empty() ? "" : fmt::format(", {} duplicated", issues.duplicated.size()),
+                     issues.unknown.empty() ? "" : fmt::format(", {} unknown", issues.unknown.size()));
 }
 
 // One line per problem: its kind ("modified") and what it is, names as they may be shown.
@@ -55,6 +58,10 @@ std::vector<Problem> problems(const ValidationIssues& issues) {
   }
   for (const std::string& n : issues.failed) {
     out.push_back({"failed", core::printable(n) + " (its last run failed; fix it, then `run` it)"});
+  }
+  for (const std::string& n : issues.unknown) {
+    out.push_back({"unknown", core::printable(n) + " (its record's status is none this tool knows: see `status`, "
+                                                   "then `mark` it)"});
   }
   for (const InvalidEntry& e : issues.invalid) {
     out.push_back({"invalid", fmt::format("{} ({})", core::printable(e.name), core::printable(e.error))});

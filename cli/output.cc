@@ -145,7 +145,8 @@ Color status_color(MigrationStatus status) {
     case MigrationStatus::kRunning: return Color::kCyan;
     case MigrationStatus::kReverted: return Color::kYellow;
     case MigrationStatus::kPending: return Color::kNone;
-    case MigrationStatus::kInvalid: return Color::kRed;
+    case MigrationStatus::kInvalid:
+    case MigrationStatus::kUnknown: return Color::kRed;
   }
   return Color::kNone;
 }

@@ -52,6 +52,7 @@ const char* to_string(MigrationStatus status) {
     case MigrationStatus::kRunning: return "running";
     case MigrationStatus::kInterrupted: return "interrupted";
     case MigrationStatus::kInvalid: return "invalid";
+    case MigrationStatus::kUnknown: return "unknown";
   }
   return "unknown";
 }

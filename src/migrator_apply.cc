@@ -197,7 +197,7 @@ Result<RunReport> Migrator::run(std::string_view name, const RunOptions& options
   if (!catalog) return std::unexpected(catalog.error());
   auto m = impl_->lookup(*catalog, name);
   if (!m) return std::unexpected(m.error());
-  // The record, unless it forbids a run (applied).
+  // The record, unless it forbids a run (applied, or a status nobody knows).
   auto read_record = [&]() -> Result<std::optional<core::LogRecord>> {
     if (auto server = impl_->check_server(); !server) return std::unexpected(server.error());
     auto record = impl_->log().find((*m)->name);
@@ -205,6 +205,10 @@ Result<RunReport> Migrator::run(std::string_view name, const RunOptions& options
     if (*record && (*record)->status == core::kStatusApplied) {
       return std::unexpected(refused(fmt::format("{} is already applied; revert it first with `down {}`",
                                                  (*m)->name, (*m)->name)));
+    }
+    if (*record && core::status_of(&**record, {}) == MigrationStatus::kUnknown) {
+      return std::unexpected(refused(fmt::format("cannot run {}: {}", (*m)->name,
+                                                 core::unknown_status_reason((*m)->name, (*record)->status))));
     }
     return record;
   };

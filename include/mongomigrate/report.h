@@ -16,8 +16,11 @@ using TimestampMs = std::int64_t;
 // left `running` by a runner that is gone (a crash); it blocks `up` like kFailed.
 // kInvalid is a directory entry that is not a valid migration (its file does
 // not parse, its name is not valid, or it is not a file): shown by the
-// reading operations, refused by the writing ones.
-enum class MigrationStatus { kPending, kApplied, kFailed, kReverted, kRunning, kInterrupted, kInvalid };
+// reading operations, refused by the writing ones. kUnknown is a record
+// whose status is none of the five words this tool and the seed write (a
+// hand edit: "Applied", "done", none at all): whether it ran is unknown, so
+// it blocks `up` and `run` like kFailed until `mark` sets a status.
+enum class MigrationStatus { kPending, kApplied, kFailed, kReverted, kRunning, kInterrupted, kInvalid, kUnknown };
 
 // The status word used in output and JSON ("pending", "applied", ...).
 const char* to_string(MigrationStatus status);
@@ -37,6 +40,7 @@ struct MigrationState {
   std::string applied_by;
   std::string reverted_by;
   std::string error;  // of the last failure; for kInvalid, why the entry is not a migration
+  std::string recorded_status;  // kUnknown: the status word in the log, as it is ("" for none)
   // Running or interrupted while its `down` ran (a revert), not its `up`.
   bool reverting = false;
   // Not applied (pending or reverted), with a file, and sorting before the
@@ -53,6 +57,7 @@ struct StatusSummary {
   int running = 0;
   int interrupted = 0;
   int invalid = 0;
+  int unknown = 0;
 };
 
 // The runner holding (or last holding) the migration lock, from
@@ -97,6 +102,7 @@ struct ValidationIssues {
   std::vector<std::string> interrupted;  // left running by a runner that is gone
   std::vector<std::string> duplicated;   // more than one record in the log
   std::vector<std::string> failed;       // their last run failed
+  std::vector<std::string> unknown;      // a record whose status word is unknown (MigrationStatus::kUnknown)
   std::vector<InvalidEntry> invalid;     // directory entries that are not valid migrations
 };
 

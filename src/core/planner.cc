@@ -36,7 +36,17 @@ void count_status(StatusSummary& s, MigrationStatus status) {
     case MigrationStatus::kRunning: ++s.running; break;
     case MigrationStatus::kInterrupted: ++s.interrupted; break;
     case MigrationStatus::kInvalid: ++s.invalid; break;
+    case MigrationStatus::kUnknown: ++s.unknown; break;
   }
+}
+
+std::string unknown_status_reason(std::string_view name, std::string_view word) {
+  std::string what = word.empty() ? std::string("its record has no status")
+                                  : fmt::format("its record's status is \"{}\"", printable(word));
+  return fmt::format("{}, none of applied, failed, reverted, pending and running, so whether it ran is unknown; check "
+                     "the database, then record what is true with `mark {} --as applied` (or `--as pending` to run "
+                     "it)",
+                     what, printable(name));
 }
 
 namespace {
@@ -53,6 +63,7 @@ MigrationState state_from_record(const LogRecord& r) {
   s.reverted_by = r.reverted_by;
   s.error = r.error;
   s.reverting = r.status == kStatusRunning && r.reverting;
+  if (status_of(&r, {}) == MigrationStatus::kUnknown) s.recorded_status = r.status;
   return s;
 }
 
@@ -84,10 +95,10 @@ MigrationStatus status_of(const LogRecord* record, const RunnerState& runners) {
                        record->lock_owner == runners.lease_owner;
     return owner_alive ? MigrationStatus::kRunning : MigrationStatus::kInterrupted;
   }
-  // 'pending' and any word we do not know: not applied, so runnable. An
-  // unknown word cannot mean "done", and treating it as pending is what lets
-  // a hand-edited record (the seed's recovery advice) be retried.
-  return MigrationStatus::kPending;
+  if (s == kStatusPending) return MigrationStatus::kPending;
+  // Any other word is a hand edit ("Applied", "done", none at all) that may
+  // well mean "ran": taken for pending, `up` would run it a second time.
+  return MigrationStatus::kUnknown;
 }
 
 bool is_runnable_by_up(MigrationStatus status) {
@@ -115,6 +126,9 @@ UpPlan plan_up(const Catalog& catalog, const std::vector<LogRecord>& records,
       case MigrationStatus::kFailed:
         plan.blocked_reason = "it failed" + (record->error.empty() ? "" : " (" + record->error + ")") +
                               "; fix it and re-run it with `run " + m.name + "`";
+        break;
+      case MigrationStatus::kUnknown:
+        plan.blocked_reason = unknown_status_reason(m.name, record->status);
         break;
       case MigrationStatus::kInterrupted:
         plan.blocked_reason = record->reverting
@@ -194,10 +208,11 @@ ValidateReport build_validation(const StatusReport& status) {
   for (const MigrationState& s : status.migrations) {
     if (s.status == MigrationStatus::kInterrupted) v.issues.interrupted.push_back(s.name);
     if (s.status == MigrationStatus::kFailed) v.issues.failed.push_back(s.name);
+    if (s.status == MigrationStatus::kUnknown) v.issues.unknown.push_back(s.name);
   }
   v.issues.duplicated = status.duplicated;
   v.valid = v.issues.modified.empty() && v.issues.missing.empty() && v.issues.interrupted.empty() &&
-            v.issues.duplicated.empty() && v.issues.failed.empty();
+            v.issues.duplicated.empty() && v.issues.failed.empty() && v.issues.unknown.empty();
   return v;
 }
 

@@ -30,6 +30,10 @@ struct RunnerState {
 // it is live; otherwise that runner is gone: kInterrupted.
 MigrationStatus status_of(const LogRecord* record, const RunnerState& runners);
 
+// Why a record whose status is `word`, none this tool knows
+// (MigrationStatus::kUnknown), blocks `up` and `run`, and how to settle it.
+std::string unknown_status_reason(std::string_view name, std::string_view word);
+
 // Whether `up` applies a migration in this status (pending, reverted).
 bool is_runnable_by_up(MigrationStatus status);
 

@@ -282,6 +282,42 @@ TEST_F(RecoveryTest, MarkInventsNoRunAndPendingClearsTheRun) {
   EXPECT_TRUE(contains(status.out, "001-one.json    pending  -                 -")) << describe(status);
 }
 
+// A record whose status word was edited by hand ("Applied") may mean the
+// migration ran: `up` and `run` refuse to run it again, `status` and
+// `validate` say so, and `mark` settles it.
+TEST_F(RecoveryTest, ARecordWithAStatusNobodyKnowsBlocksUntilMarked) {
+  write_four();
+  ASSERT_EQ(run({"up", "--to", kOne}).exit_code, 0);
+  probe().insert("migrationlogs", R"({"name": "002-two.json", "status": "Applied"})");
+  probe().insert("things", R"({"_id": "two"})");  // what its run did, by hand
+
+  ProcessResult up = run({"up"});
+  EXPECT_EQ(up.exit_code, 1) << describe(up);
+  EXPECT_TRUE(contains(up.err, "its record's status is \"Applied\", none of applied, failed, reverted, pending and "
+                               "running, so whether it ran is unknown"))
+      << describe(up);
+  EXPECT_EQ(things("three"), 0) << "nothing after it ran";
+  ProcessResult again = run({"run", kTwo});
+  EXPECT_EQ(again.exit_code, 1) << describe(again);
+  EXPECT_TRUE(contains(again.err, "cannot run 002-two.json: its record's status is \"Applied\"")) << describe(again);
+  EXPECT_EQ(log_status(kTwo), "Applied") << "nothing written";
+
+  ProcessResult status = run({"status", "--exit-code", "--json"});
+  EXPECT_EQ(status.exit_code, 1) << describe(status);
+  EXPECT_TRUE(contains(status.out, R"("status":"unknown")")) << status.out;
+  EXPECT_TRUE(contains(status.out, R"("recordedStatus":"Applied")")) << status.out;
+  EXPECT_TRUE(contains(status.out, R"("unknown":1})")) << status.out;
+  ProcessResult validate = run({"validate"});
+  EXPECT_EQ(validate.exit_code, 1) << describe(validate);
+  EXPECT_TRUE(contains(validate.out + validate.err, "1 unknown")) << describe(validate);
+
+  ASSERT_EQ(run({"mark", kTwo, "--as", "applied"}).exit_code, 0);
+  ProcessResult finished = run({"up"});
+  EXPECT_EQ(finished.exit_code, 0) << describe(finished);
+  EXPECT_EQ(things("two"), 1) << "002 never ran twice";
+  EXPECT_EQ(things("four"), 1);
+}
+
 TEST_F(RecoveryTest, MarkRejectsUnknownNamesBadStatusesAndMissingFiles) {
   write_four();
   ASSERT_EQ(run({"run", kOne}).exit_code, 0);

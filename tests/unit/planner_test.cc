@@ -87,11 +87,44 @@ TEST(StatusOf, RunningUnderSomeoneElsesLiveLeaseIsInterrupted) {
   EXPECT_EQ(status_of(&r, kLiveLease), MigrationStatus::kInterrupted);
 }
 
-TEST(StatusOf, UnknownWordsArePending) {
+// A hand edit may well mean "ran": taken for pending, `up` would run it a
+// second time. Unknown, it blocks until `mark` says what is true.
+TEST(StatusOf, UnknownWordsAreUnknownNotPending) {
   for (const char* word : {"", "APPLIED", "Applied", "done", "interrupted", "applied "}) {
     LogRecord r = record("a", word);
-    EXPECT_EQ(status_of(&r, kNoLease), MigrationStatus::kPending) << "status word: '" << word << "'";
+    EXPECT_EQ(status_of(&r, kNoLease), MigrationStatus::kUnknown) << "status word: '" << word << "'";
+    EXPECT_EQ(status_of(&r, kLiveLease), MigrationStatus::kUnknown) << "status word: '" << word << "'";
   }
+  EXPECT_FALSE(is_runnable_by_up(MigrationStatus::kUnknown));
+}
+
+TEST(PlanUp, ARecordWithAnUnknownStatusBlocksAndSaysHowToSettleIt) {
+  Catalog catalog = {file("001-a.json"), file("002-b.json"), file("003-c.json")};
+  std::vector<LogRecord> records = {record("001-a.json", "applied"), record("002-b.json", "done")};
+  UpPlan plan = plan_up(catalog, records, kNoLease);
+  EXPECT_TRUE(plan.to_apply.empty()) << "002 may have run: neither it nor what follows is applied";
+  EXPECT_EQ(plan.blocked_by, "002-b.json");
+  EXPECT_EQ(plan.blocked_status, MigrationStatus::kUnknown);
+  EXPECT_EQ(plan.blocked_reason,
+            "its record's status is \"done\", none of applied, failed, reverted, pending and running, so whether it "
+            "ran is unknown; check the database, then record what is true with `mark 002-b.json --as applied` (or "
+            "`--as pending` to run it)");
+  EXPECT_EQ(unknown_status_reason("x.json", "").substr(0, 26), "its record has no status, ");
+}
+
+TEST(BuildStatus, AnUnknownStatusIsShownWithItsWordAndIsNotValid) {
+  Catalog catalog = {file("001-a.json")};
+  std::vector<LogRecord> records = {record("001-a.json", "Applied")};
+  StatusReport report = build_status(catalog, records, kNoLease);
+  const MigrationState& s = state(report, "001-a.json");
+  EXPECT_EQ(s.status, MigrationStatus::kUnknown);
+  EXPECT_EQ(s.recorded_status, "Applied");
+  EXPECT_EQ(report.summary.unknown, 1);
+  EXPECT_EQ(report.summary.pending, 0);
+  ValidateReport v = build_validation(report);
+  EXPECT_FALSE(v.valid);
+  EXPECT_EQ(v.issues.unknown, (std::vector<std::string>{"001-a.json"}));
+  EXPECT_EQ(status_exit_code(report), 1);
 }
 
 TEST(IsRunnableByUp, OnlyPendingAndReverted) {
@@ -142,7 +175,7 @@ TEST(PlanUp, EverythingAppliedPlansNothing) {
 TEST(PlanUp, RevertedAndPendingAreReapplied) {
   Catalog catalog = {file("001-a.json"), file("002-b.json"), file("003-c.json"), file("004-d.json")};
   std::vector<LogRecord> records = {record("001-a.json", "reverted"), record("002-b.json", "pending"),
-                                    record("003-c.json", "bogus-word"), record("004-d.json", "applied")};
+                                    record("004-d.json", "applied")};
   UpPlan plan = plan_up(catalog, records, kNoLease);
   EXPECT_EQ(names(plan.to_apply), (std::vector<std::string>{"001-a.json", "002-b.json", "003-c.json"}));
   EXPECT_FALSE(plan.blocked_by.has_value());
@@ -275,7 +308,8 @@ TEST(BuildStatus, CountsEveryStatus) {
   StatusReport report = build_status(catalog, records, kNoLease);
   EXPECT_EQ(report.summary.total, 8);
   EXPECT_EQ(report.summary.applied, 2);
-  EXPECT_EQ(report.summary.pending, 3);
+  EXPECT_EQ(report.summary.pending, 2);
+  EXPECT_EQ(report.summary.unknown, 1);
   EXPECT_EQ(report.summary.failed, 1);
   EXPECT_EQ(report.summary.reverted, 1);
   EXPECT_EQ(report.summary.running, 0);
