@@ -102,6 +102,8 @@ CommandSpec add_validate_command(CLI::App& app, GlobalOptions& global) {
             const ValidationIssues& issues = report->issues;
             if (global.json) {
               fmt::print("{}", json_line(validate_json(*report)));
+              // The failure is said on stderr too, as every error is.
+              if (!report->valid) fmt::print(stderr, "mongo-migrate: validation failed: {}\n", problem_counts(issues));
               return report->valid ? 0 : 1;
             }
             bool color = use_color(1);

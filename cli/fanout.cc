@@ -251,19 +251,23 @@ int run_fan_out(const GlobalOptions& o, const FanOutCommand& command) {
     DatabaseOutcome outcome = outcome_of(r);
     int code = outcome.exit_code;
     if (code != 0 && code != 5) ++failures;
-    if (o.json) return;
     std::string name = core::printable(r.database);
-    std::string pad(width - std::min(width, display_width(name)), ' ');
-    std::string line = outcome.line.empty() ? counts_line(outcome) : outcome.line;
-    Color c = r.skipped() ? Color::kDim : code == 0 ? Color::kNone : code == 5 ? Color::kYellow : Color::kRed;
-    if (progress) write_stderr("\033[2K");  // the progress line goes; stdout may be a file
-    write_stdout(fmt::format("{}{}  {}\n", name, pad, paint(line, c, color)));
-    // Its reader gone (`| head -1`): no other database starts, and those in
-    // flight stop as a one-database run does (signals.h).
-    if (stdout_failed()) request_stop_for_closed_stdout();
+    if (!o.json) {
+      std::string pad(width - std::min(width, display_width(name)), ' ');
+      std::string line = outcome.line.empty() ? counts_line(outcome) : outcome.line;
+      Color c = r.skipped() ? Color::kDim : code == 0 ? Color::kNone : code == 5 ? Color::kYellow : Color::kRed;
+      if (progress) write_stderr("\033[2K");  // the progress line goes; stdout may be a file
+      write_stdout(fmt::format("{}{}  {}\n", name, pad, paint(line, c, color)));
+      // Its reader gone (`| head -1`): no other database starts, and those in
+      // flight stop as a one-database run does (signals.h).
+      if (stdout_failed()) request_stop_for_closed_stdout();
+    }
+    // Errors go to stderr in both modes (the JSON holds them too); warnings
+    // only beside the text.
     for (const std::string& e : outcome.errors) {
       write_stderr(fmt::format("{} {}: {}\n", paint("error:", Color::kRed, use_color(2)), name, core::printable(e)));
     }
+    if (o.json) return;
     for (const std::string& w : outcome.warnings) {
       write_stderr(fmt::format("{} {}: {}\n", paint("warning:", Color::kYellow, use_color(2)), name,
                                core::printable(w)));
@@ -334,12 +338,12 @@ int run_fan_out(const GlobalOptions& o, const FanOutCommand& command) {
     json["totals"] = std::move(totals);
     json["exitCode"] = code;
     write_stdout(json_line(std::move(json)));
-    return code;
+  } else {
+    std::string totals = fmt::format("{} database{}: {} ok, {} failed, {} skipped", results->size(),
+                                     results->size() == 1 ? "" : "s", ok, failed, skipped);
+    for (const std::string& name : order) totals += fmt::format(" · {} {}", name, sums[name]);
+    write_stdout(fmt::format("{}\n", paint(totals, Color::kBold, color)));
   }
-  std::string totals = fmt::format("{} database{}: {} ok, {} failed, {} skipped", results->size(),
-                                   results->size() == 1 ? "" : "s", ok, failed, skipped);
-  for (const std::string& name : order) totals += fmt::format(" · {} {}", name, sums[name]);
-  write_stdout(fmt::format("{}\n", paint(totals, Color::kBold, color)));
   if (!stopped_by.empty()) {
     write_stderr(fmt::format("{} no database was started after {}\n",
                              paint("mongo-migrate:", Color::kRed, use_color(2)), stopped_by));

@@ -311,13 +311,10 @@ int format_run_report(const RunReport& report, const GlobalOptions& options, con
   int code = report.ok() ? 0 : 1;
   auto out = std::back_inserter(out_text);
   auto err = std::back_inserter(err_text);
+  bool color = use_color(1);
   if (options.json) {
     fmt::format_to(out, "{}", json_line(run_report_json(report)));
-    return code;
-  }
-
-  bool color = use_color(1);
-  if (report.dry_run) {
+  } else if (report.dry_run) {
     if (report.steps.empty() && !report.blocked_by && !report.running_elsewhere) {
       fmt::format_to(out, "Dry run: {}\n", nothing_to_do);
     }
@@ -348,7 +345,9 @@ int format_run_report(const RunReport& report, const GlobalOptions& options, con
     if (counts.failed) parts.push_back(fmt::format("{} failed", counts.failed));
     fmt::format_to(out, "{}.\n", fmt::join(parts, ", "));
   }
+  // The JSON holds the warnings; the errors go to stderr in both modes.
   for (const std::string& name : report.out_of_order) {
+    if (options.json) break;
     fmt::format_to(err, "{} {}\n", paint("warning:", Color::kYellow, use_color(2)),
                    out_of_order_warning(name, report.dry_run));
   }

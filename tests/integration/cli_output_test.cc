@@ -172,16 +172,20 @@ TEST_F(CliOutputTest, TheJsonOutputOfEveryCommandMatchesItsSchema) {
   EXPECT_EQ(failed.exit_code, 1) << describe(failed);
   expect_schema(failed, "up");
   EXPECT_TRUE(failed.out.starts_with(R"({"schema":1,"ok":false,)")) << describe(failed);
+  // Errors go to stderr with --json too (docs/json-output.md).
+  EXPECT_TRUE(contains(failed.err, "mongo-migrate: 005-fails.json failed: ")) << describe(failed);
   // Blocked by it: blockedBy names it.
   ProcessResult blocked = cli({"up", "--json"});
   EXPECT_EQ(blocked.exit_code, 1) << describe(blocked);
   expect_schema(blocked, "up");
   EXPECT_TRUE(contains(blocked.out, R"("blockedBy":"005-fails.json")")) << describe(blocked);
+  EXPECT_TRUE(contains(blocked.err, "mongo-migrate: blocked by 005-fails.json: it failed")) << describe(blocked);
   // A changed file: validate's ok is false.
   write_migration("001-a.json", migration("changed"));
   ProcessResult invalid = cli({"validate", "--json"});
   EXPECT_EQ(invalid.exit_code, 1) << describe(invalid);
   expect_schema(invalid, "validate");
+  EXPECT_TRUE(contains(invalid.err, "mongo-migrate: validation failed: 1 modified")) << describe(invalid);
 }
 
 TEST_F(CliOutputTest, ANameWithABackslashIsEscapedSoThatItReadsBack) {

@@ -35,6 +35,19 @@ std::string uppercase(std::string text) {
 // Inserts {_id: "x"} into "things": fails on a database that already has it.
 const char* kInsertX = R"({"up": [{"insert": "things", "documents": [{"_id": "x"}]}]})";
 
+// With --json the errors still go to stderr, after each database's name,
+// and stdout holds the one document.
+TEST_F(FanOutTest, WithJsonTheErrorsStillGoToStderr) {
+  write_migration("001-x.json", kInsertX);
+  on(2).insert("things", R"({"_id": "x"})");  // fails on the second database only
+  ProcessResult up = cli({"up", "--dbs", names(2), "--json"});
+  EXPECT_EQ(up.exit_code, 1) << describe(up);
+  EXPECT_EQ(json_schema_problems(up.out, "fanout"), "") << up.out;
+  EXPECT_TRUE(contains(up.err, "error: " + name(2) + ": 001-x.json failed: ")) << describe(up);
+  EXPECT_FALSE(contains(up.err, "error: " + name(1))) << describe(up);
+  EXPECT_TRUE(contains(up.err, "1 of 2 databases did not finish (exit 1)")) << describe(up);
+}
+
 TEST_F(FanOutTest, UpAppliesEveryDatabaseAndASecondRunContinuesWhereTheFirstStopped) {
   write_migration("001-step.json", counter_migration(1));
   write_migration("002-x.json", kInsertX);
