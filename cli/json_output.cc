@@ -66,7 +66,13 @@ Json json_names(const std::vector<std::string>& names) {
 
 std::string json_text(std::string_view text) { return escape_bytes(text, /*backslash=*/false); }
 
-Json json_time(const std::optional<TimestampMs>& ms) { return ms ? Json(core::iso8601(*ms)) : Json(nullptr); }
+Json json_time(const std::optional<TimestampMs>& ms) {
+  // Years 0000 to 9999 only, as the schemas' pattern says: a date past them
+  // (a hand edit) has no four-digit form, and is none.
+  constexpr TimestampMs kFirst = -62167219200000;  // 0000-01-01T00:00:00Z
+  constexpr TimestampMs kLast = 253402300799999;   // 9999-12-31T23:59:59.999Z
+  return ms && *ms >= kFirst && *ms <= kLast ? Json(core::iso8601(*ms)) : Json(nullptr);
+}
 
 Json json_optional(const std::optional<std::int64_t>& n) { return n ? Json(*n) : Json(nullptr); }
 

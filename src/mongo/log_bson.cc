@@ -1,6 +1,7 @@
 #include "mongo/log_bson.h"
 
 #include <algorithm>
+#include <cmath>
 #include <iterator>
 #include <optional>
 
@@ -14,8 +15,17 @@ std::string utf8(const bson_iter_t& it) {
   return std::string(s, len);
 }
 
+// A whole number of an int32, an int64 or a double (truncated). A double
+// with no such number (NaN, an infinity, past the int64 range: a hand edit)
+// is none, not the undefined result of casting it.
 std::optional<std::int64_t> number(const bson_iter_t& it) {
-  if (BSON_ITER_HOLDS_NUMBER(&it)) return bson_iter_as_int64(&it);
+  if (BSON_ITER_HOLDS_DOUBLE(&it)) {
+    double d = bson_iter_double(&it);
+    constexpr double kLimit = 9.2e18;  // inside int64's ±9.22e18
+    if (!std::isfinite(d) || d < -kLimit || d > kLimit) return std::nullopt;
+    return static_cast<std::int64_t>(d);
+  }
+  if (BSON_ITER_HOLDS_INT32(&it) || BSON_ITER_HOLDS_INT64(&it)) return bson_iter_as_int64(&it);
   return std::nullopt;
 }
 

@@ -75,6 +75,11 @@ TEST(JsonLine, ControlCharactersAreJsonEscapes) {
 TEST(JsonTime, IsoOrNull) {
   EXPECT_EQ(json_time(std::nullopt).dump(), "null");
   EXPECT_EQ(json_time(0).dump(), R"("1970-01-01T00:00:00.000Z")");
+  // Four-digit years only (the schemas' pattern): a date past them is none.
+  EXPECT_EQ(json_time(253402300799999).dump(), R"("9999-12-31T23:59:59.999Z")");
+  EXPECT_EQ(json_time(253402300800000).dump(), "null");
+  EXPECT_EQ(json_time(-62167219200000).dump(), R"("0000-01-01T00:00:00.000Z")");
+  EXPECT_EQ(json_time(-62167219200001).dump(), "null");
   EXPECT_EQ(json_optional(std::nullopt).dump(), "null");
   EXPECT_EQ(json_optional(12).dump(), "12");
 }
