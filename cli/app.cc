@@ -49,8 +49,14 @@ bool json_requested(const std::vector<std::string>& arguments) {
     if (a == "--") return false;
     if (a == "--json") return true;
     if (a.starts_with("--json=")) {
-      std::string value = a.substr(7);
-      return value == "true" || value == "1" || value == "yes" || value == "on";
+      // As CLI11 reads a flag's value ("TRUE", "y", "enable", "2": true), or
+      // the same --json=TRUE prints JSON when the line parses and not when it
+      // does not.
+      try {
+        return CLI::detail::to_flag_value(a.substr(7)) > 0;
+      } catch (const std::exception&) {
+        return false;  // no value CLI11 takes: the parse error says so
+      }
     }
   }
   return false;

@@ -353,6 +353,8 @@ TEST_F(CliOutputTest, ACommandLineThatDoesNotParseGivesTheErrorDocumentWithJson)
            {"status", "--json", "--bogus"},
            {"--json", "status", "mongodb://admin:S3cretPassw0rd@127.0.0.1:27217/x"},
            {"history", "--limit", "many", "--json"},
+           {"status", "--json=TRUE", "--bogus"},  // every spelling CLI11 takes for true
+           {"status", "--json=y", "--bogus"},
            {"--json"}}) {
     ProcessResult r = cli(args, {}, false);
     SCOPED_TRACE(args[0] + " " + args.back());
@@ -361,7 +363,12 @@ TEST_F(CliOutputTest, ACommandLineThatDoesNotParseGivesTheErrorDocumentWithJson)
     EXPECT_TRUE(contains(r.out, R"("exitCode":2)")) << describe(r);
     EXPECT_FALSE(contains(r.out + r.err, "S3cret")) << describe(r);
   }
-  // Without --json, stdout stays empty.
+  // Without --json (or with it false), stdout stays empty.
+  for (const char* off : {"--json=false", "--json=OFF"}) {
+    ProcessResult plain = cli({"status", off, "--bogus"}, {}, false);
+    EXPECT_EQ(plain.exit_code, 2) << describe(plain);
+    EXPECT_EQ(plain.out, "") << off;
+  }
   ProcessResult plain = cli({"status", "--bogus"}, {}, false);
   EXPECT_EQ(plain.exit_code, 2) << describe(plain);
   EXPECT_EQ(plain.out, "");

@@ -120,6 +120,13 @@ TEST_F(CliProjectTest, InitTakesTheDirectoryAndConfigPathFromTheSettings) {
     ASSERT_EQ(config.exit_code, 0) << describe(config);
     EXPECT_TRUE(contains(config.out, std::string(R"("value":")") + dir + '"')) << config.out;
   }
+
+  // A directory name that is not UTF-8: a TOML file cannot hold it, so
+  // nothing is written (no config every later command refuses to read).
+  expect_usage_error({"init", "--dir", "d\xff", "--config", "conf/bytes.toml"},
+                     {"--dir d\\xff: not valid UTF-8", "nothing was written"});
+  EXPECT_FALSE(fs::exists(project() + "/conf/bytes.toml"));
+  EXPECT_FALSE(fs::exists(project() + "/d\xff"));
 }
 
 // ---- create ----------------------------------------------------------------
