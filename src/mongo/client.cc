@@ -8,7 +8,10 @@
 #include <atomic>
 #include <cctype>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string_view>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -77,6 +80,25 @@ bool is_command_not_found(const bson_error_t& error) {
   std::string message = error.message;
   std::ranges::transform(message, message.begin(), [](unsigned char c) { return std::tolower(c); });
   return message.find("no such command") != std::string::npos || message.find("no such cmd") != std::string::npos;
+}
+
+
+// Why libmongoc (OpenSSL) could not use `path` as a PEM file of
+// certificates or a key, "" when it may: it must be a regular file that
+// can be read and holds a PEM block. Not read whole: a PEM file is small,
+// and the marker is near its start in any case, so 64 KiB decide.
+std::string pem_file_problem(const char* path) {
+  std::error_code ec;
+  std::filesystem::file_status st = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(st)) return "does not exist";
+  if (!std::filesystem::is_regular_file(st)) return "is not a file";
+  std::ifstream in(path, std::ios::binary);
+  if (!in || access(path, R_OK) != 0) return "cannot be read";
+  std::string head(64 * 1024, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<std::size_t>(in.gcount()));
+  if (head.find("-----BEGIN ") == std::string::npos) return "holds no PEM certificate or key (-----BEGIN ...)";
+  return "";
 }
 
 }  // namespace
@@ -160,13 +182,14 @@ Result<PreparedUri> prepare_uri(const std::string& uri_text) {
                                    "'@' in the user name or password as %40"});
     }
   }
-  // libmongoc reports an unreadable CA or key file only as "connection
+  // libmongoc reports a CA or key file it cannot use only as "connection
   // error" at the first command; name the file instead.
   for (const char* option : {"tlsCAFile", "tlsCertificateKeyFile"}) {
     const char* file = mongoc_uri_get_option_as_utf8(uri.get(), option, nullptr);
-    if (file && access(file, R_OK) != 0) {
-      return std::unexpected(Error{ErrorKind::kUsage,
-                                   fmt::format("the URI's {} \"{}\" cannot be read", option, file)});
+    if (!file) continue;
+    if (std::string problem = pem_file_problem(file); !problem.empty()) {
+      return std::unexpected(Error{ErrorKind::kUsage, fmt::format("the URI's {} \"{}\" {}", option,
+                                                                  core::printable(file), problem)});
     }
   }
   // The secrets as the driver decoded them too: its messages quote those.
@@ -228,21 +251,26 @@ Result<void> check_database_name(const std::string& database) {
   return {};
 }
 
+Error client_creation_error(const bson_error_t& error, const PreparedUri& prepared) {
+  std::string why = core::scrub(error.message, prepared.secrets);
+  if (error.domain == MONGOC_ERROR_STREAM) {
+    return Error{ErrorKind::kDatabase,
+                 core::one_line(fmt::format("cannot reach the database at {}: {}", prepared.redacted, why))};
+  }
+  return Error{ErrorKind::kUsage, core::one_line(fmt::format("cannot use MongoDB URI \"{}\": {}", prepared.redacted, why))};
+}
+
 Result<Client> Client::open(const std::string& uri_text, const std::string& database) {
   auto prepared = prepare_uri(uri_text);
   if (!prepared) return std::unexpected(prepared.error());
   Client client;
-  client.secrets_ = std::move(prepared->secrets);
-  client.redacted_uri_ = std::move(prepared->redacted);
+  client.secrets_ = prepared->secrets;
+  client.redacted_uri_ = prepared->redacted;
   client.database_ = database.empty() ? prepared->database : database;
   if (auto named = check_database_name(client.database_); !named) return std::unexpected(named.error());
   bson_error_t error;
   client.client_.reset(mongoc_client_new_from_uri_with_error(prepared->uri.get(), &error));
-  if (!client.client_) {
-    return std::unexpected(Error{ErrorKind::kUsage,
-                                 core::one_line(fmt::format("cannot use MongoDB URI \"{}\": {}",
-                                                            client.redacted_uri_, client.scrub(error.message)))});
-  }
+  if (!client.client_) return std::unexpected(client_creation_error(error, *prepared));
   mongoc_client_set_error_api(client.client_.get(), MONGOC_ERROR_API_VERSION_2);
   return client;
 }
@@ -266,6 +294,14 @@ std::string Client::scrub(std::string text) const { return core::one_line(core::
 // them would spell the password out.
 
 Error Client::error_from(const bson_error_t& error, ErrorKind kind, std::string_view context) const {
+  // The server answered, and refused the credentials: not a reachability
+  // problem, and said so (exit 3 all the same: the database cannot be used).
+  if (error.domain == MONGOC_ERROR_CLIENT && error.code == MONGOC_ERROR_CLIENT_AUTHENTICATE) {
+    return Error{ErrorKind::kDatabase,
+                 core::one_line(fmt::format("{}: the server at {} refused the credentials (check the user, the "
+                                            "password and authSource): {}",
+                                            context, redacted_uri_, scrub(error.message)))};
+  }
   if (is_transport_error(error)) {
     return Error{ErrorKind::kDatabase,
                  core::one_line(fmt::format("{}: cannot reach the database at {}: {}", context, redacted_uri_,

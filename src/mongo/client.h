@@ -147,6 +147,12 @@ struct PreparedUri {
 };
 Result<PreparedUri> prepare_uri(const std::string& uri);
 
+// Why libmongoc would not make a client or pool of a prepared URI: a
+// `mongodb+srv` name whose DNS lookup failed is a server that cannot be
+// reached (kDatabase, exit 3, as an unreachable host is); anything else is a
+// URI that cannot be used (kUsage). Scrubbed of `prepared`'s secrets.
+Error client_creation_error(const bson_error_t& error, const PreparedUri& prepared);
+
 // How long a command may go without a reply when the URI does not say
 // (socketTimeoutMS): a day. libmongoc's own default, 5 minutes, would end an
 // index build on a large collection with a false "cannot reach the database"

@@ -25,19 +25,15 @@ Result<std::shared_ptr<ClientPool>> ClientPool::open(const std::string& uri_text
   auto prepared = prepare_uri(uri_text);
   if (!prepared) return std::unexpected(prepared.error());
   auto pool = std::make_shared<ClientPool>(Key{});
-  pool->redacted_uri_ = std::move(prepared->redacted);
-  pool->secrets_ = std::move(prepared->secrets);
+  pool->redacted_uri_ = prepared->redacted;
+  pool->secrets_ = prepared->secrets;
   // Server selection waits up to serverSelectionTimeoutMS (30 s unless the
   // URI says otherwise), as a single client's does (prepare_uri): long
   // enough for an election. A server that is gone costs that wait once per
   // database in flight, not per database: the fan-out then starts no other.
   bson_error_t error;
   pool->pool_.reset(mongoc_client_pool_new_with_error(prepared->uri.get(), &error));
-  if (!pool->pool_) {
-    return std::unexpected(Error{ErrorKind::kUsage,
-                                 core::one_line(fmt::format("cannot use MongoDB URI \"{}\": {}", pool->redacted_uri_,
-                                                            core::scrub(error.message, pool->secrets_)))});
-  }
+  if (!pool->pool_) return std::unexpected(client_creation_error(error, *prepared));
   mongoc_client_pool_set_error_api(pool->pool_.get(), MONGOC_ERROR_API_VERSION_2);
   // The URI's maxPoolSize may only raise the size the owner counted.
   auto uri_max = static_cast<std::size_t>(std::max(0, mongoc_uri_get_option_as_int32(

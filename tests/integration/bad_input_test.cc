@@ -1,12 +1,14 @@
 // Bad input never costs data (DESIGN.md §2.1, §4, §5): every bad file, name,
 // option or URI gives one clear line on stderr, the documented exit code, and
 // writes nothing to the database.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <signal.h>
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -321,6 +323,37 @@ TEST_F(BadInputTest, APasswordThatIsAlsoAWordOfTheMessageLeavesTheMessageWhole) 
     EXPECT_TRUE(contains(r.err, "cannot reach the database at mongodb://user:*****@127.0.0.1:")) << describe(r);
     EXPECT_FALSE(contains(r.err, "*****db://")) << describe(r);
   }
+}
+
+// Credentials the server refuses: exit 3 (the database cannot be used),
+// said as a refusal, not as a server that cannot be reached.
+TEST_F(BadInputTest, CredentialsTheServerRefusesAreSaidToBeRefused) {
+  std::string why;
+  std::optional<ServerAddress> address = server().proxiable_address(&why);
+  if (!address) GTEST_SKIP() << "needs a plain single-host server to point wrong credentials at: " << why;
+  write_migration("001-good.json", kGood);
+  std::string u = fmt::format("mongodb://nobody:Wr0ngPass@{}:{}/{}?serverSelectionTimeoutMS=5000", address->host,
+                              address->port, db());
+  ProcessResult r = cli({"status", "--uri", u, "--dir", dir()}, bounded(), false);
+  EXPECT_EQ(r.exit_code, 3) << describe(r);
+  EXPECT_TRUE(contains(r.err, "refused the credentials (check the user, the password and authSource)"))
+      << describe(r);
+  EXPECT_FALSE(contains(r.err, "cannot reach")) << describe(r);
+  EXPECT_FALSE(contains(r.out + r.err, "Wr0ngPass")) << describe(r);
+}
+
+// A mongodb+srv name that does not resolve is a server that cannot be
+// reached (exit 3, as an unknown host is), not a bad URI (exit 2); the
+// password stays masked. (The .invalid top-level domain never resolves.)
+TEST_F(BadInputTest, AnSrvNameThatDoesNotResolveIsAServerThatCannotBeReached) {
+  write_migration("001-good.json", kGood);
+  ProcessResult r = cli({"status", "--uri", "mongodb+srv://user:Srv5ecret@cluster0.nonexistent.invalid/app", "--dir",
+                         dir()},
+                        bounded(), false);
+  EXPECT_EQ(r.exit_code, 3) << describe(r);
+  EXPECT_TRUE(contains(r.err, "cannot reach the database at mongodb+srv://user:*****@cluster0.nonexistent.invalid/app: "))
+      << describe(r);
+  EXPECT_FALSE(contains(r.out + r.err, "Srv5ecret")) << describe(r);
 }
 
 TEST_F(BadInputTest, APasswordWithASlashOrAQuestionMarkIsRedactedByConfig) {

@@ -135,6 +135,19 @@ TEST_F(TlsTest, UnreadableCaFileIsNamedBeforeConnecting) {
   EXPECT_NE(up.err.find(ca_file() + ".missing"), std::string::npos) << up.err;
 }
 
+// A CA file that exists but is no PEM file (a directory, a text file) was
+// reported as a connection error at the first command; it is named first.
+TEST_F(TlsTest, ACaFileThatIsNoPemFileIsNamedBeforeConnecting) {
+  write_migration("001-a.json", kInsertA);
+  std::string text = write_migration("notes.txt", "not a certificate\n");
+  for (const auto& [file, problem] : std::vector<std::pair<std::string, std::string>>{
+           {dir(), "is not a file"}, {text, "holds no PEM certificate or key"}}) {
+    ProcessResult up = run("up", tls_uri("tls=true&tlsCAFile=" + file));
+    EXPECT_EQ(up.exit_code, 2) << describe(up);
+    EXPECT_NE(up.err.find("the URI's tlsCAFile \"" + file + "\" " + problem), std::string::npos) << up.err;
+  }
+}
+
 TEST_F(TlsTest, PlainConnectionToTlsPortIsRefused) {
   expect_refused(tls_uri(""));
 }
