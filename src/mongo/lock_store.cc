@@ -204,11 +204,19 @@ Result<void> MongoLockStore::clear_unknown() {
   bson_error_t error;
   while (mongoc_cursor_next(cursor.get(), &doc)) {
     if (lease_from(doc)) continue;
-    // By its `_id`, whatever its type; a document without one cannot be
-    // named, and MongoDB gives every document one.
+    // By its `_id`, whatever its type (a document without one cannot be
+    // named, and MongoDB gives every document one), and every other field
+    // as read: if another `unlock --force` deleted it meanwhile and a
+    // runner took the lease under the same `_id`, that lease is not this
+    // document, and stays.
     bson_iter_t id;
     if (!bson_iter_init_find(&id, doc, "_id")) continue;
-    OwnedBson filter = to_bson(Doc{{"_id", value_at(id)}});
+    Doc filter_fields;
+    bson_iter_t field;
+    for (bson_iter_init(&field, doc); bson_iter_next(&field);) {
+      filter_fields.emplace_back(bson_iter_key(&field), Doc{{"$eq", value_at(field)}});
+    }
+    OwnedBson filter = to_bson(filter_fields);
     ScopedBson opts;
     mongoc_write_concern_append(write_concern_.get(), opts.get());
     if (!mongoc_collection_delete_one(coll.get(), filter.get(), opts.get(), nullptr, &error)) {

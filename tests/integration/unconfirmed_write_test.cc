@@ -540,5 +540,28 @@ TEST_F(UnconfirmedLockTest, EveryTrackingWriteAsksForAMajorityWithATimeout) {
   }
 }
 
+// `unlock --force` deletes a lock document of an unknown shape as it read
+// it: if, between its read and its delete, the document went (another
+// `unlock --force`) and a runner took the lease under the same `_id`, that
+// live lease stays. The proxy makes that happen as the delete goes by.
+TEST_F(UnconfirmedLockTest, UnlockForceDeletesAnUnknownDocumentOnlyAsItReadIt) {
+  SKIP_UNLESS_PROXIABLE();
+  probe().insert(kLockCollection, R"({"_id": "lease", "note": "written by hand"})");
+  std::atomic<int> swapped = 0;
+  proxy_ = std::make_unique<WireProxy>(
+      server().proxiable_address(nullptr).value(), [](WireProxy::Exchange&) { return WireProxy::Verdict::kPass; },
+      [&](WireProxy::Exchange& e) {
+        if (e.name != "delete" || e.collection != kLockCollection || swapped.exchange(1) != 0) return false;
+        DbProbe meanwhile(uri(), db());  // the other unlock, then a runner taking the lease
+        meanwhile.command(R"({"delete": "migrationlogs_lock", "deletes": [{"q": {}, "limit": 0}]})");
+        write_lease(meanwhile, {});
+        return false;  // the delete goes on to the server
+      });
+  ProcessResult unlock = via_proxy({"unlock", "--force"});
+  EXPECT_EQ(swapped.load(), 1) << describe(unlock);
+  EXPECT_EQ(unlock.exit_code, 0) << describe(unlock);
+  EXPECT_EQ(lease_field(probe(), "owner"), "elsewhere:4242:0badc0de") << "the live lease is not the document read";
+}
+
 }  // namespace
 }  // namespace mongomigrate::testing
