@@ -207,7 +207,9 @@ Result<PreparedUri> prepare_uri(const std::string& uri_text) {
   prepared.secrets = std::move(secrets);
   prepared.redacted = core::redact_uri(uri_text);
   if (const char* db = mongoc_uri_get_database(uri.get())) prepared.database = db;
-  if (!mongoc_uri_set_appname(uri.get(), "mongo-migrate")) {
+  // The URI's appName is kept (a team may tell its deploys apart by it in
+  // the server's logs); without one, the server sees "mongo-migrate".
+  if (!mongoc_uri_get_appname(uri.get()) && !mongoc_uri_set_appname(uri.get(), "mongo-migrate")) {
     // Only fails for an over-long appname; not ours.
   }
   // Every read goes to the primary: the lease, the claims and the log decide

@@ -69,12 +69,17 @@ Result<std::unique_ptr<LeaseKeeper>> LeaseKeeper::acquire(store::LockStore& stor
     if (std::chrono::steady_clock::now() >= deadline) {
       return std::unexpected(Error{
           ErrorKind::kLockTimeout,
-          fmt::format("the migration lock is held by {}; gave up after {} s (--lock-timeout); if that runner is "
-                      "gone, wait for the lease to expire or run `unlock`",
-                      unknown_shape ? std::string("a lock document of an unknown shape (see `unlock`)")
-                      : last_seen   ? describe_holder(*last_seen)
-                                    : std::string("another runner"),
-                      std::chrono::duration_cast<std::chrono::seconds>(options.timeout).count())});
+          // A document of an unknown shape never expires, and plain `unlock`
+          // refuses it: only `unlock --force` clears it.
+          unknown_shape
+              ? fmt::format("the migration lock is held by a lock document of an unknown shape; gave up after {} s "
+                            "(--lock-timeout); it never expires: `unlock` shows it, and if no other tool or version "
+                            "uses it, `unlock --force` deletes it",
+                            std::chrono::duration_cast<std::chrono::seconds>(options.timeout).count())
+              : fmt::format("the migration lock is held by {}; gave up after {} s (--lock-timeout); if that runner "
+                            "is gone, wait for the lease to expire or run `unlock`",
+                            last_seen ? describe_holder(*last_seen) : std::string("another runner"),
+                            std::chrono::duration_cast<std::chrono::seconds>(options.timeout).count())});
     }
     std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(
         options.poll, std::chrono::duration_cast<std::chrono::milliseconds>(

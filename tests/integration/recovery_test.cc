@@ -140,6 +140,9 @@ TEST_F(RecoveryTest, ALockDocumentOfAnUnknownShapeIsReportedAndClearedOnlyWithFo
   ProcessResult up = run({"up", "--lock-timeout", "300ms"});
   EXPECT_EQ(up.exit_code, 4) << describe(up);
   EXPECT_TRUE(contains(up.err, "unknown shape")) << describe(up);
+  EXPECT_TRUE(contains(up.err, "it never expires: `unlock` shows it, and if no other tool or version uses it, "
+                               "`unlock --force` deletes it"))
+      << "the remedy that works\n" << describe(up);
   EXPECT_EQ(probe().snapshot(), before) << "never taken over";
 
   ProcessResult status = run({"status"});

@@ -563,5 +563,36 @@ TEST_F(UnconfirmedLockTest, UnlockForceDeletesAnUnknownDocumentOnlyAsItReadIt) {
   EXPECT_EQ(lease_field(probe(), "owner"), "elsewhere:4242:0badc0de") << "the live lease is not the document read";
 }
 
+class ProxiedConnectionTest : public ProxiedTest {};
+
+// The URI's appName is what the server sees (a team tells its deploys
+// apart by it); without one, "mongo-migrate".
+TEST_F(ProxiedConnectionTest, TheUrisAppNameIsKept) {
+  SKIP_UNLESS_PROXIABLE();
+  std::mutex mutex;
+  std::vector<std::string> names;
+  proxy_ = std::make_unique<WireProxy>(
+      server().proxiable_address(nullptr).value(), [](WireProxy::Exchange&) { return WireProxy::Verdict::kPass; },
+      [&](WireProxy::Exchange& e) {
+        bson_iter_t it;
+        if (bson_iter_init(&it, e.command) && bson_iter_find_descendant(&it, "client.application.name", &it) &&
+            BSON_ITER_HOLDS_UTF8(&it)) {
+          std::lock_guard lock(mutex);
+          names.emplace_back(bson_iter_utf8(&it, nullptr));
+        }
+        return false;
+      });
+  for (const char* query : {"appName=deploy-bot&", ""}) {
+    std::string uri = server().uri_via(proxy_->port(), db(),
+                                       std::string(query) + "serverSelectionTimeoutMS=2000&directConnection=true");
+    ProcessResult status = cli({"status", "--uri", uri, "--dir", dir()}, bounded(), /*with_defaults=*/false);
+    EXPECT_EQ(status.exit_code, 0) << describe(status);
+    std::lock_guard lock(mutex);
+    ASSERT_FALSE(names.empty()) << "the handshake names the application";
+    EXPECT_EQ(names.back(), *query ? "deploy-bot" : "mongo-migrate");
+    names.clear();
+  }
+}
+
 }  // namespace
 }  // namespace mongomigrate::testing
