@@ -177,7 +177,7 @@ DatabaseOutcome error_outcome(const Error& error) {
   int code = exit_code(error.kind);
   if (error.kind == ErrorKind::kInterrupted && stop_signal().load() > 0) code = 128 + stop_signal().load();
   std::string message = core::printable(error.message);
-  DatabaseOutcome outcome{.exit_code = code, .line = "error: " + message};
+  DatabaseOutcome outcome{.exit_code = code, .line = "error: " + message, .line_is_error = true};
   outcome.json = json_document(false);
   outcome.json["error"] = {{"message", message}, {"exitCode", code}};
   return outcome;
@@ -264,7 +264,9 @@ int run_fan_out(const GlobalOptions& o, const FanOutCommand& command) {
     }
     // Errors go to stderr in both modes (the JSON holds them too); warnings
     // only beside the text.
-    for (const std::string& e : outcome.errors) {
+    std::vector<std::string> errors = outcome.errors;
+    if (o.json && outcome.line_is_error) errors.push_back(outcome.line.substr(std::string_view("error: ").size()));
+    for (const std::string& e : errors) {
       write_stderr(fmt::format("{} {}: {}\n", paint("error:", Color::kRed, use_color(2)), name, core::printable(e)));
     }
     if (o.json) return;

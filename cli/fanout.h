@@ -35,6 +35,9 @@ struct DatabaseOutcome {
   // what blocks `up`, status's failed and invalid migrations), so that a
   // failed database's line is never all the reader learns.
   std::vector<std::string> errors;
+  // `line` is an Error's own "error: <message>" (error_outcome): the text
+  // form prints it on stdout, so with --json it goes to stderr instead.
+  bool line_is_error = false;
   // The command's usual --json document (its "schema" member is dropped).
   Json json = Json::object();
 };

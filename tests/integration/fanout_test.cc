@@ -12,7 +12,10 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <memory>
 #include <stdexcept>
+#include <string>
 
 #include "mongomigrate/fanout.h"
 #include "support/counter_migrations.h"
@@ -32,6 +35,24 @@ std::string uppercase(std::string text) {
 }
 
 
+// A proxy to the test server that refuses (Unauthorized, `errmsg`) every
+// command `matches` picks, counting them in `refused`, and passes the rest.
+std::unique_ptr<WireProxy> refusing_proxy(std::function<bool(const WireProxy::Exchange&)> matches,
+                                          std::string errmsg, std::atomic<int>& refused) {
+  return std::make_unique<WireProxy>(
+      TestServer::shared().proxiable_address(nullptr).value(),
+      [](WireProxy::Exchange&) { return WireProxy::Verdict::kPass; },
+      [matches = std::move(matches), errmsg = std::move(errmsg), &refused](WireProxy::Exchange& e) {
+        if (!matches(e)) return false;
+        ++refused;
+        BSON_APPEND_DOUBLE(e.reply, "ok", 0);
+        BSON_APPEND_UTF8(e.reply, "errmsg", errmsg.c_str());
+        BSON_APPEND_INT32(e.reply, "code", 13);
+        BSON_APPEND_UTF8(e.reply, "codeName", "Unauthorized");
+        return true;
+      });
+}
+
 // Inserts {_id: "x"} into "things": fails on a database that already has it.
 const char* kInsertX = R"({"up": [{"insert": "things", "documents": [{"_id": "x"}]}]})";
 
@@ -40,12 +61,14 @@ const char* kInsertX = R"({"up": [{"insert": "things", "documents": [{"_id": "x"
 TEST_F(FanOutTest, WithJsonTheErrorsStillGoToStderr) {
   write_migration("001-x.json", kInsertX);
   on(2).insert("things", R"({"_id": "x"})");  // fails on the second database only
-  ProcessResult up = cli({"up", "--dbs", names(2), "--json"});
-  EXPECT_EQ(up.exit_code, 1) << describe(up);
+  write_lease(on(3), {});                      // the third waits for a lock another runner holds
+  ProcessResult up = cli({"up", "--dbs", names(3), "--json", "--lock-timeout", "300ms"});
+  EXPECT_EQ(up.exit_code, 4) << describe(up);
   EXPECT_EQ(json_schema_problems(up.out, "fanout"), "") << up.out;
   EXPECT_TRUE(contains(up.err, "error: " + name(2) + ": 001-x.json failed: ")) << describe(up);
+  EXPECT_TRUE(contains(up.err, "error: " + name(3) + ": the migration lock is held by ")) << describe(up);
   EXPECT_FALSE(contains(up.err, "error: " + name(1))) << describe(up);
-  EXPECT_TRUE(contains(up.err, "1 of 2 databases did not finish (exit 1)")) << describe(up);
+  EXPECT_TRUE(contains(up.err, "2 of 3 databases did not finish (exit 4)")) << describe(up);
 }
 
 TEST_F(FanOutTest, UpAppliesEveryDatabaseAndASecondRunContinuesWhereTheFirstStopped) {
@@ -614,18 +637,9 @@ TEST_F(FanOutTest, APingTheServerRefusesAfterAFailureStartsNoOtherDatabase) {
   write_migration("001-x.json", kInsertX);
   on(1).insert("things", R"({"_id": "x"})");  // the first database fails
   std::atomic<int> pings = 0;
-  WireProxy proxy(
-      server().proxiable_address(nullptr).value(), [](WireProxy::Exchange&) { return WireProxy::Verdict::kPass; },
-      [&](WireProxy::Exchange& e) {
-        if (e.name != "ping") return false;
-        ++pings;
-        BSON_APPEND_DOUBLE(e.reply, "ok", 0);
-        BSON_APPEND_UTF8(e.reply, "errmsg", "not authorized on admin to execute command { ping: 1 }");
-        BSON_APPEND_INT32(e.reply, "code", 13);
-        BSON_APPEND_UTF8(e.reply, "codeName", "Unauthorized");
-        return true;
-      });
-  const std::string via = server().uri_via(proxy.port(), db(), "serverSelectionTimeoutMS=2000&directConnection=true");
+  auto proxy = refusing_proxy([](const WireProxy::Exchange& e) { return e.name == "ping"; },
+                              "not authorized on admin to execute command { ping: 1 }", pings);
+  const std::string via = server().uri_via(proxy->port(), db(), "serverSelectionTimeoutMS=2000&directConnection=true");
   ProcessResult up = cli({"up", "--dbs", names(3), "--parallel", "1", "--uri", via, "--dir", dir()}, bounded(),
                          /*with_defaults=*/false);
   EXPECT_EQ(up.exit_code, 1) << describe(up);
@@ -659,18 +673,10 @@ TEST_F(FanOutTest, ALeaseThatCannotBeReleasedIsAWarningNamingItsDatabase) {
   SKIP_UNLESS_PROXIABLE();
   write_migration("001-step.json", counter_migration(1));
   std::atomic<int> refused = 0;
-  WireProxy proxy(
-      server().proxiable_address(nullptr).value(), [](WireProxy::Exchange&) { return WireProxy::Verdict::kPass; },
-      [&](WireProxy::Exchange& e) {
-        if (e.name != "delete" || e.collection != "migrationlogs_lock") return false;
-        ++refused;
-        BSON_APPEND_DOUBLE(e.reply, "ok", 0);
-        BSON_APPEND_UTF8(e.reply, "errmsg", "not authorized to delete");
-        BSON_APPEND_INT32(e.reply, "code", 13);
-        BSON_APPEND_UTF8(e.reply, "codeName", "Unauthorized");
-        return true;
-      });
-  const std::string via = server().uri_via(proxy.port(), db(), "serverSelectionTimeoutMS=2000&directConnection=true");
+  auto proxy = refusing_proxy(
+      [](const WireProxy::Exchange& e) { return e.name == "delete" && e.collection == "migrationlogs_lock"; },
+      "not authorized to delete", refused);
+  const std::string via = server().uri_via(proxy->port(), db(), "serverSelectionTimeoutMS=2000&directConnection=true");
   ProcessResult up = cli({"up", "--dbs", names(2), "--parallel", "1", "--uri", via, "--dir", dir()}, bounded(),
                          /*with_defaults=*/false);
   EXPECT_EQ(up.exit_code, 0) << describe(up);
