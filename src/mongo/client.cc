@@ -90,7 +90,8 @@ bool is_command_not_found(const bson_error_t& error) {
 std::string pem_file_problem(const char* path) {
   std::error_code ec;
   std::filesystem::file_status st = std::filesystem::status(path, ec);
-  if (ec || !std::filesystem::exists(st)) return "does not exist";
+  if (!ec && !std::filesystem::exists(st)) return "does not exist";
+  if (ec) return "cannot be examined: " + ec.message();  // e.g. a directory on its path that may not be searched
   if (!std::filesystem::is_regular_file(st)) return "is not a file";
   std::ifstream in(path, std::ios::binary);
   if (!in || access(path, R_OK) != 0) return "cannot be read";
@@ -296,11 +297,12 @@ std::string Client::scrub(std::string text) const { return core::one_line(core::
 // them would spell the password out.
 
 Error Client::error_from(const bson_error_t& error, ErrorKind kind, std::string_view context) const {
-  // The server answered, and refused the credentials: not a reachability
-  // problem, and said so (exit 3 all the same: the database cannot be used).
+  // Authentication failed: most often credentials the server refused, but
+  // libmongoc reports a connection lost during it, or a mechanism it lacks,
+  // the same way; the driver's words say which (exit 3 all the same).
   if (error.domain == MONGOC_ERROR_CLIENT && error.code == MONGOC_ERROR_CLIENT_AUTHENTICATE) {
     return Error{ErrorKind::kDatabase,
-                 core::one_line(fmt::format("{}: the server at {} refused the credentials (check the user, the "
+                 core::one_line(fmt::format("{}: authentication with the server at {} failed (check the user, the "
                                             "password and authSource): {}",
                                             context, redacted_uri_, scrub(error.message)))};
   }

@@ -326,8 +326,8 @@ TEST_F(BadInputTest, APasswordThatIsAlsoAWordOfTheMessageLeavesTheMessageWhole) 
 }
 
 // Credentials the server refuses: exit 3 (the database cannot be used),
-// said as a refusal, not as a server that cannot be reached.
-TEST_F(BadInputTest, CredentialsTheServerRefusesAreSaidToBeRefused) {
+// said as an authentication failure, not as a server that cannot be reached.
+TEST_F(BadInputTest, CredentialsTheServerRefusesAreAnAuthenticationFailure) {
   std::string why;
   std::optional<ServerAddress> address = server().proxiable_address(&why);
   if (!address) GTEST_SKIP() << "needs a plain single-host server to point wrong credentials at: " << why;
@@ -336,7 +336,8 @@ TEST_F(BadInputTest, CredentialsTheServerRefusesAreSaidToBeRefused) {
                               address->port, db());
   ProcessResult r = cli({"status", "--uri", u, "--dir", dir()}, bounded(), false);
   EXPECT_EQ(r.exit_code, 3) << describe(r);
-  EXPECT_TRUE(contains(r.err, "refused the credentials (check the user, the password and authSource)"))
+  EXPECT_TRUE(contains(r.err, "authentication with the server at mongodb://nobody:*****@")) << describe(r);
+  EXPECT_TRUE(contains(r.err, " failed (check the user, the password and authSource)"))
       << describe(r);
   EXPECT_FALSE(contains(r.err, "cannot reach")) << describe(r);
   EXPECT_FALSE(contains(r.out + r.err, "Wr0ngPass")) << describe(r);
