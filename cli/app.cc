@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "config_layer.h"
+#include "core/settings.h"
 #include "core/uri_redaction.h"
 #include "fanout.h"
 #include "options.h"
@@ -186,6 +187,14 @@ int mongomigrate::run_cli(int argc, char** argv) {
     // Flag, then environment, then mongo-migrate.toml, then default; `init` writes the file instead of reading it.
     if (auto applied = apply_config(app, global, command.app->get_name() == "init"); !applied) {
       return report_error(applied.error(), global);
+    }
+    // Where to run, for a command that runs on one database (`config` shows
+    // the settings that clash; a fan-out selects with neither).
+    const std::string& name = command.app->get_name();
+    if (global.settings && !fan_out_requested(global) && name != "init" && name != "create" && name != "config") {
+      if (std::string problem = core::database_settings_problem(*global.settings); !problem.empty()) {
+        return report_error({ErrorKind::kUsage, std::move(problem)}, global);
+      }
     }
     if (!fan_out_requested(global) && (!global.match.empty() || !global.exclude.empty())) {
       return report_error({ErrorKind::kUsage, "--match and --exclude filter --dbs, --dbs-from or --all-dbs: give "

@@ -50,23 +50,6 @@ std::string named(const Setting& s) {
 // maximum, the lease and the renewal interval longer than 0, the renewal
 // (given, or a third of the lease) shorter than the lease. "" when they are
 // fine, else one line naming the setting and where it came from.
-// A URI that names a database, given above a `db` that names another (a
-// --uri flag or MONGODB_URI over the file's db): the URI was meant to say
-// where to run, as it does when db is unset, yet the file's db would win
-// unseen, and the wrong database be migrated. Which one was meant is
-// unknown: refused. Set at the same layer (both in the file, or --uri with
-// --db), db is the database and the URI's path the one to authenticate on.
-std::string database_settings_problem(const Settings& settings) {
-  const Setting& uri = settings.get("uri");
-  const Setting& db = settings.get("db");
-  if (db.source == SettingSource::kDefault || db.source >= uri.source) return "";
-  std::string in_uri = database_in_uri(uri.value);
-  if (in_uri.empty() || in_uri == db.value) return "";
-  return fmt::format("the URI from {} names database \"{}\" but db from {} says \"{}\": give --db to choose (an "
-                     "authentication database goes in the URI's authSource= option)",
-                     uri.origin, printable(in_uri), db.origin, printable(db.value));
-}
-
 std::string lock_settings_problem(const Settings& settings) {
   const Setting& timeout = settings.get("lock_timeout");
   const Setting& lease = settings.get("lock_lease");
@@ -231,10 +214,19 @@ std::expected<Settings, std::string> resolve_settings(const SettingLayers& layer
       env_value = getenv(key.environment);
       if (env_value && env_value->empty()) env_value.reset();
     }
+    // What the file says, expanded, for file_says_the_same (nullopt: nothing,
+    // or a variable it names that is unset).
+    auto file_text = [&]() -> std::optional<std::string> {
+      if (!file_value) return std::nullopt;
+      if (!file_value->is_string) return file_value->text;
+      auto expanded = expand_variables(file_value->text, getenv);
+      return expanded ? std::optional<std::string>(*expanded) : std::nullopt;
+    };
     if (auto flag = layers.flags.find(key.name); flag != layers.flags.end()) {
       s.value = flag->second;
       s.source = SettingSource::kFlag;
       s.origin = std::string(key.flag);
+      s.file_says_the_same = file_text() == s.value;
     } else if (env_value) {
       if (from_env_table) {
         // The table chosen with --env names where to run, and so does a
@@ -252,6 +244,7 @@ std::expected<Settings, std::string> resolve_settings(const SettingLayers& layer
       s.value = *env_value;
       s.source = SettingSource::kEnvironment;
       s.origin = std::string(key.environment);
+      s.file_says_the_same = file_text() == s.value;
     } else if (file_value) {
       std::string origin = where(layers.file->path, *file_value, from_env_table ? layers.env : "");
       std::string value = file_value->text;
@@ -270,8 +263,19 @@ std::expected<Settings, std::string> resolve_settings(const SettingLayers& layer
     settings.items.push_back(std::move(s));
   }
   if (std::string problem = lock_settings_problem(settings); !problem.empty()) return std::unexpected(problem);
-  if (std::string problem = database_settings_problem(settings); !problem.empty()) return std::unexpected(problem);
   return settings;
+}
+
+std::string database_settings_problem(const Settings& settings) {
+  const Setting& uri = settings.get("uri");
+  const Setting& db = settings.get("db");
+  SettingSource uri_source = uri.file_says_the_same ? SettingSource::kFile : uri.source;
+  if (db.source == SettingSource::kDefault || db.source >= uri_source) return "";
+  std::string in_uri = database_in_uri(uri.value);
+  if (in_uri.empty() || in_uri == db.value) return "";
+  return fmt::format("the URI from {} names database \"{}\" but db from {} says \"{}\": give --db to choose (an "
+                     "authentication database goes in the URI's authSource= option)",
+                     uri.origin, printable(in_uri), db.origin, printable(db.value));
 }
 
 }  // namespace mongomigrate::core

@@ -82,6 +82,9 @@ struct Setting {
   // Where it came from: "--uri", "MONGODB_URI", "mongo-migrate.toml:3",
   // "mongo-migrate.toml:9 [env.prod]"; "" for a default.
   std::string origin;
+  // Set by a flag or variable that the config file sets to this same value
+  // too (`uri = "${MONGODB_URI}"`): the file says it as well.
+  bool file_says_the_same = false;
 };
 
 struct Settings {
@@ -111,10 +114,17 @@ std::expected<std::string, std::string> expand_variables(std::string_view text, 
 // a duration or naming word; a lock setting, from wherever it came (flag,
 // environment or file), that is not a duration, is longer than its maximum
 // (core/duration.h), is 0 (the lease, the renewal), or a renewal interval
-// (given, or a third of the lease) not shorter than the lease; a URI whose
-// path names a database, set above a `db` that names another (--uri or
-// MONGODB_URI over the file's db: which was meant is unknown). Other flag
+// (given, or a third of the lease) not shorter than the lease. Other flag
 // values are checked by their commands.
 std::expected<Settings, std::string> resolve_settings(const SettingLayers& layers, const Getenv& getenv);
+
+// Why `settings` cannot say which database to run on ("" when they can): a
+// URI whose path names a database, set above a `db` that names another
+// (--uri or MONGODB_URI over the file's db, unless the file sets the URI to
+// that same value too): the file's db would win unseen, and which was meant
+// is unknown. Set at the same layer, db is the database and the URI's path
+// where to authenticate. Not for a run over many databases, which neither
+// selects.
+std::string database_settings_problem(const Settings& settings);
 
 }  // namespace mongomigrate::core

@@ -343,10 +343,18 @@ TEST_F(CliProjectTest, ConfigErrorsNameTheFileLineAndKeyAndNothingIsWritten) {
   // Only a value that is used is expanded: --uri overrides this one (and the directory is missing).
   expect_usage_error(status, {"migration directory", "does not exist"});
 
-  // A deploy's --uri naming one database under a file's db naming another.
+  // A deploy's --uri naming one database under a file's db naming another;
+  // `config` still shows them, and a fan-out selects with neither.
   write_config("dir = \"migrations\"\ndb = \"staging\"\n");
   expect_usage_error({"up", "--uri", "mongodb://127.0.0.1:1/prod"},
                      {"the URI from --uri names database \"prod\" but db from mongo-migrate.toml:2 says \"staging\""});
+  EXPECT_EQ(run_in_project({"config", "--uri", "mongodb://127.0.0.1:1/prod"}).exit_code, 0);
+  fs::create_directory(project() + "/migrations");
+  ProcessResult fan = run_in_project({"status", "--dbs", db(), "--uri", uri()});
+  EXPECT_TRUE(contains(fan.out, db() + "  error: database " + db() + " does not exist"))
+      << "it went as far as the database\n" << describe(fan);
+  EXPECT_FALSE(contains(fan.err, "give --db to choose")) << describe(fan);
+  fs::remove(project() + "/migrations");
 
   write_config("dir = \"migrations\"\n\n[env.prod]\ndb = \"p\"\n");
   expect_usage_error(with(status, "--env=staging"), {"mongo-migrate.toml", "[env.staging]", "it has prod"});

@@ -140,33 +140,51 @@ TEST(ResolveSettings, AChosenEnvTableAndAVariableThatDisagreeAreRefused) {
 // The file says db = "staging" and the deploy passes a URI naming "prod":
 // the file's db would win unseen, so it is refused, naming both; at the
 // same layer db decides (the URI's path is where to authenticate).
-TEST(ResolveSettings, AUriNamingADatabaseOverADbThatNamesAnotherIsRefused) {
+std::string database_problem(const SettingLayers& layers, const Getenv& env) {
+  auto s = resolve_settings(layers, env);
+  EXPECT_TRUE(s) << s.error();
+  return s ? database_settings_problem(*s) : "";
+}
+
+TEST(DatabaseSettingsProblem, AUriNamingADatabaseOverADbThatNamesAnotherIsRefused) {
   ConfigFile f{.path = "mongo-migrate.toml"};
   f.top["db"] = str("staging", 4);
   SettingLayers layers{.file = f};
   layers.flags["uri"] = "mongodb://u:secret@h/prod";
-  auto clash = resolve_settings(layers, env_of({}));
-  ASSERT_FALSE(clash);
-  EXPECT_EQ(clash.error(),
+  EXPECT_EQ(database_problem(layers, env_of({})),
             "the URI from --uri names database \"prod\" but db from mongo-migrate.toml:4 says \"staging\": give --db "
             "to choose (an authentication database goes in the URI's authSource= option)");
 
-  auto from_env = resolve_settings({.file = f}, env_of({{"MONGODB_URI", "mongodb://h/prod?tls=false"}}));
-  ASSERT_FALSE(from_env);
-  EXPECT_NE(from_env.error().find("the URI from MONGODB_URI names database \"prod\""), std::string::npos)
-      << from_env.error();
+  std::string from_env = database_problem({.file = f}, env_of({{"MONGODB_URI", "mongodb://h/prod?tls=false"}}));
+  EXPECT_NE(from_env.find("the URI from MONGODB_URI names database \"prod\""), std::string::npos) << from_env;
 
   for (const char* agrees : {"mongodb://h/staging", "mongodb://h/", "mongodb://h", "mongodb://h/?x=1"}) {
     layers.flags["uri"] = agrees;
-    auto ok = resolve_settings(layers, env_of({}));
-    ASSERT_TRUE(ok) << agrees << ": " << ok.error();
-    EXPECT_EQ(ok->get("db").value, "staging");
+    EXPECT_EQ(database_problem(layers, env_of({})), "") << agrees;
   }
   layers.flags["uri"] = "mongodb://h/prod";
   layers.flags["db"] = "staging";  // both flags: db decides
-  EXPECT_TRUE(resolve_settings(layers, env_of({})));
+  EXPECT_EQ(database_problem(layers, env_of({})), "");
   f.top["uri"] = str("mongodb://h/admin", 1);  // both in the file: db decides
-  EXPECT_TRUE(resolve_settings({.file = f}, env_of({})));
+  EXPECT_EQ(database_problem({.file = f}, env_of({})), "");
+}
+
+// `uri = "${MONGODB_URI}"` beside `db` in the file: the file says both,
+// though the variable is read first, so db decides; a file URI the
+// variable overrides with another one does not.
+TEST(DatabaseSettingsProblem, AFileUriThatIsTheVariableCountsAsTheFiles) {
+  ConfigFile f{.path = "mongo-migrate.toml"};
+  f.top["db"] = str("app", 2);
+  f.top["uri"] = str("${MONGODB_URI}", 1);
+  Getenv env = env_of({{"MONGODB_URI", "mongodb://u:p@h/admin"}});
+  auto s = resolve_settings({.file = f}, env);
+  ASSERT_TRUE(s) << s.error();
+  EXPECT_EQ(s->get("uri").source, SettingSource::kEnvironment);
+  EXPECT_TRUE(s->get("uri").file_says_the_same);
+  EXPECT_EQ(database_settings_problem(*s), "");
+
+  f.top["uri"] = str("mongodb://h/app", 1);
+  EXPECT_NE(database_problem({.file = f}, env), "") << "the variable overrides the file's URI";
 }
 
 TEST(ResolveSettings, AnUnsetVariableInAUsedValueNamesFileLineAndKey) {
