@@ -115,7 +115,10 @@ Result<MarkReport> Migrator::mark(std::string_view name, MarkAs as, const Recove
   return impl_->with_lock<MarkReport>(options.by, [&](LockSession& session) -> Result<MarkReport> {
     auto seen = impl_->log().find(key);  // as it is now that we hold the lock
     if (!seen) return std::unexpected(seen.error());
-    MarkReport report{.name = key, .previous_status = *seen ? (*seen)->status : "", .status = mark_word(as)};
+    // A record with no status word is "unknown" (as status shows it); ""
+    // is for no record.
+    std::string previous = !*seen ? "" : (*seen)->status.empty() ? "unknown" : (*seen)->status;
+    MarkReport report{.name = key, .previous_status = previous, .status = mark_word(as)};
     if (!*seen && as != MarkAs::kApplied) return without_record(std::move(report));
     if (auto r = session.still_ours("marking " + key + " " + report.status); !r) return std::unexpected(r.error());
     runner::RunnerIdentity me = runner::RunnerIdentity::current(options.by);

@@ -127,7 +127,7 @@ std::optional<MarkAs> parse_mark_as(std::string_view word);
 
 struct MarkReport {
   std::string name;
-  std::string previous_status;  // "" when there was no record
+  std::string previous_status;  // "" when there was no record; "unknown" for a record with no status word
   std::string status;           // as now recorded
 };
 

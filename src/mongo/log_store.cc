@@ -188,7 +188,13 @@ Result<store::Claim> MongoLogStore::claim(const std::string& name, const store::
     // was read) and writes nothing.
     const core::LogRecord& seen = *request.seen;
     Doc filter = record_key(seen.id, name);
-    filter.emplace_back("status", or_null(seen.status));
+    if (seen.status.empty()) {
+      // Read as no status: none, null, "" or not a string (a hand edit);
+      // any of those is the record as read.
+      filter.emplace_back("$or", Array{Doc{{"status", Doc{{"$not", Doc{{"$type", "string"}}}}}}, Doc{{"status", ""}}});
+    } else {
+      filter.emplace_back("status", seen.status);
+    }
     filter.emplace_back("lockOwner", or_null(seen.lock_owner));
     filter.emplace_back("revision", seen.revision ? Value(*seen.revision) : Value());
     store::Claim claimed{.name = name, .id = seen.id, .owner = request.owner};

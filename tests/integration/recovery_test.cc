@@ -321,6 +321,28 @@ TEST_F(RecoveryTest, ARecordWithAStatusNobodyKnowsBlocksUntilMarked) {
   EXPECT_EQ(things("four"), 1);
 }
 
+// A record whose status is none at all, "" or not a string reads as having
+// no status: `mark`, the fix its message names, finds it as read, and says
+// it was unknown (not "never run": there is a record).
+TEST_F(RecoveryTest, MarkSettlesARecordWithNoStatusWord) {
+  write_four();
+  int n = 0;
+  for (const char* status : {R"()", R"(, "status": "")", R"(, "status": 7)", R"(, "status": null)"}) {
+    SCOPED_TRACE(status);
+    probe().command(R"({"delete": "migrationlogs", "deletes": [{"q": {}, "limit": 0}]})");
+    probe().insert("migrationlogs", std::string(R"({"name": "001-one.json")") + status + "}");
+    ProcessResult blocked = run({"up"});
+    EXPECT_EQ(blocked.exit_code, 1) << describe(blocked);
+    EXPECT_TRUE(contains(blocked.err, "its record has no status")) << describe(blocked);
+    const char* as = ++n % 2 ? "pending" : "applied";
+    ProcessResult mark = run({"mark", kOne, "--as", as, "--json"});
+    EXPECT_EQ(mark.exit_code, 0) << describe(mark);
+    EXPECT_TRUE(contains(mark.out, std::string(R"("previousStatus":"unknown","status":")") + as + "\""))
+        << describe(mark);
+    EXPECT_EQ(log_status(kOne), as);
+  }
+}
+
 TEST_F(RecoveryTest, MarkRejectsUnknownNamesBadStatusesAndMissingFiles) {
   write_four();
   ASSERT_EQ(run({"run", kOne}).exit_code, 0);
