@@ -209,18 +209,32 @@ Result<void> MongoLockStore::clear_unknown() {
     // as read: if another `unlock --force` deleted it meanwhile and a
     // runner took the lease under the same `_id`, that lease is not this
     // document, and stays.
+    // (A field name a filter cannot hold, dotted or `$`-led, leaves `_id`
+    // alone to name it.)
     bson_iter_t id;
     if (!bson_iter_init_find(&id, doc, "_id")) continue;
-    Doc filter_fields;
+    Doc filter_fields{{"_id", value_at(id)}};
     bson_iter_t field;
     for (bson_iter_init(&field, doc); bson_iter_next(&field);) {
-      filter_fields.emplace_back(bson_iter_key(&field), Doc{{"$eq", value_at(field)}});
+      std::string_view key = bson_iter_key(&field);
+      if (key == "_id") continue;
+      if (key.starts_with('$') || key.find('.') != std::string_view::npos) {
+        filter_fields.resize(1);
+        break;
+      }
+      filter_fields.emplace_back(std::string(key), Doc{{"$eq", value_at(field)}});
     }
     OwnedBson filter = to_bson(filter_fields);
-    ScopedBson opts;
+    ScopedBson opts, reply;
     mongoc_write_concern_append(write_concern_.get(), opts.get());
-    if (!mongoc_collection_delete_one(coll.get(), filter.get(), opts.get(), nullptr, &error)) {
+    bson_destroy(reply.get());
+    if (!mongoc_collection_delete_one(coll.get(), filter.get(), opts.get(), reply.get(), &error)) {
       return std::unexpected(client_.error_from(error, ErrorKind::kDatabase, "cannot clear the migration lock"));
+    }
+    bson_iter_t deleted;
+    if (!bson_iter_init_find(&deleted, reply.get(), "deletedCount") || bson_iter_as_int64(&deleted) != 1) {
+      return std::unexpected(Error{ErrorKind::kRefused, "the migration lock changed while unlocking (a lock document "
+                                                        "went or changed meanwhile); look again"});
     }
   }
   if (mongoc_cursor_error(cursor.get(), &error)) {

@@ -61,7 +61,9 @@ class LockStore {
   // renewed meanwhile: a lease read as expired and then renewed is live
   // again, and is not cleared as expired.
   virtual Result<bool> clear(const LeaseHolder& expected) = 0;
-  // Deletes the documents of an unknown shape (`unlock --force`).
+  // Deletes the documents of an unknown shape (`unlock --force`), each only
+  // as it was read: kRefused when one went or changed in between (then a
+  // lease taken meanwhile under its `_id` stays).
   virtual Result<void> clear_unknown() = 0;
   // The lease clock now, in ms since the Unix epoch.
   virtual Result<TimestampMs> now() = 0;

@@ -135,6 +135,10 @@ TEST_F(RecoveryTest, UnlockRefusesALiveLeaseNamingTheHolderAndForceClearsIt) {
 TEST_F(RecoveryTest, ALockDocumentOfAnUnknownShapeIsReportedAndClearedOnlyWithForce) {
   write_four();
   probe().insert(kLockCollection, R"({"_id": "lease", "lockedBy": "deploy-bot", "since": "yesterday"})");
+  // Documents an older tool may have left: nested values, a dotted name
+  // (no filter can hold it: deleted by `_id` alone).
+  probe().insert(kLockCollection, R"({"_id": "epoch", "n": 1.5, "held": {"by": ["a", {"b": 2}]}})");
+  probe().insert(kLockCollection, R"({"_id": {"k": 1}, "a.b": true})");
   std::vector<std::string> before = probe().snapshot();
 
   ProcessResult up = run({"up", "--lock-timeout", "300ms"});

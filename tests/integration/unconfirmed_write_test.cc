@@ -559,7 +559,8 @@ TEST_F(UnconfirmedLockTest, UnlockForceDeletesAnUnknownDocumentOnlyAsItReadIt) {
       });
   ProcessResult unlock = via_proxy({"unlock", "--force"});
   EXPECT_EQ(swapped.load(), 1) << describe(unlock);
-  EXPECT_EQ(unlock.exit_code, 0) << describe(unlock);
+  EXPECT_EQ(unlock.exit_code, 1) << describe(unlock);
+  EXPECT_TRUE(contains(unlock.err, "the migration lock changed while unlocking")) << describe(unlock);
   EXPECT_EQ(lease_field(probe(), "owner"), "elsewhere:4242:0badc0de") << "the live lease is not the document read";
 }
 
