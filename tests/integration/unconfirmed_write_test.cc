@@ -595,5 +595,23 @@ TEST_F(ProxiedConnectionTest, TheUrisAppNameIsKept) {
   }
 }
 
+// baseline's many-record insert all landed, but a replica set could not
+// confirm it (a write concern error): the records are there, so each gets
+// its event (a second baseline skips recorded names and would never write
+// them), and the run says so and exits 3.
+TEST_F(ProxiedConnectionTest, ABaselineInsertNotConfirmedStillGetsItsEvents) {
+  SKIP_UNLESS_PROXIABLE();
+  for (int n = 1; n <= 3; ++n) write_migration(migration_name(n), counter_migration(n));
+  start_proxy(Write::kClaimInsert, Fault::kWriteConcernError);
+  ProcessResult baseline = via_proxy({"baseline", migration_name(3)});
+  ASSERT_EQ(faults_.load(), 1) << describe(baseline);
+  EXPECT_EQ(baseline.exit_code, 3) << describe(baseline);
+  EXPECT_TRUE(contains(baseline.err, "3 of 3 recorded applied, not confirmed")) << describe(baseline);
+  EXPECT_TRUE(contains(baseline.err, "; 3 migration(s) baselined")) << describe(baseline);
+  EXPECT_EQ(probe().count("migrationlogs", R"({"status": "applied"})"), 3);
+  EXPECT_EQ(probe().count("migrationlogs_events", R"({"action": "baselined"})"), 3) << "each record has its event";
+  for (int n = 1; n <= 3; ++n) EXPECT_EQ(counter(probe(), n), 0) << "baseline runs nothing";
+}
+
 }  // namespace
 }  // namespace mongomigrate::testing
