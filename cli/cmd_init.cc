@@ -87,16 +87,12 @@ CommandSpec add_init_command(CLI::App& app, GlobalOptions& global) {
             const std::string& config = global.config;  // apply_config(for_init) put the path to write here
             // TOML holds UTF-8 only: a config naming another directory would
             // be written, and every later command refuse to read it.
-            for (std::size_t i = 0; i < global.directory.size();) {
-              std::size_t length = core::decode_utf8(global.directory, i).length;
-              if (length == 0) {
-                return report_error(Error{ErrorKind::kUsage,
-                                          fmt::format("--dir {}: not valid UTF-8, which a config file cannot hold; "
-                                                      "nothing was written",
-                                                      core::printable(global.directory))},
-                                    global);
-              }
-              i += length;
+            if (!core::valid_utf8(global.directory)) {
+              return report_error(Error{ErrorKind::kUsage,
+                                        fmt::format("--dir {}: not valid UTF-8, which a config file cannot hold; "
+                                                    "nothing was written",
+                                                    core::printable(global.directory))},
+                                  global);
             }
             if (std::error_code ec; fs::exists(fs::symlink_status(config, ec))) {
               return report_error(Error{ErrorKind::kUsage, fmt::format("{} already exists; init leaves it as it is "

@@ -26,19 +26,10 @@ std::string escape_bytes(std::string_view text, bool backslash) {
   return out;
 }
 
-bool valid_utf8(std::string_view text) {
-  for (std::size_t pos = 0; pos < text.size();) {
-    core::Decoded d = core::decode_utf8(text, pos);
-    if (d.length == 0) return false;
-    pos += d.length;
-  }
-  return true;
-}
-
 void make_valid(Json& value) {
   if (value.is_string()) {
     auto& text = value.get_ref<std::string&>();
-    if (!valid_utf8(text)) text = json_text(text);
+    if (!core::valid_utf8(text)) text = json_text(text);
   } else if (value.is_structured()) {
     for (Json& child : value) make_valid(child);
   }
@@ -54,7 +45,7 @@ Json json_document(bool ok) {
 }
 
 std::string json_name(std::string_view name) {
-  if (valid_utf8(name) && name.find('\\') == std::string_view::npos) return std::string(name);
+  if (core::valid_utf8(name) && name.find('\\') == std::string_view::npos) return std::string(name);
   return escape_bytes(name, /*backslash=*/true);
 }
 

@@ -75,6 +75,15 @@ Decoded decode_utf8(std::string_view text, std::size_t pos) {
   return {cp, length};
 }
 
+bool valid_utf8(std::string_view text) {
+  for (std::size_t pos = 0; pos < text.size();) {
+    std::size_t length = decode_utf8(text, pos).length;
+    if (length == 0) return false;
+    pos += length;
+  }
+  return true;
+}
+
 std::string printable(std::string_view text) {
   std::string out;
   out.reserve(text.size());

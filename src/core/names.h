@@ -39,6 +39,8 @@ struct Decoded {
   std::size_t length = 0;
 };
 Decoded decode_utf8(std::string_view text, std::size_t pos);
+// Whether all of `text` is valid UTF-8 (decode_utf8 at every step).
+bool valid_utf8(std::string_view text);
 
 // `text` as it may be shown on a terminal or in a one-line error: valid
 // UTF-8 with no control or reordering characters. Bytes that are not valid
