@@ -17,7 +17,7 @@ Json history_json(const std::vector<HistoryEvent>& events, const std::vector<Inv
   for (const HistoryEvent& e : events) {
     list.push_back({{"name", json_name(e.name)},
                     {"action", e.action},
-                    {"at", core::iso8601(e.at)},
+                    {"at", json_time(e.at)},
                     {"by", json_text(e.by)},
                     {"durationMs", json_optional(e.duration_ms)},
                     {"error", json_text(e.error)},

@@ -72,8 +72,8 @@ Json json_lease(const LeaseHolder& h) {
           {"host", json_text(h.host)},
           {"pid", h.pid},
           {"user", json_text(h.user)},
-          {"acquiredAt", core::iso8601(h.acquired_at)},
-          {"expiresAt", core::iso8601(h.expires_at)}};
+          {"acquiredAt", json_time(h.acquired_at)},
+          {"expiresAt", json_time(h.expires_at)}};
 }
 
 std::string json_line(Json document) {

@@ -188,6 +188,39 @@ TEST_F(CliOutputTest, TheJsonOutputOfEveryCommandMatchesItsSchema) {
   EXPECT_TRUE(contains(invalid.err, "mongo-migrate: validation failed: 1 modified")) << describe(invalid);
 }
 
+TEST_F(CliOutputTest, ADatePastFourDigitYearsIsNullInEveryDocument) {
+  // Only a hand edit makes one: year 20000 has no form the schemas' pattern
+  // accepts, so history's `at` and the lease's times are null, like status's.
+  constexpr const char* kYear20000 = R"({"$date": {"$numberLong": "568971820800000"}})";
+  write_migration("001-a.json", migration("a"));
+  ASSERT_EQ(cli({"up"}).exit_code, 0);
+  probe().command(fmt::format(R"({{"update": "migrationlogs_events", "updates": [{{"q": {{}}, "u": {{"$set": {{"at": {}}}}},
+                                  "multi": true}}]}})",
+                              kYear20000));
+  probe().insert("migrationlogs_lock",
+                 fmt::format(R"({{"_id": "lease", "owner": "elsewhere:1:ab", "host": "elsewhere", "pid": 1,
+                                 "user": "ops", "acquiredAt": {{"$date": {{"$numberLong": "-62167219200001"}}}},
+                                 "expiresAt": {}}})",
+                             kYear20000));
+
+  ProcessResult history = cli({"history", "--json"});
+  ASSERT_EQ(history.exit_code, 0) << describe(history);
+  expect_schema(history, "history");
+  EXPECT_TRUE(contains(history.out, R"("at":null)")) << describe(history);
+  ProcessResult status = cli({"status", "--json"});
+  ASSERT_EQ(status.exit_code, 0) << describe(status);
+  expect_schema(status, "status");
+  EXPECT_TRUE(contains(status.out, R"("acquiredAt":null,"expiresAt":null,"live":true)")) << describe(status);
+  ProcessResult unlock = cli({"unlock", "--force", "--json"});
+  ASSERT_EQ(unlock.exit_code, 0) << describe(unlock);
+  expect_schema(unlock, "unlock");
+  EXPECT_TRUE(contains(unlock.out, R"("acquiredAt":null,"expiresAt":null)")) << describe(unlock);
+  // A person still sees what the database holds.
+  ProcessResult text = cli({"history"});
+  EXPECT_EQ(text.exit_code, 0) << describe(text);
+  EXPECT_TRUE(contains(text.out, "20000-")) << describe(text);
+}
+
 TEST_F(CliOutputTest, ANameWithABackslashIsEscapedSoThatItReadsBack) {
   write_migration("001-a\\x41.json", migration("a"));
   ProcessResult json = cli({"status", "--json"});
