@@ -33,6 +33,11 @@ void MemoryLock::set_unreachable(bool unreachable) {
   unreachable_ = unreachable;
 }
 
+void MemoryLock::set_release_refused(bool refused) {
+  std::lock_guard lock(mutex_);
+  release_refused_ = refused;
+}
+
 int MemoryLock::lost_renewals() const {
   std::lock_guard lock(mutex_);
   return lost_renewals_;
@@ -70,6 +75,9 @@ Result<bool> MemoryLockStore::holds(const LeaseHolder& holder) {
 Result<void> MemoryLockStore::release(const LeaseHolder& holder) {
   std::lock_guard lock(lock_->mutex_);
   if (lock_->unreachable_) return std::unexpected(unreachable());
+  if (lock_->release_refused_) {
+    return std::unexpected(Error{ErrorKind::kDatabase, "the in-memory lock refuses the release (test)"});
+  }
   if (lock_->lease_ && lock_->lease_->owner == holder.owner) lock_->lease_.reset();
   return {};
 }

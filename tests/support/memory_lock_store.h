@@ -29,6 +29,9 @@ class MemoryLock {
   std::optional<LeaseHolder> holder() const;
   // When set, every call fails with kDatabase (a server that went away).
   void set_unreachable(bool unreachable);
+  // When set, release() fails with kDatabase and leaves the lease in place
+  // (a server that refuses the delete); every other call works.
+  void set_release_refused(bool refused);
   // How many renewals found the lease no longer theirs (and so lost it).
   int lost_renewals() const;
 
@@ -40,6 +43,7 @@ class MemoryLock {
   std::optional<std::string> unknown_lease_;  // never beside lease_: one `_id`
   std::vector<std::string> strays_;
   bool unreachable_ = false;
+  bool release_refused_ = false;
   int lost_renewals_ = 0;
 };
 

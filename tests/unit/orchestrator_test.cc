@@ -322,6 +322,45 @@ TEST_F(OrchestratorTest, DownLastAndCountAndTheirDryRunWhichWritesNothing) {
 
 // A library caller's lock settings are checked as the CLI's are; a polling
 // interval of 0 would ask for the lock in a tight loop while waiting.
+// A lease that cannot be released after the work is recorded is a warning:
+// the run keeps its report, and a warning callback that throws changes
+// nothing (migrator.h: its exceptions are dropped).
+TEST_F(OrchestratorTest, ALeaseLeftBehindIsAWarningEvenWhenItsCallbackThrows) {
+  write("001-a.json", migration("a"));
+  write("002-b.json", migration("b"));
+  db_.lock->set_release_refused(true);
+  std::vector<std::string> warnings;
+  Migrator told = MigratorTesting::make({.uri = "memory://", .database = "test", .directory = dir_.path(),
+                                         .on_warning = [&](const std::string& w) { warnings.push_back(w); }},
+                                        db_);
+  auto first = told.run_pending({.to = "001-a.json"});
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_TRUE(first->ok());
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("the in-memory lock refuses the release (test); the work itself finished and is "
+                             "recorded, and the lease expires by itself within 60 s"),
+            std::string::npos)
+      << warnings[0];
+  EXPECT_EQ(status("001-a.json"), "applied");
+  ASSERT_TRUE(db_.lock->holder().has_value()) << "the lease is still there, to expire by itself";
+
+  db_.lock->advance(61'000);  // the lease left behind expires
+  int calls = 0;
+  Migrator throwing = MigratorTesting::make(
+      {.uri = "memory://", .database = "test", .directory = dir_.path(),
+       .on_warning = [&](const std::string&) {
+         ++calls;
+         throw std::runtime_error("the reader failed");
+       }},
+      db_);
+  auto second = throwing.run_pending();
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_TRUE(second->ok());
+  EXPECT_EQ(calls, 1);
+  ASSERT_EQ(second->steps.size(), 1u);
+  EXPECT_EQ(status("002-b.json"), "applied");
+}
+
 TEST(LockOptionsCheck, APollingIntervalOfZeroIsRefused) {
   using namespace std::chrono_literals;
   EXPECT_TRUE(check_lock_options(LockOptions{}));
