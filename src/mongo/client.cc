@@ -71,17 +71,13 @@ std::string write_problem(const bson_t* reply) {
   return "";
 }
 
-// The server's answer "I have no such command": CommandNotFound (59), or, from
-// servers that do not send that code, the message MongoDB has long used.
-bool is_command_not_found(const bson_error_t& error) {
-  constexpr uint32_t kCommandNotFound = 59;
-  if (error.domain != MONGOC_ERROR_SERVER && error.domain != MONGOC_ERROR_QUERY) return false;
-  if (error.code == kCommandNotFound) return true;
-  std::string message = error.message;
-  std::ranges::transform(message, message.begin(), [](unsigned char c) { return std::tolower(c); });
-  return message.find("no such command") != std::string::npos || message.find("no such cmd") != std::string::npos;
+// The server itself refused the command (it answered, with an error), as
+// opposed to not answering: CommandNotFound (59) from old MongoDB releases,
+// CommandNotSupported (115) from Azure Cosmos DB for MongoDB, or whatever
+// code another server chooses for a command it lacks.
+bool server_refused(const bson_error_t& error) {
+  return error.domain == MONGOC_ERROR_SERVER || error.domain == MONGOC_ERROR_QUERY;
 }
-
 
 // Why libmongoc (OpenSSL) could not use `path` as a PEM file of
 // certificates or a key, "" when it may: it must be a regular file that
@@ -383,9 +379,11 @@ Result<std::optional<TimestampMs>> Client::ask_hello() {
     OwnedBson command = to_bson(Doc{{clock_command_, 1}});
     bson_destroy(reply.get());
     if (mongoc_client_command_simple(client_.get(), "admin", command.get(), nullptr, reply.get(), &error)) break;
-    // Old MongoDB releases and mongo-java-server know only `hello`'s
-    // legacy name, whose reply carries localTime too.
-    if (std::string_view(clock_command_) == "hello" && is_command_not_found(error)) {
+    // Old MongoDB releases, mongo-java-server and Azure Cosmos DB for
+    // MongoDB know only `hello`'s legacy name, whose reply carries localTime
+    // too. Whatever they call the refusal: if `isMaster` fails as well, that
+    // error is the one reported.
+    if (std::string_view(clock_command_) == "hello" && server_refused(error)) {
       clock_command_ = "isMaster";
       continue;
     }
