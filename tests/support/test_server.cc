@@ -287,7 +287,12 @@ SplitUri split_test_uri(const std::string& uri) {
   for (char& c : lower_query) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   bool has_auth_source = lower_query.find("&authsource=") != std::string::npos;
   if (has_credentials && !has_auth_source) {
-    query += (query.empty() ? "" : "&") + std::string("authSource=") + (database.empty() ? "admin" : database);
+    // A mongodb+srv URI takes authSource from the DNS TXT record, where
+    // Atlas says admin; the URI's database is not it, and an authSource in
+    // the URI would override the record. Another record needs it in the URI.
+    bool srv = uri.starts_with("mongodb+srv://");
+    query += (query.empty() ? "" : "&") + std::string("authSource=") +
+             (database.empty() || srv ? "admin" : database);
   }
   return {uri.substr(0, hosts_start) + hosts + "/", query};
 }
@@ -418,15 +423,18 @@ std::string uri_via(const SplitUri& given, int port, const std::string& database
   std::size_t start = given.prefix.find("://") + 3;
   std::size_t at = given.prefix.rfind('@');
   std::string userinfo = at != std::string::npos && at > start ? given.prefix.substr(start, at + 1 - start) : "";
-  // Of the given options, only those that say how to authenticate: the
-  // proxy is one plain-TCP server that reads every message (no replicaSet,
-  // loadBalanced or compressors), and the tests set their own timeouts and
-  // retry behaviour.
+  // Of the given options, only those that say how to authenticate, and
+  // retryWrites (a server that refuses retryable writes, as Amazon
+  // DocumentDB does, needs it off for every test): the proxy is one
+  // plain-TCP server that reads every message (no replicaSet, loadBalanced
+  // or compressors), and the tests set their own timeouts (and retryWrites,
+  // where they test it).
   std::string kept;
   std::stringstream pairs(given.query);
   for (std::string pair; std::getline(pairs, pair, '&');) {
     std::string key = lowered(pair.substr(0, pair.find('=')));
-    if (key == "authsource" || key == "authmechanism" || key == "authmechanismproperties" || key == "appname") {
+    if (key == "authsource" || key == "authmechanism" || key == "authmechanismproperties" || key == "appname" ||
+        key == "retrywrites") {
       kept += (kept.empty() ? "" : "&") + pair;
     }
   }
@@ -434,6 +442,19 @@ std::string uri_via(const SplitUri& given, int port, const std::string& database
   return "mongodb://" + userinfo + "127.0.0.1:" + std::to_string(port) + "/" + database +
          (options.empty() ? "" : "?" + options);
 }
+
+bool retry_writes_off(const SplitUri& given) {
+  std::stringstream pairs(given.query);
+  bool off = false;
+  for (std::string pair; std::getline(pairs, pair, '&');) {
+    std::size_t eq = pair.find('=');
+    if (eq == std::string::npos || lowered(pair.substr(0, eq)) != "retrywrites") continue;
+    off = lowered(pair.substr(eq + 1)) == "false";  // the last one counts, as in libmongoc
+  }
+  return off;
+}
+
+bool TestServer::retry_writes_off() const { return !local_ && testing::retry_writes_off(SplitUri{prefix_, query_}); }
 
 std::optional<ServerAddress> TestServer::proxiable_address(std::string* why) const {
   if (local_) return ServerAddress{.host = "127.0.0.1", .port = local_->port()};

@@ -128,9 +128,12 @@ class TestServer {
   std::optional<ServerAddress> proxiable_address(std::string* why) const;
   // A URI for `database` through a proxy listening on 127.0.0.1:`port`:
   // the given URI's credentials and authentication options (authSource,
-  // authMechanism, authMechanismProperties, appName; no others: the proxy is
-  // one plain-TCP server), then `query`.
+  // authMechanism, authMechanismProperties, appName) and retryWrites (no
+  // others: the proxy is one plain-TCP server), then `query`.
   std::string uri_via(int port, const std::string& database, const std::string& query) const;
+  // True when the given URI says retryWrites=false (its server refuses
+  // retryable writes): tests that need them skip.
+  bool retry_writes_off() const;
 
  private:
   TestServer();
@@ -152,6 +155,7 @@ SplitUri split_test_uri(const std::string& uri);
 // for their unit test.
 std::optional<ServerAddress> proxiable_address(const SplitUri& given, std::string* why);
 std::string uri_via(const SplitUri& given, int port, const std::string& database, const std::string& query);
+bool retry_writes_off(const SplitUri& given);
 // `given` options ("k=v&...") then `ours`, which replace any of the same
 // name (case-insensitive): libmongoc warns on stderr about a repeated option,
 // and tests read stderr.

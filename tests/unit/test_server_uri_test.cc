@@ -24,6 +24,9 @@ TEST(TestServerUri, CredentialsKeepAuthenticatingWhereTheUriSaid) {
   EXPECT_EQ(split_test_uri("mongodb://u:p@h/app?authSource=other").query, "authSource=other");
   EXPECT_EQ(split_test_uri("mongodb://u:p@h/app?authsource=other").query, "authsource=other") << "any case";
   EXPECT_EQ(split_test_uri("mongodb://h/app").query, "");
+  // mongodb+srv: the TXT record's authSource (Atlas: admin), not the database.
+  EXPECT_EQ(split_test_uri("mongodb+srv://u:p@cluster.example/app").query, "authSource=admin");
+  EXPECT_EQ(split_test_uri("mongodb+srv://u:p@cluster.example/app?authSource=app").query, "authSource=app");
   EXPECT_THROW(split_test_uri("localhost:27017"), std::invalid_argument);
 }
 
@@ -63,6 +66,16 @@ TEST(TestServerUri, AUriThroughAProxyKeepsTheCredentialsAndHowToAuthenticateOnly
   EXPECT_EQ(uri_via(given, 4000, "t1", "directConnection=true&w=1"),
             "mongodb://u:p%40@127.0.0.1:4000/t1?authMechanism=SCRAM-SHA-256&authSource=app&directConnection=true&w=1");
   EXPECT_EQ(uri_via(split_test_uri("mongodb://127.0.0.1:27217"), 4000, "t1", ""), "mongodb://127.0.0.1:4000/t1");
+  // retryWrites=false is kept (a server that refuses retryable writes);
+  // a test's own retryWrites replaces it.
+  SplitUri no_retries = split_test_uri("mongodb://h:27017/?retryWrites=false&tls=false");
+  EXPECT_EQ(uri_via(no_retries, 4000, "t1", "directConnection=true"),
+            "mongodb://127.0.0.1:4000/t1?retryWrites=false&directConnection=true");
+  EXPECT_EQ(uri_via(no_retries, 4000, "t1", "retryWrites=true"), "mongodb://127.0.0.1:4000/t1?retryWrites=true");
+  EXPECT_TRUE(retry_writes_off(no_retries));
+  EXPECT_TRUE(retry_writes_off(split_test_uri("mongodb://h/?RETRYWRITES=False")));
+  EXPECT_FALSE(retry_writes_off(split_test_uri("mongodb://h/?retryWrites=true")));
+  EXPECT_FALSE(retry_writes_off(split_test_uri("mongodb://h/")));
 }
 
 }  // namespace
