@@ -319,6 +319,8 @@ CollectionPtr Client::open_collection(const std::string& name) {
   return CollectionPtr(mongoc_client_get_collection(client_.get(), database_.c_str(), name.c_str()));
 }
 
+DatabasePtr Client::open_database() { return DatabasePtr(mongoc_client_get_database(client_.get(), database_.c_str())); }
+
 Result<std::int64_t> Client::delete_one(const std::string& collection, const bson_t* filter,
                                         mongoc_write_concern_t* write_concern, std::string_view context) {
   CollectionPtr coll = open_collection(collection);

@@ -75,6 +75,7 @@ class Client {
                               ErrorKind failure_kind);
 
   CollectionPtr open_collection(const std::string& name);
+  DatabasePtr open_database();
   // delete_one(filter) on `collection` with `write_concern`: how many
   // documents it deleted (0 or 1); a failure is kDatabase, with `context`.
   Result<std::int64_t> delete_one(const std::string& collection, const bson_t* filter,

@@ -87,12 +87,27 @@ Result<std::vector<Record>> read_all(Client& client, ImportSource source, const 
 }  // namespace
 
 Result<void> ForeignLogReader::check_exists(ImportSource source, const std::string& collection) {
-  OwnedBson command = to_bson(Doc{{"listCollections", 1}, {"filter", Doc{{"name", collection}}}, {"nameOnly", true}});
-  ScopedBson reply;
-  if (auto r = client_.run_command(command.get(), reply.get()); !r) return std::unexpected(r.error());
-  bson_iter_t it, batch;
-  bool found = bson_iter_init(&it, reply.get()) && bson_iter_find_descendant(&it, "cursor.firstBatch", &batch) &&
-               BSON_ITER_HOLDS_ARRAY(&batch) && bson_iter_recurse(&batch, &it) && bson_iter_next(&it);
+  // Every name, compared here: Amazon DocumentDB does not take listCollections'
+  // filter, and authorizedCollections lets a user without the
+  // listCollections privilege see the collections it may read.
+  DatabasePtr database = client_.open_database();
+  OwnedBson opts = to_bson(Doc{{"nameOnly", true}, {"authorizedCollections", true}});
+  CursorPtr cursor(mongoc_database_find_collections_with_opts(database.get(), opts.get()));
+  const bson_t* doc = nullptr;
+  bool found = false;
+  while (!found && mongoc_cursor_next(cursor.get(), &doc)) {
+    bson_iter_t it;
+    if (!bson_iter_init_find(&it, doc, "name") || !BSON_ITER_HOLDS_UTF8(&it)) continue;
+    uint32_t length = 0;
+    const char* name = bson_iter_utf8(&it, &length);
+    found = std::string_view(name, length) == collection;
+  }
+  bson_error_t error;
+  if (!found && mongoc_cursor_error(cursor.get(), &error)) {
+    return std::unexpected(client_.error_from(
+        error, ErrorKind::kDatabase,
+        fmt::format("cannot list the collections of database {}", core::printable(client_.database()))));
+  }
   if (found) return {};
   return std::unexpected(Error{
       ErrorKind::kBadInput,

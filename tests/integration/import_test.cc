@@ -172,7 +172,9 @@ TEST_F(ImportTest, MigrateMongoRecordsWithNoMigrationAreListedAndRefusedUnlessAl
 
 TEST_F(ImportTest, MigrateMongoBadInputsWriteNothing) {
   write_abc();
-  // No such collection, then an empty one.
+  // No such collection (only names like it), then an empty one.
+  probe().insert("Changelog", R"({"fileName": "20240101120000-add-a.js"})");
+  probe().insert("changelog_old", R"({"fileName": "20240101120000-add-a.js"})");
   expect_refused({"import", "migrate-mongo"}, "no collection \"changelog\"");
   expect_refused({"import", "migrate-mongo", "--changelog", "other_changelog"}, "no collection \"other_changelog\"");
   probe().command(R"({"create": "changelog"})");
