@@ -139,16 +139,30 @@ bool is_secret_option(std::string_view name) {
   return std::ranges::find(kSecretOptions, lower) != kSecretOptions.end();
 }
 
-// Calls `f(begin, end)` with the span of each secret option's (non-empty) value.
+// Whether the text from `pos` starts an option: letters, then '='.
+bool starts_an_option(std::string_view uri, std::size_t pos) {
+  std::size_t eq = uri.find('=', pos);
+  return eq != std::string_view::npos && eq > pos && std::ranges::all_of(uri.substr(pos, eq - pos), is_alpha);
+}
+
+// Calls `f(begin, end)` with the span of each secret option's (non-empty)
+// value. Options are separated by '&' only, as libmongoc reads them (a ';'
+// is part of a value). A secret value runs on over any '&' that does not
+// start another option (key=value): an unescaped '&' in a password or
+// token, which the driver would quote back as an option of its own.
 template <class F>
 void for_each_secret_value(std::string_view uri, F f) {
   std::size_t pos = options_start(uri);
   while (pos != std::string_view::npos && pos < uri.size()) {
-    std::size_t end = uri.find_first_of("&;", pos);
+    std::size_t end = uri.find('&', pos);
     if (end == std::string_view::npos) end = uri.size();
     std::string_view option = uri.substr(pos, end - pos);
     if (std::size_t eq = option.find('='); eq != std::string_view::npos && eq + 1 < option.size() &&
                                            is_secret_option(option.substr(0, eq))) {
+      while (end < uri.size() && !starts_an_option(uri, end + 1)) {
+        end = uri.find('&', end + 1);
+        if (end == std::string_view::npos) end = uri.size();
+      }
       f(pos + eq + 1, end);
     }
     pos = end + 1;
@@ -245,6 +259,7 @@ std::vector<std::string> uri_secrets(std::string_view uri) {
   for_each_secret_value(uri, [&](std::size_t begin, std::size_t end) {
     std::string_view value = uri.substr(begin, end - begin);
     add_secret(secrets, value);
+    add_pieces(secrets, value, "&");  // the driver quotes what follows an unescaped '&' as an option
     // authMechanismProperties=KEY:value,KEY:value
     std::string decoded = percent_decode(value);
     std::string_view rest = decoded;
@@ -327,8 +342,13 @@ std::string scrub(std::string text, std::string_view secret) {
 }
 
 std::string scrub(std::string text, std::vector<std::string> secrets) {
-  std::ranges::sort(secrets, [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
-  for (const std::string& secret : secrets) text = scrub(std::move(text), secret);
+  // Masked in place, a secret found inside the driver's own words ("ion" in
+  // "Authentication") would be spelt out by the words around the mask; and
+  // whether a match is a quote or a coincidence cannot be told. So text
+  // holding any secret is not shown at all.
+  for (const std::string& secret : secrets) {
+    if (!secret.empty() && scrub(text, secret) != text) return std::string(kWithheld);
+  }
   return text;
 }
 

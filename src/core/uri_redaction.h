@@ -53,11 +53,12 @@ std::vector<std::string> uri_secrets(std::string_view uri);
 std::string redact_arguments(std::string message, const std::vector<std::string>& arguments);
 
 // `text` with every occurrence of `secret`, in any ASCII case, replaced by
-// "*****" (no-op for an empty secret). Applied to every error message that may quote server or
-// driver text.
+// "*****" (no-op for an empty secret).
 std::string scrub(std::string text, std::string_view secret);
-// The same for each of `secrets`, longest first (so that a secret holding
-// another is masked whole).
+// The driver's or a server's `text` as it may be shown: unchanged if it
+// holds none of `secrets` (in any ASCII case), else kWithheld as a whole.
+// Applied to every error message that may quote server or driver text.
+inline constexpr std::string_view kWithheld = "(the driver's words are not shown: they hold part of the URI's secrets)";
 std::string scrub(std::string text, std::vector<std::string> secrets);
 
 }  // namespace mongomigrate::core

@@ -7,9 +7,11 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <string_view>
 #include <system_error>
 
@@ -25,13 +27,31 @@
 namespace mongomigrate::mongo {
 namespace {
 
-// The driver logs to stderr by default (e.g. FerretDB's missing
-// endSessions). Our errors are reported as values; the driver's own log is
-// shown only when asked for (set_driver_log, the CLI's --verbose).
+// The driver logs by default (e.g. FerretDB's missing endSessions), and
+// its default handler writes the lower levels to stdout. Our errors are
+// reported as values; the driver's own log is shown only when asked for
+// (set_driver_log, the CLI's --verbose), always on stderr (stdout may be
+// --json), and with the secrets of every URI prepared so far withheld.
 std::atomic<bool> driver_log_enabled{false};
+std::mutex driver_log_mutex;
+std::vector<std::string> driver_log_secrets;  // guarded by driver_log_mutex
+
+void note_secrets_for_driver_log(const std::vector<std::string>& secrets) {
+  std::lock_guard lock(driver_log_mutex);
+  for (const std::string& secret : secrets) {
+    if (std::ranges::find(driver_log_secrets, secret) == driver_log_secrets.end()) driver_log_secrets.push_back(secret);
+  }
+}
 
 void driver_log(mongoc_log_level_t level, const char* domain, const char* message, void*) {
-  if (driver_log_enabled.load(std::memory_order_relaxed)) mongoc_log_default_handler(level, domain, message, nullptr);
+  if (!driver_log_enabled.load(std::memory_order_relaxed)) return;
+  std::string line;
+  {
+    std::lock_guard lock(driver_log_mutex);
+    line = fmt::format("mongoc {} {}: {}\n", mongoc_log_level_str(level), core::printable(domain ? domain : ""),
+                       core::printable(core::scrub(message ? message : "", driver_log_secrets)));
+  }
+  std::fwrite(line.data(), 1, line.size(), stderr);
 }
 
 struct DriverLifetime {
@@ -160,6 +180,7 @@ Result<PreparedUri> prepare_uri(const std::string& uri_text) {
   ensure_driver_initialized();
   PreparedUri prepared;
   std::vector<std::string> secrets = core::uri_secrets(uri_text);
+  note_secrets_for_driver_log(secrets);  // the parser logs warnings that quote the URI
   bson_error_t error;
   UriPtr uri(mongoc_uri_new_with_error(uri_text.c_str(), &error));
   if (!uri) {
@@ -201,6 +222,7 @@ Result<PreparedUri> prepare_uri(const std::string& uri_text) {
     }
   }
   std::erase_if(secrets, [](const std::string& s) { return s.empty(); });
+  note_secrets_for_driver_log(secrets);
   prepared.secrets = std::move(secrets);
   prepared.redacted = core::redact_uri(uri_text);
   if (const char* db = mongoc_uri_get_database(uri.get())) prepared.database = db;

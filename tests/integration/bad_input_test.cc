@@ -341,6 +341,15 @@ TEST_F(BadInputTest, CredentialsTheServerRefusesAreAnAuthenticationFailure) {
       << describe(r);
   EXPECT_FALSE(contains(r.err, "cannot reach")) << describe(r);
   EXPECT_FALSE(contains(r.out + r.err, "Wr0ngPass")) << describe(r);
+
+  // With --verbose the driver's log goes to stderr too: stdout stays the
+  // one JSON document (the driver's default handler wrote it to stdout).
+  ProcessResult verbose = cli({"status", "--json", "--verbose", "--uri", u, "--dir", dir()}, bounded(), false);
+  EXPECT_EQ(verbose.exit_code, 3) << describe(verbose);
+  EXPECT_TRUE(verbose.out.starts_with(R"({"schema":1,"ok":false,"error":)")) << describe(verbose);
+  EXPECT_EQ(std::count(verbose.out.begin(), verbose.out.end(), '\n'), 1) << describe(verbose);
+  EXPECT_TRUE(contains(verbose.err, "mongoc ")) << "the driver's log, on stderr: " << describe(verbose);
+  EXPECT_FALSE(contains(verbose.out + verbose.err, "Wr0ngPass")) << describe(verbose);
 }
 
 // A mongodb+srv name that does not resolve is a server that cannot be

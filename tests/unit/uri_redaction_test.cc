@@ -197,8 +197,27 @@ TEST(RedactUri, SecretOptionsAreRedacted) {
 }
 
 TEST(RedactUri, SecretOptionNamesAreCaseInsensitiveAndUsersAndOptionsTogether) {
-  EXPECT_EQ(redact_uri("mongodb://u:pw@h/db?TLSCERTIFICATEKEYFILEPASSWORD=s3cretPW;authmechanismproperties=x:y"),
-            "mongodb://u:*****@h/db?TLSCERTIFICATEKEYFILEPASSWORD=*****;authmechanismproperties=*****");
+  EXPECT_EQ(redact_uri("mongodb://u:pw@h/db?TLSCERTIFICATEKEYFILEPASSWORD=s3cretPW&authmechanismproperties=x:y"),
+            "mongodb://u:*****@h/db?TLSCERTIFICATEKEYFILEPASSWORD=*****&authmechanismproperties=*****");
+}
+
+TEST(RedactUri, ASecretValueRunsToTheNextOption) {
+  // libmongoc separates options by '&' only: a ';' is part of the value.
+  EXPECT_EQ(redact_uri("mongodb://h/db?authMechanismProperties=AWS_SESSION_TOKEN:IQoJb3;ZQXtokenTail"),
+            "mongodb://h/db?authMechanismProperties=*****");
+  EXPECT_EQ(redact_uri("mongodb://h/db?tlsCertificateKeyFilePassword=a;b&w=1"),
+            "mongodb://h/db?tlsCertificateKeyFilePassword=*****&w=1");
+  // An unescaped '&' in a secret does not end it; the next key=value does.
+  EXPECT_EQ(redact_uri("mongodb://h/db?tlsCertificateKeyFilePassword=Pa55&ZQXsecretTail&w=1"),
+            "mongodb://h/db?tlsCertificateKeyFilePassword=*****&w=1");
+  EXPECT_EQ(redact_uri("mongodb://h/db?tlsCertificateKeyFilePassword=Pa55&ZQX=tail-1"),
+            "mongodb://h/db?tlsCertificateKeyFilePassword=*****&ZQX=tail-1")
+      << "letters then '=' read as an option, as the driver reads it";
+  EXPECT_EQ(redact_uri("mongodb://h/db?tlsCertificateKeyFilePassword=Pa55&a-b=c"),
+            "mongodb://h/db?tlsCertificateKeyFilePassword=*****");
+  std::vector<std::string> secrets = uri_secrets("mongodb://h/db?tlsCertificateKeyFilePassword=Pa55&ZQXsecretTail");
+  EXPECT_NE(std::ranges::find(secrets, "Pa55&ZQXsecretTail"), secrets.end());
+  EXPECT_NE(std::ranges::find(secrets, "ZQXsecretTail"), secrets.end()) << "as the driver quotes it";
 }
 
 TEST(RedactUri, OtherOptionsAndEmptySecretsAreKept) {
@@ -242,11 +261,15 @@ TEST(UriSecrets, AmbiguousUserInfoGivesEveryPart) {
   EXPECT_TRUE(uri_secrets("mongodb://h/db").empty());
 }
 
-TEST(Scrub, EverySecretOfAList) {
-  EXPECT_EQ(scrub("Failed to resolve 's3cretpw@host' for u:abc", std::vector<std::string>{"abc", "s3cretPW"}),
-            "Failed to resolve '*****@host' for u:*****");
-  // The longest first, so a secret that contains another is masked whole.
-  EXPECT_EQ(scrub("pw abc@def", std::vector<std::string>{"abc", "abc@def"}), "pw *****");
+TEST(Scrub, TextHoldingAnySecretOfAListIsWithheldWhole) {
+  EXPECT_EQ(scrub("Failed to resolve 's3cretpw@host'", std::vector<std::string>{"abc", "s3cretPW"}), kWithheld)
+      << "in any case";
+  EXPECT_EQ(scrub("No suitable servers found", std::vector<std::string>{"abc", "s3cretPW", ""}),
+            "No suitable servers found");
+  // Masked in place, these would spell the password out: "Authenticat*****".
+  EXPECT_EQ(scrub("Authentication failed.", std::vector<std::string>{"ion"}), kWithheld);
+  EXPECT_EQ(scrub("username and password according to RFC 3986", std::vector<std::string>{"according"}),
+            kWithheld);
 }
 
 // ---------------------------------------------------------------- redact_arguments
