@@ -91,6 +91,7 @@ int parse_error(const std::string& what, const std::vector<std::string>& argumen
 
 int mongomigrate::run_cli(int argc, char** argv) {
   using namespace mongomigrate::cli;
+  guard_standard_streams();
   std::string program = argc > 0 ? std::filesystem::path(argv[0]).filename().string() : "mongo-migrate";
   CLI::App app{"mongo-migrate: apply, track, validate and revert MongoDB migrations", program};
   app.set_version_flag("--version", version_line(program));

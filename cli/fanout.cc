@@ -262,10 +262,11 @@ int run_fan_out(const GlobalOptions& o, const FanOutCommand& command) {
       // flight stop as a one-database run does (signals.h).
       if (stdout_failed()) request_stop_for_closed_stdout();
     }
-    // Errors go to stderr in both modes (the JSON holds them too); warnings
-    // only beside the text.
+    // Errors go to stderr in both modes (the JSON holds them too, the text
+    // line may say it again), so that a job keeping only stderr learns why;
+    // warnings only beside the text.
     std::vector<std::string> errors = outcome.errors;
-    if (o.json && outcome.line_is_error) errors.push_back(outcome.line.substr(std::string_view("error: ").size()));
+    if (outcome.line_is_error) errors.push_back(outcome.line.substr(std::string_view("error: ").size()));
     for (const std::string& e : errors) {
       write_stderr(fmt::format("{} {}: {}\n", paint("error:", Color::kRed, use_color(2)), name, core::printable(e)));
     }

@@ -36,7 +36,7 @@ struct DatabaseOutcome {
   // failed database's line is never all the reader learns.
   std::vector<std::string> errors;
   // `line` is an Error's own "error: <message>" (error_outcome): the text
-  // form prints it on stdout, so with --json it goes to stderr instead.
+  // form prints it on stdout, and both forms on stderr.
   bool line_is_error = false;
   // The command's usual --json document (its "schema" member is dropped).
   Json json = Json::object();

@@ -1,7 +1,10 @@
 #include "signals.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 
 namespace mongomigrate::cli {
@@ -57,6 +60,26 @@ bool write_stdout(std::string_view text) {
 }
 
 void write_stderr(std::string_view text) { (void)write_fully(stderr, text); }
+
+void guard_standard_streams() {
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    if (fd == 1) {
+      // A pipe with no reader: every write fails (EPIPE), as into `| true`
+      // once `true` has ended, and a run that prints nothing is not harmed.
+      int ends[2];
+      if (pipe(ends) != 0) continue;
+      dup2(ends[1], 1);
+      for (int end : ends) {
+        if (end != 1) close(end);
+      }
+      continue;
+    }
+    // The lowest free number: this one, as those below it are open.
+    int opened = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+    if (opened != fd && opened >= 0) close(opened);
+  }
+}
 
 bool stdout_failed() { return g_stdout_failed || std::ferror(stdout) != 0; }
 

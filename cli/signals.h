@@ -20,6 +20,12 @@ std::atomic<int>& stop_signal();
 
 void install_stop_handlers();
 
+// Fills whichever of fds 0, 1 and 2 is closed, before anything else opens
+// a file: else the first socket to the server takes the number, and what is
+// printed goes into it. stdin and stderr get /dev/null; stdout a pipe with
+// no reader, so that output fails as into a closed pipe (exit 141).
+void guard_standard_streams();
+
 // Writes `text` to stdout (then flushes it), never throws. A failed write
 // (EPIPE: the reader of the pipe is gone; EIO: the terminal hung up) is
 // remembered (stdout_failed()); returns whether it was written.

@@ -180,6 +180,8 @@ TEST_F(FanOutTest, ADatabaseWhoseLockIsHeldWaitsThenReports4WhileTheOthersApply)
   ProcessResult up = cli({"up", "--dbs", names(3), "--lock-timeout", "1s", "--parallel", "1"});
   EXPECT_EQ(up.exit_code, 4) << describe(up);
   EXPECT_TRUE(contains(up.out, name(2) + "  error: ")) << up.out;
+  // And on stderr, where a job keeping only stderr finds why.
+  EXPECT_TRUE(contains(up.err, "error: " + name(2) + ": the migration lock is held by ")) << describe(up);
   EXPECT_EQ(counter(on(1), 1), 1);
   EXPECT_EQ(counter(on(3), 1), 1);
   EXPECT_EQ(counter(on(2), 1), 0) << "the locked database was not touched";
