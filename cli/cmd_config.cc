@@ -18,7 +18,7 @@ std::string shown_value(const core::Setting& s, const core::Settings& all) {
   if (!s.value.empty()) return core::printable(s.value);
   if (s.key == "db") {
     std::string db = core::database_in_uri(all.get("uri").value);
-    return db.empty() ? "(none: the URI's path names no database)" : db + " (the URI's path)";
+    return db.empty() ? "(none: the URI's path names no database)" : core::printable(db) + " (the URI's path)";
   }
   if (s.key == "by") return "($USER@hostname)";
   if (s.key == "lock_renew") return "(a third of the lease)";

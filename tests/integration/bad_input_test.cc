@@ -389,6 +389,13 @@ TEST_F(BadInputTest, APasswordWithASlashOrAQuestionMarkIsRedactedByConfig) {
   }
 }
 
+TEST_F(BadInputTest, ConfigShowsTheUrisDatabaseWithItsControlCharactersEscaped) {
+  ProcessResult r = cli({"config", "--uri", "mongodb://127.0.0.1:27217/a\x1b[31mb"}, {}, false);
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_TRUE(contains(r.out, "a\\x1b[31mb (the URI's path)")) << describe(r);
+  EXPECT_FALSE(contains(r.out, "\x1b")) << "no escape sequence reaches the terminal: " << describe(r);
+}
+
 TEST_F(BadInputTest, ACommandLineThatDoesNotParseDoesNotRepeatAPassword) {
   // CLI11 quotes the arguments it rejects: a URI given without --uri, or
   // after a misspelt option, came back whole on stderr.
