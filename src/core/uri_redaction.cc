@@ -265,9 +265,12 @@ std::vector<std::string> uri_secrets(std::string_view uri) {
     std::string_view rest = decoded;
     while (!rest.empty()) {
       std::string_view property = rest.substr(0, rest.find(','));
-      if (std::size_t colon = property.find(':'); colon != std::string_view::npos) {
-        add_secret(secrets, property.substr(colon + 1));
-      }
+      // Of the mechanism properties only the session token is a secret:
+      // SERVICE_NAME:mongodb or ENVIRONMENT:azure would withhold every
+      // message naming a host "mongodb-0".
+      std::size_t colon = property.find(':');
+      std::string_view key = property.substr(0, colon);
+      if (colon != std::string_view::npos && key.ends_with("TOKEN")) add_secret(secrets, property.substr(colon + 1));
       rest.remove_prefix(std::min(rest.size(), property.size() + 1));
     }
   });

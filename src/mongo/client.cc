@@ -45,13 +45,17 @@ void note_secrets_for_driver_log(const std::vector<std::string>& secrets) {
 
 void driver_log(mongoc_log_level_t level, const char* domain, const char* message, void*) {
   if (!driver_log_enabled.load(std::memory_order_relaxed)) return;
-  std::string line;
-  {
-    std::lock_guard lock(driver_log_mutex);
-    line = fmt::format("mongoc {} {}: {}\n", mongoc_log_level_str(level), core::printable(domain ? domain : ""),
-                       core::printable(core::scrub(message ? message : "", driver_log_secrets)));
+  try {  // nothing may unwind through libmongoc's C frames
+    std::string line;
+    {
+      std::lock_guard lock(driver_log_mutex);
+      line = fmt::format("mongoc {} {}: {}\n", mongoc_log_level_str(level), core::printable(domain ? domain : ""),
+                         core::printable(core::scrub(message ? message : "", driver_log_secrets)));
+    }
+    std::fwrite(line.data(), 1, line.size(), stderr);
+  } catch (...) {
+    // A log line lost (no memory) is no reason to stop.
   }
-  std::fwrite(line.data(), 1, line.size(), stderr);
 }
 
 struct DriverLifetime {
@@ -63,7 +67,9 @@ struct DriverLifetime {
 };
 
 // A reply's writeErrors / writeConcernError as one sentence, or "".
-std::string write_problem(const bson_t* reply) {
+// The server's errmsg goes through `shown` (Client::scrub), the words
+// around it do not: a password such as "error" would withhold them all.
+std::string write_problem(const bson_t* reply, const std::function<std::string(std::string)>& shown) {
   bson_iter_t it;
   if (bson_iter_init_find(&it, reply, "writeErrors") && BSON_ITER_HOLDS_ARRAY(&it)) {
     bson_iter_t errors, first;
@@ -73,7 +79,7 @@ std::string write_problem(const bson_t* reply) {
       int64_t code = 0;
       while (bson_iter_next(&first)) {
         std::string_view key = bson_iter_key(&first);
-        if (key == "errmsg" && BSON_ITER_HOLDS_UTF8(&first)) message = bson_iter_utf8(&first, nullptr);
+        if (key == "errmsg" && BSON_ITER_HOLDS_UTF8(&first)) message = shown(bson_iter_utf8(&first, nullptr));
         if (key == "code") code = bson_iter_as_int64(&first);
       }
       return code ? fmt::format("{} (code {})", message, code) : message;
@@ -84,19 +90,25 @@ std::string write_problem(const bson_t* reply) {
     bson_iter_t wce;
     std::string message = "write concern error";
     if (bson_iter_recurse(&it, &wce) && bson_iter_find(&wce, "errmsg") && BSON_ITER_HOLDS_UTF8(&wce)) {
-      message = fmt::format("write concern error: {}", bson_iter_utf8(&wce, nullptr));
+      message = fmt::format("write concern error: {}", shown(bson_iter_utf8(&wce, nullptr)));
     }
     return message;
   }
   return "";
 }
 
-// The server itself refused the command (it answered, with an error), as
-// opposed to not answering: CommandNotFound (59) from old MongoDB releases,
-// CommandNotSupported (115) from Azure Cosmos DB for MongoDB, or whatever
-// code another server chooses for a command it lacks.
-bool server_refused(const bson_error_t& error) {
-  return error.domain == MONGOC_ERROR_SERVER || error.domain == MONGOC_ERROR_QUERY;
+// The server's answer "I have no such command": CommandNotFound (59) from
+// old MongoDB releases, CommandNotSupported (115) from Azure Cosmos DB for
+// MongoDB, or, from servers that send neither code, the words they use.
+bool is_command_not_found(const bson_error_t& error) {
+  constexpr uint32_t kCommandNotFound = 59;
+  constexpr uint32_t kCommandNotSupported = 115;
+  if (error.domain != MONGOC_ERROR_SERVER && error.domain != MONGOC_ERROR_QUERY) return false;
+  if (error.code == kCommandNotFound || error.code == kCommandNotSupported) return true;
+  std::string message = error.message;
+  std::ranges::transform(message, message.begin(), [](unsigned char c) { return std::tolower(c); });
+  return message.find("no such command") != std::string::npos || message.find("no such cmd") != std::string::npos ||
+         message.find("not supported") != std::string::npos;
 }
 
 // Why libmongoc (OpenSSL) could not use `path` as a PEM file of
@@ -218,7 +230,10 @@ Result<PreparedUri> prepare_uri(const std::string& uri_text) {
   if (ScopedBson properties; mongoc_uri_get_mechanism_properties(uri.get(), properties.get())) {
     bson_iter_t it;
     for (bson_iter_init(&it, properties.get()); bson_iter_next(&it);) {
-      if (BSON_ITER_HOLDS_UTF8(&it)) secrets.emplace_back(bson_iter_utf8(&it, nullptr));
+      // Only a token is a secret (as core::uri_secrets): SERVICE_NAME:mongodb is not.
+      if (BSON_ITER_HOLDS_UTF8(&it) && std::string_view(bson_iter_key(&it)).ends_with("TOKEN")) {
+        secrets.emplace_back(bson_iter_utf8(&it, nullptr));
+      }
     }
   }
   std::erase_if(secrets, [](const std::string& s) { return s.empty(); });
@@ -390,8 +405,9 @@ Result<void> Client::run_command_on(const std::string& database, const bson_t* c
     return std::unexpected(error_from(error, failure_kind, context));
   }
   // libmongoc 1.23 reports ok:1 replies with write errors as success.
-  if (std::string problem = write_problem(out); !problem.empty()) {
-    return std::unexpected(Error{failure_kind, core::one_line(fmt::format("{}: {}", context, scrub(problem)))});
+  if (std::string problem = write_problem(out, [this](std::string text) { return scrub(std::move(text)); });
+      !problem.empty()) {
+    return std::unexpected(Error{failure_kind, core::one_line(fmt::format("{}: {}", context, problem))});
   }
   return {};
 }
@@ -399,19 +415,26 @@ Result<void> Client::run_command_on(const std::string& database, const bson_t* c
 Result<std::optional<TimestampMs>> Client::ask_hello() {
   ScopedBson reply;
   bson_error_t error;
-  while (true) {
-    OwnedBson command = to_bson(Doc{{clock_command_, 1}});
+  auto ask = [&](const char* name) {
+    OwnedBson command = to_bson(Doc{{name, 1}});
     bson_destroy(reply.get());
-    if (mongoc_client_command_simple(client_.get(), "admin", command.get(), nullptr, reply.get(), &error)) break;
+    return mongoc_client_command_simple(client_.get(), "admin", command.get(), nullptr, reply.get(), &error);
+  };
+  if (!ask(clock_command_)) {
     // Old MongoDB releases, mongo-java-server and Azure Cosmos DB for
     // MongoDB know only `hello`'s legacy name, whose reply carries localTime
-    // too. Whatever they call the refusal: if `isMaster` fails as well, that
-    // error is the one reported.
-    if (std::string_view(clock_command_) == "hello" && server_refused(error)) {
-      clock_command_ = "isMaster";
-      continue;
+    // too; it is asked from then on once it answers. Any other failure (a
+    // step-down, a timeout) is reported as it is.
+    if (std::string_view(clock_command_) != "hello" || !is_command_not_found(error)) {
+      return std::unexpected(error_from(error, ErrorKind::kDatabase, "cannot read the server's clock"));
     }
-    return std::unexpected(error_from(error, ErrorKind::kDatabase, "cannot read the server's clock"));
+    Error refused = error_from(error, ErrorKind::kDatabase, "cannot read the server's clock: hello");
+    if (!ask("isMaster")) {
+      Error failed = error_from(error, ErrorKind::kDatabase, "isMaster");
+      refused.message += "; " + failed.message;
+      return std::unexpected(std::move(refused));
+    }
+    clock_command_ = "isMaster";
   }
   asked_hello_ = true;
   bson_iter_t it;

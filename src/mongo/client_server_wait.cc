@@ -49,10 +49,12 @@ void ServerWaitNotice::heartbeat_failed(const mongoc_apm_server_heartbeat_failed
   try {
     // The host and the driver's words are scrubbed (the driver may take part
     // of a password for a host), not the sentence around them.
+    std::string host_text = host ? core::scrub(host->host_and_port, notice->secrets_) : "";
+    if (host_text.empty() || host_text == core::kWithheld) host_text = "the server";
     std::string text = fmt::format("no answer from {} ({}); waiting up to {:g} s for a server "
                                    "(serverSelectionTimeoutMS)",
-                                   host ? core::scrub(host->host_and_port, notice->secrets_) : "the server",
-                                   core::scrub(error.message, notice->secrets_), notice->timeout_ms_ / 1000.0);
+                                   host_text, core::scrub(error.message, notice->secrets_),
+                                   notice->timeout_ms_ / 1000.0);
     notice->on_wait_(core::one_line(std::move(text)));
   } catch (...) {
   }

@@ -348,7 +348,8 @@ TEST_F(BadInputTest, CredentialsTheServerRefusesAreAnAuthenticationFailure) {
   EXPECT_EQ(verbose.exit_code, 3) << describe(verbose);
   EXPECT_TRUE(verbose.out.starts_with(R"({"schema":1,"ok":false,"error":)")) << describe(verbose);
   EXPECT_EQ(std::count(verbose.out.begin(), verbose.out.end(), '\n'), 1) << describe(verbose);
-  EXPECT_TRUE(contains(verbose.err, "mongoc ")) << "the driver's log, on stderr: " << describe(verbose);
+  EXPECT_TRUE(contains(verbose.err, "mongoc DEBUG cluster: Authentication failed"))
+      << "the driver's log, on stderr: " << describe(verbose);
   EXPECT_FALSE(contains(verbose.out + verbose.err, "Wr0ngPass")) << describe(verbose);
 }
 

@@ -200,13 +200,16 @@ TEST_F(ClientTest, ServerNowAsksIsMasterOnAServerWithoutHello) {
   }
 }
 
-TEST_F(ClientTest, AServerRefusingBothHelloAndIsMasterGivesIsMastersError) {
+TEST_F(ClientTest, AServerRefusingBothHelloAndIsMasterGivesBothErrors) {
   bson_t* build_info = BCON_NEW("version", "7.0.0", "ok", BCON_INT32(1));
   FakeWireServer refusing([&](FakeWireServer::Exchange& exchange) {
-    if (exchange.name == "hello" || exchange.name == "isMaster") {
+    // Not the driver's own handshake (an isMaster with its `client` metadata).
+    bool handshake = bson_has_field(exchange.command, "client");
+    if (exchange.name == "hello" || (exchange.name == "isMaster" && !handshake)) {
       BSON_APPEND_INT32(exchange.reply, "ok", 0);
-      BSON_APPEND_INT32(exchange.reply, "code", 13);
-      BSON_APPEND_UTF8(exchange.reply, "errmsg", ("not authorized to run " + exchange.name).c_str());
+      BSON_APPEND_INT32(exchange.reply, "code", exchange.name == "hello" ? 115 : 13);
+      BSON_APPEND_UTF8(exchange.reply, "errmsg", (exchange.name == "hello" ? "Command hello not supported"
+                                                                            : "not authorized to run isMaster"));
       return;
     }
     FakeWireServer::standard_reply(exchange, *build_info);
@@ -217,8 +220,37 @@ TEST_F(ClientTest, AServerRefusingBothHelloAndIsMasterGivesIsMastersError) {
   bson_destroy(build_info);
   ASSERT_FALSE(now);
   EXPECT_EQ(now.error().kind, ErrorKind::kDatabase);
-  EXPECT_NE(now.error().message.find("cannot read the server's clock"), std::string::npos) << now.error().message;
-  EXPECT_NE(now.error().message.find("not authorized to run isMaster"), std::string::npos) << now.error().message;
+  for (const char* said : {"cannot read the server's clock: hello", "Command hello not supported", "isMaster",
+                           "not authorized to run isMaster"}) {
+    EXPECT_NE(now.error().message.find(said), std::string::npos) << said << "\n" << now.error().message;
+  }
+  EXPECT_EQ(client->clock_command(), "hello") << "isMaster never answered";
+}
+
+// Any other refusal of `hello` (here a step-down's) is the error itself:
+// isMaster is not asked, and would have hidden it.
+TEST_F(ClientTest, AHelloRefusedForAnotherReasonIsReportedAsItIs) {
+  bson_t* build_info = BCON_NEW("version", "7.0.0", "ok", BCON_INT32(1));
+  FakeWireServer stepping_down([&](FakeWireServer::Exchange& exchange) {
+    if (exchange.name == "hello") {
+      BSON_APPEND_INT32(exchange.reply, "ok", 0);
+      BSON_APPEND_INT32(exchange.reply, "code", 11602);
+      BSON_APPEND_UTF8(exchange.reply, "errmsg", "operation was interrupted because of a replica set state change");
+      return;
+    }
+    FakeWireServer::standard_reply(exchange, *build_info);
+  });
+  auto client = mongo::Client::open(stepping_down.uri("db"), "");
+  ASSERT_TRUE(client) << client.error().message;
+  auto now = client->server_now();
+  bson_destroy(build_info);
+  ASSERT_FALSE(now);
+  EXPECT_NE(now.error().message.find("replica set state change"), std::string::npos) << now.error().message;
+  std::vector<std::string> asked = stepping_down.commands();
+  auto hello = std::find(asked.begin(), asked.end(), "hello");
+  ASSERT_NE(hello, asked.end());
+  EXPECT_EQ(std::find(hello, asked.end(), "isMaster"), asked.end()) << "no isMaster after the refused hello";
+  EXPECT_EQ(client->clock_command(), "hello");
 }
 
 TEST_F(ClientTest, ReadsGoToThePrimaryWhateverTheUriSays) {

@@ -320,8 +320,6 @@ TEST_F(OrchestratorTest, DownLastAndCountAndTheirDryRunWhichWritesNothing) {
   EXPECT_EQ(zero.error().kind, ErrorKind::kUsage);
 }
 
-// A library caller's lock settings are checked as the CLI's are; a polling
-// interval of 0 would ask for the lock in a tight loop while waiting.
 // A lease that cannot be released after the work is recorded is a warning:
 // the run keeps its report, and a warning callback that throws changes
 // nothing (migrator.h: its exceptions are dropped).
@@ -361,6 +359,8 @@ TEST_F(OrchestratorTest, ALeaseLeftBehindIsAWarningEvenWhenItsCallbackThrows) {
   EXPECT_EQ(status("002-b.json"), "applied");
 }
 
+// A library caller's lock settings are checked as the CLI's are; a polling
+// interval of 0 would ask for the lock in a tight loop while waiting.
 TEST(LockOptionsCheck, APollingIntervalOfZeroIsRefused) {
   using namespace std::chrono_literals;
   EXPECT_TRUE(check_lock_options(LockOptions{}));

@@ -249,6 +249,12 @@ TEST(UriSecrets, ThePasswordAndSecretOptionValuesAsWrittenAndDecoded) {
   }
   EXPECT_EQ(std::ranges::find(secrets, "1"), secrets.end());
   EXPECT_EQ(std::ranges::find(secrets, "u"), secrets.end());
+  // Of the mechanism properties, only a token: a service name would withhold
+  // every message naming a host "mongodb-0".
+  std::vector<std::string> gssapi = uri_secrets("mongodb://h/db?authMechanismProperties=SERVICE_NAME:mongodb");
+  EXPECT_EQ(std::ranges::find(gssapi, "mongodb"), gssapi.end());
+  EXPECT_EQ(scrub("Failed to connect to target host: mongodb-0:27017", gssapi),
+            "Failed to connect to target host: mongodb-0:27017");
 }
 
 TEST(UriSecrets, AmbiguousUserInfoGivesEveryPart) {
