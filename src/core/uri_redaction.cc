@@ -18,6 +18,21 @@ constexpr std::array<std::string_view, 5> kSecretOptions = {
     "password", "tlscertificatekeyfilepassword", "sslclientcertificatekeypassword", "authmechanismproperties",
     "proxypassword"};
 
+// The options libmongoc 1.23 knows (mongoc-uri.h's MONGOC_URI_*), lower
+// case: only one of these, or a secret option, ends a secret's value.
+constexpr auto kKnownOptions = std::to_array<std::string_view>({
+    "appname", "authmechanism", "authmechanismproperties", "authsource", "canonicalizehostname", "compressors",
+    "connecttimeoutms", "directconnection", "gssapiservicename", "heartbeatfrequencyms", "journal", "loadbalanced",
+    "localthresholdms", "maxidletimems", "maxpoolsize", "maxstalenessseconds", "minpoolsize", "readconcernlevel",
+    "readpreference", "readpreferencetags", "replicaset", "retryreads", "retrywrites", "safe",
+    "serverselectiontimeoutms", "serverselectiontryonce", "slaveok", "socketcheckintervalms", "sockettimeoutms",
+    "srvmaxhosts", "srvservicename", "ssl", "sslallowinvalidcertificates", "sslallowinvalidhostnames",
+    "sslcertificateauthorityfile", "sslclientcertificatekeyfile", "sslclientcertificatekeypassword", "tls",
+    "tlsallowinvalidcertificates", "tlsallowinvalidhostnames", "tlscafile", "tlscertificatekeyfile",
+    "tlscertificatekeyfilepassword", "tlsdisablecertificaterevocationcheck", "tlsdisableocspendpointcheck",
+    "tlsinsecure", "w", "waitqueuemultiple", "waitqueuetimeoutms", "wtimeoutms", "zlibcompressionlevel",
+    "password", "proxypassword"});
+
 std::size_t after_scheme(std::string_view uri) {
   std::size_t scheme = uri.find("://");
   return scheme == std::string_view::npos ? 0 : scheme + 3;
@@ -139,17 +154,22 @@ bool is_secret_option(std::string_view name) {
   return std::ranges::find(kSecretOptions, lower) != kSecretOptions.end();
 }
 
-// Whether the text from `pos` starts an option: letters, then '='.
+// Whether the text from `pos` starts an option libmongoc knows: its name, then '='.
 bool starts_an_option(std::string_view uri, std::size_t pos) {
   std::size_t eq = uri.find('=', pos);
-  return eq != std::string_view::npos && eq > pos && std::ranges::all_of(uri.substr(pos, eq - pos), is_alpha);
+  if (eq == std::string_view::npos || eq == pos || !std::ranges::all_of(uri.substr(pos, eq - pos), is_alpha)) {
+    return false;
+  }
+  std::string name(uri.substr(pos, eq - pos));
+  std::ranges::transform(name, name.begin(), [](unsigned char c) { return std::tolower(c); });
+  return std::ranges::find(kKnownOptions, name) != kKnownOptions.end();
 }
 
 // Calls `f(begin, end)` with the span of each secret option's (non-empty)
 // value. Options are separated by '&' only, as libmongoc reads them (a ';'
 // is part of a value). A secret value runs on over any '&' that does not
-// start another option (key=value): an unescaped '&' in a password or
-// token, which the driver would quote back as an option of its own.
+// start an option libmongoc knows: an unescaped '&' in a password or token,
+// which the driver would quote back as an option of its own.
 template <class F>
 void for_each_secret_value(std::string_view uri, F f) {
   std::size_t pos = options_start(uri);

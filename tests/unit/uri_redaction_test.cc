@@ -211,8 +211,10 @@ TEST(RedactUri, ASecretValueRunsToTheNextOption) {
   EXPECT_EQ(redact_uri("mongodb://h/db?tlsCertificateKeyFilePassword=Pa55&ZQXsecretTail&w=1"),
             "mongodb://h/db?tlsCertificateKeyFilePassword=*****&w=1");
   EXPECT_EQ(redact_uri("mongodb://h/db?tlsCertificateKeyFilePassword=Pa55&ZQX=tail-1"),
-            "mongodb://h/db?tlsCertificateKeyFilePassword=*****&ZQX=tail-1")
-      << "letters then '=' read as an option, as the driver reads it";
+            "mongodb://h/db?tlsCertificateKeyFilePassword=*****")
+      << "only an option libmongoc knows ends it";
+  EXPECT_EQ(redact_uri("mongodb://h/db?tlsCertificateKeyFilePassword=Pa55&RetryWrites=false"),
+            "mongodb://h/db?tlsCertificateKeyFilePassword=*****&RetryWrites=false");
   EXPECT_EQ(redact_uri("mongodb://h/db?tlsCertificateKeyFilePassword=Pa55&a-b=c"),
             "mongodb://h/db?tlsCertificateKeyFilePassword=*****");
   std::vector<std::string> secrets = uri_secrets("mongodb://h/db?tlsCertificateKeyFilePassword=Pa55&ZQXsecretTail");
