@@ -364,7 +364,7 @@ std::string scrub(std::string text, std::string_view secret) {
   return out;
 }
 
-std::string scrub(std::string text, std::vector<std::string> secrets) {
+std::string scrub(std::string text, const std::vector<std::string>& secrets) {
   // Masked in place, a secret found inside the driver's own words ("ion" in
   // "Authentication") would be spelt out by the words around the mask; and
   // whether a match is a quote or a coincidence cannot be told. So text

@@ -59,6 +59,6 @@ std::string scrub(std::string text, std::string_view secret);
 // holds none of `secrets` (in any ASCII case), else kWithheld as a whole.
 // Applied to every error message that may quote server or driver text.
 inline constexpr std::string_view kWithheld = "(the driver's words are not shown: they hold part of the URI's secrets)";
-std::string scrub(std::string text, std::vector<std::string> secrets);
+std::string scrub(std::string text, const std::vector<std::string>& secrets);
 
 }  // namespace mongomigrate::core

@@ -165,92 +165,86 @@ TEST_F(ClientTest, UpRefusesACommandOverTheServersMaxBsonObjectSizeBeforeWriting
   }
 }
 
-TEST_F(ClientTest, ServerNowAsksIsMasterOnAServerWithoutHello) {
-  // Old MongoDB says CommandNotFound; Azure Cosmos DB for MongoDB says
-  // CommandNotSupported, in words of its own.
-  struct Refusal {
-    int code;
-    const char* errmsg;
-  };
-  for (const Refusal& refusal : {Refusal{59, "no such command: 'hello'"}, Refusal{115, "Command hello not supported"}}) {
-    SCOPED_TRACE(refusal.errmsg);
-    bson_t* build_info = BCON_NEW("version", "3.4.0", "ok", BCON_INT32(1));
-    FakeWireServer old_server([&](FakeWireServer::Exchange& exchange) {
-      if (exchange.name == "hello") {
-        BSON_APPEND_INT32(exchange.reply, "ok", 0);
-        BSON_APPEND_INT32(exchange.reply, "code", refusal.code);
-        BSON_APPEND_UTF8(exchange.reply, "errmsg", refusal.errmsg);
-        return;
-      }
-      FakeWireServer::standard_reply(exchange, *build_info);
-    });
-    auto client = mongo::Client::open(old_server.uri("db"), "");
-    ASSERT_TRUE(client) << client.error().message;
-    TimestampMs before = core::now_ms();
-    auto now = client->server_now();
-    bson_destroy(build_info);
-    ASSERT_TRUE(now) << now.error().message;
-    EXPECT_EQ(client->clock_command(), "isMaster");
-    EXPECT_LT(std::llabs(*now - before), 5000) << "the fake's clock is ours";
-    // Refused `hello`, then asked `isMaster` for the clock.
-    std::vector<std::string> asked = old_server.commands();
-    auto hello = std::find(asked.begin(), asked.end(), "hello");
-    ASSERT_NE(hello, asked.end());
-    EXPECT_NE(std::find(hello, asked.end(), "isMaster"), asked.end());
-  }
-}
+// A refusal as a server sends it: ok 0 with a code and words.
+struct Refusal {
+  int code = 0;  // 0: the command is answered as usual
+  const char* errmsg = "";
+};
 
-TEST_F(ClientTest, AServerRefusingBothHelloAndIsMasterGivesBothErrors) {
+// server_now() once, against a fake whose `hello` and `isMaster` (not the
+// driver's own handshake, an isMaster with its `client` metadata) answer as
+// told: what it returned, the clock command the client kept, and the
+// commands the fake received.
+struct ClockReading {
+  Result<TimestampMs> now;
+  std::string clock_command;
+  std::vector<std::string> commands;
+};
+ClockReading read_clock(Refusal hello, Refusal is_master = {}) {
   bson_t* build_info = BCON_NEW("version", "7.0.0", "ok", BCON_INT32(1));
-  FakeWireServer refusing([&](FakeWireServer::Exchange& exchange) {
-    // Not the driver's own handshake (an isMaster with its `client` metadata).
+  FakeWireServer fake([&](FakeWireServer::Exchange& exchange) {
     bool handshake = bson_has_field(exchange.command, "client");
-    if (exchange.name == "hello" || (exchange.name == "isMaster" && !handshake)) {
+    const Refusal& refusal = exchange.name == "hello" ? hello : is_master;
+    if ((exchange.name == "hello" || (exchange.name == "isMaster" && !handshake)) && refusal.code != 0) {
       BSON_APPEND_INT32(exchange.reply, "ok", 0);
-      BSON_APPEND_INT32(exchange.reply, "code", exchange.name == "hello" ? 115 : 13);
-      BSON_APPEND_UTF8(exchange.reply, "errmsg", (exchange.name == "hello" ? "Command hello not supported"
-                                                                            : "not authorized to run isMaster"));
+      BSON_APPEND_INT32(exchange.reply, "code", refusal.code);
+      BSON_APPEND_UTF8(exchange.reply, "errmsg", refusal.errmsg);
       return;
     }
     FakeWireServer::standard_reply(exchange, *build_info);
   });
-  auto client = mongo::Client::open(refusing.uri("db"), "");
-  ASSERT_TRUE(client) << client.error().message;
-  auto now = client->server_now();
+  auto client = mongo::Client::open(fake.uri("db"), "");
+  EXPECT_TRUE(client) << client.error().message;
+  ClockReading reading{client ? client->server_now() : std::unexpected(client.error()), "", {}};
+  if (client) reading.clock_command = client->clock_command();
+  reading.commands = fake.commands();
   bson_destroy(build_info);
-  ASSERT_FALSE(now);
-  EXPECT_EQ(now.error().kind, ErrorKind::kDatabase);
+  return reading;
+}
+
+// Whether `name` was asked after the first `hello`.
+bool asked_after_hello(const std::vector<std::string>& asked, const std::string& name) {
+  auto hello = std::find(asked.begin(), asked.end(), "hello");
+  return hello != asked.end() && std::find(hello, asked.end(), name) != asked.end();
+}
+
+TEST_F(ClientTest, ServerNowAsksIsMasterOnAServerWithoutHello) {
+  // Old MongoDB says CommandNotFound; Azure Cosmos DB for MongoDB says
+  // CommandNotSupported, in words of its own.
+  for (const Refusal& refusal : {Refusal{59, "no such command: 'hello'"}, Refusal{115, "Command hello not supported"}}) {
+    SCOPED_TRACE(refusal.errmsg);
+    TimestampMs before = core::now_ms();
+    ClockReading reading = read_clock(refusal);
+    ASSERT_TRUE(reading.now) << reading.now.error().message;
+    EXPECT_EQ(reading.clock_command, "isMaster");
+    EXPECT_LT(std::llabs(*reading.now - before), 5000) << "the fake's clock is ours";
+    EXPECT_TRUE(asked_after_hello(reading.commands, "isMaster")) << "refused hello, then asked isMaster";
+  }
+}
+
+TEST_F(ClientTest, AServerRefusingBothHelloAndIsMasterGivesBothErrors) {
+  ClockReading reading =
+      read_clock({115, "Command hello not supported"}, {13, "not authorized to run isMaster"});
+  ASSERT_FALSE(reading.now);
+  EXPECT_EQ(reading.now.error().kind, ErrorKind::kDatabase);
   for (const char* said : {"cannot read the server's clock: hello", "Command hello not supported", "isMaster",
                            "not authorized to run isMaster"}) {
-    EXPECT_NE(now.error().message.find(said), std::string::npos) << said << "\n" << now.error().message;
+    EXPECT_NE(reading.now.error().message.find(said), std::string::npos) << said << "\n"
+                                                                          << reading.now.error().message;
   }
-  EXPECT_EQ(client->clock_command(), "hello") << "isMaster never answered";
+  EXPECT_EQ(reading.clock_command, "hello") << "isMaster never answered";
 }
 
 // Any other refusal of `hello` (here a step-down's) is the error itself:
 // isMaster is not asked, and would have hidden it.
 TEST_F(ClientTest, AHelloRefusedForAnotherReasonIsReportedAsItIs) {
-  bson_t* build_info = BCON_NEW("version", "7.0.0", "ok", BCON_INT32(1));
-  FakeWireServer stepping_down([&](FakeWireServer::Exchange& exchange) {
-    if (exchange.name == "hello") {
-      BSON_APPEND_INT32(exchange.reply, "ok", 0);
-      BSON_APPEND_INT32(exchange.reply, "code", 11602);
-      BSON_APPEND_UTF8(exchange.reply, "errmsg", "operation was interrupted because of a replica set state change");
-      return;
-    }
-    FakeWireServer::standard_reply(exchange, *build_info);
-  });
-  auto client = mongo::Client::open(stepping_down.uri("db"), "");
-  ASSERT_TRUE(client) << client.error().message;
-  auto now = client->server_now();
-  bson_destroy(build_info);
-  ASSERT_FALSE(now);
-  EXPECT_NE(now.error().message.find("replica set state change"), std::string::npos) << now.error().message;
-  std::vector<std::string> asked = stepping_down.commands();
-  auto hello = std::find(asked.begin(), asked.end(), "hello");
-  ASSERT_NE(hello, asked.end());
-  EXPECT_EQ(std::find(hello, asked.end(), "isMaster"), asked.end()) << "no isMaster after the refused hello";
-  EXPECT_EQ(client->clock_command(), "hello");
+  ClockReading reading = read_clock({11602, "operation was interrupted because of a replica set state change"});
+  ASSERT_FALSE(reading.now);
+  EXPECT_NE(reading.now.error().message.find("replica set state change"), std::string::npos)
+      << reading.now.error().message;
+  EXPECT_NE(std::find(reading.commands.begin(), reading.commands.end(), "hello"), reading.commands.end());
+  EXPECT_FALSE(asked_after_hello(reading.commands, "isMaster")) << "no isMaster after the refused hello";
+  EXPECT_EQ(reading.clock_command, "hello");
 }
 
 TEST_F(ClientTest, ReadsGoToThePrimaryWhateverTheUriSays) {
